@@ -35,17 +35,17 @@ Run "hook COMMAND --help" for a command's flags.
 // run is the whole program: main calls it with the real process state, tests with fakes.
 func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "--version") {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
 	case "serve":
 		return cmdServe(ctx, args, getenv, stdout, stderr)
 	case "sign":
-		return cmdSign(args, stdin, stdout, stderr)
+		return cmdSign(args, getenv, stdin, stdout, stderr)
 	case "catalog":
 		return cmdCatalog(args, stdout, stderr)
-	case "version":
+	case "version", "--version", "-version":
 		return cmdVersion(stdout)
 	case "help":
 		fmt.Fprint(stdout, usage)

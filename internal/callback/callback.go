@@ -101,7 +101,7 @@ type payload struct {
 func Decode(appID string, body []byte) (Event, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return Event{}, fmt.Errorf("%w: body is not valid JSON: %w", ErrInvalid, err)
+		return Event{}, fmt.Errorf("%w: body is not a valid JSON object: %w", ErrInvalid, err)
 	}
 	if env.EventGroupID == nil {
 		return Event{}, fmt.Errorf("%w: missing EventGroupId", ErrInvalid)

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+	"github.com/slack-go/slack"
+
+	"github.com/hookdev/hook"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/store"
+)
+
+// serveConfig is everything "hook serve" reads from flags and the environment.
+type serveConfig struct {
+	listen       string
+	rulesPath    string
+	redisURL     string
+	replayWindow time.Duration
+	logFormat    string
+	logLevel     string
+	consumer     string
+	slackToken   string
+	slackWebhook string
+	slackAPIURL  string
+}
+
+// parseServe reads flags, each defaulting to its environment variable.
+func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("hook serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.listen, "listen", or(getenv("HOOK_LISTEN"), ":8080"), "address to listen on ($HOOK_LISTEN)")
+	fs.StringVar(&c.rulesPath, "rules", getenv("HOOK_RULES"), "rules file ($HOOK_RULES; default: the embedded rules.example.yaml)")
+	fs.StringVar(&c.redisURL, "redis", getenv("HOOK_REDIS_URL"), "redis:// or rediss:// URL ($HOOK_REDIS_URL; default: in-process, state lost on exit)")
+	replay := fs.String("replay-window", or(getenv("HOOK_REPLAY_WINDOW"), handler.DefaultReplayWindow.String()), "refuse callbacks sent longer ago than this ($HOOK_REPLAY_WINDOW)")
+	fs.StringVar(&c.logFormat, "log-format", or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return c, exitError{code: 2}
+	}
+	if fs.NArg() > 0 {
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: unexpected argument %q", fs.Arg(0))}
+	}
+	d, err := time.ParseDuration(*replay)
+	if err != nil || d <= 0 {
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --replay-window %q is not a positive duration like 10m", *replay)}
+	}
+	c.replayWindow = d
+	host, _ := os.Hostname()
+	c.consumer = or(getenv("HOOK_CONSUMER"), host, "hook")
+	c.slackToken = getenv("SLACK_BOT_TOKEN")
+	c.slackWebhook = getenv("SLACK_WEBHOOK_URL")
+	c.slackAPIURL = getenv("SLACK_API_URL")
+	return c, nil
+}
+
+func or(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
+		return nil, exitError{code: 2, msg: fmt.Sprintf("hook serve: log level %q: use debug, info, warn or error", c.logLevel)}
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch c.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, exitError{code: 2, msg: fmt.Sprintf("hook serve: log format %q: use text or json", c.logFormat)}
+}
+
+// cmdServe runs the callback server and the page dispatcher until ctx ends.
+func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	cfg, err := parseServe(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	log, err := newLogger(cfg, stderr)
+	if err != nil {
+		return err
+	}
+	cat, err := catalog.New()
+	if err != nil {
+		return fmt.Errorf("load catalogue: %w", err)
+	}
+
+	devKey := ""
+	getenv, devKey = withDevKey(getenv)
+	rs, err := loadRules(cfg.rulesPath, cat, getenv)
+	if err != nil {
+		return err
+	}
+	if devKey != "" && rs.HasKeys() {
+		// The file names keys of its own: no development key needed after all.
+		getenv, devKey = withoutDevKey(getenv), ""
+		if rs, err = loadRules(cfg.rulesPath, cat, getenv); err != nil {
+			return err
+		}
+	}
+
+	rdb, closeRedis, err := openRedis(cfg.redisURL, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+	st := store.New(rdb, "hook")
+	if err := st.Ping(ctx); err != nil {
+		return fmt.Errorf("redis at startup: %w", err)
+	}
+
+	router := rules.NewRouter(cat, rs, st, time.Now)
+	senders, err := newSenders(cfg, rdb, stdout, log)
+	if err != nil {
+		return err
+	}
+	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer}, log, time.Now)
+
+	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow},
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now})
+	ln, err := net.Listen("tcp", cfg.listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+
+	log.Info("rules loaded", "source", rs.Source(), "rules", rs.Len())
+	printWelcome(stdout, ln.Addr().String(), devKey)
+
+	var wg sync.WaitGroup
+	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		_ = dispatcher.Run(dispatchCtx)
+	}()
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+
+	select {
+	case err = <-serveErr:
+	case <-ctx.Done():
+		log.Info("shutting down: finishing requests in flight")
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		err = srv.Shutdown(shutCtx)
+		cancel()
+	}
+	stopDispatch()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	log.Info("stopped; undelivered pages stay in the outbox")
+	return err
+}
+
+// loadRules loads the rules file, or the embedded example when none is given.
+func loadRules(path string, cat *catalog.Catalog, getenv env) (*rules.Ruleset, error) {
+	var rs *rules.Ruleset
+	var err error
+	if path == "" {
+		rs, err = rules.Compile(hook.ExampleRulesName+" (embedded)", hook.ExampleRules, cat, getenv)
+	} else {
+		rs, err = rules.Load(path, cat, getenv)
+	}
+	if err != nil {
+		var le *rules.LoadError
+		if errors.As(err, &le) {
+			return nil, exitError{code: 1, msg: "hook: the rules file has errors:\n" + le.Error()}
+		}
+		return nil, err
+	}
+	return rs, nil
+}
+
+// withDevKey makes sure some callback key exists: when TRTC_CALLBACK_KEY is
+// unset it invents a random one for this run, so a fresh clone works end to
+// end without configuration and no well-known key ever guards a real server.
+func withDevKey(getenv env) (env, string) {
+	if getenv(rules.AllAppsKeyEnv) != "" {
+		return getenv, ""
+	}
+	key := rand.Text()[:16]
+	return func(k string) string {
+		if k == rules.AllAppsKeyEnv {
+			return key
+		}
+		return getenv(k)
+	}, key
+}
+
+func withoutDevKey(getenv env) env {
+	return func(k string) string {
+		if k == rules.AllAppsKeyEnv {
+			return ""
+		}
+		return getenv(k)
+	}
+}
+
+// openRedis connects to url, or starts an in-process Redis when url is empty.
+func openRedis(url string, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	if url == "" {
+		mr, err := miniredis.Run()
+		if err != nil {
+			return nil, nil, fmt.Errorf("start in-process redis: %w", err)
+		}
+		log.Warn("HOOK_REDIS_URL is not set: state is in memory (in-process Redis) and lost on exit")
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		return rdb, func() { rdb.Close(); mr.Close() }, nil
+	}
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		// ParseURL errors can echo the URL, password included: say only what is wrong.
+		return nil, nil, exitError{code: 2, msg: "hook: HOOK_REDIS_URL is not a valid redis:// or rediss:// URL"}
+	}
+	rdb := redis.NewClient(opts)
+	log.Info("state store", "redis", opts.Addr, "db", opts.DB, "tls", opts.TLSConfig != nil)
+	return rdb, func() { rdb.Close() }, nil
+}
+
+// newSenders picks how each receiver kind is delivered. Without Slack
+// credentials, Slack pages print to the console instead of vanishing.
+func newSenders(cfg serveConfig, rdb redis.UniversalClient, stdout io.Writer, log *slog.Logger) (map[notify.ReceiverKind]notify.Sender, error) {
+	console := notify.NewConsole(stdout)
+	senders := map[notify.ReceiverKind]notify.Sender{notify.ReceiverConsole: console}
+	switch {
+	case cfg.slackToken != "":
+		var opts []slack.Option
+		if cfg.slackAPIURL != "" {
+			opts = append(opts, slack.OptionAPIURL(strings.TrimSuffix(cfg.slackAPIURL, "/")+"/"))
+		}
+		client := slack.New(cfg.slackToken, opts...)
+		senders[notify.ReceiverSlack] = notify.NewSlackAPI(client, store.NewThreads(rdb, "hook"), log)
+		log.Info("slack delivery: Web API (bot token)")
+	case cfg.slackWebhook != "":
+		senders[notify.ReceiverSlack] = notify.NewSlackWebhook(cfg.slackWebhook, &http.Client{Timeout: 10 * time.Second})
+		log.Info("slack delivery: incoming webhook")
+	default:
+		senders[notify.ReceiverSlack] = console
+		log.Warn("no SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL: Slack pages print to stdout")
+	}
+	return senders, nil
+}
+
+func printWelcome(w io.Writer, addr, devKey string) {
+	fmt.Fprintf(w, "hook listening on %s\n", addr)
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	keyHint := "$TRTC_CALLBACK_KEY"
+	if devKey != "" {
+		keyHint = devKey
+		fmt.Fprintf(w, "No callback key configured: this run accepts callbacks signed with the development key %s\n", devKey)
+		fmt.Fprintln(w, "(set TRTC_CALLBACK_KEY, or per-app keys in the rules file, for real use).")
+	}
+	fmt.Fprintf(w, `Send a test callback (a user leaving room 8489 by timeout):
+  now=$(date +%%s%%3N)
+  echo '{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}' > body.json
+  curl -s -H "SdkAppId: 1400000001" -H "Sign: $(go run ./cmd/hook sign --key %s body.json)" --data-binary @body.json http://localhost:%s/callback
+`, keyHint, port)
+}

@@ -1,0 +1,139 @@
+package callback
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestDecodeLenient(t *testing.T) {
+	tests := []struct {
+		name  string
+		body  string
+		check func(t *testing.T, ev Event)
+	}{
+		{
+			name: "numeric room id",
+			body: `{"EventGroupId":1,"EventType":101,"CallbackTs":1700000000000,"EventInfo":{"RoomId":12345,"EventTs":1700000000,"UserId":"u1"}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "RoomID", ev.RoomID, "12345")
+				want(t, "EventMs", ev.EventMs, int64(1700000000000))
+			},
+		},
+		{
+			name:  "string room id is the same room",
+			body:  `{"EventGroupId":1,"EventType":102,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"12345","EventTs":"1700000000"}}`,
+			check: func(t *testing.T, ev Event) { want(t, "RoomID", ev.RoomID, "12345"); want(t, "EventMs", ev.EventMs, int64(1700000000000)) },
+		},
+		{
+			name: "CallbackMsTs instead of CallbackTs",
+			body: `{"EventGroupId":7,"EventType":701,"CallbackMsTs":1700000000123,"EventInfo":{"RoomId":"r1","TaskId":"t-1","Status":1}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "CallbackMs", ev.CallbackMs, int64(1700000000123))
+				want(t, "Status", ev.Status, 1)
+				want(t, "TaskID", ev.TaskID, "t-1")
+			},
+		},
+		{
+			name: "numeric task id and EventTsMs spelling",
+			body: `{"EventGroupId":4,"EventType":401,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"8489","RoomType":1,"EventTsMs":1700000000999,"TaskId":123456789012,"Payload":{"Url":"rtmp://x","Status":4,"ErrorCode":-1,"ErrorMsg":"push failed"}}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "TaskID", ev.TaskID, "123456789012")
+				want(t, "EventMs", ev.EventMs, int64(1700000000999))
+				want(t, "Status", ev.Status, 4)
+				want(t, "RoomType", ev.RoomType, 1)
+				want(t, "ErrorCode", ev.ErrorCode, "-1")
+				want(t, "ErrorMessage", ev.ErrorMessage, "push failed")
+				want(t, "URL", ev.URL, "rtmp://x")
+			},
+		},
+		{
+			name: "recording payload status and leave code",
+			body: `{"EventGroupId":3,"EventType":302,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"8489","EventTs":1700000000,"UserId":"rec","TaskId":"t","Payload":{"LeaveCode":99}}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "LeaveCode", ev.LeaveCode, 99)
+				want(t, "Status", ev.Status, Absent)
+			},
+		},
+		{
+			name: "upload error code and message",
+			body: `{"EventGroupId":3,"EventType":308,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"8489","TaskId":"t","Payload":{"Code":"InternalError","Message":"cos upload failed"}}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "ErrorCode", ev.ErrorCode, "InternalError")
+				want(t, "ErrorMessage", ev.ErrorMessage, "cos upload failed")
+				want(t, "Payload[Code]", ev.Payload["Code"], any("InternalError"))
+			},
+		},
+		{
+			name: "lower camel case keys (screenshot group)",
+			body: `{"EventGroupId":6,"EventType":601,"CallbackTs":1700000000000,"EventInfo":{"roomID":"r6","userID":"u6","code":0}}`,
+			check: func(t *testing.T, ev Event) { want(t, "RoomID", ev.RoomID, "r6"); want(t, "UserID", ev.UserID, "u6") },
+		},
+		{
+			name: "unknown fields ignored, absent codes are Absent",
+			body: `{"EventGroupId":99,"EventType":9999,"CallbackTs":1700000000000,"NewField":{"x":1},"EventInfo":{"RoomId":1,"Brand":"new"}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "Group", ev.Group, 99)
+				want(t, "Reason", ev.Reason, Absent)
+				want(t, "Role", ev.Role, Absent)
+			},
+		},
+		{
+			name: "enter with role, terminal, user type, reason",
+			body: `{"EventGroupId":1,"EventType":103,"CallbackTs":1700000000000,"EventInfo":{"RoomId":1,"UserId":"u","Role":20,"TerminalType":3,"UserType":1,"Reason":1,"UniqueId":77}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "Role", ev.Role, 20)
+				want(t, "TerminalType", ev.TerminalType, 3)
+				want(t, "UserType", ev.UserType, 1)
+				want(t, "Reason", ev.Reason, 1)
+				want(t, "UniqueID", ev.UniqueID, int64(77))
+			},
+		},
+		{
+			name:  "event time falls back to callback time",
+			body:  `{"EventGroupId":8,"EventType":801,"CallbackTs":1700000000000,"EventInfo":{}}`,
+			check: func(t *testing.T, ev Event) { want(t, "EventTime", ev.EventTime().UnixMilli(), int64(1700000000000)) },
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := Decode("1400000001", []byte(tt.body))
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			want(t, "AppID", ev.AppID, "1400000001")
+			tt.check(t, ev)
+		})
+	}
+}
+
+func TestDecodeInvalid(t *testing.T) {
+	tests := []struct{ name, body, msg string }{
+		{"not json", `{"EventGroupId":`, "not a valid JSON object"},
+		{"empty", ``, "not a valid JSON object"},
+		{"array", `[1,2]`, "not a valid JSON object"},
+		{"missing group", `{"EventType":104,"CallbackTs":1}`, "missing EventGroupId"},
+		{"missing type", `{"EventGroupId":1,"CallbackTs":1}`, "missing EventType"},
+		{"fractional type", `{"EventGroupId":1,"EventType":1.5}`, "not an integer"},
+		{"object room id", `{"EventGroupId":1,"EventType":101,"EventInfo":{"RoomId":{"a":1}}}`, "neither a string nor a number"},
+		{"payload not an object", `{"EventGroupId":3,"EventType":301,"EventInfo":{"Payload":[1]}}`, "Payload"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode("1", []byte(tt.body))
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Decode = %v, want ErrInvalid", err)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Fatalf("error %q does not say %q", err, tt.msg)
+			}
+		})
+	}
+}
+
+func want[T comparable](t *testing.T, name string, got, want T) {
+	t.Helper()
+	if got != want {
+		t.Errorf("%s = %v, want %v", name, got, want)
+	}
+}

@@ -1,0 +1,186 @@
+// Package handler is hook's HTTP surface: TRTC's callback endpoint, the
+// catalogue for dashboards, and health. Echo stays inside this package.
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/verify"
+)
+
+// Router evaluates a verified, decoded callback and fires what it matches.
+type Router interface {
+	verify.Keys
+	Handle(ctx context.Context, ev callback.Event) (rules.Result, error)
+}
+
+// Pinger reports whether the state store answers, for /readyz.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Config holds the callback contract's limits.
+type Config struct {
+	// MaxBody caps a callback body; larger bodies get 413.
+	MaxBody int64
+	// ReplayWindow is how old a callback's CallbackTs may be (or how far in the
+	// future) before it is refused as a replay.
+	ReplayWindow time.Duration
+}
+
+// Defaults for Config.
+const (
+	DefaultMaxBody      = 1 << 20
+	DefaultReplayWindow = 10 * time.Minute
+)
+
+// Deps are what the handler needs from the rest of hook.
+type Deps struct {
+	Router  Router
+	Catalog *catalog.Catalog
+	Store   Pinger
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// New returns the HTTP handler with every route registered.
+func New(cfg Config, d Deps) http.Handler {
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.ReplayWindow == 0 {
+		cfg.ReplayWindow = DefaultReplayWindow
+	}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = errorHandler(d.Log)
+	routes(e, cfg, d)
+	return e
+}
+
+// routes is the one place every endpoint is registered.
+func routes(e *echo.Echo, cfg Config, d Deps) {
+	cb := &callbacks{cfg: cfg, router: d.Router, log: d.Log, now: d.Now}
+	e.POST("/callback", cb.handle)
+	catalogRoutes(e, d.Catalog)
+	e.GET("/healthz", func(c echo.Context) error {
+		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	})
+	e.GET("/readyz", func(c echo.Context) error {
+		if err := d.Store.Ping(c.Request().Context()); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	})
+}
+
+type callbacks struct {
+	cfg    Config
+	router Router
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// errReplay marks a callback whose timestamp is outside the replay window.
+var errReplay = errors.New("callback timestamp outside the replay window")
+
+// errTooLarge marks a body over the cap.
+var errTooLarge = errors.New("body too large")
+
+func (h *callbacks) handle(c echo.Context) error {
+	start := time.Now()
+	req := c.Request()
+	app := req.Header.Get("SdkAppId")
+	ev, res, err := h.process(req, app)
+	h.logOutcome(app, ev, res, err, time.Since(start))
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, []byte(`{"code":0}`))
+}
+
+// process runs the callback contract: cap, verify, decode, replay check, route.
+func (h *callbacks) process(req *http.Request, app string) (callback.Event, rules.Result, error) {
+	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, h.cfg.MaxBody))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return callback.Event{}, rules.Result{}, fmt.Errorf("%w: the limit is %d bytes", errTooLarge, h.cfg.MaxBody)
+		}
+		return callback.Event{}, rules.Result{}, fmt.Errorf("read body: %w", err)
+	}
+	if err := verify.Check(h.router, app, req.Header.Get("Sign"), body); err != nil {
+		return callback.Event{}, rules.Result{}, err
+	}
+	ev, err := callback.Decode(app, body)
+	if err != nil {
+		return ev, rules.Result{}, err
+	}
+	if err := h.checkReplay(ev); err != nil {
+		return ev, rules.Result{}, err
+	}
+	res, err := h.router.Handle(req.Context(), ev)
+	return ev, res, err
+}
+
+func (h *callbacks) checkReplay(ev callback.Event) error {
+	if ev.CallbackMs == 0 {
+		return fmt.Errorf("%w: missing CallbackTs (or CallbackMsTs)", callback.ErrInvalid)
+	}
+	sent := time.UnixMilli(ev.CallbackMs)
+	skew := h.now().Sub(sent)
+	if skew > h.cfg.ReplayWindow || skew < -h.cfg.ReplayWindow {
+		return fmt.Errorf("%w: sent %s, now %s, window %s (check the clocks)", errReplay,
+			sent.UTC().Format(time.RFC3339), h.now().UTC().Format(time.RFC3339), h.cfg.ReplayWindow)
+	}
+	return nil
+}
+
+func (h *callbacks) logOutcome(app string, ev callback.Event, res rules.Result, err error, took time.Duration) {
+	attrs := []any{"app", app, "group", ev.Group, "type", ev.Type, "room", ev.RoomID, "user", ev.UserID,
+		"outcome", outcome(res, err), "latency", took}
+	if err != nil {
+		attrs = append(attrs, "err", err)
+	}
+	for _, o := range res.Outcomes {
+		attrs = append(attrs, slog.Group("rule", "name", o.Rule, "fired", o.Fired))
+	}
+	level := slog.LevelInfo
+	if err != nil && statusFor(err) >= http.StatusInternalServerError {
+		level = slog.LevelError
+	}
+	h.log.Log(context.Background(), level, "callback", attrs...)
+}
+
+// outcome summarises what happened to a callback in one word, for logs and metrics.
+func outcome(res rules.Result, err error) string {
+	if err != nil {
+		return reasonFor(err)
+	}
+	fired, deduped := 0, 0
+	for _, o := range res.Outcomes {
+		if o.Fired {
+			fired++
+		} else {
+			deduped++
+		}
+	}
+	switch {
+	case fired > 0:
+		return "paged"
+	case deduped > 0:
+		return "duplicate"
+	}
+	return "no_match"
+}

@@ -1,0 +1,321 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Delivery is one outbox entry: the stream id and the encoded page.
+type Delivery struct {
+	ID   string
+	Page []byte
+}
+
+// Outbox is the durable queue of pages. Entries stay in it until Ack or
+// DeadLetter, so a page survives restarts and crashed replicas.
+type Outbox interface {
+	// Read returns new entries for consumer, waiting up to block for some.
+	Read(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error)
+	// Reclaim takes over entries another consumer left unacknowledged for minIdle.
+	Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Delivery, error)
+	// Touch tells the queue consumer is still working on ids, so they are not reclaimed.
+	Touch(ctx context.Context, consumer string, ids ...string) error
+	Ack(ctx context.Context, id string) error
+	DeadLetter(ctx context.Context, d Delivery, reason string) error
+}
+
+// DispatcherConfig tunes delivery. Zero values take the defaults below.
+type DispatcherConfig struct {
+	// Consumer names this process in the outbox's consumer group.
+	Consumer string
+	// MaxInFlight bounds the pages held in memory, whatever the backlog in Redis:
+	// memory stays flat while Slack is down.
+	MaxInFlight int
+	// ReclaimIdle is how long an entry may sit unacknowledged by a silent
+	// consumer before another takes it over.
+	ReclaimIdle time.Duration
+	// MaxAge is how old a page may get before it is dead-lettered instead of sent.
+	MaxAge time.Duration
+	// PerChannel limits sends to one Slack channel (Slack allows about 1/s).
+	PerChannel rate.Limit
+	// BackoffMin and BackoffMax bound the exponential backoff between retries.
+	BackoffMin, BackoffMax time.Duration
+	// SendTimeout bounds one attempt; a send under way at shutdown may finish within it.
+	SendTimeout time.Duration
+	// Block is how long one outbox read waits for new entries.
+	Block time.Duration
+}
+
+func (c *DispatcherConfig) setDefaults() {
+	if c.Consumer == "" {
+		c.Consumer = "hook"
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = 256
+	}
+	if c.ReclaimIdle == 0 {
+		c.ReclaimIdle = time.Minute
+	}
+	if c.MaxAge == 0 {
+		c.MaxAge = time.Hour
+	}
+	if c.PerChannel == 0 {
+		c.PerChannel = 1
+	}
+	if c.BackoffMin == 0 {
+		c.BackoffMin = time.Second
+	}
+	if c.BackoffMax == 0 {
+		c.BackoffMax = 5 * time.Minute
+	}
+	if c.SendTimeout == 0 {
+		c.SendTimeout = 10 * time.Second
+	}
+	if c.Block == 0 {
+		c.Block = 2 * time.Second
+	}
+}
+
+// Dispatcher moves pages from the outbox to their receivers. Pages for one
+// receiver channel go out one at a time, in outbox order, at the channel's rate;
+// a failing channel holds up only itself.
+type Dispatcher struct {
+	outbox  Outbox
+	senders map[ReceiverKind]Sender
+	cfg     DispatcherConfig
+	log     *slog.Logger
+	now     func() time.Time
+
+	slots chan struct{} // one per page in memory
+	mu    sync.Mutex
+	held  map[string]struct{} // outbox ids in memory, kept alive by Touch
+	lanes map[string]chan Delivery
+	wg    sync.WaitGroup
+}
+
+// NewDispatcher returns a dispatcher; senders maps each receiver kind to its sender.
+func NewDispatcher(outbox Outbox, senders map[ReceiverKind]Sender, cfg DispatcherConfig, log *slog.Logger, now func() time.Time) *Dispatcher {
+	cfg.setDefaults()
+	return &Dispatcher{
+		outbox:  outbox,
+		senders: senders,
+		cfg:     cfg,
+		log:     log,
+		now:     now,
+		slots:   make(chan struct{}, cfg.MaxInFlight),
+		held:    map[string]struct{}{},
+		lanes:   map[string]chan Delivery{},
+	}
+}
+
+// Run delivers until ctx is done, then waits for sends under way to finish.
+// Pages not yet delivered stay in the outbox for the next run.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	d.wg.Add(1)
+	go d.keepAlive(ctx)
+	lastReclaim := time.Time{}
+	for ctx.Err() == nil {
+		free := d.waitFree(ctx)
+		if free == 0 {
+			break
+		}
+		var batch []Delivery
+		var err error
+		if time.Since(lastReclaim) >= d.cfg.ReclaimIdle/2 {
+			lastReclaim = time.Now()
+			batch, err = d.outbox.Reclaim(ctx, d.cfg.Consumer, d.cfg.ReclaimIdle, free)
+			if len(batch) > 0 {
+				d.log.Info("reclaimed pages left by a stopped consumer", "count", len(batch))
+			}
+		}
+		if err == nil && len(batch) == 0 {
+			batch, err = d.outbox.Read(ctx, d.cfg.Consumer, free, d.cfg.Block)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			d.log.Error("outbox read failed; retrying", "err", err)
+			sleep(ctx, d.cfg.BackoffMin)
+			continue
+		}
+		for _, del := range batch {
+			d.enqueue(ctx, del)
+		}
+	}
+	d.mu.Lock()
+	for _, ch := range d.lanes {
+		close(ch)
+	}
+	d.lanes = map[string]chan Delivery{}
+	d.mu.Unlock()
+	d.wg.Wait()
+	return nil
+}
+
+// waitFree blocks until at least one slot is free and returns how many are.
+func (d *Dispatcher) waitFree(ctx context.Context) int {
+	select {
+	case d.slots <- struct{}{}:
+		<-d.slots
+	case <-ctx.Done():
+		return 0
+	}
+	return cap(d.slots) - len(d.slots)
+}
+
+func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
+	d.mu.Lock()
+	if _, dup := d.held[del.ID]; dup {
+		d.mu.Unlock()
+		return // already working on it (reclaimed our own entry)
+	}
+	d.held[del.ID] = struct{}{}
+	d.mu.Unlock()
+	d.slots <- struct{}{}
+
+	p, err := UnmarshalPage(del.Page)
+	if err != nil {
+		d.deadLetter(ctx, del, Page{}, fmt.Sprintf("undecodable page: %v", err))
+		d.release(del.ID)
+		return
+	}
+	lane := string(p.Receiver.Kind) + "/" + p.Receiver.Channel
+	d.mu.Lock()
+	ch, ok := d.lanes[lane]
+	if !ok {
+		ch = make(chan Delivery, cap(d.slots))
+		d.lanes[lane] = ch
+		limit := rate.Inf
+		if p.Receiver.Kind == ReceiverSlack {
+			limit = d.cfg.PerChannel
+		}
+		d.wg.Add(1)
+		go d.runLane(ctx, ch, rate.NewLimiter(limit, 1))
+	}
+	d.mu.Unlock()
+	ch <- del
+}
+
+func (d *Dispatcher) release(id string) {
+	d.mu.Lock()
+	delete(d.held, id)
+	d.mu.Unlock()
+	<-d.slots
+}
+
+func (d *Dispatcher) runLane(ctx context.Context, ch <-chan Delivery, limiter *rate.Limiter) {
+	defer d.wg.Done()
+	for del := range ch {
+		if ctx.Err() == nil {
+			d.deliver(ctx, del, limiter)
+		}
+		d.release(del.ID)
+	}
+}
+
+// deliver sends one page until it is delivered, dead-lettered, or ctx ends
+// (then it stays in the outbox). Retrying in place keeps a channel's order.
+func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Limiter) {
+	p, _ := UnmarshalPage(del.Page) // decoded once already in enqueue
+	log := d.log.With("page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name)
+	sender, ok := d.senders[p.Receiver.Kind]
+	if !ok {
+		d.deadLetter(ctx, del, p, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
+		return
+	}
+	for attempt := 1; ; attempt++ {
+		if age := d.now().Sub(p.CreatedAt); age > d.cfg.MaxAge {
+			d.deadLetter(ctx, del, p, fmt.Sprintf("expired: undelivered after %s (max age %s)", age.Round(time.Second), d.cfg.MaxAge))
+			return
+		}
+		if err := limiter.Wait(ctx); err != nil {
+			return
+		}
+		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
+		retry, err := sender.Send(sendCtx, p)
+		cancel()
+		if err == nil {
+			if err := d.outbox.Ack(context.WithoutCancel(ctx), del.ID); err != nil {
+				// The page is out; it stays pending and may be sent once more after a reclaim.
+				log.Error("page delivered but not acknowledged; it may be delivered twice", "err", err)
+			}
+			log.Info("page delivered", "attempts", attempt)
+			return
+		}
+		if !retry {
+			d.deadLetter(ctx, del, p, err.Error())
+			return
+		}
+		wait := backoff(d.cfg.BackoffMin, d.cfg.BackoffMax, attempt)
+		var ra *RetryAfterError
+		if errors.As(err, &ra) && ra.After > wait {
+			wait = ra.After
+		}
+		log.Warn("page delivery failed; will retry", "attempt", attempt, "wait", wait, "err", err)
+		if !sleep(ctx, wait) {
+			return
+		}
+	}
+}
+
+func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, p Page, reason string) {
+	d.log.Error("page dead-lettered", "page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
+	if err := d.outbox.DeadLetter(context.WithoutCancel(ctx), del, reason); err != nil {
+		d.log.Error("dead-lettering failed; the page stays in the outbox", "page", p.ID, "err", err)
+	}
+}
+
+// keepAlive touches every held entry well within ReclaimIdle, so a page waiting
+// out a long backoff here is not taken and sent by another replica meanwhile.
+func (d *Dispatcher) keepAlive(ctx context.Context) {
+	defer d.wg.Done()
+	t := time.NewTicker(d.cfg.ReclaimIdle / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		d.mu.Lock()
+		ids := make([]string, 0, len(d.held))
+		for id := range d.held {
+			ids = append(ids, id)
+		}
+		d.mu.Unlock()
+		if err := d.outbox.Touch(ctx, d.cfg.Consumer, ids...); err != nil && ctx.Err() == nil {
+			d.log.Warn("could not refresh held outbox entries", "err", err)
+		}
+	}
+}
+
+// backoff is exponential with full jitter: min*2^(attempt-1), capped, then a
+// random point in its upper half so replicas retrying together spread out.
+func backoff(lo, hi time.Duration, attempt int) time.Duration {
+	d := lo
+	for i := 1; i < attempt && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	return d/2 + rand.N(d/2+1)
+}
+
+// sleep waits for d or ctx; it reports whether the full wait elapsed.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}

@@ -1,0 +1,190 @@
+// Package rules decides which callbacks page whom. A rules file is compiled
+// once into a Ruleset; evaluating an event against it touches no I/O. Only an
+// event that matches a rule reaches the Store, in one round trip that claims
+// the dedup key and enqueues the pages together.
+package rules
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/expr-lang/expr"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
+)
+
+// Firing is one rule's verdict on one event: the pages to enqueue if its dedup
+// key is not already claimed.
+type Firing struct {
+	Rule     string
+	DedupKey string
+	Window   time.Duration
+	Pages    [][]byte // encoded notify.Page, one per receiver
+}
+
+// Store keeps dedup state and the outbox. Fire claims each firing's dedup key
+// for its window and, where the claim is new, enqueues its pages, atomically
+// and in one round trip; fired[i] reports whether firing i was new.
+type Store interface {
+	Fire(ctx context.Context, fs []Firing) (fired []bool, err error)
+}
+
+// Router evaluates callbacks against the current ruleset. Reload swaps the
+// ruleset atomically: an event is evaluated against exactly one version.
+type Router struct {
+	cat     *catalog.Catalog
+	store   Store
+	now     func() time.Time
+	current atomic.Pointer[Ruleset]
+}
+
+// NewRouter returns a router serving rs.
+func NewRouter(cat *catalog.Catalog, rs *Ruleset, store Store, now func() time.Time) *Router {
+	r := &Router{cat: cat, store: store, now: now}
+	r.current.Store(rs)
+	return r
+}
+
+// Swap replaces the ruleset; events already being evaluated finish on the old one.
+func (r *Router) Swap(rs *Ruleset) { r.current.Store(rs) }
+
+// Key implements verify.Keys with the keys of the ruleset now serving, so a
+// reload that adds an app takes effect for its very next callback.
+func (r *Router) Key(sdkAppID string) ([]byte, bool) { return r.current.Load().Key(sdkAppID) }
+
+// Ruleset returns the ruleset now serving.
+func (r *Router) Ruleset() *Ruleset { return r.current.Load() }
+
+// Outcome is what happened to one rule's firing.
+type Outcome struct {
+	Rule    string
+	Fired   bool // false: a duplicate within the dedup window
+	Pages   int
+	DedupID string
+}
+
+// Result is what Handle did with one callback.
+type Result struct {
+	Event    Event
+	Outcomes []Outcome // empty when no rule matched
+}
+
+// Handle evaluates ev and, if rules match, fires them through the store.
+// A callback that matches nothing returns without touching the store.
+func (r *Router) Handle(ctx context.Context, ev callback.Event) (Result, error) {
+	rs := r.current.Load()
+	e := NewEvent(r.cat, ev)
+	res := Result{Event: e}
+	matched := rs.Evaluate(&e)
+	if len(matched) == 0 {
+		return res, nil
+	}
+	firings := make([]Firing, 0, len(matched))
+	for _, cr := range matched {
+		f, err := rs.firing(cr, e, r.now())
+		if err != nil {
+			return res, err
+		}
+		firings = append(firings, f)
+	}
+	fired, err := r.store.Fire(ctx, firings)
+	if err != nil {
+		return res, fmt.Errorf("fire %d rule(s): %w", len(firings), err)
+	}
+	for i, f := range firings {
+		res.Outcomes = append(res.Outcomes, Outcome{Rule: f.Rule, Fired: fired[i], Pages: len(f.Pages), DedupID: f.DedupKey})
+	}
+	return res, nil
+}
+
+// Evaluate returns the rules e matches, in file order: the first match, and
+// every further one while matched rules say continue.
+func (rs *Ruleset) Evaluate(e *Event) []*compiledRule {
+	var matched []*compiledRule
+	for _, cr := range rs.rules {
+		if !cr.matches(e) {
+			continue
+		}
+		matched = append(matched, cr)
+		if !cr.cont {
+			break
+		}
+	}
+	return matched
+}
+
+func (cr *compiledRule) matches(e *Event) bool {
+	for _, m := range cr.matchers {
+		if !m.match(e) {
+			return false
+		}
+	}
+	if cr.when == nil {
+		return true
+	}
+	out, err := expr.Run(cr.when, *e)
+	if err != nil {
+		// A runtime error (e.g. a missing payload key) means "does not match":
+		// one odd callback must not stop the rules after it.
+		return false
+	}
+	ok, _ := out.(bool)
+	return ok
+}
+
+// firing renders cr's pages for e.
+func (rs *Ruleset) firing(cr *compiledRule, e Event, now time.Time) (Firing, error) {
+	data := TemplateData{Event: e, Rule: cr.name, Severity: cr.severity, Count: 1}
+	key, err := render(cr.dedupKey, data)
+	if err != nil {
+		return Firing{}, err
+	}
+	title, err := render(cr.title, data)
+	if err != nil {
+		return Firing{}, err
+	}
+	text, err := render(cr.text, data)
+	if err != nil {
+		return Firing{}, err
+	}
+	f := Firing{Rule: cr.name, DedupKey: cr.name + ":" + key, Window: cr.window}
+	id := rand.Text()
+	for _, name := range cr.receivers {
+		p := notify.Page{
+			ID:        id + "-" + name,
+			Kind:      notify.KindFiring,
+			Rule:      cr.name,
+			Severity:  cr.severity,
+			Title:     title,
+			Text:      text,
+			Fields:    pageFields(e),
+			Codes:     pageCodes(e),
+			Incident:  e.App + "/" + e.Room,
+			Count:     1,
+			DedupKey:  f.DedupKey,
+			EventTime: e.Time,
+			CreatedAt: now.UTC(),
+			Receiver:  rs.receiver(name, cr.severity),
+		}
+		b, err := p.Marshal()
+		if err != nil {
+			return Firing{}, err
+		}
+		f.Pages = append(f.Pages, b)
+	}
+	return f, nil
+}
+
+// receiver resolves a receiver name into what the page carries to notify.
+func (rs *Ruleset) receiver(name string, sev notify.Severity) notify.Receiver {
+	r := rs.receivers[name]
+	if r.Slack != nil {
+		return notify.Receiver{Name: name, Kind: notify.ReceiverSlack, Channel: r.Slack.Channel, Mentions: r.Slack.Mentions[string(sev)]}
+	}
+	return notify.Receiver{Name: name, Kind: notify.ReceiverConsole}
+}

@@ -1,0 +1,54 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+)
+
+// suggest returns `, did you mean "x"?` for the candidate closest to s, or ""
+// when nothing is close enough to be a plausible typo.
+func suggest(s string, candidates []string) string {
+	best, bestDist := "", len(s)/2+2
+	for _, c := range candidates {
+		d := distance(s, c)
+		if short, ok := strings.CutPrefix(c, prefixOf(c)); ok && short != c {
+			d = min(d, distance(s, short))
+		}
+		if d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(", did you mean %q?", best)
+}
+
+// prefixOf returns the namespace of a catalogue name: "reason." for "reason.timeout".
+func prefixOf(name string) string {
+	if i := strings.IndexByte(name, '.'); i >= 0 {
+		return name[:i+1]
+	}
+	return ""
+}
+
+// distance is the Levenshtein edit distance between a and b.
+func distance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,244 @@
+// Package store keeps hook's durable state in Redis: dedup claims, the outbox of
+// pages waiting for delivery, and the dead letters.
+//
+// Every key starts with the same hash tag, "{prefix}:", so that the multi-key
+// scripts below stay legal on Redis Cluster (all of hook's keys live in one
+// slot; alerting volumes are small enough for that to be the right trade).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// ErrUnavailable wraps every failure to reach Redis, so callers can tell "the
+// state store is down" (answer 503, let TRTC retry) from a bug.
+var ErrUnavailable = errors.New("state store unavailable")
+
+// Redis is the state store. It is safe for concurrent use by any number of
+// goroutines and replicas.
+type Redis struct {
+	rdb    redis.UniversalClient
+	prefix string
+	group  string
+}
+
+// New returns a store using rdb with keys under prefix (e.g. "hook").
+func New(rdb redis.UniversalClient, prefix string) *Redis {
+	return &Redis{rdb: rdb, prefix: prefix, group: "hook"}
+}
+
+func (s *Redis) key(parts ...string) string {
+	k := "{" + s.prefix + "}"
+	for _, p := range parts {
+		k += ":" + p
+	}
+	return k
+}
+
+// OutboxKey is the stream that holds pages waiting for delivery.
+func (s *Redis) OutboxKey() string { return s.key("outbox") }
+
+// DeadLetterKey is the stream of pages that could not be delivered.
+func (s *Redis) DeadLetterKey() string { return s.key("deadletter") }
+
+// Ping reports whether Redis answers.
+func (s *Redis) Ping(ctx context.Context) error {
+	if err := s.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// fireScript claims each firing's dedup key (SET NX PX) and, only where the
+// claim is new, appends the firing's pages to the outbox, all in one atomic step:
+// a crash can never leave a claim without its pages or pages without a claim.
+//
+// KEYS[1] outbox stream, KEYS[1+i] dedup key of firing i.
+// ARGV: per firing: window in ms, number of pages, then the pages.
+var fireScript = redis.NewScript(`
+local out = {}
+local a = 1
+for i = 2, #KEYS do
+  local window = ARGV[a]
+  local n = tonumber(ARGV[a + 1])
+  a = a + 2
+  if redis.call('SET', KEYS[i], '1', 'NX', 'PX', window) then
+    for j = 0, n - 1 do
+      redis.call('XADD', KEYS[1], '*', 'page', ARGV[a + j])
+    end
+    out[#out + 1] = 1
+  else
+    out[#out + 1] = 0
+  end
+  a = a + n
+end
+return out
+`)
+
+// Fire implements rules.Store: one round trip for all the firings of one callback.
+func (s *Redis) Fire(ctx context.Context, fs []rules.Firing) ([]bool, error) {
+	if len(fs) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, 0, len(fs)+1)
+	keys = append(keys, s.OutboxKey())
+	var args []any
+	for _, f := range fs {
+		keys = append(keys, s.key("dedup", f.DedupKey))
+		window := f.Window.Milliseconds()
+		if window < 1 {
+			window = 1
+		}
+		args = append(args, window, len(f.Pages))
+		for _, p := range f.Pages {
+			args = append(args, p)
+		}
+	}
+	res, err := fireScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
+	if err != nil {
+		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
+	}
+	if len(res) != len(fs) {
+		return nil, fmt.Errorf("fire: script returned %d results for %d firings", len(res), len(fs))
+	}
+	fired := make([]bool, len(res))
+	for i, r := range res {
+		fired[i] = r == 1
+	}
+	return fired, nil
+}
+
+// ensureGroup creates the outbox consumer group. It starts at "0", not "$", so
+// pages enqueued before any dispatcher ever ran are delivered too.
+func (s *Redis) ensureGroup(ctx context.Context) error {
+	err := s.rdb.XGroupCreateMkStream(ctx, s.OutboxKey(), s.group, "0").Err()
+	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
+		return fmt.Errorf("%w: create consumer group: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+// Read implements notify.Outbox: new pages for consumer, waiting up to block.
+func (s *Redis) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]notify.Delivery, error) {
+	if err := s.ensureGroup(ctx); err != nil {
+		return nil, err
+	}
+	streams, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+		Group:    s.group,
+		Consumer: consumer,
+		Streams:  []string{s.OutboxKey(), ">"},
+		Count:    int64(count),
+		Block:    block,
+	}).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: read outbox: %w", ErrUnavailable, err)
+	}
+	var out []notify.Delivery
+	for _, st := range streams {
+		out = append(out, deliveries(st.Messages)...)
+	}
+	return out, nil
+}
+
+// Reclaim implements notify.Outbox: takes over pages another consumer (a
+// crashed replica, or this process before a restart) left pending for minIdle.
+func (s *Redis) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]notify.Delivery, error) {
+	if err := s.ensureGroup(ctx); err != nil {
+		return nil, err
+	}
+	msgs, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+		Stream:   s.OutboxKey(),
+		Group:    s.group,
+		Consumer: consumer,
+		MinIdle:  minIdle,
+		Start:    "0-0",
+		Count:    int64(count),
+	}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("%w: reclaim outbox: %w", ErrUnavailable, err)
+	}
+	return deliveries(msgs), nil
+}
+
+// Touch implements notify.Outbox: resets the idle time of pages consumer is
+// still working on (waiting out a rate limit or a backoff), so no other replica
+// reclaims and re-sends them meanwhile.
+func (s *Redis) Touch(ctx context.Context, consumer string, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	err := s.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
+		Stream:   s.OutboxKey(),
+		Group:    s.group,
+		Consumer: consumer,
+		MinIdle:  0,
+		Messages: ids,
+	}).Err()
+	if err != nil {
+		return fmt.Errorf("%w: touch outbox entries: %w", ErrUnavailable, err)
+	}
+	return nil
+}
+
+var ackScript = redis.NewScript(`
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1
+`)
+
+// Ack implements notify.Outbox: the page was delivered; forget it.
+func (s *Redis) Ack(ctx context.Context, id string) error {
+	if err := ackScript.Run(ctx, s.rdb, []string{s.OutboxKey()}, s.group, id).Err(); err != nil {
+		return fmt.Errorf("%w: ack %s: %w", ErrUnavailable, id, err)
+	}
+	return nil
+}
+
+// deadLetterScript moves an entry to the dead-letter stream and removes it from
+// the outbox in one step, so a page is always in exactly one of the two.
+var deadLetterScript = redis.NewScript(`
+redis.call('XADD', KEYS[2], '*', 'page', ARGV[3], 'reason', ARGV[4], 'outbox_id', ARGV[2], 'failed_at', ARGV[5])
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+redis.call('XDEL', KEYS[1], ARGV[2])
+return 1
+`)
+
+// DeadLetter implements notify.Outbox.
+func (s *Redis) DeadLetter(ctx context.Context, d notify.Delivery, reason string) error {
+	err := deadLetterScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.DeadLetterKey()},
+		s.group, d.ID, d.Page, reason, strconv.FormatInt(time.Now().UnixMilli(), 10)).Err()
+	if err != nil {
+		return fmt.Errorf("%w: dead-letter %s: %w", ErrUnavailable, d.ID, err)
+	}
+	return nil
+}
+
+// Depth reports how many pages wait in the outbox (delivered pages are deleted).
+func (s *Redis) Depth(ctx context.Context) (int64, error) {
+	n, err := s.rdb.XLen(ctx, s.OutboxKey()).Result()
+	if err != nil {
+		return 0, fmt.Errorf("%w: outbox depth: %w", ErrUnavailable, err)
+	}
+	return n, nil
+}
+
+func deliveries(msgs []redis.XMessage) []notify.Delivery {
+	out := make([]notify.Delivery, 0, len(msgs))
+	for _, m := range msgs {
+		page, _ := m.Values["page"].(string)
+		out = append(out, notify.Delivery{ID: m.ID, Page: []byte(page)})
+	}
+	return out
+}
