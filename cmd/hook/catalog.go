@@ -1,8 +1,167 @@
 package main
 
-import "io"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
 
-// cmdCatalog implements "hook catalog". Placeholder until the catalogue lands.
+	"github.com/hookdev/hook/internal/catalog"
+)
+
+const catalogUsage = `Usage:
+  hook catalog TABLE ID [P1] [P2] [--json]   decode an id (P1 and P2 default to -1, "not used")
+  hook catalog callback EVENT_TYPE [--json]  name a callback event type and the codes it carries
+  hook catalog list [TABLE] [--json]         list every entry (all tables when TABLE is omitted)
+
+Tables: sdk, webrtc, experience, dismissal, realtime, callback.
+Exit status: 0 decoded, 1 unknown id, 2 bad usage.
+`
+
+// cmdCatalog implements "hook catalog". It builds its own catalogue: the command is a
+// one-shot lookup and needs nothing from the server.
 func cmdCatalog(args []string, stdout, stderr io.Writer) error {
-	return exitError{code: 1, msg: "hook catalog: not built yet"}
+	var positional []string
+	asJSON := false
+	for _, a := range args {
+		switch a {
+		case "--json", "-json":
+			asJSON = true
+		case "-h", "-help", "--help", "help":
+			fmt.Fprint(stdout, catalogUsage)
+			return nil
+		default:
+			// Parameters may be negative ("-1"), so anything else is positional; a
+			// mistyped flag then fails as a bad table or number with a clear message.
+			positional = append(positional, a)
+		}
+	}
+	if len(positional) == 0 {
+		return usageError("missing TABLE")
+	}
+	cat, err := catalog.New()
+	if err != nil {
+		return fmt.Errorf("catalog: %w", err)
+	}
+	if positional[0] == "list" {
+		return catalogList(cat, positional[1:], asJSON, stdout)
+	}
+
+	table, ok := catalog.ParseTable(positional[0])
+	if !ok {
+		return usageError(fmt.Sprintf("unknown table %q", positional[0]))
+	}
+	if len(positional) < 2 {
+		return usageError("missing ID")
+	}
+	id, err := strconv.Atoi(positional[1])
+	if err != nil {
+		return usageError(fmt.Sprintf("ID %q is not a number", positional[1]))
+	}
+	if table == catalog.Callback {
+		if len(positional) > 2 {
+			return usageError("callback takes an event type only")
+		}
+		return catalogCallback(cat, id, asJSON, stdout)
+	}
+	if len(positional) > 4 {
+		return usageError("too many arguments")
+	}
+	params := [2]int64{-1, -1}
+	for i, s := range positional[2:] {
+		if params[i], err = strconv.ParseInt(s, 10, 64); err != nil {
+			return usageError(fmt.Sprintf("parameter %q is not a number", s))
+		}
+	}
+	m := cat.Decode(table, id, params[0], params[1])
+	if !m.Known {
+		return exitError{code: 1, msg: "hook catalog: " + m.String()}
+	}
+	if asJSON {
+		return writeJSON(stdout, m)
+	}
+	_, err = fmt.Fprintln(stdout, m.String())
+	return err
+}
+
+func usageError(problem string) error {
+	return exitError{code: 2, msg: "hook catalog: " + problem + "\n\n" + catalogUsage}
+}
+
+// callbackDescription is what "hook catalog callback N --json" prints.
+type callbackDescription struct {
+	Group catalog.Code         `json:"group"`
+	Event catalog.Code         `json:"event"`
+	Codes []catalog.ScopedCode `json:"codes,omitempty"`
+}
+
+func catalogCallback(cat *catalog.Catalog, eventType int, asJSON bool, stdout io.Writer) error {
+	d := callbackDescription{
+		Group: cat.GroupOf(eventType),
+		Event: cat.Code(catalog.FieldEvent, 0, eventType),
+		Codes: cat.CodesFor(eventType),
+	}
+	if !d.Event.Known {
+		return exitError{code: 1, msg: fmt.Sprintf("hook catalog: %s (group %d: %s)", d.Event.Title, d.Group.Value, d.Group.Title)}
+	}
+	if asJSON {
+		return writeJSON(stdout, d)
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "event %d: %s", d.Event.Value, d.Event.Name)
+	if d.Event.Const != "" {
+		fmt.Fprintf(&b, " (%s)", d.Event.Const)
+	}
+	fmt.Fprintf(&b, ": %s\n", d.Event.Title)
+	fmt.Fprintf(&b, "group %d: %s: %s\n", d.Group.Value, d.Group.Name, d.Group.Title)
+	for _, sc := range d.Codes {
+		fmt.Fprintf(&b, "  %s %d: %s: %s\n", sc.Field, sc.Value, sc.Name, sc.Title)
+	}
+	_, err := io.WriteString(stdout, b.String())
+	return err
+}
+
+func catalogList(cat *catalog.Catalog, args []string, asJSON bool, stdout io.Writer) error {
+	var table catalog.Table
+	switch len(args) {
+	case 0:
+	case 1:
+		t, ok := catalog.ParseTable(args[0])
+		if !ok {
+			return usageError(fmt.Sprintf("unknown table %q", args[0]))
+		}
+		table = t
+	default:
+		return usageError("list takes at most one TABLE")
+	}
+	listing, _ := cat.Entries(table)
+	if asJSON {
+		return writeJSON(stdout, listing)
+	}
+	// Tab-separated so the listing greps and cuts cleanly; quantity names contain spaces.
+	var b strings.Builder
+	for _, t := range catalog.IDTables() {
+		for _, r := range listing.Tables[t] {
+			fmt.Fprintf(&b, "%s\t%d\t%s\t%s\t%s\n", r.Table, r.ID, r.Param1, r.Param2, r.Text)
+		}
+	}
+	for _, sc := range listing.Callback {
+		cnst := sc.Const
+		if cnst == "" {
+			cnst = "-"
+		}
+		fmt.Fprintf(&b, "%s\t%s\t%d\t%d\t%s\t%s\t%s\n", catalog.Callback, sc.Field, sc.EventType, sc.Value, sc.Name, cnst, sc.Title)
+	}
+	_, err := io.WriteString(stdout, b.String())
+	return err
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("write json: %w", err)
+	}
+	return nil
 }
