@@ -1,0 +1,145 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// DefaultThreadTTL is how long an incident keeps replying in the same thread
+// after its last page. Past it, a new page starts a fresh parent, which is what
+// a reader expects of an incident that went quiet for a day.
+const DefaultThreadTTL = 24 * time.Hour
+
+// ThreadStore remembers, per incident, the Slack message that heads its thread.
+// It is shared by all replicas (Redis), so whichever replica delivers the next
+// page of an incident replies under the same parent.
+type ThreadStore interface {
+	// Thread returns the parent message of an incident's thread; ok is false
+	// when there is none (first page, or expired).
+	Thread(ctx context.Context, incident string) (ts, channel string, ok bool, err error)
+	// SetThread records the parent of a new thread, counting it as one page.
+	SetThread(ctx context.Context, incident, channel, ts string, ttl time.Duration) error
+	// AddPage counts one more page in the thread, extends its life by ttl and
+	// returns the number of pages so far, parent included, for the parent's
+	// summary line.
+	AddPage(ctx context.Context, incident string, ttl time.Duration) (pages int64, err error)
+}
+
+// SlackAPI posts pages with a bot token through the Web API. Unlike a webhook
+// it can thread: pages of one incident reply under the first one, whose
+// message is edited to show the incident's current state.
+type SlackAPI struct {
+	client  *slack.Client
+	threads ThreadStore
+	log     *slog.Logger
+	// ThreadTTL is passed to the ThreadStore; zero means DefaultThreadTTL.
+	ThreadTTL time.Duration
+}
+
+// NewSlackAPI returns a Web API sender. client is typically
+// slack.New(token, slack.OptionAPIURL(apiURL)). A nil threads disables
+// threading: every page is posted on its own.
+func NewSlackAPI(client *slack.Client, threads ThreadStore, log *slog.Logger) *SlackAPI {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &SlackAPI{client: client, threads: threads, log: log, ThreadTTL: DefaultThreadTTL}
+}
+
+// Send posts p to its receiver's channel, as a thread reply when its incident
+// already has a parent. Only the post decides the result: thread bookkeeping
+// and the parent edit are best effort, because a page that arrives unthreaded
+// is fine and a page lost over threading is not.
+func (s *SlackAPI) Send(ctx context.Context, p Page) (bool, error) {
+	m := RenderSlack(p)
+	opts := []slack.MsgOption{
+		slack.MsgOptionBlocks(m.Blocks...),
+		// Already escaped by the renderer; escaping again would show &amp;lt;.
+		slack.MsgOptionText(m.Text, false),
+		slack.MsgOptionDisableLinkUnfurl(),
+	}
+
+	key := s.threadKey(p)
+	var parentTS, parentChannel string
+	if key != "" {
+		ts, ch, ok, err := s.threads.Thread(ctx, key)
+		switch {
+		case err != nil:
+			s.log.WarnContext(ctx, "slack thread lookup failed; posting unthreaded",
+				"page", p.ID, "incident", p.Incident, "err", err)
+		case ok:
+			parentTS, parentChannel = ts, ch
+		}
+	}
+
+	if parentTS == "" {
+		ch, ts, err := s.client.PostMessageContext(ctx, p.Receiver.Channel, opts...)
+		if err != nil {
+			return classify("chat.postMessage", err)
+		}
+		if key != "" {
+			// Store the channel ID Slack answered with: the receiver may name
+			// the channel ("#alerts"), but replies and edits need the ID.
+			if err := s.threads.SetThread(ctx, key, ch, ts, s.ttl()); err != nil {
+				s.log.WarnContext(ctx, "slack thread not recorded; next page of this incident starts a new thread",
+					"page", p.ID, "incident", p.Incident, "err", err)
+			}
+		}
+		return false, nil
+	}
+
+	opts = append(opts, slack.MsgOptionTS(parentTS))
+	if _, _, err := s.client.PostMessageContext(ctx, parentChannel, opts...); err != nil {
+		return classify("chat.postMessage", err)
+	}
+	s.updateParent(ctx, p, key, parentChannel, parentTS)
+	return false, nil
+}
+
+// updateParent edits the thread's parent to show the incident as it stands:
+// the latest page's state and how many pages the thread holds. It runs after
+// the reply has landed and only logs failures: the dispatcher must not resend
+// a delivered reply because a cosmetic edit failed.
+func (s *SlackAPI) updateParent(ctx context.Context, p Page, key, channel, ts string) {
+	pages, err := s.threads.AddPage(ctx, key, s.ttl())
+	if err != nil {
+		s.log.WarnContext(ctx, "slack thread page count failed", "page", p.ID, "incident", p.Incident, "err", err)
+	}
+	m := renderParent(p, pages)
+	if _, _, _, err := s.client.UpdateMessageContext(ctx, channel, ts,
+		slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false)); err != nil {
+		s.log.WarnContext(ctx, "slack thread parent not updated", "page", p.ID, "incident", p.Incident, "err", err)
+	}
+}
+
+// renderParent is the parent message after a reply: the latest page without
+// mentions (an edit does not notify, and stale pings only clutter) plus a line
+// saying how many pages the thread holds.
+func renderParent(p Page, pages int64) Message {
+	note := "Latest update in thread"
+	if pages > 0 {
+		note = fmt.Sprintf(":thread: %d pages in thread, latest shown", pages)
+	}
+	return Message{Blocks: renderBlocks(p, nil, note), Text: FallbackText(p)}
+}
+
+// threadKey scopes an incident to the receiver's channel: the same incident
+// can page #oncall (critical) and #alerts (warning), and each must thread in
+// its own channel. "" means no threading for this page.
+func (s *SlackAPI) threadKey(p Page) string {
+	if s.threads == nil || p.Incident == "" {
+		return ""
+	}
+	return p.Receiver.Channel + ":" + p.Incident
+}
+
+func (s *SlackAPI) ttl() time.Duration {
+	if s.ThreadTTL > 0 {
+		return s.ThreadTTL
+	}
+	return DefaultThreadTTL
+}
