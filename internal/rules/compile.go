@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
@@ -33,6 +34,7 @@ type Ruleset struct {
 	keys      map[string][]byte // SdkAppId -> callback key
 	allApps   []byte            // TRTC_CALLBACK_KEY: the key for apps without their own
 	source    string
+	defaults  defaultTemplates
 }
 
 // AllAppsKeyEnv names the environment variable holding the callback key for
@@ -116,7 +118,7 @@ func (c *compiler) errorf(line int, format string, args ...any) {
 }
 
 func (c *compiler) compile(f *File) *Ruleset {
-	rs := &Ruleset{receivers: map[string]Receiver{}, keys: map[string][]byte{}}
+	rs := &Ruleset{receivers: map[string]Receiver{}, keys: map[string][]byte{}, defaults: parseDefaults()}
 	c.apps(f.Apps, rs)
 	c.receivers(f, rs)
 	severity := notify.Severity(f.Defaults.Severity)
@@ -245,7 +247,7 @@ func (c *compiler) rule(r *Rule, f *File, severity notify.Severity, rs *Ruleset)
 		}
 	}
 	if r.When != "" {
-		prog, err := expr.Compile(r.When, expr.Env(Event{}), expr.AsBool())
+		prog, err := expr.Compile(r.When, expr.Env(Facts{}), expr.AsBool())
 		if err != nil {
 			c.errorf(r.line, "%s: when: %v", where, err)
 		}
@@ -288,8 +290,13 @@ func pick(vals ...string) string {
 	return ""
 }
 
+// template parses src and executes it once against an empty event, so that a
+// misspelt field ({{.Usr}}) is a load error rather than a failure at 3 a.m.
 func (c *compiler) template(line int, where, src string) *template.Template {
-	t, err := template.New(where).Option("missingkey=error").Funcs(templateFuncs).Parse(src)
+	t, err := template.New(where).Funcs(templateFuncs).Parse(src)
+	if err == nil {
+		err = t.Execute(io.Discard, TemplateData{Facts: Facts{Payload: map[string]any{}}})
+	}
 	if err != nil {
 		c.errorf(line, "%s: %v", where, err)
 		return nil

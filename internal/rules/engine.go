@@ -70,7 +70,7 @@ type Outcome struct {
 
 // Result is what Handle did with one callback.
 type Result struct {
-	Event    Event
+	Facts    Facts
 	Outcomes []Outcome // empty when no rule matched
 }
 
@@ -78,8 +78,8 @@ type Result struct {
 // A callback that matches nothing returns without touching the store.
 func (r *Router) Handle(ctx context.Context, ev callback.Event) (Result, error) {
 	rs := r.current.Load()
-	e := NewEvent(r.cat, ev)
-	res := Result{Event: e}
+	e := NewFacts(r.cat, ev)
+	res := Result{Facts: e}
 	matched := rs.Evaluate(&e)
 	if len(matched) == 0 {
 		return res, nil
@@ -104,7 +104,7 @@ func (r *Router) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 
 // Evaluate returns the rules e matches, in file order: the first match, and
 // every further one while matched rules say continue.
-func (rs *Ruleset) Evaluate(e *Event) []*compiledRule {
+func (rs *Ruleset) Evaluate(e *Facts) []*compiledRule {
 	var matched []*compiledRule
 	for _, cr := range rs.rules {
 		if !cr.matches(e) {
@@ -118,7 +118,7 @@ func (rs *Ruleset) Evaluate(e *Event) []*compiledRule {
 	return matched
 }
 
-func (cr *compiledRule) matches(e *Event) bool {
+func (cr *compiledRule) matches(e *Facts) bool {
 	for _, m := range cr.matchers {
 		if !m.match(e) {
 			return false
@@ -137,21 +137,14 @@ func (cr *compiledRule) matches(e *Event) bool {
 	return ok
 }
 
-// firing renders cr's pages for e.
-func (rs *Ruleset) firing(cr *compiledRule, e Event, now time.Time) (Firing, error) {
-	data := TemplateData{Event: e, Rule: cr.name, Severity: cr.severity, Count: 1}
-	key, err := render(cr.dedupKey, data)
-	if err != nil {
-		return Firing{}, err
-	}
-	title, err := render(cr.title, data)
-	if err != nil {
-		return Firing{}, err
-	}
-	text, err := render(cr.text, data)
-	if err != nil {
-		return Firing{}, err
-	}
+// firing renders cr's pages for e. A template that fails on this event (say,
+// indexing a payload key it lacks) falls back to the default wording: the page
+// still goes out, because losing it would be worse than plainer words.
+func (rs *Ruleset) firing(cr *compiledRule, e Facts, now time.Time) (Firing, error) {
+	data := TemplateData{Facts: e, Rule: cr.name, Severity: cr.severity, Count: 1}
+	key := renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
+	title := renderOr(cr.title, rs.defaults.title, data)
+	text := renderOr(cr.text, rs.defaults.text, data)
 	f := Firing{Rule: cr.name, DedupKey: cr.name + ":" + key, Window: cr.window}
 	id := rand.Text()
 	for _, name := range cr.receivers {

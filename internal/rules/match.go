@@ -53,11 +53,11 @@ type matcher struct {
 	re     *regexp.Regexp
 }
 
-func (m *matcher) match(e *Event) bool {
+func (m *matcher) match(e *Facts) bool {
 	return m.test(e) != m.negate
 }
 
-func (m *matcher) test(e *Event) bool {
+func (m *matcher) test(e *Facts) bool {
 	if m.field == "" {
 		s := e.stringField(m.key)
 		if m.re != nil {

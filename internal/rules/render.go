@@ -12,7 +12,7 @@ import (
 // TemplateData is what title, text and dedup key templates see: the event's
 // fields ({{.User}}, {{.Reason.Title}}) plus the rule that fired.
 type TemplateData struct {
-	Event
+	Facts
 	Rule     string
 	Severity notify.Severity
 	Count    int
@@ -36,16 +36,16 @@ var templateFuncs = template.FuncMap{
 func describe(d TemplateData) string {
 	var b strings.Builder
 	switch {
-	case d.Event.Event.Name == "room.exit":
+	case d.Event.Name == "room.exit":
 		fmt.Fprintf(&b, "User `%s` left room `%s`", d.User, d.Room)
-	case d.Event.Event.Name == "room.enter":
+	case d.Event.Name == "room.enter":
 		fmt.Fprintf(&b, "User `%s` entered room `%s`", d.User, d.Room)
 	case d.Task != "":
-		fmt.Fprintf(&b, "%s: task `%s` in room `%s`", d.Event.Event.Title, d.Task, d.Room)
+		fmt.Fprintf(&b, "%s: task `%s` in room `%s`", d.Event.Title, d.Task, d.Room)
 	case d.User != "":
-		fmt.Fprintf(&b, "%s: user `%s` in room `%s`", d.Event.Event.Title, d.User, d.Room)
+		fmt.Fprintf(&b, "%s: user `%s` in room `%s`", d.Event.Title, d.User, d.Room)
 	default:
-		fmt.Fprintf(&b, "%s in room `%s`", d.Event.Event.Title, d.Room)
+		fmt.Fprintf(&b, "%s in room `%s`", d.Event.Title, d.Room)
 	}
 	for _, c := range []string{d.Reason.Title, d.Status.Title, d.LeaveCode.Title, d.RelayStatus.Title} {
 		if c != "" {
@@ -58,16 +58,37 @@ func describe(d TemplateData) string {
 	return strings.TrimSpace(b.String())
 }
 
-func render(t *template.Template, d TemplateData) (string, error) {
+// renderOr executes t, or fallback if t fails on this event.
+func renderOr(t, fallback *template.Template, d TemplateData) string {
 	var b strings.Builder
-	if err := t.Execute(&b, d); err != nil {
-		return "", fmt.Errorf("render %s: %w", t.Name(), err)
+	if err := t.Execute(&b, d); err == nil {
+		return b.String()
 	}
-	return b.String(), nil
+	b.Reset()
+	if err := fallback.Execute(&b, d); err != nil {
+		return fmt.Sprintf("(template %s failed: %v)", t.Name(), err)
+	}
+	return b.String()
+}
+
+// defaultTemplates are the built-in wordings, parsed once per ruleset.
+type defaultTemplates struct {
+	title, text, dedupKey *template.Template
+}
+
+func parseDefaults() defaultTemplates {
+	parse := func(name, src string) *template.Template {
+		return template.Must(template.New(name).Funcs(templateFuncs).Parse(src))
+	}
+	return defaultTemplates{
+		title:    parse("default title", defaultTitle),
+		text:     parse("default text", defaultText),
+		dedupKey: parse("default dedup key", DefaultDedupKey),
+	}
 }
 
 // pageFields lists the event's facts in display order, skipping what it lacks.
-func pageFields(e Event) []notify.Field {
+func pageFields(e Facts) []notify.Field {
 	var fs []notify.Field
 	add := func(name, value string) {
 		if value != "" {
@@ -92,7 +113,7 @@ func pageFields(e Event) []notify.Field {
 }
 
 // pageCodes lists every numeric code the event carries with the catalogue's words.
-func pageCodes(e Event) []notify.Code {
+func pageCodes(e Facts) []notify.Code {
 	var cs []notify.Code
 	for _, c := range []struct {
 		field string

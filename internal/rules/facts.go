@@ -7,10 +7,10 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 )
 
-// Event is what matchers, `when:` expressions and templates see: the decoded
+// Facts is what matchers, `when:` expressions and templates see: the decoded
 // callback with every code named by the catalogue. Fields that the callback did
 // not carry are zero Codes (Value -1, empty Name) and match nothing.
-type Event struct {
+type Facts struct {
 	App  string
 	Room string
 	User string
@@ -39,9 +39,9 @@ type Event struct {
 // relayCDNStatus is the one relay event type; its Payload.Status has its own names.
 const relayCDNStatus = 401
 
-// NewEvent names a decoded callback's codes with cat.
-func NewEvent(cat *catalog.Catalog, ev callback.Event) Event {
-	e := Event{
+// NewFacts names a decoded callback's codes with cat.
+func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
+	e := Facts{
 		App:          ev.AppID,
 		Room:         ev.RoomID,
 		User:         ev.UserID,
@@ -82,7 +82,7 @@ func absent(f catalog.Field) catalog.Code {
 }
 
 // codeField returns the event's code for a code-valued match field.
-func (e *Event) codeField(f catalog.Field) catalog.Code {
+func (e *Facts) codeField(f catalog.Field) catalog.Code {
 	switch f {
 	case catalog.FieldGroup:
 		return e.Group
@@ -107,7 +107,7 @@ func (e *Event) codeField(f catalog.Field) catalog.Code {
 }
 
 // stringField returns the event's value for a string-valued match field.
-func (e *Event) stringField(f string) string {
+func (e *Facts) stringField(f string) string {
 	switch f {
 	case "app":
 		return e.App
