@@ -169,7 +169,8 @@ type Param struct {
 //
 // Decode is a thin wrapper so the compiler inlines it: the storage for Params then lives
 // in the caller's frame and a decode allocates nothing unless the caller lets the Meaning
-// escape. The only allocating path is an unknown id, whose Text includes the number.
+// escape. The only allocating path is an unknown id, whose Text includes the number
+// (one allocation).
 func (c *Catalog) Decode(t Table, id int, p1, p2 int64) Meaning {
 	var quantities [2]Param
 	return c.decode(t, id, p1, p2, &quantities)
@@ -179,13 +180,13 @@ func (c *Catalog) decode(t Table, id int, p1, p2 int64, quantities *[2]Param) Me
 	m := Meaning{Table: t, ID: id, Param1: p1, Param2: p2}
 	slot := tableSlot(t)
 	if slot < 0 {
-		m.Text = "unknown " + string(t) + " id " + strconv.Itoa(id)
+		m.Text = unknownText("unknown "+string(t)+" id ", id)
 		return m
 	}
 	tab := &c.tables[slot]
 	e := tab.byID[id]
 	if e == nil {
-		m.Text = tab.unknown + strconv.Itoa(id)
+		m.Text = unknownText(tab.unknown, id)
 		return m
 	}
 	m.Known = true
@@ -220,6 +221,14 @@ func (c *Catalog) decode(t Table, id int, p1, p2 int64, quantities *[2]Param) Me
 		}
 	}
 	return m
+}
+
+// unknownText is "unknown <table> id N", built in one allocation: ids TRTC added after
+// the table was written can arrive as often as known ones.
+func unknownText(prefix string, id int) string {
+	var buf [40]byte
+	b := append(buf[:0], prefix...)
+	return string(strconv.AppendInt(b, int64(id), 10))
 }
 
 // String renders the meaning on one line, e.g.

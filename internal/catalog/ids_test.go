@@ -162,6 +162,10 @@ func TestDecodeAllocs(t *testing.T) {
 			t.Errorf("Decode(%s, %d, %d, %d): %v allocs, want 0", tc.table, tc.id, tc.p1, tc.p2, allocs)
 		}
 	}
+	// An unknown id pays for its formatted text, once.
+	if allocs := testing.AllocsPerRun(200, func() { _ = c.Decode(SDK, 9999, -1, -1) }); allocs > 1 {
+		t.Errorf("Decode of an unknown id: %v allocs, want at most 1", allocs)
+	}
 }
 
 func TestGeneralMeaningsCoverLiteralIDs(t *testing.T) {

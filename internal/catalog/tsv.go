@@ -21,6 +21,10 @@ func readTSV(name string, header ...string) ([]tsvRecord, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
+	return parseTSV(name, raw, header...)
+}
+
+func parseTSV(name string, raw []byte, header ...string) ([]tsvRecord, error) {
 	var records []tsvRecord
 	sawHeader := false
 	for i, line := range strings.Split(string(raw), "\n") {
