@@ -13,10 +13,9 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 
-var eventTime = time.Date(2026, 11, 27, 3, 49, 12, 0, time.UTC)
-
 // samplePage is a firing critical page as the rules engine would make it.
 func samplePage() Page {
+	eventTime := time.Date(2026, 11, 27, 3, 49, 12, 0, time.UTC)
 	return Page{
 		ID:       "p-0001",
 		Kind:     KindFiring,

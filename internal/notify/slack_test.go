@@ -74,13 +74,11 @@ func newMemThreads() *memThreads {
 	return &memThreads{parents: map[string][2]string{}, pages: map[string]int64{}}
 }
 
-var errStoreDown = errors.New("store down")
-
 func (m *memThreads) Thread(_ context.Context, inc string) (string, string, bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failing {
-		return "", "", false, errStoreDown
+		return "", "", false, errors.New("store down")
 	}
 	p, ok := m.parents[inc]
 	return p[0], p[1], ok, nil
@@ -90,7 +88,7 @@ func (m *memThreads) SetThread(_ context.Context, inc, ch, ts string, _ time.Dur
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failing {
-		return errStoreDown
+		return errors.New("store down")
 	}
 	m.parents[inc] = [2]string{ts, ch}
 	m.pages[inc] = 1
@@ -101,7 +99,7 @@ func (m *memThreads) AddPage(_ context.Context, inc string, _ time.Duration) (in
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.failing {
-		return 0, errStoreDown
+		return 0, errors.New("store down")
 	}
 	m.pages[inc]++
 	return m.pages[inc], nil
@@ -333,4 +331,22 @@ func TestSlackAPIContextDeadline(t *testing.T) {
 func isTimeout(err error) bool {
 	var ne net.Error
 	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestSlackAPIThreadPerChannel(t *testing.T) {
+	f := &fakeSlack{}
+	api, _ := newTestAPI(t, f, newMemThreads(), time.Second)
+	oncall := samplePage()
+	alerts := samplePage()
+	alerts.Receiver.Channel = "C0ALERTS"
+	for _, p := range []Page{oncall, alerts} {
+		if _, err := api.Send(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range f.Calls() {
+		if c.form.Get("thread_ts") != "" {
+			t.Errorf("same incident in another channel replied in a foreign thread: %v", c.form)
+		}
+	}
 }
