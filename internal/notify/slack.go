@@ -17,6 +17,10 @@ const DefaultThreadTTL = 24 * time.Hour
 // ThreadStore remembers, per incident, the Slack message that heads its thread.
 // It is shared by all replicas (Redis), so whichever replica delivers the next
 // page of an incident replies under the same parent.
+//
+// The incident argument is an opaque key: SlackAPI passes
+// "<receiver channel>:<Page.Incident>", so that one incident paging two
+// channels gets a thread in each.
 type ThreadStore interface {
 	// Thread returns the parent message of an incident's thread; ok is false
 	// when there is none (first page, or expired).

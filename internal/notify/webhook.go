@@ -76,6 +76,12 @@ func (w *SlackWebhook) sanitize(err error, c *bodyCapture) error {
 	if errors.As(err, &sc) {
 		return &webhookError{status: sc.Code, code: c.code(), err: sc}
 	}
+	if c.status == http.StatusTooManyRequests {
+		// slack-go only understands Retry-After in seconds and fails on the
+		// HTTP-date form; it is still a rate limit, retried with our backoff.
+		return &webhookError{status: c.status, code: c.code(),
+			err: slack.StatusCodeError{Code: c.status, Status: "429 Too Many Requests"}}
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		// slack-go's own wrapper already has the URL baked into its message,
@@ -132,8 +138,9 @@ func (e *webhookError) Unwrap() error { return e.err }
 
 // bodyCapture is a RoundTripper that keeps the start of a non-200 body.
 type bodyCapture struct {
-	base http.RoundTripper
-	body string
+	base   http.RoundTripper
+	status int
+	body   string
 }
 
 func (c *bodyCapture) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -143,7 +150,7 @@ func (c *bodyCapture) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 256))
 	_ = resp.Body.Close()
-	c.body = string(b)
+	c.status, c.body = resp.StatusCode, string(b)
 	resp.Body = io.NopCloser(bytes.NewReader(b))
 	return resp, nil
 }

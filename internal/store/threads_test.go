@@ -84,7 +84,12 @@ func TestThreadsExpiryAndDefaultTTL(t *testing.T) {
 
 func TestThreadsRedisDown(t *testing.T) {
 	ctx := context.Background()
-	th, mr := newThreads(t)
+	mr := miniredis.RunT(t)
+	// No retries: the default backoff would spend seconds on a closed port.
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1, DialTimeout: 100 * time.Millisecond,
+		DialerRetries: 1, DialerRetryTimeout: time.Millisecond})
+	t.Cleanup(func() { _ = rdb.Close() })
+	th := NewThreads(rdb, "hook")
 	mr.Close()
 	if _, _, _, err := th.Thread(ctx, "i"); err == nil {
 		t.Error("Thread: want error with redis down")

@@ -1,0 +1,48 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func TestConsoleSend(t *testing.T) {
+	var buf bytes.Buffer
+	c := NewConsole(&buf)
+	p := samplePage()
+	if retry, err := c.Send(context.Background(), p); err != nil || retry {
+		t.Fatalf("Send = %v, %v", retry, err)
+	}
+	if want := RenderText(p) + "\n"; buf.String() != want {
+		t.Errorf("console wrote\n%q\nwant\n%q", buf.String(), want)
+	}
+}
+
+// A bytes.Buffer is not safe for concurrent use: without Console's mutex the
+// race detector flags this test, and pages could interleave.
+func TestConsoleConcurrentPages(t *testing.T) {
+	var buf bytes.Buffer
+	c := NewConsole(&buf)
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Go(func() { _, _ = c.Send(context.Background(), samplePage()) })
+	}
+	wg.Wait()
+	if want := strings.Repeat(RenderText(samplePage())+"\n", 20); buf.String() != want {
+		t.Errorf("concurrent output is not 20 whole pages:\n%s", buf.String())
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
+
+func TestConsoleWriteError(t *testing.T) {
+	retry, err := NewConsole(failWriter{}).Send(context.Background(), samplePage())
+	if err == nil || retry || !strings.Contains(err.Error(), "broken pipe") {
+		t.Fatalf("Send = %v, %v; want permanent write error", retry, err)
+	}
+}

@@ -1,0 +1,352 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// fakeSlack stands in for slack.com/api: it records every call and answers
+// with reply, which tests swap per scenario.
+type fakeSlack struct {
+	mu    sync.Mutex
+	calls []slackCall
+	next  int // ts counter
+	reply func(w http.ResponseWriter, method string, form url.Values) bool
+}
+
+type slackCall struct {
+	method string // "chat.postMessage", "chat.update"
+	form   url.Values
+}
+
+func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	method := strings.TrimPrefix(r.URL.Path, "/api/")
+	f.mu.Lock()
+	f.calls = append(f.calls, slackCall{method: method, form: r.PostForm})
+	f.next++
+	ts := "1795751352.0000" + string(rune('0'+f.next))
+	reply := f.reply
+	f.mu.Unlock()
+	if reply != nil && reply(w, method, r.PostForm) {
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	channel := r.PostForm.Get("channel")
+	if strings.HasPrefix(channel, "#") {
+		channel = "C0ONCALL" // Slack answers with the ID
+	}
+	if method == "chat.update" {
+		ts = r.PostForm.Get("ts")
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": channel, "ts": ts})
+}
+
+func (f *fakeSlack) Calls() []slackCall {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]slackCall(nil), f.calls...)
+}
+
+// memThreads is an in-memory ThreadStore; failing makes every call error.
+type memThreads struct {
+	mu      sync.Mutex
+	parents map[string][2]string
+	pages   map[string]int64
+	failing bool
+}
+
+func newMemThreads() *memThreads {
+	return &memThreads{parents: map[string][2]string{}, pages: map[string]int64{}}
+}
+
+func (m *memThreads) Thread(_ context.Context, inc string) (string, string, bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failing {
+		return "", "", false, errors.New("store down")
+	}
+	p, ok := m.parents[inc]
+	return p[0], p[1], ok, nil
+}
+
+func (m *memThreads) SetThread(_ context.Context, inc, ch, ts string, _ time.Duration) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failing {
+		return errors.New("store down")
+	}
+	m.parents[inc] = [2]string{ts, ch}
+	m.pages[inc] = 1
+	return nil
+}
+
+func (m *memThreads) AddPage(_ context.Context, inc string, _ time.Duration) (int64, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failing {
+		return 0, errors.New("store down")
+	}
+	m.pages[inc]++
+	return m.pages[inc], nil
+}
+
+func newTestAPI(t *testing.T, f *fakeSlack, threads ThreadStore, timeout time.Duration) (*SlackAPI, *bytes.Buffer) {
+	t.Helper()
+	srv := httptest.NewServer(f)
+	t.Cleanup(srv.Close)
+	client := slack.New("xoxb-test",
+		slack.OptionAPIURL(srv.URL+"/api/"),
+		slack.OptionHTTPClient(&http.Client{Timeout: timeout}))
+	var logs bytes.Buffer
+	return NewSlackAPI(client, threads, slog.New(slog.NewTextHandler(&logs, nil))), &logs
+}
+
+func TestSlackAPIPostMessage(t *testing.T) {
+	f := &fakeSlack{}
+	api, _ := newTestAPI(t, f, nil, time.Second)
+	p := samplePage()
+
+	retry, err := api.Send(context.Background(), p)
+	if err != nil || retry {
+		t.Fatalf("Send = %v, %v", retry, err)
+	}
+	calls := f.Calls()
+	if len(calls) != 1 || calls[0].method != "chat.postMessage" {
+		t.Fatalf("calls = %+v, want one chat.postMessage", calls)
+	}
+	form := calls[0].form
+	if got := form.Get("channel"); got != "#oncall" {
+		t.Errorf("channel = %q", got)
+	}
+	want := RenderSlack(p)
+	if got := form.Get("text"); got != want.Text {
+		t.Errorf("text = %q, want %q", got, want.Text)
+	}
+	wantBlocks, _ := json.Marshal(want.Blocks)
+	if got := form.Get("blocks"); got != string(wantBlocks) {
+		t.Errorf("blocks =\n%s\nwant\n%s", got, wantBlocks)
+	}
+	if form.Get("thread_ts") != "" {
+		t.Errorf("unexpected thread_ts %q without a thread store", form.Get("thread_ts"))
+	}
+}
+
+func TestSlackAPIThreads(t *testing.T) {
+	f := &fakeSlack{}
+	threads := newMemThreads()
+	api, logs := newTestAPI(t, f, threads, time.Second)
+	ctx := context.Background()
+
+	first := samplePage()
+	second := samplePage()
+	second.ID = "p-0002"
+	resolved := samplePage()
+	resolved.ID = "p-0003"
+	resolved.Kind = KindResolved
+	other := samplePage()
+	other.ID = "p-0004"
+	other.Incident = "1400000001/9999"
+
+	for _, p := range []Page{first, second, resolved, other} {
+		if retry, err := api.Send(ctx, p); err != nil || retry {
+			t.Fatalf("Send %s = %v, %v", p.ID, retry, err)
+		}
+	}
+
+	calls := f.Calls()
+	var got []string
+	for _, c := range calls {
+		got = append(got, c.method+" ch="+c.form.Get("channel")+" thread_ts="+c.form.Get("thread_ts")+" ts="+c.form.Get("ts"))
+	}
+	want := []string{
+		"chat.postMessage ch=#oncall thread_ts= ts=",                  // parent
+		"chat.postMessage ch=C0ONCALL thread_ts=1795751352.00001 ts=", // reply, by channel ID
+		"chat.update ch=C0ONCALL thread_ts= ts=1795751352.00001",      // parent: 2 pages
+		"chat.postMessage ch=C0ONCALL thread_ts=1795751352.00001 ts=", // resolved reply
+		"chat.update ch=C0ONCALL thread_ts= ts=1795751352.00001",      // parent: resolved
+		"chat.postMessage ch=#oncall thread_ts= ts=",                  // other incident: new parent
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("calls:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	firstUpdate, lastUpdate := calls[2].form.Get("blocks"), calls[4].form.Get("blocks")
+	if !strings.Contains(firstUpdate, "2 pages in thread") || !strings.Contains(firstUpdate, "CRITICAL") {
+		t.Errorf("first parent update should show firing, 2 pages: %s", firstUpdate)
+	}
+	if !strings.Contains(lastUpdate, "RESOLVED") || !strings.Contains(lastUpdate, "3 pages in thread") {
+		t.Errorf("parent update after resolved should show RESOLVED, 3 pages: %s", lastUpdate)
+	}
+	if strings.Contains(lastUpdate, "<!here>") {
+		t.Errorf("parent update repeats mentions: %s", lastUpdate)
+	}
+	if logs.Len() != 0 {
+		t.Errorf("unexpected logs: %s", logs)
+	}
+}
+
+func TestSlackAPIThreadFailuresDoNotFailThePage(t *testing.T) {
+	t.Run("parent update fails", func(t *testing.T) {
+		f := &fakeSlack{reply: func(w http.ResponseWriter, method string, _ url.Values) bool {
+			if method != "chat.update" {
+				return false
+			}
+			_, _ = io.WriteString(w, `{"ok":false,"error":"cant_update_message"}`)
+			return true
+		}}
+		api, logs := newTestAPI(t, f, newMemThreads(), time.Second)
+		p := samplePage()
+		for range 2 {
+			if retry, err := api.Send(context.Background(), p); err != nil || retry {
+				t.Fatalf("Send = %v, %v; a failed parent edit must not fail the reply", retry, err)
+			}
+		}
+		if n := len(f.Calls()); n != 3 {
+			t.Errorf("%d calls, want 3 (post, reply, one update attempt)", n)
+		}
+		if !strings.Contains(logs.String(), "parent not updated") {
+			t.Errorf("update failure not logged: %s", logs)
+		}
+	})
+	t.Run("store down", func(t *testing.T) {
+		f := &fakeSlack{}
+		threads := newMemThreads()
+		threads.failing = true
+		api, logs := newTestAPI(t, f, threads, time.Second)
+		if retry, err := api.Send(context.Background(), samplePage()); err != nil || retry {
+			t.Fatalf("Send = %v, %v; the page must go out unthreaded", retry, err)
+		}
+		if n := len(f.Calls()); n != 1 {
+			t.Errorf("%d calls, want 1", n)
+		}
+		if !strings.Contains(logs.String(), "posting unthreaded") {
+			t.Errorf("store failure not logged: %s", logs)
+		}
+	})
+}
+
+func TestSlackAPIErrorClassification(t *testing.T) {
+	slackError := func(code string) func(http.ResponseWriter, string, url.Values) bool {
+		return func(w http.ResponseWriter, _ string, _ url.Values) bool {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"ok":false,"error":"`+code+`"}`)
+			return true
+		}
+	}
+	status := func(code int, header ...string) func(http.ResponseWriter, string, url.Values) bool {
+		return func(w http.ResponseWriter, _ string, _ url.Values) bool {
+			for i := 0; i+1 < len(header); i += 2 {
+				w.Header().Set(header[i], header[i+1])
+			}
+			w.WriteHeader(code)
+			_, _ = io.WriteString(w, "<html>oops</html>")
+			return true
+		}
+	}
+	tests := []struct {
+		name      string
+		reply     func(http.ResponseWriter, string, url.Values) bool
+		wantRetry bool
+		wantAfter time.Duration // > 0: want a *RetryAfterError with this After
+		wantInErr string
+	}{
+		{"429 retry-after", status(429, "Retry-After", "2"), true, 2 * time.Second, "rate limit"},
+		{"429 bare", status(429), true, 0, "429"},
+		{"500", status(500), true, 0, "500"},
+		{"503", status(503), true, 0, "503"},
+		{"404", status(404), false, 0, "404"},
+		{"channel_not_found", slackError("channel_not_found"), false, 0, "channel_not_found"},
+		{"invalid_auth", slackError("invalid_auth"), false, 0, "invalid_auth"},
+		{"token_revoked", slackError("token_revoked"), false, 0, "token_revoked"},
+		{"not_in_channel", slackError("not_in_channel"), false, 0, "not_in_channel"},
+		{"invalid_blocks", slackError("invalid_blocks"), false, 0, "invalid_blocks"},
+		{"internal_error", slackError("internal_error"), true, 0, "internal_error"},
+		{"ratelimited body", slackError("ratelimited"), true, 0, "ratelimited"},
+		{"unknown error", slackError("brand_new_error"), false, 0, "unknown slack error"},
+		{"timeout", func(w http.ResponseWriter, _ string, _ url.Values) bool {
+			time.Sleep(80 * time.Millisecond)
+			return false
+		}, true, 0, "timeout"},
+		{"garbage 200", func(w http.ResponseWriter, _ string, _ url.Values) bool {
+			_, _ = io.WriteString(w, "not json")
+			return true
+		}, false, 0, "unclassified"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &fakeSlack{reply: tt.reply}
+			api, _ := newTestAPI(t, f, nil, 30*time.Millisecond)
+			retry, err := api.Send(context.Background(), samplePage())
+			if err == nil {
+				t.Fatal("want an error")
+			}
+			if retry != tt.wantRetry {
+				t.Errorf("retry = %v, want %v (err %v)", retry, tt.wantRetry, err)
+			}
+			var ra *RetryAfterError
+			if isRA := errors.As(err, &ra); isRA != (tt.wantAfter > 0) || isRA && ra.After != tt.wantAfter {
+				t.Errorf("RetryAfterError = %v (%+v), want After %v", isRA, ra, tt.wantAfter)
+			}
+			if tt.wantInErr == "timeout" {
+				// The message varies with where the deadline struck; the cause does not.
+				if !isTimeout(err) {
+					t.Errorf("error %q is not a timeout", err)
+				}
+			} else if !strings.Contains(err.Error(), tt.wantInErr) {
+				t.Errorf("error %q does not mention %q", err, tt.wantInErr)
+			}
+		})
+	}
+}
+
+func TestSlackAPIContextDeadline(t *testing.T) {
+	f := &fakeSlack{reply: func(http.ResponseWriter, string, url.Values) bool {
+		time.Sleep(80 * time.Millisecond)
+		return false
+	}}
+	api, _ := newTestAPI(t, f, nil, time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	retry, err := api.Send(ctx, samplePage())
+	if !retry || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("Send = %v, %v; want retry on deadline", retry, err)
+	}
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()
+}
+
+func TestSlackAPIThreadPerChannel(t *testing.T) {
+	f := &fakeSlack{}
+	api, _ := newTestAPI(t, f, newMemThreads(), time.Second)
+	oncall := samplePage()
+	alerts := samplePage()
+	alerts.Receiver.Channel = "C0ALERTS"
+	for _, p := range []Page{oncall, alerts} {
+		if _, err := api.Send(context.Background(), p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range f.Calls() {
+		if c.form.Get("thread_ts") != "" {
+			t.Errorf("same incident in another channel replied in a foreign thread: %v", c.form)
+		}
+	}
+}
