@@ -279,7 +279,7 @@ func TestSlackAPIErrorClassification(t *testing.T) {
 		{"ratelimited body", slackError("ratelimited"), true, 0, "ratelimited"},
 		{"unknown error", slackError("brand_new_error"), false, 0, "unknown slack error"},
 		{"timeout", func(w http.ResponseWriter, _ string, _ url.Values) bool {
-			time.Sleep(80 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond)
 			return false
 		}, true, 0, "timeout"},
 		{"garbage 200", func(w http.ResponseWriter, _ string, _ url.Values) bool {
@@ -290,7 +290,13 @@ func TestSlackAPIErrorClassification(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := &fakeSlack{reply: tt.reply}
-			api, _ := newTestAPI(t, f, nil, 30*time.Millisecond)
+			// Only the timeout case may time out: a short limit everywhere would
+			// turn a slow, loaded CI machine into false timeouts.
+			timeout := 5 * time.Second
+			if tt.wantInErr == "timeout" {
+				timeout = 50 * time.Millisecond
+			}
+			api, _ := newTestAPI(t, f, nil, timeout)
 			retry, err := api.Send(context.Background(), samplePage())
 			if err == nil {
 				t.Fatal("want an error")

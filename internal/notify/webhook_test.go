@@ -73,7 +73,7 @@ func TestSlackWebhookErrors(t *testing.T) {
 			_, _ = fmt.Fprintf(w, "bad request for http://%s%s", r.Host, r.URL.Path)
 		}, false, 0, "400"},
 		{"timeout", func(w http.ResponseWriter, _ *http.Request) {
-			time.Sleep(80 * time.Millisecond)
+			time.Sleep(300 * time.Millisecond)
 		}, true, 0, "timeout"},
 	}
 	for _, tt := range tests {
@@ -82,7 +82,10 @@ func TestSlackWebhookErrors(t *testing.T) {
 			defer srv.Close()
 			hookURL := srv.URL + secretPath
 			client := srv.Client()
-			client.Timeout = 30 * time.Millisecond
+			client.Timeout = 5 * time.Second // only the timeout case may time out
+			if tt.wantInErr == "timeout" {
+				client.Timeout = 50 * time.Millisecond
+			}
 
 			retry, err := NewSlackWebhook(hookURL, client).Send(context.Background(), samplePage())
 			if err == nil {
