@@ -110,15 +110,16 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return fmt.Errorf("load catalogue: %w", err)
 	}
 
-	devKey := ""
-	getenv, devKey = withDevKey(getenv)
 	rs, err := loadRules(cfg.rulesPath, cat, getenv)
 	if err != nil {
 		return err
 	}
-	if devKey != "" && rs.HasKeys() {
-		// The file names keys of its own: no development key needed after all.
-		getenv, devKey = withoutDevKey(getenv), ""
+	devKey := ""
+	if !rs.HasKeys() {
+		// No key at all: invent one for this run so a fresh clone works end to
+		// end, and no well-known key ever guards a real server.
+		devKey = rand.Text()[:16]
+		getenv = withKey(getenv, devKey)
 		if rs, err = loadRules(cfg.rulesPath, cat, getenv); err != nil {
 			return err
 		}
@@ -198,26 +199,12 @@ func loadRules(path string, cat *catalog.Catalog, getenv env) (*rules.Ruleset, e
 	return rs, nil
 }
 
-// withDevKey makes sure some callback key exists: when TRTC_CALLBACK_KEY is
-// unset it invents a random one for this run, so a fresh clone works end to
-// end without configuration and no well-known key ever guards a real server.
-func withDevKey(getenv env) (env, string) {
-	if getenv(rules.AllAppsKeyEnv) != "" {
-		return getenv, ""
-	}
-	key := rand.Text()[:16]
+// withKey returns getenv with TRTC_CALLBACK_KEY set to key. Reloads go
+// through it too, so the development key stays valid for the whole run.
+func withKey(getenv env, key string) env {
 	return func(k string) string {
 		if k == rules.AllAppsKeyEnv {
 			return key
-		}
-		return getenv(k)
-	}, key
-}
-
-func withoutDevKey(getenv env) env {
-	return func(k string) string {
-		if k == rules.AllAppsKeyEnv {
-			return ""
 		}
 		return getenv(k)
 	}

@@ -79,7 +79,7 @@ func (c *DispatcherConfig) setDefaults() {
 		c.SendTimeout = 10 * time.Second
 	}
 	if c.Block == 0 {
-		c.Block = 2 * time.Second
+		c.Block = 500 * time.Millisecond
 	}
 }
 

@@ -51,6 +51,9 @@ type matcher struct {
 	nums   []int
 	codes  []catalog.Scoped
 	re     *regexp.Regexp
+	// unknown matches codes the catalogue does not know (`event: unknown`), so
+	// new TRTC events can be routed before hook learns their names.
+	unknown bool
 }
 
 func (m *matcher) match(e *Facts) bool {
@@ -72,7 +75,7 @@ func (m *matcher) test(e *Facts) bool {
 	if m.re != nil {
 		return m.re.MatchString(c.Name)
 	}
-	if slices.Contains(m.nums, c.Value) {
+	if slices.Contains(m.nums, c.Value) || m.unknown && !c.Known {
 		return true
 	}
 	for _, s := range m.codes {
@@ -115,6 +118,10 @@ func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, [
 		}
 		if n, err := strconv.Atoi(s); err == nil {
 			m.nums = append(m.nums, n)
+			continue
+		}
+		if s == catalog.Unknown {
+			m.unknown = true
 			continue
 		}
 		vals, ok := cat.Values(m.field, s)

@@ -1,0 +1,332 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookdev/hook/internal/verify"
+)
+
+// syncBuffer is an io.Writer the server writes to while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// server is a running `hook serve`, started through run exactly as main does.
+type server struct {
+	url    string
+	stdout *syncBuffer
+	stderr *syncBuffer
+	stop   func() error
+}
+
+// startServer runs hook serve on 127.0.0.1:0 with env and waits until it listens.
+func startServer(t *testing.T, env map[string]string, args ...string) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
+	done := make(chan error, 1)
+	getenv := func(k string) string { return env[k] }
+	args = append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)
+	go func() { done <- run(ctx, args, getenv, strings.NewReader(""), s.stdout, s.stderr) }()
+	var once sync.Once
+	var runErr error
+	s.stop = func() error {
+		once.Do(func() {
+			cancel()
+			select {
+			case runErr = <-done:
+			case <-time.After(20 * time.Second):
+				runErr = fmt.Errorf("server did not stop")
+			}
+		})
+		return runErr
+	}
+	t.Cleanup(func() {
+		if err := s.stop(); err != nil {
+			t.Errorf("run returned %v", err)
+		}
+	})
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		out := s.stdout.String()
+		if _, rest, ok := strings.Cut(out, "hook listening on "); ok {
+			addr, _, _ := strings.Cut(rest, "\n")
+			s.url = "http://" + addr
+			return s
+		}
+		select {
+		case err := <-done:
+			done <- nil // let Cleanup's stop return
+			t.Fatalf("hook serve exited early: %v\nstderr:\n%s", err, s.stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	t.Fatalf("hook serve did not start listening\nstderr:\n%s", s.stderr.String())
+	return nil
+}
+
+// post signs body with key and posts it as app.
+func (s *server) post(t *testing.T, app, key string, body []byte) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.url+"/callback", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("SdkAppId", app)
+	req.Header.Set("Sign", verify.Sign([]byte(key), body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("post callback: %v", err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// fakeSlack records chat.postMessage calls and webhook posts.
+type fakeSlack struct {
+	mu    sync.Mutex
+	posts []map[string]string // form values (Web API) or {"text": ...} (webhook)
+}
+
+func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	switch {
+	case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
+		vals, _ := url.ParseQuery(string(body))
+		post := map[string]string{}
+		for k := range vals {
+			post[k] = vals.Get(k)
+		}
+		f.posts = append(f.posts, post)
+		fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.%06d"}`, post["channel"], len(f.posts))
+	case strings.HasSuffix(r.URL.Path, "/chat.update"):
+		fmt.Fprint(w, `{"ok":true}`)
+	case strings.HasPrefix(r.URL.Path, "/webhook/"):
+		var msg struct {
+			Text   string          `json:"text"`
+			Blocks json.RawMessage `json:"blocks"`
+		}
+		_ = json.Unmarshal(body, &msg)
+		f.posts = append(f.posts, map[string]string{"text": msg.Text, "blocks": string(msg.Blocks)})
+		fmt.Fprint(w, "ok")
+	default:
+		http.Error(w, `{"ok":false,"error":"unknown_method"}`, http.StatusNotFound)
+	}
+}
+
+func (f *fakeSlack) waitPosts(t *testing.T, n int) []map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		f.mu.Lock()
+		got := append([]map[string]string(nil), f.posts...)
+		f.mu.Unlock()
+		if len(got) >= n || time.Now().After(deadline) {
+			return got
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// callback builds a callback body of the given group and type, sent now.
+func callback(group, typ int, info map[string]any) []byte {
+	now := time.Now().UnixMilli()
+	if _, ok := info["EventMsTs"]; !ok {
+		info["EventMsTs"] = now
+	}
+	b, _ := json.Marshal(map[string]any{"EventGroupId": group, "EventType": typ, "CallbackTs": now, "EventInfo": info})
+	return b
+}
+
+// oneOfEachGroup is an alerting event of each group 1-4 with what its page must say.
+func oneOfEachGroup() []struct {
+	name string
+	body []byte
+	want string
+} {
+	return []struct {
+		name string
+		body []byte
+		want string
+	}{
+		{"room: user left by timeout", callback(1, 104, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 2}), "u42"},
+		{"media: unknown type still routable", callback(2, 299, map[string]any{"RoomId": "m1", "UserId": "u7"}), ""},
+		{"recording: upload error", callback(3, 308, map[string]any{"RoomId": "r3", "UserId": "rec", "TaskId": "task-308", "Payload": map[string]any{"Code": "UploadFailed", "Message": "cos down"}}), "task-308"},
+		{"relay: CDN failure", callback(4, 401, map[string]any{"RoomId": "r4", "RoomType": 1, "UserId": "mix", "TaskId": 987654, "Payload": map[string]any{"Url": "rtmp://cdn/x", "Status": 4, "ErrorCode": 5, "ErrorMsg": "push failed"}}), "987654"},
+	}
+}
+
+// rulesForAllGroups pages for the media event too, so every group is exercised.
+const rulesForAllGroups = `
+receivers:
+  - name: oncall
+    slack: {channel: "#rtc-oncall", mentions: {critical: ["<!here>"]}}
+default_receiver: oncall
+rules:
+  - name: user-dropped
+    match: {event: room.exit, reason: [timeout, force_closed]}
+  - name: media-unknown
+    match: {group: media, event: unknown}
+  - name: recording-upload-error
+    match: {event: recording.upload_error}
+    severity: critical
+  - name: relay-failed
+    match: {event: relay.cdn_status, relay_status: failure}
+    severity: critical
+`
+
+func TestEndToEndEveryGroupPagesSlack(t *testing.T) {
+	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesFile, []byte(rulesForAllGroups), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	modes := []struct {
+		name string
+		env  func(slackURL string) map[string]string
+	}{
+		{"web api", func(u string) map[string]string {
+			return map[string]string{"SLACK_BOT_TOKEN": "xoxb-e2e", "SLACK_API_URL": u + "/api/"}
+		}},
+		{"webhook", func(u string) map[string]string {
+			return map[string]string{"SLACK_WEBHOOK_URL": u + "/webhook/T000/B000/secret"}
+		}},
+	}
+	for _, mode := range modes {
+		t.Run(mode.name, func(t *testing.T) {
+			slack := &fakeSlack{}
+			fake := httptest.NewServer(slack)
+			defer fake.Close()
+			env := mode.env(fake.URL)
+			env["TRTC_CALLBACK_KEY"] = "e2e-key"
+			env["HOOK_RULES"] = rulesFile
+			srv := startServer(t, env)
+
+			events := oneOfEachGroup()
+			for _, ev := range events {
+				code, body := srv.post(t, "1400000001", "e2e-key", ev.body)
+				if code != http.StatusOK || body != `{"code":0}` {
+					t.Fatalf("%s: answer %d %s", ev.name, code, body)
+				}
+			}
+			posts := slack.waitPosts(t, len(events))
+			if len(posts) != len(events) {
+				t.Fatalf("got %d Slack posts, want %d\nstderr:\n%s", len(posts), len(events), srv.stderr.String())
+			}
+			all := fmt.Sprint(posts)
+			for _, ev := range events {
+				if !strings.Contains(all, ev.want) {
+					t.Errorf("%s: no Slack post mentions %q", ev.name, ev.want)
+				}
+			}
+			if mode.name == "web api" {
+				for _, p := range posts {
+					if p["channel"] != "#rtc-oncall" {
+						t.Errorf("posted to %q, want #rtc-oncall", p["channel"])
+					}
+					if p["blocks"] == "" {
+						t.Errorf("post without blocks: %v", p)
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestEndToEndRedeliveryPagesOnce(t *testing.T) {
+	slack := &fakeSlack{}
+	fake := httptest.NewServer(slack)
+	defer fake.Close()
+	srv := startServer(t, map[string]string{
+		"TRTC_CALLBACK_KEY": "k",
+		"SLACK_BOT_TOKEN":   "xoxb-e2e",
+		"SLACK_API_URL":     fake.URL + "/api/",
+		// HOOK_RULES unset: the embedded example rules.
+	})
+	// TRTC retries a callback it got no 200 for; here it redelivers one seven times.
+	body := callback(3, 308, map[string]any{"RoomId": "8489", "TaskId": "t-1", "Payload": map[string]any{"Code": "E", "Message": "m"}})
+	for i := 0; i < 7; i++ {
+		if code, resp := srv.post(t, "1400000001", "k", body); code != http.StatusOK {
+			t.Fatalf("delivery %d: %d %s", i+1, code, resp)
+		}
+	}
+	// A routine event pages nobody.
+	if code, _ := srv.post(t, "1400000001", "k", callback(1, 103, map[string]any{"RoomId": 8489, "UserId": "u1", "Reason": 1})); code != http.StatusOK {
+		t.Fatalf("routine event: %d", code)
+	}
+	posts := slack.waitPosts(t, 1)
+	time.Sleep(300 * time.Millisecond) // let any wrongly queued duplicate show up
+	if posts = slack.waitPosts(t, 1); len(posts) != 1 {
+		t.Fatalf("got %d pages for 7 deliveries of one callback, want 1: %v", len(posts), posts)
+	}
+	if !strings.Contains(srv.stderr.String(), "outcome=duplicate") {
+		t.Errorf("duplicates are not logged as such:\n%s", srv.stderr.String())
+	}
+}
+
+func TestEndToEndConsoleWithoutSlack(t *testing.T) {
+	srv := startServer(t, map[string]string{"TRTC_CALLBACK_KEY": "k"})
+	code, _ := srv.post(t, "1400000001", "k", callback(4, 401, map[string]any{"RoomId": "r9", "TaskId": "relay-9", "Payload": map[string]any{"Status": 4}}))
+	if code != http.StatusOK {
+		t.Fatalf("answer %d", code)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(srv.stdout.String(), "relay-9") {
+		if time.Now().After(deadline) {
+			t.Fatalf("no page printed to stdout:\n%s", srv.stdout.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for _, want := range []string{"Relay to CDN", "Failure", "CRITICAL"} {
+		if !strings.Contains(strings.ToUpper(srv.stdout.String()), strings.ToUpper(want)) {
+			t.Errorf("console page lacks %q:\n%s", want, srv.stdout.String())
+		}
+	}
+	if !strings.Contains(srv.stderr.String(), "state is in memory") {
+		t.Errorf("no log line says state is in memory")
+	}
+}
+
+func TestEndToEndDevKeyPrinted(t *testing.T) {
+	srv := startServer(t, map[string]string{})
+	out := srv.stdout.String()
+	_, rest, ok := strings.Cut(out, "development key ")
+	if !ok {
+		t.Fatalf("no development key printed:\n%s", out)
+	}
+	key := strings.Fields(rest)[0]
+	code, body := srv.post(t, "1400000001", key, callback(1, 101, map[string]any{"RoomId": 1}))
+	if code != http.StatusOK {
+		t.Fatalf("callback signed with the printed key: %d %s", code, body)
+	}
+	if code, _ := srv.post(t, "1400000001", "wrong", callback(1, 101, map[string]any{"RoomId": 1})); code != http.StatusUnauthorized {
+		t.Fatalf("wrong key: %d, want 401", code)
+	}
+}

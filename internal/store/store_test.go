@@ -1,0 +1,128 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/redistest"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// backends runs a test against miniredis and against a real redis-server, so
+// the Lua scripts are proven on the real thing, not only on the emulator.
+func backends(t *testing.T, test func(t *testing.T, rdb redis.UniversalClient, fastForward func(time.Duration))) {
+	t.Run("miniredis", func(t *testing.T) {
+		mr := miniredis.RunT(t)
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { rdb.Close() })
+		test(t, rdb, mr.FastForward)
+	})
+	t.Run("redis-server", func(t *testing.T) {
+		rdb := redistest.Start(t)
+		test(t, rdb, nil)
+	})
+}
+
+func TestFireClaimsOnceAndEnqueues(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
+		ctx := context.Background()
+		s := New(rdb, "hook")
+		f := rules.Firing{Rule: "r", DedupKey: "r:app/room/user/104", Window: time.Minute,
+			Pages: [][]byte{[]byte(`{"id":"p1"}`), []byte(`{"id":"p2"}`)}}
+		other := rules.Firing{Rule: "s", DedupKey: "s:x", Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"p3"}`)}}
+
+		fired, err := s.Fire(ctx, []rules.Firing{f, other})
+		if err != nil || !fired[0] || !fired[1] {
+			t.Fatalf("first Fire = %v, %v; want both new", fired, err)
+		}
+		fired, err = s.Fire(ctx, []rules.Firing{f})
+		if err != nil || fired[0] {
+			t.Fatalf("second Fire = %v, %v; want duplicate", fired, err)
+		}
+		if n, _ := s.Depth(ctx); n != 3 {
+			t.Fatalf("outbox depth %d, want 3 (2 pages + 1, none for the duplicate)", n)
+		}
+		ttl := rdb.PTTL(ctx, s.key("dedup", f.DedupKey)).Val()
+		if ttl <= 0 || ttl > time.Minute {
+			t.Fatalf("dedup key TTL %v, want (0, 1m]", ttl)
+		}
+		if ff != nil {
+			ff(61 * time.Second)
+			if fired, _ := s.Fire(ctx, []rules.Firing{f}); !fired[0] {
+				t.Fatal("after the window the same firing should page again")
+			}
+		}
+	})
+}
+
+func TestOutboxLifecycle(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := New(rdb, "hook")
+		for _, id := range []string{"a", "b", "c"} {
+			if _, err := s.Fire(ctx, []rules.Firing{{DedupKey: id, Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"` + id + `"}`)}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.Read(ctx, "worker-1", 10, 10*time.Millisecond)
+		if err != nil || len(got) != 3 {
+			t.Fatalf("Read = %d entries, %v; want 3", len(got), err)
+		}
+		if p, _ := notify.UnmarshalPage(got[0].Page); p.ID != "a" {
+			t.Fatalf("first entry is page %q, want a (outbox order)", p.ID)
+		}
+		if err := s.Ack(ctx, got[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeadLetter(ctx, got[1], "channel_not_found"); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := s.Depth(ctx); n != 1 {
+			t.Fatalf("outbox depth %d after ack and dead-letter, want 1", n)
+		}
+		dl, _ := rdb.XRange(ctx, s.DeadLetterKey(), "-", "+").Result()
+		if len(dl) != 1 || dl[0].Values["reason"] != "channel_not_found" || dl[0].Values["page"] != `{"id":"b"}` {
+			t.Fatalf("dead letters = %v", dl)
+		}
+		// worker-1 "crashed" holding c: another worker reclaims it once idle.
+		if again, _ := s.Reclaim(ctx, "worker-2", time.Hour, 10); len(again) != 0 {
+			t.Fatalf("reclaimed %d entries that are not idle yet", len(again))
+		}
+		time.Sleep(20 * time.Millisecond)
+		again, err := s.Reclaim(ctx, "worker-2", 10*time.Millisecond, 10)
+		if err != nil || len(again) != 1 || again[0].ID != got[2].ID {
+			t.Fatalf("Reclaim = %v, %v; want entry c", again, err)
+		}
+		// Touch keeps an entry from being reclaimed.
+		if err := s.Touch(ctx, "worker-2", again[0].ID); err != nil {
+			t.Fatal(err)
+		}
+		if stolen, _ := s.Reclaim(ctx, "worker-3", time.Second, 10); len(stolen) != 0 {
+			t.Fatalf("a touched entry was reclaimed")
+		}
+		if more, _ := s.Read(ctx, "worker-1", 10, 10*time.Millisecond); len(more) != 0 {
+			t.Fatalf("Read returned %d entries already delivered to the group", len(more))
+		}
+	})
+}
+
+func TestUnavailable(t *testing.T) {
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
+	defer rdb.Close()
+	s := New(rdb, "hook")
+	ctx := context.Background()
+	if _, err := s.Fire(ctx, []rules.Firing{{DedupKey: "k", Window: time.Minute}}); !isUnavailable(err) {
+		t.Errorf("Fire: %v, want ErrUnavailable", err)
+	}
+	if err := s.Ping(ctx); !isUnavailable(err) {
+		t.Errorf("Ping: %v, want ErrUnavailable", err)
+	}
+}
+
+func isUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
