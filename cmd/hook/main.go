@@ -17,7 +17,7 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		var exit exitError
-		if errors.As(err, &exit) {
+		if errors.As(err, &exit) { // an answer, not a failure: print it, exit with its status
 			if exit.msg != "" {
 				fmt.Fprintln(os.Stderr, exit.msg)
 			}

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -16,6 +18,16 @@ type exitError struct {
 }
 
 func (e exitError) Error() string { return e.msg }
+
+// flagError turns a flag parsing failure into an exit status: 0 for -h/--help
+// (the usage was printed as asked), 2 for bad flags (the flag package already
+// printed what was wrong).
+func flagError(err error) error {
+	if errors.Is(err, flag.ErrHelp) {
+		return exitError{code: 0}
+	}
+	return exitError{code: 2}
+}
 
 // env is how commands read the process environment; tests pass a map lookup.
 type env func(string) string

@@ -53,7 +53,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	fs.StringVar(&c.logFormat, "log-format", or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
 	if err := fs.Parse(args); err != nil {
-		return c, exitError{code: 2}
+		return c, flagError(err)
 	}
 	if fs.NArg() > 0 {
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: unexpected argument %q", fs.Arg(0))}

@@ -20,7 +20,7 @@ func cmdSign(args []string, getenv env, stdin io.Reader, stdout, stderr io.Write
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2}
+		return flagError(err)
 	}
 	if *key == "" {
 		return exitError{code: 2, msg: "hook sign: --key is required (or set TRTC_CALLBACK_KEY)"}

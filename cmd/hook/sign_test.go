@@ -1,0 +1,65 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestSign(t *testing.T) {
+	// The official known-answer vector (see internal/verify).
+	const body = "{\n\t\"EventGroupId\":\t2,\n\t\"EventType\":\t204,\n\t\"CallbackTs\":\t1664209748188,\n\t\"EventInfo\":\t{\n\t\t\"RoomId\":\t8489,\n\t\t\"EventTs\":\t1664209748,\n\t\t\"EventMsTs\":\t1664209748180,\n\t\t\"UserId\":\t\"user_85034614\",\n\t\t\"Reason\":\t0\n\t}\n}"
+	const want = "kkoFeO3Oh2ZHnjtg8tEAQhtXK16/KI05W3BQff8IvGA=\n"
+	file := filepath.Join(t.TempDir(), "body.json")
+	if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		args   []string
+		env    map[string]string
+		stdin  string
+		want   string
+		status int // exitError code, 0 for success
+	}{
+		{"stdin", []string{"sign", "--key", "123654"}, nil, body, want, 0},
+		{"file", []string{"sign", "--key", "123654", file}, nil, "", want, 0},
+		{"key from env", []string{"sign", file}, map[string]string{"TRTC_CALLBACK_KEY": "123654"}, "", want, 0},
+		{"no key", []string{"sign", file}, nil, "", "", 2},
+		{"two files", []string{"sign", "--key", "k", file, file}, nil, "", "", 2},
+		{"missing file", []string{"sign", "--key", "k", file + ".nope"}, nil, "", "", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, strings.NewReader(tt.stdin), &out, &errOut)
+			if tt.status == 0 {
+				if err != nil || out.String() != tt.want {
+					t.Fatalf("run = %v, output %q; want %q", err, out.String(), tt.want)
+				}
+				return
+			}
+			var exit exitError
+			code := 1
+			if errors.As(err, &exit) {
+				code = exit.code
+			}
+			if err == nil || code != tt.status {
+				t.Fatalf("run = %v (exit %d), want exit %d", err, code, tt.status)
+			}
+		})
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	var exit exitError
+	if !errors.As(err, &exit) || exit.code != 2 || !strings.Contains(exit.msg, `unknown command "frobnicate"`) {
+		t.Fatalf("run = %v, want exit 2 naming the command", err)
+	}
+}
