@@ -1,0 +1,168 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/verify"
+)
+
+// countingStore is a rules.Store that counts round trips, wrapping a real one.
+type countingStore struct {
+	next  rules.Store
+	calls atomic.Int64
+}
+
+func (c *countingStore) Fire(ctx context.Context, fs []rules.Firing) ([]bool, error) {
+	c.calls.Add(1)
+	return c.next.Fire(ctx, fs)
+}
+
+// realPipeline is the handler over the example rules, a real router and a
+// store on miniredis: everything but the network.
+func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
+	tb.Helper()
+	cat, err := catalog.New()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	env := func(k string) string {
+		if k == rules.AllAppsKeyEnv {
+			return "bench-key"
+		}
+		return ""
+	}
+	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, env)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	mr := miniredis.RunT(tb)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	tb.Cleanup(func() { rdb.Close() })
+	st := &countingStore{next: store.New(rdb, "hook")}
+	router := rules.NewRouter(cat, rs, st, time.Now)
+	h := New(Config{}, Deps{Router: router, Catalog: cat, Store: store.New(rdb, "hook"),
+		Log: slog.New(slog.DiscardHandler), Now: time.Now})
+	return h, st
+}
+
+func signedRequest(body string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
+	req.Header.Set("SdkAppId", "1400000001")
+	req.Header.Set("Sign", verify.Sign([]byte("bench-key"), []byte(body)))
+	return req
+}
+
+func routineBody() string {
+	return fmt.Sprintf(`{"EventGroupId":1,"EventType":103,"CallbackTs":%d,"EventInfo":{"RoomId":8489,"EventTs":1700000000,"EventMsTs":1700000000000,"UserId":"u42","Role":21,"TerminalType":3,"UserType":3,"Reason":1}}`, time.Now().UnixMilli())
+}
+
+func TestRoutineCallbackTouchesNoRedis(t *testing.T) {
+	h, st := realPipeline(t)
+	for _, body := range []string{
+		routineBody(),
+		fmt.Sprintf(`{"EventGroupId":2,"EventType":201,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","UserId":"u42"}}`, time.Now().UnixMilli()),
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, signedRequest(body))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("status %d: %s", rec.Code, rec.Body)
+		}
+	}
+	if n := st.calls.Load(); n != 0 {
+		t.Fatalf("routine callbacks made %d store round trips, want 0", n)
+	}
+	alerting := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t","Payload":{"Code":"E","Message":"m"}}}`, time.Now().UnixMilli())
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, signedRequest(alerting))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if n := st.calls.Load(); n != 1 {
+		t.Fatalf("an alerting callback made %d store round trips, want exactly 1", n)
+	}
+}
+
+// BenchmarkRoutineCallback measures the whole HTTP path for a callback that
+// matches no rule: read, verify, decode, evaluate, answer.
+func BenchmarkRoutineCallback(b *testing.B) {
+	h, _ := realPipeline(b)
+	body := routineBody()
+	b.ReportAllocs()
+	for b.Loop() {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, signedRequest(body))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
+
+// BenchmarkAlertingCallback adds the one Redis round trip (miniredis, in process).
+func BenchmarkAlertingCallback(b *testing.B) {
+	h, _ := realPipeline(b)
+	i := 0
+	b.ReportAllocs()
+	for b.Loop() {
+		i++
+		body := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t%d","Payload":{"Code":"E","Message":"m"}}}`, time.Now().UnixMilli(), i)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, signedRequest(body))
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+}
+
+func TestStoreDownAnswers503(t *testing.T) {
+	cat, _ := catalog.New()
+	env := func(k string) string {
+		if k == rules.AllAppsKeyEnv {
+			return "bench-key"
+		}
+		return ""
+	}
+	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
+	defer rdb.Close()
+	st := store.New(rdb, "hook")
+	h := New(Config{}, Deps{Router: rules.NewRouter(cat, rs, st, time.Now), Catalog: cat, Store: st,
+		Log: slog.New(slog.DiscardHandler), Now: time.Now})
+	mr.Close() // Redis goes away
+
+	alerting := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t"}}`, time.Now().UnixMilli())
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, signedRequest(alerting))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("alerting callback with Redis down: %d %s, want 503 so TRTC retries", rec.Code, rec.Body)
+	}
+	// A routine callback needs no Redis, so it is still accepted.
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, signedRequest(routineBody()))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("routine callback with Redis down: %d, want 200", rec.Code)
+	}
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("readyz with Redis down: %d, want 503", rec.Code)
+	}
+}
