@@ -39,7 +39,7 @@ func RenderSlack(p Page, opts ...RenderOption) Message {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	blocks := renderBlocks(p, p.Receiver.Mentions, p.Note)
+	blocks := renderBlocks(p, p.Receiver.Mentions, EscapeMrkdwn(p.Note))
 	if o.buttons {
 		blocks = append(blocks, actionBlock(p)...)
 	}
