@@ -6,7 +6,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
+	"time"
 )
 
 // exitError carries a process exit status and an optional message for main to print.
@@ -39,6 +41,7 @@ Usage:
   hook sign --key KEY [FILE]      print the Sign header value for a body (stdin if no FILE)
   hook catalog TABLE ID [P1] [P2] decode a TRTC id (tables: sdk, webrtc, experience, dismissal, realtime, callback)
   hook catalog list [TABLE] [--json]
+  hook outbox list|retry|drop     inspect and manage undelivered pages (admin API, HOOK_ADMIN_TOKEN)
   hook version                    print the version
 
 Run "hook COMMAND --help" for a command's flags.
@@ -57,6 +60,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdSign(args, getenv, stdin, stdout, stderr)
 	case "catalog":
 		return cmdCatalog(args, stdout, stderr)
+	case "outbox":
+		return cmdOutbox(ctx, args, getenv, stdout, stderr, &http.Client{Timeout: 10 * time.Second})
 	case "version", "--version", "-version":
 		return cmdVersion(stdout)
 	case "help":

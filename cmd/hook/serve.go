@@ -39,6 +39,8 @@ type serveConfig struct {
 	slackToken   string
 	slackWebhook string
 	slackAPIURL  string
+	slackSecret  string // SLACK_SIGNING_SECRET: buttons and /slack/interactions
+	adminToken   string // HOOK_ADMIN_TOKEN: the /api/v1 admin API
 }
 
 // parseServe reads flags, each defaulting to its environment variable.
@@ -68,6 +70,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	c.slackToken = getenv("SLACK_BOT_TOKEN")
 	c.slackWebhook = getenv("SLACK_WEBHOOK_URL")
 	c.slackAPIURL = getenv("SLACK_API_URL")
+	c.slackSecret, c.adminToken = getenv("SLACK_SIGNING_SECRET"), getenv("HOOK_ADMIN_TOKEN")
 	return c, nil
 }
 
@@ -140,10 +143,15 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer}, log, time.Now)
+	delivery, err := loadDelivery(cfg.rulesPath, rs)
+	if err != nil {
+		return err
+	}
+	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer,
+		MaxAge: delivery.MaxAge, Fallback: delivery.Fallback}, log, time.Now)
 
-	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now})
+	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Slack: slackActions(st)})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -243,7 +251,9 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, stdout io.Writer, lo
 			opts = append(opts, slack.OptionAPIURL(strings.TrimSuffix(cfg.slackAPIURL, "/")+"/"))
 		}
 		client := slack.New(cfg.slackToken, opts...)
-		senders[notify.ReceiverSlack] = notify.NewSlackAPI(client, store.NewThreads(rdb, "hook"), log)
+		api := notify.NewSlackAPI(client, store.NewThreads(rdb, "hook"), log)
+		api.Buttons = cfg.slackSecret != ""
+		senders[notify.ReceiverSlack] = api
 		log.Info("slack delivery: Web API (bot token)")
 	case cfg.slackWebhook != "":
 		senders[notify.ReceiverSlack] = notify.NewSlackWebhook(cfg.slackWebhook, &http.Client{Timeout: 10 * time.Second})

@@ -21,8 +21,10 @@ func statusFor(err error) int {
 		return http.StatusRequestEntityTooLarge
 	case errors.Is(err, verify.ErrMissingSign), errors.Is(err, verify.ErrMissingApp),
 		errors.Is(err, verify.ErrUnknownApp), errors.Is(err, verify.ErrBadSignature),
-		errors.Is(err, errReplay):
+		errors.Is(err, errReplay), errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized
+	case isNotFound(err):
+		return http.StatusNotFound
 	case errors.Is(err, callback.ErrInvalid):
 		return http.StatusBadRequest
 	}
@@ -46,6 +48,8 @@ func reasonFor(err error) string {
 		return "bad_signature"
 	case errors.Is(err, errReplay):
 		return "replay"
+	case errors.Is(err, errUnauthorized):
+		return "unauthorized"
 	case errors.Is(err, callback.ErrInvalid):
 		return "invalid"
 	}

@@ -37,6 +37,10 @@ type Config struct {
 	// ReplayWindow is how old a callback's CallbackTs may be (or how far in the
 	// future) before it is refused as a replay.
 	ReplayWindow time.Duration
+	// AdminToken guards /api/v1 (HOOK_ADMIN_TOKEN); empty: no admin API.
+	AdminToken string
+	// SlackSigningSecret verifies /slack/interactions; empty: no such route.
+	SlackSigningSecret string
 }
 
 // Defaults for Config.
@@ -52,6 +56,8 @@ type Deps struct {
 	Store   Pinger
 	Log     *slog.Logger
 	Now     func() time.Time
+	Outbox  OutboxAdmin  // for the admin API; nil disables it
+	Slack   SlackActions // for /slack/interactions
 }
 
 // New returns the HTTP handler with every route registered.

@@ -11,6 +11,8 @@ func routes(e *echo.Echo, cfg Config, d Deps) {
 	cb := &callbacks{cfg: cfg, router: d.Router, log: d.Log, now: d.Now}
 	e.POST("/callback", cb.handle)
 	catalogRoutes(e, d.Catalog)
+	outboxRoutes(e, cfg, d)
+	slackRoutes(e, cfg, d)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})

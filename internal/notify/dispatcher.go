@@ -51,6 +51,15 @@ type DispatcherConfig struct {
 	SendTimeout time.Duration
 	// Block is how long one outbox read waits for new entries.
 	Block time.Duration
+	// Fallback, when set, receives once every page that is dead-lettered
+	// (unless it was for the fallback itself), with a note saying why.
+	Fallback *Receiver
+	// Metrics counts outcomes; nil means unregistered metrics.
+	Metrics *Metrics
+	// Sleep waits d or until ctx ends and reports whether the full wait
+	// elapsed. nil means a real timer; tests pass one that advances a fake
+	// clock, so backoffs, Retry-After and rate limits cost no real time.
+	Sleep func(ctx context.Context, d time.Duration) bool
 }
 
 func (c *DispatcherConfig) setDefaults() {
@@ -80,6 +89,12 @@ func (c *DispatcherConfig) setDefaults() {
 	}
 	if c.Block == 0 {
 		c.Block = 500 * time.Millisecond
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(nil)
+	}
+	if c.Sleep == nil {
+		c.Sleep = sleep
 	}
 }
 
@@ -143,7 +158,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				break
 			}
 			d.log.Error("outbox read failed; retrying", "err", err)
-			sleep(ctx, d.cfg.BackoffMin)
+			d.cfg.Sleep(ctx, d.cfg.BackoffMin)
 			continue
 		}
 		for _, del := range batch {
@@ -183,7 +198,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
 
 	p, err := UnmarshalPage(del.Page)
 	if err != nil {
-		d.deadLetter(ctx, del, Page{}, fmt.Sprintf("undecodable page: %v", err))
+		d.deadLetter(ctx, del, Page{}, "undecodable", fmt.Sprintf("undecodable page: %v", err))
 		d.release(del.ID)
 		return
 	}
@@ -228,21 +243,24 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 	log := d.log.With("page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name)
 	sender, ok := d.senders[p.Receiver.Kind]
 	if !ok {
-		d.deadLetter(ctx, del, p, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
+		d.deadLetter(ctx, del, p, "no_sender", fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
 		return
 	}
+	expires := p.Enqueued().Add(d.cfg.MaxAge)
 	for attempt := 1; ; attempt++ {
-		if age := d.now().Sub(p.CreatedAt); age > d.cfg.MaxAge {
-			d.deadLetter(ctx, del, p, fmt.Sprintf("expired: undelivered after %s (max age %s)", age.Round(time.Second), d.cfg.MaxAge))
+		if now := d.now(); now.After(expires) {
+			d.deadLetter(ctx, del, p, "expired", fmt.Sprintf("expired: undelivered after %s (max age %s)",
+				now.Sub(p.Enqueued()).Round(time.Second), d.cfg.MaxAge))
 			return
 		}
-		if err := limiter.Wait(ctx); err != nil {
+		if !d.waitTurn(ctx, limiter) {
 			return
 		}
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
 		retry, err := sender.Send(sendCtx, p)
 		cancel()
 		if err == nil {
+			d.cfg.Metrics.Pages.WithLabelValues(p.Receiver.Name, "delivered").Inc()
 			if err := d.outbox.Ack(context.WithoutCancel(ctx), del.ID); err != nil {
 				// The page is out; it stays pending and may be sent once more after a reclaim.
 				log.Error("page delivered but not acknowledged; it may be delivered twice", "err", err)
@@ -251,26 +269,81 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 			return
 		}
 		if !retry {
-			d.deadLetter(ctx, del, p, err.Error())
+			d.deadLetter(ctx, del, p, "permanent", err.Error())
 			return
 		}
+		d.cfg.Metrics.Pages.WithLabelValues(p.Receiver.Name, "retry").Inc()
 		wait := backoff(d.cfg.BackoffMin, d.cfg.BackoffMax, attempt)
 		var ra *RetryAfterError
 		if errors.As(err, &ra) && ra.After > wait {
 			wait = ra.After
 		}
+		// Never sleep past the page's expiry: wake up in time to dead-letter
+		// it (and reach the fallback) rather than minutes late.
+		if left := expires.Sub(d.now()) + time.Millisecond; left < wait {
+			wait = max(left, 0)
+		}
 		log.Warn("page delivery failed; will retry", "attempt", attempt, "wait", wait, "err", err)
-		if !sleep(ctx, wait) {
+		if !d.cfg.Sleep(ctx, wait) {
 			return
 		}
 	}
 }
 
-func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, p Page, reason string) {
+// waitTurn waits for the lane's rate limiter on the dispatcher's clock (not
+// the limiter's own wall-clock Wait), so the limit is testable without delay.
+func (d *Dispatcher) waitTurn(ctx context.Context, limiter *rate.Limiter) bool {
+	now := d.now()
+	r := limiter.ReserveN(now, 1)
+	if !r.OK() {
+		return false
+	}
+	if wait := r.DelayFrom(now); wait > 0 && !d.cfg.Sleep(ctx, wait) {
+		r.CancelAt(d.now())
+		return false
+	}
+	return true
+}
+
+// deadLetter moves a page to the dead letters, counts and logs it, and hands
+// it once to the fallback receiver. kind is the bounded metrics label.
+func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, p Page, kind, reason string) {
 	d.log.Error("page dead-lettered", "page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
+	d.cfg.Metrics.Pages.WithLabelValues(p.Receiver.Name, "dead_letter").Inc()
+	d.cfg.Metrics.DeadLetters.WithLabelValues(kind).Inc()
 	if err := d.outbox.DeadLetter(context.WithoutCancel(ctx), del, reason); err != nil {
 		d.log.Error("dead-lettering failed; the page stays in the outbox", "page", p.ID, "err", err)
+		return // it will be tried again after a reclaim; the fallback gets it then
 	}
+	d.sendFallback(ctx, p, reason)
+}
+
+// sendFallback gives a dead-lettered page one chance at the fallback receiver.
+// One attempt, no retry and no dead letter of its own: a failing fallback must
+// not loop, and the page is already safe in the dead-letter stream.
+func (d *Dispatcher) sendFallback(ctx context.Context, p Page, reason string) {
+	fb := d.cfg.Fallback
+	if fb == nil || p.ID == "" || (fb.Name == p.Receiver.Name && fb.Kind == p.Receiver.Kind) {
+		return
+	}
+	sender, ok := d.senders[fb.Kind]
+	if !ok {
+		d.log.Error("fallback receiver has no sender", "fallback", fb.Name, "kind", fb.Kind)
+		return
+	}
+	orig := p.Receiver.Name
+	p.Note = fmt.Sprintf("undelivered to %s: %s", orig, reason)
+	p.Receiver = *fb
+	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
+	defer cancel()
+	if _, err := sender.Send(sendCtx, p); err != nil {
+		d.cfg.Metrics.Pages.WithLabelValues(fb.Name, "fallback_failed").Inc()
+		d.log.Error("fallback receiver failed too; the page is only in the dead letters",
+			"page", p.ID, "fallback", fb.Name, "err", err)
+		return
+	}
+	d.cfg.Metrics.Pages.WithLabelValues(fb.Name, "fallback_delivered").Inc()
+	d.log.Info("dead-lettered page sent to the fallback receiver", "page", p.ID, "receiver", orig, "fallback", fb.Name)
 }
 
 // keepAlive touches every held entry well within ReclaimIdle, so a page waiting

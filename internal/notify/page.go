@@ -56,6 +56,21 @@ type Page struct {
 	EventTime time.Time `json:"event_time"`
 	CreatedAt time.Time `json:"created_at"`
 	Receiver  Receiver  `json:"receiver"`
+	// RetriedAt is set when an operator moves the page back from the dead
+	// letters (hook outbox retry): its max age counts again from then.
+	RetriedAt time.Time `json:"retried_at,omitzero"`
+	// Note is an extra line from hook itself, e.g. why a fallback receiver
+	// got this page.
+	Note string `json:"note,omitempty"`
+}
+
+// Enqueued is when the page's current stay in the outbox began: its creation,
+// or its last retry from the dead letters.
+func (p Page) Enqueued() time.Time {
+	if p.RetriedAt.After(p.CreatedAt) {
+		return p.RetriedAt
+	}
+	return p.CreatedAt
 }
 
 // Field is one labelled fact shown on a page.

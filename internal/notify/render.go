@@ -34,8 +34,16 @@ type Message struct {
 }
 
 // RenderSlack builds the Block Kit message for p, mentions included.
-func RenderSlack(p Page) Message {
-	return Message{Blocks: renderBlocks(p, p.Receiver.Mentions, ""), Text: FallbackText(p)}
+func RenderSlack(p Page, opts ...RenderOption) Message {
+	var o renderOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	blocks := renderBlocks(p, p.Receiver.Mentions, EscapeMrkdwn(p.Note))
+	if o.buttons {
+		blocks = append(blocks, actionBlock(p)...)
+	}
+	return Message{Blocks: blocks, Text: FallbackText(p)}
 }
 
 // renderBlocks draws the page. mentions go in front of the text; note, when
@@ -212,6 +220,9 @@ func RenderText(p Page) string {
 	}
 	if len(p.Receiver.Mentions) > 0 {
 		b.WriteString("  notify " + clean(strings.Join(p.Receiver.Mentions, " ")) + "\n")
+	}
+	if p.Note != "" {
+		b.WriteString("  note: " + clean(p.Note) + "\n")
 	}
 	return b.String()
 }

@@ -118,6 +118,26 @@ func TestRenderSlackGolden(t *testing.T) {
 	}
 }
 
+// TestRenderSlackButtonsGolden pins the page with its Acknowledge / Silence
+// buttons (bot-token mode with SLACK_SIGNING_SECRET), and the dead-letter
+// fallback note; resolved pages get no buttons.
+func TestRenderSlackButtonsGolden(t *testing.T) {
+	p := samplePage()
+	p.Note = "undelivered to oncall: expired"
+	b, err := json.MarshalIndent(RenderSlack(p, WithButtons()), "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "firing_buttons", append(b, '\n'))
+	resolved := samplePage()
+	resolved.Kind = KindResolved
+	for _, blk := range RenderSlack(resolved, WithButtons()).Blocks {
+		if blk.BlockType() == "actions" {
+			t.Error("a resolved page has buttons")
+		}
+	}
+}
+
 func TestRenderTextGolden(t *testing.T) {
 	checkGolden(t, "console", []byte(RenderText(samplePage())))
 }

@@ -42,6 +42,9 @@ type SlackAPI struct {
 	log     *slog.Logger
 	// ThreadTTL is passed to the ThreadStore; zero means DefaultThreadTTL.
 	ThreadTTL time.Duration
+	// Buttons adds Acknowledge / Silence buttons to firing pages; set it only
+	// when /slack/interactions can verify the clicks (SLACK_SIGNING_SECRET).
+	Buttons bool
 }
 
 // NewSlackAPI returns a Web API sender. client is typically
@@ -59,7 +62,7 @@ func NewSlackAPI(client *slack.Client, threads ThreadStore, log *slog.Logger) *S
 // and the parent edit are best effort, because a page that arrives unthreaded
 // is fine and a page lost over threading is not.
 func (s *SlackAPI) Send(ctx context.Context, p Page) (bool, error) {
-	m := RenderSlack(p)
+	m := RenderSlack(p, s.renderOptions()...)
 	opts := []slack.MsgOption{
 		slack.MsgOptionBlocks(m.Blocks...),
 		// Already escaped by the renderer; escaping again would show &amp;lt;.
@@ -113,7 +116,7 @@ func (s *SlackAPI) updateParent(ctx context.Context, p Page, key, channel, ts st
 	if err != nil {
 		s.log.WarnContext(ctx, "slack thread page count failed", "page", p.ID, "incident", p.Incident, "err", err)
 	}
-	m := renderParent(p, pages)
+	m := renderParent(p, pages, s.renderOptions()...)
 	if _, _, _, err := s.client.UpdateMessageContext(ctx, channel, ts,
 		slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false)); err != nil {
 		s.log.WarnContext(ctx, "slack thread parent not updated", "page", p.ID, "incident", p.Incident, "err", err)
@@ -123,12 +126,27 @@ func (s *SlackAPI) updateParent(ctx context.Context, p Page, key, channel, ts st
 // renderParent is the parent message after a reply: the latest page without
 // mentions (an edit does not notify, and stale pings only clutter) plus a line
 // saying how many pages the thread holds.
-func renderParent(p Page, pages int64) Message {
+func renderParent(p Page, pages int64, opts ...RenderOption) Message {
 	note := "Latest update in thread"
 	if pages > 0 {
 		note = fmt.Sprintf(":thread: %d pages in thread, latest shown", pages)
 	}
-	return Message{Blocks: renderBlocks(p, nil, note), Text: FallbackText(p)}
+	var o renderOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	blocks := renderBlocks(p, nil, note)
+	if o.buttons {
+		blocks = append(blocks, actionBlock(p)...)
+	}
+	return Message{Blocks: blocks, Text: FallbackText(p)}
+}
+
+func (s *SlackAPI) renderOptions() []RenderOption {
+	if s.Buttons {
+		return []RenderOption{WithButtons()}
+	}
+	return nil
 }
 
 // threadKey scopes an incident to the receiver's channel: the same incident

@@ -20,6 +20,7 @@ type File struct {
 	DefaultReceiver string     `yaml:"default_receiver"`
 	Defaults        Defaults   `yaml:"defaults"`
 	Rules           []Rule     `yaml:"rules"`
+	Delivery        Delivery   `yaml:"delivery"` // see delivery.go
 }
 
 // App configures one TRTC application. The callback key is never written in

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/store"
+)
+
+func TestCmdOutbox(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	st := store.New(rdb, "hook")
+	ctx := context.Background()
+	for _, id := range []string{"p-1", "p-2"} {
+		b, _ := notify.Page{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: notify.Receiver{Name: "oncall"}}.Marshal()
+		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"page", b}}).Val()
+		if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Page: b}, "slack chat.postMessage: channel_not_found"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dls, _ := st.DeadLetters(ctx, 10)
+	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
+		handler.Deps{Store: st, Outbox: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
+	t.Cleanup(srv.Close)
+
+	outbox := func(token string, args ...string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		getenv := func(k string) string {
+			if k == "HOOK_ADMIN_TOKEN" {
+				return token
+			}
+			return ""
+		}
+		err := cmdOutbox(ctx, append(args[:1:1], append([]string{"--url", srv.URL}, args[1:]...)...), getenv, &out, &errOut, srv.Client())
+		return out.String(), errOut.String(), err
+	}
+
+	tests := []struct {
+		name  string
+		token string
+		args  []string
+		code  int
+		want  string // in stdout, or in the error or stderr when code != 0
+	}{
+		{"list", "tok", []string{"list"}, 0, "2 dead letters"},
+		{"list shows reason", "tok", []string{"list"}, 0, "channel_not_found"},
+		{"list json", "tok", []string{"list", "--json"}, 0, `"dead_letters": {`},
+		{"retry", "tok", []string{"retry", dls[0].ID}, 0, dls[0].ID + " requeued"},
+		{"retry again", "tok", []string{"retry", dls[0].ID}, 1, "404: no such dead letter"},
+		{"drop", "tok", []string{"drop", dls[1].ID}, 0, dls[1].ID + " dropped"},
+		{"after", "tok", []string{"list"}, 0, "outbox: 1 waiting (0 pending)"},
+		{"wrong token", "nope", []string{"list"}, 1, "401"},
+		{"no token", "", []string{"list"}, 2, "set HOOK_ADMIN_TOKEN"},
+		{"no ids", "tok", []string{"drop"}, 2, "give the dead letter IDs"},
+		{"unknown", "tok", []string{"purge"}, 2, `unknown subcommand "purge"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, err := outbox(tt.token, tt.args...)
+			if got := exitCode(err); got != tt.code {
+				t.Fatalf("exit %d, want %d (err %v, stderr %s)", got, tt.code, err, errOut)
+			}
+			text := out
+			if tt.code != 0 {
+				text = errOut
+				if err != nil {
+					text += err.Error()
+				}
+			}
+			if !strings.Contains(text, tt.want) {
+				t.Errorf("output lacks %q:\n%s", tt.want, text)
+			}
+		})
+	}
+}

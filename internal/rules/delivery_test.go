@@ -1,0 +1,73 @@
+package rules
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
+)
+
+func TestDeliveryFor(t *testing.T) {
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = `receivers:
+  - name: oncall
+    slack: {channel: "#oncall", mentions: {critical: ["<!here>"]}}
+  - name: console
+    console: {}
+default_receiver: oncall
+rules:
+  - name: r
+    match: {event: room.exit}
+`
+	tests := []struct {
+		name     string
+		section  string
+		maxAge   time.Duration
+		fallback string
+		err      string
+	}{
+		{"defaults", "", time.Hour, "", ""},
+		{"set", "delivery:\n  max_age: 30m\n  fallback_receiver: console\n", 30 * time.Minute, "console", ""},
+		{"slack fallback gets critical mentions", "delivery:\n  fallback_receiver: oncall\n", time.Hour, "oncall", ""},
+		{"unknown receiver", "delivery:\n  fallback_receiver: consle\n", 0, "", `rules.yaml:11: delivery.fallback_receiver "consle" is not a receiver, did you mean "console"?`},
+		{"too short", "delivery:\n  max_age: 5s\n", 0, "", "rules.yaml:11: delivery.max_age 5s is too short"},
+		{"bad duration", "delivery:\n  max_age: soon\n", 0, "", "rules.yaml:11"},
+		{"unknown key", "delivery:\n  maxage: 1h\n", 0, "", `rules.yaml:11: unknown delivery key "maxage"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := []byte(head + tt.section)
+			getenv := func(string) string { return "k" }
+			rs, err := Compile("rules.yaml", data, cat, getenv)
+			var ds DeliverySettings
+			if err == nil {
+				ds, err = LoadDelivery("rules.yaml", data, rs)
+			}
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ds.MaxAge != tt.maxAge {
+				t.Errorf("max age %s, want %s", ds.MaxAge, tt.maxAge)
+			}
+			switch {
+			case tt.fallback == "" && ds.Fallback != nil:
+				t.Errorf("fallback %+v, want none", ds.Fallback)
+			case tt.fallback != "" && (ds.Fallback == nil || ds.Fallback.Name != tt.fallback):
+				t.Errorf("fallback %+v, want %s", ds.Fallback, tt.fallback)
+			case tt.fallback == "oncall" && (ds.Fallback.Kind != notify.ReceiverSlack || len(ds.Fallback.Mentions) != 1):
+				t.Errorf("fallback %+v, want slack with the critical mentions", ds.Fallback)
+			}
+		})
+	}
+}
