@@ -1,14 +1,16 @@
 package rules
 
 import (
+	"sync"
 	"testing"
 
 	"github.com/hookdev/hook/internal/catalog"
 )
 
+var sharedCatalog = sync.OnceValues(catalog.New)
+
 func testCatalog(tb testing.TB) *catalog.Catalog {
-	tb.Helper()
-	cat, err := catalog.New()
+	cat, err := sharedCatalog()
 	if err != nil {
 		tb.Fatal(err)
 	}
