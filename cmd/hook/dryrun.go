@@ -113,7 +113,7 @@ func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 			continue
 		}
 		paged++
-		fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Firing.DedupKey, v.Firing.Window)
+		fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Firing.DedupKey, shortDuration(v.Firing.Window))
 		for _, b := range v.Firing.Pages {
 			p, err := notify.UnmarshalPage(b)
 			if err != nil {
@@ -136,4 +136,16 @@ func channelOf(r notify.Receiver) string {
 		return ""
 	}
 	return " " + r.Channel
+}
+
+// shortDuration writes 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
 }
