@@ -156,8 +156,8 @@ func (f *fakeSlack) waitPosts(t *testing.T, n int) []map[string]string {
 	}
 }
 
-// callback builds a callback body of the given group and type, sent now.
-func callback(group, typ int, info map[string]any) []byte {
+// callbackBody builds a callback body of the given group and type, sent now.
+func callbackBody(group, typ int, info map[string]any) []byte {
 	now := time.Now().UnixMilli()
 	if _, ok := info["EventMsTs"]; !ok {
 		info["EventMsTs"] = now
@@ -177,10 +177,10 @@ func oneOfEachGroup() []struct {
 		body []byte
 		want string
 	}{
-		{"room: user left by timeout", callback(1, 104, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 2}), "u42"},
-		{"media: unknown type still routable", callback(2, 299, map[string]any{"RoomId": "m1", "UserId": "u7"}), ""},
-		{"recording: upload error", callback(3, 308, map[string]any{"RoomId": "r3", "UserId": "rec", "TaskId": "task-308", "Payload": map[string]any{"Code": "UploadFailed", "Message": "cos down"}}), "task-308"},
-		{"relay: CDN failure", callback(4, 401, map[string]any{"RoomId": "r4", "RoomType": 1, "UserId": "mix", "TaskId": 987654, "Payload": map[string]any{"Url": "rtmp://cdn/x", "Status": 4, "ErrorCode": 5, "ErrorMsg": "push failed"}}), "987654"},
+		{"room: user left by timeout", callbackBody(1, 104, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 2}), "u42"},
+		{"media: unknown type still routable", callbackBody(2, 299, map[string]any{"RoomId": "m1", "UserId": "u7"}), ""},
+		{"recording: upload error", callbackBody(3, 308, map[string]any{"RoomId": "r3", "UserId": "rec", "TaskId": "task-308", "Payload": map[string]any{"Code": "UploadFailed", "Message": "cos down"}}), "task-308"},
+		{"relay: CDN failure", callbackBody(4, 401, map[string]any{"RoomId": "r4", "RoomType": 1, "UserId": "mix", "TaskId": 987654, "Payload": map[string]any{"Url": "rtmp://cdn/x", "Status": 4, "ErrorCode": 5, "ErrorMsg": "push failed"}}), "987654"},
 	}
 }
 
@@ -271,14 +271,14 @@ func TestEndToEndRedeliveryPagesOnce(t *testing.T) {
 		// HOOK_RULES unset: the embedded example rules.
 	})
 	// TRTC retries a callback it got no 200 for; here it redelivers one seven times.
-	body := callback(3, 308, map[string]any{"RoomId": "8489", "TaskId": "t-1", "Payload": map[string]any{"Code": "E", "Message": "m"}})
+	body := callbackBody(3, 308, map[string]any{"RoomId": "8489", "TaskId": "t-1", "Payload": map[string]any{"Code": "E", "Message": "m"}})
 	for i := 0; i < 7; i++ {
 		if code, resp := srv.post(t, "1400000001", "k", body); code != http.StatusOK {
 			t.Fatalf("delivery %d: %d %s", i+1, code, resp)
 		}
 	}
 	// A routine event pages nobody.
-	if code, _ := srv.post(t, "1400000001", "k", callback(1, 103, map[string]any{"RoomId": 8489, "UserId": "u1", "Reason": 1})); code != http.StatusOK {
+	if code, _ := srv.post(t, "1400000001", "k", callbackBody(1, 103, map[string]any{"RoomId": 8489, "UserId": "u1", "Reason": 1})); code != http.StatusOK {
 		t.Fatalf("routine event: %d", code)
 	}
 	posts := slack.waitPosts(t, 1)
@@ -293,7 +293,7 @@ func TestEndToEndRedeliveryPagesOnce(t *testing.T) {
 
 func TestEndToEndConsoleWithoutSlack(t *testing.T) {
 	srv := startServer(t, map[string]string{"TRTC_CALLBACK_KEY": "k"})
-	code, _ := srv.post(t, "1400000001", "k", callback(4, 401, map[string]any{"RoomId": "r9", "TaskId": "relay-9", "Payload": map[string]any{"Status": 4}}))
+	code, _ := srv.post(t, "1400000001", "k", callbackBody(4, 401, map[string]any{"RoomId": "r9", "TaskId": "relay-9", "Payload": map[string]any{"Status": 4}}))
 	if code != http.StatusOK {
 		t.Fatalf("answer %d", code)
 	}
@@ -322,11 +322,11 @@ func TestEndToEndDevKeyPrinted(t *testing.T) {
 		t.Fatalf("no development key printed:\n%s", out)
 	}
 	key := strings.Fields(rest)[0]
-	code, body := srv.post(t, "1400000001", key, callback(1, 101, map[string]any{"RoomId": 1}))
+	code, body := srv.post(t, "1400000001", key, callbackBody(1, 101, map[string]any{"RoomId": 1}))
 	if code != http.StatusOK {
 		t.Fatalf("callback signed with the printed key: %d %s", code, body)
 	}
-	if code, _ := srv.post(t, "1400000001", "wrong", callback(1, 101, map[string]any{"RoomId": 1})); code != http.StatusUnauthorized {
+	if code, _ := srv.post(t, "1400000001", "wrong", callbackBody(1, 101, map[string]any{"RoomId": 1})); code != http.StatusUnauthorized {
 		t.Fatalf("wrong key: %d, want 401", code)
 	}
 }

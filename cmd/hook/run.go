@@ -39,6 +39,8 @@ const usage = `hook turns signed TRTC callbacks into on-call pages.
 Usage:
   hook [serve] [flags]           run the callback server (default)
   hook sign --key KEY [FILE]      print the Sign header value for a body (stdin if no FILE)
+  hook check [--rules FILE]       validate a rules file; all errors as file:line:col
+  hook test [--rules FILE] EVENT.json...  dry-run callback bodies through the rules (sends nothing)
   hook catalog TABLE ID [P1] [P2] decode a TRTC id (tables: sdk, webrtc, experience, dismissal, realtime, callback)
   hook catalog list [TABLE] [--json]
   hook outbox list|retry|drop     inspect and manage undelivered pages (admin API, HOOK_ADMIN_TOKEN)
@@ -58,6 +60,10 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdServe(ctx, args, getenv, stdout, stderr)
 	case "sign":
 		return cmdSign(args, getenv, stdin, stdout, stderr)
+	case "check":
+		return cmdCheck(args, getenv, stdout, stderr)
+	case "test":
+		return cmdTest(args, getenv, stdout, stderr)
 	case "catalog":
 		return cmdCatalog(args, stdout, stderr)
 	case "outbox":

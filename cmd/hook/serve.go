@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
@@ -139,6 +140,8 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 
 	router := rules.NewRouter(cat, rs, st, time.Now)
+	// The registry is for hook's own metrics; /metrics serves it once wired.
+	startReload(ctx, cfg.rulesPath, router, cat, getenv, prometheus.NewRegistry(), log)
 	senders, err := newSenders(cfg, rdb, stdout, log)
 	if err != nil {
 		return err

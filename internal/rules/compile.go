@@ -2,14 +2,13 @@ package rules
 
 import (
 	"fmt"
-	"io"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"text/template"
 	"time"
 
-	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/hookdev/hook/internal/catalog"
@@ -59,6 +58,7 @@ type compiledRule struct {
 	name      string
 	matchers  []*matcher
 	when      *vm.Program
+	whenSrc   string
 	severity  notify.Severity
 	receivers []string
 	title     *template.Template
@@ -74,6 +74,12 @@ func (rs *Ruleset) Source() string { return rs.source }
 // Len is the number of rules.
 func (rs *Ruleset) Len() int { return len(rs.rules) }
 
+// Receivers is the number of receivers defined.
+func (rs *Ruleset) Receivers() int { return len(rs.receivers) }
+
+// Apps is the number of apps with a callback key of their own.
+func (rs *Ruleset) Apps() int { return len(rs.keys) }
+
 // Load reads, decodes and compiles a rules file.
 func Load(path string, cat *catalog.Catalog, getenv func(string) string) (*Ruleset, error) {
 	data, err := os.ReadFile(path)
@@ -84,16 +90,17 @@ func Load(path string, cat *catalog.Catalog, getenv func(string) string) (*Rules
 }
 
 // Compile decodes and compiles rules from data; name is used in error messages.
-// Every problem is reported, not just the first.
+// Every problem is reported, not just the first, as a *LoadError whose lines
+// read "name:line:col: what is wrong", in file order.
 func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string) string) (*Ruleset, error) {
-	f, err := Parse(name, data)
-	if err != nil {
-		return nil, err
+	f, d := parse(data)
+	c := compiler{cat: cat, getenv: getenv, d: d, src: data}
+	var rs *Ruleset
+	if len(d.at) > 0 { // the document was decoded, at least in part
+		rs = c.compile(f)
 	}
-	c := compiler{name: name, cat: cat, getenv: getenv}
-	rs := c.compile(f)
-	if len(c.errs) > 0 {
-		return nil, &LoadError{Errs: c.errs}
+	if errs := append(d.errs, c.errs...); len(errs) > 0 {
+		return nil, newLoadError(name, errs)
 	}
 	rs.source = name
 	if k := getenv(AllAppsKeyEnv); k != "" {
@@ -102,19 +109,32 @@ func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string)
 	return rs, nil
 }
 
+// compiler validates a decoded file and builds its Ruleset. Errors name the
+// path of what is wrong ("rules[2].dedup.window"); the decoder knows where
+// each path was written, or where its nearest ancestor was for a missing one.
 type compiler struct {
-	name   string
 	cat    *catalog.Catalog
 	getenv func(string) string
-	errs   []string
+	d      *decoder
+	src    []byte
+	errs   []posError
 }
 
-func (c *compiler) errorf(line int, format string, args ...any) {
-	loc := c.name
-	if line > 0 {
-		loc = fmt.Sprintf("%s:%d", c.name, line)
+func (c *compiler) errorf(path string, format string, args ...any) {
+	if !c.d.failedUnder(path) {
+		c.errorAt(c.d.pos(path), format, args...)
 	}
-	c.errs = append(c.errs, loc+": "+fmt.Sprintf(format, args...))
+}
+
+// errorKey reports at the key of path rather than its value.
+func (c *compiler) errorKey(path string, format string, args ...any) {
+	if !c.d.failedUnder(path) {
+		c.errorAt(c.d.keyPos(path), format, args...)
+	}
+}
+
+func (c *compiler) errorAt(p Pos, format string, args ...any) {
+	c.errs = append(c.errs, posError{p, fmt.Sprintf(format, args...)})
 }
 
 func (c *compiler) compile(f *File) *Ruleset {
@@ -124,17 +144,36 @@ func (c *compiler) compile(f *File) *Ruleset {
 	severity := notify.Severity(f.Defaults.Severity)
 	if severity == "" {
 		severity = DefaultSeverity
+	} else if !validSeverity(severity) {
+		c.errorf("defaults.severity", "unknown severity %q%s", severity, severityHint(string(severity)))
 	}
-	names := map[string]bool{}
+	defaultKey := rs.defaults.dedupKey
+	if f.Defaults.Dedup.Key != "" {
+		defaultKey = c.template("defaults.dedup.key", "defaults", "dedup.key", f.Defaults.Dedup.Key)
+	}
+	defaultWindow := time.Duration(f.Defaults.Dedup.Window)
+	if defaultWindow != 0 && defaultWindow < MinDedupWindow {
+		c.errorf("defaults.dedup.window", "defaults: %s", shortWindow(defaultWindow))
+	}
+	if defaultWindow == 0 {
+		defaultWindow = DefaultDedupWindow
+	}
+	if len(f.Rules) == 0 {
+		c.errorf("rules", "no rules: nothing would ever page (add at least one under rules:)")
+	}
+	names := map[string]string{}
 	for i := range f.Rules {
+		path := fmt.Sprintf("rules[%d]", i)
 		r := &f.Rules[i]
 		if r.Name == "" {
-			c.errorf(r.line, "rules[%d]: every rule needs a name", i)
-		} else if names[r.Name] {
-			c.errorf(r.line, "rule %q: name used twice; names identify rules in pages and dedup keys", r.Name)
+			c.errorf(path, "rules[%d]: every rule needs a name", i)
+		} else if first, dup := names[r.Name]; dup {
+			p := c.d.pos(first + ".name")
+			c.errorf(path+".name", "rule %q: name already used at line %d; names identify rules in pages and dedup keys", r.Name, p.Line)
+		} else {
+			names[r.Name] = path
 		}
-		names[r.Name] = true
-		if cr := c.rule(r, f, severity, rs); cr != nil {
+		if cr := c.rule(path, r, f, severity, defaultKey, defaultWindow, rs); cr != nil {
 			rs.rules = append(rs.rules, cr)
 		}
 	}
@@ -143,13 +182,18 @@ func (c *compiler) compile(f *File) *Ruleset {
 
 func (c *compiler) apps(apps []App, rs *Ruleset) {
 	for i, a := range apps {
+		path := fmt.Sprintf("apps[%d]", i)
 		if a.SdkAppID == "" {
-			c.errorf(0, "apps[%d]: sdk_app_id is required", i)
+			c.errorf(path, "apps[%d]: sdk_app_id is required", i)
+			continue
+		}
+		if _, dup := rs.keys[a.SdkAppID]; dup {
+			c.errorf(path+".sdk_app_id", "app %s is listed twice", a.SdkAppID)
 			continue
 		}
 		key, err := c.secret(a.CallbackKey)
 		if err != nil {
-			c.errorf(0, "apps[%d] (%s): callback_key: %v", i, a.SdkAppID, err)
+			c.errorf(path+".callback_key", "app %s: callback_key: %v", a.SdkAppID, err)
 			continue
 		}
 		rs.keys[a.SdkAppID] = []byte(key)
@@ -179,106 +223,158 @@ func (c *compiler) secret(s Secret) (string, error) {
 		}
 		return v, nil
 	}
-	return "", fmt.Errorf("needs env: VAR or file: PATH (keys are never written in the rules file)")
+	return "", fmt.Errorf("needs {env: VAR} or {file: PATH} (keys are never written in the rules file)")
 }
+
+// mentionRE accepts the Slack tokens that actually notify people.
+var mentionRE = regexp.MustCompile(`^<(!here|!channel|!everyone|@[UW][A-Z0-9]+|!subteam\^[A-Z0-9]+(\|[^<>]*)?)>$`)
 
 func (c *compiler) receivers(f *File, rs *Ruleset) {
 	for i, r := range f.Receivers {
+		path := fmt.Sprintf("receivers[%d]", i)
 		switch {
 		case r.Name == "":
-			c.errorf(0, "receivers[%d]: every receiver needs a name", i)
+			c.errorf(path, "receivers[%d]: every receiver needs a name", i)
 			continue
 		case rs.receivers[r.Name].Name != "":
-			c.errorf(0, "receiver %q defined twice", r.Name)
+			c.errorf(path+".name", "receiver %q defined twice", r.Name)
 		case (r.Slack == nil) == (r.Console == nil):
-			c.errorf(0, "receiver %q: give exactly one of slack or console", r.Name)
+			c.errorf(path, "receiver %q: give exactly one of slack or console", r.Name)
 		case r.Slack != nil && r.Slack.Channel == "":
-			c.errorf(0, "receiver %q: slack.channel is required", r.Name)
+			c.errorf(path+".slack", "receiver %q: slack.channel is required", r.Name)
 		}
 		if r.Slack != nil {
-			for sev := range r.Slack.Mentions {
+			for _, sev := range sortedKeys(r.Slack.Mentions) {
+				mpath := path + ".slack.mentions." + sev
 				if !validSeverity(notify.Severity(sev)) {
-					c.errorf(0, "receiver %q: mentions for unknown severity %q (critical, warning, info)", r.Name, sev)
+					c.errorKey(mpath, "receiver %q: mentions for unknown severity %q%s", r.Name, sev, severityHint(sev))
+				}
+				for j, m := range r.Slack.Mentions[sev] {
+					if !mentionRE.MatchString(m) {
+						c.errorf(fmt.Sprintf("%s[%d]", mpath, j), "receiver %q: %q is not a Slack mention token%s", r.Name, m, mentionHint(m))
+					}
 				}
 			}
 		}
 		rs.receivers[r.Name] = r
 	}
 	if f.DefaultReceiver != "" {
-		if _, ok := rs.receivers[f.DefaultReceiver]; !ok {
-			c.errorf(0, "default_receiver %q is not defined%s", f.DefaultReceiver, suggest(f.DefaultReceiver, receiverNames(rs)))
+		if _, ok := rs.receivers[f.DefaultReceiver]; !ok && !c.d.failedUnder("receivers") {
+			c.errorf("default_receiver", "default_receiver %q is not defined%s", f.DefaultReceiver, suggest(f.DefaultReceiver, receiverNames(rs)))
 		}
 	}
 }
 
-func receiverNames(rs *Ruleset) []string {
-	names := make([]string, 0, len(rs.receivers))
-	for n := range rs.receivers {
-		names = append(names, n)
+func mentionHint(m string) string {
+	switch strings.TrimPrefix(m, "@") {
+	case "here", "channel", "everyone":
+		return fmt.Sprintf(" (write <!%s>)", strings.TrimPrefix(m, "@"))
 	}
-	slices.Sort(names)
-	return names
+	return " (use <!here>, <!channel>, <@U123ABC> for a person or <!subteam^S123ABC> for a user group)"
 }
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+func receiverNames(rs *Ruleset) []string { return sortedKeys(rs.receivers) }
 
 func validSeverity(s notify.Severity) bool {
 	return s == notify.SeverityCritical || s == notify.SeverityWarning || s == notify.SeverityInfo
 }
 
-func (c *compiler) rule(r *Rule, f *File, severity notify.Severity, rs *Ruleset) *compiledRule {
+var severities = []string{string(notify.SeverityCritical), string(notify.SeverityWarning), string(notify.SeverityInfo)}
+
+func severityHint(s string) string {
+	if c := closest(s, severities); c != "" {
+		return fmt.Sprintf(", did you mean %q?", c)
+	}
+	return " (critical, warning or info)"
+}
+
+func shortWindow(d time.Duration) string {
+	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", shortDuration(d), shortDuration(MinDedupWindow))
+}
+
+func (c *compiler) rule(path string, r *Rule, f *File, severity notify.Severity, defaultKey *template.Template, defaultWindow time.Duration, rs *Ruleset) *compiledRule {
 	cr := &compiledRule{name: r.Name, severity: notify.Severity(r.Severity), cont: r.Continue}
 	where := fmt.Sprintf("rule %q", r.Name)
+	if r.Name == "" {
+		where = path
+	}
 	if cr.severity == "" {
 		cr.severity = severity
 	} else if !validSeverity(cr.severity) {
-		c.errorf(r.line, "%s: unknown severity %q (critical, warning, info)", where, r.Severity)
+		c.errorf(path+".severity", "%s: unknown severity %q%s", where, r.Severity, severityHint(r.Severity))
 	}
-	keys := make([]string, 0, len(r.Match))
-	for k := range r.Match {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys) // deterministic error order and evaluation
-	for _, k := range keys {
+	for _, k := range sortedKeys(r.Match) { // deterministic evaluation order
+		mpath := path + ".match." + k
+		if c.d.failedUnder(mpath) {
+			continue
+		}
 		m, errs := compileMatcher(c.cat, k, r.Match[k])
 		for _, e := range errs {
-			c.errorf(r.Match[k].line, "%s: %s", where, e)
+			p := e.Pos
+			if p == (Pos{}) {
+				p = c.d.keyPos(mpath)
+			}
+			c.errorAt(p, "%s: %s", where, e.Msg)
 		}
 		if m != nil {
 			cr.matchers = append(cr.matchers, m)
 		}
 	}
 	if r.When != "" {
-		prog, err := expr.Compile(r.When, expr.Env(Facts{}), expr.AsBool())
-		if err != nil {
-			c.errorf(r.line, "%s: when: %v", where, err)
-		}
-		cr.when = prog
+		cr.when, cr.whenSrc = c.when(path+".when", where, r.When), r.When
 	}
 	cr.receivers = r.Receivers
 	if len(cr.receivers) == 0 && f.DefaultReceiver != "" {
 		cr.receivers = []string{f.DefaultReceiver}
 	}
-	if len(cr.receivers) == 0 {
-		c.errorf(r.line, "%s: no receivers and no default_receiver", where)
+	if len(cr.receivers) == 0 && !c.d.failedUnder("default_receiver") && !c.d.failedUnder(path+".receivers") {
+		c.errorf(path, "%s: no receivers and no default_receiver", where)
 	}
-	for _, name := range cr.receivers {
-		if _, ok := rs.receivers[name]; !ok {
-			c.errorf(r.line, "%s: unknown receiver %q%s", where, name, suggest(name, receiverNames(rs)))
+	if !c.d.failedUnder("receivers") {
+		for i, name := range r.Receivers {
+			if _, ok := rs.receivers[name]; !ok {
+				c.errorf(fmt.Sprintf("%s.receivers[%d]", path, i), "%s: unknown receiver %q%s", where, name, suggest(name, receiverNames(rs)))
+			}
 		}
 	}
-	cr.title = c.template(r.line, where+": title", pick(r.Title, defaultTitle))
-	cr.text = c.template(r.line, where+": text", pick(r.Text, defaultText))
-	cr.dedupKey = c.template(r.line, where+": dedup.key", pick(r.Dedup.Key, f.Defaults.Dedup.Key, DefaultDedupKey))
+	cr.title = c.template(path+".title", where, "title", pick(r.Title, defaultTitle))
+	cr.text = c.template(path+".text", where, "text", pick(r.Text, defaultText))
+	cr.dedupKey = defaultKey
+	if r.Dedup.Key != "" {
+		cr.dedupKey = c.template(path+".dedup.key", where, "dedup.key", r.Dedup.Key)
+	}
 	cr.window = time.Duration(r.Dedup.Window)
-	if cr.window == 0 {
-		cr.window = time.Duration(f.Defaults.Dedup.Window)
+	if cr.window != 0 && cr.window < MinDedupWindow {
+		c.errorf(path+".dedup.window", "%s: %s", where, shortWindow(cr.window))
 	}
 	if cr.window == 0 {
-		cr.window = DefaultDedupWindow
+		cr.window = defaultWindow
 	}
-	if cr.window < MinDedupWindow {
-		c.errorf(r.line, "%s: dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", where, cr.window, MinDedupWindow)
+	if r.Name == "" {
+		return nil
 	}
 	return cr
+}
+
+// shortDuration writes 1m rather than 1m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
 }
 
 func pick(vals ...string) string {
@@ -288,18 +384,4 @@ func pick(vals ...string) string {
 		}
 	}
 	return ""
-}
-
-// template parses src and executes it once against an empty event, so that a
-// misspelt field ({{.Usr}}) is a load error rather than a failure at 3 a.m.
-func (c *compiler) template(line int, where, src string) *template.Template {
-	t, err := template.New(where).Funcs(templateFuncs).Parse(src)
-	if err == nil {
-		err = t.Execute(io.Discard, TemplateData{Facts: Facts{Payload: map[string]any{}}})
-	}
-	if err != nil {
-		c.errorf(line, "%s: %v", where, err)
-		return nil
-	}
-	return t
 }

@@ -1,10 +1,8 @@
 package rules
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,8 +70,6 @@ type Rule struct {
 	Text      string                `yaml:"text"`
 	Dedup     Dedup                 `yaml:"dedup"`
 	Continue  bool                  `yaml:"continue"`
-
-	line int // where the rule starts, for error messages
 }
 
 // Dedup says which events count as the same page, and for how long.
@@ -85,15 +81,20 @@ type Dedup struct {
 // Duration is a time.Duration written as "90s", "10m", "1h".
 type Duration time.Duration
 
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
-	var s string
-	if err := n.Decode(&s); err != nil {
-		return fmt.Errorf("line %d: duration must be a string like \"10m\"", n.Line)
+func (d *Duration) decodeNode(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || n.Tag == "!!bool" {
+		return fmt.Errorf("expected a duration like \"10m\", got %s", describeNode(n))
 	}
-	v, err := time.ParseDuration(s)
+	v, err := time.ParseDuration(n.Value)
 	if err != nil {
-		return fmt.Errorf("line %d: bad duration %q (use e.g. \"30s\", \"10m\", \"1h\")", n.Line, s)
+		hint := `use a unit: "30s", "10m", "1h"`
+		if n.Tag == "!!int" {
+			hint = fmt.Sprintf(`a bare number has no unit; write "%ss" or "%sm"`, n.Value, n.Value)
+		}
+		return fmt.Errorf("bad duration %q (%s)", n.Value, hint)
+	}
+	if v < 0 {
+		return fmt.Errorf("bad duration %q: must not be negative", n.Value)
 	}
 	*d = Duration(v)
 	return nil
@@ -105,97 +106,114 @@ type MatchValue struct {
 	Values []string // scalars as written
 	Regex  string
 	Not    *MatchValue
-	line   int
+
+	pos      Pos   // where the value starts
+	valuePos []Pos // where each of Values was written
 }
 
-// UnmarshalYAML implements yaml.Unmarshaler.
-func (m *MatchValue) UnmarshalYAML(n *yaml.Node) error {
-	m.line = n.Line
+// matchOperators are the keys of a match object.
+var matchOperators = []string{"not", "regex"}
+
+func (m *MatchValue) decodeNode(n *yaml.Node) error {
+	m.pos = posOf(n)
 	switch n.Kind {
+	case yaml.AliasNode:
+		return m.decodeNode(n.Alias)
 	case yaml.ScalarNode:
-		m.Values = []string{n.Value}
+		m.Values, m.valuePos = []string{n.Value}, []Pos{posOf(n)}
 		return nil
 	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			return fmt.Errorf("an empty list matches nothing; remove the field or give values")
+		}
 		for _, item := range n.Content {
 			if item.Kind != yaml.ScalarNode {
-				return fmt.Errorf("line %d: list items of a match must be plain values", item.Line)
+				return &posError{posOf(item), fmt.Sprintf("list items of a match must be plain values, got %s", describeNode(item))}
 			}
 			m.Values = append(m.Values, item.Value)
+			m.valuePos = append(m.valuePos, posOf(item))
 		}
 		return nil
 	case yaml.MappingNode:
 		if len(n.Content) != 2 {
-			return fmt.Errorf("line %d: a match object takes exactly one of regex or not", n.Line)
+			return fmt.Errorf("a match object takes exactly one of regex or not")
 		}
 		key, val := n.Content[0], n.Content[1]
 		switch key.Value {
 		case "regex":
-			if val.Kind != yaml.ScalarNode {
-				return fmt.Errorf("line %d: regex must be a string", val.Line)
+			if val.Kind != yaml.ScalarNode || val.Value == "" {
+				return &posError{posOf(val), fmt.Sprintf("regex: expected a non-empty string, got %s", describeNode(val))}
 			}
-			m.Regex = val.Value
+			m.Regex, m.valuePos = val.Value, []Pos{posOf(val)}
 			return nil
 		case "not":
 			m.Not = &MatchValue{}
-			return m.Not.UnmarshalYAML(val)
-		default:
-			return fmt.Errorf("line %d: unknown match operator %q (use regex or not)", key.Line, key.Value)
+			return m.Not.decodeNode(val)
 		}
+		return &posError{posOf(key), fmt.Sprintf("unknown match operator `%s`%s", key.Value, suggestField(key.Value, matchOperators, ""))}
 	}
-	return fmt.Errorf("line %d: match value must be a value, a list, {regex: ...} or {not: ...}", n.Line)
-}
-
-// UnmarshalYAML records where each rule starts, for error messages.
-func (r *Rule) UnmarshalYAML(n *yaml.Node) error {
-	type plain Rule
-	if err := n.Decode((*plain)(r)); err != nil {
-		return err
-	}
-	r.line = n.Line
-	return nil
+	return fmt.Errorf("a match value must be a value, a list, {regex: ...} or {not: ...}")
 }
 
 // Parse decodes a rules file strictly: an unknown key is an error, not ignored,
-// because a misspelt key silently changes who gets paged.
+// because a misspelt key silently changes who gets paged. Every structural
+// problem is reported, as file:line:col.
 func Parse(name string, data []byte) (*File, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	var f File
-	if err := dec.Decode(&f); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, &LoadError{Errs: []string{fmt.Sprintf("%s: the file is empty", name)}}
-		}
-		return nil, &LoadError{Errs: yamlErrors(name, err)}
+	f, d := parse(data)
+	if len(d.errs) > 0 {
+		return nil, newLoadError(name, d.errs)
 	}
-	return &f, nil
+	return f, nil
 }
 
-// LoadError lists every problem found in a rules file, one "file:line: what" each.
+// parse decodes data, collecting errors and positions in the returned decoder.
+func parse(data []byte) (*File, *decoder) {
+	d := newDecoder()
+	f := &File{}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		d.errs = append(d.errs, syntaxError(err))
+		return f, d
+	}
+	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
+		d.errs = append(d.errs, posError{Pos{1, 1}, "the file is empty: it needs at least receivers and rules"})
+		return f, d
+	}
+	d.decodeDocument(&root, f)
+	return f, d
+}
+
+// syntaxError turns yaml's "yaml: line 3: ..." into a positioned error. The
+// parser reports no column, so the error points at the start of the line.
+func syntaxError(err error) posError {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if num, text, ok := strings.Cut(rest, ": "); ok {
+			if line, err := strconv.Atoi(num); err == nil {
+				return posError{Pos{line, 1}, "syntax error: " + text}
+			}
+		}
+	}
+	return posError{Pos{1, 1}, "syntax error: " + msg}
+}
+
+// LoadError lists every problem found in a rules file, one
+// "file:line:col: what is wrong" each, in file order.
 type LoadError struct {
 	Errs []string
 }
 
 func (e *LoadError) Error() string { return strings.Join(e.Errs, "\n") }
 
-// yamlErrors turns the yaml package's "yaml: line 3: ..." messages into file:line form.
-func yamlErrors(name string, err error) []string {
-	var te *yaml.TypeError
-	var msgs []string
-	if errors.As(err, &te) {
-		msgs = te.Errors
-	} else {
-		msgs = []string{err.Error()}
-	}
-	out := make([]string, 0, len(msgs))
-	for _, m := range msgs {
-		m = strings.TrimPrefix(m, "yaml: ")
-		if rest, ok := strings.CutPrefix(m, "line "); ok {
-			if num, msg, ok := strings.Cut(rest, ": "); ok {
-				out = append(out, fmt.Sprintf("%s:%s: %s", name, num, msg))
-				continue
-			}
+func newLoadError(name string, errs []posError) *LoadError {
+	sortErrors(errs)
+	le := &LoadError{Errs: make([]string, 0, len(errs))}
+	for _, e := range errs {
+		if e.Line == 0 {
+			le.Errs = append(le.Errs, fmt.Sprintf("%s: %s", name, e.Msg))
+			continue
 		}
-		out = append(out, fmt.Sprintf("%s: %s", name, m))
+		le.Errs = append(le.Errs, fmt.Sprintf("%s:%d:%d: %s", name, e.Line, e.Col, e.Msg))
 	}
-	return out
+	return le
 }

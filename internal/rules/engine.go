@@ -86,7 +86,7 @@ func (r *Router) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 	}
 	firings := make([]Firing, 0, len(matched))
 	for _, cr := range matched {
-		f, err := rs.firing(cr, e, r.now())
+		f, err := rs.firing(cr, &e, r.now())
 		if err != nil {
 			return res, err
 		}
@@ -119,29 +119,49 @@ func (rs *Ruleset) Evaluate(e *Facts) []*compiledRule {
 }
 
 func (cr *compiledRule) matches(e *Facts) bool {
+	v, _, _ := cr.check(e)
+	return v == verdictMatched
+}
+
+// verdict is how one rule judged one event.
+type verdict uint8
+
+const (
+	verdictMatched    verdict = iota
+	verdictNoMatch            // a matcher failed
+	verdictWhenFalse          // every matcher passed; `when:` said false
+	verdictWhenFailed         // `when:` failed at run time
+)
+
+// check is the one place a rule is tested against an event; Evaluate and
+// Explain both use it. It returns the matcher that failed, or the error of a
+// `when:` expression that could not run.
+func (cr *compiledRule) check(e *Facts) (verdict, *matcher, error) {
 	for _, m := range cr.matchers {
 		if !m.match(e) {
-			return false
+			return verdictNoMatch, m, nil
 		}
 	}
 	if cr.when == nil {
-		return true
+		return verdictMatched, nil, nil
 	}
 	out, err := expr.Run(cr.when, *e)
 	if err != nil {
 		// A runtime error (e.g. a missing payload key) means "does not match":
 		// one odd callback must not stop the rules after it.
-		return false
+		return verdictWhenFailed, nil, err
 	}
-	ok, _ := out.(bool)
-	return ok
+	if ok, _ := out.(bool); !ok {
+		return verdictWhenFalse, nil, nil
+	}
+	return verdictMatched, nil, nil
 }
 
 // firing renders cr's pages for e. A template that fails on this event (say,
 // indexing a payload key it lacks) falls back to the default wording: the page
 // still goes out, because losing it would be worse than plainer words.
-func (rs *Ruleset) firing(cr *compiledRule, e Facts, now time.Time) (Firing, error) {
-	data := TemplateData{Facts: e, Rule: cr.name, Severity: cr.severity, Count: 1}
+func (rs *Ruleset) firing(cr *compiledRule, e *Facts, now time.Time) (Firing, error) {
+	data := TemplateData{Facts: *e, Rule: cr.name, Severity: cr.severity, Count: 1}
 	key := renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
 	title := renderOr(cr.title, rs.defaults.title, data)
 	text := renderOr(cr.text, rs.defaults.text, data)
@@ -155,8 +175,8 @@ func (rs *Ruleset) firing(cr *compiledRule, e Facts, now time.Time) (Firing, err
 			Severity:  cr.severity,
 			Title:     title,
 			Text:      text,
-			Fields:    pageFields(e),
-			Codes:     pageCodes(e),
+			Fields:    pageFields(*e),
+			Codes:     pageCodes(*e),
 			Incident:  e.App + "/" + e.Room,
 			Count:     1,
 			DedupKey:  f.DedupKey,

@@ -107,17 +107,17 @@ func (e *Facts) codeField(f catalog.Field) catalog.Code {
 }
 
 // stringField returns the event's value for a string-valued match field.
-func (e *Facts) stringField(f string) string {
+func (e *Facts) stringField(f stringField) string {
 	switch f {
-	case "app":
+	case fieldApp:
 		return e.App
-	case "room":
+	case fieldRoom:
 		return e.Room
-	case "user":
+	case fieldUser:
 		return e.User
-	case "task":
+	case fieldTask:
 		return e.Task
-	case "error_code":
+	case fieldErrorCode:
 		return e.ErrorCode
 	}
 	return ""

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hookdev/hook/internal/catalog"
 )
@@ -26,12 +27,30 @@ var codeFields = map[string]struct {
 	"relay_status": {catalog.FieldRelayStatus, false},
 }
 
-// stringFields are match keys compared as text.
-var stringFields = []string{"app", "room", "user", "task", "error_code"}
+// stringField names a text-valued field of Facts, resolved at load so that
+// matching reads it without comparing key names.
+type stringField uint8
 
-// matchKeys lists every key a rule's match may use, for validation and suggestions.
-func matchKeys() []string {
-	keys := slices.Clone(stringFields)
+const (
+	noStringField stringField = iota
+	fieldApp
+	fieldRoom
+	fieldUser
+	fieldTask
+	fieldErrorCode
+)
+
+// stringFields are match keys compared as text.
+var stringFields = map[string]stringField{
+	"app": fieldApp, "room": fieldRoom, "user": fieldUser, "task": fieldTask, "error_code": fieldErrorCode,
+}
+
+// MatchKeys lists every key a rule's match may use, sorted.
+func MatchKeys() []string {
+	keys := make([]string, 0, len(stringFields)+len(codeFields))
+	for k := range stringFields {
+		keys = append(keys, k)
+	}
 	for k := range codeFields {
 		keys = append(keys, k)
 	}
@@ -41,16 +60,18 @@ func matchKeys() []string {
 
 // matcher tests one field of an event. Everything is resolved at load so that
 // matching allocates nothing: names became (event type, value) pairs, regular
-// expressions are compiled.
+// expressions are compiled, string fields are an enum.
 type matcher struct {
 	key    string
-	field  catalog.Field // "" for string fields
+	str    stringField // noStringField for code fields
+	field  catalog.Field
 	scoped bool
 	negate bool
 	strs   []string
 	nums   []int
 	codes  []catalog.Scoped
 	re     *regexp.Regexp
+	want   string // what the rule asked for, as written, for explanations
 	// unknown matches codes the catalogue does not know (`event: unknown`), so
 	// new TRTC events can be routed before hook learns their names.
 	unknown bool
@@ -61,8 +82,8 @@ func (m *matcher) match(e *Facts) bool {
 }
 
 func (m *matcher) test(e *Facts) bool {
-	if m.field == "" {
-		s := e.stringField(m.key)
+	if m.str != noStringField {
+		s := e.stringField(m.str)
 		if m.re != nil {
 			return m.re.MatchString(s)
 		}
@@ -86,14 +107,29 @@ func (m *matcher) test(e *Facts) bool {
 	return false
 }
 
+// got describes the event's value of the matcher's field, for explanations.
+func (m *matcher) got(e *Facts) string {
+	if m.str != noStringField {
+		return strconv.Quote(e.stringField(m.str))
+	}
+	c := e.codeField(m.field)
+	if c.Value < 0 {
+		return "absent"
+	}
+	return fmt.Sprintf("%s (%d)", c.Name, c.Value)
+}
+
 // compileMatcher resolves one match entry. Errors name what was wrong and, for
-// unknown catalogue names, the closest valid one.
-func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, []string) {
-	m := &matcher{key: key}
+// unknown catalogue names, the closest valid one; each carries the place of
+// the offending value where it is known.
+func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, []posError) {
+	m := &matcher{key: key, want: v.String()}
 	if cf, ok := codeFields[key]; ok {
 		m.field, m.scoped = cf.field, cf.scoped
-	} else if !slices.Contains(stringFields, key) {
-		return nil, []string{fmt.Sprintf("unknown match field %q%s", key, suggest(key, matchKeys()))}
+	} else if sf, ok := stringFields[key]; ok {
+		m.str = sf
+	} else {
+		return nil, []posError{{Msg: fmt.Sprintf("unknown match field `%s`%s", key, suggestField(key, MatchKeys(), "match"))}}
 	}
 	for v.Not != nil {
 		m.negate = !m.negate
@@ -102,16 +138,16 @@ func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, [
 	if v.Regex != "" {
 		re, err := regexp.Compile(v.Regex)
 		if err != nil {
-			return nil, []string{fmt.Sprintf("match.%s: bad regex: %v", key, err)}
+			return nil, []posError{{firstPos(v.valuePos), fmt.Sprintf("match.%s: bad regex: %s", key, strings.TrimPrefix(err.Error(), "error parsing regexp: "))}}
 		}
 		m.re = re
 		return m, nil
 	}
 	if len(v.Values) == 0 {
-		return nil, []string{fmt.Sprintf("match.%s: needs a value, a list, {regex: ...} or {not: ...}", key)}
+		return nil, []posError{{v.pos, fmt.Sprintf("match.%s: needs a value, a list, {regex: ...} or {not: ...}", key)}}
 	}
-	var errs []string
-	for _, s := range v.Values {
+	var errs []posError
+	for i, s := range v.Values {
 		if m.field == "" {
 			m.strs = append(m.strs, s)
 			continue
@@ -126,10 +162,42 @@ func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, [
 		}
 		vals, ok := cat.Values(m.field, s)
 		if !ok {
-			errs = append(errs, fmt.Sprintf("match.%s: unknown %s %q%s", key, key, s, suggest(s, cat.Names(m.field))))
+			at := Pos{}
+			if i < len(v.valuePos) {
+				at = v.valuePos[i]
+			}
+			errs = append(errs, posError{at, fmt.Sprintf("match.%s: unknown %s %q%s", key, key, s, suggestName(s, cat, m.field))})
 			continue
 		}
 		m.codes = append(m.codes, vals...)
 	}
 	return m, errs
+}
+
+// suggestName proposes the closest catalogue name, or says where to look.
+func suggestName(s string, cat *catalog.Catalog, f catalog.Field) string {
+	if sug := suggest(s, cat.Names(f)); sug != "" {
+		return sug
+	}
+	return fmt.Sprintf(" (run `hook catalog list callback` for the %s names)", f)
+}
+
+func firstPos(ps []Pos) Pos {
+	if len(ps) == 0 {
+		return Pos{}
+	}
+	return ps[0]
+}
+
+// String writes the match value back in YAML flow style, for explanations.
+func (v MatchValue) String() string {
+	switch {
+	case v.Not != nil:
+		return "{not: " + v.Not.String() + "}"
+	case v.Regex != "":
+		return "{regex: " + strconv.Quote(v.Regex) + "}"
+	case len(v.Values) == 1:
+		return v.Values[0]
+	}
+	return "[" + strings.Join(v.Values, ", ") + "]"
 }

@@ -8,6 +8,15 @@ import (
 // suggest returns `, did you mean "x"?` for the candidate closest to s, or ""
 // when nothing is close enough to be a plausible typo.
 func suggest(s string, candidates []string) string {
+	if best := closest(s, candidates); best != "" {
+		return fmt.Sprintf(", did you mean %q?", best)
+	}
+	return ""
+}
+
+// closest returns the candidate nearest to s by edit distance (comparing
+// catalogue names with and without their namespace), or "" when none is near.
+func closest(s string, candidates []string) string {
 	best, bestDist := "", len(s)/2+2
 	for _, c := range candidates {
 		d := distance(s, c)
@@ -18,10 +27,7 @@ func suggest(s string, candidates []string) string {
 			best, bestDist = c, d
 		}
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(", did you mean %q?", best)
+	return best
 }
 
 // prefixOf returns the namespace of a catalogue name: "reason." for "reason.timeout".

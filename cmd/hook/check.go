@@ -1,0 +1,48 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/hookdev/hook"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// cmdCheck validates a rules file like a compiler: every error at once, as
+// file:line:col, and exit 1; or a one-line summary and exit 0.
+func cmdCheck(args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hook check", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("rules", getenv("HOOK_RULES"), "rules file to check ($HOOK_RULES; default: the embedded rules.example.yaml)")
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	if fs.NArg() > 0 {
+		return exitError{code: 2, msg: fmt.Sprintf("hook check: unexpected argument %q (use --rules FILE)", fs.Arg(0))}
+	}
+	cat, err := catalog.New()
+	if err != nil {
+		return fmt.Errorf("load catalogue: %w", err)
+	}
+	rs, err := compileRules(*path, cat, getenv)
+	if err != nil {
+		var le *rules.LoadError
+		if errors.As(err, &le) {
+			return exitError{code: 1, msg: le.Error()}
+		}
+		return exitError{code: 1, msg: "hook check: " + err.Error()}
+	}
+	fmt.Fprintf(stdout, "%s: %d rules, %d receivers, %d apps: OK\n", rs.Source(), rs.Len(), rs.Receivers(), rs.Apps())
+	return nil
+}
+
+// compileRules loads path, or the embedded example when path is empty.
+func compileRules(path string, cat *catalog.Catalog, getenv env) (*rules.Ruleset, error) {
+	if path == "" {
+		return rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, getenv)
+	}
+	return rules.Load(path, cat, getenv)
+}

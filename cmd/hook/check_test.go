@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runHook(getenv env, args ...string) (stdout string, err error) {
+	var out, errOut bytes.Buffer
+	err = run(context.Background(), args, getenv, strings.NewReader(""), &out, &errOut)
+	return out.String(), err
+}
+
+// exampleEnv holds the keys examples/multi-app.yaml reads from the environment.
+func exampleEnv(k string) string {
+	return map[string]string{"TRTC_KEY_PRODUCTION": "prod-key", "TRTC_KEY_STAGING": "staging-key"}[k]
+}
+
+func TestCheckExamples(t *testing.T) {
+	files, _ := filepath.Glob("../../examples/*.yaml")
+	if len(files) < 2 {
+		t.Fatalf("examples: %v", files)
+	}
+	files = append(files, "../../rules.example.yaml")
+	for _, f := range files {
+		out, err := runHook(exampleEnv, "check", "--rules", f)
+		if err != nil || !strings.HasSuffix(out, ": OK\n") {
+			t.Errorf("hook check --rules %s: %q, %v", f, out, err)
+		}
+	}
+}
+
+func TestCheck(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+		code int
+		want string // stdout, or the error message when code != 0
+	}{
+		{"embedded example", nil, []string{"check"}, 0, "rules.example.yaml: 6 rules, 2 receivers, 0 apps: OK\n"},
+		{"HOOK_RULES", map[string]string{"HOOK_RULES": "../../examples/quiet-hours.yaml"}, []string{"check"}, 0,
+			"../../examples/quiet-hours.yaml: 2 rules, 2 receivers, 0 apps: OK\n"},
+		{"all errors", nil, []string{"check", "--rules", "../../internal/rules/testdata/bad/wrong_type.yaml"}, 1,
+			"../../internal/rules/testdata/bad/wrong_type.yaml:7:16: receivers: expected a list, got \"oncall\" (write [oncall] for a list of one)\n" +
+				"../../internal/rules/testdata/bad/wrong_type.yaml:8:15: continue: expected true or false, got \"yes\""},
+		{"missing env key", nil, []string{"check", "--rules", "../../examples/multi-app.yaml"}, 1,
+			"../../examples/multi-app.yaml:9:19: app 1400000001: callback_key: environment variable TRTC_KEY_PRODUCTION is not set\n" +
+				"../../examples/multi-app.yaml:12:19: app 1400000002: callback_key: environment variable TRTC_KEY_STAGING is not set"},
+		{"no such file", nil, []string{"check", "--rules", "nope.yaml"}, 1, "hook check: read rules: open nope.yaml: no such file or directory"},
+		{"stray argument", nil, []string{"check", "x.yaml"}, 2, `hook check: unexpected argument "x.yaml" (use --rules FILE)`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := runHook(func(k string) string { return tc.env[k] }, tc.args...)
+			if code := exitCode(err); code != tc.code {
+				t.Fatalf("exit %d (%v), want %d", code, err, tc.code)
+			}
+			got := out
+			if tc.code != 0 {
+				got = err.Error()
+			}
+			if got != tc.want {
+				t.Errorf("got:\n%s\nwant:\n%s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	out, err := runHook(exampleEnv, "test", "testdata/user-timeout.json", "testdata/user-enter.json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{
+		"testdata/user-timeout.json: app 1400000001, room \"8489\", user \"u42\"",
+		"  reason       2 reason.timeout: Timeout\n",
+		"  MATCH user-dropped: matched: event room.exit (104) matches room.exit; reason reason.timeout (2) matches [timeout, force_closed]\n",
+		"        dedup key user-dropped:1400000001/8489/u42/104 (window 10m)\n",
+		"        page to oncall (slack #rtc-oncall):\n          [WARNING] User u42 dropped out of room 8489: Timeout\n",
+		"  skip  relay-failed: not considered: an earlier rule matched without continue: true\n",
+		"  no    user-dropped: match.event: wants room.enter, event has room.enter (103)",
+		"no rule matched: TRTC gets 200 and nobody is paged\n",
+	} {
+		if !strings.Contains(out, want) && !strings.Contains(out, strings.Replace(want, "wants room.enter", "wants room.exit", 1)) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestDryRunRejects(t *testing.T) {
+	for _, tc := range []struct{ file, reason string }{
+		{"testdata/no-group.json", "REJECTED: 400 Bad Request: invalid callback: missing EventGroupId"},
+		{"testdata/not-json.json", "REJECTED: 400 Bad Request: invalid callback: body is not a valid JSON object"},
+	} {
+		out, err := runHook(exampleEnv, "test", "testdata/user-timeout.json", tc.file)
+		if exitCode(err) != 1 || !strings.Contains(out, tc.file+": "+tc.reason) {
+			t.Errorf("%s: exit %d, output:\n%s", tc.file, exitCode(err), out)
+		}
+	}
+	if _, err := os.Stat("testdata/user-timeout.json"); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,151 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// cmdTest is a dry run: for each callback body it shows the decoded event,
+// every rule's verdict and why, the dedup key and the page that would go out.
+// It sends nothing and touches no Redis; no signature is needed.
+func cmdTest(args []string, getenv env, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("hook test", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	path := fs.String("rules", getenv("HOOK_RULES"), "rules file ($HOOK_RULES; default: the embedded rules.example.yaml)")
+	app := fs.String("app", "1400000001", "the SdkAppId header the callbacks arrive with")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: hook test [--rules FILE] [--app SDKAPPID] EVENT.json...")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: 2}
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return exitError{code: 2}
+	}
+	cat, err := catalog.New()
+	if err != nil {
+		return fmt.Errorf("load catalogue: %w", err)
+	}
+	// Secrets are irrelevant to a dry run: a missing key variable must not stop it.
+	rs, err := compileRules(*path, cat, func(k string) string { return or(getenv(k), "unused-in-hook-test") })
+	if err != nil {
+		var le *rules.LoadError
+		if errors.As(err, &le) {
+			return exitError{code: 1, msg: le.Error()}
+		}
+		return exitError{code: 1, msg: "hook test: " + err.Error()}
+	}
+	rejected := 0
+	for i, file := range fs.Args() {
+		if i > 0 {
+			fmt.Fprintln(stdout)
+		}
+		if err := dryRun(stdout, rs, cat, *app, file); err != nil {
+			fmt.Fprintf(stdout, "%s: REJECTED: %v\n", file, err)
+			rejected++
+		}
+	}
+	if rejected > 0 {
+		return exitError{code: 1, msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, fs.NArg())}
+	}
+	return nil
+}
+
+func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file string) error {
+	body, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	ev, err := callback.Decode(app, body)
+	if err != nil {
+		return fmt.Errorf("400 Bad Request: %w", err)
+	}
+	if ev.CallbackMs == 0 {
+		return fmt.Errorf("400 Bad Request: %w: missing CallbackTs (or CallbackMsTs)", callback.ErrInvalid)
+	}
+	facts := rules.NewFacts(cat, ev)
+	fmt.Fprintf(w, "%s: app %s, room %q, user %q, at %s\n", file, ev.AppID, ev.RoomID, ev.UserID, facts.Time.Format(time.RFC3339))
+	for _, c := range []struct {
+		name string
+		code catalog.Code
+	}{
+		{"group", facts.Group}, {"event", facts.Event}, {"reason", facts.Reason}, {"role", facts.Role},
+		{"terminal", facts.Terminal}, {"user_type", facts.UserType}, {"status", facts.Status},
+		{"leave_code", facts.LeaveCode}, {"relay_status", facts.RelayStatus},
+	} {
+		if c.code.Value >= 0 {
+			fmt.Fprintf(w, "  %-12s %d %s: %s\n", c.name, c.code.Value, c.code.Name, c.code.Title)
+		}
+	}
+	for _, kv := range [][2]string{{"task", facts.Task}, {"error_code", facts.ErrorCode}, {"error", facts.ErrorMessage}, {"url", facts.URL}} {
+		if kv[1] != "" {
+			fmt.Fprintf(w, "  %-12s %s\n", kv[0], kv[1])
+		}
+	}
+	verdicts, err := rs.Explain(&facts, time.Now())
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "rules:")
+	paged := 0
+	for _, v := range verdicts {
+		mark := "no   "
+		switch {
+		case v.Matched:
+			mark = "MATCH"
+		case !v.Considered:
+			mark = "skip "
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", mark, v.Rule, v.Why)
+		if v.Firing == nil {
+			continue
+		}
+		paged++
+		fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Firing.DedupKey, shortDuration(v.Firing.Window))
+		for _, b := range v.Firing.Pages {
+			p, err := notify.UnmarshalPage(b)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(w, "        page to %s (%s%s):\n", p.Receiver.Name, p.Receiver.Kind, channelOf(p.Receiver))
+			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
+				fmt.Fprintf(w, "          %s\n", line)
+			}
+		}
+	}
+	if paged == 0 {
+		fmt.Fprintln(w, "no rule matched: TRTC gets 200 and nobody is paged")
+	}
+	return nil
+}
+
+func channelOf(r notify.Receiver) string {
+	if r.Channel == "" {
+		return ""
+	}
+	return " " + r.Channel
+}
+
+// shortDuration writes 10m rather than 10m0s.
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if t, ok := strings.CutSuffix(s, "m0s"); ok {
+		s = t + "m"
+	}
+	if t, ok := strings.CutSuffix(s, "h0m"); ok {
+		s = t + "h"
+	}
+	return s
+}

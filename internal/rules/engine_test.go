@@ -1,0 +1,291 @@
+package rules
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/notify"
+)
+
+const receiversYAML = `
+receivers:
+  - name: oncall
+    slack: {channel: "#oncall", mentions: {critical: ["<!here>"]}}
+  - name: console
+    console: {}
+default_receiver: oncall
+`
+
+func mustCompile(tb testing.TB, rulesYAML string) *Ruleset {
+	tb.Helper()
+	rs, err := Compile("test.yaml", []byte(receiversYAML+rulesYAML), testCatalog(tb), envMap(nil))
+	if err != nil {
+		tb.Fatalf("compile:\n%v", err)
+	}
+	return rs
+}
+
+// exitEvent is a user leaving room 8489 (event 104) with the given reason.
+func exitEvent(reason int) callback.Event {
+	return callback.Event{AppID: "1400000001", Group: 1, Type: 104, CallbackMs: 1700000000000, EventMs: 1700000000000,
+		RoomID: "8489", UserID: "u42", Role: 20, TerminalType: callback.Absent, UserType: callback.Absent,
+		Reason: reason, Status: callback.Absent, LeaveCode: callback.Absent, RoomType: callback.Absent}
+}
+
+func names(rs *Ruleset, ev callback.Event) []string {
+	f := NewFacts(testCatalog(nil), ev) // the catalogue is loaded once per test binary
+	var out []string
+	for _, cr := range rs.Evaluate(&f) {
+		out = append(out, cr.name)
+	}
+	return out
+}
+
+func TestFirstMatchAndContinue(t *testing.T) {
+	rs := mustCompile(t, `
+rules:
+  - name: audit
+    match: {event: room.exit}
+    receivers: [console]
+    continue: true
+  - name: timeout
+    match: {event: room.exit, reason: timeout}
+  - name: any-exit
+    match: {event: room.exit}
+`)
+	cases := []struct {
+		reason int
+		want   string
+	}{
+		{2, "audit,timeout"},  // continue lets the second match; the second stops
+		{1, "audit,any-exit"}, // timeout does not match; the third does
+	}
+	for _, tc := range cases {
+		if got := strings.Join(names(rs, exitEvent(tc.reason)), ","); got != tc.want {
+			t.Errorf("reason %d: matched %q, want %q", tc.reason, got, tc.want)
+		}
+	}
+}
+
+func TestMatchers(t *testing.T) {
+	recording := callback.Event{AppID: "1400000001", Group: 3, Type: 301, RoomID: "live-1", TaskID: "t1",
+		Role: -1, TerminalType: -1, UserType: -1, Reason: -1, Status: 1, LeaveCode: -1, RoomType: -1}
+	cases := []struct {
+		name  string
+		match string
+		ev    callback.Event
+		want  bool
+	}{
+		{"name", `event: room.exit`, exitEvent(2), true},
+		{"name, other event", `event: room.enter`, exitEvent(2), false},
+		{"number", `event: 104`, exitEvent(2), true},
+		{"name without prefix", `reason: timeout`, exitEvent(2), true},
+		{"name with prefix", `reason: reason.timeout`, exitEvent(2), true},
+		{"name scoped to another event type", `reason: timeout`, func() callback.Event { e := exitEvent(2); e.Type = 103; return e }(), false},
+		{"list hit", `reason: [normal, timeout]`, exitEvent(2), true},
+		{"list miss", `reason: [normal, force_closed]`, exitEvent(2), false},
+		{"list mixing names and numbers", `reason: [normal, 2]`, exitEvent(2), true},
+		{"string field", `room: "8489"`, exitEvent(2), true},
+		{"string field written as a number", `room: 8489`, exitEvent(2), true},
+		{"string field miss", `user: u43`, exitEvent(2), false},
+		{"regex on a string field", `room: {regex: "^live-"}`, recording, true},
+		{"regex on a string field, miss", `room: {regex: "^live-"}`, exitEvent(2), false},
+		{"regex on a code field (its name)", `event: {regex: "^recording\\."}`, recording, true},
+		{"regex on a code field, miss", `event: {regex: "^recording\\."}`, exitEvent(2), false},
+		{"not", `reason: {not: normal}`, exitEvent(2), true},
+		{"not, miss", `reason: {not: timeout}`, exitEvent(2), false},
+		{"not a list", `reason: {not: [normal, timeout]}`, exitEvent(2), false},
+		{"not a regex", `room: {not: {regex: "^live-"}}`, exitEvent(2), true},
+		{"nested not", `reason: {not: {not: timeout}}`, exitEvent(2), true},
+		{"absent field matches no value", `status: failed`, exitEvent(2), false},
+		{"absent field matches not", `status: {not: failed}`, exitEvent(2), true},
+		{"scoped status", `status: failed`, func() callback.Event { e := recording; e.Status = 1; return e }(), true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			rs := mustCompile(t, fmt.Sprintf("rules:\n  - name: r\n    match:\n      %s\n", tc.match))
+			if got := len(names(rs, tc.ev)) == 1; got != tc.want {
+				t.Errorf("match %s: got %v, want %v", tc.match, got, tc.want)
+			}
+		})
+	}
+}
+
+func TestWhen(t *testing.T) {
+	ev := exitEvent(2)
+	ev.Payload = map[string]any{"Count": 3.0, "Stats": "text"}
+	cases := []struct {
+		when string
+		want bool
+	}{
+		{`Reason.Name == "reason.timeout"`, true},
+		{`Reason.Name == "reason.normal"`, false},
+		{`User startsWith "u" && Role.Value == 20`, true},
+		{`Payload.Count > 2`, true},
+		{`Time.Year() == 2023`, true},
+		{`int(Payload.Missing) > 2`, false}, // runtime error: no match, not a crash
+		{`Payload.Stats.Loss > 0.1`, false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.when, func(t *testing.T) {
+			rs := mustCompile(t, fmt.Sprintf("rules:\n  - name: r\n    match: {event: room.exit}\n    when: '%s'\n", tc.when))
+			if got := len(names(rs, ev)) == 1; got != tc.want {
+				t.Errorf("got %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func pagesOf(t *testing.T, rs *Ruleset, ev callback.Event) []notify.Page {
+	t.Helper()
+	f := NewFacts(testCatalog(t), ev)
+	vs, err := rs.Explain(&f, time.Unix(1700000000, 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []notify.Page
+	for _, v := range vs {
+		if v.Firing == nil {
+			continue
+		}
+		for _, b := range v.Firing.Pages {
+			p, err := notify.UnmarshalPage(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pages = append(pages, p)
+		}
+	}
+	return pages
+}
+
+func TestTemplates(t *testing.T) {
+	rs := mustCompile(t, `
+rules:
+  - name: custom
+    match: {event: room.exit}
+    severity: critical
+    title: "{{.Rule}}: {{.User | upper}} left {{.Room}} ({{.Reason.Title}})"
+    text: "{{with .Payload.Stats}}loss {{.Loss}}{{else}}no stats{{end}}"
+    dedup: {key: "{{.Room}}", window: 5m}
+`)
+	ev := exitEvent(2)
+	p := pagesOf(t, rs, ev)
+	if len(p) != 1 {
+		t.Fatalf("%d pages, want 1", len(p))
+	}
+	if want := "custom: U42 left 8489 (Timeout)"; p[0].Title != want {
+		t.Errorf("title %q, want %q", p[0].Title, want)
+	}
+	if p[0].Text != "no stats" || p[0].DedupKey != "custom:8489" || p[0].Receiver.Mentions[0] != "<!here>" {
+		t.Errorf("page %+v", p[0])
+	}
+	// Stats is a string here: the custom text fails on this event and the
+	// default wording goes out instead of nothing.
+	ev.Payload = map[string]any{"Stats": "oops"}
+	p = pagesOf(t, rs, ev)
+	if want := "User `u42` left room `8489`: Timeout"; p[0].Text != want {
+		t.Errorf("fallback text %q, want %q", p[0].Text, want)
+	}
+}
+
+func TestExplainSaysWhy(t *testing.T) {
+	rs := mustCompile(t, `
+rules:
+  - name: normal
+    match: {event: room.exit, reason: normal}
+  - name: late
+    match: {event: room.exit}
+    when: Role.Value == 21
+  - name: any
+    match: {event: room.exit}
+  - name: never
+    match: {event: room.exit}
+`)
+	f := NewFacts(testCatalog(t), exitEvent(2))
+	vs, err := rs.Explain(&f, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"match.reason: wants normal, event has reason.timeout (2)",
+		"every match passed, but when: is false (Role.Value == 21)",
+		"matched: event room.exit (104) matches room.exit",
+		"not considered: an earlier rule matched without continue: true",
+	}
+	for i, v := range vs {
+		if v.Why != want[i] {
+			t.Errorf("rule %s: why %q, want %q", v.Rule, v.Why, want[i])
+		}
+	}
+	if vs[2].Firing == nil || vs[2].Firing.DedupKey != "any:1400000001/8489/u42/104" {
+		t.Errorf("firing %+v", vs[2].Firing)
+	}
+}
+
+// fakeStore fires everything; it counts calls.
+type fakeStore struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (s *fakeStore) Fire(_ context.Context, fs []Firing) ([]bool, error) {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	out := make([]bool, len(fs))
+	for i := range out {
+		out[i] = true
+	}
+	return out, nil
+}
+
+func TestHandleNoMatchSkipsStore(t *testing.T) {
+	st := &fakeStore{}
+	r := NewRouter(testCatalog(t), mustCompile(t, "rules:\n  - name: r\n    match: {event: room.enter}\n"), st, time.Now)
+	res, err := r.Handle(context.Background(), exitEvent(2))
+	if err != nil || len(res.Outcomes) != 0 || st.calls != 0 {
+		t.Errorf("res %+v err %v calls %d", res, err, st.calls)
+	}
+}
+
+// hundredRules matches room.exit events by room, so only room-99 matches the 100th.
+func hundredRules(tb testing.TB) *Ruleset {
+	var b strings.Builder
+	b.WriteString("rules:\n")
+	for i := range 100 {
+		fmt.Fprintf(&b, "  - name: r%d\n    match:\n      event: [room.exit, room.enter]\n      reason: {not: normal}\n      room: room-%d\n", i, i)
+	}
+	return mustCompile(tb, b.String())
+}
+
+func TestEvaluateNoMatchAllocatesNothing(t *testing.T) {
+	rs := hundredRules(t)
+	ev := exitEvent(2)
+	ev.RoomID = "room-x"
+	f := NewFacts(testCatalog(t), ev)
+	if n := testing.AllocsPerRun(100, func() { rs.Evaluate(&f) }); n != 0 {
+		t.Errorf("Evaluate allocates %v times per event on the no-match path, want 0", n)
+	}
+}
+
+func BenchmarkEvaluate100Rules(b *testing.B) {
+	rs := hundredRules(b)
+	cat := testCatalog(b)
+	for _, bc := range []struct{ name, room string }{{"no-match", "room-x"}, {"match-100th", "room-99"}} {
+		ev := exitEvent(2)
+		ev.RoomID = bc.room
+		f := NewFacts(cat, ev)
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				rs.Evaluate(&f)
+			}
+		})
+	}
+}

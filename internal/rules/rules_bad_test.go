@@ -1,0 +1,134 @@
+package rules
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestBadFiles holds one file per class of mistake, each with the exact
+// messages and positions an operator sees.
+func TestBadFiles(t *testing.T) {
+	cat := testCatalog(t)
+	covered := map[string]bool{}
+	for _, tc := range badFiles {
+		covered[tc.file] = true
+		t.Run(tc.file, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", "bad", tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = Compile(tc.file, data, cat, envMap(nil))
+			var le *LoadError
+			if !errors.As(err, &le) {
+				t.Fatalf("Compile = %v, want a *LoadError", err)
+			}
+			if !slices.Equal(le.Errs, tc.want) {
+				t.Errorf("errors:\n%s\nwant:\n%s", strings.Join(le.Errs, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
+	}
+	files, _ := filepath.Glob("testdata/bad/*.yaml")
+	for _, f := range files {
+		if !covered[filepath.Base(f)] {
+			t.Errorf("%s has no expected errors in badFiles", f)
+		}
+	}
+}
+
+var badFiles = []struct {
+	file string
+	want []string
+}{
+	{"bad_duration.yaml", []string{
+		`bad_duration.yaml:9:15: window: bad duration "10" (a bare number has no unit; write "10s" or "10m")`,
+	}},
+	{"bad_operator.yaml", []string{
+		"bad_operator.yaml:8:14: unknown match operator `regx`, did you mean `regex`?",
+	}},
+	{"bad_regex.yaml", []string{
+		"bad_regex.yaml:8:21: rule \"a\": match.room: bad regex: missing closing ]: `[`",
+	}},
+	{"duplicate_key.yaml", []string{
+		`duplicate_key.yaml:9:5: severity: key given twice (first at line 8)`,
+	}},
+	{"duplicate_rule.yaml", []string{
+		`duplicate_rule.yaml:8:11: rule "a": name already used at line 6; names identify rules in pages and dedup keys`,
+	}},
+	{"empty.yaml", []string{
+		`empty.yaml:1:1: the file is empty: it needs at least receivers and rules`,
+	}},
+	{"many.yaml", []string{
+		`many.yaml:9:15: rule "dropped": match.reason: unknown reason "timout", did you mean "reason.timeout"?`,
+		`many.yaml:11:12: rule "dropped": title: unknown field .Usr, did you mean .User?`,
+		`many.yaml:14:14: rule "recording": match.event: unknown event "recording.strat", did you mean "recording.start"?`,
+		"many.yaml:15:29: rule \"recording\": match.status: bad regex: missing closing ): `(`",
+		`many.yaml:16:17: rule "recording": unknown receiver "oncal", did you mean "oncall"?`,
+		"many.yaml:17:5: unknown field `continu`, did you mean `continue`?",
+	}},
+	{"missing.yaml", []string{
+		`missing.yaml:2:5: receivers[0]: every receiver needs a name`,
+		`missing.yaml:4:12: receiver "team": slack.channel is required`,
+		`missing.yaml:7:5: rules[0]: every rule needs a name`,
+	}},
+	{"no_rules.yaml", []string{
+		`no_rules.yaml:4:8: no rules: nothing would ever page (add at least one under rules:)`,
+	}},
+	{"receivers.yaml", []string{
+		`receivers.yaml:2:5: receiver "both": give exactly one of slack or console`,
+		`receivers.yaml:5:11: receiver "both" defined twice`,
+		`receivers.yaml:7:19: default_receiver "nobody" is not defined, did you mean "both"?`,
+	}},
+	{"secrets.yaml", []string{
+		`secrets.yaml:3:19: app 1400000001: callback_key: environment variable HOOK_TEST_UNSET_KEY is not set`,
+		`secrets.yaml:5:19: app 1400000002: callback_key: give env or file, not both`,
+		`secrets.yaml:6:5: app 1400000003: callback_key: needs {env: VAR} or {file: PATH} (keys are never written in the rules file)`,
+		`secrets.yaml:7:5: apps[3]: sdk_app_id is required`,
+	}},
+	{"severity.yaml", []string{
+		`severity.yaml:6:9: receiver "oncall": mentions for unknown severity "urgent" (critical, warning or info)`,
+		`severity.yaml:7:20: receiver "oncall": "@here" is not a Slack mention token (write <!here>)`,
+		`severity.yaml:12:15: rule "a": unknown severity "critcal", did you mean "critical"?`,
+	}},
+	{"short_window.yaml", []string{
+		`short_window.yaml:8:21: rule "a": dedup.window 30s is shorter than 1m, so TRTC's redeliveries would page again`,
+	}},
+	{"syntax.yaml", []string{
+		`syntax.yaml:4:1: syntax error: did not find expected '-' indicator`,
+	}},
+	{"template_field.yaml", []string{
+		`template_field.yaml:8:11: rule "a": text: unknown field .Usr, did you mean .User?`,
+	}},
+	{"template_parse.yaml", []string{
+		`template_parse.yaml:8:12: rule "a": title: function "shout" not defined`,
+	}},
+	{"unknown_field.yaml", []string{
+		"unknown_field.yaml:1:1: unknown field `recievers`, did you mean `receivers`?",
+		`unknown_field.yaml:5:5: rule "a": no receivers and no default_receiver`,
+	}},
+	{"unknown_match_field.yaml", []string{
+		"unknown_match_field.yaml:8:7: rule \"a\": unknown match field `evnt`, did you mean `event`?",
+	}},
+	{"unknown_name.yaml", []string{
+		`unknown_name.yaml:9:25: rule "a": match.reason: unknown reason "timout", did you mean "reason.timeout"?`,
+	}},
+	{"unknown_receiver.yaml", []string{
+		`unknown_receiver.yaml:7:17: rule "a": unknown receiver "oncal", did you mean "oncall"?`,
+	}},
+	{"unknown_rule_field.yaml", []string{
+		"unknown_rule_field.yaml:8:5: unknown field `sevrity`, did you mean `severity`?",
+	}},
+	{"when.yaml", []string{
+		`when.yaml:8:46: rule "a": when: unknown name Stauts, did you mean Status?`,
+	}},
+	{"when_type.yaml", []string{
+		`when_type.yaml:8:17: rule "a": when: invalid operation: + (mismatched types string and int)`,
+	}},
+	{"wrong_type.yaml", []string{
+		`wrong_type.yaml:7:16: receivers: expected a list, got "oncall" (write [oncall] for a list of one)`,
+		`wrong_type.yaml:8:15: continue: expected true or false, got "yes"`,
+	}},
+}
