@@ -1,38 +1,14 @@
 package main
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"os"
 	"time"
 
-	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
-
-// loadDelivery reads the rules file's delivery: section (max age, fallback).
-// It is read at startup only: a reload does not change it.
-func loadDelivery(path string, rs *rules.Ruleset) (rules.DeliverySettings, error) {
-	name, data := hook.ExampleRulesName+" (embedded)", hook.ExampleRules
-	if path != "" {
-		var err error
-		if data, err = os.ReadFile(path); err != nil {
-			return rules.DeliverySettings{}, fmt.Errorf("read rules: %w", err)
-		}
-		name = path
-	}
-	ds, err := rules.LoadDelivery(name, data, rs)
-	var le *rules.LoadError
-	if errors.As(err, &le) {
-		return ds, exitError{code: 1, msg: "hook: the rules file has errors:\n" + le.Error()}
-	}
-	return ds, err
-}
 
 // buttonSecret is the signing secret for /slack/interactions, or "" when
 // buttons are off: they need the Web API (a webhook message cannot be

@@ -146,10 +146,8 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	delivery, err := loadDelivery(cfg.rulesPath, rs)
-	if err != nil {
-		return err
-	}
+	// Delivery settings are read at startup: a reload changes rules, not workers.
+	delivery := rs.Delivery()
 	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer,
 		MaxAge: delivery.MaxAge, Fallback: delivery.Fallback}, log, time.Now)
 

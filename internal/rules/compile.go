@@ -34,6 +34,7 @@ type Ruleset struct {
 	allApps   []byte            // TRTC_CALLBACK_KEY: the key for apps without their own
 	source    string
 	defaults  defaultTemplates
+	delivery  DeliverySettings
 }
 
 // AllAppsKeyEnv names the environment variable holding the callback key for
@@ -141,6 +142,7 @@ func (c *compiler) compile(f *File) *Ruleset {
 	rs := &Ruleset{receivers: map[string]Receiver{}, keys: map[string][]byte{}, defaults: parseDefaults()}
 	c.apps(f.Apps, rs)
 	c.receivers(f, rs)
+	c.delivery(f.Delivery, rs)
 	severity := notify.Severity(f.Defaults.Severity)
 	if severity == "" {
 		severity = DefaultSeverity

@@ -34,10 +34,10 @@ rules:
 		{"defaults", "", time.Hour, "", ""},
 		{"set", "delivery:\n  max_age: 30m\n  fallback_receiver: console\n", 30 * time.Minute, "console", ""},
 		{"slack fallback gets critical mentions", "delivery:\n  fallback_receiver: oncall\n", time.Hour, "oncall", ""},
-		{"unknown receiver", "delivery:\n  fallback_receiver: consle\n", 0, "", `rules.yaml:11: delivery.fallback_receiver "consle" is not a receiver, did you mean "console"?`},
-		{"too short", "delivery:\n  max_age: 5s\n", 0, "", "rules.yaml:11: delivery.max_age 5s is too short"},
+		{"unknown receiver", "delivery:\n  fallback_receiver: consle\n", 0, "", `rules.yaml:11:22: delivery.fallback_receiver "consle" is not a receiver, did you mean "console"?`},
+		{"too short", "delivery:\n  max_age: 5s\n", 0, "", "rules.yaml:11:12: delivery.max_age 5s is too short"},
 		{"bad duration", "delivery:\n  max_age: soon\n", 0, "", "rules.yaml:11"},
-		{"unknown key", "delivery:\n  maxage: 1h\n", 0, "", `rules.yaml:11: unknown delivery key "maxage"`},
+		{"unknown key", "delivery:\n  maxage: 1h\n", 0, "", `rules.yaml:11:3: unknown field `+"`maxage`"+`, did you mean `+"`max_age`"+`?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -46,7 +46,7 @@ rules:
 			rs, err := Compile("rules.yaml", data, cat, getenv)
 			var ds DeliverySettings
 			if err == nil {
-				ds, err = LoadDelivery("rules.yaml", data, rs)
+				ds = rs.Delivery()
 			}
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
