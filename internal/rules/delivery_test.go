@@ -37,7 +37,7 @@ rules:
 		{"unknown receiver", "delivery:\n  fallback_receiver: consle\n", 0, "", `rules.yaml:11:22: delivery.fallback_receiver "consle" is not a receiver, did you mean "console"?`},
 		{"too short", "delivery:\n  max_age: 5s\n", 0, "", "rules.yaml:11:12: delivery.max_age 5s is too short"},
 		{"bad duration", "delivery:\n  max_age: soon\n", 0, "", "rules.yaml:11"},
-		{"unknown key", "delivery:\n  maxage: 1h\n", 0, "", `rules.yaml:11:3: unknown field `+"`maxage`"+`, did you mean `+"`max_age`"+`?`},
+		{"unknown key", "delivery:\n  maxage: 1h\n", 0, "", `rules.yaml:11:3: unknown field ` + "`maxage`" + `, did you mean ` + "`max_age`" + `?`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
