@@ -39,6 +39,7 @@ type serveConfig struct {
 	slackToken   string
 	slackWebhook string
 	slackAPIURL  string
+	shutdown     time.Duration
 }
 
 // parseServe reads flags, each defaulting to its environment variable.
@@ -52,6 +53,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	replay := fs.String("replay-window", or(getenv("HOOK_REPLAY_WINDOW"), handler.DefaultReplayWindow.String()), "refuse callbacks sent longer ago than this ($HOOK_REPLAY_WINDOW)")
 	fs.StringVar(&c.logFormat, "log-format", or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
+	shutdown := fs.String("shutdown-timeout", or(getenv("HOOK_SHUTDOWN_TIMEOUT"), "10s"), "on SIGTERM, how long requests in flight may take to finish ($HOOK_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, exitError{code: 2}
 	}
@@ -63,6 +65,9 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --replay-window %q is not a positive duration like 10m", *replay)}
 	}
 	c.replayWindow = d
+	if c.shutdown, err = time.ParseDuration(*shutdown); err != nil || c.shutdown <= 0 {
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", *shutdown)}
+	}
 	host, _ := os.Hostname()
 	c.consumer = or(getenv("HOOK_CONSUMER"), host, "hook")
 	c.slackToken = getenv("SLACK_BOT_TOKEN")
@@ -129,7 +134,10 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return err
 	}
 	defer closeRedis()
+	reg := newRegistry()
+	store.NewMetrics(reg).Instrument(rdb)
 	st := store.New(rdb, "hook")
+	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 	if err := st.Ping(ctx); err != nil {
 		return fmt.Errorf("redis at startup: %w", err)
 	}
@@ -139,10 +147,12 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer}, log, time.Now)
+	notifyMetrics := notify.NewMetrics(reg)
+	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer, Metrics: notifyMetrics}, log, time.Now)
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now})
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now,
+			Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -166,7 +176,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	case err = <-serveErr:
 	case <-ctx.Done():
 		log.Info("shutting down: finishing requests in flight")
-		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdown)
 		err = srv.Shutdown(shutCtx)
 		cancel()
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
 
@@ -51,6 +52,8 @@ type DispatcherConfig struct {
 	SendTimeout time.Duration
 	// Block is how long one outbox read waits for new entries.
 	Block time.Duration
+	// Metrics counts deliveries; nil gets a private registry nobody scrapes.
+	Metrics *Metrics
 }
 
 func (c *DispatcherConfig) setDefaults() {
@@ -80,6 +83,9 @@ func (c *DispatcherConfig) setDefaults() {
 	}
 	if c.Block == 0 {
 		c.Block = 2 * time.Second
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
 }
 
@@ -120,6 +126,7 @@ func NewDispatcher(outbox Outbox, senders map[ReceiverKind]Sender, cfg Dispatche
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.wg.Add(1)
 	go d.keepAlive(ctx)
+	d.resumeOwn(ctx)
 	lastReclaim := time.Time{}
 	for ctx.Err() == nil {
 		free := d.waitFree(ctx)
@@ -183,7 +190,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
 
 	p, err := UnmarshalPage(del.Page)
 	if err != nil {
-		d.deadLetter(ctx, del, Page{}, fmt.Sprintf("undecodable page: %v", err))
+		d.deadLetter(ctx, del, Page{}, DeadUndecodable, fmt.Sprintf("undecodable page: %v", err))
 		d.release(del.ID)
 		return
 	}
@@ -228,12 +235,12 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 	log := d.log.With("page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name)
 	sender, ok := d.senders[p.Receiver.Kind]
 	if !ok {
-		d.deadLetter(ctx, del, p, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
+		d.deadLetter(ctx, del, p, DeadNoSender, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
 		return
 	}
 	for attempt := 1; ; attempt++ {
 		if age := d.now().Sub(p.CreatedAt); age > d.cfg.MaxAge {
-			d.deadLetter(ctx, del, p, fmt.Sprintf("expired: undelivered after %s (max age %s)", age.Round(time.Second), d.cfg.MaxAge))
+			d.deadLetter(ctx, del, p, DeadExpired, fmt.Sprintf("expired: undelivered after %s (max age %s)", age.Round(time.Second), d.cfg.MaxAge))
 			return
 		}
 		if err := limiter.Wait(ctx); err != nil {
@@ -247,11 +254,12 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 				// The page is out; it stays pending and may be sent once more after a reclaim.
 				log.Error("page delivered but not acknowledged; it may be delivered twice", "err", err)
 			}
+			d.cfg.Metrics.page(p.Receiver.Name, PageDelivered)
 			log.Info("page delivered", "attempts", attempt)
 			return
 		}
 		if !retry {
-			d.deadLetter(ctx, del, p, err.Error())
+			d.deadLetter(ctx, del, p, DeadRejected, err.Error())
 			return
 		}
 		wait := backoff(d.cfg.BackoffMin, d.cfg.BackoffMax, attempt)
@@ -259,6 +267,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 		if errors.As(err, &ra) && ra.After > wait {
 			wait = ra.After
 		}
+		d.cfg.Metrics.page(p.Receiver.Name, PageRetried)
 		log.Warn("page delivery failed; will retry", "attempt", attempt, "wait", wait, "err", err)
 		if !sleep(ctx, wait) {
 			return
@@ -266,7 +275,8 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 	}
 }
 
-func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, p Page, reason string) {
+func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, p Page, class, reason string) {
+	d.cfg.Metrics.deadLetter(p.Receiver.Name, class)
 	d.log.Error("page dead-lettered", "page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
 	if err := d.outbox.DeadLetter(context.WithoutCancel(ctx), del, reason); err != nil {
 		d.log.Error("dead-lettering failed; the page stays in the outbox", "page", p.ID, "err", err)
