@@ -291,5 +291,7 @@ func printWelcome(w io.Writer, addr, devKey string) {
   now=$(date +%%s%%3N)
   echo '{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}' > body.json
   curl -s -H "SdkAppId: 1400000001" -H "Sign: $(go run ./cmd/hook sign --key %s body.json)" --data-binary @body.json http://localhost:%s/callback
-`, keyHint, port)
+Or play realistic scenarios (users timing out, a failed upload, a failed relay):
+  go run ./cmd/hook simulate --url http://localhost:%s/callback --key %s
+`, keyHint, port, port, keyHint)
 }
