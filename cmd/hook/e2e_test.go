@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,97 +13,7 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/hookdev/hook/internal/verify"
 )
-
-// syncBuffer is an io.Writer the server writes to while the test reads it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// server is a running `hook serve`, started through run exactly as main does.
-type server struct {
-	url    string
-	stdout *syncBuffer
-	stderr *syncBuffer
-	stop   func() error
-}
-
-// startServer runs hook serve on 127.0.0.1:0 with env and waits until it listens.
-func startServer(t *testing.T, env map[string]string, args ...string) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
-	done := make(chan error, 1)
-	getenv := func(k string) string { return env[k] }
-	args = append([]string{"serve", "--listen", "127.0.0.1:0"}, args...)
-	go func() { done <- run(ctx, args, getenv, strings.NewReader(""), s.stdout, s.stderr) }()
-	var once sync.Once
-	var runErr error
-	s.stop = func() error {
-		once.Do(func() {
-			cancel()
-			select {
-			case runErr = <-done:
-			case <-time.After(20 * time.Second):
-				runErr = fmt.Errorf("server did not stop")
-			}
-		})
-		return runErr
-	}
-	t.Cleanup(func() {
-		if err := s.stop(); err != nil {
-			t.Errorf("run returned %v", err)
-		}
-	})
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		out := s.stdout.String()
-		if _, rest, ok := strings.Cut(out, "hook listening on "); ok {
-			addr, _, _ := strings.Cut(rest, "\n")
-			s.url = "http://" + addr
-			return s
-		}
-		select {
-		case err := <-done:
-			done <- nil // let Cleanup's stop return
-			t.Fatalf("hook serve exited early: %v\nstderr:\n%s", err, s.stderr.String())
-		case <-time.After(10 * time.Millisecond):
-		}
-	}
-	t.Fatalf("hook serve did not start listening\nstderr:\n%s", s.stderr.String())
-	return nil
-}
-
-// post signs body with key and posts it as app.
-func (s *server) post(t *testing.T, app, key string, body []byte) (int, string) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.url+"/callback", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("SdkAppId", app)
-	req.Header.Set("Sign", verify.Sign([]byte(key), body))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("post callback: %v", err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
-}
 
 // fakeSlack records chat.postMessage calls and webhook posts.
 type fakeSlack struct {
@@ -227,11 +135,11 @@ func TestEndToEndEveryGroupPagesSlack(t *testing.T) {
 			env := mode.env(fake.URL)
 			env["TRTC_CALLBACK_KEY"] = "e2e-key"
 			env["HOOK_RULES"] = rulesFile
-			srv := startServer(t, env)
+			srv := startServe(t, env)
 
 			events := oneOfEachGroup()
 			for _, ev := range events {
-				code, body := srv.post(t, "1400000001", "e2e-key", ev.body)
+				code, body := postBody(t, srv.url, "1400000001", "e2e-key", ev.body)
 				if code != http.StatusOK || body != `{"code":0}` {
 					t.Fatalf("%s: answer %d %s", ev.name, code, body)
 				}
@@ -264,7 +172,7 @@ func TestEndToEndRedeliveryPagesOnce(t *testing.T) {
 	slack := &fakeSlack{}
 	fake := httptest.NewServer(slack)
 	defer fake.Close()
-	srv := startServer(t, map[string]string{
+	srv := startServe(t, map[string]string{
 		"TRTC_CALLBACK_KEY": "k",
 		"SLACK_BOT_TOKEN":   "xoxb-e2e",
 		"SLACK_API_URL":     fake.URL + "/api/",
@@ -273,12 +181,12 @@ func TestEndToEndRedeliveryPagesOnce(t *testing.T) {
 	// TRTC retries a callback it got no 200 for; here it redelivers one seven times.
 	body := callbackBody(3, 308, map[string]any{"RoomId": "8489", "TaskId": "t-1", "Payload": map[string]any{"Code": "E", "Message": "m"}})
 	for i := 0; i < 7; i++ {
-		if code, resp := srv.post(t, "1400000001", "k", body); code != http.StatusOK {
+		if code, resp := postBody(t, srv.url, "1400000001", "k", body); code != http.StatusOK {
 			t.Fatalf("delivery %d: %d %s", i+1, code, resp)
 		}
 	}
 	// A routine event pages nobody.
-	if code, _ := srv.post(t, "1400000001", "k", callbackBody(1, 103, map[string]any{"RoomId": 8489, "UserId": "u1", "Reason": 1})); code != http.StatusOK {
+	if code, _ := postBody(t, srv.url, "1400000001", "k", callbackBody(1, 103, map[string]any{"RoomId": 8489, "UserId": "u1", "Reason": 1})); code != http.StatusOK {
 		t.Fatalf("routine event: %d", code)
 	}
 	posts := slack.waitPosts(t, 1)
@@ -292,8 +200,8 @@ func TestEndToEndRedeliveryPagesOnce(t *testing.T) {
 }
 
 func TestEndToEndConsoleWithoutSlack(t *testing.T) {
-	srv := startServer(t, map[string]string{"TRTC_CALLBACK_KEY": "k"})
-	code, _ := srv.post(t, "1400000001", "k", callbackBody(4, 401, map[string]any{"RoomId": "r9", "TaskId": "relay-9", "Payload": map[string]any{"Status": 4}}))
+	srv := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": "k"})
+	code, _ := postBody(t, srv.url, "1400000001", "k", callbackBody(4, 401, map[string]any{"RoomId": "r9", "TaskId": "relay-9", "Payload": map[string]any{"Status": 4}}))
 	if code != http.StatusOK {
 		t.Fatalf("answer %d", code)
 	}
@@ -315,18 +223,18 @@ func TestEndToEndConsoleWithoutSlack(t *testing.T) {
 }
 
 func TestEndToEndDevKeyPrinted(t *testing.T) {
-	srv := startServer(t, map[string]string{})
+	srv := startServe(t, map[string]string{})
 	out := srv.stdout.String()
 	_, rest, ok := strings.Cut(out, "development key ")
 	if !ok {
 		t.Fatalf("no development key printed:\n%s", out)
 	}
 	key := strings.Fields(rest)[0]
-	code, body := srv.post(t, "1400000001", key, callbackBody(1, 101, map[string]any{"RoomId": 1}))
+	code, body := postBody(t, srv.url, "1400000001", key, callbackBody(1, 101, map[string]any{"RoomId": 1}))
 	if code != http.StatusOK {
 		t.Fatalf("callback signed with the printed key: %d %s", code, body)
 	}
-	if code, _ := srv.post(t, "1400000001", "wrong", callbackBody(1, 101, map[string]any{"RoomId": 1})); code != http.StatusUnauthorized {
+	if code, _ := postBody(t, srv.url, "1400000001", "wrong", callbackBody(1, 101, map[string]any{"RoomId": 1})); code != http.StatusUnauthorized {
 		t.Fatalf("wrong key: %d, want 401", code)
 	}
 }

@@ -44,7 +44,9 @@ Usage:
   hook catalog TABLE ID [P1] [P2] decode a TRTC id (tables: sdk, webrtc, experience, dismissal, realtime, callback)
   hook catalog list [TABLE] [--json]
   hook outbox list|retry|drop     inspect and manage undelivered pages (admin API, HOOK_ADMIN_TOKEN)
-  hook version                    print the version
+  hook simulate [flags] [SCENARIO] send realistic signed callbacks to a running hook (room, recording, relay, all)
+  hook health [--url URL]         exit 0 iff a running hook answers 200 (the container HEALTHCHECK)
+  hook version                    print the version (also: hook --version)
 
 Run "hook COMMAND --help" for a command's flags.
 `
@@ -68,6 +70,10 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdCatalog(args, stdout, stderr)
 	case "outbox":
 		return cmdOutbox(ctx, args, getenv, stdout, stderr, &http.Client{Timeout: 10 * time.Second})
+	case "simulate":
+		return cmdSimulate(ctx, args, getenv, stdout, stderr)
+	case "health":
+		return cmdHealth(ctx, args, stdout, stderr)
 	case "version", "--version", "-version":
 		return cmdVersion(stdout)
 	case "help":

@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
@@ -42,6 +41,7 @@ type serveConfig struct {
 	slackAPIURL  string
 	slackSecret  string // SLACK_SIGNING_SECRET: buttons and /slack/interactions
 	adminToken   string // HOOK_ADMIN_TOKEN: the /api/v1 admin API
+	shutdown     time.Duration
 }
 
 // parseServe reads flags, each defaulting to its environment variable.
@@ -55,6 +55,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	replay := fs.String("replay-window", or(getenv("HOOK_REPLAY_WINDOW"), handler.DefaultReplayWindow.String()), "refuse callbacks sent longer ago than this ($HOOK_REPLAY_WINDOW)")
 	fs.StringVar(&c.logFormat, "log-format", or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
+	shutdown := fs.String("shutdown-timeout", or(getenv("HOOK_SHUTDOWN_TIMEOUT"), "10s"), "on SIGTERM, how long requests in flight may take to finish ($HOOK_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, flagError(err)
 	}
@@ -66,6 +67,9 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --replay-window %q is not a positive duration like 10m", *replay)}
 	}
 	c.replayWindow = d
+	if c.shutdown, err = time.ParseDuration(*shutdown); err != nil || c.shutdown <= 0 {
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", *shutdown)}
+	}
 	host, _ := os.Hostname()
 	c.consumer = or(getenv("HOOK_CONSUMER"), host, "hook")
 	c.slackToken = getenv("SLACK_BOT_TOKEN")
@@ -134,25 +138,29 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return err
 	}
 	defer closeRedis()
+	reg := newRegistry()
+	store.NewMetrics(reg).Instrument(rdb)
 	st := store.New(rdb, "hook")
+	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 	if err := st.Ping(ctx); err != nil {
 		return fmt.Errorf("redis at startup: %w", err)
 	}
 
 	router := rules.NewRouter(cat, rs, st, time.Now)
-	// The registry is for hook's own metrics; /metrics serves it once wired.
-	startReload(ctx, cfg.rulesPath, router, cat, getenv, prometheus.NewRegistry(), log)
+	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, stdout, log)
 	if err != nil {
 		return err
 	}
 	// Delivery settings are read at startup: a reload changes rules, not workers.
 	delivery := rs.Delivery()
+	notifyMetrics := notify.NewMetrics(reg)
 	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer,
-		MaxAge: delivery.MaxAge, Fallback: delivery.Fallback}, log, time.Now)
+		MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Metrics: notifyMetrics}, log, time.Now)
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Slack: slackActions(st)})
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Slack: slackActions(st),
+			Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -176,7 +184,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	case err = <-serveErr:
 	case <-ctx.Done():
 		log.Info("shutting down: finishing requests in flight")
-		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		shutCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.shutdown)
 		err = srv.Shutdown(shutCtx)
 		cancel()
 	}
@@ -279,5 +287,7 @@ func printWelcome(w io.Writer, addr, devKey string) {
   now=$(date +%%s%%3N)
   echo '{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}' > body.json
   curl -s -H "SdkAppId: 1400000001" -H "Sign: $(go run ./cmd/hook sign --key %s body.json)" --data-binary @body.json http://localhost:%s/callback
-`, keyHint, port)
+Or play realistic scenarios (users timing out, a failed upload, a failed relay):
+  go run ./cmd/hook simulate --url http://localhost:%s/callback --key %s
+`, keyHint, port, port, keyHint)
 }

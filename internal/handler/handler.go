@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
@@ -58,6 +59,17 @@ type Deps struct {
 	Now     func() time.Time
 	Outbox  OutboxAdmin  // for the admin API; nil disables it
 	Slack   SlackActions // for /slack/interactions
+	// Rules tells /readyz whether a ruleset is serving (usually the Router).
+	Rules RulesSource
+	// Metrics counts callbacks; nil gets a private registry nobody scrapes.
+	Metrics *Metrics
+	// Gatherer is served at GET /metrics; nil leaves /metrics unregistered.
+	Gatherer prometheus.Gatherer
+}
+
+// RulesSource reports the ruleset now serving; nil means none is loaded.
+type RulesSource interface {
+	Ruleset() *rules.Ruleset
 }
 
 // New returns the HTTP handler with every route registered.
@@ -68,6 +80,9 @@ func New(cfg Config, d Deps) http.Handler {
 	if cfg.ReplayWindow == 0 {
 		cfg.ReplayWindow = DefaultReplayWindow
 	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
@@ -76,10 +91,12 @@ func New(cfg Config, d Deps) http.Handler {
 }
 
 type callbacks struct {
-	cfg    Config
-	router Router
-	log    *slog.Logger
-	now    func() time.Time
+	cfg     Config
+	router  Router
+	log     *slog.Logger
+	now     func() time.Time
+	cat     *catalog.Catalog
+	metrics *Metrics
 }
 
 // errReplay marks a callback whose timestamp is outside the replay window.
@@ -93,7 +110,9 @@ func (h *callbacks) handle(c echo.Context) error {
 	req := c.Request()
 	app := req.Header.Get("SdkAppId")
 	ev, res, err := h.process(req, app)
-	h.logOutcome(app, ev, res, err, time.Since(start))
+	took := time.Since(start)
+	h.logOutcome(app, ev, res, err, took)
+	h.metrics.observe(h.cat, ev, res, err, took.Seconds())
 	if err != nil {
 		return err
 	}
@@ -138,7 +157,8 @@ func (h *callbacks) checkReplay(ev callback.Event) error {
 }
 
 func (h *callbacks) logOutcome(app string, ev callback.Event, res rules.Result, err error, took time.Duration) {
-	attrs := []any{"app", app, "group", ev.Group, "type", ev.Type, "room", ev.RoomID, "user", ev.UserID,
+	attrs := []any{"app", app, "event", h.cat.Code(catalog.FieldEvent, 0, ev.Type).Name, "group", ev.Group, "type", ev.Type,
+		"room", ev.RoomID, "user", ev.UserID,
 		"outcome", outcome(res, err), "latency", took}
 	if err != nil {
 		attrs = append(attrs, "err", err)

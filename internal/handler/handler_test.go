@@ -48,10 +48,6 @@ func (f *fakeRouter) Handle(_ context.Context, ev callback.Event) (rules.Result,
 	return rules.Result{}, f.err
 }
 
-type fakePinger struct{ err error }
-
-func (f fakePinger) Ping(context.Context) error { return f.err }
-
 func newTestHandler(t *testing.T, r *fakeRouter, now time.Time) http.Handler {
 	t.Helper()
 	cat, err := catalog.New()
@@ -143,21 +139,5 @@ func TestCallbackStatus(t *testing.T) {
 				t.Errorf("a rejected callback reached the router")
 			}
 		})
-	}
-}
-
-func TestReadyz(t *testing.T) {
-	cat, _ := catalog.New()
-	for _, tt := range []struct {
-		err    error
-		status int
-	}{{nil, 200}, {errors.New("redis down"), 503}} {
-		h := New(Config{}, Deps{Router: &fakeRouter{}, Catalog: cat, Store: fakePinger{tt.err},
-			Log: slog.New(slog.DiscardHandler), Now: time.Now})
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
-		if rec.Code != tt.status {
-			t.Errorf("readyz with store error %v: %d, want %d", tt.err, rec.Code, tt.status)
-		}
 	}
 }

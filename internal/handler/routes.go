@@ -8,7 +8,7 @@ import (
 
 // routes is the one place every endpoint is registered.
 func routes(e *echo.Echo, cfg Config, d Deps) {
-	cb := &callbacks{cfg: cfg, router: d.Router, log: d.Log, now: d.Now}
+	cb := &callbacks{cfg: cfg, router: d.Router, log: d.Log, now: d.Now, cat: d.Catalog, metrics: d.Metrics}
 	e.POST("/callback", cb.handle)
 	catalogRoutes(e, d.Catalog)
 	outboxRoutes(e, cfg, d)
@@ -16,10 +16,8 @@ func routes(e *echo.Echo, cfg Config, d Deps) {
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})
-	e.GET("/readyz", func(c echo.Context) error {
-		if err := d.Store.Ping(c.Request().Context()); err != nil {
-			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
-		}
-		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
-	})
+	e.GET("/readyz", readyz(d))
+	if d.Gatherer != nil {
+		e.GET("/metrics", echo.WrapHandler(metricsHandler(d.Gatherer)))
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
 )
 
@@ -54,7 +55,7 @@ type DispatcherConfig struct {
 	// Fallback, when set, receives once every page that is dead-lettered
 	// (unless it was for the fallback itself), with a note saying why.
 	Fallback *Receiver
-	// Metrics counts outcomes; nil means unregistered metrics.
+	// Metrics counts deliveries; nil gets a private registry nobody scrapes.
 	Metrics *Metrics
 	// Sleep waits d or until ctx ends and reports whether the full wait
 	// elapsed. nil means a real timer; tests pass one that advances a fake
@@ -90,11 +91,11 @@ func (c *DispatcherConfig) setDefaults() {
 	if c.Block == 0 {
 		c.Block = 500 * time.Millisecond
 	}
-	if c.Metrics == nil {
-		c.Metrics = NewMetrics(nil)
-	}
 	if c.Sleep == nil {
 		c.Sleep = sleep
+	}
+	if c.Metrics == nil {
+		c.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
 }
 
@@ -135,6 +136,7 @@ func NewDispatcher(outbox Outbox, senders map[ReceiverKind]Sender, cfg Dispatche
 func (d *Dispatcher) Run(ctx context.Context) error {
 	d.wg.Add(1)
 	go d.keepAlive(ctx)
+	d.resumeOwn(ctx)
 	lastReclaim := time.Time{}
 	for ctx.Err() == nil {
 		free := d.waitFree(ctx)
@@ -198,7 +200,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
 
 	p, err := UnmarshalPage(del.Page)
 	if err != nil {
-		d.deadLetter(ctx, del, Page{}, "undecodable", fmt.Sprintf("undecodable page: %v", err))
+		d.deadLetter(ctx, del, Page{}, DeadUndecodable, fmt.Sprintf("undecodable page: %v", err))
 		d.release(del.ID)
 		return
 	}
@@ -243,13 +245,13 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 	log := d.log.With("page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name)
 	sender, ok := d.senders[p.Receiver.Kind]
 	if !ok {
-		d.deadLetter(ctx, del, p, "no_sender", fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
+		d.deadLetter(ctx, del, p, DeadNoSender, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
 		return
 	}
 	expires := p.Enqueued().Add(d.cfg.MaxAge)
 	for attempt := 1; ; attempt++ {
 		if now := d.now(); now.After(expires) {
-			d.deadLetter(ctx, del, p, "expired", fmt.Sprintf("expired: undelivered after %s (max age %s)",
+			d.deadLetter(ctx, del, p, DeadExpired, fmt.Sprintf("expired: undelivered after %s (max age %s)",
 				now.Sub(p.Enqueued()).Round(time.Second), d.cfg.MaxAge))
 			return
 		}
@@ -260,19 +262,19 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 		retry, err := sender.Send(sendCtx, p)
 		cancel()
 		if err == nil {
-			d.cfg.Metrics.Pages.WithLabelValues(p.Receiver.Name, "delivered").Inc()
 			if err := d.outbox.Ack(context.WithoutCancel(ctx), del.ID); err != nil {
 				// The page is out; it stays pending and may be sent once more after a reclaim.
 				log.Error("page delivered but not acknowledged; it may be delivered twice", "err", err)
 			}
+			d.cfg.Metrics.page(p.Receiver.Name, PageDelivered)
 			log.Info("page delivered", "attempts", attempt)
 			return
 		}
 		if !retry {
-			d.deadLetter(ctx, del, p, "permanent", err.Error())
+			d.deadLetter(ctx, del, p, DeadRejected, err.Error())
 			return
 		}
-		d.cfg.Metrics.Pages.WithLabelValues(p.Receiver.Name, "retry").Inc()
+		d.cfg.Metrics.page(p.Receiver.Name, PageRetried)
 		wait := backoff(d.cfg.BackoffMin, d.cfg.BackoffMax, attempt)
 		var ra *RetryAfterError
 		if errors.As(err, &ra) && ra.After > wait {
@@ -309,8 +311,7 @@ func (d *Dispatcher) waitTurn(ctx context.Context, limiter *rate.Limiter) bool {
 // it once to the fallback receiver. kind is the bounded metrics label.
 func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, p Page, kind, reason string) {
 	d.log.Error("page dead-lettered", "page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
-	d.cfg.Metrics.Pages.WithLabelValues(p.Receiver.Name, "dead_letter").Inc()
-	d.cfg.Metrics.DeadLetters.WithLabelValues(kind).Inc()
+	d.cfg.Metrics.deadLetter(p.Receiver.Name, kind)
 	if err := d.outbox.DeadLetter(context.WithoutCancel(ctx), del, reason); err != nil {
 		d.log.Error("dead-lettering failed; the page stays in the outbox", "page", p.ID, "err", err)
 		return // it will be tried again after a reclaim; the fallback gets it then
@@ -337,12 +338,12 @@ func (d *Dispatcher) sendFallback(ctx context.Context, p Page, reason string) {
 	sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
 	defer cancel()
 	if _, err := sender.Send(sendCtx, p); err != nil {
-		d.cfg.Metrics.Pages.WithLabelValues(fb.Name, "fallback_failed").Inc()
+		d.cfg.Metrics.page(fb.Name, PageFallbackFailed)
 		d.log.Error("fallback receiver failed too; the page is only in the dead letters",
 			"page", p.ID, "fallback", fb.Name, "err", err)
 		return
 	}
-	d.cfg.Metrics.Pages.WithLabelValues(fb.Name, "fallback_delivered").Inc()
+	d.cfg.Metrics.page(fb.Name, PageFallbackDelivered)
 	d.log.Info("dead-lettered page sent to the fallback receiver", "page", p.ID, "receiver", orig, "fallback", fb.Name)
 }
 

@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
@@ -146,6 +146,8 @@ type rig struct {
 	slack   *fakeSlack
 	console *recorder
 	senders map[notify.ReceiverKind]notify.Sender
+	metrics *prometheus.Registry
+	m       *notify.Metrics // registered on metrics once, shared by every dispatcher of the rig
 }
 
 func newRig(t *testing.T, rdb redis.UniversalClient, mr *miniredis.Miniredis) *rig {
@@ -157,7 +159,9 @@ func newRig(t *testing.T, rdb redis.UniversalClient, mr *miniredis.Miniredis) *r
 	client := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"))
 	api := notify.NewSlackAPI(client, store.NewThreads(rdb, "hook"), nil)
 	console := &recorder{}
+	reg := prometheus.NewRegistry()
 	return &rig{t: t, rdb: rdb, mr: mr, st: store.New(rdb, "hook"), clock: clock, slack: fs, console: console,
+		metrics: reg, m: notify.NewMetrics(reg),
 		senders: map[notify.ReceiverKind]notify.Sender{notify.ReceiverSlack: api, notify.ReceiverConsole: console}}
 }
 
@@ -190,7 +194,28 @@ func (r *rig) enqueue(ps ...notify.Page) {
 
 func (r *rig) config(consumer string) notify.DispatcherConfig {
 	return notify.DispatcherConfig{Consumer: consumer, Block: 10 * time.Millisecond, ReclaimIdle: time.Minute,
-		Sleep: r.clock.Sleep, Metrics: notify.NewMetrics(nil)}
+		Sleep: r.clock.Sleep, Metrics: r.m}
+}
+
+// deadLetterCount reads hook_dead_letters_total{reason} from the rig's registry.
+func (r *rig) deadLetterCount(reason string) float64 {
+	mfs, err := r.metrics.Gather()
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "hook_dead_letters_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == reason {
+					return m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return 0
 }
 
 // run starts a dispatcher on outbox and returns a stop that cancels it and
@@ -348,7 +373,7 @@ func TestDispatcherPermanentErrorDeadLettersAtOnce(t *testing.T) {
 			if err != nil || p.ID != "p1" {
 				t.Errorf("dead letter page = %+v, %v", p, err)
 			}
-			if n := testutil.ToFloat64(cfg.Metrics.DeadLetters.WithLabelValues("permanent")); n != 1 {
+			if n := r.deadLetterCount(notify.DeadRejected); n != 1 {
 				t.Errorf("hook_dead_letters_total{reason=permanent} = %v, want 1", n)
 			}
 			if len(r.clock.Sleeps()) != 0 {
@@ -504,7 +529,7 @@ func TestDispatcherMaxAgeDeadLettersAndFallsBack(t *testing.T) {
 				!strings.HasPrefix(fb[0].Note, "undelivered to oncall: expired") {
 				t.Errorf("fallback got %+v", fb)
 			}
-			if n := testutil.ToFloat64(cfg.Metrics.DeadLetters.WithLabelValues("expired")); n != 1 {
+			if n := r.deadLetterCount(notify.DeadExpired); n != 1 {
 				t.Errorf("hook_dead_letters_total{reason=expired} = %v, want 1", n)
 			}
 		})

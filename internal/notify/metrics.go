@@ -2,31 +2,60 @@ package notify
 
 import "github.com/prometheus/client_golang/prometheus"
 
-// Metrics counts what happens to pages. A nil registerer makes working but
-// unregistered metrics (tests, or a process that exports none).
+// Outcomes of one delivery attempt, the outcome label of hook_pages_total.
+const (
+	PageDelivered    = "delivered"
+	PageRetried      = "retried"       // a retryable failure; the page will be sent again
+	PageDeadLettered = "dead_lettered" // given up on: see hook_dead_letters_total for why
+	// A dead-lettered page handed to the fallback receiver, and how that went.
+	PageFallbackDelivered = "fallback_delivered"
+	PageFallbackFailed    = "fallback_failed"
+)
+
+// Reason classes of hook_dead_letters_total. The full reason, which can
+// carry an error text, goes with the page into the dead-letter stream.
+const (
+	DeadRejected    = "rejected"    // the receiver refused it for good (bad channel, revoked token)
+	DeadExpired     = "expired"     // undelivered for longer than MaxAge
+	DeadUndecodable = "undecodable" // the outbox entry is not a page
+	DeadNoSender    = "no_sender"   // no sender for the receiver's kind
+)
+
+// Metrics are the delivery side's Prometheus metrics.
 type Metrics struct {
-	// Pages counts send attempts by outcome: delivered, retry, dead_letter,
-	// fallback_delivered, fallback_failed.
-	Pages *prometheus.CounterVec
-	// DeadLetters counts pages moved to the dead-letter stream, by reason:
-	// permanent, expired, undecodable, no_sender.
-	DeadLetters *prometheus.CounterVec
+	pages       *prometheus.CounterVec
+	deadLetters *prometheus.CounterVec
+	silenced    prometheus.Counter
 }
 
-// NewMetrics creates notify's metrics and registers them with reg.
+// NewMetrics creates the delivery metrics and registers them with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
-		Pages: prometheus.NewCounterVec(prometheus.CounterOpts{
+		pages: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hook_pages_total",
-			Help: "Page send attempts by receiver and outcome (delivered, retry, dead_letter, fallback_delivered, fallback_failed).",
+			Help: "Page delivery attempts, by receiver (the rules file's name) and outcome (delivered, retried, dead_lettered, fallback_delivered, fallback_failed).",
 		}, []string{"receiver", "outcome"}),
-		DeadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
+		deadLetters: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "hook_dead_letters_total",
-			Help: "Pages moved to the dead-letter stream, by reason (permanent, expired, undecodable, no_sender).",
+			Help: "Pages moved to the dead-letter stream, by reason class (rejected, expired, undecodable, no_sender).",
 		}, []string{"reason"}),
+		silenced: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hook_silenced_total",
+			Help: "Pages not sent because a silence covered them.",
+		}),
 	}
-	if reg != nil {
-		reg.MustRegister(m.Pages, m.DeadLetters)
-	}
+	reg.MustRegister(m.pages, m.deadLetters, m.silenced)
 	return m
+}
+
+// IncSilenced counts one page a silence suppressed.
+func (m *Metrics) IncSilenced() { m.silenced.Inc() }
+
+func (m *Metrics) page(receiver, outcome string) {
+	m.pages.WithLabelValues(receiver, outcome).Inc()
+}
+
+func (m *Metrics) deadLetter(receiver, class string) {
+	m.page(receiver, PageDeadLettered)
+	m.deadLetters.WithLabelValues(class).Inc()
 }

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// TestREADMEDocumentsEverySetting keeps the README's settings table honest:
+// every environment variable and serve flag the code reads appears in it.
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	envRE := regexp.MustCompile(`getenv\("([A-Z_]+)"\)`)
+	flagRE := regexp.MustCompile(`fs\.(?:String|Bool|Duration|Float64|Int)(?:Var\([^,]+,)?\(?\s*"([a-z-]+)"`)
+	files, _ := filepath.Glob("*.go")
+	seen := 0
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range envRE.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !strings.Contains(string(readme), "`"+m[1]+"`") {
+				t.Errorf("%s reads $%s, which README.md does not document", f, m[1])
+			}
+		}
+		if f != "serve.go" {
+			continue
+		}
+		for _, m := range flagRE.FindAllStringSubmatch(string(src), -1) {
+			seen++
+			if !strings.Contains(string(readme), "`--"+m[1]+"`") {
+				t.Errorf("hook serve --%s is not in README.md's settings table", m[1])
+			}
+		}
+	}
+	if seen < 10 {
+		t.Fatalf("found only %d settings in the source: the patterns have gone stale", seen)
+	}
+}

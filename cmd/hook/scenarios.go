@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+)
+
+// simStep is one callback of a scenario: sent after waiting `after`.
+type simStep struct {
+	after time.Duration
+	group int
+	typ   int
+	info  map[string]any // EventInfo, without the timestamps simulate stamps fresh
+	what  string         // what happened, in words, for the printout
+}
+
+// simScenario is a realistic, timed sequence of callbacks. The steps are
+// built per run, with fresh room and task ids, so that running it twice
+// within a dedup window still pages.
+type simScenario struct {
+	name  string
+	about string
+	steps func(room int, task string) []simStep
+}
+
+func scenarios() []simScenario {
+	return []simScenario{
+		{"room", "a room where three users time out and one of them returns", roomScenario},
+		{"recording", "a cloud recording whose files fail to upload", recordingScenario},
+		{"relay", "a relay to CDN that connects, runs, then fails", relayScenario},
+	}
+}
+
+func roomScenario(room int, _ string) []simStep {
+	user := func(id string, role, terminal, reason int) map[string]any {
+		return map[string]any{"RoomId": room, "UserId": id, "Role": role, "TerminalType": terminal, "UserType": 3, "Reason": reason}
+	}
+	exit := func(id string, reason int) map[string]any {
+		return map[string]any{"RoomId": room, "UserId": id, "Role": 20, "Reason": reason}
+	}
+	return []simStep{
+		{0, 1, 101, map[string]any{"RoomId": room, "UserId": "alice"}, fmt.Sprintf("room %d created", room)},
+		{500 * time.Millisecond, 1, 103, user("alice", 20, 3, 1), "alice entered (iOS, anchor)"},
+		{500 * time.Millisecond, 1, 103, user("bob", 20, 2, 1), "bob entered (Android, anchor)"},
+		{500 * time.Millisecond, 1, 103, user("carol", 20, 1, 1), "carol entered (Windows, anchor)"},
+		{500 * time.Millisecond, 1, 103, user("dave", 21, 3, 1), "dave entered (iOS, audience)"},
+		{3 * time.Second, 1, 104, exit("bob", 2), "bob left: timeout (his client stopped answering)"},
+		{time.Second, 1, 104, exit("carol", 2), "carol left: timeout"},
+		{time.Second, 1, 104, exit("dave", 2), "dave left: timeout"},
+		{4 * time.Second, 1, 103, user("carol", 20, 1, 3), "carol came back (re-entered after a timeout)"},
+	}
+}
+
+func recordingScenario(room int, task string) []simStep {
+	info := func(payload map[string]any) map[string]any {
+		return map[string]any{"RoomId": room, "UserId": "recorder_" + task, "TaskId": task, "Payload": payload}
+	}
+	return []simStep{
+		{0, 3, 301, info(map[string]any{"Status": 0}), "recorder started"},
+		{time.Second, 3, 303, info(map[string]any{"Status": 0}), "upload started"},
+		{5 * time.Second, 3, 308, info(map[string]any{"Code": "InternalError", "Message": "upload to VOD failed: connection reset by peer"}), "upload error"},
+		{2 * time.Second, 3, 302, info(map[string]any{"LeaveCode": 0}), "recorder stopped by API"},
+		{time.Second, 3, 305, info(map[string]any{"Status": 1}), "upload stopped with files remaining"},
+	}
+}
+
+func relayScenario(room int, task string) []simStep {
+	status := func(s int, code int, msg string) map[string]any {
+		return map[string]any{"RoomId": room, "RoomType": 0, "UserId": "alice", "TaskId": task,
+			"Payload": map[string]any{"Url": "rtmp://push.example.com/live/" + task, "Status": s, "ErrorCode": code, "ErrorMsg": msg}}
+	}
+	return []simStep{
+		{0, 4, 401, status(1, 0, ""), "relay connecting"},
+		{2 * time.Second, 4, 401, status(2, 0, ""), "relay running"},
+		{5 * time.Second, 4, 401, status(3, 0, ""), "relay recovering (CDN dropped the connection)"},
+		{5 * time.Second, 4, 401, status(3, 0, ""), "relay still recovering"},
+		{5 * time.Second, 4, 401, status(4, -100013, "connect to CDN server failed"), "relay failed"},
+	}
+}
+
+// simIDs returns a room number and task id unique enough for one run.
+func simIDs() (int, string) {
+	return 100000 + rand.IntN(900000), fmt.Sprintf("sim-%08x", rand.Uint32())
+}

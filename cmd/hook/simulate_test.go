@@ -1,0 +1,85 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSimulateAgainstServer plays every scenario against a real server and
+// waits for the pages each one should produce on the console.
+func TestSimulateAgainstServer(t *testing.T) {
+	t.Parallel()
+	const key = "simulate-test-key"
+	s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": key})
+
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"simulate", "--url", s.url + "/callback", "--key", key, "--no-wait", "all"},
+		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("simulate: %v\n%s%s", err, out.String(), errOut.String())
+	}
+	if n := strings.Count(out.String(), "-> 200 "); n != 19 {
+		t.Errorf("simulate reported %d accepted callbacks, want 19:\n%s", n, out.String())
+	}
+	want := []string{
+		"User bob dropped out", "User carol dropped out", "User dave dropped out",
+		"rule recording-upload-error", "rule recording-upload-incomplete", "rule relay-failed",
+	}
+	waitFor(t, 15*time.Second, "six pages on the console", func() bool {
+		got := s.stdout.String()
+		for _, w := range want {
+			if !strings.Contains(got, w) {
+				return false
+			}
+		}
+		return true
+	})
+	if strings.Contains(s.stdout.String(), "User alice dropped out") {
+		t.Error("alice never timed out, yet she was paged")
+	}
+}
+
+func TestSimulateArguments(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		msg  string
+	}{
+		{[]string{"--no-wait"}, 2, "--key is required"},
+		{[]string{"--key", "k", "nosuch"}, 2, `unknown scenario "nosuch"`},
+		{[]string{"--key", "k", "--speed", "0"}, 2, "--speed must be positive"},
+		{[]string{"--key", "k", "room", "relay"}, 2, "at most one SCENARIO"},
+		{[]string{"--key", "k", "--no-wait", "--url", "http://127.0.0.1:1/callback", "relay"}, -1, "is hook running?"}, // main prints it and exits 1,
+	}
+	for _, tc := range tests {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), append([]string{"simulate"}, tc.args...), func(string) string { return "" },
+				strings.NewReader(""), &out, &errOut)
+			if got := exitCode(err); got != tc.code {
+				t.Errorf("exit code %d, want %d (err %v)", got, tc.code, err)
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.msg) {
+				t.Errorf("error %v, want it to say %q", err, tc.msg)
+			}
+		})
+	}
+}
+
+// TestSimulateRefusedKey: a wrong key is reported per callback and as exit 1.
+func TestSimulateRefusedKey(t *testing.T) {
+	t.Parallel()
+	s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": "the-right-key"})
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"simulate", "--url", s.url + "/callback", "--key", "a-wrong-key", "--no-wait", "relay"},
+		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	if exitCode(err) != 1 || !strings.Contains(err.Error(), "refused 5 callback(s)") {
+		t.Errorf("err = %v, want exit 1 saying 5 were refused", err)
+	}
+	if !strings.Contains(out.String(), "-> 401 ") {
+		t.Errorf("the 401 answers are not printed:\n%s", out.String())
+	}
+}

@@ -1,0 +1,40 @@
+package handler
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// readyTimeout bounds the Redis ping of /readyz: a probe must answer well
+// within a load balancer's own timeout, and a Redis slower than this is as
+// good as down for callbacks (TRTC waits 5s in all).
+const readyTimeout = 2 * time.Second
+
+// readyz answers 200 when a ruleset is serving and Redis answers; otherwise
+// 503 with the reason, so an orchestrator stops sending callbacks here (TRTC
+// then retries them against a replica that can commit them).
+func readyz(d Deps) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if d.Rules == nil || d.Rules.Ruleset() == nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "rules not loaded"})
+		}
+		ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
+		defer cancel()
+		if err := d.Store.Ping(ctx); err != nil {
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+		}
+		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	}
+}
+
+// metricsHandler serves g in the Prometheus exposition format. A collector
+// that fails (the outbox gauges while Redis is down) leaves its metrics out
+// rather than failing the whole scrape: the error counters are what matter then.
+func metricsHandler(g prometheus.Gatherer) http.Handler {
+	return promhttp.HandlerFor(g, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
