@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
@@ -134,15 +135,15 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return fmt.Errorf("redis at startup: %w", err)
 	}
 
-	router := rules.NewRouter(cat, rs, st, time.Now)
+	router := rules.NewRouter(cat, rs, st, time.Now, rules.WithMetrics(rules.NewMetrics(prometheus.NewRegistry())))
 	senders, err := newSenders(cfg, rdb, stdout, log)
 	if err != nil {
 		return err
 	}
 	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer}, log, time.Now)
 
-	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now})
+	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: getenv(handler.AdminTokenEnv)},
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Silences: st})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -158,6 +159,11 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	go func() {
 		defer wg.Done()
 		_ = dispatcher.Run(dispatchCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		router.RunTimers(dispatchCtx, rules.DefaultTickEvery, log) // pending alerts and group flushes
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -23,8 +24,10 @@ func statusFor(err error) int {
 		errors.Is(err, verify.ErrUnknownApp), errors.Is(err, verify.ErrBadSignature),
 		errors.Is(err, errReplay):
 		return http.StatusUnauthorized
-	case errors.Is(err, callback.ErrInvalid):
+	case errors.Is(err, callback.ErrInvalid), errors.Is(err, rules.ErrInvalidSilence):
 		return http.StatusBadRequest
+	case errors.Is(err, rules.ErrSilenceNotFound):
+		return http.StatusNotFound
 	}
 	// Anything else is the state store or a bug: 503 asks TRTC to retry, so the
 	// event is not lost.
@@ -46,8 +49,10 @@ func reasonFor(err error) string {
 		return "bad_signature"
 	case errors.Is(err, errReplay):
 		return "replay"
-	case errors.Is(err, callback.ErrInvalid):
+	case errors.Is(err, callback.ErrInvalid), errors.Is(err, rules.ErrInvalidSilence):
 		return "invalid"
+	case errors.Is(err, rules.ErrSilenceNotFound):
+		return "not_found"
 	}
 	return "unavailable"
 }

@@ -37,6 +37,8 @@ type Config struct {
 	// ReplayWindow is how old a callback's CallbackTs may be (or how far in the
 	// future) before it is refused as a replay.
 	ReplayWindow time.Duration
+	// AdminToken guards the admin API (silences); empty turns it off.
+	AdminToken string
 }
 
 // Defaults for Config.
@@ -52,6 +54,8 @@ type Deps struct {
 	Store   Pinger
 	Log     *slog.Logger
 	Now     func() time.Time
+	// Silences backs the admin API; nil turns it off.
+	Silences SilenceStore
 }
 
 // New returns the HTTP handler with every route registered.

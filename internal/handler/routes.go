@@ -11,6 +11,7 @@ func routes(e *echo.Echo, cfg Config, d Deps) {
 	cb := &callbacks{cfg: cfg, router: d.Router, log: d.Log, now: d.Now}
 	e.POST("/callback", cb.handle)
 	catalogRoutes(e, d.Catalog)
+	adminRoutes(e, cfg, d) // only when HOOK_ADMIN_TOKEN is set
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 	})

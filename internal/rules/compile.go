@@ -35,6 +35,9 @@ type Ruleset struct {
 	allApps   []byte            // TRTC_CALLBACK_KEY: the key for apps without their own
 	source    string
 	defaults  defaultTemplates
+	// stateful parts (inhibit.go, pending.go)
+	inhibits     []*inhibitRule
+	pendingRules []*compiledRule
 }
 
 // AllAppsKeyEnv names the environment variable holding the callback key for
@@ -66,6 +69,8 @@ type compiledRule struct {
 	dedupKey  *template.Template
 	window    time.Duration
 	cont      bool
+	state     stateful           // threshold, for/clear, group_by (stateful.go)
+	aggText   *template.Template // text of pages standing for many events
 }
 
 // Source names the file the ruleset was loaded from.
@@ -136,8 +141,10 @@ func (c *compiler) compile(f *File) *Ruleset {
 		names[r.Name] = true
 		if cr := c.rule(r, f, severity, rs); cr != nil {
 			rs.rules = append(rs.rules, cr)
+			c.compileStateful(r, cr, rs)
 		}
 	}
+	c.inhibits(f, rs)
 	return rs
 }
 
