@@ -44,10 +44,12 @@ local function pending(op, raw)
   local k = pending_key(op)
   local c = redis.call('GET', P .. ':clr:' .. op.rule .. ':' .. op.key)
   if c and tonumber(c) >= op.ev then return 'ignored' end
-  if redis.call('EXISTS', k) == 1 then return 'duplicate' end
+  local held = redis.call('HGET', k, 'until')
+  if held and tonumber(held) > NOW then return 'duplicate' end
   local due = op.ev + op.wait
   if due < NOW then due = NOW end
-  redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw)
+  redis.call('DEL', k)
+  redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw, 'until', ms(due + op.window))
   redis.call('PEXPIRE', k, ms(due - NOW + op.window + 60000))
   schedule('p|' .. op.rule .. ':' .. op.key, due)
   return 'pending'
@@ -63,8 +65,8 @@ local function clear(op)
     redis.call('SET', ck, ms(op.ev), 'PX', ms(op.window))
   end
   local k = pending_key(op)
-  local h = redis.call('HMGET', k, 'ev', 'state', 'op')
-  if not h[1] then return 'ignored' end
+  local h = redis.call('HMGET', k, 'ev', 'state', 'op', 'until')
+  if not h[1] or tonumber(h[4]) <= NOW then return 'ignored' end
   if tonumber(h[1]) > op.ev then return 'ignored' end
   redis.call('DEL', k)
   if h[2] == 'pending' then

@@ -10,7 +10,7 @@ local function fire_pending(rest)
   local v = deliver(op, nil, 1, false, true)
   local state = v
   if v == 'paged' or v == 'grouped' then state = 'paged' end
-  redis.call('HSET', k, 'state', state)
+  redis.call('HSET', k, 'state', state, 'until', ms(NOW + op.window))
   redis.call('PEXPIRE', k, ms(op.window + 60000))
   return {op.rule, 'pending', v}
 end
