@@ -27,6 +27,8 @@ Usage:
   hook sign --key KEY [FILE]      print the Sign header value for a body (stdin if no FILE)
   hook catalog TABLE ID [P1] [P2] decode a TRTC id (tables: sdk, webrtc, experience, dismissal, realtime, callback)
   hook catalog list [TABLE] [--json]
+  hook rehearse [--rules FILE] EVENTS.json...  replay timed callbacks on in-memory state: what pages when
+  hook silence add|list|expire    manage silences on a running server (needs HOOK_ADMIN_TOKEN)
   hook version                    print the version
 
 Run "hook COMMAND --help" for a command's flags.
@@ -45,6 +47,10 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdSign(args, getenv, stdin, stdout, stderr)
 	case "catalog":
 		return cmdCatalog(args, stdout, stderr)
+	case "rehearse":
+		return cmdRehearse(ctx, args, getenv, stdout, stderr)
+	case "silence":
+		return cmdSilence(ctx, args, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return cmdVersion(stdout)
 	case "help":

@@ -75,7 +75,7 @@ local function clear(op)
   end
   if h[2] == 'paged' then
     local orig = cjson.decode(h[3])
-    enqueue(compose(orig.pages, {kind = 'resolved', id = '-resolved', text = op.text, title_prefix = 'Resolved: '}))
+    enqueue(compose(orig.pages, {kind = 'resolved', id = '-resolved', text = op.text}))
     return 'resolved'
   end
   return 'cleared' -- it was silenced or inhibited: nothing to resolve
