@@ -117,4 +117,3 @@ func printSteps(w io.Writer, steps []rehearsal.Step) {
 	}
 	fmt.Fprintf(w, "%d page(s) in all\n", pages)
 }
-

@@ -21,9 +21,12 @@ func TestDecodeLenient(t *testing.T) {
 			},
 		},
 		{
-			name:  "string room id is the same room",
-			body:  `{"EventGroupId":1,"EventType":102,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"12345","EventTs":"1700000000"}}`,
-			check: func(t *testing.T, ev Event) { want(t, "RoomID", ev.RoomID, "12345"); want(t, "EventMs", ev.EventMs, int64(1700000000000)) },
+			name: "string room id is the same room",
+			body: `{"EventGroupId":1,"EventType":102,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"12345","EventTs":"1700000000"}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "RoomID", ev.RoomID, "12345")
+				want(t, "EventMs", ev.EventMs, int64(1700000000000))
+			},
 		},
 		{
 			name: "CallbackMsTs instead of CallbackTs",
@@ -65,8 +68,8 @@ func TestDecodeLenient(t *testing.T) {
 			},
 		},
 		{
-			name: "lower camel case keys (screenshot group)",
-			body: `{"EventGroupId":6,"EventType":601,"CallbackTs":1700000000000,"EventInfo":{"roomID":"r6","userID":"u6","code":0}}`,
+			name:  "lower camel case keys (screenshot group)",
+			body:  `{"EventGroupId":6,"EventType":601,"CallbackTs":1700000000000,"EventInfo":{"roomID":"r6","userID":"u6","code":0}}`,
 			check: func(t *testing.T, ev Event) { want(t, "RoomID", ev.RoomID, "r6"); want(t, "UserID", ev.UserID, "u6") },
 		},
 		{

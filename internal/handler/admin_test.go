@@ -29,9 +29,9 @@ func TestAdminAPI(t *testing.T) {
 	good := `{"matchers":{"room":"8489"},"author":"alice","comment":"known bad","duration":"1h"}`
 	for _, tc := range []struct {
 		name, method, path, token, body string
-		h                                http.Handler
-		status                           int
-		want                             string
+		h                               http.Handler
+		status                          int
+		want                            string
 	}{
 		{"off without token", http.MethodGet, "/api/v1/silences", "s3cret", "", off, http.StatusNotFound, ""},
 		{"no token", http.MethodGet, "/api/v1/silences", "", "", on, http.StatusUnauthorized, "bearer token"},
