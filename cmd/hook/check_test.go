@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 		code int
 		want string // stdout, or the error message when code != 0
 	}{
-		{"embedded example", nil, []string{"check"}, 0, "rules.example.yaml: 6 rules, 2 receivers, 0 apps: OK\n"},
+		{"embedded example", nil, []string{"check"}, 0, "rules.example.yaml: 7 rules, 2 receivers, 0 apps: OK\n"},
 		{"HOOK_RULES", map[string]string{"HOOK_RULES": "../../examples/quiet-hours.yaml"}, []string{"check"}, 0,
 			"../../examples/quiet-hours.yaml: 2 rules, 2 receivers, 0 apps: OK\n"},
 		{"all errors", nil, []string{"check", "--rules", "../../internal/rules/testdata/bad/wrong_type.yaml"}, 1,
@@ -80,11 +80,13 @@ func TestDryRun(t *testing.T) {
 		"testdata/user-timeout.json: app 1400000001, room \"8489\", user \"u42\"",
 		"  reason       2 reason.timeout: Timeout\n",
 		"  MATCH user-dropped: matched: event room.exit (104) matches room.exit; reason reason.timeout (2) matches [timeout, force_closed]\n",
-		"        dedup key user-dropped:1400000001/8489/u42/104 (window 10m)\n",
+		"        for: opens the pending alert 1400000001/8489/u42; pages after 30s unless a clearing event comes first",
+		"  MATCH room-timeout-storm: ",
+		"        threshold: counts towards 3 events within 1m0s for 1400000001/8489; pages when the count is reached",
 		"        page to oncall (slack #rtc-oncall):\n          [WARNING] User u42 dropped out of room 8489: Timeout\n",
 		"  skip  relay-failed: not considered: an earlier rule matched without continue: true\n",
 		"  no    user-dropped: match.event: wants room.enter, event has room.enter (103)",
-		"no rule matched: TRTC gets 200 and nobody is paged\n",
+		"  CLEAR user-dropped: clear: this event clears the pending alert 1400000001/8489/u42",
 	} {
 		if !strings.Contains(out, want) && !strings.Contains(out, strings.Replace(want, "wants room.enter", "wants room.exit", 1)) {
 			t.Errorf("output lacks %q:\n%s", want, out)

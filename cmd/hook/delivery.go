@@ -25,10 +25,9 @@ func buttonSecret(cfg serveConfig, log *slog.Logger) string {
 	return cfg.slackSecret
 }
 
-// slackActions is what the Slack buttons act with. Silences (issue 5) are not
-// on this branch: the Silence buttons answer "not available" until a
-// handler.Silencer is passed here.
+// slackActions is what the Slack buttons act with: all of it lives in Redis,
+// so a click handled by any replica acts for all of them.
 func slackActions(st *store.Redis) handler.SlackActions {
-	return handler.SlackActions{Seen: st, Acks: st, Silencer: nil,
+	return handler.SlackActions{Seen: st, Acks: st, Silencer: st,
 		Responder: notify.NewSlackResponder(&http.Client{Timeout: 5 * time.Second})}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,23 +13,28 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
 
 // cmdTest is a dry run: for each callback body it shows the decoded event,
 // every rule's verdict and why, the dedup key and the page that would go out.
 // It sends nothing and touches no Redis; no signature is needed.
-func cmdTest(args []string, getenv env, stdout, stderr io.Writer) error {
+//
+// With --sequence the files are one timeline instead (see runSequence).
+func cmdTest(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("hook test", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("rules", getenv("HOOK_RULES"), "rules file ($HOOK_RULES; default: the embedded rules.example.yaml)")
 	app := fs.String("app", "1400000001", "the SdkAppId header the callbacks arrive with")
+	sequence := fs.Bool("sequence", false, "treat the files (each a body or a JSON array of bodies) as one timeline, ordered by EventMsTs, on in-memory state: what pages when")
+	settle := fs.Duration("settle", rehearsal.Settle, "with --sequence: keep firing timers this long after the last event")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hook test [--rules FILE] [--app SDKAPPID] EVENT.json...")
+		fmt.Fprintln(stderr, "usage: hook test [--rules FILE] [--app SDKAPPID] [--sequence [--settle D]] EVENT.json...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2}
+		return flagError(err)
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
@@ -46,6 +52,9 @@ func cmdTest(args []string, getenv env, stdout, stderr io.Writer) error {
 			return exitError{code: 1, msg: le.Error()}
 		}
 		return exitError{code: 1, msg: "hook test: " + err.Error()}
+	}
+	if *sequence {
+		return runSequence(ctx, rs, cat, *app, *settle, fs.Args(), stdout)
 	}
 	rejected := 0
 	for i, file := range fs.Args() {
@@ -103,17 +112,28 @@ func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 	for _, v := range verdicts {
 		mark := "no   "
 		switch {
+		case v.Clears:
+			mark = "CLEAR"
 		case v.Matched:
 			mark = "MATCH"
 		case !v.Considered:
 			mark = "skip "
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", mark, v.Rule, v.Why)
+		if v.Clears {
+			paged++ // not routine: it reaches the store
+			continue
+		}
 		if v.Firing == nil {
 			continue
 		}
 		paged++
-		fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Firing.DedupKey, shortDuration(v.Firing.Window))
+		if v.State == "" {
+			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Firing.DedupKey, shortDuration(v.Firing.Window))
+		} else {
+			fmt.Fprintf(w, "        %s\n", v.State)
+			fmt.Fprintln(w, "        (hook test --sequence shows when it would page)")
+		}
 		for _, b := range v.Firing.Pages {
 			p, err := notify.UnmarshalPage(b)
 			if err != nil {

@@ -14,7 +14,7 @@ func TestMetricsAfterEndToEnd(t *testing.T) {
 	const key = "e2e-metrics-key"
 	s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": key})
 
-	body := roomExit(8489, "u42")
+	body := uploadError(8489, "task-42")
 	for i, want := range []int{http.StatusOK, http.StatusOK} { // a page, then its duplicate
 		if got := post(t, s.url, "1400000001", key, body); got != want {
 			t.Fatalf("callback %d: status %d, want %d", i, got, want)
@@ -23,7 +23,7 @@ func TestMetricsAfterEndToEnd(t *testing.T) {
 	if got := post(t, s.url, "1400000001", "wrong-key", body); got != http.StatusUnauthorized {
 		t.Fatalf("badly signed callback: status %d, want 401", got)
 	}
-	waitFor(t, 10*time.Second, "the page on the console", func() bool { return strings.Contains(s.stdout.String(), "User u42 dropped out of room 8489") })
+	waitFor(t, 10*time.Second, "the page on the console", func() bool { return strings.Contains(s.stdout.String(), "task-42") })
 
 	var text string
 	waitFor(t, 10*time.Second, "hook_pages_total to count the delivery", func() bool {
@@ -38,13 +38,13 @@ func TestMetricsAfterEndToEnd(t *testing.T) {
 		name, labels string
 		want         float64
 	}{
-		{"hook_callbacks_total", `group="room",outcome="paged",type="room.exit"`, 1},
-		{"hook_callbacks_total", `group="room",outcome="duplicate",type="room.exit"`, 1},
+		{"hook_callbacks_total", `group="recording",outcome="paged",type="recording.upload_error"`, 1},
+		{"hook_callbacks_total", `group="recording",outcome="duplicate",type="recording.upload_error"`, 1},
 		{"hook_callbacks_total", `group="unknown",outcome="bad_signature",type="unknown"`, 1},
 		{"hook_callback_duration_seconds_count", "", 3},
 		{"hook_signature_failures_total", `reason="bad_signature"`, 1},
-		{"hook_rule_matches_total", `rule="user-dropped"`, 2},
-		{"hook_dedup_hits_total", `rule="user-dropped"`, 1},
+		{"hook_rule_matches_total", `rule="recording-upload-error"`, 2},
+		{"hook_dedup_hits_total", `rule="recording-upload-error"`, 1},
 		{"hook_pages_total", `outcome="delivered",receiver="oncall"`, 1},
 		{"hook_outbox_depth", "", 0},
 		{"hook_outbox_oldest_age_seconds", "", 0},

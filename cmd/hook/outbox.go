@@ -37,13 +37,12 @@ func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io
 	limit := fs.Int("limit", 100, "list at most this many dead letters")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
 	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2}
+		return flagError(err)
 	}
-	token := getenv("HOOK_ADMIN_TOKEN")
-	if token == "" {
-		return exitError{code: 2, msg: "hook outbox: set HOOK_ADMIN_TOKEN to the server's admin token"}
+	api, err := newAdminClient("hook outbox", *base, getenv, client)
+	if err != nil {
+		return err
 	}
-	api := adminClient{base: strings.TrimSuffix(*base, "/"), token: token, client: client}
 	switch sub {
 	case "list":
 		return outboxList(ctx, api, *limit, *asJSON, stdout)
@@ -58,7 +57,7 @@ func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io
 		failed := 0
 		for _, id := range fs.Args() {
 			var res map[string]string
-			if err := api.do(ctx, method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, &res); err != nil {
+			if err := api.do(ctx, method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, nil, &res); err != nil {
 				fmt.Fprintf(stderr, "%s: %v\n", id, err)
 				failed++
 				continue
@@ -73,47 +72,9 @@ func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io
 	return exitError{code: 2, msg: fmt.Sprintf("hook outbox: unknown subcommand %q\n\n%s", sub, outboxUsage)}
 }
 
-type adminClient struct {
-	base, token string
-	client      *http.Client
-}
-
-// do calls the admin API and decodes a 200 answer into out; other answers
-// become errors carrying the server's message.
-func (a adminClient) do(ctx context.Context, method, path string, out any) error {
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, nil)
-	if err != nil {
-		return fmt.Errorf("bad --url: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("hook server unreachable: %w", err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if resp.StatusCode != http.StatusOK {
-		var e struct {
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(body, &e)
-		switch {
-		case resp.StatusCode == http.StatusNotFound && e.Message == "Not Found":
-			return fmt.Errorf("404: no admin API there (is HOOK_ADMIN_TOKEN set on the server?)")
-		case e.Message != "":
-			return fmt.Errorf("%d: %s", resp.StatusCode, e.Message)
-		}
-		return fmt.Errorf("status %d", resp.StatusCode)
-	}
-	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("unexpected answer: %w", err)
-	}
-	return nil
-}
-
 func outboxList(ctx context.Context, api adminClient, limit int, asJSON bool, stdout io.Writer) error {
 	var stats map[string]any
-	if err := api.do(ctx, http.MethodGet, "/api/v1/outbox", &stats); err != nil {
+	if err := api.do(ctx, http.MethodGet, "/api/v1/outbox", nil, &stats); err != nil {
 		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
 	}
 	var list struct {
@@ -130,7 +91,7 @@ func outboxList(ctx context.Context, api adminClient, limit int, asJSON bool, st
 		} `json:"dead_letters"`
 	}
 	var raw json.RawMessage
-	if err := api.do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/deadletters?limit=%d", limit), &raw); err != nil {
+	if err := api.do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/deadletters?limit=%d", limit), nil, &raw); err != nil {
 		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
 	}
 	if asJSON {

@@ -41,12 +41,14 @@ Usage:
   hook sign --key KEY [FILE]      print the Sign header value for a body (stdin if no FILE)
   hook check [--rules FILE]       validate a rules file; all errors as file:line:col
   hook test [--rules FILE] EVENT.json...  dry-run callback bodies through the rules (sends nothing)
+  hook test --sequence EVENTS.json...     rehearse a timeline on in-memory state: what pages when
   hook catalog TABLE ID [P1] [P2] decode a TRTC id (tables: sdk, webrtc, experience, dismissal, realtime, callback)
   hook catalog list [TABLE] [--json]
   hook outbox list|retry|drop     inspect and manage undelivered pages (admin API, HOOK_ADMIN_TOKEN)
   hook simulate [flags] [SCENARIO] send realistic signed callbacks to a running hook (room, recording, relay, all)
   hook health [--url URL]         exit 0 iff a running hook answers 200 (the container HEALTHCHECK)
   hook version                    print the version (also: hook --version)
+  hook silence add|list|expire    manage silences on a running server (needs HOOK_ADMIN_TOKEN)
 
 Run "hook COMMAND --help" for a command's flags.
 `
@@ -65,7 +67,7 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	case "check":
 		return cmdCheck(args, getenv, stdout, stderr)
 	case "test":
-		return cmdTest(args, getenv, stdout, stderr)
+		return cmdTest(ctx, args, getenv, stdout, stderr)
 	case "catalog":
 		return cmdCatalog(args, stdout, stderr)
 	case "outbox":
@@ -74,6 +76,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdSimulate(ctx, args, getenv, stdout, stderr)
 	case "health":
 		return cmdHealth(ctx, args, stdout, stderr)
+	case "silence":
+		return cmdSilence(ctx, args, getenv, stdout, stderr)
 	case "version", "--version", "-version":
 		return cmdVersion(stdout)
 	case "help":

@@ -87,10 +87,10 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 					body     []byte
 					want     int
 				}{
-					{"1400000001", allKey, roomExit(8489, "u1"), http.StatusOK},
-					{"1400000002", appKey, roomExit(8490, "u2"), http.StatusOK},
-					{"1400000002", allKey, roomExit(8490, "u3"), http.StatusUnauthorized}, // staging has its own key
-					{"1400000001", appKey, roomExit(8489, "u4"), http.StatusUnauthorized},
+					{"1400000001", allKey, uploadError(8489, "u1"), http.StatusOK},
+					{"1400000002", appKey, uploadError(8490, "u2"), http.StatusOK},
+					{"1400000002", allKey, uploadError(8490, "u3"), http.StatusUnauthorized}, // staging has its own key
+					{"1400000001", appKey, uploadError(8489, "u4"), http.StatusUnauthorized},
 					{"1400000001", allKey, []byte(`{"EventGroupId":1}`), http.StatusBadRequest},
 				} {
 					if got := post(t, s.url, c.app, c.key, c.body); got != c.want {

@@ -146,7 +146,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return fmt.Errorf("redis at startup: %w", err)
 	}
 
-	router := rules.NewRouter(cat, rs, st, time.Now)
+	router := rules.NewRouter(cat, rs, st, time.Now, rules.WithMetrics(rules.NewMetrics(reg)))
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, stdout, log)
 	if err != nil {
@@ -160,7 +160,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
 		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Slack: slackActions(st),
-			Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
+			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -176,6 +176,11 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	go func() {
 		defer wg.Done()
 		_ = dispatcher.Run(dispatchCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		router.RunTimers(dispatchCtx, rules.DefaultTickEvery, log) // pending alerts and group flushes
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()

@@ -100,11 +100,13 @@ func waitFor(t *testing.T, limit time.Duration, what string, ok func() bool) {
 	}
 }
 
-// roomExit is a signed-ready callback body: user left room by timeout, sent now.
-func roomExit(room int, user string) []byte {
+// uploadError is a callback body that pages at once under the example rules
+// (recording-upload-error, deduplicated per task): a cloud recording's upload
+// failed, sent now.
+func uploadError(room int, task string) []byte {
 	now := time.Now()
-	return fmt.Appendf(nil, `{"EventGroupId":1,"EventType":104,"CallbackTs":%d,"EventInfo":{"RoomId":%d,"EventTs":%d,"EventMsTs":%d,"UserId":%q,"Role":20,"Reason":2}}`,
-		now.UnixMilli(), room, now.Unix(), now.UnixMilli(), user)
+	return fmt.Appendf(nil, `{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":%d,"EventTs":%d,"EventMsTs":%d,"UserId":"recorder","TaskId":%q,"Payload":{"Code":"UploadFailed","Message":"cos unreachable"}}}`,
+		now.UnixMilli(), room, now.Unix(), now.UnixMilli(), task)
 }
 
 // post sends body to base's /callback signed with key and returns the status.

@@ -131,14 +131,14 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	}
 	p := startBinary(t, env)
 	for i, user := range []string{"u1", "u2"} {
-		if got := post(t, p.url, "1400000001", key, roomExit(7000+i, user)); got != http.StatusOK {
+		if got := post(t, p.url, "1400000001", key, uploadError(7000+i, user)); got != http.StatusOK {
 			t.Fatalf("callback %s: status %d", user, got)
 		}
 	}
 	waitFor(t, 10*time.Second, "a delivery attempt to the failing Slack", func() bool { return refused.Load() > 0 })
 
 	// A callback whose body is still arriving when SIGTERM lands must be answered.
-	body := roomExit(7100, "u-inflight")
+	body := uploadError(7100, "u-inflight")
 	pr, pw := io.Pipe()
 	req, _ := http.NewRequest(http.MethodPost, p.url+"/callback", pr)
 	req.Header.Set("SdkAppId", "1400000001")
@@ -205,9 +205,9 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	mu.Lock()
 	got := strings.Join(delivered, "\n")
 	mu.Unlock()
-	for _, user := range []string{"u1", "u2", "u-inflight"} {
-		if !strings.Contains(got, user) {
-			t.Errorf("page for %s not delivered after the restart; Slack got:\n%s", user, got)
+	for _, room := range []string{"room 7000", "room 7001", "room 7100"} {
+		if !strings.Contains(got, room) {
+			t.Errorf("page for %s not delivered after the restart; Slack got:\n%s", room, got)
 		}
 	}
 	if code := p2.terminate(t); code != 0 {

@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -23,9 +24,9 @@ func statusFor(err error) int {
 		errors.Is(err, verify.ErrUnknownApp), errors.Is(err, verify.ErrBadSignature),
 		errors.Is(err, errReplay), errors.Is(err, errUnauthorized):
 		return http.StatusUnauthorized
-	case isNotFound(err):
+	case isNotFound(err), errors.Is(err, rules.ErrSilenceNotFound):
 		return http.StatusNotFound
-	case errors.Is(err, callback.ErrInvalid):
+	case errors.Is(err, callback.ErrInvalid), errors.Is(err, rules.ErrInvalidSilence):
 		return http.StatusBadRequest
 	}
 	// Anything else is the state store or a bug: 503 asks TRTC to retry, so the
@@ -50,8 +51,10 @@ func reasonFor(err error) string {
 		return "replay"
 	case errors.Is(err, errUnauthorized):
 		return "unauthorized"
-	case errors.Is(err, callback.ErrInvalid):
+	case errors.Is(err, callback.ErrInvalid), errors.Is(err, rules.ErrInvalidSilence):
 		return "invalid"
+	case errors.Is(err, rules.ErrSilenceNotFound):
+		return "not_found"
 	}
 	return "unavailable"
 }

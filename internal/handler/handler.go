@@ -59,6 +59,8 @@ type Deps struct {
 	Now     func() time.Time
 	Outbox  OutboxAdmin  // for the admin API; nil disables it
 	Slack   SlackActions // for /slack/interactions
+	// Silences backs the admin API's silences; nil turns them off.
+	Silences SilenceStore
 	// Rules tells /readyz whether a ruleset is serving (usually the Router).
 	Rules RulesSource
 	// Metrics counts callbacks; nil gets a private registry nobody scrapes.
@@ -164,7 +166,7 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res rules.Result, 
 		attrs = append(attrs, "err", err)
 	}
 	for _, o := range res.Outcomes {
-		attrs = append(attrs, slog.Group("rule", "name", o.Rule, "fired", o.Fired))
+		attrs = append(attrs, slog.Group("rule", "name", o.Rule, "fired", o.Fired, "verdict", o.Verdict))
 	}
 	level := slog.LevelInfo
 	if err != nil && statusFor(err) >= http.StatusInternalServerError {
@@ -180,17 +182,20 @@ func outcome(res rules.Result, err error) string {
 	}
 	fired, deduped := 0, 0
 	for _, o := range res.Outcomes {
-		if o.Fired {
+		switch {
+		case o.Fired:
 			fired++
-		} else {
+		case o.Verdict == rules.VerdictDuplicate:
 			deduped++
 		}
 	}
 	switch {
 	case fired > 0:
 		return "paged"
-	case deduped > 0:
+	case deduped == len(res.Outcomes) && deduped > 0:
 		return "duplicate"
+	case len(res.Outcomes) > 0:
+		return "held" // pending, counted, silenced, inhibited, cleared...: see the rules' verdicts
 	}
 	return "no_match"
 }

@@ -27,9 +27,13 @@ type countingStore struct {
 	calls atomic.Int64
 }
 
-func (c *countingStore) Fire(ctx context.Context, fs []rules.Firing) ([]bool, error) {
+func (c *countingStore) Fire(ctx context.Context, now time.Time, fs []rules.Firing) ([]rules.Verdict, error) {
 	c.calls.Add(1)
-	return c.next.Fire(ctx, fs)
+	return c.next.Fire(ctx, now, fs)
+}
+
+func (c *countingStore) Tick(ctx context.Context, now time.Time, limit int) ([]rules.TickOutcome, error) {
+	return c.next.Tick(ctx, now, limit)
 }
 
 // realPipeline is the handler over the example rules, a real router and a
@@ -67,15 +71,17 @@ func signedRequest(body string) *http.Request {
 	return req
 }
 
+// routineBody is a callback no example rule cares about: a user's video started.
 func routineBody() string {
-	return fmt.Sprintf(`{"EventGroupId":1,"EventType":103,"CallbackTs":%d,"EventInfo":{"RoomId":8489,"EventTs":1700000000,"EventMsTs":1700000000000,"UserId":"u42","Role":21,"TerminalType":3,"UserType":3,"Reason":1}}`, time.Now().UnixMilli())
+	return fmt.Sprintf(`{"EventGroupId":2,"EventType":201,"CallbackTs":%d,"EventInfo":{"RoomId":8489,"EventTs":1700000000,"EventMsTs":1700000000000,"UserId":"u42"}}`, time.Now().UnixMilli())
 }
 
 func TestRoutineCallbackTouchesNoRedis(t *testing.T) {
 	h, st := realPipeline(t)
 	for _, body := range []string{
 		routineBody(),
-		fmt.Sprintf(`{"EventGroupId":2,"EventType":201,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","UserId":"u42"}}`, time.Now().UnixMilli()),
+		fmt.Sprintf(`{"EventGroupId":1,"EventType":101,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","UserId":"u42"}}`, time.Now().UnixMilli()),
+		fmt.Sprintf(`{"EventGroupId":2,"EventType":203,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","UserId":"u42"}}`, time.Now().UnixMilli()),
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, signedRequest(body))
@@ -94,6 +100,17 @@ func TestRoutineCallbackTouchesNoRedis(t *testing.T) {
 	}
 	if n := st.calls.Load(); n != 1 {
 		t.Fatalf("an alerting callback made %d store round trips, want exactly 1", n)
+	}
+	// A user entering may clear a pending drop-out page (user-dropped's
+	// clear:), so it is not routine: it costs exactly one round trip too.
+	enter := fmt.Sprintf(`{"EventGroupId":1,"EventType":103,"CallbackTs":%d,"EventInfo":{"RoomId":8489,"EventMsTs":%d,"UserId":"u42","Reason":1}}`, time.Now().UnixMilli(), time.Now().UnixMilli())
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, signedRequest(enter))
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	if n := st.calls.Load(); n != 2 {
+		t.Fatalf("a clearing callback made %d store round trips in all, want 1", n-1)
 	}
 }
 

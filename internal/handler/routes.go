@@ -11,7 +11,9 @@ func routes(e *echo.Echo, cfg Config, d Deps) {
 	cb := &callbacks{cfg: cfg, router: d.Router, log: d.Log, now: d.Now, cat: d.Catalog, metrics: d.Metrics}
 	e.POST("/callback", cb.handle)
 	catalogRoutes(e, d.Catalog)
+	// Admin API (/api/v1, HOOK_ADMIN_TOKEN) and Slack buttons: each only when configured.
 	outboxRoutes(e, cfg, d)
+	silenceRoutes(e, cfg, d)
 	slackRoutes(e, cfg, d)
 	e.GET("/healthz", func(c echo.Context) error {
 		return c.JSON(http.StatusOK, map[string]string{"status": "ok"})

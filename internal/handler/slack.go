@@ -19,6 +19,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rules"
 )
 
 // SlackWindow is how far a Slack request's timestamp may be from now, as
@@ -29,17 +30,9 @@ const SlackWindow = 5 * time.Minute
 // SilenceDuration is how long the Silence buttons silence.
 const SilenceDuration = time.Hour
 
-// SilenceRequest asks for a silence: by app and room, or by rule.
-type SilenceRequest struct {
-	Matchers map[string]string // {"app": ..., "room": ...} or {"rule": ...}
-	Duration time.Duration
-	Author   string // Slack user, as "<@U123>"
-	Comment  string
-}
-
-// Silencer creates silences (issue 5). Nil when none is available.
+// Silencer creates silences (store.Redis implements it). Nil when none is available.
 type Silencer interface {
-	Silence(ctx context.Context, s SilenceRequest) (id string, err error)
+	AddSilence(ctx context.Context, s rules.Silence, now time.Time) (rules.Silence, error)
 }
 
 // ReplayGuard remembers keys for a while; FirstSeen is false for a repeat.
@@ -144,7 +137,8 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 		}
 		note = ":eyes: Acknowledged by " + who
 	case notify.ActionSilenceRoom, notify.ActionSilenceRule:
-		req := SilenceRequest{Duration: SilenceDuration, Author: who, Comment: "from Slack, page " + v.Page}
+		now := h.now()
+		req := rules.Silence{Author: who, Comment: "from Slack, page " + v.Page, StartsAt: now, EndsAt: now.Add(SilenceDuration)}
 		what := ""
 		if a.ActionID == notify.ActionSilenceRoom {
 			req.Matchers = map[string]string{"app": v.App, "room": v.Room}
@@ -157,13 +151,13 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 			h.tell(ctx, cb, "Silences are not available on this hook server.")
 			return
 		}
-		id, err := h.act.Silencer.Silence(ctx, req)
+		s, err := h.act.Silencer.AddSilence(ctx, req, now)
 		if err != nil {
 			log.Error("silence failed", "err", err)
 			h.tell(ctx, cb, "Could not silence: "+err.Error())
 			return
 		}
-		note = fmt.Sprintf(":no_bell: %s silenced for 1h by %s (silence %s)", what, who, notify.EscapeMrkdwn(id))
+		note = fmt.Sprintf(":no_bell: %s silenced for 1h by %s (silence %s)", what, who, notify.EscapeMrkdwn(s.ID))
 	default:
 		return
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
 
@@ -131,12 +132,13 @@ func (f *fakeResponseURL) Bodies() []map[string]any {
 }
 
 type fakeSilencer struct {
-	got []SilenceRequest
+	got []rules.Silence
 }
 
-func (f *fakeSilencer) Silence(_ context.Context, s SilenceRequest) (string, error) {
+func (f *fakeSilencer) AddSilence(_ context.Context, s rules.Silence, _ time.Time) (rules.Silence, error) {
 	f.got = append(f.got, s)
-	return "s-1", nil
+	s.ID = "s-1"
+	return s, nil
 }
 
 type slackRig struct {
@@ -298,7 +300,7 @@ func TestSlackInteractionSilence(t *testing.T) {
 			body := r.click(t, tc.action)
 			r.post(body, r.signed(body, r.now))
 			if len(s.got) != 1 || fmt.Sprint(s.got[0].Matchers) != fmt.Sprint(tc.want) ||
-				s.got[0].Duration != time.Hour || s.got[0].Author != "<@U123>" {
+				s.got[0].EndsAt.Sub(s.got[0].StartsAt) != time.Hour || s.got[0].Author != "<@U123>" {
 				t.Fatalf("silences = %+v", s.got)
 			}
 			b, _ := json.Marshal(r.slackMsg.Bodies())

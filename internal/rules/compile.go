@@ -35,6 +35,9 @@ type Ruleset struct {
 	source    string
 	defaults  defaultTemplates
 	delivery  DeliverySettings
+	// stateful parts (inhibit.go, pending.go)
+	inhibits     []*inhibitRule
+	pendingRules []*compiledRule
 }
 
 // AllAppsKeyEnv names the environment variable holding the callback key for
@@ -67,6 +70,8 @@ type compiledRule struct {
 	dedupKey  *template.Template
 	window    time.Duration
 	cont      bool
+	state     stateful           // threshold, for/clear, group_by (stateful.go)
+	aggText   *template.Template // text of pages standing for many events
 }
 
 // Source names the file the ruleset was loaded from.
@@ -177,9 +182,35 @@ func (c *compiler) compile(f *File) *Ruleset {
 		}
 		if cr := c.rule(path, r, f, severity, defaultKey, defaultWindow, rs); cr != nil {
 			rs.rules = append(rs.rules, cr)
+			c.compileStateful(path, r, cr, rs)
 		}
 	}
+	c.inhibits(f, rs)
 	return rs
+}
+
+// matchers compiles a match (or clear) map at path, in key order so that
+// evaluation and error order are deterministic.
+func (c *compiler) matchers(path, where string, ms map[string]MatchValue) []*matcher {
+	var out []*matcher
+	for _, k := range sortedKeys(ms) {
+		mpath := path + "." + k
+		if c.d.failedUnder(mpath) {
+			continue
+		}
+		m, errs := compileMatcher(c.cat, k, ms[k])
+		for _, e := range errs {
+			p := e.Pos
+			if p == (Pos{}) {
+				p = c.d.keyPos(mpath)
+			}
+			c.errorAt(p, "%s: %s", where, e.Msg)
+		}
+		if m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 func (c *compiler) apps(apps []App, rs *Ruleset) {
@@ -314,23 +345,7 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity notify.Severity,
 	} else if !validSeverity(cr.severity) {
 		c.errorf(path+".severity", "%s: unknown severity %q%s", where, r.Severity, severityHint(r.Severity))
 	}
-	for _, k := range sortedKeys(r.Match) { // deterministic evaluation order
-		mpath := path + ".match." + k
-		if c.d.failedUnder(mpath) {
-			continue
-		}
-		m, errs := compileMatcher(c.cat, k, r.Match[k])
-		for _, e := range errs {
-			p := e.Pos
-			if p == (Pos{}) {
-				p = c.d.keyPos(mpath)
-			}
-			c.errorAt(p, "%s: %s", where, e.Msg)
-		}
-		if m != nil {
-			cr.matchers = append(cr.matchers, m)
-		}
-	}
+	cr.matchers = c.matchers(path+".match", where, r.Match)
 	if r.When != "" {
 		cr.when, cr.whenSrc = c.when(path+".when", where, r.When), r.When
 	}

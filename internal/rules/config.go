@@ -19,6 +19,8 @@ type File struct {
 	Defaults        Defaults   `yaml:"defaults"`
 	Rules           []Rule     `yaml:"rules"`
 	Delivery        Delivery   `yaml:"delivery"` // see delivery.go
+	// Inhibit lists alerts that mute others while they fire (inhibit.go).
+	Inhibit []InhibitRule `yaml:"inhibit"`
 }
 
 // App configures one TRTC application. The callback key is never written in
@@ -70,6 +72,14 @@ type Rule struct {
 	Text      string                `yaml:"text"`
 	Dedup     Dedup                 `yaml:"dedup"`
 	Continue  bool                  `yaml:"continue"`
+
+	// Stateful behaviour (threshold.go, pending.go, group.go): all optional.
+	Threshold     *Threshold            `yaml:"threshold"`
+	For           Duration              `yaml:"for"`
+	Clear         map[string]MatchValue `yaml:"clear"`
+	GroupBy       []string              `yaml:"group_by"`
+	GroupWait     Duration              `yaml:"group_wait"`
+	GroupInterval Duration              `yaml:"group_interval"`
 }
 
 // Dedup says which events count as the same page, and for how long.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -18,20 +19,44 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 )
 
-// Firing is one rule's verdict on one event: the pages to enqueue if its dedup
-// key is not already claimed.
+// Firing is one rule's verdict on one event, for the store to act on in the
+// same round trip as every other firing of the event. For a plain rule (Op
+// OpPage) it is the pages to enqueue if its dedup key is not already claimed;
+// the other ops add state (threshold.go, pending.go, group.go).
 type Firing struct {
 	Rule     string
 	DedupKey string
 	Window   time.Duration
 	Pages    [][]byte // encoded notify.Page, one per receiver
+
+	Op      Op
+	EventMs int64 // when the event happened: orders late and duplicated events
+	// Labels are what silences match (alertLabels).
+	Labels map[string]string
+	// Member names who the alert is about (a user), listed on grouped and
+	// threshold pages under MemberLabel ("Users").
+	Member, MemberLabel string
+	// StateKey identifies the threshold window (OpThreshold) or the pending
+	// alert (OpPending, OpClear) within the rule.
+	StateKey string
+	Count    int           // OpThreshold: events needed
+	Within   time.Duration // OpThreshold: the sliding window
+	For      time.Duration // OpPending: how long to wait for the clearing event
+	Text     string        // OpClear: the resolved page's text
+	Group    *GroupRef     // nil: page at once
+	// InhibitSources are markers this alert sets while it fires; InhibitTargets
+	// are markers that, when set, mute it.
+	InhibitSources []InhibitMark
+	InhibitTargets []string
 }
 
-// Store keeps dedup state and the outbox. Fire claims each firing's dedup key
-// for its window and, where the claim is new, enqueues its pages, atomically
-// and in one round trip; fired[i] reports whether firing i was new.
+// Store keeps alert state and the outbox. Fire acts on every firing of one
+// callback atomically and in one round trip, and says what it did with each.
+// Tick fires the timers (pending alerts, group flushes) due at now, at most
+// limit of them, each exactly once across replicas.
 type Store interface {
-	Fire(ctx context.Context, fs []Firing) (fired []bool, err error)
+	Fire(ctx context.Context, now time.Time, fs []Firing) ([]Verdict, error)
+	Tick(ctx context.Context, now time.Time, limit int) ([]TickOutcome, error)
 }
 
 // Router evaluates callbacks against the current ruleset. Reload swaps the
@@ -40,12 +65,22 @@ type Router struct {
 	cat     *catalog.Catalog
 	store   Store
 	now     func() time.Time
+	metrics *Metrics
 	current atomic.Pointer[Ruleset]
 }
 
+// Option configures a Router.
+type Option func(*Router)
+
+// WithMetrics counts the router's verdicts in m.
+func WithMetrics(m *Metrics) Option { return func(r *Router) { r.metrics = m } }
+
 // NewRouter returns a router serving rs.
-func NewRouter(cat *catalog.Catalog, rs *Ruleset, store Store, now func() time.Time) *Router {
+func NewRouter(cat *catalog.Catalog, rs *Ruleset, store Store, now func() time.Time, opts ...Option) *Router {
 	r := &Router{cat: cat, store: store, now: now}
+	for _, o := range opts {
+		o(r)
+	}
 	r.current.Store(rs)
 	return r
 }
@@ -63,7 +98,8 @@ func (r *Router) Ruleset() *Ruleset { return r.current.Load() }
 // Outcome is what happened to one rule's firing.
 type Outcome struct {
 	Rule    string
-	Fired   bool // false: a duplicate within the dedup window
+	Fired   bool // a page was enqueued or the alert joined a group
+	Verdict Verdict
 	Pages   int
 	DedupID string
 }
@@ -74,30 +110,41 @@ type Result struct {
 	Outcomes []Outcome // empty when no rule matched
 }
 
-// Handle evaluates ev and, if rules match, fires them through the store.
-// A callback that matches nothing returns without touching the store.
+// Handle evaluates ev and, if rules match or it clears a pending alert, acts
+// through the store in one round trip. A callback that matches nothing and
+// clears nothing returns without touching the store.
 func (r *Router) Handle(ctx context.Context, ev callback.Event) (Result, error) {
 	rs := r.current.Load()
 	e := NewFacts(r.cat, ev)
 	res := Result{Facts: e}
 	matched := rs.Evaluate(&e)
-	if len(matched) == 0 {
+	clears := rs.clearing(&e)
+	if len(matched) == 0 && len(clears) == 0 {
 		return res, nil
 	}
-	firings := make([]Firing, 0, len(matched))
+	now := r.now()
+	firings := make([]Firing, 0, len(matched)+len(clears))
+	// Clears go first: an event that both recovers one alert and opens another
+	// must not see its own alert cleared.
+	for _, cr := range clears {
+		firings = append(firings, rs.clearFiring(cr, e))
+	}
 	for _, cr := range matched {
-		f, err := rs.firing(cr, &e, r.now())
+		f, err := rs.firing(cr, &e, now)
 		if err != nil {
 			return res, err
 		}
 		firings = append(firings, f)
 	}
-	fired, err := r.store.Fire(ctx, firings)
+	verdicts, err := r.store.Fire(ctx, now, firings)
 	if err != nil {
 		return res, fmt.Errorf("fire %d rule(s): %w", len(firings), err)
 	}
 	for i, f := range firings {
-		res.Outcomes = append(res.Outcomes, Outcome{Rule: f.Rule, Fired: fired[i], Pages: len(f.Pages), DedupID: f.DedupKey})
+		v := verdicts[i]
+		r.metrics.observe(v)
+		res.Outcomes = append(res.Outcomes, Outcome{Rule: f.Rule, Verdict: v, Fired: v == VerdictPaged || v == VerdictGrouped,
+			Pages: len(f.Pages), DedupID: f.DedupKey})
 	}
 	return res, nil
 }
@@ -162,10 +209,21 @@ func (cr *compiledRule) check(e *Facts) (verdict, *matcher, error) {
 // still goes out, because losing it would be worse than plainer words.
 func (rs *Ruleset) firing(cr *compiledRule, e *Facts, now time.Time) (Firing, error) {
 	data := TemplateData{Facts: *e, Rule: cr.name, Severity: cr.severity, Count: 1}
+	if cr.state.threshold != nil {
+		data.Count = cr.state.threshold.count
+	}
 	key := renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
 	title := renderOr(cr.title, rs.defaults.title, data)
 	text := renderOr(cr.text, rs.defaults.text, data)
-	f := Firing{Rule: cr.name, DedupKey: cr.name + ":" + key, Window: cr.window}
+	fields := pageFields(*e)
+	if cr.state.aggregated() {
+		// The page stands for many events: the store lists who, so the first
+		// event's user and time would mislead.
+		text = renderOr(cr.aggText, rs.defaults.text, data)
+		fields = slices.DeleteFunc(fields, func(f notify.Field) bool { return f.Name == "User" || f.Name == "When" })
+	}
+	f := Firing{Rule: cr.name, DedupKey: cr.name + ":" + key, Window: cr.window, Op: OpPage, EventMs: eventMs(e)}
+	rs.statefulFiring(cr, e, &f, data)
 	id := rand.Text()
 	for _, name := range cr.receivers {
 		p := notify.Page{
@@ -175,7 +233,7 @@ func (rs *Ruleset) firing(cr *compiledRule, e *Facts, now time.Time) (Firing, er
 			Severity:  cr.severity,
 			Title:     title,
 			Text:      text,
-			Fields:    pageFields(*e),
+			Fields:    fields,
 			Codes:     pageCodes(*e),
 			Incident:  e.App + "/" + e.Room,
 			Count:     1,

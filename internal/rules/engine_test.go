@@ -234,16 +234,18 @@ type fakeStore struct {
 	calls int
 }
 
-func (s *fakeStore) Fire(_ context.Context, fs []Firing) ([]bool, error) {
+func (s *fakeStore) Fire(_ context.Context, _ time.Time, fs []Firing) ([]Verdict, error) {
 	s.mu.Lock()
 	s.calls++
 	s.mu.Unlock()
-	out := make([]bool, len(fs))
+	out := make([]Verdict, len(fs))
 	for i := range out {
-		out[i] = true
+		out[i] = VerdictPaged
 	}
 	return out, nil
 }
+
+func (s *fakeStore) Tick(context.Context, time.Time, int) ([]TickOutcome, error) { return nil, nil }
 
 func TestHandleNoMatchSkipsStore(t *testing.T) {
 	st := &fakeStore{}

@@ -6,8 +6,8 @@ import (
 	"time"
 )
 
-// Verdict is one rule's judgement of one event, in words, for `hook test`.
-type Verdict struct {
+// Explanation is one rule's judgement of one event, in words, for `hook test`.
+type Explanation struct {
 	Rule string
 	// Considered is false for rules after a match that did not say continue:
 	// evaluation stopped before them.
@@ -19,16 +19,22 @@ type Verdict struct {
 	// Firing is what a matched rule would hand the store: dedup key, window and
 	// pages. Nil for rules that did not match.
 	Firing *Firing
+	// State says what a stateful rule does with the event before anything
+	// pages (counts it, opens a pending alert, groups it); "" for plain rules.
+	State string
+	// Clears is set on an extra explanation for a rule whose pending alert
+	// this event clears (or, if it already paged, resolves).
+	Clears bool
 }
 
 // Explain judges e against every rule, in order, exactly as Evaluate does (it
 // shares the matching code), and says why each rule matched or not. It renders
 // the pages of matched rules as of now; it touches no store.
-func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Verdict, error) {
-	out := make([]Verdict, 0, len(rs.rules))
+func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
+	out := make([]Explanation, 0, len(rs.rules))
 	stopped := false
 	for _, cr := range rs.rules {
-		v := Verdict{Rule: cr.name, Considered: !stopped}
+		v := Explanation{Rule: cr.name, Considered: !stopped}
 		if stopped {
 			v.Why = "not considered: an earlier rule matched without continue: true"
 			out = append(out, v)
@@ -50,11 +56,35 @@ func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Verdict, error) {
 				return nil, fmt.Errorf("rule %q: %w", cr.name, err)
 			}
 			v.Firing = &f
+			v.State = describeState(f)
 			stopped = !cr.cont
 		}
 		out = append(out, v)
 	}
+	for _, cr := range rs.clearing(e) {
+		f := rs.clearFiring(cr, *e)
+		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true,
+			Why: fmt.Sprintf("clear: this event clears the pending alert %s (or resolves its page, if it already went out)", f.StateKey)})
+	}
 	return out, nil
+}
+
+// describeState says in words what the store will do with a stateful firing.
+func describeState(f Firing) string {
+	var parts []string
+	switch f.Op {
+	case OpThreshold:
+		parts = append(parts, fmt.Sprintf("threshold: counts towards %d events within %s for %s; pages when the count is reached", f.Count, f.Within, f.StateKey))
+	case OpPending:
+		parts = append(parts, fmt.Sprintf("for: opens the pending alert %s; pages after %s unless a clearing event comes first", f.StateKey, f.For))
+	}
+	if f.Group != nil {
+		parts = append(parts, fmt.Sprintf("group_by: pages for group %s go out after %s, then as updates every %s", f.Group.ID, f.Group.Wait, f.Group.Interval))
+	}
+	if len(f.InhibitTargets) > 0 {
+		parts = append(parts, "inhibit: held back while an inhibiting alert of the same group fires")
+	}
+	return strings.Join(parts, "; ")
 }
 
 func (cr *compiledRule) matchedBecause(e *Facts) string {

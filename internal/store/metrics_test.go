@@ -26,7 +26,7 @@ func newInstrumented(t *testing.T) (*Redis, *miniredis.Miniredis, *prometheus.Re
 
 func fire(t *testing.T, s *Redis, key string) {
 	t.Helper()
-	if _, err := s.Fire(context.Background(), []rules.Firing{{Rule: "r", DedupKey: key, Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"` + key + `"}`)}}}); err != nil {
+	if _, err := s.Fire(context.Background(), time.Now(), []rules.Firing{{Op: rules.OpPage, Rule: "r", DedupKey: key, Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"` + key + `"}`)}}}); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -1,5 +1,7 @@
-// Package store keeps hook's durable state in Redis: dedup claims, the outbox of
-// pages waiting for delivery, and the dead letters.
+// Package store keeps hook's durable state in Redis: dedup claims, alert state
+// (threshold windows, pending timers, groups, inhibitions, silences), the
+// outbox of pages waiting for delivery, and the dead letters. Every key has a
+// TTL; the streams' is refreshed on every write.
 //
 // Every key starts with the same hash tag, "{prefix}:", so that the multi-key
 // scripts below stay legal on Redis Cluster (all of hook's keys live in one
@@ -16,7 +18,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 // ErrUnavailable wraps every failure to reach Redis, so callers can tell "the
@@ -56,65 +57,6 @@ func (s *Redis) Ping(ctx context.Context) error {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return nil
-}
-
-// fireScript claims each firing's dedup key (SET NX PX) and, only where the
-// claim is new, appends the firing's pages to the outbox, all in one atomic step:
-// a crash can never leave a claim without its pages or pages without a claim.
-//
-// KEYS[1] outbox stream, KEYS[1+i] dedup key of firing i.
-// ARGV: per firing: window in ms, number of pages, then the pages.
-var fireScript = redis.NewScript(`
-local out = {}
-local a = 1
-for i = 2, #KEYS do
-  local window = ARGV[a]
-  local n = tonumber(ARGV[a + 1])
-  a = a + 2
-  if redis.call('SET', KEYS[i], '1', 'NX', 'PX', window) then
-    for j = 0, n - 1 do
-      redis.call('XADD', KEYS[1], '*', 'page', ARGV[a + j])
-    end
-    out[#out + 1] = 1
-  else
-    out[#out + 1] = 0
-  end
-  a = a + n
-end
-return out
-`)
-
-// Fire implements rules.Store: one round trip for all the firings of one callback.
-func (s *Redis) Fire(ctx context.Context, fs []rules.Firing) ([]bool, error) {
-	if len(fs) == 0 {
-		return nil, nil
-	}
-	keys := make([]string, 0, len(fs)+1)
-	keys = append(keys, s.OutboxKey())
-	var args []any
-	for _, f := range fs {
-		keys = append(keys, s.key("dedup", f.DedupKey))
-		window := f.Window.Milliseconds()
-		if window < 1 {
-			window = 1
-		}
-		args = append(args, window, len(f.Pages))
-		for _, p := range f.Pages {
-			args = append(args, p)
-		}
-	}
-	res, err := fireScript.Run(ctx, s.rdb, keys, args...).Int64Slice()
-	if err != nil {
-		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
-	}
-	if len(res) != len(fs) {
-		return nil, fmt.Errorf("fire: script returned %d results for %d firings", len(res), len(fs))
-	}
-	fired := make([]bool, len(res))
-	for i, r := range res {
-		fired[i] = r == 1
-	}
-	return fired, nil
 }
 
 // ensureGroup creates the outbox consumer group. It starts at "0", not "$", so
@@ -210,6 +152,7 @@ func (s *Redis) Ack(ctx context.Context, id string) error {
 // the outbox in one step, so a page is always in exactly one of the two.
 var deadLetterScript = redis.NewScript(`
 redis.call('XADD', KEYS[2], '*', 'page', ARGV[3], 'reason', ARGV[4], 'outbox_id', ARGV[2], 'failed_at', ARGV[5])
+redis.call('PEXPIRE', KEYS[2], 30 * 24 * 3600 * 1000) -- dead letters are read by humans; a month is plenty
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
 return 1

@@ -33,16 +33,16 @@ func TestFireClaimsOnceAndEnqueues(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
-		f := rules.Firing{Rule: "r", DedupKey: "r:app/room/user/104", Window: time.Minute,
+		f := rules.Firing{Op: rules.OpPage, Rule: "r", DedupKey: "r:app/room/user/104", Window: time.Minute,
 			Pages: [][]byte{[]byte(`{"id":"p1"}`), []byte(`{"id":"p2"}`)}}
-		other := rules.Firing{Rule: "s", DedupKey: "s:x", Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"p3"}`)}}
+		other := rules.Firing{Op: rules.OpPage, Rule: "s", DedupKey: "s:x", Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"p3"}`)}}
 
-		fired, err := s.Fire(ctx, []rules.Firing{f, other})
-		if err != nil || !fired[0] || !fired[1] {
+		fired, err := s.Fire(ctx, time.Now(), []rules.Firing{f, other})
+		if err != nil || !fired[0].Sent() || !fired[1].Sent() {
 			t.Fatalf("first Fire = %v, %v; want both new", fired, err)
 		}
-		fired, err = s.Fire(ctx, []rules.Firing{f})
-		if err != nil || fired[0] {
+		fired, err = s.Fire(ctx, time.Now(), []rules.Firing{f})
+		if err != nil || fired[0] != rules.VerdictDuplicate {
 			t.Fatalf("second Fire = %v, %v; want duplicate", fired, err)
 		}
 		if n, _ := s.Depth(ctx); n != 3 {
@@ -54,7 +54,7 @@ func TestFireClaimsOnceAndEnqueues(t *testing.T) {
 		}
 		if ff != nil {
 			ff(61 * time.Second)
-			if fired, _ := s.Fire(ctx, []rules.Firing{f}); !fired[0] {
+			if fired, _ := s.Fire(ctx, time.Now().Add(61*time.Second), []rules.Firing{f}); !fired[0].Sent() {
 				t.Fatal("after the window the same firing should page again")
 			}
 		}
@@ -66,7 +66,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
 		for _, id := range []string{"a", "b", "c"} {
-			if _, err := s.Fire(ctx, []rules.Firing{{DedupKey: id, Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"` + id + `"}`)}}}); err != nil {
+			if _, err := s.Fire(ctx, time.Now(), []rules.Firing{{Op: rules.OpPage, Rule: "r", DedupKey: id, Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"` + id + `"}`)}}}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -117,7 +117,7 @@ func TestUnavailable(t *testing.T) {
 	defer rdb.Close()
 	s := New(rdb, "hook")
 	ctx := context.Background()
-	if _, err := s.Fire(ctx, []rules.Firing{{DedupKey: "k", Window: time.Minute}}); !isUnavailable(err) {
+	if _, err := s.Fire(ctx, time.Now(), []rules.Firing{{Op: rules.OpPage, DedupKey: "k", Window: time.Minute}}); !isUnavailable(err) {
 		t.Errorf("Fire: %v, want ErrUnavailable", err)
 	}
 	if err := s.Ping(ctx); !isUnavailable(err) {

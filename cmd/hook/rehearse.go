@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rehearsal"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// runSequence is `hook test --sequence`: it runs callbacks through the rules
+// on in-memory state (an in-process Redis and a simulated clock), in EventMsTs
+// order, firing due timers between them, and prints what would be paged
+// when: storms, drops and returns, rehearsed without a server.
+func runSequence(ctx context.Context, rs *rules.Ruleset, cat *catalog.Catalog, appID string, settle time.Duration, files []string, stdout io.Writer) error {
+	var events []callback.Event
+	for _, path := range files {
+		evs, err := readEvents(path, appID)
+		if err != nil {
+			return exitError{code: 1, msg: "hook test: " + err.Error()}
+		}
+		events = append(events, evs...)
+	}
+	steps, err := rehearsal.Run(ctx, cat, rs, events, settle)
+	if err != nil {
+		return err
+	}
+	printSteps(stdout, steps)
+	return nil
+}
+
+// readEvents decodes a file holding one callback body or an array of them.
+func readEvents(path, appID string) ([]callback.Event, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	bodies := []json.RawMessage{data}
+	if trimmed := strings.TrimSpace(string(data)); strings.HasPrefix(trimmed, "[") {
+		if err := json.Unmarshal(data, &bodies); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+	}
+	out := make([]callback.Event, 0, len(bodies))
+	for i, b := range bodies {
+		ev, err := callback.Decode(appID, b)
+		if err != nil {
+			return nil, fmt.Errorf("%s: callback %d: %w", path, i+1, err)
+		}
+		if ev.EventMs == 0 {
+			return nil, fmt.Errorf("%s: callback %d: no EventMsTs/EventTs: a rehearsal needs to know when it happened", path, i+1)
+		}
+		out = append(out, ev)
+	}
+	return out, nil
+}
+
+func printSteps(w io.Writer, steps []rehearsal.Step) {
+	pages := 0
+	for _, st := range steps {
+		at := st.At.UTC().Format("15:04:05.000")
+		if st.Event != nil {
+			var vs []string
+			for _, o := range st.Outcomes {
+				vs = append(vs, o.Rule+": "+string(o.Verdict))
+			}
+			if len(vs) == 0 {
+				vs = []string{"no rule"}
+			}
+			fmt.Fprintf(w, "%s  event %d user %q room %q -> %s\n", at, st.Event.Type, st.Event.UserID, st.Event.RoomID, strings.Join(vs, ", "))
+		} else {
+			for _, o := range st.Timers {
+				if o.Verdict != rules.VerdictIdle {
+					fmt.Fprintf(w, "%s  timer %s %s -> %s\n", at, o.Timer, o.Rule, o.Verdict)
+				}
+			}
+		}
+		for _, p := range st.Pages {
+			pages++
+			fmt.Fprintf(w, "%s  PAGE to %s:\n", at, p.Receiver.Name)
+			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
+				fmt.Fprintln(w, "      "+line)
+			}
+		}
+	}
+	fmt.Fprintf(w, "%d page(s) in all\n", pages)
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/store"
+)
+
+func TestSilenceCLI(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
+		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: store.New(rdb, "hook")}))
+	defer srv.Close()
+	getenv := func(k string) string {
+		return map[string]string{"HOOK_ADMIN_TOKEN": "tok", "USER": "alice"}[k]
+	}
+	hook := func(args ...string) (string, error) {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), append([]string{"silence"}, args...), getenv, nil, &out, &errOut)
+		return out.String() + errOut.String(), err
+	}
+	out, err := hook("add", "--url", srv.URL, "--comment", "known bad room", "--for", "2h", "room=8489", "rule=user-dropped")
+	if err != nil {
+		t.Fatalf("add: %v %s", err, out)
+	}
+	id := regexp.MustCompile(`silence (\w+): room=8489,rule=user-dropped until`).FindStringSubmatch(out)
+	if id == nil {
+		t.Fatalf("add printed %q", out)
+	}
+	out, err = hook("list", "--url", srv.URL)
+	if err != nil || !strings.Contains(out, id[1]) || !strings.Contains(out, "known bad room") || !strings.Contains(out, "alice") {
+		t.Fatalf("list: %v %q", err, out)
+	}
+	if out, err = hook("expire", "--url", srv.URL, id[1]); err != nil {
+		t.Fatalf("expire: %v %s", err, out)
+	}
+	if out, _ = hook("list", "--url", srv.URL); strings.Contains(out, id[1]) {
+		t.Errorf("expired silence still listed: %q", out)
+	}
+	_, err = hook("expire", "--url", srv.URL, id[1])
+	var exit exitError
+	if !errors.As(err, &exit) || exit.code != 1 || !strings.Contains(exit.msg, "404") {
+		t.Errorf("expiring twice: %v, want exit 1 with 404", err)
+	}
+	_, err = hook("add", "--url", srv.URL, "room")
+	if !errors.As(err, &exit) || exit.code != 2 {
+		t.Errorf("bad matcher: %v, want exit 2", err)
+	}
+}

@@ -1,0 +1,57 @@
+package handler
+
+import (
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/store"
+)
+
+func newAdminServer(t *testing.T, token string) http.Handler {
+	t.Helper()
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	now := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
+	return New(Config{AdminToken: token}, Deps{Log: slog.New(slog.DiscardHandler), Now: now, Silences: store.New(rdb, "hook")})
+}
+
+func TestAdminAPI(t *testing.T) {
+	on := newAdminServer(t, "s3cret")
+	off := newAdminServer(t, "")
+	good := `{"matchers":{"room":"8489"},"author":"alice","comment":"known bad","duration":"1h"}`
+	for _, tc := range []struct {
+		name, method, path, token, body string
+		h                               http.Handler
+		status                          int
+		want                            string
+	}{
+		{"off without token", http.MethodGet, "/api/v1/silences", "s3cret", "", off, http.StatusNotFound, ""},
+		{"no token", http.MethodGet, "/api/v1/silences", "", "", on, http.StatusUnauthorized, "bearer token"},
+		{"wrong token", http.MethodGet, "/api/v1/silences", "nope", "", on, http.StatusUnauthorized, "bearer token"},
+		{"add", http.MethodPost, "/api/v1/silences", "s3cret", good, on, http.StatusCreated, `"ends_at":"2026-03-01T13:00:00Z"`},
+		{"list", http.MethodGet, "/api/v1/silences", "s3cret", "", on, http.StatusOK, `"author":"alice"`},
+		{"invalid", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"rooom":"1"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `did you mean \"room\"?`},
+		{"unknown field", http.MethodPost, "/api/v1/silences", "s3cret", `{"matcher":{}}`, on, http.StatusBadRequest, "unknown field"},
+		{"expire unknown", http.MethodDelete, "/api/v1/silences/nope", "s3cret", "", on, http.StatusNotFound, "silence not found"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))
+			if tc.token != "" {
+				req.Header.Set("Authorization", "Bearer "+tc.token)
+			}
+			rec := httptest.NewRecorder()
+			tc.h.ServeHTTP(rec, req)
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.want) {
+				t.Errorf("%s %s: %d %s; want %d containing %q", tc.method, tc.path, rec.Code, rec.Body, tc.status, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,191 @@
+// Package rehearsal runs a sequence of callbacks, with their timestamps,
+// through the real rules engine and the real Redis scripts, on a clock that
+// jumps from event to event and from timer to timer: what would be paged,
+// when, without waiting and without sending anything. `hook rehearse` (to be
+// folded into `hook test`) prints it; the scenario tests assert on it.
+package rehearsal
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/store"
+)
+
+// Clock is a settable clock shared by the routers of a rig.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *Clock) set(t time.Time) {
+	c.mu.Lock()
+	c.t = t
+	c.mu.Unlock()
+}
+
+// Rig is a router on a Redis whose time it controls.
+type Rig struct {
+	Router *rules.Router
+	Store  *store.Redis
+	Clock  *Clock
+	rdb    redis.UniversalClient
+	mr     *miniredis.Miniredis // nil on a real Redis: TTLs then run in real time, which only bounds memory
+}
+
+// NewRig returns a rig on rdb starting at start. mr, when rdb is a miniredis,
+// has its TTLs fast-forwarded as the clock moves.
+func NewRig(rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
+	clock := &Clock{t: start}
+	st := store.New(rdb, "hook")
+	return &Rig{Router: rules.NewRouter(cat, rs, st, clock.Now), Store: st, Clock: clock, rdb: rdb, mr: mr}
+}
+
+// Step is one moment of a rehearsal: an event handled, or timers fired.
+type Step struct {
+	At       time.Time
+	Event    *callback.Event     // nil for a timer step
+	Outcomes []rules.Outcome     // the event's rules and what happened
+	Timers   []rules.TickOutcome // the timers that fired
+	Pages    []notify.Page       // pages enqueued by this step
+}
+
+// Advance moves the clock to t, firing every timer due on the way at its due
+// time, and returns a step per moment where timers fired.
+func (r *Rig) Advance(ctx context.Context, t time.Time) ([]Step, error) {
+	var steps []Step
+	for {
+		due, ok, err := r.Store.NextDue(ctx)
+		if err != nil {
+			return steps, err
+		}
+		if !ok || due.After(t) {
+			break
+		}
+		r.moveTo(later(due, r.Clock.Now()))
+		outs, err := r.Router.Tick(ctx)
+		if err != nil {
+			return steps, err
+		}
+		pages, err := r.Drain(ctx)
+		if err != nil {
+			return steps, err
+		}
+		if len(outs) > 0 || len(pages) > 0 {
+			steps = append(steps, Step{At: r.Clock.Now(), Timers: outs, Pages: pages})
+		}
+	}
+	r.moveTo(later(t, r.Clock.Now()))
+	return steps, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func (r *Rig) moveTo(t time.Time) {
+	if d := t.Sub(r.Clock.Now()); d > 0 && r.mr != nil {
+		r.mr.FastForward(d)
+	}
+	r.Clock.set(t)
+}
+
+// Handle routes ev at the clock's current time.
+func (r *Rig) Handle(ctx context.Context, ev callback.Event) (Step, error) {
+	res, err := r.Router.Handle(ctx, ev)
+	if err != nil {
+		return Step{}, err
+	}
+	pages, err := r.Drain(ctx)
+	if err != nil {
+		return Step{}, err
+	}
+	return Step{At: r.Clock.Now(), Event: &ev, Outcomes: res.Outcomes, Pages: pages}, nil
+}
+
+// Drain takes every page out of the outbox, oldest first (a rehearsal has no
+// dispatcher).
+func (r *Rig) Drain(ctx context.Context) ([]notify.Page, error) {
+	msgs, err := r.rdb.XRange(ctx, r.Store.OutboxKey(), "-", "+").Result()
+	if err != nil {
+		return nil, fmt.Errorf("read outbox: %w", err)
+	}
+	var pages []notify.Page
+	ids := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		ids = append(ids, m.ID)
+		s, _ := m.Values["page"].(string)
+		p, err := notify.UnmarshalPage([]byte(s))
+		if err != nil {
+			return nil, err
+		}
+		pages = append(pages, p)
+	}
+	if len(ids) > 0 {
+		if err := r.rdb.XDel(ctx, r.Store.OutboxKey(), ids...).Err(); err != nil {
+			return nil, fmt.Errorf("drain outbox: %w", err)
+		}
+	}
+	return pages, nil
+}
+
+// Settle is how long after the last event Run keeps firing timers, so that
+// pending alerts and group flushes the events started show up.
+const Settle = time.Hour
+
+// Run rehearses events on an in-memory Redis: sorted by EventMs (as TRTC's
+// out-of-order deliveries should be read), each handled at its own time,
+// with every timer fired at its due time in between and for settle after the
+// last event.
+func Run(ctx context.Context, cat *catalog.Catalog, rs *rules.Ruleset, events []callback.Event, settle time.Duration) ([]Step, error) {
+	if len(events) == 0 {
+		return nil, errors.New("rehearse: no events")
+	}
+	mr, err := miniredis.Run()
+	if err != nil {
+		return nil, fmt.Errorf("start in-memory redis: %w", err)
+	}
+	defer mr.Close()
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	events = slices.Clone(events)
+	slices.SortStableFunc(events, func(a, b callback.Event) int { return cmp.Compare(a.EventMs, b.EventMs) })
+	rig := NewRig(rdb, mr, cat, rs, time.UnixMilli(events[0].EventMs))
+	var steps []Step
+	for _, ev := range events {
+		more, err := rig.Advance(ctx, time.UnixMilli(ev.EventMs))
+		steps = append(steps, more...)
+		if err != nil {
+			return steps, err
+		}
+		st, err := rig.Handle(ctx, ev)
+		if err != nil {
+			return steps, err
+		}
+		steps = append(steps, st)
+	}
+	more, err := rig.Advance(ctx, rig.Clock.Now().Add(settle))
+	return append(steps, more...), err
+}

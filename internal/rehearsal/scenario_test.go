@@ -1,0 +1,373 @@
+package rehearsal_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook"
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/redistest"
+	"github.com/hookdev/hook/internal/rehearsal"
+	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/store"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+const (
+	app  = "1400000001"
+	room = "8489"
+)
+
+type backend struct {
+	name string
+	open func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis)
+}
+
+var backends = []backend{
+	{"miniredis", func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
+		mr := miniredis.RunT(t)
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { rdb.Close() })
+		return rdb, mr
+	}},
+	{"redis", func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
+		return redistest.Start(t), nil
+	}},
+}
+
+func exampleRules(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
+	t.Helper()
+	rs, err := rules.Compile("rules.example.yaml", hook.ExampleRules, cat, func(k string) string {
+		if k == rules.AllAppsKeyEnv {
+			return "k"
+		}
+		return ""
+	})
+	if err != nil {
+		t.Fatalf("example rules: %v", err)
+	}
+	return rs
+}
+
+func roomEvent(typ, reason int, user string, at time.Time) callback.Event {
+	return callback.Event{
+		AppID: app, Group: 1, Type: typ, CallbackMs: at.UnixMilli(), EventMs: at.UnixMilli(),
+		RoomID: room, RoomType: callback.Absent, UserID: user, Role: 20, TerminalType: callback.Absent,
+		UserType: callback.Absent, Reason: reason, Status: callback.Absent, LeaveCode: callback.Absent,
+	}
+}
+
+func exit(user string, at time.Time) callback.Event  { return roomEvent(104, 2, user, at) }
+func enter(user string, at time.Time) callback.Event { return roomEvent(103, 1, user, at) }
+
+// scenario drives one rig through timed events and collects every page.
+type scenario struct {
+	t     *testing.T
+	ctx   context.Context
+	rig   *rehearsal.Rig
+	rdb   redis.UniversalClient
+	mr    *miniredis.Miniredis
+	pages []notify.Page
+	steps []rehearsal.Step
+}
+
+func newScenario(t *testing.T, b backend) *scenario {
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb, mr := b.open(t)
+	return &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr,
+		rig: rehearsal.NewRig(rdb, mr, cat, exampleRules(t, cat), t0)}
+}
+
+func (s *scenario) at(at time.Time, ev ...callback.Event) {
+	s.t.Helper()
+	s.advance(at)
+	for _, e := range ev {
+		st, err := s.rig.Handle(s.ctx, e)
+		if err != nil {
+			s.t.Fatalf("handle: %v", err)
+		}
+		s.steps = append(s.steps, st)
+		s.pages = append(s.pages, st.Pages...)
+	}
+}
+
+func (s *scenario) advance(to time.Time) {
+	s.t.Helper()
+	steps, err := s.rig.Advance(s.ctx, to)
+	if err != nil {
+		s.t.Fatalf("advance: %v", err)
+	}
+	for _, st := range steps {
+		s.steps = append(s.steps, st)
+		s.pages = append(s.pages, st.Pages...)
+	}
+}
+
+func (s *scenario) byRule(rule string) []notify.Page {
+	var out []notify.Page
+	for _, p := range s.pages {
+		if p.Rule == rule {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// assertAllKeysExpire is the memory bound: every key hook wrote has a TTL.
+func (s *scenario) assertAllKeysExpire() {
+	s.t.Helper()
+	keys, err := s.rdb.Keys(s.ctx, "*").Result()
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	for _, k := range keys {
+		ttl, err := s.rdb.PTTL(s.ctx, k).Result()
+		if err != nil {
+			s.t.Fatal(err)
+		}
+		if ttl <= 0 {
+			s.t.Errorf("key %q has no TTL (%v)", k, ttl)
+		}
+		if !strings.HasPrefix(k, "{hook}:") {
+			s.t.Errorf("key %q is outside the {hook} hash tag", k)
+		}
+	}
+}
+
+func forEachBackend(t *testing.T, f func(t *testing.T, s *scenario)) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s := newScenario(t, b)
+			f(t, s)
+			s.assertAllKeysExpire()
+		})
+	}
+}
+
+func storm(n int, spacing time.Duration) []callback.Event {
+	evs := make([]callback.Event, n)
+	for i := range evs {
+		evs[i] = exit(fmt.Sprintf("u%03d", i), t0.Add(time.Duration(i)*spacing))
+	}
+	return evs
+}
+
+func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *scenario) {
+		for _, ev := range storm(200, 100*time.Millisecond) {
+			s.at(time.UnixMilli(ev.EventMs), ev)
+		}
+		s.advance(t0.Add(10 * time.Minute))
+		if users := s.byRule("user-dropped"); len(users) != 0 {
+			t.Errorf("%d per-user pages while the storm inhibits them, first: %s", len(users), users[0].Title)
+		}
+		room := s.byRule("room-timeout-storm")
+		if len(room) == 0 {
+			t.Fatal("no room page")
+		}
+		first, total := 0, 0
+		for _, p := range room {
+			if !strings.HasPrefix(p.Title, "Update: ") {
+				first++
+			}
+			total += p.Count
+		}
+		if first != 1 {
+			t.Errorf("%d room pages that are not updates, want 1", first)
+		}
+		if total != 200 {
+			t.Errorf("room pages count %d events in all, want 200", total)
+		}
+		if !strings.Contains(fieldValue(room[0], "Users"), "u000") {
+			t.Errorf("first room page does not list who: %+v", room[0].Fields)
+		}
+		if len(room) > 3 {
+			t.Errorf("%d room pages for a 20 s storm with a 1m group interval, want at most 3", len(room))
+		}
+	})
+}
+
+func fieldValue(p notify.Page, prefix string) string {
+	for _, f := range p.Fields {
+		if strings.HasPrefix(f.Name, prefix) {
+			return f.Value
+		}
+	}
+	return ""
+}
+
+func TestBlipPagesNobody(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *scenario) {
+		s.at(t0, exit("u1", t0))
+		s.at(t0.Add(10*time.Second), enter("u1", t0.Add(10*time.Second)))
+		s.at(t0.Add(11*time.Second), exit("u1", t0)) // TRTC redelivers the exit after the return
+		s.advance(t0.Add(10 * time.Minute))
+		if len(s.pages) != 0 {
+			t.Errorf("a 10 s drop paged: %s", s.pages[0].Title)
+		}
+	})
+}
+
+func TestLongDropPagesThenResolves(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *scenario) {
+		s.at(t0, exit("u1", t0))
+		s.at(t0.Add(60*time.Second), enter("u1", t0.Add(60*time.Second)))
+		s.advance(t0.Add(10 * time.Minute))
+		if len(s.pages) != 2 {
+			t.Fatalf("got %d pages, want a page and a resolved: %+v", len(s.pages), s.pages)
+		}
+		page, resolved := s.pages[0], s.pages[1]
+		if page.Kind != notify.KindFiring || !page.CreatedAt.Equal(t0.Add(30*time.Second)) {
+			t.Errorf("first page: kind %s at %s, want firing at t0+30s", page.Kind, page.CreatedAt)
+		}
+		if resolved.Kind != notify.KindResolved || resolved.Incident != page.Incident {
+			t.Errorf("second page: kind %s incident %s, want resolved in %s", resolved.Kind, resolved.Incident, page.Incident)
+		}
+	})
+}
+
+func TestLateEnterOlderThanExitDoesNotClear(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *scenario) {
+		s.at(t0.Add(time.Second), exit("u1", t0))
+		s.at(t0.Add(2*time.Second), enter("u1", t0.Add(-5*time.Second))) // the earlier visit's enter, delivered late
+		s.advance(t0.Add(time.Minute))
+		if got := len(s.byRule("user-dropped")); got != 1 {
+			t.Errorf("%d pages, want 1: a late, older enter must not clear the exit", got)
+		}
+	})
+}
+
+func TestExitArrivingAfterNewerEnterOpensNothing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *scenario) {
+		s.at(t0.Add(time.Second), enter("u1", t0.Add(time.Second)))
+		s.at(t0.Add(3*time.Second), exit("u1", t0)) // out of order: the exit happened first
+		s.advance(t0.Add(time.Minute))
+		if len(s.pages) != 0 {
+			t.Errorf("paged for a user already back: %s", s.pages[0].Title)
+		}
+	})
+}
+
+func TestSilenceMutesAndExpires(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *scenario) {
+		sil, err := s.rig.Store.AddSilence(s.ctx, rules.Silence{
+			Matchers: map[string]string{"room": room, "rule": "user-dropped"},
+			Author:   "alice", Comment: "known bad room", EndsAt: t0.Add(time.Hour),
+		}, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.at(t0, exit("u1", t0))
+		s.advance(t0.Add(time.Minute))
+		if len(s.pages) != 0 {
+			t.Fatalf("silenced alert paged: %s", s.pages[0].Title)
+		}
+		list, err := s.rig.Store.Silences(s.ctx, t0.Add(time.Minute))
+		if err != nil || len(list) != 1 || list[0].ID != sil.ID || list[0].Muted != 1 {
+			t.Fatalf("silences = %+v, %v; want %s with 1 muted", list, err, sil.ID)
+		}
+		after := t0.Add(time.Hour + time.Second)
+		s.at(after, exit("u2", after))
+		s.advance(after.Add(time.Minute))
+		if got := len(s.byRule("user-dropped")); got != 1 {
+			t.Errorf("%d pages after the silence ended, want 1", got)
+		}
+		if list, _ := s.rig.Store.Silences(s.ctx, after); len(list) != 0 {
+			t.Errorf("expired silence still listed: %+v", list)
+		}
+	})
+}
+
+func TestTwoReplicasShareOneStorm(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			cat, err := catalog.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rdb, mr := b.open(t)
+			rs := exampleRules(t, cat)
+			rigA := rehearsal.NewRig(rdb, mr, cat, rs, t0)
+			replicaB := rules.NewRouter(cat, rs, store.New(rdb, "hook"), rigA.Clock.Now)
+			ctx := context.Background()
+			evs := storm(200, 50*time.Millisecond)
+			if _, err := rigA.Advance(ctx, t0.Add(10*time.Second)); err != nil {
+				t.Fatal(err)
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 2)
+			for half, r := range []*rules.Router{rigA.Router, replicaB} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := half; i < len(evs); i += 2 {
+						if _, err := r.Handle(ctx, evs[i]); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			var pages []notify.Page
+			for at := t0.Add(10 * time.Second); at.Before(t0.Add(5 * time.Minute)); at = at.Add(time.Second) {
+				// rigA ticks as it advances; replica B ticks at the same moments.
+				steps, err := rigA.Advance(ctx, at)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, st := range steps {
+					pages = append(pages, st.Pages...)
+				}
+				var twg sync.WaitGroup
+				for _, r := range []*rules.Router{rigA.Router, replicaB} {
+					twg.Add(1)
+					go func() {
+						defer twg.Done()
+						if _, err := r.Tick(ctx); err != nil {
+							t.Error(err)
+						}
+					}()
+				}
+				twg.Wait()
+				p, err := rigA.Drain(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pages = append(pages, p...)
+			}
+			first, users, total := 0, 0, 0
+			for _, p := range pages {
+				switch {
+				case p.Rule == "user-dropped":
+					users++
+				case !strings.HasPrefix(p.Title, "Update: "):
+					first++
+					total += p.Count
+				default:
+					total += p.Count
+				}
+			}
+			if first != 1 || users != 0 || total != 200 {
+				t.Errorf("two replicas: %d room pages, %d user pages, %d events counted; want 1, 0, 200", first, users, total)
+			}
+		})
+	}
+}

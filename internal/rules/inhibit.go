@@ -1,0 +1,146 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// InhibitRule mutes target alerts while a source alert fires, when both agree
+// on the equal labels (Alertmanager's inhibit_rules). Source and target match
+// like a rule's match, plus `rule` and `severity`.
+type InhibitRule struct {
+	Source map[string]MatchValue `yaml:"source"`
+	Target map[string]MatchValue `yaml:"target"`
+	Equal  []string              `yaml:"equal"`
+}
+
+// InhibitMark is a "source is firing" marker the store sets (or refreshes)
+// for Hold when a source alert fires.
+type InhibitMark struct {
+	Key  string
+	Hold time.Duration
+}
+
+type inhibitRule struct {
+	index          int
+	source, target []alertMatcher
+	equal          []string
+}
+
+// alertMatcher matches an alert: its event's fields, its rule or its severity.
+type alertMatcher struct {
+	field  *matcher // event fields
+	label  string   // "rule" or "severity"
+	values []string
+	negate bool
+}
+
+func (m alertMatcher) match(cr *compiledRule, e *Facts) bool {
+	if m.field != nil {
+		return m.field.match(e)
+	}
+	v := cr.name
+	if m.label == "severity" {
+		v = string(cr.severity)
+	}
+	return slices.Contains(m.values, v) != m.negate
+}
+
+func (c *compiler) inhibits(f *File, rs *Ruleset) {
+	names := make([]string, 0, len(f.Rules))
+	for _, r := range f.Rules {
+		names = append(names, r.Name)
+	}
+	for i, ir := range f.Inhibit {
+		where := fmt.Sprintf("inhibit[%d]", i)
+		if len(ir.Source) == 0 || len(ir.Target) == 0 {
+			c.errorf(where, "%s: needs both source and target matchers", where)
+		}
+		if len(ir.Equal) == 0 {
+			c.errorf(where, "%s: needs equal labels (e.g. [app, room]); without them one alert would mute every other", where)
+		}
+		c.validLabels(where+".equal", where+": equal", ir.Equal)
+		rs.inhibits = append(rs.inhibits, &inhibitRule{
+			index:  i,
+			source: c.alertMatchers(where+".source", where+": source", ir.Source, names),
+			target: c.alertMatchers(where+".target", where+": target", ir.Target, names),
+			equal:  ir.Equal,
+		})
+	}
+}
+
+func (c *compiler) alertMatchers(path, where string, ms map[string]MatchValue, rules []string) []alertMatcher {
+	var out []alertMatcher
+	fields := map[string]MatchValue{}
+	for _, k := range sortedKeys(ms) {
+		v := ms[k]
+		if k != "rule" && k != "severity" {
+			fields[k] = v
+			continue
+		}
+		vpath := path + "." + k
+		am := alertMatcher{label: k}
+		for v.Not != nil {
+			am.negate, v = !am.negate, *v.Not
+		}
+		if v.Regex != "" || len(v.Values) == 0 {
+			c.errorf(vpath, "%s: %s takes a value or a list", where, k)
+		}
+		am.values = v.Values
+		for _, val := range v.Values {
+			if k == "rule" && !slices.Contains(rules, val) {
+				c.errorf(vpath, "%s: unknown rule %q%s", where, val, suggest(val, rules))
+			}
+			if k == "severity" && !validSeverity(notifySeverity(val)) {
+				c.errorf(vpath, "%s: unknown severity %q (critical, warning, info)", where, val)
+			}
+		}
+		out = append(out, am)
+	}
+	for _, m := range c.matchers(path, where, fields) {
+		out = append(out, alertMatcher{field: m})
+	}
+	return out
+}
+
+func matchAll(ms []alertMatcher, cr *compiledRule, e *Facts) bool {
+	for _, m := range ms {
+		if !m.match(cr, e) {
+			return false
+		}
+	}
+	return true
+}
+
+// markerKey names the marker shared by a source and its targets: the inhibit
+// rule and the values of its equal labels.
+func (ir *inhibitRule) markerKey(e *Facts) string {
+	var b strings.Builder
+	b.WriteString(strconv.Itoa(ir.index))
+	for _, l := range ir.equal {
+		b.WriteByte('/')
+		b.WriteString(labelOf(e, l))
+	}
+	return b.String()
+}
+
+// inhibitions fills f's source markers and target checks for cr's alert on e.
+// A source "fires" for the rule's threshold window (so a storm inhibits while
+// it lasts), otherwise for its dedup window.
+func (rs *Ruleset) inhibitions(cr *compiledRule, e *Facts, f *Firing) {
+	for _, ir := range rs.inhibits {
+		if matchAll(ir.source, cr, e) {
+			hold := cr.window
+			if cr.state.threshold != nil {
+				hold = cr.state.threshold.within
+			}
+			f.InhibitSources = append(f.InhibitSources, InhibitMark{Key: ir.markerKey(e), Hold: hold})
+		}
+		if matchAll(ir.target, cr, e) {
+			f.InhibitTargets = append(f.InhibitTargets, ir.markerKey(e))
+		}
+	}
+}

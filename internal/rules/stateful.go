@@ -1,0 +1,148 @@
+package rules
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Op says what the store does with a firing.
+type Op string
+
+const (
+	// OpPage claims the dedup key and, if new, pages (or adds to the rule's group).
+	OpPage Op = "page"
+	// OpThreshold counts the event in the rule's sliding window; it pages when
+	// the count crosses the threshold.
+	OpThreshold Op = "threshold"
+	// OpPending opens a timer that pages after `for` unless a clearing event comes.
+	OpPending Op = "pending"
+	// OpClear cancels a pending timer, or resolves the page it already sent.
+	OpClear Op = "clear"
+)
+
+// Verdict is what the store did with one firing or one due timer.
+type Verdict string
+
+const (
+	VerdictPaged     Verdict = "paged"     // pages enqueued now
+	VerdictGrouped   Verdict = "grouped"   // added to a group; it pages at its next flush
+	VerdictDuplicate Verdict = "duplicate" // already paged (dedup window, open pending, threshold already crossed)
+	VerdictSilenced  Verdict = "silenced"  // muted by a silence: counted, not sent
+	VerdictInhibited Verdict = "inhibited" // muted while an inhibiting alert fires
+	VerdictCounted   Verdict = "counted"   // counted towards a threshold not reached yet
+	VerdictPending   Verdict = "pending"   // a timer is open: pages after `for` unless cleared
+	VerdictCleared   Verdict = "cleared"   // the clearing event came in time: nobody paged
+	VerdictResolved  Verdict = "resolved"  // the clearing event came after the page: resolved page enqueued
+	VerdictIgnored   Verdict = "ignored"   // nothing to do (a late or stale event)
+	VerdictUpdated   Verdict = "updated"   // a group flushed an update page
+	VerdictIdle      Verdict = "idle"      // a group flush found nothing new
+)
+
+// Sent reports whether the verdict put a page in the outbox.
+func (v Verdict) Sent() bool {
+	return v == VerdictPaged || v == VerdictResolved || v == VerdictUpdated
+}
+
+// Limits on stateful durations: timers live in Redis with TTLs derived from
+// them, so they must stay bounded.
+const (
+	MaxStateDuration     = 24 * time.Hour
+	DefaultGroupWait     = 30 * time.Second
+	DefaultGroupInterval = 5 * time.Minute
+	// ClearMemory is how long a clearing event is remembered, so that a
+	// redelivered (older) opening event arriving after it opens nothing. TRTC
+	// gives up redelivering after a minute.
+	ClearMemory = 2 * time.Minute
+	// DefaultPendingKey identifies "the same user in the same room": the opening
+	// event and its clearing event (of another type) must render the same key.
+	DefaultPendingKey = `{{.App}}/{{.Room}}/{{.User}}`
+)
+
+// groupFields are the event fields group_by and inhibit equal may name.
+var groupFields = []string{"app", "room", "user", "task", "event", "reason"}
+
+// labelOf returns the value of a group_by / equal / silence label for e.
+func labelOf(e *Facts, name string) string {
+	switch name {
+	case "event":
+		return e.Event.Name
+	case "reason":
+		return strings.TrimPrefix(e.Reason.Name, "reason.")
+	}
+	return e.stringField(stringFields[name])
+}
+
+// stateful is a rule's compiled stateful behaviour; the zero value is a plain rule.
+type stateful struct {
+	threshold *thresholdSpec
+	pending   *pendingSpec
+	group     *groupSpec
+}
+
+func (s stateful) aggregated() bool { return s.threshold != nil || s.group != nil }
+
+// compileStateful validates a rule's threshold, for/clear and group_by.
+func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *Ruleset) {
+	where := fmt.Sprintf("rule %q", r.Name)
+	cr.state.threshold = c.threshold(path, r, where)
+	cr.state.pending = c.pending(path, r, where)
+	cr.state.group = c.group(path, r, where)
+	if cr.state.threshold != nil && cr.state.pending != nil {
+		c.errorf(path+".for", "%s: threshold and for cannot be combined (a threshold pages on a count, for waits for recovery)", where)
+	}
+	if cr.state.pending != nil {
+		// The opening and the clearing event differ in type, so the key that
+		// pairs them must not include it: the rule's own dedup.key, else
+		// app/room/user (the file-wide default key names the event type).
+		cr.dedupKey = c.template(path+".dedup.key", where, "dedup.key", pick(r.Dedup.Key, DefaultPendingKey))
+		rs.pendingRules = append(rs.pendingRules, cr)
+	}
+	if cr.state.aggregated() {
+		cr.aggText = c.template(path+".text", where, "text", pick(r.Text, defaultAggregatedText))
+	}
+}
+
+// defaultAggregatedText describes a page standing for many events: the store
+// adds the count and the list of who.
+const defaultAggregatedText = `{{.Event.Title}}{{with .Reason.Title}} ({{.}}){{end}} in room ` + "`{{.Room}}`"
+
+// statefulFiring adds cr's stateful parts to f: which op, the labels silences
+// match, the group and the inhibition markers.
+func (rs *Ruleset) statefulFiring(cr *compiledRule, e *Facts, f *Firing, data TemplateData) {
+	f.Labels = alertLabels(cr, e)
+	f.Member, f.MemberLabel = memberOf(e)
+	switch {
+	case cr.state.threshold != nil:
+		rs.thresholdFiring(cr, f, data)
+	case cr.state.pending != nil:
+		rs.pendingFiring(cr, f, data)
+	}
+	if cr.state.group != nil {
+		f.Group = cr.state.group.ref(cr.name, e, cr.window)
+	}
+	rs.inhibitions(cr, e, f)
+}
+
+// duration checks a stateful duration at path (its key's name is the last
+// path element), bounded because Redis TTLs derive from it.
+func (c *compiler) duration(path, where string, d Duration, def time.Duration) time.Duration {
+	v := time.Duration(d)
+	if v == 0 {
+		return def
+	}
+	if v < 0 || v > MaxStateDuration {
+		c.errorf(path, "%s: %s %s must be between 0s and %s", where, fieldName(path), v, MaxStateDuration)
+	}
+	return v
+}
+
+// validLabels checks group_by or equal labels at path.
+func (c *compiler) validLabels(path, where string, labels []string) {
+	for i, l := range labels {
+		if !slices.Contains(groupFields, l) {
+			c.errorf(fmt.Sprintf("%s[%d]", path, i), "%s: unknown label %q (use %s)%s", where, l, strings.Join(groupFields, ", "), suggest(l, groupFields))
+		}
+	}
+}

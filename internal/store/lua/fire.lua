@@ -1,0 +1,99 @@
+-- fire: every firing of one callback, in one atomic step.
+-- ARGV[4..]: one JSON-encoded op each (store.fireOp). Returns one verdict each.
+
+-- threshold counts the event in its rule's sliding window (per key) and
+-- pages when the count crosses op.count. The window ends at the newest event
+-- seen, so late events count where they belong and stale ones not at all.
+local function threshold(op)
+  local k = P .. ':win:' .. op.rule .. ':' .. op.key
+  local newest = op.ev
+  local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
+  if top[2] and tonumber(top[2]) > newest then newest = tonumber(top[2]) end
+  local floor = newest - op.within
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
+  if op.ev < floor then return 'ignored' end
+  local before = redis.call('ZCARD', k)
+  local added = redis.call('ZADD', k, ms(op.ev), op.member .. '|' .. ms(op.ev))
+  redis.call('PEXPIRE', k, ms(op.within + 60000))
+  if added == 0 then return 'duplicate' end -- a redelivery: same who, same time
+  local after = before + 1
+  if after < op.count then return 'counted' end
+  if before < op.count then
+    local seen, members = {}, {}
+    for _, m in ipairs(redis.call('ZRANGE', k, 0, -1)) do
+      local who = string.match(m, '^(.*)|[^|]*$') or m
+      if seen[who] then
+        members[seen[who]][2] = members[seen[who]][2] + 1
+      else
+        members[#members + 1] = {who, 1}
+        seen[who] = #members
+      end
+    end
+    return deliver(op, members, after, true, false)
+  end
+  -- Above the threshold already: an update for the group, else a duplicate of
+  -- the page sent at the crossing. Either way the source keeps firing.
+  if op.group then return deliver(op, nil, 1, false, false) end
+  mark(op.src)
+  return 'duplicate'
+end
+
+-- pending opens a timer that pages at event time + for, unless a clearing
+-- event newer than this one is known (it came first, out of order).
+local function pending(op, raw)
+  local k = pending_key(op)
+  local c = redis.call('GET', P .. ':clr:' .. op.rule .. ':' .. op.key)
+  if c and tonumber(c) >= op.ev then return 'ignored' end
+  local held = redis.call('HGET', k, 'until')
+  if held and tonumber(held) > NOW then return 'duplicate' end
+  local due = op.ev + op.wait
+  if due < NOW then due = NOW end
+  redis.call('DEL', k)
+  redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw, 'until', ms(due + op.window))
+  redis.call('PEXPIRE', k, ms(due - NOW + op.window + 60000))
+  schedule('p|' .. op.rule .. ':' .. op.key, due)
+  return 'pending'
+end
+
+-- clear records the clearing event and cancels the pending alert it clears,
+-- or resolves the page that alert sent. A clearing event older than the
+-- alert's (a late enter for an earlier visit) clears nothing.
+local function clear(op)
+  local ck = P .. ':clr:' .. op.rule .. ':' .. op.key
+  local prev = redis.call('GET', ck)
+  if not prev or tonumber(prev) < op.ev then
+    redis.call('SET', ck, ms(op.ev), 'PX', ms(op.window))
+  end
+  local k = pending_key(op)
+  local h = redis.call('HMGET', k, 'ev', 'state', 'op', 'until')
+  if not h[1] or tonumber(h[4]) <= NOW then return 'ignored' end
+  if tonumber(h[1]) > op.ev then return 'ignored' end
+  redis.call('DEL', k)
+  if h[2] == 'pending' then
+    redis.call('ZREM', DUE, 'p|' .. op.rule .. ':' .. op.key)
+    return 'cleared'
+  end
+  if h[2] == 'paged' then
+    local orig = cjson.decode(h[3])
+    enqueue(compose(orig.pages, {kind = 'resolved', id = '-resolved', text = op.text}))
+    return 'resolved'
+  end
+  return 'cleared' -- it was silenced or inhibited: nothing to resolve
+end
+
+local out = {}
+for i = 4, #ARGV do
+  local op = cjson.decode(ARGV[i])
+  local v
+  if op.op == 'threshold' then
+    v = threshold(op)
+  elseif op.op == 'pending' then
+    v = pending(op, ARGV[i])
+  elseif op.op == 'clear' then
+    v = clear(op)
+  else
+    v = deliver(op, nil, 1, true, false)
+  end
+  out[#out + 1] = v
+end
+return out
