@@ -19,7 +19,6 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
-	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
@@ -148,7 +147,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 
 	router := rules.NewRouter(cat, rs, st, time.Now, rules.WithMetrics(rules.NewMetrics(reg)))
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
-	senders, err := newSenders(cfg, rdb, stdout, log)
+	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
 		return err
 	}
@@ -202,15 +201,10 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	return err
 }
 
-// loadRules loads the rules file, or the embedded example when none is given.
+// loadRules is compileRules for the server: errors become exit status 1
+// with every problem listed.
 func loadRules(path string, cat *catalog.Catalog, getenv env) (*rules.Ruleset, error) {
-	var rs *rules.Ruleset
-	var err error
-	if path == "" {
-		rs, err = rules.Compile(hook.ExampleRulesName+" (embedded)", hook.ExampleRules, cat, getenv)
-	} else {
-		rs, err = rules.Load(path, cat, getenv)
-	}
+	rs, err := compileRules(path, cat, getenv)
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
@@ -255,7 +249,7 @@ func openRedis(url string, log *slog.Logger) (redis.UniversalClient, func(), err
 
 // newSenders picks how each receiver kind is delivered. Without Slack
 // credentials, Slack pages print to the console instead of vanishing.
-func newSenders(cfg serveConfig, rdb redis.UniversalClient, stdout io.Writer, log *slog.Logger) (map[notify.ReceiverKind]notify.Sender, error) {
+func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, stdout io.Writer, log *slog.Logger) (map[notify.ReceiverKind]notify.Sender, error) {
 	console := notify.NewConsole(stdout)
 	senders := map[notify.ReceiverKind]notify.Sender{notify.ReceiverConsole: console}
 	switch {
@@ -267,6 +261,7 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, stdout io.Writer, lo
 		client := slack.New(cfg.slackToken, opts...)
 		api := notify.NewSlackAPI(client, store.NewThreads(rdb, "hook"), log)
 		api.Buttons = cfg.slackSecret != ""
+		api.Acks = st
 		senders[notify.ReceiverSlack] = api
 		log.Info("slack delivery: Web API (bot token)")
 	case cfg.slackWebhook != "":

@@ -36,9 +36,8 @@ func (c *countingStore) Tick(ctx context.Context, now time.Time, limit int) ([]r
 	return c.next.Tick(ctx, now, limit)
 }
 
-// realPipeline is the handler over the example rules, a real router and a
-// store on miniredis: everything but the network.
-func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
+// exampleRules compiles the shipped example with "bench-key" for every app.
+func exampleRules(tb testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 	tb.Helper()
 	cat, err := catalog.New()
 	if err != nil {
@@ -54,6 +53,14 @@ func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return cat, rs
+}
+
+// realPipeline is the handler over the example rules, a real router and a
+// store on miniredis: everything but the network.
+func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
+	tb.Helper()
+	cat, rs := exampleRules(tb)
 	mr := miniredis.RunT(tb)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	tb.Cleanup(func() { rdb.Close() })
@@ -146,17 +153,7 @@ func BenchmarkAlertingCallback(b *testing.B) {
 }
 
 func TestStoreDownAnswers503(t *testing.T) {
-	cat, _ := catalog.New()
-	env := func(k string) string {
-		if k == rules.AllAppsKeyEnv {
-			return "bench-key"
-		}
-		return ""
-	}
-	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, env)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, rs := exampleRules(t)
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	defer rdb.Close()

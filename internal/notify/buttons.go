@@ -12,6 +12,7 @@ type RenderOption func(*renderOptions)
 
 type renderOptions struct {
 	buttons bool
+	ackedBy string // Slack user who acknowledged the incident, "<@U123>" form
 }
 
 // WithButtons adds the Acknowledge / Silence buttons to firing pages. Only
@@ -19,6 +20,12 @@ type renderOptions struct {
 // and without the secret the clicks could not be verified.
 func WithButtons() RenderOption {
 	return func(o *renderOptions) { o.buttons = true }
+}
+
+// withAcknowledged marks the incident acknowledged by user (a Slack user id):
+// the Acknowledge button gives way to a note saying who took it.
+func withAcknowledged(user string) RenderOption {
+	return func(o *renderOptions) { o.ackedBy = "<@" + user + ">" }
 }
 
 // Action ids of the page buttons, and the block that holds them.
@@ -44,7 +51,7 @@ type ActionValue struct {
 const maxButtonValue = 2000
 
 // actionBlock is the row of buttons on a firing page; resolved pages get none.
-func actionBlock(p Page) []slack.Block {
+func actionBlock(p Page, acked bool) []slack.Block {
 	if p.Kind != KindFiring {
 		return nil
 	}
@@ -61,7 +68,10 @@ func actionBlock(p Page) []slack.Block {
 		}
 		return e
 	}
-	elems := []slack.BlockElement{btn(ActionAck, "Acknowledge", slack.StylePrimary)}
+	var elems []slack.BlockElement
+	if !acked {
+		elems = append(elems, btn(ActionAck, "Acknowledge", slack.StylePrimary))
+	}
 	if v.App != "" && v.Room != "" {
 		elems = append(elems, btn(ActionSilenceRoom, "Silence room 1h", ""))
 	}

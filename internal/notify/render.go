@@ -41,7 +41,7 @@ func RenderSlack(p Page, opts ...RenderOption) Message {
 	}
 	blocks := renderBlocks(p, p.Receiver.Mentions, EscapeMrkdwn(p.Note))
 	if o.buttons {
-		blocks = append(blocks, actionBlock(p)...)
+		blocks = append(blocks, actionBlock(p, false)...)
 	}
 	return Message{Blocks: blocks, Text: FallbackText(p)}
 }

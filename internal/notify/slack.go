@@ -33,6 +33,11 @@ type ThreadStore interface {
 	AddPage(ctx context.Context, incident string, ttl time.Duration) (pages int64, err error)
 }
 
+// AckReader says who acknowledged an incident (store.Redis implements it).
+type AckReader interface {
+	Acknowledged(ctx context.Context, incident string) (user string, at time.Time, ok bool, err error)
+}
+
 // SlackAPI posts pages with a bot token through the Web API. Unlike a webhook
 // it can thread: pages of one incident reply under the first one, whose
 // message is edited to show the incident's current state.
@@ -42,6 +47,9 @@ type SlackAPI struct {
 	log     *slog.Logger
 	// ThreadTTL is passed to the ThreadStore; zero means DefaultThreadTTL.
 	ThreadTTL time.Duration
+	// Acks, when set, tells the parent edit who acknowledged the incident
+	// (the Acknowledge button), so the thread's head shows it to everyone.
+	Acks AckReader
 	// Buttons adds Acknowledge / Silence buttons to firing pages; set it only
 	// when /slack/interactions can verify the clicks (SLACK_SIGNING_SECRET).
 	Buttons bool
@@ -116,7 +124,15 @@ func (s *SlackAPI) updateParent(ctx context.Context, p Page, key, channel, ts st
 	if err != nil {
 		s.log.WarnContext(ctx, "slack thread page count failed", "page", p.ID, "incident", p.Incident, "err", err)
 	}
-	m := renderParent(p, pages, s.renderOptions()...)
+	opts := s.renderOptions()
+	if s.Acks != nil {
+		if user, _, ok, err := s.Acks.Acknowledged(ctx, p.Incident); err != nil {
+			s.log.WarnContext(ctx, "slack ack state unavailable; parent shown without it", "incident", p.Incident, "err", err)
+		} else if ok {
+			opts = append(opts, withAcknowledged(user))
+		}
+	}
+	m := renderParent(p, pages, opts...)
 	if _, _, _, err := s.client.UpdateMessageContext(ctx, channel, ts,
 		slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false)); err != nil {
 		s.log.WarnContext(ctx, "slack thread parent not updated", "page", p.ID, "incident", p.Incident, "err", err)
@@ -135,9 +151,12 @@ func renderParent(p Page, pages int64, opts ...RenderOption) Message {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.ackedBy != "" && p.Kind == KindFiring {
+		note += " · :eyes: Acknowledged by " + o.ackedBy
+	}
 	blocks := renderBlocks(p, nil, note)
 	if o.buttons {
-		blocks = append(blocks, actionBlock(p)...)
+		blocks = append(blocks, actionBlock(p, o.ackedBy != "")...)
 	}
 	return Message{Blocks: blocks, Text: FallbackText(p)}
 }

@@ -356,3 +356,40 @@ func TestSlackAPIThreadPerChannel(t *testing.T) {
 		}
 	}
 }
+
+// fakeAcks says every incident in acked was acknowledged by that user.
+type fakeAcks map[string]string
+
+func (f fakeAcks) Acknowledged(_ context.Context, incident string) (string, time.Time, bool, error) {
+	u, ok := f[incident]
+	return u, time.Time{}, ok, nil
+}
+
+func TestSlackAPIParentShowsAcknowledgement(t *testing.T) {
+	f := &fakeSlack{}
+	api, _ := newTestAPI(t, f, newMemThreads(), time.Second)
+	api.Buttons = true
+	p := samplePage()
+	api.Acks = fakeAcks{p.Incident: "U777"}
+	second := samplePage()
+	second.ID = "p-0002"
+	for _, pg := range []Page{p, second} {
+		if retry, err := api.Send(context.Background(), pg); err != nil || retry {
+			t.Fatalf("Send %s = %v, %v", pg.ID, retry, err)
+		}
+	}
+	calls := f.Calls()
+	if len(calls) != 3 || calls[2].method != "chat.update" {
+		t.Fatalf("calls = %v, want post, reply, update", calls)
+	}
+	parent := calls[2].form.Get("blocks")
+	if !strings.Contains(parent, "Acknowledged by \\u003c@U777\\u003e") && !strings.Contains(parent, "Acknowledged by <@U777>") {
+		t.Errorf("parent does not say who acknowledged: %s", parent)
+	}
+	if strings.Contains(parent, ActionAck) {
+		t.Errorf("an acknowledged parent still offers Acknowledge: %s", parent)
+	}
+	if !strings.Contains(parent, ActionSilenceRoom) {
+		t.Errorf("an acknowledged parent should still offer silencing: %s", parent)
+	}
+}
