@@ -74,7 +74,8 @@ func (h errorHook) count(ctx context.Context, cmd redis.Cmder, err error) {
 // failed tells real failures from answers and from what go-redis handles
 // itself: redis.Nil (no such key, a blocking read that timed out empty),
 // NOSCRIPT (a script not cached yet: go-redis sends it), BUSYGROUP (the
-// consumer group exists, as expected), the optional CLIENT/HELLO handshake
+// consumer group exists, as expected), NOGROUP (not created yet: the store
+// creates it and retries), the optional CLIENT/HELLO handshake
 // commands older servers refuse, and a caller that gave up (shutdown).
 func failed(ctx context.Context, name string, err error) bool {
 	if err == nil || errors.Is(err, redis.Nil) || ctx.Err() != nil {
@@ -84,7 +85,12 @@ func failed(ctx context.Context, name string, err error) bool {
 		return false
 	}
 	msg := err.Error()
-	return !strings.HasPrefix(msg, "NOSCRIPT") && !strings.HasPrefix(msg, "BUSYGROUP")
+	for _, expected := range []string{"NOSCRIPT", "BUSYGROUP", "NOGROUP"} {
+		if strings.HasPrefix(msg, expected) {
+			return false
+		}
+	}
+	return true
 }
 
 // OutboxCollector reports the outbox's depth and the age of its oldest page,

@@ -14,15 +14,16 @@ import (
 // Pending implements notify.PendingReader: the entries consumer read and never
 // acknowledged, oldest first, with their pages (XREADGROUP from id 0).
 func (s *Redis) Pending(ctx context.Context, consumer string, count int) ([]notify.Delivery, error) {
-	if err := s.ensureGroup(ctx); err != nil {
-		return nil, err
-	}
-	streams, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group:    s.group,
-		Consumer: consumer,
-		Streams:  []string{s.OutboxKey(), "0"},
-		Count:    int64(count),
-	}).Result()
+	var streams []redis.XStream
+	err := s.withGroup(ctx, func() (err error) {
+		streams, err = s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group:    s.group,
+			Consumer: consumer,
+			Streams:  []string{s.OutboxKey(), "0"},
+			Count:    int64(count),
+		}).Result()
+		return err
+	})
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}

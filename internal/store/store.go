@@ -59,28 +59,54 @@ func (s *Redis) Ping(ctx context.Context) error {
 	return nil
 }
 
+// OutboxTTL bounds the outbox stream's life without writes; every enqueue
+// (lua/lib.lua) pushes it out again, so only an idle hook lets it lapse.
+const OutboxTTL = 7 * 24 * time.Hour
+
 // ensureGroup creates the outbox consumer group. It starts at "0", not "$", so
-// pages enqueued before any dispatcher ever ran are delivered too.
+// pages enqueued before any dispatcher ever ran are delivered too. A stream
+// it creates gets the outbox TTL: every key hook writes has one.
 func (s *Redis) ensureGroup(ctx context.Context) error {
 	err := s.rdb.XGroupCreateMkStream(ctx, s.OutboxKey(), s.group, "0").Err()
-	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
+	if redis.HasErrorPrefix(err, "BUSYGROUP") {
+		return nil
+	}
+	if err == nil {
+		err = s.rdb.PExpire(ctx, s.OutboxKey(), OutboxTTL).Err()
+	}
+	if err != nil {
 		return fmt.Errorf("%w: create consumer group: %w", ErrUnavailable, err)
 	}
 	return nil
 }
 
+// withGroup runs op, creating the consumer group first if op finds none
+// (a fresh Redis, or an outbox that expired while hook sat idle). Creating
+// it on demand rather than before every read saves a round trip per poll.
+func (s *Redis) withGroup(ctx context.Context, op func() error) error {
+	err := op()
+	if !redis.HasErrorPrefix(err, "NOGROUP") {
+		return err
+	}
+	if err := s.ensureGroup(ctx); err != nil {
+		return err
+	}
+	return op()
+}
+
 // Read implements notify.Outbox: new pages for consumer, waiting up to block.
 func (s *Redis) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]notify.Delivery, error) {
-	if err := s.ensureGroup(ctx); err != nil {
-		return nil, err
-	}
-	streams, err := s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
-		Group:    s.group,
-		Consumer: consumer,
-		Streams:  []string{s.OutboxKey(), ">"},
-		Count:    int64(count),
-		Block:    block,
-	}).Result()
+	var streams []redis.XStream
+	err := s.withGroup(ctx, func() (err error) {
+		streams, err = s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group:    s.group,
+			Consumer: consumer,
+			Streams:  []string{s.OutboxKey(), ">"},
+			Count:    int64(count),
+			Block:    block,
+		}).Result()
+		return err
+	})
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
@@ -97,17 +123,18 @@ func (s *Redis) Read(ctx context.Context, consumer string, count int, block time
 // Reclaim implements notify.Outbox: takes over pages another consumer (a
 // crashed replica, or this process before a restart) left pending for minIdle.
 func (s *Redis) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]notify.Delivery, error) {
-	if err := s.ensureGroup(ctx); err != nil {
-		return nil, err
-	}
-	msgs, _, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
-		Stream:   s.OutboxKey(),
-		Group:    s.group,
-		Consumer: consumer,
-		MinIdle:  minIdle,
-		Start:    "0-0",
-		Count:    int64(count),
-	}).Result()
+	var msgs []redis.XMessage
+	err := s.withGroup(ctx, func() (err error) {
+		msgs, _, err = s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{
+			Stream:   s.OutboxKey(),
+			Group:    s.group,
+			Consumer: consumer,
+			MinIdle:  minIdle,
+			Start:    "0-0",
+			Count:    int64(count),
+		}).Result()
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: reclaim outbox: %w", ErrUnavailable, err)
 	}

@@ -126,3 +126,16 @@ func TestUnavailable(t *testing.T) {
 }
 
 func isUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+
+func TestOutboxCreatedByAReadHasATTL(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := New(rdb, "hook")
+		if got, err := s.Read(ctx, "w", 10, 10*time.Millisecond); err != nil || len(got) != 0 {
+			t.Fatalf("Read on a fresh Redis = %v, %v", got, err)
+		}
+		if ttl := rdb.PTTL(ctx, s.OutboxKey()).Val(); ttl <= 0 || ttl > OutboxTTL {
+			t.Fatalf("outbox created by the consumer group has TTL %v, want (0, %v]", ttl, OutboxTTL)
+		}
+	})
+}
