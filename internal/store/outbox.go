@@ -41,6 +41,7 @@ if #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1]) == 0 then
   return false
 end
 local id = redis.call('XADD', KEYS[1], '*', 'page', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('XDEL', KEYS[2], ARGV[1])
 return id
 `)
@@ -63,7 +64,7 @@ func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (
 	if err != nil {
 		return "", fmt.Errorf("dead letter %s: %w", id, err)
 	}
-	newID, err := retryScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.DeadLetterKey()}, id, page).Text()
+	newID, err := retryScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.DeadLetterKey()}, id, page, OutboxTTL.Milliseconds()).Text()
 	if errors.Is(err, redis.Nil) {
 		return "", fmt.Errorf("%w: %s", notify.ErrDeadLetterNotFound, id)
 	}
