@@ -237,14 +237,45 @@ func openRedis(url string, log *slog.Logger) (redis.UniversalClient, func(), err
 		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 		return rdb, func() { rdb.Close(); mr.Close() }, nil
 	}
+	rdb, topology, err := redisClient(url)
+	if err != nil {
+		return nil, nil, err
+	}
+	log.Info("state store", "redis", topology)
+	return rdb, func() { rdb.Close() }, nil
+}
+
+// redisClient builds the client HOOK_REDIS_URL describes:
+//
+//	redis://[:password@]host:6379/0                     one server (rediss:// for TLS)
+//	redis://host1:6379?addr=host2:6379&addr=host3:6379   Redis Cluster (seed nodes)
+//	redis://host1:26379?master_name=mymaster&addr=...    Sentinel (sentinel nodes)
+//
+// topology describes it for the log, without the password.
+func redisClient(url string) (rdb redis.UniversalClient, topology string, err error) {
+	// Parse errors can echo the URL, password included: say only what is wrong.
+	invalid := func(kind string) error {
+		return exitError{code: 2, msg: "hook: HOOK_REDIS_URL is not a valid " + kind + " URL (see the README's Redis section)"}
+	}
+	switch {
+	case strings.Contains(url, "master_name="):
+		opts, err := redis.ParseFailoverURL(url)
+		if err != nil {
+			return nil, "", invalid("Redis Sentinel")
+		}
+		return redis.NewFailoverClient(opts), fmt.Sprintf("sentinel master %q via %v", opts.MasterName, opts.SentinelAddrs), nil
+	case strings.Contains(url, "addr="):
+		opts, err := redis.ParseClusterURL(url)
+		if err != nil {
+			return nil, "", invalid("Redis Cluster")
+		}
+		return redis.NewClusterClient(opts), fmt.Sprintf("cluster seeds %v, tls %v", opts.Addrs, opts.TLSConfig != nil), nil
+	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
-		// ParseURL errors can echo the URL, password included: say only what is wrong.
-		return nil, nil, exitError{code: 2, msg: "hook: HOOK_REDIS_URL is not a valid redis:// or rediss:// URL"}
+		return nil, "", invalid("redis:// or rediss://")
 	}
-	rdb := redis.NewClient(opts)
-	log.Info("state store", "redis", opts.Addr, "db", opts.DB, "tls", opts.TLSConfig != nil)
-	return rdb, func() { rdb.Close() }, nil
+	return redis.NewClient(opts), fmt.Sprintf("%s db %d, tls %v", opts.Addr, opts.DB, opts.TLSConfig != nil), nil
 }
 
 // newSenders picks how each receiver kind is delivered. Without Slack

@@ -1,0 +1,57 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+)
+
+func TestRedisClient(t *testing.T) {
+	tests := []struct {
+		url      string
+		want     string // the client type, or "" for an error
+		topology string
+	}{
+		{"redis://localhost:6379/2", "*redis.Client", "localhost:6379 db 2, tls false"},
+		{"rediss://:s3cret@redis.internal:6380/0", "*redis.Client", "redis.internal:6380 db 0, tls true"},
+		{"redis://n1:7000?addr=n2:7000&addr=n3:7000", "*redis.ClusterClient", "cluster seeds [n1:7000 n2:7000 n3:7000]"},
+		{"redis://s1:26379?master_name=hook&addr=s2:26379", "*redis.Client", `sentinel master "hook" via [s1:26379 s2:26379]`},
+		{"http://localhost:6379", "", ""},
+		{"redis://:s3cret@host:6379?addr=x&bogus=1", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.url, func(t *testing.T) {
+			rdb, topology, err := redisClient(tt.url)
+			if tt.want == "" {
+				if err == nil {
+					t.Fatalf("redisClient accepted %q", tt.url)
+				}
+				if strings.Contains(err.Error(), "s3cret") {
+					t.Fatalf("error reveals the password: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rdb.Close()
+			if got := typeName(rdb); got != tt.want {
+				t.Errorf("client %s, want %s", got, tt.want)
+			}
+			if !strings.HasPrefix(topology, tt.topology) || strings.Contains(topology, "s3cret") {
+				t.Errorf("topology %q, want prefix %q and no password", topology, tt.topology)
+			}
+		})
+	}
+}
+
+func typeName(c redis.UniversalClient) string {
+	switch c.(type) {
+	case *redis.ClusterClient:
+		return "*redis.ClusterClient"
+	case *redis.Client:
+		return "*redis.Client"
+	}
+	return "other"
+}
