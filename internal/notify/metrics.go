@@ -25,7 +25,6 @@ const (
 type Metrics struct {
 	pages       *prometheus.CounterVec
 	deadLetters *prometheus.CounterVec
-	silenced    prometheus.Counter
 }
 
 // NewMetrics creates the delivery metrics and registers them with reg.
@@ -39,17 +38,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "hook_dead_letters_total",
 			Help: "Pages moved to the dead-letter stream, by reason class (rejected, expired, undecodable, no_sender).",
 		}, []string{"reason"}),
-		silenced: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "hook_silenced_total",
-			Help: "Pages not sent because a silence covered them.",
-		}),
 	}
-	reg.MustRegister(m.pages, m.deadLetters, m.silenced)
+	reg.MustRegister(m.pages, m.deadLetters)
 	return m
 }
-
-// IncSilenced counts one page a silence suppressed.
-func (m *Metrics) IncSilenced() { m.silenced.Inc() }
 
 func (m *Metrics) page(receiver, outcome string) {
 	m.pages.WithLabelValues(receiver, outcome).Inc()

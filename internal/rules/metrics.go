@@ -5,6 +5,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // Metrics counts what happened to alerts. A nil *Metrics counts nothing.
 type Metrics struct {
 	verdicts *prometheus.CounterVec
+	silenced prometheus.Counter
 }
 
 // NewMetrics registers the rules metrics with reg.
@@ -14,8 +15,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "hook_alert_verdicts_total",
 			Help: "What happened to alerts and timers: paged, grouped, duplicate, silenced, inhibited, counted, pending, cleared, resolved, ignored, updated, idle.",
 		}, []string{"verdict"}),
+		silenced: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hook_silenced_total",
+			Help: "Alerts a silence muted: counted here and on the silence, not sent.",
+		}),
 	}
-	reg.MustRegister(m.verdicts)
+	reg.MustRegister(m.verdicts, m.silenced)
 	return m
 }
 
@@ -24,4 +29,7 @@ func (m *Metrics) observe(v Verdict) {
 		return
 	}
 	m.verdicts.WithLabelValues(string(v)).Inc()
+	if v == VerdictSilenced {
+		m.silenced.Inc()
+	}
 }
