@@ -1,0 +1,82 @@
+package hook_test
+
+import (
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// allowedImports is the pipeline's direction, written down: handler ->
+// verify, catalog, rules -> notify, with store as the Redis adapter under
+// rules and notify. A package may import only what its row names (tests
+// excepted), so a change that bends the flow fails here, not in review.
+var allowedImports = map[string][]string{
+	"internal/verify":    {},
+	"internal/catalog":   {},
+	"internal/callback":  {},
+	"internal/notify":    {},
+	"internal/redistest": {},
+	"internal/rules":     {"internal/callback", "internal/catalog", "internal/notify"},
+	"internal/store":     {"internal/notify", "internal/rules"},
+	"internal/handler":   {"internal/callback", "internal/catalog", "internal/notify", "internal/rules", "internal/verify"},
+	"internal/rehearsal": {"internal/callback", "internal/catalog", "internal/notify", "internal/rules", "internal/store"},
+}
+
+func TestImportsFlowOneWay(t *testing.T) {
+	const module = "github.com/hookdev/hook/"
+	dirs, err := filepath.Glob("internal/*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, dir := range dirs {
+		allowed, known := allowedImports[dir]
+		if !known {
+			t.Errorf("%s: new package: add it to allowedImports with what it may import", dir)
+			continue
+		}
+		files, _ := filepath.Glob(filepath.Join(dir, "*.go"))
+		for _, file := range files {
+			if strings.HasSuffix(file, "_test.go") {
+				continue
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), file, nil, parser.ImportsOnly)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, imp := range f.Imports {
+				path, _ := strconv.Unquote(imp.Path.Value)
+				own, ok := strings.CutPrefix(path, module)
+				if !ok {
+					continue
+				}
+				if !slices.Contains(allowed, own) {
+					t.Errorf("%s imports %s: %s may import only %v", file, own, dir, allowed)
+				}
+			}
+		}
+	}
+	// Only the command wires the HTTP layer.
+	err = filepath.WalkDir("internal", func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasPrefix(path, "internal/handler") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, imp := range f.Imports {
+			if strings.Contains(imp.Path.Value, "internal/handler") || strings.Contains(imp.Path.Value, "labstack/echo") {
+				t.Errorf("%s imports %s: only cmd/hook uses the handler, and Echo stays in handler", path, imp.Path.Value)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
