@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 	"github.com/hookdev/hook/internal/verify"
@@ -60,10 +61,16 @@ func exampleRules(tb testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 // store on miniredis: everything but the network.
 func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
 	tb.Helper()
-	cat, rs := exampleRules(tb)
 	mr := miniredis.RunT(tb)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	tb.Cleanup(func() { rdb.Close() })
+	return pipelineOn(tb, rdb)
+}
+
+// pipelineOn is realPipeline over any Redis.
+func pipelineOn(tb testing.TB, rdb redis.UniversalClient) (http.Handler, *countingStore) {
+	tb.Helper()
+	cat, rs := exampleRules(tb)
 	st := &countingStore{next: store.New(rdb, "hook")}
 	router := rules.NewRouter(cat, rs, st, time.Now)
 	h := New(Config{}, Deps{Router: router, Catalog: cat, Store: store.New(rdb, "hook"),
@@ -136,20 +143,31 @@ func BenchmarkRoutineCallback(b *testing.B) {
 	}
 }
 
-// BenchmarkAlertingCallback adds the one Redis round trip (miniredis, in process).
+// BenchmarkAlertingCallback adds the one Redis round trip
+// (miniredis in process, and a real redis-server over loopback), each a
+// fresh task so every one pages.
 func BenchmarkAlertingCallback(b *testing.B) {
-	h, _ := realPipeline(b)
-	i := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		i++
-		body := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t%d","Payload":{"Code":"E","Message":"m"}}}`, time.Now().UnixMilli(), i)
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, signedRequest(body))
-		if rec.Code != http.StatusOK {
-			b.Fatalf("status %d", rec.Code)
+	run := func(b *testing.B, h http.Handler) {
+		i := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			i++
+			body := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t%d","Payload":{"Code":"E","Message":"m"}}}`, time.Now().UnixMilli(), i)
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, signedRequest(body))
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d", rec.Code)
+			}
 		}
 	}
+	b.Run("miniredis", func(b *testing.B) {
+		h, _ := realPipeline(b)
+		run(b, h)
+	})
+	b.Run("redis-server", func(b *testing.B) {
+		h, _ := pipelineOn(b, redistest.Start(b))
+		run(b, h)
+	})
 }
 
 func TestStoreDownAnswers503(t *testing.T) {
