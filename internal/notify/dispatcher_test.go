@@ -535,3 +535,57 @@ func TestDispatcherMaxAgeDeadLettersAndFallsBack(t *testing.T) {
 		})
 	}
 }
+
+// stuckSender hangs every send until released: Slack not answering.
+type stuckSender struct {
+	release     chan struct{}
+	mu          sync.Mutex
+	inFlight    int
+	maxInFlight int
+}
+
+func (s *stuckSender) Send(context.Context, notify.Page) (bool, error) {
+	s.mu.Lock()
+	s.inFlight++
+	s.maxInFlight = max(s.maxInFlight, s.inFlight)
+	s.mu.Unlock()
+	<-s.release
+	s.mu.Lock()
+	s.inFlight--
+	s.mu.Unlock()
+	return true, errors.New("slack is not answering")
+}
+
+func (s *stuckSender) max() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxInFlight
+}
+
+// TestDispatcherMemoryIsBounded: with Slack hanging and a backlog far larger
+// than MaxInFlight, the dispatcher holds at most MaxInFlight pages in memory
+// (one per lane here, every page on its own channel); the rest wait in Redis.
+func TestDispatcherMemoryIsBounded(t *testing.T) {
+	r := newMiniRig(t)
+	const backlog, limit = 300, 16
+	for i := range backlog {
+		r.enqueue(page(fmt.Sprintf("p%d", i), fmt.Sprintf("#c%d", i), fmt.Sprintf("inc%d", i)))
+	}
+	stuck := &stuckSender{release: make(chan struct{})}
+	r.senders[notify.ReceiverSlack] = stuck
+	cfg := r.config("w1")
+	cfg.MaxInFlight = limit
+	cfg.MaxAge = 1000 * time.Hour // retries after the release must not expire anything
+	stop := r.run(r.st, cfg)
+	r.waitFor("the dispatcher to fill its slots", func() bool { return stuck.max() == limit })
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	close(stuck.release) // the hung sends fail; the stopping dispatcher leaves their pages queued
+	<-stopped
+	if got := stuck.max(); got != limit {
+		t.Errorf("at most %d pages were in flight, want exactly the limit %d", got, limit)
+	}
+	if d := r.depth(); d != backlog {
+		t.Errorf("outbox holds %d pages after the stop, want all %d (nothing delivered, nothing lost)", d, backlog)
+	}
+}
