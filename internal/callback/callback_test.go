@@ -140,3 +140,22 @@ func want[T comparable](t *testing.T, name string, got, want T) {
 		t.Errorf("%s = %v, want %v", name, got, want)
 	}
 }
+
+// FuzzDecode: whatever the body, Decode returns an event or ErrInvalid; it
+// never panics. The seeds run with go test; `go test -fuzz FuzzDecode` explores.
+func FuzzDecode(f *testing.F) {
+	for _, seed := range []string{
+		`{"EventGroupId":1,"EventType":104,"CallbackTs":1,"EventInfo":{"RoomId":"1","Reason":2}}`,
+		`{"EventGroupId":"3","EventType":"308","CallbackMsTs":"1","EventInfo":{"TaskId":1e3,"Payload":{"Code":null}}}`,
+		`{"EventGroupId":4,"EventType":401,"EventInfo":{"Payload":{"Status":"4","ErrorCode":-1}}}`,
+		`{"EventGroupId":1e99,"EventType":-1}`,
+		`[]`, `null`, `"x"`, ``,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		if _, err := Decode("1", body); err != nil && !errors.Is(err, ErrInvalid) {
+			t.Fatalf("Decode error %v does not wrap ErrInvalid", err)
+		}
+	})
+}
