@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 )
@@ -59,49 +60,56 @@ type Event struct {
 }
 
 // envelope mirrors the wire format. encoding/json matches keys case-insensitively,
-// which covers group 6's lower camel case (roomID, userID).
+// which covers group 6's lower camel case (roomID, userID). Only EventGroupId
+// and EventType must be well formed: every other field is optional, and one
+// of an unexpected shape reads as absent rather than failing the callback,
+// because a 400 makes TRTC give up and the event would be lost.
 type envelope struct {
-	EventGroupID *flexInt   `json:"EventGroupId"`
-	EventType    *flexInt   `json:"EventType"`
-	CallbackTs   flexInt    `json:"CallbackTs"`
-	CallbackMsTs flexInt    `json:"CallbackMsTs"`
-	EventInfo    *eventInfo `json:"EventInfo"`
+	EventGroupID *flexInt        `json:"EventGroupId"`
+	EventType    *flexInt        `json:"EventType"`
+	CallbackTs   looseInt        `json:"CallbackTs"`
+	CallbackMsTs looseInt        `json:"CallbackMsTs"`
+	EventInfo    json.RawMessage `json:"EventInfo"`
 }
 
 type eventInfo struct {
-	RoomID       flexString `json:"RoomId"`
-	RoomType     *flexInt   `json:"RoomType"`
-	EventTs      flexInt    `json:"EventTs"`
-	EventMsTs    flexInt    `json:"EventMsTs"`
-	EventTsMs    flexInt    `json:"EventTsMs"`
-	UserID       flexString `json:"UserId"`
-	UniqueID     flexInt    `json:"UniqueId"`
-	Role         *flexInt   `json:"Role"`
-	TerminalType *flexInt   `json:"TerminalType"`
-	UserType     *flexInt   `json:"UserType"`
-	Reason       *flexInt   `json:"Reason"`
-	TaskID       flexString `json:"TaskId"`
-	Status       *flexInt   `json:"Status"`
-	LeaveCode    *flexInt   `json:"LeaveCode"`
+	RoomID       looseString `json:"RoomId"`
+	RoomType     looseInt    `json:"RoomType"`
+	EventTs      looseInt    `json:"EventTs"`
+	EventMsTs    looseInt    `json:"EventMsTs"`
+	EventTsMs    looseInt    `json:"EventTsMs"`
+	UserID       looseString `json:"UserId"`
+	UniqueID     looseInt    `json:"UniqueId"`
+	Role         looseInt    `json:"Role"`
+	TerminalType looseInt    `json:"TerminalType"`
+	UserType     looseInt    `json:"UserType"`
+	Reason       looseInt    `json:"Reason"`
+	TaskID       looseString `json:"TaskId"`
+	Status       looseInt    `json:"Status"`
+	LeaveCode    looseInt    `json:"LeaveCode"`
 	Payload      json.RawMessage
 }
 
 type payload struct {
-	Status    *flexInt   `json:"Status"`
-	LeaveCode *flexInt   `json:"LeaveCode"`
-	Code      flexString `json:"Code"`
-	ErrorCode flexString `json:"ErrorCode"`
-	Message   flexString `json:"Message"`
-	ErrorMsg  flexString `json:"ErrorMsg"`
-	Errmsg    flexString `json:"Errmsg"`
-	URL       flexString `json:"Url"`
+	Status    looseInt    `json:"Status"`
+	LeaveCode looseInt    `json:"LeaveCode"`
+	Code      looseString `json:"Code"`
+	ErrorCode looseString `json:"ErrorCode"`
+	Message   looseString `json:"Message"`
+	ErrorMsg  looseString `json:"ErrorMsg"`
+	Errmsg    looseString `json:"Errmsg"`
+	URL       looseString `json:"Url"`
 }
 
 // Decode parses a callback body. appID is the SdkAppId header, already verified.
 func Decode(appID string, body []byte) (Event, error) {
 	var env envelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return Event{}, fmt.Errorf("%w: body is not a valid JSON object: %w", ErrInvalid, err)
+		if !isObject(body) || errors.As(err, new(*json.SyntaxError)) {
+			return Event{}, fmt.Errorf("%w: body is not a valid JSON object: %w", ErrInvalid, err)
+		}
+		// Only the two required fields are decoded strictly.
+		return Event{}, fmt.Errorf("%w: EventGroupId and EventType must be integers: %w", ErrInvalid, err)
 	}
 	if env.EventGroupID == nil {
 		return Event{}, fmt.Errorf("%w: missing EventGroupId", ErrInvalid)
@@ -113,7 +121,7 @@ func Decode(appID string, body []byte) (Event, error) {
 		AppID:        appID,
 		Group:        int(*env.EventGroupID),
 		Type:         int(*env.EventType),
-		CallbackMs:   int64(env.CallbackTs),
+		CallbackMs:   env.CallbackTs.or(env.CallbackMsTs.or(0)),
 		RoomType:     Absent,
 		Role:         Absent,
 		TerminalType: Absent,
@@ -122,58 +130,77 @@ func Decode(appID string, body []byte) (Event, error) {
 		Status:       Absent,
 		LeaveCode:    Absent,
 	}
-	if ev.CallbackMs == 0 {
-		ev.CallbackMs = int64(env.CallbackMsTs)
+	var info eventInfo
+	if isObject(env.EventInfo) {
+		// Cannot fail: every field of eventInfo accepts any JSON value.
+		_ = json.Unmarshal(env.EventInfo, &info)
 	}
-	if info := env.EventInfo; info != nil {
-		if err := ev.fill(info); err != nil {
-			return Event{}, err
-		}
-	}
+	ev.fill(&info)
 	return ev, nil
 }
 
-func (ev *Event) fill(info *eventInfo) error {
+func (ev *Event) fill(info *eventInfo) {
 	ev.RoomID = string(info.RoomID)
 	ev.UserID = string(info.UserID)
 	ev.TaskID = string(info.TaskID)
-	ev.UniqueID = int64(info.UniqueID)
-	ev.RoomType = optional(info.RoomType)
-	ev.Role = optional(info.Role)
-	ev.TerminalType = optional(info.TerminalType)
-	ev.UserType = optional(info.UserType)
-	ev.Reason = optional(info.Reason)
-	ev.Status = optional(info.Status)
-	ev.LeaveCode = optional(info.LeaveCode)
-	switch {
-	case info.EventMsTs != 0:
-		ev.EventMs = int64(info.EventMsTs)
-	case info.EventTsMs != 0:
-		ev.EventMs = int64(info.EventTsMs)
-	default:
-		ev.EventMs = int64(info.EventTs) * 1000
-	}
-	raw := bytes.TrimSpace(info.Payload)
-	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
-		return nil
+	ev.UniqueID = info.UniqueID.or(0)
+	ev.RoomType = info.RoomType.code()
+	ev.Role = info.Role.code()
+	ev.TerminalType = info.TerminalType.code()
+	ev.UserType = info.UserType.code()
+	ev.Reason = info.Reason.code()
+	ev.Status = info.Status.code()
+	ev.LeaveCode = info.LeaveCode.code()
+	ev.EventMs = eventMs(info, ev.CallbackMs)
+	if !isObject(info.Payload) {
+		return
 	}
 	var p payload
-	if err := json.Unmarshal(raw, &p); err != nil {
-		return fmt.Errorf("%w: EventInfo.Payload: %w", ErrInvalid, err)
+	_ = json.Unmarshal(info.Payload, &p)          // cannot fail: loose fields
+	_ = json.Unmarshal(info.Payload, &ev.Payload) // cannot fail: any object is a map
+	if p.Status.ok {
+		ev.Status = p.Status.code()
 	}
-	if err := json.Unmarshal(raw, &ev.Payload); err != nil {
-		return fmt.Errorf("%w: EventInfo.Payload: %w", ErrInvalid, err)
-	}
-	if p.Status != nil {
-		ev.Status = int(*p.Status)
-	}
-	if p.LeaveCode != nil {
-		ev.LeaveCode = int(*p.LeaveCode)
+	if p.LeaveCode.ok {
+		ev.LeaveCode = p.LeaveCode.code()
 	}
 	ev.ErrorCode = firstNonEmpty(string(p.Code), string(p.ErrorCode))
 	ev.ErrorMessage = firstNonEmpty(string(p.Message), string(p.ErrorMsg), string(p.Errmsg))
 	ev.URL = string(p.URL)
-	return nil
+}
+
+// Bounds on an event's own time relative to when TRTC sent it: TRTC sends
+// within seconds and retries for a minute, so a time far outside these is a
+// client clock or a corrupt field, and trusting it would schedule timers in
+// another year or order events wrongly.
+const (
+	maxEventAge  = 24 * time.Hour
+	maxEventSkew = 5 * time.Minute
+)
+
+// eventMs is when the event happened (Unix ms): EventMsTs, else EventTsMs,
+// else EventTs (seconds, or milliseconds when it is that large), falling back
+// to the send time when absent or implausible.
+func eventMs(info *eventInfo, callbackMs int64) int64 {
+	ms := info.EventMsTs.or(info.EventTsMs.or(0))
+	if ms == 0 && info.EventTs.ok {
+		ms = info.EventTs.v
+		if ms < 1e11 { // seconds: a millisecond timestamp passed 1e11 in 1973
+			ms *= 1000
+		}
+	}
+	if callbackMs == 0 {
+		return max(ms, 0)
+	}
+	if ms <= 0 || ms < callbackMs-maxEventAge.Milliseconds() || ms > callbackMs+maxEventSkew.Milliseconds() {
+		return callbackMs
+	}
+	return ms
+}
+
+func isObject(raw json.RawMessage) bool {
+	raw = bytes.TrimSpace(raw)
+	return len(raw) > 0 && raw[0] == '{'
 }
 
 // EventTime is when the event happened, falling back to when it was sent.
@@ -183,13 +210,6 @@ func (ev Event) EventTime() time.Time {
 		ms = ev.CallbackMs
 	}
 	return time.UnixMilli(ms).UTC()
-}
-
-func optional(v *flexInt) int {
-	if v == nil {
-		return Absent
-	}
-	return int(*v)
 }
 
 func firstNonEmpty(ss ...string) string {
@@ -250,5 +270,49 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 		return fmt.Errorf("%s is neither a string nor a number", b)
 	}
 	*s = flexString(num.String())
+	return nil
+}
+
+// looseInt is an optional integer that TRTC may send as a number or a
+// string. Any other shape, or a value out of range, reads as absent.
+type looseInt struct {
+	v  int64
+	ok bool
+}
+
+func (n *looseInt) UnmarshalJSON(b []byte) error {
+	var f flexInt
+	if bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte(`""`)) || f.UnmarshalJSON(b) != nil {
+		return nil
+	}
+	n.v, n.ok = int64(f), true
+	return nil
+}
+
+func (n looseInt) or(def int64) int64 {
+	if n.ok {
+		return n.v
+	}
+	return def
+}
+
+// code is the value as a catalogue code: Absent when missing or negative
+// (no documented code is), and when too large to be one.
+func (n looseInt) code() int {
+	if !n.ok || n.v < 0 || n.v > math.MaxInt32 {
+		return Absent
+	}
+	return int(n.v)
+}
+
+// looseString is an optional text field that TRTC may send as a string or a
+// number (room 12345 and "12345" are the same room). Other shapes read as "".
+type looseString string
+
+func (s *looseString) UnmarshalJSON(b []byte) error {
+	var f flexString
+	if f.UnmarshalJSON(b) == nil {
+		*s = looseString(f)
+	}
 	return nil
 }

@@ -93,6 +93,46 @@ func TestDecodeLenient(t *testing.T) {
 			},
 		},
 		{
+			name: "optional fields of odd shapes read as absent, never reject",
+			body: `{"EventGroupId":1,"EventType":104,"CallbackTs":1700000000000,"EventInfo":{"RoomId":{"a":1},"UserId":["u"],"Reason":true,"Role":"x","TaskId":null,"Payload":"oops"}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "RoomID", ev.RoomID, "")
+				want(t, "UserID", ev.UserID, "")
+				want(t, "Reason", ev.Reason, Absent)
+				want(t, "Role", ev.Role, Absent)
+				want(t, "Payload is nil", ev.Payload == nil, true)
+			},
+		},
+		{
+			name: "payload fields of odd shapes read as absent",
+			body: `{"EventGroupId":3,"EventType":308,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"r","Payload":{"Code":{"x":1},"Message":"m","Status":[1]}}}`,
+			check: func(t *testing.T, ev Event) {
+				want(t, "ErrorCode", ev.ErrorCode, "")
+				want(t, "ErrorMessage", ev.ErrorMessage, "m")
+				want(t, "Status", ev.Status, Absent)
+			},
+		},
+		{
+			name:  "EventInfo not an object",
+			body:  `{"EventGroupId":1,"EventType":101,"CallbackTs":1700000000000,"EventInfo":"x"}`,
+			check: func(t *testing.T, ev Event) { want(t, "EventMs", ev.EventMs, int64(1700000000000)) },
+		},
+		{
+			name:  "an event time far from the send time is not trusted",
+			body:  `{"EventGroupId":1,"EventType":104,"CallbackTs":1700000000000,"EventInfo":{"EventMsTs":9223372036854775807,"EventTs":9223372036854775807}}`,
+			check: func(t *testing.T, ev Event) { want(t, "EventMs", ev.EventMs, int64(1700000000000)) },
+		},
+		{
+			name:  "EventTs in milliseconds",
+			body:  `{"EventGroupId":1,"EventType":104,"CallbackTs":1700000000500,"EventInfo":{"EventTs":1700000000123}}`,
+			check: func(t *testing.T, ev Event) { want(t, "EventMs", ev.EventMs, int64(1700000000123)) },
+		},
+		{
+			name:  "a negative or huge code is absent",
+			body:  `{"EventGroupId":1,"EventType":104,"CallbackTs":1700000000000,"EventInfo":{"Reason":-3,"Role":99999999999}}`,
+			check: func(t *testing.T, ev Event) { want(t, "Reason", ev.Reason, Absent); want(t, "Role", ev.Role, Absent) },
+		},
+		{
 			name:  "event time falls back to callback time",
 			body:  `{"EventGroupId":8,"EventType":801,"CallbackTs":1700000000000,"EventInfo":{}}`,
 			check: func(t *testing.T, ev Event) { want(t, "EventTime", ev.EventTime().UnixMilli(), int64(1700000000000)) },
@@ -117,9 +157,9 @@ func TestDecodeInvalid(t *testing.T) {
 		{"array", `[1,2]`, "not a valid JSON object"},
 		{"missing group", `{"EventType":104,"CallbackTs":1}`, "missing EventGroupId"},
 		{"missing type", `{"EventGroupId":1,"CallbackTs":1}`, "missing EventType"},
-		{"fractional type", `{"EventGroupId":1,"EventType":1.5}`, "not an integer"},
-		{"object room id", `{"EventGroupId":1,"EventType":101,"EventInfo":{"RoomId":{"a":1}}}`, "neither a string nor a number"},
-		{"payload not an object", `{"EventGroupId":3,"EventType":301,"EventInfo":{"Payload":[1]}}`, "Payload"},
+		{"fractional type", `{"EventGroupId":1,"EventType":1.5}`, "EventGroupId and EventType must be integers"},
+		{"type is an object", `{"EventGroupId":1,"EventType":{"a":1}}`, "EventGroupId and EventType must be integers"},
+		{"group is text", `{"EventGroupId":"room","EventType":101}`, "EventGroupId and EventType must be integers"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
