@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -126,9 +128,13 @@ func (s *SlackAPI) updateParent(ctx context.Context, p Page, key, channel, ts st
 	}
 	opts := s.renderOptions()
 	if s.Acks != nil {
-		if user, _, ok, err := s.Acks.Acknowledged(ctx, p.Incident); err != nil {
+		user, at, ok, err := s.Acks.Acknowledged(ctx, p.Incident)
+		switch {
+		case err != nil:
 			s.log.WarnContext(ctx, "slack ack state unavailable; parent shown without it", "incident", p.Incident, "err", err)
-		} else if ok {
+		case ok && !at.Before(slackTime(ts)):
+			// Only an ack given since this thread began: one from an earlier
+			// incident in the same room must not claim the new one.
 			opts = append(opts, withAcknowledged(user))
 		}
 	}
@@ -137,6 +143,18 @@ func (s *SlackAPI) updateParent(ctx context.Context, p Page, key, channel, ts st
 		slack.MsgOptionBlocks(m.Blocks...), slack.MsgOptionText(m.Text, false)); err != nil {
 		s.log.WarnContext(ctx, "slack thread parent not updated", "page", p.ID, "incident", p.Incident, "err", err)
 	}
+}
+
+// slackTime reads a Slack message timestamp ("1700000000.000100", seconds)
+// as the time the message was posted; zero if it is not one.
+func slackTime(ts string) time.Time {
+	sec, frac, _ := strings.Cut(ts, ".")
+	s, err := strconv.ParseInt(sec, 10, 64)
+	if err != nil {
+		return time.Time{}
+	}
+	us, _ := strconv.ParseInt((frac + "000000")[:6], 10, 64)
+	return time.Unix(s, us*1000)
 }
 
 // renderParent is the parent message after a reply: the latest page without

@@ -357,12 +357,17 @@ func TestSlackAPIThreadPerChannel(t *testing.T) {
 	}
 }
 
-// fakeAcks says every incident in acked was acknowledged by that user.
-type fakeAcks map[string]string
+// fakeAcks says every incident in it was acknowledged: by whom, and when.
+type fakeAcks map[string]ack
+
+type ack struct {
+	user string
+	at   time.Time
+}
 
 func (f fakeAcks) Acknowledged(_ context.Context, incident string) (string, time.Time, bool, error) {
-	u, ok := f[incident]
-	return u, time.Time{}, ok, nil
+	a, ok := f[incident]
+	return a.user, a.at, ok, nil
 }
 
 func TestSlackAPIParentShowsAcknowledgement(t *testing.T) {
@@ -370,7 +375,8 @@ func TestSlackAPIParentShowsAcknowledgement(t *testing.T) {
 	api, _ := newTestAPI(t, f, newMemThreads(), time.Second)
 	api.Buttons = true
 	p := samplePage()
-	api.Acks = fakeAcks{p.Incident: "U777"}
+	// The fake Slack's first ts is 1795751352.00001: acked after the parent.
+	api.Acks = fakeAcks{p.Incident: {"U777", time.Unix(1795751400, 0)}}
 	second := samplePage()
 	second.ID = "p-0002"
 	for _, pg := range []Page{p, second} {
@@ -391,5 +397,38 @@ func TestSlackAPIParentShowsAcknowledgement(t *testing.T) {
 	}
 	if !strings.Contains(parent, ActionSilenceRoom) {
 		t.Errorf("an acknowledged parent should still offer silencing: %s", parent)
+	}
+}
+
+// An ack from an earlier incident in the same room (before this thread's
+// parent was posted) must not mark the new incident acknowledged.
+func TestSlackAPIParentIgnoresAnOlderAcknowledgement(t *testing.T) {
+	f := &fakeSlack{}
+	api, _ := newTestAPI(t, f, newMemThreads(), time.Second)
+	api.Buttons = true
+	p := samplePage()
+	api.Acks = fakeAcks{p.Incident: {"U777", time.Unix(1795751352, 0).Add(-48 * time.Hour)}}
+	second := samplePage()
+	second.ID = "p-0002"
+	for _, pg := range []Page{p, second} {
+		if retry, err := api.Send(context.Background(), pg); err != nil || retry {
+			t.Fatalf("Send %s = %v, %v", pg.ID, retry, err)
+		}
+	}
+	parent := f.Calls()[2].form.Get("blocks")
+	if strings.Contains(parent, "Acknowledged") || !strings.Contains(parent, ActionAck) {
+		t.Errorf("a new incident's parent shows an old acknowledgement: %s", parent)
+	}
+}
+
+func TestSlackTime(t *testing.T) {
+	for ts, want := range map[string]time.Time{
+		"1700000000.000100": time.Unix(1700000000, 100_000),
+		"1700000000":        time.Unix(1700000000, 0),
+		"junk":              {},
+	} {
+		if got := slackTime(ts); !got.Equal(want) {
+			t.Errorf("slackTime(%q) = %v, want %v", ts, got, want)
+		}
 	}
 }
