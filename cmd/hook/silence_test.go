@@ -14,7 +14,9 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
 
@@ -22,8 +24,18 @@ func TestSilenceCLI(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := compileRules("", cat, func(string) string { return "k" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := store.New(rdb, "hook")
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: store.New(rdb, "hook")}))
+		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: st, Catalog: cat,
+			Rules: rules.NewRouter(cat, rs, st, time.Now)}))
 	defer srv.Close()
 	getenv := func(k string) string {
 		return map[string]string{"HOOK_ADMIN_TOKEN": "tok", "USER": "alice"}[k]

@@ -20,7 +20,9 @@ func newAdminServer(t *testing.T, token string) http.Handler {
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
 	now := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
-	return New(Config{AdminToken: token}, Deps{Log: slog.New(slog.DiscardHandler), Now: now, Silences: store.New(rdb, "hook")})
+	cat, rs := exampleRules(t)
+	return New(Config{AdminToken: token}, Deps{Log: slog.New(slog.DiscardHandler), Now: now, Silences: store.New(rdb, "hook"),
+		Catalog: cat, Rules: fakeRules{rs}})
 }
 
 func TestAdminAPI(t *testing.T) {
@@ -41,6 +43,14 @@ func TestAdminAPI(t *testing.T) {
 		{"invalid", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"rooom":"1"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `did you mean \"room\"?`},
 		{"unknown field", http.MethodPost, "/api/v1/silences", "s3cret", `{"matcher":{}}`, on, http.StatusBadRequest, "unknown field"},
 		{"expire unknown", http.MethodDelete, "/api/v1/silences/nope", "s3cret", "", on, http.StatusNotFound, "silence not found"},
+		{"event number becomes its name", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"event":"308"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusCreated, `"event":"recording.upload_error"`},
+		{"reason with its prefix becomes the short name", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"reason":"reason.timeout"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusCreated, `"reason":"timeout"`},
+		{"unknown event", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"event":"room.exitt"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `unknown event \"room.exitt\", did you mean \"room.exit\"?`},
+		{"reason number", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"reason":"2"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, "use a name"},
+		{"severity typo", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"severity":"critcal"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `unknown severity \"critcal\"`},
+		{"no such rule", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"rule":"user-droped"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `did you mean \"user-dropped\"?`},
+		{"bad duration", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c","duration":"bogus"}`, on, http.StatusBadRequest, `duration \"bogus\": give a positive duration`},
+		{"trailing JSON", http.MethodPost, "/api/v1/silences", "s3cret", good + `{"y":1}`, on, http.StatusBadRequest, "nothing after it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req := httptest.NewRequest(tc.method, tc.path, strings.NewReader(tc.body))

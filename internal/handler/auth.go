@@ -21,7 +21,8 @@ func requireBearer(token string) echo.MiddlewareFunc {
 	want := []byte(token)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
-			got, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+			scheme, got, ok := strings.Cut(c.Request().Header.Get(echo.HeaderAuthorization), " ")
+			ok = ok && strings.EqualFold(scheme, "Bearer") // the scheme is case-insensitive (RFC 9110)
 			if !ok || len(want) == 0 || subtle.ConstantTimeCompare([]byte(got), want) != 1 {
 				c.Response().Header().Set(echo.HeaderWWWAuthenticate, `Bearer realm="hook admin"`)
 				return fmt.Errorf("%w: missing or wrong bearer token (HOOK_ADMIN_TOKEN)", errUnauthorized)

@@ -26,7 +26,9 @@ func readyz(d Deps) echo.HandlerFunc {
 		ctx, cancel := context.WithTimeout(c.Request().Context(), readyTimeout)
 		defer cancel()
 		if err := d.Store.Ping(ctx); err != nil {
-			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+			// The details (addresses, errors) go to the log, not to whoever asks.
+			d.Log.Warn("not ready: the state store does not answer", "err", err)
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "state store (Redis) not answering"})
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 	}

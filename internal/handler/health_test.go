@@ -45,7 +45,7 @@ func TestReadyz(t *testing.T) {
 		{"no rules source", nil, nil, http.StatusServiceUnavailable, `"reason":"rules not loaded"`},
 		{"no ruleset yet", fakeRules{nil}, nil, http.StatusServiceUnavailable, `"reason":"rules not loaded"`},
 		{"redis down", fakeRules{rs}, errors.New("state store unavailable: dial tcp 10.0.0.1:6379: connect: connection refused"),
-			http.StatusServiceUnavailable, `"reason":"state store unavailable: dial tcp`},
+			http.StatusServiceUnavailable, `"reason":"state store (Redis) not answering"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

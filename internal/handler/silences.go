@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -36,15 +37,17 @@ type SilenceRequest struct {
 
 type admin struct {
 	silences SilenceStore
+	cat      *catalog.Catalog
+	rules    RulesSource
 	now      func() time.Time
 }
 
 // silenceRoutes registers the silences admin API when a token is configured.
 func silenceRoutes(e *echo.Echo, cfg Config, d Deps) {
-	if cfg.AdminToken == "" || d.Silences == nil {
+	if cfg.AdminToken == "" || d.Silences == nil || d.Rules == nil {
 		return
 	}
-	a := &admin{silences: d.Silences, now: d.Now}
+	a := &admin{silences: d.Silences, cat: d.Catalog, rules: d.Rules, now: d.Now}
 	g := e.Group("/api/v1", requireBearer(cfg.AdminToken))
 	g.POST("/silences", a.addSilence)
 	g.GET("/silences", a.listSilences)
@@ -58,18 +61,32 @@ func (a *admin) addSilence(c echo.Context) error {
 	if err := dec.Decode(&req); err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("bad silence: %v", err))
 	}
+	if dec.More() {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad silence: one JSON object, nothing after it")
+	}
 	now := a.now()
 	ends := req.EndsAt
 	if req.Duration != "" {
-		d, err := time.ParseDuration(req.Duration)
-		if err != nil || !ends.IsZero() {
+		if !ends.IsZero() {
 			return echo.NewHTTPError(http.StatusBadRequest, "give duration (like \"1h\") or ends_at, not both")
+		}
+		d, err := time.ParseDuration(req.Duration)
+		if err != nil || d <= 0 || d > rules.MaxSilence {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("duration %q: give a positive duration up to %s, like \"1h\"", req.Duration, rules.MaxSilence))
 		}
 		ends = now.Add(d)
 	}
-	s, err := a.silences.AddSilence(c.Request().Context(), rules.Silence{
+	rs := a.rules.Ruleset()
+	if rs == nil {
+		return echo.NewHTTPError(http.StatusServiceUnavailable, "no rules loaded yet")
+	}
+	sil, err := rs.NormalizeSilence(a.cat, rules.Silence{
 		Matchers: req.Matchers, Author: req.Author, Comment: req.Comment, EndsAt: ends,
-	}, now)
+	})
+	if err != nil {
+		return err
+	}
+	s, err := a.silences.AddSilence(c.Request().Context(), sil, now)
 	if err != nil {
 		return err
 	}

@@ -89,7 +89,9 @@ func (h *slackInteractions) handle(c echo.Context) error {
 		return err
 	}
 	// Only after the signature: a forged request must not even fill Redis.
-	first, err := h.act.Seen.FirstSeen(req.Context(), "slack:"+req.Header.Get("X-Slack-Signature"), SlackWindow)
+	// Remembered for twice the window: a timestamp up to SlackWindow in the
+	// future is accepted, so a signature stays replayable that much longer.
+	first, err := h.act.Seen.FirstSeen(req.Context(), "slack:"+req.Header.Get("X-Slack-Signature"), 2*SlackWindow)
 	if err != nil {
 		return err
 	}

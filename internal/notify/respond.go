@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 )
 
 // Response is an answer to a button click, posted to the click's response_url.
@@ -49,7 +51,13 @@ func (s *SlackResponder) Respond(ctx context.Context, responseURL string, r Resp
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return fmt.Errorf("slack response: %w", err)
+		// A response_url is a capability: whoever has it can post. Keep it out
+		// of the error (and so of the logs), as the webhook sender does.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("slack response (%s): %w", req.URL.Host, err)
 	}
 	defer resp.Body.Close()
 	reply, _ := io.ReadAll(io.LimitReader(resp.Body, 512))

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
 )
 
@@ -79,6 +81,56 @@ func (s Silence) Validate(now time.Time) error {
 		return fmt.Errorf("%w: %s", ErrInvalidSilence, strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// NormalizeSilence checks a silence's values against what alerts can carry
+// and writes them the way alerts do, so a silence cannot quietly mute nothing:
+// event 308 or recording.upload_error becomes recording.upload_error, reason
+// reason.timeout becomes timeout, and rule names must be rules of rs.
+func (rs *Ruleset) NormalizeSilence(cat *catalog.Catalog, s Silence) (Silence, error) {
+	out := s
+	out.Matchers = make(map[string]string, len(s.Matchers))
+	var errs []string
+	for _, k := range sortedKeys(s.Matchers) {
+		v := strings.TrimSpace(s.Matchers[k])
+		switch k {
+		case "event":
+			if n, err := strconv.Atoi(v); err == nil {
+				if c := cat.Code(catalog.FieldEvent, 0, n); c.Known {
+					v = c.Name
+				}
+			} else if vals, ok := cat.Values(catalog.FieldEvent, v); ok {
+				v = cat.Code(catalog.FieldEvent, 0, vals[0].Value).Name
+			} else {
+				errs = append(errs, fmt.Sprintf("unknown event %q%s", v, suggest(v, cat.Names(catalog.FieldEvent))))
+			}
+		case "reason":
+			if _, err := strconv.Atoi(v); err == nil {
+				errs = append(errs, fmt.Sprintf("reason %s: reason numbers mean different things per event; use a name (timeout, force_closed, ...)", v))
+			} else if _, ok := cat.Values(catalog.FieldReason, v); ok {
+				v = strings.TrimPrefix(v, "reason.")
+			} else {
+				errs = append(errs, fmt.Sprintf("unknown reason %q%s", v, suggest(v, cat.Names(catalog.FieldReason))))
+			}
+		case "severity":
+			if !validSeverity(notify.Severity(v)) {
+				errs = append(errs, fmt.Sprintf("unknown severity %q%s", v, severityHint(v)))
+			}
+		case "rule":
+			names := make([]string, len(rs.rules))
+			for i, cr := range rs.rules {
+				names[i] = cr.name
+			}
+			if !slices.Contains(names, v) {
+				errs = append(errs, fmt.Sprintf("no rule named %q%s", v, suggest(v, names)))
+			}
+		}
+		out.Matchers[k] = v
+	}
+	if len(errs) > 0 {
+		return s, fmt.Errorf("%w: %s", ErrInvalidSilence, strings.Join(errs, "; "))
+	}
+	return out, nil
 }
 
 // alertLabels are what silences match for cr's alert on e.
