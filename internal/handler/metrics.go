@@ -61,8 +61,11 @@ func (m *Metrics) observe(cat *catalog.Catalog, ev callback.Event, res rules.Res
 		m.signatureFailures.WithLabelValues(reasonFor(err)).Inc()
 	}
 	for _, o := range res.Outcomes {
+		if o.Clear {
+			continue // a recovery for the rule, not a match of it
+		}
 		m.ruleMatches.WithLabelValues(o.Rule).Inc()
-		if !o.Fired {
+		if o.Verdict == rules.VerdictDuplicate {
 			m.dedupHits.WithLabelValues(o.Rule).Inc()
 		}
 	}

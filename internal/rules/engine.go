@@ -102,6 +102,9 @@ type Outcome struct {
 	Verdict Verdict
 	Pages   int
 	DedupID string
+	// Clear is set when the event did not match the rule but cleared (or
+	// resolved) one of its pending alerts.
+	Clear bool
 }
 
 // Result is what Handle did with one callback.
@@ -144,7 +147,7 @@ func (r *Router) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		v := verdicts[i]
 		r.metrics.observe(v)
 		res.Outcomes = append(res.Outcomes, Outcome{Rule: f.Rule, Verdict: v, Fired: v == VerdictPaged || v == VerdictGrouped,
-			Pages: len(f.Pages), DedupID: f.DedupKey})
+			Pages: len(f.Pages), DedupID: f.DedupKey, Clear: f.Op == OpClear})
 	}
 	return res, nil
 }

@@ -1,0 +1,41 @@
+package handler
+
+import (
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// Only a real duplicate is a dedup hit, and a clearing event is no match.
+func TestMetricsCountDuplicatesAndMatchesOnly(t *testing.T) {
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := NewMetrics(prometheus.NewRegistry())
+	res := rules.Result{Outcomes: []rules.Outcome{
+		{Rule: "user-dropped", Verdict: rules.VerdictPending},
+		{Rule: "user-dropped", Verdict: rules.VerdictDuplicate},
+		{Rule: "user-dropped", Verdict: rules.VerdictCleared, Clear: true},
+		{Rule: "storm", Verdict: rules.VerdictCounted},
+	}}
+	m.observe(cat, callback.Event{Group: 1, Type: 104}, res, nil, 0.001)
+	for _, tc := range []struct {
+		c    prometheus.Collector
+		want float64
+	}{
+		{m.ruleMatches.WithLabelValues("user-dropped"), 2},
+		{m.ruleMatches.WithLabelValues("storm"), 1},
+		{m.dedupHits.WithLabelValues("user-dropped"), 1},
+		{m.dedupHits.WithLabelValues("storm"), 0},
+	} {
+		if got := testutil.ToFloat64(tc.c); got != tc.want {
+			t.Errorf("%v = %v, want %v", tc.c, got, tc.want)
+		}
+	}
+}
