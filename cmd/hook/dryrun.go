@@ -33,7 +33,7 @@ func cmdTest(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 		fmt.Fprintln(stderr, "usage: hook test [--rules FILE] [--app SDKAPPID] [--sequence [--settle D]] EVENT.json...")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return flagError(err)
 	}
 	if fs.NArg() == 0 {

@@ -36,7 +36,7 @@ func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io
 	base := fs.String("url", or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
 	limit := fs.Int("limit", 100, "list at most this many dead letters")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return flagError(err)
 	}
 	api, err := newAdminClient("hook outbox", *base, getenv, client)

@@ -31,6 +31,39 @@ func flagError(err error) error {
 	return exitError{code: 2}
 }
 
+// flagsFirst moves flags ahead of positional arguments, so that
+// `hook silence add room=8489 --for 2h` means what it says: the flag package
+// stops at the first positional argument. Everything after "--" stays
+// positional.
+func flagsFirst(fs *flag.FlagSet, args []string) []string {
+	var flags, positional []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			positional = append(positional, args[i+1:]...)
+			break
+		}
+		if len(a) < 2 || a[0] != '-' {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		f := fs.Lookup(name)
+		if hasValue || f == nil || isBoolFlag(f) || i+1 == len(args) {
+			continue
+		}
+		flags = append(flags, args[i+1]) // the flag's value
+		i++
+	}
+	return append(append(flags, "--"), positional...)
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
 // env is how commands read the process environment; tests pass a map lookup.
 type env func(string) string
 

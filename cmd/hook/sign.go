@@ -19,7 +19,7 @@ func cmdSign(args []string, getenv env, stdin io.Reader, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "Usage: hook sign --key KEY [FILE]\n\nPrints base64(HMAC-SHA256(KEY, body)) for the body in FILE, or stdin.")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return flagError(err)
 	}
 	if *key == "" {

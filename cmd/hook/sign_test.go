@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,5 +62,24 @@ func TestUnknownCommand(t *testing.T) {
 	var exit exitError
 	if !errors.As(err, &exit) || exit.code != 2 || !strings.Contains(exit.msg, `unknown command "frobnicate"`) {
 		t.Fatalf("run = %v, want exit 2 naming the command", err)
+	}
+}
+
+func TestFlagsFirst(t *testing.T) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.String("for", "", "")
+	fs.Bool("json", false, "")
+	tests := []struct{ in, want string }{
+		{"room=1 --for 2h --comment", "--for 2h --comment -- room=1"},
+		{"a --json b", "--json -- a b"},
+		{"--for=1h x -- --json", "--for=1h -- x --json"},
+		{"x --for", "--for -- x"},
+		{"- -1", "-1 -- -"},
+	}
+	for _, tt := range tests {
+		got := strings.Join(flagsFirst(fs, strings.Fields(tt.in)), " ")
+		if got != tt.want {
+			t.Errorf("flagsFirst(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/user"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -34,11 +36,11 @@ func cmdSilence(ctx context.Context, args []string, getenv env, stdout, stderr i
 	fs := flag.NewFlagSet("hook silence "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	base := fs.String("url", or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
-	author := fs.String("author", getenv("USER"), "who is silencing (add)")
+	author := fs.String("author", or(getenv("USER"), loginName()), "who is silencing (add; default $USER, else your login name)")
 	comment := fs.String("comment", "", "why (add; required)")
 	dur := fs.Duration("for", time.Hour, "how long (add)")
 	asJSON := fs.Bool("json", false, "print JSON (list)")
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return flagError(err)
 	}
 	c, err := newAdminClient("hook silence", *base, getenv, &http.Client{Timeout: 10 * time.Second})
@@ -101,4 +103,16 @@ func formatMatchers(m map[string]string) string {
 		}
 	}
 	return strings.Join(parts, ",")
+}
+
+// loginName names who runs the command when $USER is unset (containers,
+// cron): the account, else the host, so a silence always says where it came from.
+func loginName() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	if h, err := os.Hostname(); err == nil {
+		return "someone on " + h
+	}
+	return ""
 }

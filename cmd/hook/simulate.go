@@ -42,7 +42,7 @@ func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, erro
 		fmt.Fprintf(stderr, "  %-10s all of the above, one after the other (default)\n\nFlags:\n", "all")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return c, exitError{code: 2}
 	}
 	if c.key == "" {
