@@ -92,6 +92,11 @@ func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *R
 	if cr.state.threshold != nil && cr.state.pending != nil {
 		c.errorf(path+".for", "%s: threshold and for cannot be combined (a threshold pages on a count, for waits for recovery)", where)
 	}
+	if t := cr.state.threshold; t != nil && r.Dedup.Key == "" && t.per != nil {
+		// One page per crossing for the counted key (the room, by default),
+		// whoever's event crossed it: the default key would name that user.
+		cr.dedupKey = t.per
+	}
 	if cr.state.pending != nil {
 		// The opening and the clearing event differ in type, so the key that
 		// pairs them must not include it: the rule's own dedup.key, else
