@@ -26,6 +26,10 @@ import (
 	"github.com/hookdev/hook/internal/store"
 )
 
+// keyPrefix starts every Redis key hook writes ("{hook}:..."): one hash tag,
+// one Cluster slot.
+const keyPrefix = "hook"
+
 // serveConfig is everything "hook serve" reads from flags and the environment.
 type serveConfig struct {
 	listen       string
@@ -139,7 +143,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	defer closeRedis()
 	reg := newRegistry()
 	store.NewMetrics(reg).Instrument(rdb)
-	st := store.New(rdb, "hook")
+	st := store.New(rdb, keyPrefix)
 	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 	if err := st.Ping(ctx); err != nil {
 		return fmt.Errorf("redis at startup: %w", err)
@@ -290,7 +294,7 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, std
 			opts = append(opts, slack.OptionAPIURL(strings.TrimSuffix(cfg.slackAPIURL, "/")+"/"))
 		}
 		client := slack.New(cfg.slackToken, opts...)
-		api := notify.NewSlackAPI(client, store.NewThreads(rdb, "hook"), log)
+		api := notify.NewSlackAPI(client, store.NewThreads(rdb, keyPrefix), log)
 		api.Buttons = cfg.slackSecret != ""
 		api.Acks = st
 		senders[notify.ReceiverSlack] = api

@@ -165,18 +165,10 @@ func (m *MatchValue) decodeNode(n *yaml.Node) error {
 	return fmt.Errorf("a match value must be a value, a list, {regex: ...} or {not: ...}")
 }
 
-// Parse decodes a rules file strictly: an unknown key is an error, not ignored,
-// because a misspelt key silently changes who gets paged. Every structural
-// problem is reported, as file:line:col.
-func Parse(name string, data []byte) (*File, error) {
-	f, d := parse(data)
-	if len(d.errs) > 0 {
-		return nil, newLoadError(name, d.errs)
-	}
-	return f, nil
-}
-
-// parse decodes data, collecting errors and positions in the returned decoder.
+// parse decodes a rules file strictly: an unknown key is an error, not
+// ignored, because a misspelt key silently changes who gets paged. It collects
+// every structural problem, and where each value was written, in the returned
+// decoder; Compile reports them as file:line:col.
 func parse(data []byte) (*File, *decoder) {
 	d := newDecoder()
 	f := &File{}

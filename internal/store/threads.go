@@ -7,10 +7,9 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-)
 
-// DefaultThreadTTL is used when SetThread or AddPage is given no TTL.
-const DefaultThreadTTL = 24 * time.Hour
+	"github.com/hookdev/hook/internal/notify"
+)
 
 // Threads remembers the Slack thread of each incident in Redis, so every
 // replica replies under the same parent. It implements notify.ThreadStore.
@@ -85,7 +84,7 @@ func (t *Threads) AddPage(ctx context.Context, incident string, ttl time.Duratio
 
 func orDefault(ttl time.Duration) time.Duration {
 	if ttl <= 0 {
-		return DefaultThreadTTL
+		return notify.DefaultThreadTTL // when SetThread or AddPage is given no TTL
 	}
 	return ttl
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"github.com/hookdev/hook/internal/notify"
 	"testing"
 	"time"
 
@@ -58,10 +59,10 @@ func TestThreadsExpiryAndDefaultTTL(t *testing.T) {
 	if err := th.SetThread(ctx, "i", "C1", "1.2", 0); err != nil {
 		t.Fatal(err)
 	}
-	if got := mr.TTL("{hook}:thread:i"); got != DefaultThreadTTL {
-		t.Fatalf("TTL = %v, want default %v", got, DefaultThreadTTL)
+	if got := mr.TTL("{hook}:thread:i"); got != notify.DefaultThreadTTL {
+		t.Fatalf("TTL = %v, want default %v", got, notify.DefaultThreadTTL)
 	}
-	mr.FastForward(DefaultThreadTTL + time.Second)
+	mr.FastForward(notify.DefaultThreadTTL + time.Second)
 	if _, _, ok, err := th.Thread(ctx, "i"); err != nil || ok {
 		t.Fatalf("Thread after expiry: ok=%v err=%v, want gone", ok, err)
 	}

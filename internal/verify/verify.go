@@ -60,37 +60,3 @@ func Check(keys Keys, sdkAppID, sign string, body []byte) error {
 	}
 	return nil
 }
-
-// KeySet is a fixed set of callback keys: one per app, plus an optional key for
-// every other app (TRTC_CALLBACK_KEY). It is immutable once built, so a reload
-// swaps in a new KeySet rather than editing one in place.
-type KeySet struct {
-	perApp   map[string][]byte
-	fallback []byte
-}
-
-// NewKeySet builds a KeySet. fallback may be empty: then only apps in perApp verify.
-func NewKeySet(perApp map[string]string, fallback string) *KeySet {
-	ks := &KeySet{perApp: make(map[string][]byte, len(perApp))}
-	for app, k := range perApp {
-		ks.perApp[app] = []byte(k)
-	}
-	if fallback != "" {
-		ks.fallback = []byte(fallback)
-	}
-	return ks
-}
-
-// Key implements Keys.
-func (ks *KeySet) Key(sdkAppID string) ([]byte, bool) {
-	if k, ok := ks.perApp[sdkAppID]; ok {
-		return k, true
-	}
-	if ks.fallback != nil {
-		return ks.fallback, true
-	}
-	return nil, false
-}
-
-// Len reports how many apps have their own key, and whether a key for every app is set.
-func (ks *KeySet) Len() (perApp int, fallback bool) { return len(ks.perApp), ks.fallback != nil }

@@ -1,0 +1,51 @@
+package rules
+
+import (
+	"testing"
+)
+
+// Ruleset.Key: an app's own key wins; TRTC_CALLBACK_KEY covers every other
+// app; with neither, the app is unknown.
+func TestRulesetKeys(t *testing.T) {
+	const src = `
+apps:
+  - sdk_app_id: "1"
+    callback_key: {env: OWN_KEY}
+receivers: [{name: c, console: {}}]
+default_receiver: c
+rules: [{name: r, match: {event: room.exit}}]
+`
+	env := func(all string) func(string) string {
+		return func(k string) string {
+			return map[string]string{"OWN_KEY": "own", AllAppsKeyEnv: all}[k]
+		}
+	}
+	withAll, err := Compile("keys.yaml", []byte(src), testCatalog(t), env("shared"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ownOnly, err := Compile("keys.yaml", []byte(src), testCatalog(t), env(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		rs   *Ruleset
+		app  string
+		want string
+		ok   bool
+	}{
+		{withAll, "1", "own", true},
+		{withAll, "2", "shared", true},
+		{ownOnly, "1", "own", true},
+		{ownOnly, "2", "", false},
+	}
+	for _, tt := range tests {
+		k, ok := tt.rs.Key(tt.app)
+		if string(k) != tt.want || ok != tt.ok {
+			t.Errorf("Key(%s) = %q, %v; want %q, %v", tt.app, k, ok, tt.want, tt.ok)
+		}
+	}
+	if !ownOnly.HasKeys() {
+		t.Error("a ruleset with an app key says it has none")
+	}
+}
