@@ -2,12 +2,13 @@ package store
 
 import (
 	"context"
-	"github.com/hookdev/hook/internal/notify"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/notify"
 )
 
 func newThreads(t *testing.T) (*Threads, *miniredis.Miniredis) {
