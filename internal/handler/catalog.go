@@ -24,7 +24,8 @@ type callbackDescription struct {
 //	GET /catalog/:table/:id       one decode (catalog.Meaning); ?p1=&p2= default to -1
 //	GET /catalog/callback/:id     an event type, its group and the codes it carries
 //
-// Unknown tables and ids are 404 and malformed numbers 400, both as {"message": ...}.
+// Unknown tables and ids are 404 and malformed numbers 400, both as
+// {"code": status, "message": ...} like every other error hook answers.
 func catalogRoutes(e *echo.Echo, cat *catalog.Catalog) {
 	e.GET("/catalog", func(c echo.Context) error {
 		listing, _ := cat.Entries("")
@@ -64,5 +65,5 @@ func catalogRoutes(e *echo.Echo, cat *catalog.Catalog) {
 }
 
 func catalogError(c echo.Context, status int, message string) error {
-	return c.JSON(status, map[string]string{"message": message})
+	return c.JSON(status, map[string]any{"code": status, "message": message})
 }

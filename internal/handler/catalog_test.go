@@ -45,7 +45,7 @@ func TestCatalogDecodeRoute(t *testing.T) {
 		{"/catalog/sdk/1003?p1=9", http.StatusOK, []string{`"text":"Network type changed"`, `"fallback":true`}},
 		{"/catalog/realtime/2001", http.StatusOK, []string{`"table":"realtime"`, `"id":2001`}},
 		{"/catalog/callback/104", http.StatusOK, []string{`"name":"room.exit"`, `"const":"EVENT_TYPE_EXIT_ROOM"`, `"name":"room"`, `"name":"reason.timeout"`}},
-		{"/catalog/sdk/9999", http.StatusNotFound, []string{`{"message":"unknown sdk id 9999"}`}},
+		{"/catalog/sdk/9999", http.StatusNotFound, []string{`{"code":404,"message":"unknown sdk id 9999"}`}},
 		{"/catalog/experience/6", http.StatusNotFound, []string{`"message":"unknown experience id 6"`}},
 		{"/catalog/callback/999", http.StatusNotFound, []string{`"message":"unknown event 999"`}},
 		{"/catalog/nope/1", http.StatusNotFound, []string{`"message":"unknown table \"nope\""`}},
