@@ -1,9 +1,10 @@
 package rules
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -25,7 +26,7 @@ type InhibitMark struct {
 }
 
 type inhibitRule struct {
-	index          int
+	id             string // stable across reloads that reorder the list
 	source, target []alertMatcher
 	equal          []string
 }
@@ -64,7 +65,7 @@ func (c *compiler) inhibits(f *File, rs *Ruleset) {
 		}
 		c.validLabels(where+".equal", where+": equal", ir.Equal)
 		rs.inhibits = append(rs.inhibits, &inhibitRule{
-			index:  i,
+			id:     inhibitID(ir),
 			source: c.alertMatchers(where+".source", where+": source", ir.Source, names),
 			target: c.alertMatchers(where+".target", where+": target", ir.Target, names),
 			equal:  ir.Equal,
@@ -119,12 +120,27 @@ func matchAll(ms []alertMatcher, cr *compiledRule, e *Facts) bool {
 // rule and the values of its equal labels.
 func (ir *inhibitRule) markerKey(e *Facts) string {
 	var b strings.Builder
-	b.WriteString(strconv.Itoa(ir.index))
+	b.WriteString(ir.id)
 	for _, l := range ir.equal {
 		b.WriteByte('/')
 		b.WriteString(labelOf(e, l))
 	}
 	return b.String()
+}
+
+// inhibitID names an inhibit rule by what it says, not where it stands, so
+// that markers set before a reload still count after one that reorders the
+// list (and an edited rule starts afresh).
+func inhibitID(ir InhibitRule) string {
+	h := sha256.New()
+	for _, side := range []map[string]MatchValue{ir.Source, ir.Target} {
+		for _, k := range sortedKeys(side) {
+			fmt.Fprintf(h, "%s=%s;", k, side[k])
+		}
+		h.Write([]byte{'|'})
+	}
+	fmt.Fprint(h, ir.Equal)
+	return hex.EncodeToString(h.Sum(nil))[:12]
 }
 
 // inhibitions fills f's source markers and target checks for cr's alert on e.

@@ -49,3 +49,13 @@ rules: [{name: r, match: {event: room.exit}}]
 		t.Error("a ruleset with an app key says it has none")
 	}
 }
+
+// An inhibit rule's marker id follows what it says, not its place in the
+// list: reordering rules on a reload must not orphan markers set before it.
+func TestInhibitIDIgnoresOrder(t *testing.T) {
+	a := InhibitRule{Source: map[string]MatchValue{"rule": {Values: []string{"storm"}}}, Target: map[string]MatchValue{"rule": {Values: []string{"user"}}}, Equal: []string{"app", "room"}}
+	b := InhibitRule{Source: map[string]MatchValue{"rule": {Values: []string{"storm"}}}, Target: map[string]MatchValue{"rule": {Values: []string{"other"}}}, Equal: []string{"app", "room"}}
+	if inhibitID(a) != inhibitID(a) || inhibitID(a) == inhibitID(b) {
+		t.Errorf("ids: %s, %s: want stable and distinct", inhibitID(a), inhibitID(b))
+	}
+}
