@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -43,10 +42,22 @@ type decoder struct {
 	at     map[string]Pos  // path -> position of its value
 	keyAt  map[string]Pos  // path -> position of its key, for map entries and struct fields
 	failed map[string]bool // paths whose value could not be decoded
+	fields map[reflect.Type]*fieldSet
 }
 
 func newDecoder() *decoder {
-	return &decoder{at: map[string]Pos{}, keyAt: map[string]Pos{}, failed: map[string]bool{}}
+	return &decoder{at: map[string]Pos{}, keyAt: map[string]Pos{}, failed: map[string]bool{},
+		fields: map[reflect.Type]*fieldSet{}}
+}
+
+// structFields is the package's structFields, memoised for one decode.
+func (d *decoder) structFields(t reflect.Type) *fieldSet {
+	fs, ok := d.fields[t]
+	if !ok {
+		fs = structFields(t)
+		d.fields[t] = fs
+	}
+	return fs
 }
 
 func posOf(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
@@ -277,7 +288,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.errorf(n, path, "%s: expected a mapping, got %s", fieldName(path), describeNode(n))
 		return
 	}
-	fields := structFields(v.Type())
+	fields := d.structFields(v.Type())
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
@@ -315,14 +326,9 @@ type fieldSet struct {
 	names []string // sorted, for suggestions
 }
 
-var fieldCache sync.Map // reflect.Type -> *fieldSet
-
 // structFields lists a struct type's yaml keys (exported fields with a tag
 // other than "-"; untagged exported fields use their lower-cased name).
 func structFields(t reflect.Type) *fieldSet {
-	if fs, ok := fieldCache.Load(t); ok {
-		return fs.(*fieldSet)
-	}
 	fs := &fieldSet{index: map[string][]int{}}
 	for _, f := range reflect.VisibleFields(t) {
 		if !f.IsExported() || f.Anonymous {
@@ -339,7 +345,6 @@ func structFields(t reflect.Type) *fieldSet {
 		fs.names = append(fs.names, name)
 	}
 	slices.Sort(fs.names)
-	fieldCache.Store(t, fs)
 	return fs
 }
 
