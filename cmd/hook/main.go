@@ -10,9 +10,17 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/redis/go-redis/v9"
 )
 
 func main() {
+	// go-redis prints its own pool retries as plain text, past slog and
+	// HOOK_LOG_FORMAT. Every Redis failure already reaches hook as an error
+	// that it logs structured (503 callbacks, delivery retries, /readyz) and
+	// counts (hook_redis_errors_total), so the library's copy is dropped. This
+	// is process-wide, hence here and not in run.
+	redis.SetLogger(quietRedisLog{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
@@ -27,3 +35,8 @@ func main() {
 		os.Exit(1)
 	}
 }
+
+// quietRedisLog discards go-redis's internal log lines (see main).
+type quietRedisLog struct{}
+
+func (quietRedisLog) Printf(context.Context, string, ...any) {}
