@@ -22,14 +22,38 @@ type simScenario struct {
 	name  string
 	about string
 	steps func(room int, task string) []simStep
+	// alone: only when named, not in "all" (the storm is 300 callbacks).
+	alone bool
 }
 
 func scenarios() []simScenario {
 	return []simScenario{
-		{"room", "a room where three users time out and one of them returns", roomScenario},
-		{"recording", "a cloud recording whose files fail to upload", recordingScenario},
-		{"relay", "a relay to CDN that connects, runs, then fails", relayScenario},
+		{name: "room", about: "a room where three users time out and one of them returns", steps: roomScenario},
+		{name: "recording", about: "a cloud recording whose files fail to upload", steps: recordingScenario},
+		{name: "relay", about: "a relay to CDN that connects, runs, then fails", steps: relayScenario},
+		{name: "storm", about: "an outage: 200 users of one room time out within 20 s, half come back", steps: stormScenario, alone: true},
 	}
+}
+
+// stormUsers is how many users the storm scenario drops.
+const stormUsers = 200
+
+// stormScenario is what an outage looks like from TRTC: a room's users time
+// out one after another, then many come back. hook should page the room once
+// (with updates), not each user.
+func stormScenario(room int, _ string) []simStep {
+	steps := make([]simStep, 0, stormUsers+stormUsers/2)
+	for i := range stormUsers {
+		user := fmt.Sprintf("viewer%03d", i)
+		info := map[string]any{"RoomId": room, "UserId": user, "Role": 21, "Reason": 2}
+		steps = append(steps, simStep{100 * time.Millisecond, 1, 104, info, user + " left: timeout"})
+	}
+	for i := 0; i < stormUsers; i += 2 {
+		user := fmt.Sprintf("viewer%03d", i)
+		info := map[string]any{"RoomId": room, "UserId": user, "Role": 21, "TerminalType": 2, "UserType": 3, "Reason": 3}
+		steps = append(steps, simStep{50 * time.Millisecond, 1, 103, info, user + " came back (timeout retry)"})
+	}
+	return steps
 }
 
 func roomScenario(room int, _ string) []simStep {

@@ -62,7 +62,7 @@ func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, erro
 	var names []string
 	for _, s := range scenarios() {
 		names = append(names, s.name)
-		if name == "all" || name == s.name {
+		if name == s.name || name == "all" && !s.alone {
 			c.which = append(c.which, s)
 		}
 	}

@@ -85,3 +85,30 @@ func TestSimulateRefusedKey(t *testing.T) {
 		t.Errorf("the 401 answers are not printed:\n%s", out.String())
 	}
 }
+
+// The storm scenario (not part of "all") is 300 callbacks; hook answers each
+// and pages the room, not 200 users (the per-user pages wait 30 s and are then
+// inhibited by the room page, which the rehearsal tests pin down).
+func TestSimulateStorm(t *testing.T) {
+	t.Parallel()
+	const key = "storm-test-key"
+	s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": key})
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"simulate", "--url", s.url + "/callback", "--key", key, "--no-wait", "storm"},
+		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("simulate storm: %v\n%s", err, errOut.String())
+	}
+	if n := strings.Count(out.String(), "-> 200 "); n != stormUsers+stormUsers/2 {
+		t.Errorf("%d callbacks accepted, want %d", n, stormUsers+stormUsers/2)
+	}
+	waitFor(t, 30*time.Second, "the room page", func() bool {
+		return strings.Contains(s.stdout.String(), "Users dropping out of room")
+	})
+	if n := strings.Count(s.stdout.String(), "Users dropping out of room"); n != 1 {
+		t.Errorf("%d room pages for one storm, want 1:\n%s", n, s.stdout.String())
+	}
+	if strings.Contains(s.stdout.String(), "dropped out of room") {
+		t.Errorf("a per-user page went out during the storm:\n%s", s.stdout.String())
+	}
+}
