@@ -48,9 +48,9 @@ func TestCheck(t *testing.T) {
 		{"all errors", nil, []string{"check", "--rules", "../../internal/rules/testdata/bad/wrong_type.yaml"}, 1,
 			"../../internal/rules/testdata/bad/wrong_type.yaml:7:16: receivers: expected a list, got \"oncall\" (write [oncall] for a list of one)\n" +
 				"../../internal/rules/testdata/bad/wrong_type.yaml:8:15: continue: expected true or false, got \"yes\""},
-		{"missing env key", nil, []string{"check", "--rules", "../../examples/multi-app.yaml"}, 1,
-			"../../examples/multi-app.yaml:9:19: app 1400000001: callback_key: environment variable TRTC_KEY_PRODUCTION is not set\n" +
-				"../../examples/multi-app.yaml:12:19: app 1400000002: callback_key: environment variable TRTC_KEY_STAGING is not set"},
+		// A CI job checking rules has no production secrets: noted on stderr, not an error.
+		{"missing env key", nil, []string{"check", "--rules", "../../examples/multi-app.yaml"}, 0,
+			"../../examples/multi-app.yaml: 4 rules, 3 receivers, 2 apps: OK\n"},
 		{"no such file", nil, []string{"check", "--rules", "nope.yaml"}, 1, "hook check: read rules: open nope.yaml: no such file or directory"},
 		{"stray argument", nil, []string{"check", "x.yaml"}, 2, `hook check: unexpected argument "x.yaml" (use --rules FILE)`},
 	}

@@ -77,11 +77,11 @@ Usage:
   hook test --sequence EVENTS.json...     rehearse a timeline on in-memory state: what pages when
   hook catalog TABLE ID [P1] [P2] decode a TRTC id (tables: sdk, webrtc, experience, dismissal, realtime, callback)
   hook catalog list [TABLE] [--json]
+  hook silence add|list|expire    manage silences on a running server (admin API, HOOK_ADMIN_TOKEN)
   hook outbox list|retry|drop     inspect and manage undelivered pages (admin API, HOOK_ADMIN_TOKEN)
-  hook simulate [flags] [SCENARIO] send realistic signed callbacks to a running hook (room, recording, relay, all)
+  hook simulate [flags] [SCENARIO] send realistic signed callbacks to a running hook (room, recording, relay, storm, all)
   hook health [--url URL]         exit 0 iff a running hook answers 200 (the container HEALTHCHECK)
   hook version                    print the version (also: hook --version)
-  hook silence add|list|expire    manage silences on a running server (needs HOOK_ADMIN_TOKEN)
 
 Run "hook COMMAND --help" for a command's flags.
 `
