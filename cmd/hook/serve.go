@@ -293,6 +293,7 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, std
 		if cfg.slackAPIURL != "" {
 			opts = append(opts, slack.OptionAPIURL(strings.TrimSuffix(cfg.slackAPIURL, "/")+"/"))
 		}
+		opts = append(opts, slack.OptionHTTPClient(notify.NewSlackHTTPClient(10*time.Second, time.Now)))
 		client := slack.New(cfg.slackToken, opts...)
 		api := notify.NewSlackAPI(client, store.NewThreads(rdb, keyPrefix), log)
 		api.Buttons = cfg.slackSecret != ""
