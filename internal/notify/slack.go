@@ -33,7 +33,20 @@ type ThreadStore interface {
 	// returns the number of pages so far, parent included, for the parent's
 	// summary line.
 	AddPage(ctx context.Context, incident string, ttl time.Duration) (pages int64, err error)
+	// ClaimParent lets one page be an incident's first message: it is true
+	// for one owner (a page ID) until hold passes, again for that owner (its
+	// retries), and false for every other. Those wait for Thread to show the
+	// parent and reply under it.
+	ClaimParent(ctx context.Context, incident, owner string, hold time.Duration) (bool, error)
 }
+
+// Waiting for another replica's parent: how long the claim holds, how long a
+// loser waits for the parent to appear, and how often it looks.
+const (
+	parentHold  = 15 * time.Second
+	parentWait  = 5 * time.Second
+	parentCheck = 100 * time.Millisecond
+)
 
 // AckReader says who acknowledged an incident (store.Redis implements it).
 type AckReader interface {
@@ -83,14 +96,7 @@ func (s *SlackAPI) Send(ctx context.Context, p Page) (bool, error) {
 	key := s.threadKey(p)
 	var parentTS, parentChannel string
 	if key != "" {
-		ts, ch, ok, err := s.threads.Thread(ctx, key)
-		switch {
-		case err != nil:
-			s.log.WarnContext(ctx, "slack thread lookup failed; posting unthreaded",
-				"page", p.ID, "incident", p.Incident, "err", err)
-		case ok:
-			parentTS, parentChannel = ts, ch
-		}
+		parentTS, parentChannel = s.parent(ctx, p, key)
 	}
 
 	if parentTS == "" {
@@ -115,6 +121,38 @@ func (s *SlackAPI) Send(ctx context.Context, p Page) (bool, error) {
 	}
 	s.updateParent(ctx, p, key, parentChannel, parentTS)
 	return false, nil
+}
+
+// parent finds the thread to reply in, "" for none: then this page becomes
+// the parent. When two replicas page the same new incident at once, one
+// claims the parent and the other waits for it, so the incident gets one
+// thread, not two.
+func (s *SlackAPI) parent(ctx context.Context, p Page, key string) (ts, channel string) {
+	for deadline := time.Now().Add(parentWait); ; {
+		ts, ch, ok, err := s.threads.Thread(ctx, key)
+		if err != nil {
+			s.log.WarnContext(ctx, "slack thread lookup failed; posting unthreaded",
+				"page", p.ID, "incident", p.Incident, "err", err)
+			return "", ""
+		}
+		if ok {
+			return ts, ch
+		}
+		claimed, err := s.threads.ClaimParent(ctx, key, p.ID, parentHold)
+		if err != nil || claimed {
+			return "", "" // ours to open (or the store is down: open one anyway)
+		}
+		if time.Now().After(deadline) {
+			s.log.WarnContext(ctx, "another replica's thread parent did not appear; posting a new parent",
+				"page", p.ID, "incident", p.Incident)
+			return "", ""
+		}
+		select {
+		case <-ctx.Done():
+			return "", ""
+		case <-time.After(parentCheck):
+		}
+	}
 }
 
 // updateParent edits the thread's parent to show the incident as it stands:

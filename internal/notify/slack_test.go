@@ -67,11 +67,25 @@ type memThreads struct {
 	mu      sync.Mutex
 	parents map[string][2]string
 	pages   map[string]int64
+	claims  map[string]string // incident -> owner
 	failing bool
 }
 
 func newMemThreads() *memThreads {
-	return &memThreads{parents: map[string][2]string{}, pages: map[string]int64{}}
+	return &memThreads{parents: map[string][2]string{}, pages: map[string]int64{}, claims: map[string]string{}}
+}
+
+func (m *memThreads) ClaimParent(_ context.Context, inc, owner string, _ time.Duration) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failing {
+		return false, errors.New("store down")
+	}
+	if o, held := m.claims[inc]; held && o != owner {
+		return false, nil
+	}
+	m.claims[inc] = owner
+	return true, nil
 }
 
 func (m *memThreads) Thread(_ context.Context, inc string) (string, string, bool, error) {
@@ -430,5 +444,49 @@ func TestSlackTime(t *testing.T) {
 		if got := slackTime(ts); !got.Equal(want) {
 			t.Errorf("slackTime(%q) = %v, want %v", ts, got, want)
 		}
+	}
+}
+
+// Two replicas paging the same new incident at once open one thread: the
+// one that claims the parent posts it, the other replies under it.
+func TestSlackAPIReplicasOpenOneThread(t *testing.T) {
+	f := &fakeSlack{reply: func(w http.ResponseWriter, method string, form url.Values) bool {
+		if method == "chat.postMessage" && form.Get("thread_ts") == "" {
+			time.Sleep(150 * time.Millisecond) // Slack is slow: the race window is wide open
+		}
+		return false
+	}}
+	threads := newMemThreads()
+	a, _ := newTestAPI(t, f, threads, 5*time.Second)
+	b, _ := newTestAPI(t, f, threads, 5*time.Second)
+	first, second := samplePage(), samplePage()
+	second.ID = "p-0002"
+	var wg sync.WaitGroup
+	for _, run := range []struct {
+		api *SlackAPI
+		p   Page
+	}{{a, first}, {b, second}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if retry, err := run.api.Send(context.Background(), run.p); err != nil || retry {
+				t.Errorf("Send %s = %v, %v", run.p.ID, retry, err)
+			}
+		}()
+	}
+	wg.Wait()
+	parents, replies := 0, 0
+	for _, c := range f.Calls() {
+		if c.method != "chat.postMessage" {
+			continue
+		}
+		if c.form.Get("thread_ts") == "" {
+			parents++
+		} else {
+			replies++
+		}
+	}
+	if parents != 1 || replies != 1 {
+		t.Errorf("%d parents and %d replies for one incident paged by two replicas, want 1 and 1", parents, replies)
 	}
 }

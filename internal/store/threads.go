@@ -66,6 +66,23 @@ func (t *Threads) SetThread(ctx context.Context, incident, channel, ts string, t
 	return nil
 }
 
+// claimParentScript: SET NX, or true anyway for the page that holds the claim.
+var claimParentScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
+return 0
+`)
+
+// ClaimParent implements notify.ThreadStore: one page (owner) opens an
+// incident's thread while hold lasts; its own retries keep the claim.
+func (t *Threads) ClaimParent(ctx context.Context, incident, owner string, hold time.Duration) (bool, error) {
+	n, err := claimParentScript.Run(ctx, t.rdb, []string{t.key(incident) + ":opening"}, owner, hold.Milliseconds()).Int()
+	if err != nil {
+		return false, fmt.Errorf("claim thread parent %s: %w", incident, err)
+	}
+	return n == 1, nil
+}
+
 // AddPage counts a page in incident's thread and pushes its expiry back, so an
 // incident that keeps paging keeps its thread.
 func (t *Threads) AddPage(ctx context.Context, incident string, ttl time.Duration) (int64, error) {

@@ -103,3 +103,23 @@ func TestThreadsRedisDown(t *testing.T) {
 		t.Error("AddPage: want error with redis down")
 	}
 }
+
+func TestThreadsClaimParent(t *testing.T) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	defer rdb.Close()
+	th := NewThreads(rdb, "hook")
+	ctx := context.Background()
+	for _, step := range []struct {
+		owner string
+		want  bool
+	}{{"page-a", true}, {"page-a", true}, {"page-b", false}} {
+		if got, err := th.ClaimParent(ctx, "c:i", step.owner, 10*time.Second); err != nil || got != step.want {
+			t.Fatalf("ClaimParent(%s) = %v, %v; want %v", step.owner, got, err, step.want)
+		}
+	}
+	mr.FastForward(11 * time.Second)
+	if got, _ := th.ClaimParent(ctx, "c:i", "page-b", 10*time.Second); !got {
+		t.Fatal("a claim outlived its hold")
+	}
+}
