@@ -50,8 +50,8 @@ func (t *Threads) Thread(ctx context.Context, incident string) (ts, channel stri
 }
 
 // SetThread records the parent of a new thread and counts it as the first
-// page. Last writer wins: if two replicas race to open the same incident's
-// thread, later pages reply under one of the two parents, which is harmless.
+// page. Replicas do not race here: ClaimParent let only one of them post the
+// parent (if its claim lapsed mid-send, the last writer wins, which is harmless).
 func (t *Threads) SetThread(ctx context.Context, incident, channel, ts string, ttl time.Duration) error {
 	key := t.key(incident)
 	_, err := t.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
