@@ -38,3 +38,24 @@ func TestRehearseDropAndReturn(t *testing.T) {
 		}
 	}
 }
+
+// The shipped storm timeline rehearses as the README says: one room page,
+// no per-user pages (two users came back, the rest are inhibited), and an
+// unrelated failure elsewhere still pages.
+func TestRehearseShippedStorm(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"test", "--sequence", "../../examples/storm.json"}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+		t.Fatalf("%v: %s", err, errOut.String())
+	}
+	for _, want := range []string{
+		"12:00:14.000  timer group room-timeout-storm -> paged",
+		`12:00:20.000  event 103 user "viewer0" room "8489" -> user-dropped: cleared`,
+		`12:00:25.000  event 308 user "recorder" room "9001" -> recording-upload-error: paged`,
+		"12:00:40.000  timer pending user-dropped -> inhibited",
+		"2 page(s) in all",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
