@@ -112,6 +112,9 @@ func (r *Reloader) reload(force bool) error {
 		r.failed(err)
 		return err
 	}
+	if old := r.router.Ruleset(); old != nil && !sameDelivery(old.Delivery(), rs.Delivery()) {
+		r.log.Warn("the delivery: section changed; it takes effect at the next restart (rules changes apply now)")
+	}
 	r.router.Swap(rs)
 	r.metrics.success.Set(1)
 	r.metrics.lastSuccess.Set(float64(r.cfg.Now().UnixNano()) / 1e9)
@@ -121,6 +124,9 @@ func (r *Reloader) reload(force bool) error {
 }
 
 func (r *Reloader) failed(err error) {
+	// Forget the content: the same file coming back (a moved-away file moved
+	// back) must be compiled again and count as a success, not "unchanged".
+	r.last = nil
 	r.metrics.success.Set(0)
 	r.metrics.reloads.WithLabelValues("failure").Inc()
 	var le *LoadError
@@ -131,6 +137,13 @@ func (r *Reloader) failed(err error) {
 		err = fmt.Errorf("%d error(s)", len(le.Errs))
 	}
 	r.log.Error("rules reload failed: the previous rules keep serving", "source", r.cfg.Path, "err", err)
+}
+
+func sameDelivery(a, b DeliverySettings) bool {
+	if a.MaxAge != b.MaxAge || (a.Fallback == nil) != (b.Fallback == nil) {
+		return false
+	}
+	return a.Fallback == nil || a.Fallback.Name == b.Fallback.Name && a.Fallback.Channel == b.Fallback.Channel
 }
 
 // Run watches the rules file until ctx ends. It watches the file's directory,

@@ -181,3 +181,43 @@ func TestReloadConfigMapSwap(t *testing.T) {
 		}
 	}, func() bool { return ruleName(fx.router) != "v1" })
 }
+
+// A rules file moved away and back fails once, then reloads as a success: the
+// same content after a failure is not "unchanged". (reload(false) is what the
+// watcher calls.)
+func TestReloadRecoversWhenTheSameFileReturns(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(path, []byte(ruleFile("a")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cat := testCatalog(t)
+	rs, err := Load(path, cat, envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics := NewReloadMetrics(prometheus.NewRegistry())
+	rl := NewReloader(ReloaderConfig{Path: path, Catalog: cat, Getenv: envMap(nil)},
+		NewRouter(cat, rs, &fakeStore{}, time.Now), metrics, slog.New(slog.DiscardHandler))
+	if err := rl.reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(path, path+".away"); err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.reload(false); err == nil {
+		t.Fatal("reload of a missing file succeeded")
+	}
+	if got := testutil.ToFloat64(metrics.success); got != 0 {
+		t.Fatalf("success = %v after a failed reload, want 0", got)
+	}
+	if err := os.Rename(path+".away", path); err != nil {
+		t.Fatal(err)
+	}
+	if err := rl.reload(false); err != nil {
+		t.Fatal(err)
+	}
+	if got := testutil.ToFloat64(metrics.success); got != 1 {
+		t.Fatalf("success = %v once the same file is back, want 1", got)
+	}
+}
