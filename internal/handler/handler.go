@@ -165,8 +165,18 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res rules.Result, 
 	if err != nil {
 		attrs = append(attrs, "err", err)
 	}
-	for _, o := range res.Outcomes {
-		attrs = append(attrs, slog.Group("rule", "name", o.Rule, "fired", o.Fired, "verdict", o.Verdict))
+	if len(res.Outcomes) > 0 {
+		// One "rules" group keyed by rule name (names are unique): a repeated
+		// "rule" key would be dropped or refused by JSON log pipelines.
+		verdicts := make([]any, 0, len(res.Outcomes))
+		for _, o := range res.Outcomes {
+			key := o.Rule
+			if o.Clear {
+				key += ".clear" // the same rule may also have matched
+			}
+			verdicts = append(verdicts, slog.String(key, string(o.Verdict)))
+		}
+		attrs = append(attrs, slog.Group("rules", verdicts...))
 	}
 	level := slog.LevelInfo
 	if err != nil && statusFor(err) >= http.StatusInternalServerError {
