@@ -38,6 +38,9 @@ type ThreadStore interface {
 	// retries), and false for every other. Those wait for Thread to show the
 	// parent and reply under it.
 	ClaimParent(ctx context.Context, incident, owner string, hold time.Duration) (bool, error)
+	// ReleaseParent gives the claim up if owner still holds it: its post
+	// failed, and another page of the incident may open the thread now.
+	ReleaseParent(ctx context.Context, incident, owner string) error
 }
 
 // Waiting for another replica's parent: how long the claim holds, how long a
@@ -102,6 +105,13 @@ func (s *SlackAPI) Send(ctx context.Context, p Page) (bool, error) {
 	if parentTS == "" {
 		ch, ts, err := s.client.PostMessageContext(ctx, p.Receiver.Channel, opts...)
 		if err != nil {
+			if key != "" {
+				// Let the incident's other pages open the thread meanwhile
+				// instead of waiting on a parent that may never come.
+				if rerr := s.threads.ReleaseParent(ctx, key, p.ID); rerr != nil {
+					s.log.WarnContext(ctx, "slack thread claim not released", "incident", p.Incident, "err", rerr)
+				}
+			}
 			return classify("chat.postMessage", err)
 		}
 		if key != "" {

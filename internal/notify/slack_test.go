@@ -75,6 +75,15 @@ func newMemThreads() *memThreads {
 	return &memThreads{parents: map[string][2]string{}, pages: map[string]int64{}, claims: map[string]string{}}
 }
 
+func (m *memThreads) ReleaseParent(_ context.Context, inc, owner string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.claims[inc] == owner {
+		delete(m.claims, inc)
+	}
+	return nil
+}
+
 func (m *memThreads) ClaimParent(_ context.Context, inc, owner string, _ time.Duration) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -488,5 +497,24 @@ func TestSlackAPIReplicasOpenOneThread(t *testing.T) {
 	}
 	if parents != 1 || replies != 1 {
 		t.Errorf("%d parents and %d replies for one incident paged by two replicas, want 1 and 1", parents, replies)
+	}
+}
+
+// A page whose post fails gives its parent claim up, so the incident's other
+// pages (on other replicas) need not wait for a parent that is not coming.
+func TestSlackAPIFailedParentReleasesClaim(t *testing.T) {
+	f := &fakeSlack{reply: func(w http.ResponseWriter, method string, _ url.Values) bool {
+		_, _ = io.WriteString(w, `{"ok":false,"error":"channel_not_found"}`)
+		return true
+	}}
+	threads := newMemThreads()
+	api, _ := newTestAPI(t, f, threads, time.Second)
+	if retry, err := api.Send(context.Background(), samplePage()); err == nil || retry {
+		t.Fatalf("Send = %v, %v; want a permanent error", retry, err)
+	}
+	threads.mu.Lock()
+	defer threads.mu.Unlock()
+	if len(threads.claims) != 0 {
+		t.Errorf("claims after a failed parent: %v, want none", threads.claims)
 	}
 }

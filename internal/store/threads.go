@@ -83,6 +83,20 @@ func (t *Threads) ClaimParent(ctx context.Context, incident, owner string, hold 
 	return n == 1, nil
 }
 
+// releaseParentScript deletes the claim only if owner still holds it.
+var releaseParentScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`)
+
+// ReleaseParent implements notify.ThreadStore.
+func (t *Threads) ReleaseParent(ctx context.Context, incident, owner string) error {
+	if err := releaseParentScript.Run(ctx, t.rdb, []string{t.key(incident) + ":opening"}, owner).Err(); err != nil {
+		return fmt.Errorf("release thread parent %s: %w", incident, err)
+	}
+	return nil
+}
+
 // AddPage counts a page in incident's thread and pushes its expiry back, so an
 // incident that keeps paging keeps its thread.
 func (t *Threads) AddPage(ctx context.Context, incident string, ttl time.Duration) (int64, error) {

@@ -118,8 +118,20 @@ func TestThreadsClaimParent(t *testing.T) {
 			t.Fatalf("ClaimParent(%s) = %v, %v; want %v", step.owner, got, err, step.want)
 		}
 	}
-	mr.FastForward(11 * time.Second)
+	if err := th.ReleaseParent(ctx, "c:i", "page-b"); err != nil { // not the owner: no effect
+		t.Fatal(err)
+	}
+	if got, _ := th.ClaimParent(ctx, "c:i", "page-b", 10*time.Second); got {
+		t.Fatal("a non-owner released the claim")
+	}
+	if err := th.ReleaseParent(ctx, "c:i", "page-a"); err != nil {
+		t.Fatal(err)
+	}
 	if got, _ := th.ClaimParent(ctx, "c:i", "page-b", 10*time.Second); !got {
+		t.Fatal("the owner's release did not free the claim")
+	}
+	mr.FastForward(11 * time.Second)
+	if got, _ := th.ClaimParent(ctx, "c:i", "page-c", 10*time.Second); !got {
 		t.Fatal("a claim outlived its hold")
 	}
 }
