@@ -55,6 +55,9 @@ func cmdSilence(ctx context.Context, args []string, getenv env, stdout, stderr i
 			if !ok {
 				return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %q is not LABEL=VALUE", a)}
 			}
+			if _, dup := matchers[k]; dup {
+				return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %s given twice; a silence matches one value per label (add one silence per value)", k)}
+			}
 			matchers[k] = v
 		}
 		var s rules.Silence

@@ -49,7 +49,10 @@ func TestAdminAPI(t *testing.T) {
 		{"reason number", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"reason":"2"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, "use a name"},
 		{"severity typo", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"severity":"critcal"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `unknown severity \"critcal\"`},
 		{"no such rule", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"rule":"user-droped"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `did you mean \"user-dropped\"?`},
-		{"bad duration", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c","duration":"bogus"}`, on, http.StatusBadRequest, `duration \"bogus\": give a positive duration`},
+		{"bad duration", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c","duration":"bogus"}`, on, http.StatusBadRequest, `duration \"bogus\": give a duration from 1m`},
+		{"too short", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c","duration":"1ns"}`, on, http.StatusBadRequest, "from 1m"},
+		{"no end", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c"}`, on, http.StatusBadRequest, "say when the silence ends"},
+		{"too large", http.MethodPost, "/api/v1/silences", "s3cret", `{"comment":"` + strings.Repeat("x", 70<<10) + `"}`, on, http.StatusRequestEntityTooLarge, "64 KiB"},
 		{"trailing JSON", http.MethodPost, "/api/v1/silences", "s3cret", good + `{"y":1}`, on, http.StatusBadRequest, "nothing after it"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

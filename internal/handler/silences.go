@@ -3,6 +3,7 @@ package handler
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"time"
@@ -59,6 +60,9 @@ func (a *admin) addSilence(c echo.Context) error {
 	dec := json.NewDecoder(http.MaxBytesReader(nil, c.Request().Body, 64<<10))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
+		if errors.As(err, new(*http.MaxBytesError)) {
+			return fmt.Errorf("%w: a silence is a small JSON object (64 KiB at most)", errTooLarge)
+		}
 		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("bad silence: %v", err))
 	}
 	if dec.More() {
@@ -66,13 +70,16 @@ func (a *admin) addSilence(c echo.Context) error {
 	}
 	now := a.now()
 	ends := req.EndsAt
+	if req.Duration == "" && ends.IsZero() {
+		return echo.NewHTTPError(http.StatusBadRequest, "say when the silence ends: duration (like \"1h\") or ends_at")
+	}
 	if req.Duration != "" {
 		if !ends.IsZero() {
 			return echo.NewHTTPError(http.StatusBadRequest, "give duration (like \"1h\") or ends_at, not both")
 		}
 		d, err := time.ParseDuration(req.Duration)
-		if err != nil || d <= 0 || d > rules.MaxSilence {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("duration %q: give a positive duration up to %s, like \"1h\"", req.Duration, rules.MaxSilence))
+		if err != nil || d < time.Minute || d > rules.MaxSilence {
+			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("duration %q: give a duration from 1m to %s, like \"1h\"", req.Duration, rules.MaxSilence))
 		}
 		ends = now.Add(d)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/slack-go/slack"
 
+	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -64,13 +65,15 @@ func slackRoutes(e *echo.Echo, cfg Config, d Deps) {
 	if cfg.SlackSigningSecret == "" || d.Slack.Seen == nil || d.Slack.Responder == nil {
 		return
 	}
-	h := &slackInteractions{secret: cfg.SlackSigningSecret, act: d.Slack, log: d.Log, now: d.Now}
+	h := &slackInteractions{secret: cfg.SlackSigningSecret, act: d.Slack, cat: d.Catalog, rules: d.Rules, log: d.Log, now: d.Now}
 	e.POST("/slack/interactions", h.handle)
 }
 
 type slackInteractions struct {
 	secret string
 	act    SlackActions
+	cat    *catalog.Catalog
+	rules  RulesSource // nil: silences are stored as the buttons say
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -153,7 +156,16 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 			h.tell(ctx, cb, "Silences are not available on this hook server.")
 			return
 		}
-		s, err := h.act.Silencer.AddSilence(ctx, req, now)
+		var err error
+		if h.rules != nil && h.rules.Ruleset() != nil {
+			// The same checks as the admin API: a rule renamed by a reload
+			// since the page went out must not leave a silence muting nothing.
+			req, err = h.rules.Ruleset().NormalizeSilence(h.cat, req)
+		}
+		var s rules.Silence
+		if err == nil {
+			s, err = h.act.Silencer.AddSilence(ctx, req, now)
+		}
 		if err != nil {
 			log.Error("silence failed", "err", err)
 			h.tell(ctx, cb, "Could not silence: "+err.Error())

@@ -23,6 +23,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
+	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
@@ -151,6 +152,17 @@ type slackRig struct {
 
 func newSlackRig(t *testing.T, silencer Silencer) *slackRig {
 	t.Helper()
+	_, rs := exampleRules(t)
+	return newSlackRigServing(t, silencer, rs)
+}
+
+// newSlackRigServing is newSlackRig with the server serving rs.
+func newSlackRigServing(t *testing.T, silencer Silencer, rs *rules.Ruleset) *slackRig {
+	t.Helper()
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
@@ -163,7 +175,8 @@ func newSlackRig(t *testing.T, silencer Silencer) *slackRig {
 	e := echo.New()
 	e.HTTPErrorHandler = errorHandler(log)
 	slackRoutes(e, Config{SlackSigningSecret: docSecret}, Deps{Log: log, Now: func() time.Time { return r.now },
-		Slack: SlackActions{Seen: st, Acks: st, Silencer: silencer, Responder: notify.NewSlackResponder(srv.Client())}})
+		Slack:   SlackActions{Seen: st, Acks: st, Silencer: silencer, Responder: notify.NewSlackResponder(srv.Client())},
+		Catalog: cat, Rules: fakeRules{rs}})
 	r.e = e
 	return r
 }
@@ -318,5 +331,30 @@ func TestSlackRoutesNeedSecret(t *testing.T) {
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/slack/interactions", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("status %d without a signing secret, want 404", rec.Code)
+	}
+}
+
+// A Silence-rule click for a rule the server no longer has (renamed by a
+// reload since the page went out) is refused, not stored to mute nothing.
+func TestSlackSilenceOfAGoneRuleIsRefused(t *testing.T) {
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rules.Compile("renamed.yaml", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: renamed, match: {event: room.exit}}]\n"),
+		cat, func(string) string { return "k" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &fakeSilencer{}
+	r := newSlackRigServing(t, s, rs)
+	body := r.click(t, notify.ActionSilenceRule)
+	r.post(body, r.signed(body, r.now))
+	if len(s.got) != 0 {
+		t.Fatalf("stored a silence for a rule that does not exist: %+v", s.got)
+	}
+	b, _ := json.Marshal(r.slackMsg.Bodies())
+	if !strings.Contains(string(b), "Could not silence") || !strings.Contains(string(b), "no rule named") {
+		t.Errorf("the clicker was not told why: %s", b)
 	}
 }
