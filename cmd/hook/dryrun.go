@@ -81,22 +81,10 @@ func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 	if err != nil {
 		return fmt.Errorf("400 Bad Request: %w", err)
 	}
-	if ev.CallbackMs == 0 {
-		return fmt.Errorf("400 Bad Request: %w: missing CallbackTs (or CallbackMsTs)", callback.ErrInvalid)
-	}
 	facts := rules.NewFacts(cat, ev)
 	fmt.Fprintf(w, "%s: app %s, room %q, user %q, at %s\n", file, ev.AppID, ev.RoomID, ev.UserID, facts.Time.Format(time.RFC3339))
-	for _, c := range []struct {
-		name string
-		code catalog.Code
-	}{
-		{"group", facts.Group}, {"event", facts.Event}, {"reason", facts.Reason}, {"role", facts.Role},
-		{"terminal", facts.Terminal}, {"user_type", facts.UserType}, {"status", facts.Status},
-		{"leave_code", facts.LeaveCode}, {"relay_status", facts.RelayStatus},
-	} {
-		if c.code.Value >= 0 {
-			fmt.Fprintf(w, "  %-12s %d %s: %s\n", c.name, c.code.Value, c.code.Name, c.code.Title)
-		}
+	for _, c := range facts.Codes() {
+		fmt.Fprintf(w, "  %-12s %d %s: %s\n", c.Field, c.Value, c.Name, c.Meaning)
 	}
 	for _, kv := range [][2]string{{"task", facts.Task}, {"error_code", facts.ErrorCode}, {"error", facts.ErrorMessage}, {"url", facts.URL}} {
 		if kv[1] != "" {

@@ -117,11 +117,20 @@ func Decode(appID string, body []byte) (Event, error) {
 	if env.EventType == nil {
 		return Event{}, fmt.Errorf("%w: missing EventType", ErrInvalid)
 	}
+	sentMs := env.CallbackTs.or(0)
+	if sentMs == 0 {
+		sentMs = env.CallbackMsTs.or(0)
+	}
+	// Every documented group sends one; without it a callback cannot be
+	// checked against the replay window.
+	if sentMs == 0 {
+		return Event{}, fmt.Errorf("%w: missing CallbackTs (or CallbackMsTs)", ErrInvalid)
+	}
 	ev := Event{
 		AppID:        appID,
 		Group:        int(*env.EventGroupID),
 		Type:         int(*env.EventType),
-		CallbackMs:   env.CallbackTs.or(env.CallbackMsTs.or(0)),
+		CallbackMs:   sentMs,
 		RoomType:     Absent,
 		Role:         Absent,
 		TerminalType: Absent,
@@ -188,9 +197,6 @@ func eventMs(info *eventInfo, callbackMs int64) int64 {
 		if ms < 1e11 { // seconds: a millisecond timestamp passed 1e11 in 1973
 			ms *= 1000
 		}
-	}
-	if callbackMs == 0 {
-		return max(ms, 0)
 	}
 	if ms <= 0 || ms < callbackMs-maxEventAge.Milliseconds() || ms > callbackMs+maxEventSkew.Milliseconds() {
 		return callbackMs

@@ -157,6 +157,8 @@ func TestDecodeInvalid(t *testing.T) {
 		{"array", `[1,2]`, "not a valid JSON object"},
 		{"missing group", `{"EventType":104,"CallbackTs":1}`, "missing EventGroupId"},
 		{"missing type", `{"EventGroupId":1,"CallbackTs":1}`, "missing EventType"},
+		{"missing send time", `{"EventGroupId":1,"EventType":104,"EventInfo":{"EventMsTs":1}}`, "missing CallbackTs"},
+		{"zero send time", `{"EventGroupId":1,"EventType":104,"CallbackTs":0}`, "missing CallbackTs"},
 		{"fractional type", `{"EventGroupId":1,"EventType":1.5}`, "EventGroupId and EventType must be integers"},
 		{"type is an object", `{"EventGroupId":1,"EventType":{"a":1}}`, "EventGroupId and EventType must be integers"},
 		{"group is text", `{"EventGroupId":"room","EventType":101}`, "EventGroupId and EventType must be integers"},

@@ -146,9 +146,6 @@ func (h *callbacks) process(req *http.Request, app string) (callback.Event, rule
 }
 
 func (h *callbacks) checkReplay(ev callback.Event) error {
-	if ev.CallbackMs == 0 {
-		return fmt.Errorf("%w: missing CallbackTs (or CallbackMsTs)", callback.ErrInvalid)
-	}
 	sent := time.UnixMilli(ev.CallbackMs)
 	skew := h.now().Sub(sent)
 	if skew > h.cfg.ReplayWindow || skew < -h.cfg.ReplayWindow {

@@ -237,7 +237,7 @@ func (rs *Ruleset) firing(cr *compiledRule, e *Facts, now time.Time) (Firing, er
 			Title:     title,
 			Text:      text,
 			Fields:    fields,
-			Codes:     pageCodes(*e),
+			Codes:     e.Codes(),
 			Incident:  e.App + "/" + e.Room,
 			Count:     1,
 			DedupKey:  f.DedupKey,

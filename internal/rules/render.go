@@ -112,8 +112,9 @@ func pageFields(e Facts) []notify.Field {
 	return fs
 }
 
-// pageCodes lists every numeric code the event carries with the catalogue's words.
-func pageCodes(e Facts) []notify.Code {
+// Codes lists every numeric code the event carries with the catalogue's
+// words, as pages show them (and `hook test` prints them).
+func (e Facts) Codes() []notify.Code {
 	var cs []notify.Code
 	for _, c := range []struct {
 		field string
