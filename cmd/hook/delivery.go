@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/notify"
+	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/store"
 )
 
@@ -28,6 +28,6 @@ func buttonSecret(cfg serveConfig, log *slog.Logger) string {
 // slackActions is what the Slack buttons act with: all of it lives in Redis,
 // so a click handled by any replica acts for all of them.
 func slackActions(st *store.Redis) handler.SlackActions {
-	return handler.SlackActions{Seen: st, Acks: st, Silencer: st,
-		Responder: notify.NewSlackResponder(&http.Client{Timeout: 5 * time.Second})}
+	return handler.SlackActions{Seen: st, Acks: st,
+		Responder: slacknotify.NewResponder(&http.Client{Timeout: 5 * time.Second})}
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
@@ -45,7 +47,7 @@ func cmdTest(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 		return fmt.Errorf("load catalogue: %w", err)
 	}
 	// Secrets are irrelevant to a dry run: a missing key variable must not stop it.
-	rs, err := compileRules(*path, cat, func(k string) string { return or(getenv(k), "unused-in-hook-test") })
+	rs, err := compileRules(*path, cat, func(k string) string { return cmp.Or(getenv(k), "unused-in-hook-test") })
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
@@ -112,21 +114,19 @@ func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 			paged++ // not routine: it reaches the store
 			continue
 		}
-		if v.Firing == nil {
+		if v.Alert == nil {
 			continue
 		}
 		paged++
 		if v.State == "" {
-			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Firing.DedupKey, shortDuration(v.Firing.Window))
+			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Alert.DedupKey, shortDuration(v.Alert.Window))
 		} else {
 			fmt.Fprintf(w, "        %s\n", v.State)
 			fmt.Fprintln(w, "        (hook test --sequence shows when it would page)")
 		}
-		for _, b := range v.Firing.Pages {
-			p, err := notify.UnmarshalPage(b)
-			if err != nil {
-				return err
-			}
+		for _, r := range v.Alert.Receivers {
+			p := v.Alert.Notification
+			p.Receiver = r
 			fmt.Fprintf(w, "        page to %s (%s%s):\n", p.Receiver.Name, p.Receiver.Kind, channelOf(p.Receiver))
 			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
 				fmt.Fprintf(w, "          %s\n", line)
@@ -139,7 +139,7 @@ func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 	return nil
 }
 
-func channelOf(r notify.Receiver) string {
+func channelOf(r alert.Receiver) string {
 	if r.Channel == "" {
 		return ""
 	}

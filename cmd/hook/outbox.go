@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -33,7 +34,7 @@ func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("hook outbox "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	base := fs.String("url", or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
+	base := fs.String("url", cmp.Or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
 	limit := fs.Int("limit", 100, "list at most this many dead letters")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
 	if err := fs.Parse(flagsFirst(fs, args)); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/store"
@@ -24,9 +25,10 @@ func TestCmdOutbox(t *testing.T) {
 	st := store.New(rdb, "hook")
 	ctx := context.Background()
 	for _, id := range []string{"p-1", "p-2"} {
-		b, _ := notify.Page{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: notify.Receiver{Name: "oncall"}}.Marshal()
-		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"page", b}}).Val()
-		if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Page: b}, "slack chat.postMessage: channel_not_found"); err != nil {
+		n := alert.Notification{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: alert.Receiver{Name: "oncall"}}
+		b, _ := n.Marshal()
+		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}}).Val()
+		if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
 			t.Fatal(err)
 		}
 	}

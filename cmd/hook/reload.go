@@ -10,19 +10,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 // startReload keeps the router's rules in step with the rules file: on every
 // change to it (watched by the reloader) and on SIGHUP. Embedded rules never
 // change, so then SIGHUP is only acknowledged. It stops when ctx ends.
-func startReload(ctx context.Context, path string, router *rules.Router, cat *catalog.Catalog, getenv env, reg prometheus.Registerer, log *slog.Logger) {
+func startReload(ctx context.Context, path string, router swapper, cat *catalog.Catalog, getenv env, reg prometheus.Registerer, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	var reloader *rules.Reloader
+	var reloader *Reloader
 	if path != "" {
-		reloader = rules.NewReloader(rules.ReloaderConfig{Path: path, Catalog: cat, Getenv: getenv},
-			router, rules.NewReloadMetrics(reg), log)
+		reloader = NewReloader(ReloaderConfig{Path: path, Catalog: cat, Getenv: getenv},
+			router, NewReloadMetrics(reg), log)
 		go func() {
 			if err := reloader.Run(ctx); err != nil {
 				log.Error("rules watcher stopped: reload with SIGHUP", "err", err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
@@ -78,7 +79,7 @@ func printSteps(w io.Writer, steps []rehearsal.Step) {
 			fmt.Fprintf(w, "%s  event %d user %q room %q -> %s\n", at, st.Event.Type, st.Event.UserID, st.Event.RoomID, strings.Join(vs, ", "))
 		} else {
 			for _, o := range st.Timers {
-				if o.Verdict != rules.VerdictIdle {
+				if o.Verdict != alert.VerdictIdle {
 					fmt.Fprintf(w, "%s  timer %s %s -> %s\n", at, o.Timer, o.Rule, o.Verdict)
 				}
 			}

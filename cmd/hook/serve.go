@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -19,9 +20,12 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
+	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -52,13 +56,13 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	var c serveConfig
 	fs := flag.NewFlagSet("hook serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.listen, "listen", or(getenv("HOOK_LISTEN"), ":8080"), "address to listen on ($HOOK_LISTEN)")
+	fs.StringVar(&c.listen, "listen", cmp.Or(getenv("HOOK_LISTEN"), ":8080"), "address to listen on ($HOOK_LISTEN)")
 	fs.StringVar(&c.rulesPath, "rules", getenv("HOOK_RULES"), "rules file ($HOOK_RULES; default: the embedded rules.example.yaml)")
 	fs.StringVar(&c.redisURL, "redis", getenv("HOOK_REDIS_URL"), "redis:// or rediss:// URL ($HOOK_REDIS_URL; default: in-process, state lost on exit)")
-	replay := fs.String("replay-window", or(getenv("HOOK_REPLAY_WINDOW"), handler.DefaultReplayWindow.String()), "refuse callbacks sent longer ago than this ($HOOK_REPLAY_WINDOW)")
-	fs.StringVar(&c.logFormat, "log-format", or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
-	fs.StringVar(&c.logLevel, "log-level", or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
-	shutdown := fs.String("shutdown-timeout", or(getenv("HOOK_SHUTDOWN_TIMEOUT"), "10s"), "on SIGTERM, how long requests in flight may take to finish ($HOOK_SHUTDOWN_TIMEOUT)")
+	replay := fs.String("replay-window", cmp.Or(getenv("HOOK_REPLAY_WINDOW"), handler.DefaultReplayWindow.String()), "refuse callbacks sent longer ago than this ($HOOK_REPLAY_WINDOW)")
+	fs.StringVar(&c.logFormat, "log-format", cmp.Or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
+	fs.StringVar(&c.logLevel, "log-level", cmp.Or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
+	shutdown := fs.String("shutdown-timeout", cmp.Or(getenv("HOOK_SHUTDOWN_TIMEOUT"), "10s"), "on SIGTERM, how long requests in flight may take to finish ($HOOK_SHUTDOWN_TIMEOUT)")
 	if err := fs.Parse(args); err != nil {
 		return c, flagError(err)
 	}
@@ -74,21 +78,12 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", *shutdown)}
 	}
 	host, _ := os.Hostname()
-	c.consumer = or(getenv("HOOK_CONSUMER"), host, "hook")
+	c.consumer = cmp.Or(getenv("HOOK_CONSUMER"), host, "hook")
 	c.slackToken = getenv("SLACK_BOT_TOKEN")
 	c.slackWebhook = getenv("SLACK_WEBHOOK_URL")
 	c.slackAPIURL = getenv("SLACK_API_URL")
 	c.slackSecret, c.adminToken = getenv("SLACK_SIGNING_SECRET"), getenv("HOOK_ADMIN_TOKEN")
 	return c, nil
-}
-
-func or(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
@@ -149,7 +144,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		return fmt.Errorf("redis at startup: %w", err)
 	}
 
-	router := rules.NewRouter(cat, rs, st, time.Now, rules.WithMetrics(rules.NewMetrics(reg)))
+	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg))
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
@@ -183,7 +178,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		router.RunTimers(dispatchCtx, rules.DefaultTickEvery, log) // pending alerts and group flushes
+		runTimers(dispatchCtx, router, tickEvery, log) // pending alerts and group flushes
 	}()
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
@@ -284,27 +279,27 @@ func redisClient(url string) (rdb redis.UniversalClient, topology string, err er
 
 // newSenders picks how each receiver kind is delivered. Without Slack
 // credentials, Slack pages print to the console instead of vanishing.
-func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, stdout io.Writer, log *slog.Logger) (map[notify.ReceiverKind]notify.Sender, error) {
+func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
 	console := notify.NewConsole(stdout)
-	senders := map[notify.ReceiverKind]notify.Sender{notify.ReceiverConsole: console}
+	senders := map[alert.ReceiverKind]notify.Sender{alert.ReceiverConsole: console}
 	switch {
 	case cfg.slackToken != "":
 		var opts []slack.Option
 		if cfg.slackAPIURL != "" {
 			opts = append(opts, slack.OptionAPIURL(strings.TrimSuffix(cfg.slackAPIURL, "/")+"/"))
 		}
-		opts = append(opts, slack.OptionHTTPClient(notify.NewSlackHTTPClient(10*time.Second, time.Now)))
+		opts = append(opts, slack.OptionHTTPClient(slacknotify.NewHTTPClient(10*time.Second, time.Now)))
 		client := slack.New(cfg.slackToken, opts...)
-		api := notify.NewSlackAPI(client, store.NewThreads(rdb, keyPrefix), log)
+		api := slacknotify.NewAPI(client, store.NewThreads(rdb, keyPrefix), log)
 		api.Buttons = cfg.slackSecret != ""
 		api.Acks = st
-		senders[notify.ReceiverSlack] = api
+		senders[alert.ReceiverSlack] = api
 		log.Info("slack delivery: Web API (bot token)")
 	case cfg.slackWebhook != "":
-		senders[notify.ReceiverSlack] = notify.NewSlackWebhook(cfg.slackWebhook, &http.Client{Timeout: 10 * time.Second})
+		senders[alert.ReceiverSlack] = slacknotify.NewWebhook(cfg.slackWebhook, &http.Client{Timeout: 10 * time.Second})
 		log.Info("slack delivery: incoming webhook")
 	default:
-		senders[notify.ReceiverSlack] = console
+		senders[alert.ReceiverSlack] = console
 		log.Warn("no SLACK_BOT_TOKEN or SLACK_WEBHOOK_URL: Slack pages print to stdout")
 	}
 	return senders, nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -14,8 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 const silenceUsage = `Usage:
@@ -35,8 +36,8 @@ func cmdSilence(ctx context.Context, args []string, getenv env, stdout, stderr i
 	sub, args := args[0], args[1:]
 	fs := flag.NewFlagSet("hook silence "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	base := fs.String("url", or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
-	author := fs.String("author", or(getenv("USER"), loginName()), "who is silencing (add; default $USER, else your login name)")
+	base := fs.String("url", cmp.Or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
+	author := fs.String("author", cmp.Or(getenv("USER"), loginName()), "who is silencing (add; default $USER, else your login name)")
 	comment := fs.String("comment", "", "why (add; required)")
 	dur := fs.Duration("for", time.Hour, "how long (add)")
 	asJSON := fs.Bool("json", false, "print JSON (list)")
@@ -60,7 +61,7 @@ func cmdSilence(ctx context.Context, args []string, getenv env, stdout, stderr i
 			}
 			matchers[k] = v
 		}
-		var s rules.Silence
+		var s alert.Silence
 		req := handler.SilenceRequest{Matchers: matchers, Author: *author, Comment: *comment, Duration: dur.String()}
 		if err := c.do(ctx, http.MethodPost, "/api/v1/silences", req, &s); err != nil {
 			return exitError{code: 1, msg: "hook silence " + sub + ": " + err.Error()}
@@ -69,7 +70,7 @@ func cmdSilence(ctx context.Context, args []string, getenv env, stdout, stderr i
 		return nil
 	case "list":
 		var out struct {
-			Silences []rules.Silence `json:"silences"`
+			Silences []alert.Silence `json:"silences"`
 		}
 		if err := c.do(ctx, http.MethodGet, "/api/v1/silences", nil, &out); err != nil {
 			return exitError{code: 1, msg: "hook silence " + sub + ": " + err.Error()}
@@ -100,7 +101,7 @@ func cmdSilence(ctx context.Context, args []string, getenv env, stdout, stderr i
 
 func formatMatchers(m map[string]string) string {
 	parts := make([]string, 0, len(m))
-	for _, k := range rules.SilenceLabels {
+	for _, k := range alert.SilenceLabels() {
 		if v, ok := m[k]; ok {
 			parts = append(parts, k+"="+v)
 		}

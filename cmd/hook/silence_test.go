@@ -15,8 +15,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
 
@@ -35,7 +35,7 @@ func TestSilenceCLI(t *testing.T) {
 	st := store.New(rdb, "hook")
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
 		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: st, Catalog: cat,
-			Rules: rules.NewRouter(cat, rs, st, time.Now)}))
+			Rules: engine.New(cat, rs, st, time.Now, nil)}))
 	defer srv.Close()
 	getenv := func(k string) string {
 		return map[string]string{"HOOK_ADMIN_TOKEN": "tok", "USER": "alice"}[k]

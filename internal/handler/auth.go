@@ -2,16 +2,11 @@ package handler
 
 import (
 	"crypto/subtle"
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 )
-
-// errUnauthorized marks a request without valid credentials (admin token,
-// Slack signature): 401, and nothing is done.
-var errUnauthorized = errors.New("unauthorized")
 
 // requireBearer admits requests carrying "Authorization: Bearer <token>".
 // The comparison is constant-time so the token cannot be guessed byte by byte

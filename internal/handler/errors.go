@@ -7,56 +7,80 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/verify"
 )
 
-// statusFor is the one place errors become HTTP statuses.
+// httpStatus is the one table from error codes to HTTP statuses. Codes come
+// from alert.CodeOf: every error hook returns is coded where it is made (or
+// where a package that imports nothing of hook's is called, as below).
+var httpStatus = map[alert.ErrorCode]int{
+	alert.EINVALID:      http.StatusBadRequest,
+	alert.EUNAUTHORIZED: http.StatusUnauthorized,
+	alert.ENOTFOUND:     http.StatusNotFound,
+	alert.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	// A dependency down, or a bug: 503 asks TRTC to retry, so the event is
+	// not lost.
+	alert.EUNAVAILABLE: http.StatusServiceUnavailable,
+	alert.EINTERNAL:    http.StatusServiceUnavailable,
+}
+
+// statusFor is the HTTP status of err: an Echo error keeps its own (routing's
+// 404 and 405), every other error is looked up by its code.
 func statusFor(err error) int {
 	var he *echo.HTTPError
-	switch {
-	case errors.As(err, &he):
+	if errors.As(err, &he) {
 		return he.Code
-	case errors.Is(err, errTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, verify.ErrMissingSign), errors.Is(err, verify.ErrMissingApp),
-		errors.Is(err, verify.ErrUnknownApp), errors.Is(err, verify.ErrBadSignature),
-		errors.Is(err, errReplay), errors.Is(err, errUnauthorized):
-		return http.StatusUnauthorized
-	case isNotFound(err), errors.Is(err, rules.ErrSilenceNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, callback.ErrInvalid), errors.Is(err, rules.ErrInvalidSilence):
-		return http.StatusBadRequest
 	}
-	// Anything else is the state store or a bug: 503 asks TRTC to retry, so the
-	// event is not lost.
+	if s, ok := httpStatus[alert.CodeOf(err)]; ok {
+		return s
+	}
 	return http.StatusServiceUnavailable
 }
 
-// reasonFor names an error for logs and metrics labels (bounded set).
-func reasonFor(err error) string {
-	switch {
-	case errors.Is(err, errTooLarge):
-		return "too_large"
-	case errors.Is(err, verify.ErrMissingSign):
-		return "missing_sign"
-	case errors.Is(err, verify.ErrMissingApp):
-		return "missing_app"
-	case errors.Is(err, verify.ErrUnknownApp):
-		return "unknown_app"
-	case errors.Is(err, verify.ErrBadSignature):
-		return "bad_signature"
-	case errors.Is(err, errReplay):
-		return "replay"
-	case errors.Is(err, errUnauthorized):
-		return "unauthorized"
-	case errors.Is(err, callback.ErrInvalid), errors.Is(err, rules.ErrInvalidSilence):
-		return "invalid"
-	case errors.Is(err, rules.ErrSilenceNotFound):
-		return "not_found"
+// reasonFor names an error for logs and metrics labels (a bounded set).
+func reasonFor(err error) string { return alert.ReasonOf(err) }
+
+// Errors of the handler's own.
+var (
+	// errReplay marks a callback whose timestamp is outside the replay window.
+	errReplay = &alert.Error{Code: alert.EUNAUTHORIZED, Reason: "replay", Message: "callback timestamp outside the replay window"}
+	// errTooLarge marks a body over its cap.
+	errTooLarge = &alert.Error{Code: alert.ETOOLARGE, Reason: "too_large", Message: "body too large"}
+	// errUnauthorized marks a request without valid credentials (admin
+	// token, Slack signature): 401, and nothing is done.
+	errUnauthorized = &alert.Error{Code: alert.EUNAUTHORIZED, Reason: "unauthorized", Message: "unauthorized"}
+	// errNoRules marks a request that needs rules before any are loaded.
+	errNoRules = &alert.Error{Code: alert.EUNAVAILABLE, Reason: "unavailable", Message: "no rules loaded yet"}
+)
+
+// verifyReasons name verify's failures, which it leaves uncoded (it imports
+// nothing of hook's); the callback path codes them here, all 401.
+var verifyReasons = []struct {
+	err    error
+	reason string
+}{
+	{verify.ErrMissingSign, "missing_sign"},
+	{verify.ErrMissingApp, "missing_app"},
+	{verify.ErrUnknownApp, "unknown_app"},
+	{verify.ErrBadSignature, "bad_signature"},
+}
+
+// authError codes a signature check's failure.
+func authError(err error) error {
+	reason := "unauthorized"
+	for _, v := range verifyReasons {
+		if errors.Is(err, v.err) {
+			reason = v.reason
+			break
+		}
 	}
-	return "unavailable"
+	return alert.Wrap(alert.EUNAUTHORIZED, reason, err)
+}
+
+// invalid is a coded 400 with msg.
+func invalid(msg string) error {
+	return &alert.Error{Code: alert.EINVALID, Reason: "invalid", Message: msg}
 }
 
 // errorHandler writes every error as {"code": status, "message": ...}. Messages

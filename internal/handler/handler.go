@@ -14,16 +14,19 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/verify"
 )
 
-// Router evaluates a verified, decoded callback and fires what it matches.
+// Router evaluates a verified, decoded callback and fires what it matches
+// (engine.Engine implements it).
 type Router interface {
 	verify.Keys
-	Handle(ctx context.Context, ev callback.Event) (rules.Result, error)
+	Handle(ctx context.Context, ev callback.Event) (engine.Result, error)
 }
 
 // Pinger reports whether the state store answers, for /readyz.
@@ -101,12 +104,6 @@ type callbacks struct {
 	metrics *Metrics
 }
 
-// errReplay marks a callback whose timestamp is outside the replay window.
-var errReplay = errors.New("callback timestamp outside the replay window")
-
-// errTooLarge marks a body over the cap.
-var errTooLarge = errors.New("body too large")
-
 func (h *callbacks) handle(c echo.Context) error {
 	start := time.Now()
 	req := c.Request()
@@ -122,24 +119,25 @@ func (h *callbacks) handle(c echo.Context) error {
 }
 
 // process runs the callback contract: cap, verify, decode, replay check, route.
-func (h *callbacks) process(req *http.Request, app string) (callback.Event, rules.Result, error) {
+func (h *callbacks) process(req *http.Request, app string) (callback.Event, engine.Result, error) {
 	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, h.cfg.MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return callback.Event{}, rules.Result{}, fmt.Errorf("%w: the limit is %d bytes", errTooLarge, h.cfg.MaxBody)
+			return callback.Event{}, engine.Result{}, fmt.Errorf("%w: the limit is %d bytes", errTooLarge, h.cfg.MaxBody)
 		}
-		return callback.Event{}, rules.Result{}, fmt.Errorf("read body: %w", err)
+		return callback.Event{}, engine.Result{}, fmt.Errorf("read body: %w", err)
 	}
 	if err := verify.Check(h.router, app, req.Header.Get("Sign"), body); err != nil {
-		return callback.Event{}, rules.Result{}, err
+		return callback.Event{}, engine.Result{}, authError(err)
 	}
 	ev, err := callback.Decode(app, body)
 	if err != nil {
-		return ev, rules.Result{}, err
+		// Decode fails only for bodies that are not a usable callback.
+		return ev, engine.Result{}, alert.Wrap(alert.EINVALID, "invalid", err)
 	}
 	if err := h.checkReplay(ev); err != nil {
-		return ev, rules.Result{}, err
+		return ev, engine.Result{}, err
 	}
 	res, err := h.router.Handle(req.Context(), ev)
 	return ev, res, err
@@ -155,7 +153,7 @@ func (h *callbacks) checkReplay(ev callback.Event) error {
 	return nil
 }
 
-func (h *callbacks) logOutcome(app string, ev callback.Event, res rules.Result, err error, took time.Duration) {
+func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result, err error, took time.Duration) {
 	attrs := []any{"app", app, "event", h.cat.Code(catalog.FieldEvent, 0, ev.Type).Name, "group", ev.Group, "type", ev.Type,
 		"room", ev.RoomID, "user", ev.UserID,
 		"outcome", outcome(res, err), "latency", took}
@@ -183,7 +181,7 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res rules.Result, 
 }
 
 // outcome summarises what happened to a callback in one word, for logs and metrics.
-func outcome(res rules.Result, err error) string {
+func outcome(res engine.Result, err error) string {
 	if err != nil {
 		return reasonFor(err)
 	}
@@ -192,7 +190,7 @@ func outcome(res rules.Result, err error) string {
 		switch {
 		case o.Fired:
 			fired++
-		case o.Verdict == rules.VerdictDuplicate:
+		case o.Verdict == alert.VerdictDuplicate:
 			deduped++
 		}
 	}

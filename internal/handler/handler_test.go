@@ -15,7 +15,7 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -43,9 +43,9 @@ func (f *fakeRouter) Key(app string) ([]byte, bool) {
 	return nil, false
 }
 
-func (f *fakeRouter) Handle(_ context.Context, ev callback.Event) (rules.Result, error) {
+func (f *fakeRouter) Handle(_ context.Context, ev callback.Event) (engine.Result, error) {
 	f.handled = append(f.handled, ev)
-	return rules.Result{}, f.err
+	return engine.Result{}, f.err
 }
 
 func newTestHandler(t *testing.T, r *fakeRouter, now time.Time) http.Handler {

@@ -1,14 +1,12 @@
 package handler
 
 import (
-	"errors"
-
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/verify"
+	"github.com/hookdev/hook/internal/engine"
 )
 
 // Metrics are the callback endpoint's Prometheus metrics.
@@ -51,7 +49,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 
 // observe records one callback. Group and type labels are catalogue names, so
 // label values are bounded by the catalogue plus "unknown", whatever arrives.
-func (m *Metrics) observe(cat *catalog.Catalog, ev callback.Event, res rules.Result, err error, seconds float64) {
+func (m *Metrics) observe(cat *catalog.Catalog, ev callback.Event, res engine.Result, err error, seconds float64) {
 	// A callback refused before decoding has Group and Type 0: "unknown".
 	group := cat.Code(catalog.FieldGroup, 0, ev.Group).Name
 	typ := cat.Code(catalog.FieldEvent, 0, ev.Type).Name
@@ -65,15 +63,11 @@ func (m *Metrics) observe(cat *catalog.Catalog, ev callback.Event, res rules.Res
 			continue // a recovery for the rule, not a match of it
 		}
 		m.ruleMatches.WithLabelValues(o.Rule).Inc()
-		if o.Verdict == rules.VerdictDuplicate {
+		if o.Verdict == alert.VerdictDuplicate {
 			m.dedupHits.WithLabelValues(o.Rule).Inc()
 		}
 	}
 }
 
 // isAuthFailure reports errors that mean "not provably a fresh callback from TRTC".
-func isAuthFailure(err error) bool {
-	return errors.Is(err, verify.ErrMissingSign) || errors.Is(err, verify.ErrMissingApp) ||
-		errors.Is(err, verify.ErrUnknownApp) || errors.Is(err, verify.ErrBadSignature) ||
-		errors.Is(err, errReplay)
-}
+func isAuthFailure(err error) bool { return alert.CodeOf(err) == alert.EUNAUTHORIZED }

@@ -6,9 +6,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/engine"
 )
 
 // Only a real duplicate is a dedup hit, and a clearing event is no match.
@@ -18,11 +19,11 @@ func TestMetricsCountDuplicatesAndMatchesOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	m := NewMetrics(prometheus.NewRegistry())
-	res := rules.Result{Outcomes: []rules.Outcome{
-		{Rule: "user-dropped", Verdict: rules.VerdictPending},
-		{Rule: "user-dropped", Verdict: rules.VerdictDuplicate},
-		{Rule: "user-dropped", Verdict: rules.VerdictCleared, Clear: true},
-		{Rule: "storm", Verdict: rules.VerdictCounted},
+	res := engine.Result{Outcomes: []engine.Outcome{
+		{Rule: "user-dropped", Verdict: alert.VerdictPending},
+		{Rule: "user-dropped", Verdict: alert.VerdictDuplicate},
+		{Rule: "user-dropped", Verdict: alert.VerdictCleared, Clear: true},
+		{Rule: "storm", Verdict: alert.VerdictCounted},
 	}}
 	m.observe(cat, callback.Event{Group: 1, Type: 104}, res, nil, 0.001)
 	for _, tc := range []struct {

@@ -2,7 +2,6 @@ package handler
 
 import (
 	"context"
-	"errors"
 	"net/http"
 	"strconv"
 	"time"
@@ -93,7 +92,7 @@ func (h *outboxAdmin) list(c echo.Context) error {
 	if s := c.QueryParam("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > maxDeadLetterLimit {
-			return echo.NewHTTPError(http.StatusBadRequest, "limit must be a number from 1 to "+strconv.Itoa(maxDeadLetterLimit))
+			return invalid("limit must be a number from 1 to " + strconv.Itoa(maxDeadLetterLimit))
 		}
 		limit = n
 	}
@@ -104,10 +103,11 @@ func (h *outboxAdmin) list(c echo.Context) error {
 	out := DeadLettersJSON{DeadLetters: make([]DeadLetterJSON, 0, len(dls))}
 	for _, dl := range dls {
 		j := DeadLetterJSON{ID: dl.ID, Reason: dl.Reason, FailedAt: dl.FailedAt, OutboxID: dl.OutboxID}
-		if p, err := notify.UnmarshalPage(dl.Page); err != nil {
-			j.Page.Error = err.Error()
+		if dl.Raw != nil {
+			j.Page.Error = "undecodable entry: " + string(dl.Raw)
 		} else {
-			j.Page = PageSummaryJSON{ID: p.ID, Rule: p.Rule, Severity: string(p.Severity), Title: p.Title,
+			p := dl.Notification
+			j.Page = PageSummaryJSON{ID: p.PageID(), Rule: p.Rule, Severity: string(p.Severity), Title: notify.Title(p),
 				Receiver: p.Receiver.Name, Incident: p.Incident, CreatedAt: p.CreatedAt}
 		}
 		out.DeadLetters = append(out.DeadLetters, j)
@@ -130,9 +130,4 @@ func (h *outboxAdmin) drop(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]string{"id": id, "status": "dropped"})
-}
-
-// isNotFound reports errors that mean "no such thing" (404).
-func isNotFound(err error) bool {
-	return errors.Is(err, notify.ErrDeadLetterNotFound)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -29,13 +30,14 @@ func newOutboxServer(t *testing.T, token string) (*echo.Echo, *store.Redis, stri
 	t.Cleanup(func() { rdb.Close() })
 	st := store.New(rdb, "hook")
 	ctx := context.Background()
-	p, _ := notify.Page{ID: "p-1", Rule: "user-dropped", Title: "User left", CreatedAt: time.Now().Add(-2 * time.Hour),
-		Receiver: notify.Receiver{Name: "oncall", Kind: notify.ReceiverSlack}}.Marshal()
+	n := alert.Notification{ID: "p-1", Rule: "user-dropped", Title: "User left", CreatedAt: time.Now().Add(-2 * time.Hour),
+		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack}}
+	p, _ := n.Marshal()
 	oid, err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"page", p}}).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Page: p}, "slack chat.postMessage: channel_not_found"); err != nil {
+	if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
 		t.Fatal(err)
 	}
 	dls, err := st.DeadLetters(ctx, 10)
@@ -86,7 +88,7 @@ func TestOutboxAdminListRetryDrop(t *testing.T) {
 	}
 	dl := list.DeadLetters[0]
 	if dl.ID != id || !strings.Contains(dl.Reason, "channel_not_found") || dl.FailedAt.IsZero() ||
-		dl.Page.ID != "p-1" || dl.Page.Rule != "user-dropped" || dl.Page.Receiver != "oncall" {
+		dl.Page.ID != "p-1-oncall" || dl.Page.Rule != "user-dropped" || dl.Page.Receiver != "oncall" {
 		t.Errorf("entry = %+v", dl)
 	}
 	if rec := call(e, http.MethodGet, "/api/v1/deadletters?limit=0", adminToken); rec.Code != http.StatusBadRequest {
@@ -108,7 +110,7 @@ func TestOutboxAdminListRetryDrop(t *testing.T) {
 	if len(msgs) != 1 {
 		t.Fatalf("outbox holds %d pages", len(msgs))
 	}
-	p, err := notify.UnmarshalPage(msgs[0].Page)
+	p, err := msgs[0].Notification, msgs[0].Err
 	if err != nil || p.ID != "p-1" || time.Since(p.Enqueued()) > time.Minute {
 		t.Errorf("requeued page %+v, %v", p, err)
 	}

@@ -15,25 +15,27 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook"
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 	"github.com/hookdev/hook/internal/verify"
 )
 
-// countingStore is a rules.Store that counts round trips, wrapping a real one.
+// countingStore is an engine.Store that counts round trips, wrapping a real one.
 type countingStore struct {
-	next  rules.Store
+	next  engine.Store
 	calls atomic.Int64
 }
 
-func (c *countingStore) Fire(ctx context.Context, now time.Time, fs []rules.Firing) ([]rules.Verdict, error) {
+func (c *countingStore) Fire(ctx context.Context, now time.Time, fs []alert.Alert) ([]alert.Verdict, error) {
 	c.calls.Add(1)
 	return c.next.Fire(ctx, now, fs)
 }
 
-func (c *countingStore) Tick(ctx context.Context, now time.Time, limit int) ([]rules.TickOutcome, error) {
+func (c *countingStore) Tick(ctx context.Context, now time.Time, limit int) ([]alert.TickOutcome, error) {
 	return c.next.Tick(ctx, now, limit)
 }
 
@@ -72,7 +74,7 @@ func pipelineOn(tb testing.TB, rdb redis.UniversalClient) (http.Handler, *counti
 	tb.Helper()
 	cat, rs := exampleRules(tb)
 	st := &countingStore{next: store.New(rdb, "hook")}
-	router := rules.NewRouter(cat, rs, st, time.Now)
+	router := engine.New(cat, rs, st, time.Now, nil)
 	h := New(Config{}, Deps{Router: router, Catalog: cat, Store: store.New(rdb, "hook"),
 		Log: slog.New(slog.DiscardHandler), Now: time.Now})
 	return h, st
@@ -176,7 +178,7 @@ func TestStoreDownAnswers503(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	defer rdb.Close()
 	st := store.New(rdb, "hook")
-	h := New(Config{}, Deps{Router: rules.NewRouter(cat, rs, st, time.Now), Catalog: cat, Store: st,
+	h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
 		Log: slog.New(slog.DiscardHandler), Now: time.Now})
 	mr.Close() // Redis goes away
 

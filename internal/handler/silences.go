@@ -10,8 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 // AdminTokenEnv names the environment variable holding the admin API's bearer
@@ -21,25 +21,49 @@ const AdminTokenEnv = "HOOK_ADMIN_TOKEN"
 
 // SilenceStore keeps silences (store.Redis implements it).
 type SilenceStore interface {
-	AddSilence(ctx context.Context, s rules.Silence, now time.Time) (rules.Silence, error)
-	Silences(ctx context.Context, now time.Time) ([]rules.Silence, error)
+	AddSilence(ctx context.Context, s alert.Silence, now time.Time) (alert.Silence, error)
+	Silences(ctx context.Context, now time.Time) ([]alert.Silence, error)
 	ExpireSilence(ctx context.Context, id string, now time.Time) error
 }
 
 // SilenceRequest is the body of POST /api/v1/silences: either ends_at or
 // duration ("1h") says when the silence ends.
-type SilenceRequest struct {
-	Matchers map[string]string `json:"matchers"`
-	Author   string            `json:"author"`
-	Comment  string            `json:"comment"`
-	EndsAt   time.Time         `json:"ends_at"`
-	Duration string            `json:"duration"`
+type SilenceRequest = alert.SilenceRequest
+
+// silencer is the one way a silence is made, whoever asks: the admin API,
+// the CLI (which calls the API) and the Slack buttons. It checks the
+// silence's shape (alert.NewSilence), then its values against the catalogue
+// and the rules now serving, then stores it.
+type silencer struct {
+	store SilenceStore
+	cat   *catalog.Catalog
+	rules RulesSource
+	now   func() time.Time
+}
+
+func (s *silencer) add(ctx context.Context, req alert.SilenceRequest) (alert.Silence, error) {
+	if s.store == nil {
+		return alert.Silence{}, alert.Errorf(alert.EUNAVAILABLE, "silences are not available on this hook server")
+	}
+	now := s.now()
+	sil, err := alert.NewSilence(req, now)
+	if err != nil {
+		return alert.Silence{}, err
+	}
+	if s.rules == nil || s.rules.Ruleset() == nil {
+		return alert.Silence{}, errNoRules
+	}
+	rs := s.rules.Ruleset()
+	// A rule renamed by a reload since a page went out must not leave a
+	// silence muting nothing.
+	if sil, err = rs.NormalizeSilence(s.cat, sil); err != nil {
+		return alert.Silence{}, err
+	}
+	return s.store.AddSilence(ctx, sil, now)
 }
 
 type admin struct {
-	silences SilenceStore
-	cat      *catalog.Catalog
-	rules    RulesSource
+	silences *silencer
 	now      func() time.Time
 }
 
@@ -48,11 +72,15 @@ func silenceRoutes(e *echo.Echo, cfg Config, d Deps) {
 	if cfg.AdminToken == "" || d.Silences == nil || d.Rules == nil {
 		return
 	}
-	a := &admin{silences: d.Silences, cat: d.Catalog, rules: d.Rules, now: d.Now}
+	a := &admin{silences: newSilencer(d), now: d.Now}
 	g := e.Group("/api/v1", requireBearer(cfg.AdminToken))
 	g.POST("/silences", a.addSilence)
 	g.GET("/silences", a.listSilences)
 	g.DELETE("/silences/:id", a.expireSilence)
+}
+
+func newSilencer(d Deps) *silencer {
+	return &silencer{store: d.Silences, cat: d.Catalog, rules: d.Rules, now: d.Now}
 }
 
 func (a *admin) addSilence(c echo.Context) error {
@@ -63,37 +91,12 @@ func (a *admin) addSilence(c echo.Context) error {
 		if errors.As(err, new(*http.MaxBytesError)) {
 			return fmt.Errorf("%w: a silence is a small JSON object (64 KiB at most)", errTooLarge)
 		}
-		return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("bad silence: %v", err))
+		return invalid(fmt.Sprintf("bad silence: %v", err))
 	}
 	if dec.More() {
-		return echo.NewHTTPError(http.StatusBadRequest, "bad silence: one JSON object, nothing after it")
+		return invalid("bad silence: one JSON object, nothing after it")
 	}
-	now := a.now()
-	ends := req.EndsAt
-	if req.Duration == "" && ends.IsZero() {
-		return echo.NewHTTPError(http.StatusBadRequest, "say when the silence ends: duration (like \"1h\") or ends_at")
-	}
-	if req.Duration != "" {
-		if !ends.IsZero() {
-			return echo.NewHTTPError(http.StatusBadRequest, "give duration (like \"1h\") or ends_at, not both")
-		}
-		d, err := time.ParseDuration(req.Duration)
-		if err != nil || d < time.Minute || d > rules.MaxSilence {
-			return echo.NewHTTPError(http.StatusBadRequest, fmt.Sprintf("duration %q: give a duration from 1m to %s, like \"1h\"", req.Duration, rules.MaxSilence))
-		}
-		ends = now.Add(d)
-	}
-	rs := a.rules.Ruleset()
-	if rs == nil {
-		return echo.NewHTTPError(http.StatusServiceUnavailable, "no rules loaded yet")
-	}
-	sil, err := rs.NormalizeSilence(a.cat, rules.Silence{
-		Matchers: req.Matchers, Author: req.Author, Comment: req.Comment, EndsAt: ends,
-	})
-	if err != nil {
-		return err
-	}
-	s, err := a.silences.AddSilence(c.Request().Context(), sil, now)
+	s, err := a.silences.add(c.Request().Context(), req)
 	if err != nil {
 		return err
 	}
@@ -101,7 +104,7 @@ func (a *admin) addSilence(c echo.Context) error {
 }
 
 func (a *admin) listSilences(c echo.Context) error {
-	ss, err := a.silences.Silences(c.Request().Context(), a.now())
+	ss, err := a.silences.store.Silences(c.Request().Context(), a.now())
 	if err != nil {
 		return err
 	}
@@ -109,7 +112,7 @@ func (a *admin) listSilences(c echo.Context) error {
 }
 
 func (a *admin) expireSilence(c echo.Context) error {
-	if err := a.silences.ExpireSilence(c.Request().Context(), c.Param("id"), a.now()); err != nil {
+	if err := a.silences.store.ExpireSilence(c.Request().Context(), c.Param("id"), a.now()); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "expired", "id": c.Param("id")})

@@ -18,9 +18,8 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/slack-go/slack"
 
-	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/alert"
+	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 )
 
 // SlackWindow is how far a Slack request's timestamp may be from now, as
@@ -30,11 +29,6 @@ const SlackWindow = 5 * time.Minute
 
 // SilenceDuration is how long the Silence buttons silence.
 const SilenceDuration = time.Hour
-
-// Silencer creates silences (store.Redis implements it). Nil when none is available.
-type Silencer interface {
-	AddSilence(ctx context.Context, s rules.Silence, now time.Time) (rules.Silence, error)
-}
 
 // ReplayGuard remembers keys for a while; FirstSeen is false for a repeat.
 type ReplayGuard interface {
@@ -48,14 +42,14 @@ type AckStore interface {
 
 // SlackResponder answers a click through its response_url.
 type SlackResponder interface {
-	Respond(ctx context.Context, responseURL string, r notify.Response) error
+	Respond(ctx context.Context, responseURL string, r slacknotify.Response) error
 }
 
-// SlackActions are what the buttons act with. Silencer may be nil.
+// SlackActions are what the buttons act with. Silences come from
+// Deps.Silences, through the same checks as the admin API's.
 type SlackActions struct {
 	Seen      ReplayGuard
 	Acks      AckStore
-	Silencer  Silencer
 	Responder SlackResponder
 }
 
@@ -65,17 +59,16 @@ func slackRoutes(e *echo.Echo, cfg Config, d Deps) {
 	if cfg.SlackSigningSecret == "" || d.Slack.Seen == nil || d.Slack.Responder == nil {
 		return
 	}
-	h := &slackInteractions{secret: cfg.SlackSigningSecret, act: d.Slack, cat: d.Catalog, rules: d.Rules, log: d.Log, now: d.Now}
+	h := &slackInteractions{secret: cfg.SlackSigningSecret, act: d.Slack, silences: newSilencer(d), log: d.Log, now: d.Now}
 	e.POST("/slack/interactions", h.handle)
 }
 
 type slackInteractions struct {
-	secret string
-	act    SlackActions
-	cat    *catalog.Catalog
-	rules  RulesSource // nil: silences are stored as the buttons say
-	log    *slog.Logger
-	now    func() time.Time
+	secret   string
+	act      SlackActions
+	silences *silencer
+	log      *slog.Logger
+	now      func() time.Time
 }
 
 // maxSlackBody caps an interaction payload (Slack's are a few kB).
@@ -104,11 +97,11 @@ func (h *slackInteractions) handle(c echo.Context) error {
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "body is not a form")
+		return invalid("body is not a form")
 	}
 	var cb slack.InteractionCallback
 	if err := json.Unmarshal([]byte(form.Get("payload")), &cb); err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "payload is not an interaction")
+		return invalid("payload is not an interaction")
 	}
 	if cb.Type != slack.InteractionTypeBlockActions || len(cb.ActionCallback.BlockActions) == 0 {
 		return c.NoContent(http.StatusOK) // nothing of ours
@@ -121,7 +114,7 @@ func (h *slackInteractions) handle(c echo.Context) error {
 
 // act1 performs one button's action and tells Slack how it went.
 func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
-	var v notify.ActionValue
+	var v slacknotify.ActionValue
 	if err := json.Unmarshal([]byte(a.Value), &v); err != nil {
 		h.log.Warn("slack button with an unreadable value", "action", a.ActionID, "err", err)
 		return
@@ -130,7 +123,7 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 	log := h.log.With("action", a.ActionID, "user", cb.User.ID, "incident", v.Incident, "page", v.Page)
 	var note string
 	switch a.ActionID {
-	case notify.ActionAck:
+	case slacknotify.ActionAck:
 		incident := v.Incident
 		if incident == "" {
 			incident = "page:" + v.Page
@@ -141,50 +134,36 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 			return
 		}
 		note = ":eyes: Acknowledged by " + who
-	case notify.ActionSilenceRoom, notify.ActionSilenceRule:
-		now := h.now()
-		req := rules.Silence{Author: who, Comment: "from Slack, page " + v.Page, StartsAt: now, EndsAt: now.Add(SilenceDuration)}
+	case slacknotify.ActionSilenceRoom, slacknotify.ActionSilenceRule:
+		req := alert.SilenceRequest{Author: who, Comment: "from Slack, page " + v.Page, Duration: SilenceDuration.String()}
 		what := ""
-		if a.ActionID == notify.ActionSilenceRoom {
+		if a.ActionID == slacknotify.ActionSilenceRoom {
 			req.Matchers = map[string]string{"app": v.App, "room": v.Room}
-			what = "room `" + notify.EscapeMrkdwn(v.Room) + "`"
+			what = "room `" + slacknotify.EscapeMrkdwn(v.Room) + "`"
 		} else {
 			req.Matchers = map[string]string{"rule": v.Rule}
-			what = "rule `" + notify.EscapeMrkdwn(v.Rule) + "`"
+			what = "rule `" + slacknotify.EscapeMrkdwn(v.Rule) + "`"
 		}
-		if h.act.Silencer == nil {
-			h.tell(ctx, cb, "Silences are not available on this hook server.")
-			return
-		}
-		var err error
-		if h.rules != nil && h.rules.Ruleset() != nil {
-			// The same checks as the admin API: a rule renamed by a reload
-			// since the page went out must not leave a silence muting nothing.
-			req, err = h.rules.Ruleset().NormalizeSilence(h.cat, req)
-		}
-		var s rules.Silence
-		if err == nil {
-			s, err = h.act.Silencer.AddSilence(ctx, req, now)
-		}
+		s, err := h.silences.add(ctx, req)
 		if err != nil {
 			log.Error("silence failed", "err", err)
 			h.tell(ctx, cb, "Could not silence: "+err.Error())
 			return
 		}
-		note = fmt.Sprintf(":no_bell: %s silenced for 1h by %s (silence %s)", what, who, notify.EscapeMrkdwn(s.ID))
+		note = fmt.Sprintf(":no_bell: %s silenced for 1h by %s (silence %s)", what, who, slacknotify.EscapeMrkdwn(s.ID))
 	default:
 		return
 	}
 	log.Info("slack action done")
-	m := notify.ActedMessage(cb.Message.Blocks.BlockSet, cb.Message.Text, a.ActionID, note)
-	if err := h.act.Responder.Respond(ctx, cb.ResponseURL, notify.Response{Message: m, Replace: true}); err != nil {
+	m := slacknotify.ActedMessage(cb.Message.Blocks.BlockSet, cb.Message.Text, a.ActionID, note)
+	if err := h.act.Responder.Respond(ctx, cb.ResponseURL, slacknotify.Response{Message: m, Replace: true}); err != nil {
 		log.Warn("slack message not updated after the action", "err", err)
 	}
 }
 
 // tell answers only the person who clicked.
 func (h *slackInteractions) tell(ctx context.Context, cb slack.InteractionCallback, text string) {
-	if err := h.act.Responder.Respond(ctx, cb.ResponseURL, notify.Response{Message: notify.Message{Text: text}}); err != nil {
+	if err := h.act.Responder.Respond(ctx, cb.ResponseURL, slacknotify.Response{Message: slacknotify.Message{Text: text}}); err != nil {
 		h.log.Warn("slack ephemeral answer failed", "err", err)
 	}
 }

@@ -23,8 +23,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/notify"
+	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -132,14 +133,23 @@ func (f *fakeResponseURL) Bodies() []map[string]any {
 	return append([]map[string]any(nil), f.bodies...)
 }
 
+// fakeSilencer is a SilenceStore that keeps what it is asked to store.
 type fakeSilencer struct {
-	got []rules.Silence
+	got []alert.Silence
 }
 
-func (f *fakeSilencer) AddSilence(_ context.Context, s rules.Silence, _ time.Time) (rules.Silence, error) {
+func (f *fakeSilencer) AddSilence(_ context.Context, s alert.Silence, _ time.Time) (alert.Silence, error) {
 	f.got = append(f.got, s)
 	s.ID = "s-1"
 	return s, nil
+}
+
+func (f *fakeSilencer) Silences(context.Context, time.Time) ([]alert.Silence, error) {
+	return f.got, nil
+}
+
+func (f *fakeSilencer) ExpireSilence(context.Context, string, time.Time) error {
+	return alert.ErrSilenceNotFound
 }
 
 type slackRig struct {
@@ -150,14 +160,14 @@ type slackRig struct {
 	now      time.Time
 }
 
-func newSlackRig(t *testing.T, silencer Silencer) *slackRig {
+func newSlackRig(t *testing.T, silencer SilenceStore) *slackRig {
 	t.Helper()
 	_, rs := exampleRules(t)
 	return newSlackRigServing(t, silencer, rs)
 }
 
 // newSlackRigServing is newSlackRig with the server serving rs.
-func newSlackRigServing(t *testing.T, silencer Silencer, rs *rules.Ruleset) *slackRig {
+func newSlackRigServing(t *testing.T, silencer SilenceStore, rs *rules.Ruleset) *slackRig {
 	t.Helper()
 	cat, err := catalog.New()
 	if err != nil {
@@ -175,8 +185,8 @@ func newSlackRigServing(t *testing.T, silencer Silencer, rs *rules.Ruleset) *sla
 	e := echo.New()
 	e.HTTPErrorHandler = errorHandler(log)
 	slackRoutes(e, Config{SlackSigningSecret: docSecret}, Deps{Log: log, Now: func() time.Time { return r.now },
-		Slack:   SlackActions{Seen: st, Acks: st, Silencer: silencer, Responder: notify.NewSlackResponder(srv.Client())},
-		Catalog: cat, Rules: fakeRules{rs}})
+		Slack:    SlackActions{Seen: st, Acks: st, Responder: slacknotify.NewResponder(srv.Client())},
+		Silences: silencer, Catalog: cat, Rules: fakeRules{rs}})
 	r.e = e
 	return r
 }
@@ -184,18 +194,18 @@ func newSlackRigServing(t *testing.T, silencer Silencer, rs *rules.Ruleset) *sla
 // click is the form body Slack posts when someone presses action on page p.
 func (r *slackRig) click(t *testing.T, action string) string {
 	t.Helper()
-	p := notify.Page{ID: "p-1", Kind: notify.KindFiring, Rule: "user-dropped", Severity: notify.SeverityWarning,
+	p := alert.Notification{ID: "p-1", Kind: alert.KindFiring, Rule: "user-dropped", Severity: alert.SeverityWarning,
 		Title: "User left", Incident: "1400000001/8489",
-		Fields:   []notify.Field{{Name: "App", Value: "1400000001"}, {Name: "Room", Value: "8489"}},
-		Receiver: notify.Receiver{Name: "oncall", Kind: notify.ReceiverSlack, Channel: "#oncall"}}
-	m := notify.RenderSlack(p, notify.WithButtons())
-	v, _ := json.Marshal(notify.ActionValue{Page: p.ID, Incident: p.Incident, Rule: p.Rule, App: "1400000001", Room: "8489"})
+		Event:    alert.Event{App: "1400000001", Room: "8489"},
+		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}}
+	m := slacknotify.Render(p, slacknotify.WithButtons())
+	v, _ := json.Marshal(slacknotify.ActionValue{Page: p.PageID(), Incident: p.Incident, Rule: p.Rule, App: "1400000001", Room: "8489"})
 	payload, err := json.Marshal(map[string]any{
 		"type":         "block_actions",
 		"user":         map[string]any{"id": "U123", "name": "ana"},
 		"response_url": r.url + "/actions/T1/1/x",
 		"message":      map[string]any{"type": "message", "text": m.Text, "ts": "1.2", "blocks": m.Blocks},
-		"actions":      []map[string]any{{"action_id": action, "block_id": notify.ActionsBlockID, "type": "button", "value": string(v)}},
+		"actions":      []map[string]any{{"action_id": action, "block_id": slacknotify.ActionsBlockID, "type": "button", "value": string(v)}},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -228,7 +238,7 @@ func (r *slackRig) acked(t *testing.T) (string, bool) {
 
 func TestSlackInteractionAcknowledge(t *testing.T) {
 	r := newSlackRig(t, nil)
-	body := r.click(t, notify.ActionAck)
+	body := r.click(t, slacknotify.ActionAck)
 	h := r.signed(body, r.now)
 	if rec := r.post(body, h); rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
@@ -241,12 +251,12 @@ func TestSlackInteractionAcknowledge(t *testing.T) {
 		t.Fatalf("message updated %d times, want 1", len(bodies))
 	}
 	b, _ := json.Marshal(bodies[0])
-	for _, want := range []string{`"replace_original":true`, `Acknowledged by \u003c@U123\u003e`, notify.ActionSilenceRoom} {
+	for _, want := range []string{`"replace_original":true`, `Acknowledged by \u003c@U123\u003e`, slacknotify.ActionSilenceRoom} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("update lacks %s:\n%s", want, b)
 		}
 	}
-	if strings.Contains(string(b), `"`+notify.ActionAck+`"`) {
+	if strings.Contains(string(b), `"`+slacknotify.ActionAck+`"`) {
 		t.Errorf("the Acknowledge button is still there:\n%s", b)
 	}
 
@@ -274,7 +284,7 @@ func TestSlackInteractionRefused(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newSlackRig(t, nil)
-			body := r.click(t, notify.ActionAck)
+			body := r.click(t, slacknotify.ActionAck)
 			rec := r.post(body, tt.header(r, body))
 			if rec.Code != http.StatusUnauthorized {
 				t.Errorf("status %d, want 401", rec.Code)
@@ -292,7 +302,7 @@ func TestSlackInteractionRefused(t *testing.T) {
 func TestSlackInteractionSilence(t *testing.T) {
 	t.Run("not available", func(t *testing.T) {
 		r := newSlackRig(t, nil)
-		body := r.click(t, notify.ActionSilenceRoom)
+		body := r.click(t, slacknotify.ActionSilenceRoom)
 		r.post(body, r.signed(body, r.now))
 		bodies := r.slackMsg.Bodies()
 		if len(bodies) != 1 || bodies[0]["replace_original"] != false ||
@@ -304,8 +314,8 @@ func TestSlackInteractionSilence(t *testing.T) {
 		action string
 		want   map[string]string
 	}{
-		{notify.ActionSilenceRoom, map[string]string{"app": "1400000001", "room": "8489"}},
-		{notify.ActionSilenceRule, map[string]string{"rule": "user-dropped"}},
+		{slacknotify.ActionSilenceRoom, map[string]string{"app": "1400000001", "room": "8489"}},
+		{slacknotify.ActionSilenceRule, map[string]string{"rule": "user-dropped"}},
 	} {
 		t.Run(tc.action, func(t *testing.T) {
 			s := &fakeSilencer{}
@@ -348,7 +358,7 @@ func TestSlackSilenceOfAGoneRuleIsRefused(t *testing.T) {
 	}
 	s := &fakeSilencer{}
 	r := newSlackRigServing(t, s, rs)
-	body := r.click(t, notify.ActionSilenceRule)
+	body := r.click(t, slacknotify.ActionSilenceRule)
 	r.post(body, r.signed(body, r.now))
 	if len(s.got) != 0 {
 		t.Fatalf("stored a silence for a rule that does not exist: %+v", s.got)

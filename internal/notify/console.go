@@ -4,7 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // Console prints pages as plain text: for local runs, and as a receiver of
@@ -19,15 +25,76 @@ func NewConsole(w io.Writer) *Console {
 	return &Console{w: w}
 }
 
-// Send writes p followed by a blank line. A write error is returned with
+// Send writes n followed by a blank line. A write error is returned with
 // retry=false: a closed or full stdout does not heal by retrying, and the
 // dispatcher should not spin on it.
-func (c *Console) Send(_ context.Context, p Page) (bool, error) {
-	text := RenderText(p) + "\n"
+func (c *Console) Send(_ context.Context, n alert.Notification) (bool, error) {
+	text := RenderText(n) + "\n"
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := io.WriteString(c.w, text); err != nil {
-		return false, fmt.Errorf("console: write page %s: %w", p.ID, err)
+		return false, fmt.Errorf("console: write page %s: %w", n.PageID(), err)
 	}
 	return false, nil
+}
+
+// RenderText is the plain-text face of a page for the console: the same facts
+// as the Slack message, one per line, with control characters neutralised so
+// a crafted user id cannot forge lines or drive the terminal.
+func RenderText(n alert.Notification) string {
+	var b strings.Builder
+	b.WriteString("[" + SeverityWord(n) + "] " + Clean(Title(n)) + "\n")
+	if text := Text(n); text != "" {
+		for _, line := range strings.Split(text, "\n") {
+			b.WriteString("  " + Clean(line) + "\n")
+		}
+	}
+	fields := Fields(n)
+	width := 0
+	for _, f := range fields {
+		width = max(width, utf8.RuneCountInString(Clean(f.Name)))
+	}
+	for _, f := range fields {
+		name := Clean(f.Name)
+		fmt.Fprintf(&b, "  %s:%s %s\n", name, strings.Repeat(" ", width-utf8.RuneCountInString(name)), Clean(f.Value))
+	}
+	for _, c := range n.Event.Codes {
+		b.WriteString("  code " + Clean(CodeLine(c, func(s string) string { return s })) + "\n")
+	}
+	var meta []string
+	if n.Rule != "" {
+		meta = append(meta, "rule "+Clean(n.Rule))
+	}
+	if n.Count > 1 {
+		meta = append(meta, strconv.Itoa(n.Count)+" events")
+	}
+	if t := n.Time(); !t.IsZero() {
+		meta = append(meta, "at "+Timestamp(t))
+	}
+	if n.Incident != "" {
+		meta = append(meta, "incident "+Clean(n.Incident))
+	}
+	if id := n.PageID(); id != "" {
+		meta = append(meta, "page "+Clean(id))
+	}
+	if len(meta) > 0 {
+		b.WriteString("  " + strings.Join(meta, " · ") + "\n")
+	}
+	if len(n.Receiver.Mentions) > 0 {
+		b.WriteString("  notify " + Clean(strings.Join(n.Receiver.Mentions, " ")) + "\n")
+	}
+	if n.Note != "" {
+		b.WriteString("  note: " + Clean(n.Note) + "\n")
+	}
+	return b.String()
+}
+
+// Clean replaces control characters for terminal output.
+func Clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return '\uFFFD'
+		}
+		return r
+	}, s)
 }

@@ -11,12 +11,18 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"golang.org/x/time/rate"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
-// Delivery is one outbox entry: the stream id and the encoded page.
+// Delivery is one outbox entry: the stream id and the notification. Err is
+// set, with Raw holding the entry, when it could not be decoded: then it is
+// dead-lettered, not lost and not stuck.
 type Delivery struct {
-	ID   string
-	Page []byte
+	ID           string
+	Notification alert.Notification
+	Err          error
+	Raw          []byte
 }
 
 // Outbox is the durable queue of pages. Entries stay in it until Ack or
@@ -54,7 +60,7 @@ type DispatcherConfig struct {
 	Block time.Duration
 	// Fallback, when set, receives once every page that is dead-lettered
 	// (unless it was for the fallback itself), with a note saying why.
-	Fallback *Receiver
+	Fallback *alert.Receiver
 	// Metrics counts deliveries; nil gets a private registry nobody scrapes.
 	Metrics *Metrics
 	// Sleep waits d or until ctx ends and reports whether the full wait
@@ -104,7 +110,7 @@ func (c *DispatcherConfig) setDefaults() {
 // a failing channel holds up only itself.
 type Dispatcher struct {
 	outbox  Outbox
-	senders map[ReceiverKind]Sender
+	senders map[alert.ReceiverKind]Sender
 	cfg     DispatcherConfig
 	log     *slog.Logger
 	now     func() time.Time
@@ -117,7 +123,7 @@ type Dispatcher struct {
 }
 
 // NewDispatcher returns a dispatcher; senders maps each receiver kind to its sender.
-func NewDispatcher(outbox Outbox, senders map[ReceiverKind]Sender, cfg DispatcherConfig, log *slog.Logger, now func() time.Time) *Dispatcher {
+func NewDispatcher(outbox Outbox, senders map[alert.ReceiverKind]Sender, cfg DispatcherConfig, log *slog.Logger, now func() time.Time) *Dispatcher {
 	cfg.setDefaults()
 	return &Dispatcher{
 		outbox:  outbox,
@@ -198,12 +204,12 @@ func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
 	d.mu.Unlock()
 	d.slots <- struct{}{}
 
-	p, err := UnmarshalPage(del.Page)
-	if err != nil {
-		d.deadLetter(ctx, del, Page{}, DeadUndecodable, fmt.Sprintf("undecodable page: %v", err))
+	if del.Err != nil {
+		d.deadLetter(ctx, del, DeadUndecodable, fmt.Sprintf("undecodable page: %v", del.Err))
 		d.release(del.ID)
 		return
 	}
+	p := del.Notification
 	lane := string(p.Receiver.Kind) + "/" + p.Receiver.Channel
 	d.mu.Lock()
 	ch, ok := d.lanes[lane]
@@ -211,7 +217,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
 		ch = make(chan Delivery, cap(d.slots))
 		d.lanes[lane] = ch
 		limit := rate.Inf
-		if p.Receiver.Kind == ReceiverSlack {
+		if p.Receiver.Kind == alert.ReceiverSlack {
 			limit = d.cfg.PerChannel
 		}
 		d.wg.Add(1)
@@ -241,17 +247,17 @@ func (d *Dispatcher) runLane(ctx context.Context, ch <-chan Delivery, limiter *r
 // deliver sends one page until it is delivered, dead-lettered, or ctx ends
 // (then it stays in the outbox). Retrying in place keeps a channel's order.
 func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Limiter) {
-	p, _ := UnmarshalPage(del.Page) // decoded once already in enqueue
-	log := d.log.With("page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name)
+	p := del.Notification
+	log := d.log.With("page", p.PageID(), "rule", p.Rule, "receiver", p.Receiver.Name)
 	sender, ok := d.senders[p.Receiver.Kind]
 	if !ok {
-		d.deadLetter(ctx, del, p, DeadNoSender, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
+		d.deadLetter(ctx, del, DeadNoSender, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
 		return
 	}
 	expires := p.Enqueued().Add(d.cfg.MaxAge)
 	for attempt := 1; ; attempt++ {
 		if now := d.now(); now.After(expires) {
-			d.deadLetter(ctx, del, p, DeadExpired, fmt.Sprintf("expired: undelivered after %s (max age %s)",
+			d.deadLetter(ctx, del, DeadExpired, fmt.Sprintf("expired: undelivered after %s (max age %s)",
 				now.Sub(p.Enqueued()).Round(time.Second), d.cfg.MaxAge))
 			return
 		}
@@ -271,7 +277,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 			return
 		}
 		if !retry {
-			d.deadLetter(ctx, del, p, DeadRejected, err.Error())
+			d.deadLetter(ctx, del, DeadRejected, err.Error())
 			return
 		}
 		d.cfg.Metrics.page(p.Receiver.Name, PageRetried)
@@ -309,20 +315,23 @@ func (d *Dispatcher) waitTurn(ctx context.Context, limiter *rate.Limiter) bool {
 
 // deadLetter moves a page to the dead letters, counts and logs it, and hands
 // it once to the fallback receiver. kind is the bounded metrics label.
-func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, p Page, kind, reason string) {
-	d.log.Error("page dead-lettered", "page", p.ID, "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
+func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, kind, reason string) {
+	p := del.Notification
+	d.log.Error("page dead-lettered", "page", p.PageID(), "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
 	d.cfg.Metrics.deadLetter(p.Receiver.Name, kind)
 	if err := d.outbox.DeadLetter(context.WithoutCancel(ctx), del, reason); err != nil {
-		d.log.Error("dead-lettering failed; the page stays in the outbox", "page", p.ID, "err", err)
+		d.log.Error("dead-lettering failed; the page stays in the outbox", "page", p.PageID(), "err", err)
 		return // it will be tried again after a reclaim; the fallback gets it then
 	}
-	d.sendFallback(ctx, p, reason)
+	if del.Err == nil {
+		d.sendFallback(ctx, p, reason)
+	}
 }
 
 // sendFallback gives a dead-lettered page one chance at the fallback receiver.
 // One attempt, no retry and no dead letter of its own: a failing fallback must
 // not loop, and the page is already safe in the dead-letter stream.
-func (d *Dispatcher) sendFallback(ctx context.Context, p Page, reason string) {
+func (d *Dispatcher) sendFallback(ctx context.Context, p alert.Notification, reason string) {
 	fb := d.cfg.Fallback
 	if fb == nil || p.ID == "" || (fb.Name == p.Receiver.Name && fb.Kind == p.Receiver.Kind) {
 		return

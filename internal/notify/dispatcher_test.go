@@ -18,7 +18,9 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
+	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -118,21 +120,21 @@ func slackError(w http.ResponseWriter, code string) {
 // recorder is a Sender that keeps what it was given (the console stand-in).
 type recorder struct {
 	mu    sync.Mutex
-	pages []notify.Page
+	pages []alert.Notification
 	err   error
 }
 
-func (r *recorder) Send(_ context.Context, p notify.Page) (bool, error) {
+func (r *recorder) Send(_ context.Context, p alert.Notification) (bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.pages = append(r.pages, p)
 	return false, r.err
 }
 
-func (r *recorder) Pages() []notify.Page {
+func (r *recorder) Pages() []alert.Notification {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return append([]notify.Page(nil), r.pages...)
+	return append([]alert.Notification(nil), r.pages...)
 }
 
 // rig is one dispatcher test: a fake Slack behind the real SlackAPI sender,
@@ -145,7 +147,7 @@ type rig struct {
 	clock   *fakeClock
 	slack   *fakeSlack
 	console *recorder
-	senders map[notify.ReceiverKind]notify.Sender
+	senders map[alert.ReceiverKind]notify.Sender
 	metrics *prometheus.Registry
 	m       *notify.Metrics // registered on metrics once, shared by every dispatcher of the rig
 }
@@ -157,12 +159,12 @@ func newRig(t *testing.T, rdb redis.UniversalClient, mr *miniredis.Miniredis) *r
 	srv := httptest.NewServer(fs)
 	t.Cleanup(srv.Close)
 	client := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"))
-	api := notify.NewSlackAPI(client, store.NewThreads(rdb, "hook"), nil)
+	api := slacknotify.NewAPI(client, store.NewThreads(rdb, "hook"), nil)
 	console := &recorder{}
 	reg := prometheus.NewRegistry()
 	return &rig{t: t, rdb: rdb, mr: mr, st: store.New(rdb, "hook"), clock: clock, slack: fs, console: console,
 		metrics: reg, m: notify.NewMetrics(reg),
-		senders: map[notify.ReceiverKind]notify.Sender{notify.ReceiverSlack: api, notify.ReceiverConsole: console}}
+		senders: map[alert.ReceiverKind]notify.Sender{alert.ReceiverSlack: api, alert.ReceiverConsole: console}}
 }
 
 func newMiniRig(t *testing.T) *rig {
@@ -173,20 +175,20 @@ func newMiniRig(t *testing.T) *rig {
 }
 
 // page makes a page for channel whose title is its id.
-func page(id, channel, incident string) notify.Page {
-	return notify.Page{ID: id, Kind: notify.KindFiring, Rule: "r", Severity: notify.SeverityWarning, Title: id,
+func page(id, channel, incident string) alert.Notification {
+	return alert.Notification{ID: id, Kind: alert.KindFiring, Rule: "r", Severity: alert.SeverityWarning, Title: id,
 		Incident: incident, Count: 1, CreatedAt: t0,
-		Receiver: notify.Receiver{Name: "oncall", Kind: notify.ReceiverSlack, Channel: channel}}
+		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: channel}}
 }
 
-func (r *rig) enqueue(ps ...notify.Page) {
+func (r *rig) enqueue(ps ...alert.Notification) {
 	r.t.Helper()
 	for _, p := range ps {
 		b, err := p.Marshal()
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		if err := r.rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: r.st.OutboxKey(), Values: []any{"page", b}}).Err(); err != nil {
+		if err := r.rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: r.st.OutboxKey(), Values: []any{"n", b}}).Err(); err != nil {
 			r.t.Fatal(err)
 		}
 	}
@@ -369,7 +371,7 @@ func TestDispatcherPermanentErrorDeadLettersAtOnce(t *testing.T) {
 			if reason, _ := dl["reason"].(string); !strings.Contains(reason, "channel_not_found") {
 				t.Errorf("reason = %q, want channel_not_found", reason)
 			}
-			p, err := notify.UnmarshalPage([]byte(dl["page"].(string)))
+			p, err := alert.UnmarshalNotification([]byte(dl["n"].(string)))
 			if err != nil || p.ID != "p1" {
 				t.Errorf("dead letter page = %+v, %v", p, err)
 			}
@@ -509,7 +511,7 @@ func TestDispatcherMaxAgeDeadLettersAndFallsBack(t *testing.T) {
 			r.enqueue(page("p1", "#oncall", ""))
 			cfg := r.config("a")
 			cfg.MaxAge = 10 * time.Minute
-			cfg.Fallback = &notify.Receiver{Name: "console", Kind: notify.ReceiverConsole}
+			cfg.Fallback = &alert.Receiver{Name: "console", Kind: alert.ReceiverConsole}
 			stop := r.run(r.st, cfg)
 			r.waitFor("the dead letter", func() bool { return len(r.deadLetters()) == 1 && len(r.console.Pages()) == 1 })
 			stop()
@@ -544,7 +546,7 @@ type stuckSender struct {
 	maxInFlight int
 }
 
-func (s *stuckSender) Send(context.Context, notify.Page) (bool, error) {
+func (s *stuckSender) Send(context.Context, alert.Notification) (bool, error) {
 	s.mu.Lock()
 	s.inFlight++
 	s.maxInFlight = max(s.maxInFlight, s.inFlight)
@@ -572,7 +574,7 @@ func TestDispatcherMemoryIsBounded(t *testing.T) {
 		r.enqueue(page(fmt.Sprintf("p%d", i), fmt.Sprintf("#c%d", i), fmt.Sprintf("inc%d", i)))
 	}
 	stuck := &stuckSender{release: make(chan struct{})}
-	r.senders[notify.ReceiverSlack] = stuck
+	r.senders[alert.ReceiverSlack] = stuck
 	cfg := r.config("w1")
 	cfg.MaxInFlight = limit
 	cfg.MaxAge = 1000 * time.Hour // retries after the release must not expire anything

@@ -1,19 +1,22 @@
 package notify
 
 import (
-	"errors"
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // ErrDeadLetterNotFound is returned when a dead letter to retry or drop does
 // not exist (wrong id, or already retried or dropped).
-var ErrDeadLetterNotFound = errors.New("no such dead letter")
+var ErrDeadLetterNotFound = &alert.Error{Code: alert.ENOTFOUND, Reason: "not_found", Message: "no such dead letter"}
 
-// DeadLetter is a page that could not be delivered, with why.
+// DeadLetter is a notification that could not be delivered, with why.
 type DeadLetter struct {
 	// ID is the entry's id in the dead-letter stream.
-	ID       string
-	Page     []byte
+	ID           string
+	Notification alert.Notification
+	// Raw holds an entry that could not be decoded, as it was stored.
+	Raw      []byte
 	Reason   string
 	OutboxID string
 	FailedAt time.Time

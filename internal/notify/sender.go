@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
-// Sender delivers one page to one kind of receiver. As in Alertmanager, retry
-// reports whether a failed send is worth trying again: false for permanent
-// failures (bad channel, revoked token), which go straight to the dead letters.
+// Sender delivers one notification to one kind of receiver. As in
+// Alertmanager, retry reports whether a failed send is worth trying again:
+// false for permanent failures (bad channel, revoked token), which go
+// straight to the dead letters.
 type Sender interface {
-	Send(ctx context.Context, p Page) (retry bool, err error)
+	Send(ctx context.Context, n alert.Notification) (retry bool, err error)
 }
 
 // RetryAfterError is a retryable failure for which the receiver said how long to

@@ -17,9 +17,10 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -43,9 +44,9 @@ func (c *Clock) set(t time.Time) {
 	c.mu.Unlock()
 }
 
-// Rig is a router on a Redis whose time it controls.
+// Rig is an engine on a Redis whose time it controls.
 type Rig struct {
-	Router *rules.Router
+	Router *engine.Engine
 	Store  *store.Redis
 	Clock  *Clock
 	rdb    redis.UniversalClient
@@ -57,16 +58,16 @@ type Rig struct {
 func NewRig(rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
 	clock := &Clock{t: start}
 	st := store.New(rdb, "hook")
-	return &Rig{Router: rules.NewRouter(cat, rs, st, clock.Now), Store: st, Clock: clock, rdb: rdb, mr: mr}
+	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Clock: clock, rdb: rdb, mr: mr}
 }
 
 // Step is one moment of a rehearsal: an event handled, or timers fired.
 type Step struct {
 	At       time.Time
-	Event    *callback.Event     // nil for a timer step
-	Outcomes []rules.Outcome     // the event's rules and what happened
-	Timers   []rules.TickOutcome // the timers that fired
-	Pages    []notify.Page       // pages enqueued by this step
+	Event    *callback.Event      // nil for a timer step
+	Outcomes []engine.Outcome     // the event's rules and what happened
+	Timers   []alert.TickOutcome  // the timers that fired
+	Pages    []alert.Notification // notifications enqueued by this step
 }
 
 // Advance moves the clock to t, firing every timer due on the way at its due
@@ -125,31 +126,9 @@ func (r *Rig) Handle(ctx context.Context, ev callback.Event) (Step, error) {
 	return Step{At: r.Clock.Now(), Event: &ev, Outcomes: res.Outcomes, Pages: pages}, nil
 }
 
-// Drain takes every page out of the outbox, oldest first (a rehearsal has no
-// dispatcher).
-func (r *Rig) Drain(ctx context.Context) ([]notify.Page, error) {
-	msgs, err := r.rdb.XRange(ctx, r.Store.OutboxKey(), "-", "+").Result()
-	if err != nil {
-		return nil, fmt.Errorf("read outbox: %w", err)
-	}
-	var pages []notify.Page
-	ids := make([]string, 0, len(msgs))
-	for _, m := range msgs {
-		ids = append(ids, m.ID)
-		s, _ := m.Values["page"].(string)
-		p, err := notify.UnmarshalPage([]byte(s))
-		if err != nil {
-			return nil, err
-		}
-		pages = append(pages, p)
-	}
-	if len(ids) > 0 {
-		if err := r.rdb.XDel(ctx, r.Store.OutboxKey(), ids...).Err(); err != nil {
-			return nil, fmt.Errorf("drain outbox: %w", err)
-		}
-	}
-	return pages, nil
-}
+// Drain takes every notification out of the outbox, oldest first (a
+// rehearsal has no dispatcher).
+func (r *Rig) Drain(ctx context.Context) ([]alert.Notification, error) { return r.Store.Drain(ctx) }
 
 // Settle is how long after the last event Run keeps firing timers, so that
 // pending alerts and group flushes the events started show up.

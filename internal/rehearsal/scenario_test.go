@@ -12,8 +12,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook"
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
@@ -77,7 +79,7 @@ type scenario struct {
 	rig   *rehearsal.Rig
 	rdb   redis.UniversalClient
 	mr    *miniredis.Miniredis
-	pages []notify.Page
+	pages []alert.Notification
 	steps []rehearsal.Step
 }
 
@@ -116,8 +118,8 @@ func (s *scenario) advance(to time.Time) {
 	}
 }
 
-func (s *scenario) byRule(rule string) []notify.Page {
-	var out []notify.Page
+func (s *scenario) byRule(rule string) []alert.Notification {
+	var out []alert.Notification
 	for _, p := range s.pages {
 		if p.Rule == rule {
 			out = append(out, p)
@@ -172,7 +174,7 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 		}
 		s.advance(t0.Add(10 * time.Minute))
 		if users := s.byRule("user-dropped"); len(users) != 0 {
-			t.Errorf("%d per-user pages while the storm inhibits them, first: %s", len(users), users[0].Title)
+			t.Errorf("%d per-user pages while the storm inhibits them, first: %s", len(users), notify.Title(users[0]))
 		}
 		room := s.byRule("room-timeout-storm")
 		if len(room) == 0 {
@@ -180,7 +182,7 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 		}
 		first, total := 0, 0
 		for _, p := range room {
-			if !strings.HasPrefix(p.Title, "Update: ") {
+			if !strings.HasPrefix(notify.Title(p), "Update: ") {
 				first++
 			}
 			total += p.Count
@@ -192,7 +194,7 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 			t.Errorf("room pages count %d events in all, want 200", total)
 		}
 		if !strings.Contains(fieldValue(room[0], "Users"), "u000") {
-			t.Errorf("first room page does not list who: %+v", room[0].Fields)
+			t.Errorf("first room page does not list who: %+v", notify.Fields(room[0]))
 		}
 		if len(room) > 3 {
 			t.Errorf("%d room pages for a 20 s storm with a 1m group interval, want at most 3", len(room))
@@ -200,8 +202,8 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 	})
 }
 
-func fieldValue(p notify.Page, prefix string) string {
-	for _, f := range p.Fields {
+func fieldValue(p alert.Notification, prefix string) string {
+	for _, f := range notify.Fields(p) {
 		if strings.HasPrefix(f.Name, prefix) {
 			return f.Value
 		}
@@ -216,7 +218,7 @@ func TestBlipPagesNobody(t *testing.T) {
 		s.at(t0.Add(11*time.Second), exit("u1", t0)) // TRTC redelivers the exit after the return
 		s.advance(t0.Add(10 * time.Minute))
 		if len(s.pages) != 0 {
-			t.Errorf("a 10 s drop paged: %s", s.pages[0].Title)
+			t.Errorf("a 10 s drop paged: %s", notify.Title(s.pages[0]))
 		}
 	})
 }
@@ -230,10 +232,10 @@ func TestLongDropPagesThenResolves(t *testing.T) {
 			t.Fatalf("got %d pages, want a page and a resolved: %+v", len(s.pages), s.pages)
 		}
 		page, resolved := s.pages[0], s.pages[1]
-		if page.Kind != notify.KindFiring || !page.CreatedAt.Equal(t0.Add(30*time.Second)) {
+		if page.Kind != alert.KindFiring || !page.CreatedAt.Equal(t0.Add(30*time.Second)) {
 			t.Errorf("first page: kind %s at %s, want firing at t0+30s", page.Kind, page.CreatedAt)
 		}
-		if resolved.Kind != notify.KindResolved || resolved.Incident != page.Incident {
+		if resolved.Kind != alert.KindResolved || resolved.Incident != page.Incident {
 			t.Errorf("second page: kind %s incident %s, want resolved in %s", resolved.Kind, resolved.Incident, page.Incident)
 		}
 	})
@@ -256,14 +258,14 @@ func TestExitArrivingAfterNewerEnterOpensNothing(t *testing.T) {
 		s.at(t0.Add(3*time.Second), exit("u1", t0)) // out of order: the exit happened first
 		s.advance(t0.Add(time.Minute))
 		if len(s.pages) != 0 {
-			t.Errorf("paged for a user already back: %s", s.pages[0].Title)
+			t.Errorf("paged for a user already back: %s", notify.Title(s.pages[0]))
 		}
 	})
 }
 
 func TestSilenceMutesAndExpires(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *scenario) {
-		sil, err := s.rig.Store.AddSilence(s.ctx, rules.Silence{
+		sil, err := s.rig.Store.AddSilence(s.ctx, alert.Silence{
 			Matchers: map[string]string{"room": room, "rule": "user-dropped"},
 			Author:   "alice", Comment: "known bad room", EndsAt: t0.Add(time.Hour),
 		}, t0)
@@ -273,7 +275,7 @@ func TestSilenceMutesAndExpires(t *testing.T) {
 		s.at(t0, exit("u1", t0))
 		s.advance(t0.Add(time.Minute))
 		if len(s.pages) != 0 {
-			t.Fatalf("silenced alert paged: %s", s.pages[0].Title)
+			t.Fatalf("silenced alert paged: %s", notify.Title(s.pages[0]))
 		}
 		list, err := s.rig.Store.Silences(s.ctx, t0.Add(time.Minute))
 		if err != nil || len(list) != 1 || list[0].ID != sil.ID || list[0].Muted != 1 {
@@ -301,7 +303,7 @@ func TestTwoReplicasShareOneStorm(t *testing.T) {
 			rdb, mr := b.open(t)
 			rs := exampleRules(t, cat)
 			rigA := rehearsal.NewRig(rdb, mr, cat, rs, t0)
-			replicaB := rules.NewRouter(cat, rs, store.New(rdb, "hook"), rigA.Clock.Now)
+			replicaB := engine.New(cat, rs, store.New(rdb, "hook"), rigA.Clock.Now, nil)
 			ctx := context.Background()
 			evs := storm(200, 50*time.Millisecond)
 			if _, err := rigA.Advance(ctx, t0.Add(10*time.Second)); err != nil {
@@ -309,7 +311,7 @@ func TestTwoReplicasShareOneStorm(t *testing.T) {
 			}
 			var wg sync.WaitGroup
 			errs := make(chan error, 2)
-			for half, r := range []*rules.Router{rigA.Router, replicaB} {
+			for half, r := range []*engine.Engine{rigA.Router, replicaB} {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
@@ -326,7 +328,7 @@ func TestTwoReplicasShareOneStorm(t *testing.T) {
 			for err := range errs {
 				t.Fatal(err)
 			}
-			var pages []notify.Page
+			var pages []alert.Notification
 			for at := t0.Add(10 * time.Second); at.Before(t0.Add(5 * time.Minute)); at = at.Add(time.Second) {
 				// rigA ticks as it advances; replica B ticks at the same moments.
 				steps, err := rigA.Advance(ctx, at)
@@ -337,7 +339,7 @@ func TestTwoReplicasShareOneStorm(t *testing.T) {
 					pages = append(pages, st.Pages...)
 				}
 				var twg sync.WaitGroup
-				for _, r := range []*rules.Router{rigA.Router, replicaB} {
+				for _, r := range []*engine.Engine{rigA.Router, replicaB} {
 					twg.Add(1)
 					go func() {
 						defer twg.Done()
@@ -358,7 +360,7 @@ func TestTwoReplicasShareOneStorm(t *testing.T) {
 				switch {
 				case p.Rule == "user-dropped":
 					users++
-				case !strings.HasPrefix(p.Title, "Update: "):
+				case !strings.HasPrefix(notify.Title(p), "Update: "):
 					first++
 					total += p.Count
 				default:

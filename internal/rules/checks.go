@@ -11,6 +11,8 @@ import (
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/file"
 	"github.com/expr-lang/expr/vm"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // template parses src and executes it once against an empty event, so that a
@@ -40,7 +42,7 @@ func templateMessage(err error) string {
 	msg := templatePrefixRE.ReplaceAllString(err.Error(), "")
 	if m := unknownFieldRE.FindStringSubmatch(msg); m != nil {
 		msg = "unknown field ." + m[1]
-		if s := closest(m[1], templateFields()); s != "" {
+		if s := alert.Closest(m[1], templateFields()); s != "" {
 			msg += ", did you mean ." + s + "?"
 		} else {
 			msg += " (fields: " + strings.Join(templateFields(), ", ") + ")"
@@ -89,7 +91,7 @@ func (c *compiler) when(path, where, src string) *vm.Program {
 	if errors.As(err, &fe) {
 		msg = fe.Message
 		if m := unknownNameRE.FindStringSubmatch(msg); m != nil {
-			if s := closest(m[1], factFields()); s != "" {
+			if s := alert.Closest(m[1], factFields()); s != "" {
 				msg += ", did you mean " + s + "?"
 			}
 		}

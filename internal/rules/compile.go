@@ -11,13 +11,13 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/notify"
 )
 
 // Defaults used when the rules file says nothing.
 const (
-	DefaultSeverity    = notify.SeverityWarning
+	DefaultSeverity    = alert.SeverityWarning
 	DefaultDedupWindow = 10 * time.Minute
 	DefaultDedupKey    = `{{.App}}/{{.Room}}/{{.User}}/{{.Event.Value}}` // always scoped by rule name
 	// MinDedupWindow keeps TRTC's own redeliveries (retried for up to a minute)
@@ -63,15 +63,14 @@ type compiledRule struct {
 	matchers  []*matcher
 	when      *vm.Program
 	whenSrc   string
-	severity  notify.Severity
+	severity  alert.Severity
 	receivers []string
 	title     *template.Template
 	text      *template.Template
 	dedupKey  *template.Template
 	window    time.Duration
 	cont      bool
-	state     stateful           // threshold, for/clear, group_by (stateful.go)
-	aggText   *template.Template // text of pages standing for many events
+	state     stateful // threshold, for/clear, group_by (stateful.go)
 }
 
 // Source names the file the ruleset was loaded from.
@@ -148,10 +147,10 @@ func (c *compiler) compile(f *File) *Ruleset {
 	c.apps(f.Apps, rs)
 	c.receivers(f, rs)
 	c.delivery(f.Delivery, rs)
-	severity := notify.Severity(f.Defaults.Severity)
+	severity := alert.Severity(f.Defaults.Severity)
 	if severity == "" {
 		severity = DefaultSeverity
-	} else if !validSeverity(severity) {
+	} else if !severity.Valid() {
 		c.errorf("defaults.severity", "unknown severity %q%s", severity, severityHint(string(severity)))
 	}
 	defaultKey := rs.defaults.dedupKey
@@ -279,7 +278,7 @@ func (c *compiler) receivers(f *File, rs *Ruleset) {
 		if r.Slack != nil {
 			for _, sev := range sortedKeys(r.Slack.Mentions) {
 				mpath := path + ".slack.mentions." + sev
-				if !validSeverity(notify.Severity(sev)) {
+				if !alert.Severity(sev).Valid() {
 					c.errorKey(mpath, "receiver %q: mentions for unknown severity %q%s", r.Name, sev, severityHint(sev))
 				}
 				for j, m := range r.Slack.Mentions[sev] {
@@ -293,7 +292,7 @@ func (c *compiler) receivers(f *File, rs *Ruleset) {
 	}
 	if f.DefaultReceiver != "" {
 		if _, ok := rs.receivers[f.DefaultReceiver]; !ok && !c.d.failedUnder("receivers") {
-			c.errorf("default_receiver", "default_receiver %q is not defined%s", f.DefaultReceiver, suggest(f.DefaultReceiver, receiverNames(rs)))
+			c.errorf("default_receiver", "default_receiver %q is not defined%s", f.DefaultReceiver, alert.Suggest(f.DefaultReceiver, receiverNames(rs)))
 		}
 	}
 }
@@ -317,14 +316,12 @@ func sortedKeys[V any](m map[string]V) []string {
 
 func receiverNames(rs *Ruleset) []string { return sortedKeys(rs.receivers) }
 
-func validSeverity(s notify.Severity) bool {
-	return s == notify.SeverityCritical || s == notify.SeverityWarning || s == notify.SeverityInfo
-}
-
-var severities = []string{string(notify.SeverityCritical), string(notify.SeverityWarning), string(notify.SeverityInfo)}
-
 func severityHint(s string) string {
-	if c := closest(s, severities); c != "" {
+	var severities []string
+	for _, sev := range alert.Severities() {
+		severities = append(severities, string(sev))
+	}
+	if c := alert.Closest(s, severities); c != "" {
 		return fmt.Sprintf(", did you mean %q?", c)
 	}
 	return " (critical, warning or info)"
@@ -334,15 +331,15 @@ func shortWindow(d time.Duration) string {
 	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", shortDuration(d), shortDuration(MinDedupWindow))
 }
 
-func (c *compiler) rule(path string, r *Rule, f *File, severity notify.Severity, defaultKey *template.Template, defaultWindow time.Duration, rs *Ruleset) *compiledRule {
-	cr := &compiledRule{name: r.Name, severity: notify.Severity(r.Severity), cont: r.Continue}
+func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *template.Template, defaultWindow time.Duration, rs *Ruleset) *compiledRule {
+	cr := &compiledRule{name: r.Name, severity: alert.Severity(r.Severity), cont: r.Continue}
 	where := fmt.Sprintf("rule %q", r.Name)
 	if r.Name == "" {
 		where = path
 	}
 	if cr.severity == "" {
 		cr.severity = severity
-	} else if !validSeverity(cr.severity) {
+	} else if !cr.severity.Valid() {
 		c.errorf(path+".severity", "%s: unknown severity %q%s", where, r.Severity, severityHint(r.Severity))
 	}
 	cr.matchers = c.matchers(path+".match", where, r.Match)
@@ -359,12 +356,18 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity notify.Severity,
 	if !c.d.failedUnder("receivers") {
 		for i, name := range r.Receivers {
 			if _, ok := rs.receivers[name]; !ok {
-				c.errorf(fmt.Sprintf("%s.receivers[%d]", path, i), "%s: unknown receiver %q%s", where, name, suggest(name, receiverNames(rs)))
+				c.errorf(fmt.Sprintf("%s.receivers[%d]", path, i), "%s: unknown receiver %q%s", where, name, alert.Suggest(name, receiverNames(rs)))
 			}
 		}
 	}
-	cr.title = c.template(path+".title", where, "title", pick(r.Title, defaultTitle))
-	cr.text = c.template(path+".text", where, "text", pick(r.Text, defaultText))
+	// A rule without templates leaves the words to notify, which renders
+	// them from the notification's facts.
+	if r.Title != "" {
+		cr.title = c.template(path+".title", where, "title", r.Title)
+	}
+	if r.Text != "" {
+		cr.text = c.template(path+".text", where, "text", r.Text)
+	}
 	cr.dedupKey = defaultKey
 	if r.Dedup.Key != "" {
 		cr.dedupKey = c.template(path+".dedup.key", where, "dedup.key", r.Dedup.Key)
@@ -394,11 +397,11 @@ func shortDuration(d time.Duration) string {
 	return s
 }
 
-func pick(vals ...string) string {
-	for _, v := range vals {
-		if v != "" {
-			return v
-		}
+// RuleNames lists the rules in file order.
+func (rs *Ruleset) RuleNames() []string {
+	names := make([]string, len(rs.rules))
+	for i, cr := range rs.rules {
+		names[i] = cr.name
 	}
-	return ""
+	return names
 }

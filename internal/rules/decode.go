@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // Pos is a place in the rules file (1-based line and column; 0 when unknown).
@@ -300,7 +302,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		if !ok {
 			// A misspelt key is probably the field it resembles: treat that
 			// one as failed too, so validation does not also call it missing.
-			d.errorf(k, join(path, closest(k.Value, fields.names)), "unknown field `%s`%s", k.Value, suggestField(k.Value, fields.names, path))
+			d.errorf(k, join(path, alert.Closest(k.Value, fields.names)), "unknown field `%s`%s", k.Value, suggestField(k.Value, fields.names, path))
 			continue
 		}
 		d.keyAt[sub] = posOf(k)
@@ -311,7 +313,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 // suggestField phrases "did you mean" for a key, or lists the valid keys when
 // nothing is close.
 func suggestField(key string, names []string, path string) string {
-	if c := closest(key, names); c != "" {
+	if c := alert.Closest(key, names); c != "" {
 		return fmt.Sprintf(", did you mean `%s`?", c)
 	}
 	where := "here"

@@ -3,7 +3,7 @@ package rules
 import (
 	"time"
 
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // DefaultMaxAge is how old a page may get, undelivered, before it goes to
@@ -24,7 +24,7 @@ type Delivery struct {
 type DeliverySettings struct {
 	MaxAge time.Duration
 	// Fallback is nil when no fallback receiver is configured.
-	Fallback *notify.Receiver
+	Fallback *alert.Receiver
 }
 
 // Delivery returns the ruleset's delivery settings.
@@ -44,10 +44,10 @@ func (c *compiler) delivery(d Delivery, rs *Ruleset) {
 		return
 	}
 	if _, ok := rs.receivers[d.FallbackReceiver]; !ok {
-		c.errorf("delivery.fallback_receiver", "delivery.fallback_receiver %q is not a receiver%s", d.FallbackReceiver, suggest(d.FallbackReceiver, receiverNames(rs)))
+		c.errorf("delivery.fallback_receiver", "delivery.fallback_receiver %q is not a receiver%s", d.FallbackReceiver, alert.Suggest(d.FallbackReceiver, receiverNames(rs)))
 		return
 	}
 	// Critical: a dead-lettered page is by definition one nobody saw.
-	r := rs.receiver(d.FallbackReceiver, notify.SeverityCritical)
+	r := rs.receiver(d.FallbackReceiver, alert.SeverityCritical)
 	rs.delivery.Fallback = &r
 }

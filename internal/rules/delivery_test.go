@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/notify"
 )
 
 func TestDeliveryFor(t *testing.T) {
@@ -65,7 +65,7 @@ rules:
 				t.Errorf("fallback %+v, want none", ds.Fallback)
 			case tt.fallback != "" && (ds.Fallback == nil || ds.Fallback.Name != tt.fallback):
 				t.Errorf("fallback %+v, want %s", ds.Fallback, tt.fallback)
-			case tt.fallback == "oncall" && (ds.Fallback.Kind != notify.ReceiverSlack || len(ds.Fallback.Mentions) != 1):
+			case tt.fallback == "oncall" && (ds.Fallback.Kind != alert.ReceiverSlack || len(ds.Fallback.Mentions) != 1):
 				t.Errorf("fallback %+v, want slack with the critical mentions", ds.Fallback)
 			}
 		})

@@ -1,15 +1,13 @@
 package rules
 
 import (
-	"context"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/notify"
 )
 
 const receiversYAML = `
@@ -141,24 +139,24 @@ func TestWhen(t *testing.T) {
 	}
 }
 
-func pagesOf(t *testing.T, rs *Ruleset, ev callback.Event) []notify.Page {
+// pagesOf is every notification the rules would enqueue for ev, one per
+// receiver, as the store copies them.
+func pagesOf(t *testing.T, rs *Ruleset, ev callback.Event) []alert.Notification {
 	t.Helper()
 	f := NewFacts(testCatalog(t), ev)
 	vs, err := rs.Explain(&f, time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var pages []notify.Page
+	var pages []alert.Notification
 	for _, v := range vs {
-		if v.Firing == nil {
+		if v.Alert == nil {
 			continue
 		}
-		for _, b := range v.Firing.Pages {
-			p, err := notify.UnmarshalPage(b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			pages = append(pages, p)
+		for _, r := range v.Alert.Receivers {
+			n := v.Alert.Notification
+			n.Receiver = r
+			pages = append(pages, n)
 		}
 	}
 	return pages
@@ -186,11 +184,12 @@ rules:
 		t.Errorf("page %+v", p[0])
 	}
 	// Stats is a string here: the custom text fails on this event and the
-	// default wording goes out instead of nothing.
+	// default wording goes out instead of nothing. The default words are
+	// notify's now: the notification leaves Text empty and carries the event.
 	ev.Payload = map[string]any{"Stats": "oops"}
 	p = pagesOf(t, rs, ev)
-	if want := "User `u42` left room `8489`: Timeout"; p[0].Text != want {
-		t.Errorf("fallback text %q, want %q", p[0].Text, want)
+	if want := "User `u42` left room `8489`: Timeout"; p[0].Text != "" || p[0].Event.Describe() != want {
+		t.Errorf("fallback text %q (event says %q), want empty and %q", p[0].Text, p[0].Event.Describe(), want)
 	}
 }
 
@@ -223,36 +222,8 @@ rules:
 			t.Errorf("rule %s: why %q, want %q", v.Rule, v.Why, want[i])
 		}
 	}
-	if vs[2].Firing == nil || vs[2].Firing.DedupKey != "any:1400000001/8489/u42/104" {
-		t.Errorf("firing %+v", vs[2].Firing)
-	}
-}
-
-// fakeStore fires everything; it counts calls.
-type fakeStore struct {
-	mu    sync.Mutex
-	calls int
-}
-
-func (s *fakeStore) Fire(_ context.Context, _ time.Time, fs []Firing) ([]Verdict, error) {
-	s.mu.Lock()
-	s.calls++
-	s.mu.Unlock()
-	out := make([]Verdict, len(fs))
-	for i := range out {
-		out[i] = VerdictPaged
-	}
-	return out, nil
-}
-
-func (s *fakeStore) Tick(context.Context, time.Time, int) ([]TickOutcome, error) { return nil, nil }
-
-func TestHandleNoMatchSkipsStore(t *testing.T) {
-	st := &fakeStore{}
-	r := NewRouter(testCatalog(t), mustCompile(t, "rules:\n  - name: r\n    match: {event: room.enter}\n"), st, time.Now)
-	res, err := r.Handle(context.Background(), exitEvent(2))
-	if err != nil || len(res.Outcomes) != 0 || st.calls != 0 {
-		t.Errorf("res %+v err %v calls %d", res, err, st.calls)
+	if vs[2].Alert == nil || vs[2].Alert.DedupKey != "any:1400000001/8489/u42/104" {
+		t.Errorf("alert %+v", vs[2].Alert)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // Explanation is one rule's judgement of one event, in words, for `hook test`.
@@ -16,9 +18,9 @@ type Explanation struct {
 	// Why says what decided: the matcher that failed and what the event had,
 	// `when:` being false or failing, or what matched.
 	Why string
-	// Firing is what a matched rule would hand the store: dedup key, window and
-	// pages. Nil for rules that did not match.
-	Firing *Firing
+	// Alert is what a matched rule would hand the store: op, dedup key,
+	// window and notification. Nil for rules that did not match.
+	Alert *alert.Alert
 	// State says what a stateful rule does with the event before anything
 	// pages (counts it, opens a pending alert, groups it); "" for plain rules.
 	State string
@@ -51,18 +53,15 @@ func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
 		case verdictMatched:
 			v.Matched = true
 			v.Why = cr.matchedBecause(e)
-			f, err := rs.firing(cr, e, now)
-			if err != nil {
-				return nil, fmt.Errorf("rule %q: %w", cr.name, err)
-			}
-			v.Firing = &f
-			v.State = describeState(f)
+			a := rs.alert(cr, e, now)
+			v.Alert = &a
+			v.State = describeState(a)
 			stopped = !cr.cont
 		}
 		out = append(out, v)
 	}
 	for _, cr := range rs.clearing(e) {
-		f := rs.clearFiring(cr, *e)
+		f := rs.clearAlert(cr, e)
 		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true,
 			Why: fmt.Sprintf("clear: this event clears the pending alert %s (or resolves its page, if it already went out)", f.StateKey)})
 	}
@@ -70,12 +69,12 @@ func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
 }
 
 // describeState says in words what the store will do with a stateful firing.
-func describeState(f Firing) string {
+func describeState(f alert.Alert) string {
 	var parts []string
 	switch f.Op {
-	case OpThreshold:
+	case alert.OpThreshold:
 		parts = append(parts, fmt.Sprintf("threshold: counts towards %d events within %s for %s; pages when the count is reached", f.Count, f.Within, f.StateKey))
-	case OpPending:
+	case alert.OpPending:
 		parts = append(parts, fmt.Sprintf("for: opens the pending alert %s; pages after %s unless a clearing event comes first", f.StateKey, f.For))
 	}
 	if f.Group != nil {

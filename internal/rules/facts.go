@@ -3,13 +3,15 @@ package rules
 import (
 	"time"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 )
 
 // Facts is what matchers, `when:` expressions and templates see: the decoded
-// callback with every code named by the catalogue. Fields that the callback did
-// not carry are zero Codes (Value -1, empty Name) and match nothing.
+// callback with every code named by the catalogue (codeFields fills them).
+// Fields that the callback did not carry are zero Codes (Value -1, empty
+// Name) and match nothing.
 type Facts struct {
 	App  string
 	Room string
@@ -36,9 +38,6 @@ type Facts struct {
 	Raw  callback.Event
 }
 
-// relayCDNStatus is the one relay event type; its Payload.Status has its own names.
-const relayCDNStatus = 401
-
 // NewFacts names a decoded callback's codes with cat.
 func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
 	e := Facts{
@@ -46,13 +45,6 @@ func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
 		Room:         ev.RoomID,
 		User:         ev.UserID,
 		Task:         ev.TaskID,
-		Group:        cat.Code(catalog.FieldGroup, 0, ev.Group),
-		Event:        cat.Code(catalog.FieldEvent, 0, ev.Type),
-		Reason:       code(cat, catalog.FieldReason, ev.Type, ev.Reason),
-		Role:         code(cat, catalog.FieldRole, ev.Type, ev.Role),
-		Terminal:     code(cat, catalog.FieldTerminal, ev.Type, ev.TerminalType),
-		UserType:     code(cat, catalog.FieldUserType, ev.Type, ev.UserType),
-		LeaveCode:    code(cat, catalog.FieldLeaveCode, ev.Type, ev.LeaveCode),
 		ErrorCode:    ev.ErrorCode,
 		ErrorMessage: ev.ErrorMessage,
 		URL:          ev.URL,
@@ -60,48 +52,38 @@ func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
 		Time:         ev.EventTime(),
 		Raw:          ev,
 	}
-	if ev.Type == relayCDNStatus {
-		e.RelayStatus = code(cat, catalog.FieldRelayStatus, ev.Type, ev.Status)
-		e.Status = absent(catalog.FieldStatus)
-	} else {
-		e.Status = code(cat, catalog.FieldStatus, ev.Type, ev.Status)
-		e.RelayStatus = absent(catalog.FieldRelayStatus)
+	for _, cf := range codeFields {
+		*cf.of(&e) = code(cat, cf, ev)
 	}
 	return e
 }
 
-func code(cat *catalog.Catalog, f catalog.Field, eventType, v int) catalog.Code {
+func code(cat *catalog.Catalog, cf codeField, ev callback.Event) catalog.Code {
+	v := cf.wire(ev)
 	if v == callback.Absent {
-		return absent(f)
+		return catalog.Code{Field: cf.field, Value: callback.Absent}
 	}
-	return cat.Code(f, eventType, v)
+	// The catalogue ignores the event type for fields that mean the same
+	// in every event.
+	return cat.Code(cf.field, ev.Type, v)
 }
 
-func absent(f catalog.Field) catalog.Code {
-	return catalog.Code{Field: f, Value: callback.Absent}
+// AlertEvent is the callback's facts as a notification carries them.
+func (e *Facts) AlertEvent() alert.Event {
+	return alert.Event{
+		App: e.App, Room: e.Room, User: e.User, Task: e.Task,
+		Codes:     e.Codes(),
+		ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, URL: e.URL,
+		Time: e.Time,
+	}
 }
 
 // codeField returns the event's code for a code-valued match field.
 func (e *Facts) codeField(f catalog.Field) catalog.Code {
-	switch f {
-	case catalog.FieldGroup:
-		return e.Group
-	case catalog.FieldEvent:
-		return e.Event
-	case catalog.FieldReason:
-		return e.Reason
-	case catalog.FieldRole:
-		return e.Role
-	case catalog.FieldTerminal:
-		return e.Terminal
-	case catalog.FieldUserType:
-		return e.UserType
-	case catalog.FieldStatus:
-		return e.Status
-	case catalog.FieldLeaveCode:
-		return e.LeaveCode
-	case catalog.FieldRelayStatus:
-		return e.RelayStatus
+	for _, cf := range codeFields {
+		if cf.field == f {
+			return *cf.of(e)
+		}
 	}
 	return catalog.Code{Value: callback.Absent}
 }

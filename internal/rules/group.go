@@ -3,6 +3,8 @@ package rules
 import (
 	"strings"
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // groupSpec batches a rule's alerts by label values (Alertmanager's
@@ -12,14 +14,6 @@ type groupSpec struct {
 	by       []string
 	wait     time.Duration
 	interval time.Duration
-}
-
-// GroupRef tells the store which group an alert joins and its timing.
-type GroupRef struct {
-	ID       string        // rule and label values: one group per distinct value set
-	Wait     time.Duration // first alert -> first page
-	Interval time.Duration // between update pages
-	Hold     time.Duration // a group idle this long is forgotten; the next alert starts a new one
 }
 
 func (c *compiler) group(path string, r *Rule, where string) *groupSpec {
@@ -37,24 +31,24 @@ func (c *compiler) group(path string, r *Rule, where string) *groupSpec {
 	}
 }
 
-func (s *groupSpec) ref(rule string, e *Facts, window time.Duration) *GroupRef {
+func (s *groupSpec) ref(rule string, e *Facts, window time.Duration) *alert.Group {
 	var b strings.Builder
 	b.WriteString(rule)
 	for _, l := range s.by {
 		b.WriteByte('/')
 		b.WriteString(labelOf(e, l))
 	}
-	return &GroupRef{ID: b.String(), Wait: s.wait, Interval: s.interval, Hold: max(window, 2*s.interval)}
+	return &alert.Group{ID: b.String(), Wait: s.wait, Interval: s.interval, Hold: max(window, 2*s.interval)}
 }
 
-// memberOf names who an alert is about, as listed on grouped and threshold
-// pages, and the label of that list.
-func memberOf(e *Facts) (name, label string) {
+// memberOf names who an alert is about, as aggregated notifications list
+// them, and what kind of name it is.
+func memberOf(e *Facts) (string, alert.MemberKind) {
 	switch {
 	case e.User != "":
-		return e.User, "Users"
+		return e.User, alert.MembersUsers
 	case e.Task != "":
-		return e.Task, "Tasks"
+		return e.Task, alert.MembersTasks
 	}
-	return e.Room, "Rooms"
+	return e.Room, alert.MembersRooms
 }

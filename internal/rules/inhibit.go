@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // InhibitRule mutes target alerts while a source alert fires, when both agree
@@ -16,13 +17,6 @@ type InhibitRule struct {
 	Source map[string]MatchValue `yaml:"source"`
 	Target map[string]MatchValue `yaml:"target"`
 	Equal  []string              `yaml:"equal"`
-}
-
-// InhibitMark is a "source is firing" marker the store sets (or refreshes)
-// for Hold when a source alert fires.
-type InhibitMark struct {
-	Key  string
-	Hold time.Duration
 }
 
 type inhibitRule struct {
@@ -93,9 +87,9 @@ func (c *compiler) alertMatchers(path, where string, ms map[string]MatchValue, r
 		am.values = v.Values
 		for _, val := range v.Values {
 			if k == "rule" && !slices.Contains(rules, val) {
-				c.errorf(vpath, "%s: unknown rule %q%s", where, val, suggest(val, rules))
+				c.errorf(vpath, "%s: unknown rule %q%s", where, val, alert.Suggest(val, rules))
 			}
-			if k == "severity" && !validSeverity(notifySeverity(val)) {
+			if k == "severity" && !alert.Severity(val).Valid() {
 				c.errorf(vpath, "%s: unknown severity %q (critical, warning, info)", where, val)
 			}
 		}
@@ -146,14 +140,14 @@ func inhibitID(ir InhibitRule) string {
 // inhibitions fills f's source markers and target checks for cr's alert on e.
 // A source "fires" for the rule's threshold window (so a storm inhibits while
 // it lasts), otherwise for its dedup window.
-func (rs *Ruleset) inhibitions(cr *compiledRule, e *Facts, f *Firing) {
+func (rs *Ruleset) inhibitions(cr *compiledRule, e *Facts, f *alert.Alert) {
 	for _, ir := range rs.inhibits {
 		if matchAll(ir.source, cr, e) {
 			hold := cr.window
 			if cr.state.threshold != nil {
 				hold = cr.state.threshold.within
 			}
-			f.InhibitSources = append(f.InhibitSources, InhibitMark{Key: ir.markerKey(e), Hold: hold})
+			f.InhibitSources = append(f.InhibitSources, alert.InhibitMark{Key: ir.markerKey(e), Hold: hold})
 		}
 		if matchAll(ir.target, cr, e) {
 			f.InhibitTargets = append(f.InhibitTargets, ir.markerKey(e))

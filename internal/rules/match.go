@@ -7,25 +7,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 )
-
-// codeFields are match keys whose values are catalogue codes, written by name
-// ("timeout") or number (2). scoped fields mean different things per event type.
-var codeFields = map[string]struct {
-	field  catalog.Field
-	scoped bool
-}{
-	"group":        {catalog.FieldGroup, false},
-	"event":        {catalog.FieldEvent, false},
-	"reason":       {catalog.FieldReason, true},
-	"role":         {catalog.FieldRole, false},
-	"terminal":     {catalog.FieldTerminal, false},
-	"user_type":    {catalog.FieldUserType, false},
-	"status":       {catalog.FieldStatus, true},
-	"leave_code":   {catalog.FieldLeaveCode, true},
-	"relay_status": {catalog.FieldRelayStatus, false},
-}
 
 // stringField names a text-valued field of Facts, resolved at load so that
 // matching reads it without comparing key names.
@@ -51,8 +35,8 @@ func MatchKeys() []string {
 	for k := range stringFields {
 		keys = append(keys, k)
 	}
-	for k := range codeFields {
-		keys = append(keys, k)
+	for _, cf := range codeFields {
+		keys = append(keys, string(cf.field))
 	}
 	slices.Sort(keys)
 	return keys
@@ -124,8 +108,8 @@ func (m *matcher) got(e *Facts) string {
 // the offending value where it is known.
 func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, []posError) {
 	m := &matcher{key: key, want: v.String()}
-	if cf, ok := codeFields[key]; ok {
-		m.field, m.scoped = cf.field, cf.scoped
+	if cf, ok := codeFieldByKey(key); ok {
+		m.field, m.scoped = cf.field, cat.IsScoped(cf.field)
 	} else if sf, ok := stringFields[key]; ok {
 		m.str = sf
 	} else {
@@ -176,7 +160,7 @@ func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, [
 
 // suggestName proposes the closest catalogue name, or says where to look.
 func suggestName(s string, cat *catalog.Catalog, f catalog.Field) string {
-	if sug := suggest(s, cat.Names(f)); sug != "" {
+	if sug := alert.Suggest(s, cat.Names(f)); sug != "" {
 		return sug
 	}
 	return fmt.Sprintf(" (run `hook catalog list callback` for the %s names)", f)

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // pendingSpec is a rule's "wait for recovery": the matching event opens a
@@ -50,24 +52,24 @@ func (rs *Ruleset) clearing(e *Facts) []*compiledRule {
 	return out
 }
 
-// clearFiring is the request to clear cr's pending alert for e's key.
-func (rs *Ruleset) clearFiring(cr *compiledRule, e Facts) Firing {
-	data := TemplateData{Facts: e, Rule: cr.name, Severity: cr.severity, Count: 1}
-	key := renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
-	return Firing{
-		Op:       OpClear,
-		Rule:     cr.name,
-		StateKey: key,
-		EventMs:  eventMs(&e),
-		Window:   max(ClearMemory, cr.state.pending.wait),
-		Text:     "Recovered: " + describe(data),
+// clearAlert is the request to clear cr's pending alert for e's key. Its
+// notification is the clearing event: a resolved page says who recovered.
+func (rs *Ruleset) clearAlert(cr *compiledRule, e *Facts) alert.Alert {
+	data := TemplateData{Facts: *e, Rule: cr.name, Severity: cr.severity, Count: 1}
+	return alert.Alert{
+		Op:           alert.OpClear,
+		Rule:         cr.name,
+		StateKey:     renderOr(cr.dedupKey, rs.defaults.dedupKey, data),
+		EventMs:      eventMs(e),
+		Window:       max(ClearMemory, cr.state.pending.wait),
+		Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.name, Event: e.AlertEvent()},
 	}
 }
 
-func (rs *Ruleset) pendingFiring(cr *compiledRule, f *Firing, data TemplateData) {
-	f.Op = OpPending
-	f.StateKey = renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
-	f.For = cr.state.pending.wait
+func (rs *Ruleset) pendingAlert(cr *compiledRule, a *alert.Alert, data TemplateData) {
+	a.Op = alert.OpPending
+	a.StateKey = renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
+	a.For = cr.state.pending.wait
 }
 
 func eventMs(e *Facts) int64 {

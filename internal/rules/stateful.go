@@ -1,49 +1,14 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
-
-// Op says what the store does with a firing.
-type Op string
-
-const (
-	// OpPage claims the dedup key and, if new, pages (or adds to the rule's group).
-	OpPage Op = "page"
-	// OpThreshold counts the event in the rule's sliding window; it pages when
-	// the count crosses the threshold.
-	OpThreshold Op = "threshold"
-	// OpPending opens a timer that pages after `for` unless a clearing event comes.
-	OpPending Op = "pending"
-	// OpClear cancels a pending timer, or resolves the page it already sent.
-	OpClear Op = "clear"
-)
-
-// Verdict is what the store did with one firing or one due timer.
-type Verdict string
-
-const (
-	VerdictPaged     Verdict = "paged"     // pages enqueued now
-	VerdictGrouped   Verdict = "grouped"   // added to a group; it pages at its next flush
-	VerdictDuplicate Verdict = "duplicate" // already paged (dedup window, open pending, threshold already crossed)
-	VerdictSilenced  Verdict = "silenced"  // muted by a silence: counted, not sent
-	VerdictInhibited Verdict = "inhibited" // muted while an inhibiting alert fires
-	VerdictCounted   Verdict = "counted"   // counted towards a threshold not reached yet
-	VerdictPending   Verdict = "pending"   // a timer is open: pages after `for` unless cleared
-	VerdictCleared   Verdict = "cleared"   // the clearing event came in time: nobody paged
-	VerdictResolved  Verdict = "resolved"  // the clearing event came after the page: resolved page enqueued
-	VerdictIgnored   Verdict = "ignored"   // nothing to do (a late or stale event)
-	VerdictUpdated   Verdict = "updated"   // a group flushed an update page
-	VerdictIdle      Verdict = "idle"      // a group flush found nothing new
-)
-
-// Sent reports whether the verdict put a page in the outbox.
-func (v Verdict) Sent() bool {
-	return v == VerdictPaged || v == VerdictResolved || v == VerdictUpdated
-}
 
 // Limits on stateful durations: timers live in Redis with TTLs derived from
 // them, so they must stay bounded.
@@ -101,33 +66,24 @@ func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *R
 		// The opening and the clearing event differ in type, so the key that
 		// pairs them must not include it: the rule's own dedup.key, else
 		// app/room/user (the file-wide default key names the event type).
-		cr.dedupKey = c.template(path+".dedup.key", where, "dedup.key", pick(r.Dedup.Key, DefaultPendingKey))
+		cr.dedupKey = c.template(path+".dedup.key", where, "dedup.key", cmp.Or(r.Dedup.Key, DefaultPendingKey))
 		rs.pendingRules = append(rs.pendingRules, cr)
-	}
-	if cr.state.aggregated() {
-		cr.aggText = c.template(path+".text", where, "text", pick(r.Text, defaultAggregatedText))
 	}
 }
 
-// defaultAggregatedText describes a page standing for many events: the store
-// adds the count and the list of who.
-const defaultAggregatedText = `{{.Event.Title}}{{with .Reason.Title}} ({{.}}){{end}} in room ` + "`{{.Room}}`"
-
-// statefulFiring adds cr's stateful parts to f: which op, the labels silences
-// match, the group and the inhibition markers.
-func (rs *Ruleset) statefulFiring(cr *compiledRule, e *Facts, f *Firing, data TemplateData) {
-	f.Labels = alertLabels(cr, e)
-	f.Member, f.MemberLabel = memberOf(e)
+// statefulAlert adds cr's stateful parts to a: which op, the group and the
+// inhibition markers.
+func (rs *Ruleset) statefulAlert(cr *compiledRule, e *Facts, a *alert.Alert, data TemplateData) {
 	switch {
 	case cr.state.threshold != nil:
-		rs.thresholdFiring(cr, f, data)
+		rs.thresholdAlert(cr, a, data)
 	case cr.state.pending != nil:
-		rs.pendingFiring(cr, f, data)
+		rs.pendingAlert(cr, a, data)
 	}
 	if cr.state.group != nil {
-		f.Group = cr.state.group.ref(cr.name, e, cr.window)
+		a.Group = cr.state.group.ref(cr.name, e, cr.window)
 	}
-	rs.inhibitions(cr, e, f)
+	rs.inhibitions(cr, e, a)
 }
 
 // duration checks a stateful duration at path (its key's name is the last
@@ -147,7 +103,7 @@ func (c *compiler) duration(path, where string, d Duration, def time.Duration) t
 func (c *compiler) validLabels(path, where string, labels []string) {
 	for i, l := range labels {
 		if !slices.Contains(groupFields, l) {
-			c.errorf(fmt.Sprintf("%s[%d]", path, i), "%s: unknown label %q (use %s)%s", where, l, strings.Join(groupFields, ", "), suggest(l, groupFields))
+			c.errorf(fmt.Sprintf("%s[%d]", path, i), "%s: unknown label %q (use %s)%s", where, l, strings.Join(groupFields, ", "), alert.Suggest(l, groupFields))
 		}
 	}
 }

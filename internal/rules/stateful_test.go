@@ -3,7 +3,6 @@ package rules
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/hookdev/hook/internal/catalog"
 )
@@ -37,31 +36,4 @@ func TestStatefulConfigErrors(t *testing.T) {
 			}
 		})
 	}
-}
-
-func TestSilenceValidate(t *testing.T) {
-	now := mustTime(t, "2026-03-01T12:00:00Z")
-	ok := Silence{Matchers: map[string]string{"room": "1"}, Author: "a", Comment: "c", EndsAt: now.Add(1)}
-	if err := ok.Validate(now); err != nil {
-		t.Fatalf("valid silence: %v", err)
-	}
-	for name, s := range map[string]Silence{
-		"no matchers": {Author: "a", Comment: "c", EndsAt: now.Add(1)},
-		"bad label":   {Matchers: map[string]string{"rooom": "1"}, Author: "a", Comment: "c", EndsAt: now.Add(1)},
-		"no author":   {Matchers: map[string]string{"room": "1"}, Comment: "c", EndsAt: now.Add(1)},
-		"past":        {Matchers: map[string]string{"room": "1"}, Author: "a", Comment: "c", EndsAt: now},
-	} {
-		if err := s.Validate(now); err == nil {
-			t.Errorf("%s: no error", name)
-		}
-	}
-}
-
-func mustTime(t *testing.T, s string) time.Time {
-	t.Helper()
-	v, err := time.Parse(time.RFC3339, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
 }

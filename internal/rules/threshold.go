@@ -1,9 +1,12 @@
 package rules
 
 import (
+	"cmp"
 	"fmt"
 	"text/template"
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // Threshold pages when Count matching events occur within a sliding window,
@@ -37,17 +40,17 @@ func (c *compiler) threshold(path string, r *Rule, where string) *thresholdSpec 
 	if s.within <= 0 || s.within > MaxStateDuration {
 		c.errorf(path+".threshold.within", "%s: threshold.within must be a duration between 1s and %s, e.g. \"60s\"", where, MaxStateDuration)
 	}
-	s.per = c.template(path+".threshold.per", where, "threshold.per", pick(t.Per, DefaultThresholdPer))
+	s.per = c.template(path+".threshold.per", where, "threshold.per", cmp.Or(t.Per, DefaultThresholdPer))
 	return s
 }
 
-// thresholdFiring fills f for a threshold rule.
-func (rs *Ruleset) thresholdFiring(cr *compiledRule, f *Firing, data TemplateData) {
+// thresholdAlert fills a for a threshold rule.
+func (rs *Ruleset) thresholdAlert(cr *compiledRule, a *alert.Alert, data TemplateData) {
 	s := cr.state.threshold
-	f.Op = OpThreshold
-	f.StateKey = renderOr(s.per, rs.defaults.dedupKey, data)
-	f.Count = s.count
-	f.Within = s.within
+	a.Op = alert.OpThreshold
+	a.StateKey = renderOr(s.per, rs.defaults.dedupKey, data)
+	a.Count = s.count
+	a.Within = s.within
 }
 
 func (s *thresholdSpec) String() string { return fmt.Sprintf("%d within %s", s.count, s.within) }

@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/alert"
 )
 
 func newInstrumented(t *testing.T) (*Redis, *miniredis.Miniredis, *prometheus.Registry) {
@@ -26,7 +26,7 @@ func newInstrumented(t *testing.T) (*Redis, *miniredis.Miniredis, *prometheus.Re
 
 func fire(t *testing.T, s *Redis, key string) {
 	t.Helper()
-	if _, err := s.Fire(context.Background(), time.Now(), []rules.Firing{{Op: rules.OpPage, Rule: "r", DedupKey: key, Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"` + key + `"}`)}}}); err != nil {
+	if _, err := s.Fire(context.Background(), time.Now(), []alert.Alert{plain("r", key, key)}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -92,7 +92,7 @@ func TestPendingReturnsOwnUnackedEntries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(pending) != 1 || pending[0].ID != got[1].ID || string(pending[0].Page) != `{"id":"b"}` {
+	if len(pending) != 1 || pending[0].ID != got[1].ID || pending[0].Notification.ID != "b" {
 		t.Errorf("pending for c1 = %+v, want only entry b", pending)
 	}
 	if other, err := s.Pending(ctx, "c2", 10); err != nil || len(other) != 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
 )
 
@@ -23,7 +24,14 @@ func (s *Redis) DeadLetters(ctx context.Context, limit int) ([]notify.DeadLetter
 	out := make([]notify.DeadLetter, 0, len(msgs))
 	for _, m := range msgs {
 		str := func(k string) string { v, _ := m.Values[k].(string); return v }
-		dl := notify.DeadLetter{ID: m.ID, Page: []byte(str("page")), Reason: str("reason"), OutboxID: str("outbox_id")}
+		dl := notify.DeadLetter{ID: m.ID, Reason: str("reason"), OutboxID: str("outbox_id")}
+		if raw := str("raw"); raw != "" {
+			dl.Raw = []byte(raw)
+		} else if n, err := decodeEntry(m.Values); err == nil {
+			dl.Notification = n
+		} else {
+			dl.Raw, _ = json.Marshal(m.Values)
+		}
 		if ms, err := strconv.ParseInt(str("failed_at"), 10, 64); err == nil {
 			dl.FailedAt = time.UnixMilli(ms).UTC()
 		}
@@ -40,7 +48,7 @@ var retryScript = redis.NewScript(`
 if #redis.call('XRANGE', KEYS[2], ARGV[1], ARGV[1]) == 0 then
   return false
 end
-local id = redis.call('XADD', KEYS[1], '*', 'page', ARGV[2])
+local id = redis.call('XADD', KEYS[1], '*', 'n', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('XDEL', KEYS[2], ARGV[1])
 return id
@@ -59,10 +67,14 @@ func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (
 	if len(msgs) == 0 {
 		return "", fmt.Errorf("%w: %s", notify.ErrDeadLetterNotFound, id)
 	}
-	raw, _ := msgs[0].Values["page"].(string)
-	page, err := withRetriedAt(raw, now)
+	n, err := decodeEntry(msgs[0].Values)
 	if err != nil {
-		return "", fmt.Errorf("dead letter %s: %w", id, err)
+		return "", fmt.Errorf("dead letter %s cannot be retried: %w", id, err)
+	}
+	n.RetriedAt = now.UTC()
+	page, err := n.Marshal()
+	if err != nil {
+		return "", err
 	}
 	newID, err := retryScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.DeadLetterKey()}, id, page, OutboxTTL.Milliseconds()).Text()
 	if errors.Is(err, redis.Nil) {
@@ -72,18 +84,6 @@ func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (
 		return "", fmt.Errorf("%w: retry dead letter %s: %w", ErrUnavailable, id, err)
 	}
 	return newID, nil
-}
-
-// withRetriedAt sets the page's retried_at, keeping every other field as
-// written (even ones this version does not know).
-func withRetriedAt(raw string, now time.Time) ([]byte, error) {
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(raw), &fields); err != nil {
-		return nil, fmt.Errorf("undecodable page: %w", err)
-	}
-	ts, _ := json.Marshal(now.UTC())
-	fields["retried_at"] = ts
-	return json.Marshal(fields)
 }
 
 // DropDeadLetter deletes dead letter id for good.
@@ -143,4 +143,30 @@ func validStreamID(id string) bool {
 	_, err1 := strconv.ParseUint(ms, 10, 64)
 	_, err2 := strconv.ParseUint(seq, 10, 64)
 	return err1 == nil && err2 == nil
+}
+
+// Drain takes every notification out of the outbox, oldest first: a
+// rehearsal (hook test --sequence) has no dispatcher and shows what would
+// have been sent.
+func (s *Redis) Drain(ctx context.Context) ([]alert.Notification, error) {
+	msgs, err := s.rdb.XRange(ctx, s.OutboxKey(), "-", "+").Result()
+	if err != nil {
+		return nil, fmt.Errorf("%w: read outbox: %w", ErrUnavailable, err)
+	}
+	out := make([]alert.Notification, 0, len(msgs))
+	ids := make([]string, 0, len(msgs))
+	for _, m := range msgs {
+		ids = append(ids, m.ID)
+		n, err := decodeEntry(m.Values)
+		if err != nil {
+			return nil, fmt.Errorf("outbox entry %s: %w", m.ID, err)
+		}
+		out = append(out, n)
+	}
+	if len(ids) > 0 {
+		if err := s.rdb.XDel(ctx, s.OutboxKey(), ids...).Err(); err != nil {
+			return nil, fmt.Errorf("%w: drain outbox: %w", ErrUnavailable, err)
+		}
+	}
+	return out, nil
 }

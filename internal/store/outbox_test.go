@@ -9,6 +9,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 )
@@ -29,8 +30,9 @@ func TestDeadLetterAdmin(t *testing.T) {
 			ctx := context.Background()
 			s := New(open(t), "hook")
 			now := time.Now()
-			page, _ := notify.Page{ID: "p-1", CreatedAt: now.Add(-2 * time.Hour), Note: "kept"}.Marshal()
-			oid, err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.OutboxKey(), Values: []any{"page", page}}).Result()
+			n := alert.Notification{ID: "p-1", CreatedAt: now.Add(-2 * time.Hour), Note: "kept"}
+			page, _ := n.Marshal()
+			oid, err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.OutboxKey(), Values: []any{"n", page}}).Result()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +43,7 @@ func TestDeadLetterAdmin(t *testing.T) {
 			if err != nil || st.Depth != 1 || st.Pending != 1 || st.DeadLetters != 0 {
 				t.Fatalf("stats = %+v, %v", st, err)
 			}
-			if err := s.DeadLetter(ctx, notify.Delivery{ID: oid, Page: page}, "expired"); err != nil {
+			if err := s.DeadLetter(ctx, notify.Delivery{ID: oid, Notification: n}, "expired"); err != nil {
 				t.Fatal(err)
 			}
 			dls, err := s.DeadLetters(ctx, 10)
@@ -63,7 +65,7 @@ func TestDeadLetterAdmin(t *testing.T) {
 			if err != nil || len(got) != 1 {
 				t.Fatalf("outbox after retry: %v, %v", got, err)
 			}
-			p, err := notify.UnmarshalPage(got[0].Page)
+			p, err := got[0].Notification, got[0].Err
 			if err != nil || p.ID != "p-1" || p.Note != "kept" || p.Enqueued().Sub(now).Abs() > time.Millisecond {
 				t.Errorf("requeued page = %+v, %v", p, err)
 			}

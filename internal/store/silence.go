@@ -12,7 +12,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // Silences live in a hash (id -> JSON) indexed by a sorted set of end times,
@@ -50,40 +50,39 @@ return 1
 `)
 
 func (s *Redis) silenceKeys() []string {
-	return []string{s.key("silences"), s.key("silences", "ends"), s.key("silences", "muted")}
+	byID, ends, muted := s.keys.Silences()
+	return []string{byID, ends, muted}
 }
 
-// AddSilence implements rules.Silences: validates s, gives it an id and a
-// start time, and stores it until s.EndsAt.
-func (s *Redis) AddSilence(ctx context.Context, sil rules.Silence, now time.Time) (rules.Silence, error) {
-	if err := sil.Validate(now); err != nil {
-		return rules.Silence{}, err
-	}
+// AddSilence gives sil an id and a start time, and stores it until
+// sil.EndsAt. It stores what it is given: silences are checked once, by
+// alert.NewSilence and the rules, before they get here.
+func (s *Redis) AddSilence(ctx context.Context, sil alert.Silence, now time.Time) (alert.Silence, error) {
 	sil.ID = strings.ToLower(rand.Text()[:12])
 	sil.StartsAt = now.UTC()
 	sil.EndsAt = sil.EndsAt.UTC()
 	sil.Muted = 0
 	b, err := json.Marshal(sil)
 	if err != nil {
-		return rules.Silence{}, fmt.Errorf("encode silence: %w", err)
+		return alert.Silence{}, fmt.Errorf("encode silence: %w", err)
 	}
 	err = addSilenceScript.Run(ctx, s.rdb, s.silenceKeys(), sil.ID, b, sil.EndsAt.UnixMilli(), now.UnixMilli()).Err()
 	if err != nil {
-		return rules.Silence{}, fmt.Errorf("%w: add silence: %w", ErrUnavailable, err)
+		return alert.Silence{}, fmt.Errorf("%w: add silence: %w", ErrUnavailable, err)
 	}
 	return sil, nil
 }
 
-// Silences implements rules.Silences: the silences in force at now, ending
+// Silences implements alert.Silences: the silences in force at now, ending
 // soonest first, each with how many alerts it muted.
-func (s *Redis) Silences(ctx context.Context, now time.Time) ([]rules.Silence, error) {
+func (s *Redis) Silences(ctx context.Context, now time.Time) ([]alert.Silence, error) {
 	keys := s.silenceKeys()
 	ids, err := s.rdb.ZRangeByScore(ctx, keys[1], &redis.ZRangeBy{Min: "(" + strconv.FormatInt(now.UnixMilli(), 10), Max: "+inf"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("%w: list silences: %w", ErrUnavailable, err)
 	}
 	if len(ids) == 0 {
-		return []rules.Silence{}, nil
+		return []alert.Silence{}, nil
 	}
 	var raw, muted *redis.SliceCmd
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -94,13 +93,13 @@ func (s *Redis) Silences(ctx context.Context, now time.Time) ([]rules.Silence, e
 	if err != nil {
 		return nil, fmt.Errorf("%w: list silences: %w", ErrUnavailable, err)
 	}
-	out := make([]rules.Silence, 0, len(ids))
+	out := make([]alert.Silence, 0, len(ids))
 	for i, v := range raw.Val() {
 		str, ok := v.(string)
 		if !ok {
 			continue // expired between the two reads
 		}
-		var sil rules.Silence
+		var sil alert.Silence
 		if err := json.Unmarshal([]byte(str), &sil); err != nil {
 			return nil, fmt.Errorf("decode silence %s: %w", ids[i], err)
 		}
@@ -113,14 +112,14 @@ func (s *Redis) Silences(ctx context.Context, now time.Time) ([]rules.Silence, e
 	return out, nil
 }
 
-// ExpireSilence implements rules.Silences: ends silence id now.
+// ExpireSilence implements alert.Silences: ends silence id now.
 func (s *Redis) ExpireSilence(ctx context.Context, id string, now time.Time) error {
 	n, err := expireSilenceScript.Run(ctx, s.rdb, s.silenceKeys(), id, now.UnixMilli()).Int()
 	if err != nil {
 		return fmt.Errorf("%w: expire silence: %w", ErrUnavailable, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%w: %q (unknown or already expired)", rules.ErrSilenceNotFound, id)
+		return fmt.Errorf("%w: %q (unknown or already expired)", alert.ErrSilenceNotFound, id)
 	}
 	return nil
 }

@@ -3,9 +3,8 @@
 // outbox of pages waiting for delivery, and the dead letters. Every key has a
 // TTL; the streams' is refreshed on every write.
 //
-// Every key starts with the same hash tag, "{prefix}:", so that the multi-key
-// scripts below stay legal on Redis Cluster (all of hook's keys live in one
-// slot; alerting volumes are small enough for that to be the right trade).
+// Keys are built in one place (keys.go) and every script is handed each key
+// it touches in KEYS, as Redis Cluster requires.
 package store
 
 import (
@@ -17,39 +16,35 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
 )
 
 // ErrUnavailable wraps every failure to reach Redis, so callers can tell "the
 // state store is down" (answer 503, let TRTC retry) from a bug.
-var ErrUnavailable = errors.New("state store unavailable")
+var ErrUnavailable = &alert.Error{Code: alert.EUNAVAILABLE, Reason: "unavailable", Message: "state store unavailable"}
 
 // Redis is the state store. It is safe for concurrent use by any number of
 // goroutines and replicas.
 type Redis struct {
-	rdb    redis.UniversalClient
-	prefix string
-	group  string
+	rdb   redis.UniversalClient
+	keys  Keyspace
+	group string
 }
 
 // New returns a store using rdb with keys under prefix (e.g. "hook").
 func New(rdb redis.UniversalClient, prefix string) *Redis {
-	return &Redis{rdb: rdb, prefix: prefix, group: "hook"}
+	return &Redis{rdb: rdb, keys: NewKeyspace(prefix), group: "hook"}
 }
 
-func (s *Redis) key(parts ...string) string {
-	k := "{" + s.prefix + "}"
-	for _, p := range parts {
-		k += ":" + p
-	}
-	return k
-}
+// Keys is the store's keyspace.
+func (s *Redis) Keys() Keyspace { return s.keys }
 
 // OutboxKey is the stream that holds pages waiting for delivery.
-func (s *Redis) OutboxKey() string { return s.key("outbox") }
+func (s *Redis) OutboxKey() string { return s.keys.Outbox() }
 
 // DeadLetterKey is the stream of pages that could not be delivered.
-func (s *Redis) DeadLetterKey() string { return s.key("deadletter") }
+func (s *Redis) DeadLetterKey() string { return s.keys.DeadLetters() }
 
 // Ping reports whether Redis answers.
 func (s *Redis) Ping(ctx context.Context) error {
@@ -176,9 +171,9 @@ func (s *Redis) Ack(ctx context.Context, id string) error {
 }
 
 // deadLetterScript moves an entry to the dead-letter stream and removes it from
-// the outbox in one step, so a page is always in exactly one of the two.
+// the outbox in one step, so a notification is always in exactly one of the two.
 var deadLetterScript = redis.NewScript(`
-redis.call('XADD', KEYS[2], '*', 'page', ARGV[3], 'reason', ARGV[4], 'outbox_id', ARGV[2], 'failed_at', ARGV[5])
+redis.call('XADD', KEYS[2], '*', ARGV[6], ARGV[3], 'reason', ARGV[4], 'outbox_id', ARGV[2], 'failed_at', ARGV[5])
 redis.call('PEXPIRE', KEYS[2], 30 * 24 * 3600 * 1000) -- dead letters are read by humans; a month is plenty
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])
@@ -186,9 +181,21 @@ return 1
 `)
 
 // DeadLetter implements notify.Outbox.
+// The dead letter holds the whole notification as delivery saw it ("n"), or
+// an undecodable entry's raw fields ("raw"), for a human to read.
 func (s *Redis) DeadLetter(ctx context.Context, d notify.Delivery, reason string) error {
+	field, body := "n", d.Raw
+	if d.Err == nil {
+		b, err := d.Notification.Marshal()
+		if err != nil {
+			return err
+		}
+		body = b
+	} else {
+		field = "raw"
+	}
 	err := deadLetterScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.DeadLetterKey()},
-		s.group, d.ID, d.Page, reason, strconv.FormatInt(time.Now().UnixMilli(), 10)).Err()
+		s.group, d.ID, body, reason, strconv.FormatInt(time.Now().UnixMilli(), 10), field).Err()
 	if err != nil {
 		return fmt.Errorf("%w: dead-letter %s: %w", ErrUnavailable, d.ID, err)
 	}
@@ -202,13 +209,4 @@ func (s *Redis) Depth(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("%w: outbox depth: %w", ErrUnavailable, err)
 	}
 	return n, nil
-}
-
-func deliveries(msgs []redis.XMessage) []notify.Delivery {
-	out := make([]notify.Delivery, 0, len(msgs))
-	for _, m := range msgs {
-		page, _ := m.Values["page"].(string)
-		out = append(out, notify.Delivery{ID: m.ID, Page: []byte(page)})
-	}
-	return out
 }

@@ -9,9 +9,8 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 // backends runs a test against miniredis and against a real redis-server, so
@@ -29,32 +28,45 @@ func backends(t *testing.T, test func(t *testing.T, rdb redis.UniversalClient, f
 	})
 }
 
+// plain is a page alert for rule with dedup key key, whose notification has
+// id id and goes to one receiver per name (default "oncall").
+func plain(rule, key, id string, receivers ...string) alert.Alert {
+	if len(receivers) == 0 {
+		receivers = []string{"oncall"}
+	}
+	a := alert.Alert{Op: alert.OpPage, Rule: rule, DedupKey: key, Window: time.Minute,
+		Notification: alert.Notification{ID: id, Kind: alert.KindFiring, Rule: rule}}
+	for _, r := range receivers {
+		a.Receivers = append(a.Receivers, alert.Receiver{Name: r, Kind: alert.ReceiverConsole})
+	}
+	return a
+}
+
 func TestFireClaimsOnceAndEnqueues(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
-		f := rules.Firing{Op: rules.OpPage, Rule: "r", DedupKey: "r:app/room/user/104", Window: time.Minute,
-			Pages: [][]byte{[]byte(`{"id":"p1"}`), []byte(`{"id":"p2"}`)}}
-		other := rules.Firing{Op: rules.OpPage, Rule: "s", DedupKey: "s:x", Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"p3"}`)}}
+		f := plain("r", "r:app/room/user/104", "p", "oncall", "console")
+		other := plain("s", "s:x", "p3")
 
-		fired, err := s.Fire(ctx, time.Now(), []rules.Firing{f, other})
+		fired, err := s.Fire(ctx, time.Now(), []alert.Alert{f, other})
 		if err != nil || !fired[0].Sent() || !fired[1].Sent() {
 			t.Fatalf("first Fire = %v, %v; want both new", fired, err)
 		}
-		fired, err = s.Fire(ctx, time.Now(), []rules.Firing{f})
-		if err != nil || fired[0] != rules.VerdictDuplicate {
+		fired, err = s.Fire(ctx, time.Now(), []alert.Alert{f})
+		if err != nil || fired[0] != alert.VerdictDuplicate {
 			t.Fatalf("second Fire = %v, %v; want duplicate", fired, err)
 		}
 		if n, _ := s.Depth(ctx); n != 3 {
 			t.Fatalf("outbox depth %d, want 3 (2 pages + 1, none for the duplicate)", n)
 		}
-		ttl := rdb.PTTL(ctx, s.key("dedup", f.DedupKey)).Val()
+		ttl := rdb.PTTL(ctx, s.keys.Dedup(f.DedupKey)).Val()
 		if ttl <= 0 || ttl > time.Minute {
 			t.Fatalf("dedup key TTL %v, want (0, 1m]", ttl)
 		}
 		if ff != nil {
 			ff(61 * time.Second)
-			if fired, _ := s.Fire(ctx, time.Now().Add(61*time.Second), []rules.Firing{f}); !fired[0].Sent() {
+			if fired, _ := s.Fire(ctx, time.Now().Add(61*time.Second), []alert.Alert{f}); !fired[0].Sent() {
 				t.Fatal("after the window the same firing should page again")
 			}
 		}
@@ -66,7 +78,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
 		for _, id := range []string{"a", "b", "c"} {
-			if _, err := s.Fire(ctx, time.Now(), []rules.Firing{{Op: rules.OpPage, Rule: "r", DedupKey: id, Window: time.Minute, Pages: [][]byte{[]byte(`{"id":"` + id + `"}`)}}}); err != nil {
+			if _, err := s.Fire(ctx, time.Now(), []alert.Alert{plain("r", id, id)}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -74,8 +86,8 @@ func TestOutboxLifecycle(t *testing.T) {
 		if err != nil || len(got) != 3 {
 			t.Fatalf("Read = %d entries, %v; want 3", len(got), err)
 		}
-		if p, _ := notify.UnmarshalPage(got[0].Page); p.ID != "a" {
-			t.Fatalf("first entry is page %q, want a (outbox order)", p.ID)
+		if p := got[0].Notification; got[0].Err != nil || p.ID != "a" || p.Receiver.Name != "oncall" {
+			t.Fatalf("first entry is %+v (%v), want a for oncall (outbox order)", p, got[0].Err)
 		}
 		if err := s.Ack(ctx, got[0].ID); err != nil {
 			t.Fatal(err)
@@ -87,8 +99,11 @@ func TestOutboxLifecycle(t *testing.T) {
 			t.Fatalf("outbox depth %d after ack and dead-letter, want 1", n)
 		}
 		dl, _ := rdb.XRange(ctx, s.DeadLetterKey(), "-", "+").Result()
-		if len(dl) != 1 || dl[0].Values["reason"] != "channel_not_found" || dl[0].Values["page"] != `{"id":"b"}` {
+		if len(dl) != 1 || dl[0].Values["reason"] != "channel_not_found" {
 			t.Fatalf("dead letters = %v", dl)
+		}
+		if n, err := decodeEntry(dl[0].Values); err != nil || n.ID != "b" || n.Receiver.Name != "oncall" {
+			t.Fatalf("dead letter holds %+v, %v; want notification b for oncall", n, err)
 		}
 		// worker-1 "crashed" holding c: another worker reclaims it once idle.
 		if again, _ := s.Reclaim(ctx, "worker-2", time.Hour, 10); len(again) != 0 {
@@ -117,7 +132,7 @@ func TestUnavailable(t *testing.T) {
 	defer rdb.Close()
 	s := New(rdb, "hook")
 	ctx := context.Background()
-	if _, err := s.Fire(ctx, time.Now(), []rules.Firing{{Op: rules.OpPage, DedupKey: "k", Window: time.Minute}}); !isUnavailable(err) {
+	if _, err := s.Fire(ctx, time.Now(), []alert.Alert{plain("r", "k", "k")}); !isUnavailable(err) {
 		t.Errorf("Fire: %v, want ErrUnavailable", err)
 	}
 	if err := s.Ping(ctx); !isUnavailable(err) {

@@ -8,28 +8,26 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/notify"
+	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 )
 
 // Threads remembers the Slack thread of each incident in Redis, so every
-// replica replies under the same parent. It implements notify.ThreadStore.
+// replica replies under the same parent. It implements slack.ThreadStore.
 //
 // Each incident is one hash {<prefix>}:thread:<incident> with fields ts,
 // channel and pages. The braces make the prefix a Redis Cluster hash tag, so
 // all of hook's keys land on one slot alongside the outbox.
 type Threads struct {
-	rdb    redis.UniversalClient
-	prefix string
+	rdb  redis.UniversalClient
+	keys Keyspace
 }
 
 // NewThreads returns a thread store using keys under prefix.
 func NewThreads(rdb redis.UniversalClient, prefix string) *Threads {
-	return &Threads{rdb: rdb, prefix: prefix}
+	return &Threads{rdb: rdb, keys: NewKeyspace(prefix)}
 }
 
-func (t *Threads) key(incident string) string {
-	return "{" + t.prefix + "}:thread:" + incident
-}
+func (t *Threads) key(incident string) string { return t.keys.Thread(incident) }
 
 // Thread returns the parent message of incident's thread. A hash without ts or
 // channel (AddPage racing an expiry) counts as no thread.
@@ -73,7 +71,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return 1 end
 return 0
 `)
 
-// ClaimParent implements notify.ThreadStore: one page (owner) opens an
+// ClaimParent implements slack.ThreadStore: one page (owner) opens an
 // incident's thread while hold lasts; its own retries keep the claim.
 func (t *Threads) ClaimParent(ctx context.Context, incident, owner string, hold time.Duration) (bool, error) {
 	n, err := claimParentScript.Run(ctx, t.rdb, []string{t.key(incident) + ":opening"}, owner, hold.Milliseconds()).Int()
@@ -89,7 +87,7 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `)
 
-// ReleaseParent implements notify.ThreadStore.
+// ReleaseParent implements slack.ThreadStore.
 func (t *Threads) ReleaseParent(ctx context.Context, incident, owner string) error {
 	if err := releaseParentScript.Run(ctx, t.rdb, []string{t.key(incident) + ":opening"}, owner).Err(); err != nil {
 		return fmt.Errorf("release thread parent %s: %w", incident, err)
@@ -115,7 +113,7 @@ func (t *Threads) AddPage(ctx context.Context, incident string, ttl time.Duratio
 
 func orDefault(ttl time.Duration) time.Duration {
 	if ttl <= 0 {
-		return notify.DefaultThreadTTL // when SetThread or AddPage is given no TTL
+		return slacknotify.DefaultThreadTTL // when SetThread or AddPage is given no TTL
 	}
 	return ttl
 }

@@ -8,7 +8,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/notify"
+	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 )
 
 func newThreads(t *testing.T) (*Threads, *miniredis.Miniredis) {
@@ -60,10 +60,10 @@ func TestThreadsExpiryAndDefaultTTL(t *testing.T) {
 	if err := th.SetThread(ctx, "i", "C1", "1.2", 0); err != nil {
 		t.Fatal(err)
 	}
-	if got := mr.TTL("{hook}:thread:i"); got != notify.DefaultThreadTTL {
-		t.Fatalf("TTL = %v, want default %v", got, notify.DefaultThreadTTL)
+	if got := mr.TTL("{hook}:thread:i"); got != slacknotify.DefaultThreadTTL {
+		t.Fatalf("TTL = %v, want default %v", got, slacknotify.DefaultThreadTTL)
 	}
-	mr.FastForward(notify.DefaultThreadTTL + time.Second)
+	mr.FastForward(slacknotify.DefaultThreadTTL + time.Second)
 	if _, _, ok, err := th.Thread(ctx, "i"); err != nil || ok {
 		t.Fatalf("Thread after expiry: ok=%v err=%v, want gone", ok, err)
 	}

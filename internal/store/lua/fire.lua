@@ -1,11 +1,11 @@
--- fire: every firing of one callback, in one atomic step.
--- ARGV[4..]: one JSON-encoded op each (store.fireOp). Returns one verdict each.
+-- fire: every alert of one callback, in one atomic step.
+-- ARGV[6..]: one JSON-encoded op each (store.op). Returns one verdict each.
 
 -- threshold counts the event in its rule's sliding window (per key) and
 -- pages when the count crosses op.count. The window ends at the newest event
 -- seen, so late events count where they belong and stale ones not at all.
 local function threshold(op)
-  local k = P .. ':win:' .. op.rule .. ':' .. op.key
+  local k = op.k.win
   local newest = op.ev
   local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
   if top[2] and tonumber(top[2]) > newest then newest = tonumber(top[2]) end
@@ -29,20 +29,20 @@ local function threshold(op)
         seen[who] = #members
       end
     end
-    return deliver(op, members, after, true, false)
+    return deliver(op, members, after, true)
   end
   -- Above the threshold already: an update for the group, else a duplicate of
   -- the page sent at the crossing. Either way the source keeps firing.
-  if op.group then return deliver(op, nil, 1, false, false) end
-  mark(op.src)
+  if op.group then return deliver(op, nil, 1, false) end
+  mark(op.k.src)
   return 'duplicate'
 end
 
 -- pending opens a timer that pages at event time + for, unless a clearing
 -- event newer than this one is known (it came first, out of order).
 local function pending(op, raw)
-  local k = pending_key(op)
-  local c = redis.call('GET', P .. ':clr:' .. op.rule .. ':' .. op.key)
+  local k = op.k.pend
+  local c = redis.call('GET', op.k.clr)
   if c and tonumber(c) >= op.ev then return 'ignored' end
   local held = redis.call('HGET', k, 'until')
   if held and tonumber(held) > NOW then return 'duplicate' end
@@ -51,7 +51,7 @@ local function pending(op, raw)
   redis.call('DEL', k)
   redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw, 'until', ms(due + op.window))
   redis.call('PEXPIRE', k, ms(due - NOW + op.window + 60000))
-  schedule('p|' .. op.rule .. ':' .. op.key, due)
+  schedule('p|' .. k, due)
   return 'pending'
 end
 
@@ -59,40 +59,45 @@ end
 -- or resolves the page that alert sent. A clearing event older than the
 -- alert's (a late enter for an earlier visit) clears nothing.
 local function clear(op)
-  local ck = P .. ':clr:' .. op.rule .. ':' .. op.key
-  local prev = redis.call('GET', ck)
+  local prev = redis.call('GET', op.k.clr)
   if not prev or tonumber(prev) < op.ev then
-    redis.call('SET', ck, ms(op.ev), 'PX', ms(op.window))
+    redis.call('SET', op.k.clr, ms(op.ev), 'PX', ms(op.window))
   end
-  local k = pending_key(op)
+  local k = op.k.pend
   local h = redis.call('HMGET', k, 'ev', 'state', 'op', 'until')
   if not h[1] or tonumber(h[4]) <= NOW then return 'ignored' end
   if tonumber(h[1]) > op.ev then return 'ignored' end
   redis.call('DEL', k)
   if h[2] == 'pending' then
-    redis.call('ZREM', DUE, 'p|' .. op.rule .. ':' .. op.key)
+    redis.call('ZREM', DUE, 'p|' .. k)
     return 'cleared'
   end
   if h[2] == 'paged' then
     local orig = cjson.decode(h[3])
-    enqueue(compose(orig.pages, {kind = 'resolved', id = '-resolved', text = op.text}))
+    enqueue(orig.n, orig.r, {'kind', 'resolved', 'by', op.n})
     return 'resolved'
   end
   return 'cleared' -- it was silenced or inhibited: nothing to resolve
 end
 
+local ops = {}
+for i = 6, #ARGV do
+  ops[#ops + 1] = cjson.decode(ARGV[i])
+  if not declared(ops[#ops]) then
+    return redis.error_reply('hook: an op names a key not passed in KEYS')
+  end
+end
 local out = {}
-for i = 4, #ARGV do
-  local op = cjson.decode(ARGV[i])
+for i, op in ipairs(ops) do
   local v
   if op.op == 'threshold' then
     v = threshold(op)
   elseif op.op == 'pending' then
-    v = pending(op, ARGV[i])
+    v = pending(op, ARGV[i + 5])
   elseif op.op == 'clear' then
     v = clear(op)
   else
-    v = deliver(op, nil, 1, true, false)
+    v = deliver(op, nil, 1, true)
   end
   out[#out + 1] = v
 end

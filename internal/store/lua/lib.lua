@@ -1,72 +1,77 @@
--- Shared by fire.lua and tick.lua: what happens to an alert that fires.
--- ARGV[1] key prefix ("{hook}"), ARGV[2] now (Unix ms, the caller's clock, so
--- tests and rehearsals can inject time), ARGV[3] now as RFC 3339.
--- Every key starts with the prefix's hash tag: one slot on Redis Cluster.
+-- Shared by fire.lua and tick.lua: the state transitions of an alert that
+-- fires. Scripts hold state only: what a page says is rendered in Go
+-- (notify), from the notification JSON (op.n) that passes through here
+-- untouched, plus the plain fields a script adds (kind, counts, members).
+--
+-- KEYS[1] outbox, KEYS[2] due timers, KEYS[3..5] silences (by id, ends,
+-- muted); every further key an op uses is in KEYS too, named in its op.k
+-- (built in Go, store/keys.go) and checked by declared() before any write.
+-- ARGV[1] now (Unix ms, the caller's clock, so tests and rehearsals can inject
+-- time), ARGV[2] outbox TTL ms, ARGV[3] due TTL ms, ARGV[4] members
+-- remembered per group, ARGV[5] members listed per notification.
 -- Times in state are compared with NOW, never with key expiry, so behaviour
 -- does not depend on the server's clock; TTLs only bound memory.
-local P = ARGV[1]
-local NOW = tonumber(ARGV[2])
-local NOWTXT = ARGV[3]
-local OUTBOX = P .. ':outbox'
-local DUE = P .. ':due'
-local SIL = P .. ':silences'
-local SIL_ENDS = P .. ':silences:ends'
-local SIL_MUTED = P .. ':silences:muted'
-local OUTBOX_TTL = 7 * 24 * 3600 * 1000 -- store.OutboxTTL
-local DUE_TTL = 2 * 24 * 3600 * 1000
-local LIST_CAP = 20     -- names listed on one page
-local MEMBER_CAP = 500  -- distinct names remembered per group
+local NOW = tonumber(ARGV[1])
+local OUTBOX, DUE, SIL, SIL_ENDS, SIL_MUTED = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local OUTBOX_TTL = tonumber(ARGV[2])
+local DUE_TTL = tonumber(ARGV[3])
+local MEMBER_CAP = tonumber(ARGV[4])
+local LIST_CAP = tonumber(ARGV[5])
+
+local DECLARED = {}
+for _, k in ipairs(KEYS) do DECLARED[k] = true end
 
 local function ms(n) return string.format('%.0f', n) end
 
-local function enqueue(pages)
-  for _, p in ipairs(pages) do
-    redis.call('XADD', OUTBOX, '*', 'page', p)
+-- declared reports whether every key op names was passed in KEYS: a script
+-- touches only the keys it declares (Redis Cluster requires it).
+local function declared(op)
+  local k = op.k or {}
+  for _, name in pairs(k) do
+    if type(name) == 'string' and not DECLARED[name] then return false end
   end
-  if #pages > 0 then redis.call('PEXPIRE', OUTBOX, OUTBOX_TTL) end
+  for _, s in ipairs(k.src or {}) do
+    if not DECLARED[s.key] then return false end
+  end
+  for _, t in ipairs(k.tgt or {}) do
+    if not DECLARED[t] then return false end
+  end
+  return true
 end
 
--- list renders members ({name, n} pairs) as "u1 (3), u2, ... and 12 more".
-local function list(members, overflow)
+-- enqueue adds one outbox entry per receiver: the notification as Go encoded
+-- it, the receiver, when, and the extra fields (flat name, value pairs).
+local function enqueue(n, receivers, extra)
+  for _, r in ipairs(receivers) do
+    local args = {OUTBOX, '*', 'n', n, 'r', r, 'at', ms(NOW)}
+    for _, v in ipairs(extra or {}) do args[#args + 1] = v end
+    redis.call('XADD', unpack(args))
+  end
+  if #receivers > 0 then redis.call('PEXPIRE', OUTBOX, OUTBOX_TTL) end
+end
+
+-- top orders members ({name, n} pairs) by events, then name, and returns
+-- the first LIST_CAP with how many more there are.
+local function top(members)
   table.sort(members, function(a, b)
     if a[2] ~= b[2] then return a[2] > b[2] end
     return a[1] < b[1]
   end)
-  local parts = {}
-  for i, m in ipairs(members) do
-    if i > LIST_CAP then break end
-    local name = m[1]
-    if name == '' then name = '(none)' end
-    if m[2] > 1 then name = name .. ' (' .. ms(m[2]) .. ')' end
-    parts[#parts + 1] = name
-  end
-  local more = #members - #parts + (overflow or 0)
-  local s = table.concat(parts, ', ')
-  if more > 0 then s = s .. ' and ' .. ms(more) .. ' more' end
-  return s
+  local out = {}
+  for i = 1, math.min(#members, LIST_CAP) do out[i] = members[i] end
+  return out, #members - #out
 end
 
--- compose rewrites encoded pages: c.id suffix, c.kind, c.title_prefix, c.text,
--- c.count and extra c.fields. created_at is always now: the page is new.
-local function compose(pages, c)
-  local out = {}
-  for _, raw in ipairs(pages) do
-    local p = cjson.decode(raw)
-    if c.id then p.id = p.id .. c.id end
-    if c.kind then p.kind = c.kind end
-    if c.title_prefix then p.title = c.title_prefix .. (p.title or '') end
-    if c.text then p.text = c.text end
-    if c.count then p.count = c.count end
-    if c.fields and #c.fields > 0 then
-      local fs = {}
-      if type(p.fields) == 'table' then fs = p.fields end
-      for _, f in ipairs(c.fields) do fs[#fs + 1] = f end
-      p.fields = fs
-    end
-    p.created_at = NOWTXT
-    out[#out + 1] = cjson.encode(p)
+-- member_fields are the outbox fields that list an aggregate's members.
+local function member_fields(members, overflow)
+  local listed, more = top(members)
+  local fields = {'members', cjson.encode(listed), 'member_count', ms(#members)}
+  more = more + (overflow or 0)
+  if more > 0 then
+    fields[#fields + 1] = 'more'
+    fields[#fields + 1] = ms(more)
   end
-  return out
+  return fields
 end
 
 -- silenced returns the id of an active silence whose matchers all equal the
@@ -95,25 +100,23 @@ end
 
 local function mark(sources)
   for _, s in ipairs(sources or {}) do
-    local k = P .. ':inh:' .. s.key
-    local v = redis.call('GET', k)
+    local v = redis.call('GET', s.key)
     if not v or tonumber(v) < NOW + s.hold then
-      redis.call('SET', k, ms(NOW + s.hold), 'PX', ms(s.hold))
+      redis.call('SET', s.key, ms(NOW + s.hold), 'PX', ms(s.hold))
     end
   end
 end
 
 local function inhibited(targets)
   for _, t in ipairs(targets or {}) do
-    local v = redis.call('GET', P .. ':inh:' .. t)
+    local v = redis.call('GET', t)
     if v and tonumber(v) > NOW then return true end
   end
   return false
 end
 
 -- claim takes the dedup key for window ms unless it is held.
-local function claim(key, window)
-  local k = P .. ':dedup:' .. key
+local function claim(k, window)
   local v = redis.call('GET', k)
   if v and tonumber(v) > NOW then return false end
   redis.call('SET', k, ms(NOW + window), 'PX', ms(window))
@@ -129,13 +132,12 @@ end
 -- group. A new group flushes after its wait; an idle one at its next interval.
 local function group_add(op, members, count)
   local g = op.group
-  local gk = P .. ':grp:' .. g.id
-  local nk, ak = gk .. ':new', gk .. ':all'
+  local gk, nk, ak = op.k.grp, op.k.grp_new, op.k.grp_all
   local meta = redis.call('HMGET', gk, 'expires', 'scheduled', 'last')
   if not meta[1] or tonumber(meta[1]) <= NOW then
     redis.call('DEL', gk, nk, ak)
-    redis.call('HSET', gk, 'pages', cjson.encode(op.pages), 'seq', '0', 'scheduled', '1',
-      'rule', op.rule, 'label', op.label, 'interval', ms(g.interval), 'last', ms(NOW))
+    redis.call('HSET', gk, 'n', op.n, 'r', cjson.encode(op.r), 'seq', '0', 'scheduled', '1',
+      'rule', op.rule, 'interval', ms(g.interval), 'last', ms(NOW))
     schedule('g|' .. g.id, NOW + g.wait)
   elseif meta[2] == '0' then
     local at = tonumber(meta[3]) + g.interval
@@ -160,27 +162,24 @@ end
 
 -- deliver decides an alert's fate: silenced, inhibited, duplicate (when
 -- dedup), grouped, or paged. members/count describe what it stands for; nil
--- members means one plain event, whose pages go out as rendered (unless
--- restamp: they were rendered a while ago).
-local function deliver(op, members, count, dedup, restamp)
-  mark(op.src)
+-- members means one plain event.
+local function deliver(op, members, count, dedup)
+  mark(op.k.src)
   local sid = silenced(op.labels or {})
   if sid then return 'silenced:' .. sid end
-  if inhibited(op.tgt) then return 'inhibited' end
+  if inhibited(op.k.tgt) then return 'inhibited' end
   if op.group then
     group_add(op, members or {{op.member, 1}}, count)
     return 'grouped'
   end
-  if dedup and not claim(op.dedup, op.window) then return 'duplicate' end
+  if dedup and not claim(op.k.dedup, op.window) then return 'duplicate' end
   if members then
-    local fields = {{name = op.label .. ' (' .. ms(#members) .. ')', value = list(members)}}
-    enqueue(compose(op.pages, {count = count, fields = fields}))
-  elseif restamp then
-    enqueue(compose(op.pages, {}))
+    local extra = member_fields(members)
+    extra[#extra + 1] = 'count'
+    extra[#extra + 1] = ms(count)
+    enqueue(op.n, op.r, extra)
   else
-    enqueue(op.pages)
+    enqueue(op.n, op.r)
   end
   return 'paged'
 end
-
-local function pending_key(op) return P .. ':pend:' .. op.rule .. ':' .. op.key end

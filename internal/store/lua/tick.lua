@@ -1,13 +1,22 @@
--- tick: fire timers due at NOW, at most ARGV[4] of them. Each is claimed by
--- ZREM inside this script, so exactly one replica fires it.
--- Returns flat triples: rule, timer ("pending" or "group"), verdict.
+-- tick: fire one due timer, ARGV[6] ("p|<pending key>" or "g|<group id>").
+-- It is claimed by ZREM inside this script, so exactly one replica fires it.
+-- KEYS[6..]: the timer's keys (the pending alert and every key its op names,
+-- or the group's three). Returns {rule, timer, verdict}, {} when another
+-- replica fired it first, or {'', '', 'retry'} when the op's keys changed
+-- since the caller read them (it will be read again at the next tick).
 
-local function fire_pending(rest)
-  local k = P .. ':pend:' .. rest
+local function fire_pending(k)
   local h = redis.call('HMGET', k, 'state', 'op')
   if h[1] ~= 'pending' then return nil end
   local op = cjson.decode(h[2])
-  local v = deliver(op, nil, 1, false, true)
+  if not op.k then
+    -- Opened by a hook from before notifications were typed: its pages
+    -- were rendered then and go out as they are.
+    for _, p in ipairs(op.pages or {}) do redis.call('XADD', OUTBOX, '*', 'page', p) end
+    redis.call('DEL', k)
+    return {op.rule, 'pending', 'paged'}
+  end
+  local v = deliver(op, nil, 1, false)
   local state = v
   if v == 'paged' or v == 'grouped' then state = 'paged' end
   redis.call('HSET', k, 'state', state, 'until', ms(NOW + op.window))
@@ -15,32 +24,26 @@ local function fire_pending(rest)
   return {op.rule, 'pending', v}
 end
 
-local function flush_group(id)
-  local gk = P .. ':grp:' .. id
-  local nk, ak = gk .. ':new', gk .. ':all'
-  local m = redis.call('HMGET', gk, 'pages', 'seq', 'new', 'total', 'label', 'overflow', 'interval', 'rule')
+local function flush_group(id, gk, nk, ak)
+  local m = redis.call('HMGET', gk, 'n', 'r', 'seq', 'new', 'total', 'overflow', 'interval', 'rule')
   if not m[1] then return nil end
-  local newc = tonumber(m[3] or '0')
+  local newc = tonumber(m[4] or '0')
   if newc == 0 then
     redis.call('HSET', gk, 'scheduled', '0')
     return {m[8], 'group', 'idle'}
   end
-  local seq = tonumber(m[2])
+  local seq = tonumber(m[3])
   local members = {}
   local flat = redis.call('HGETALL', nk)
   for i = 1, #flat, 2 do members[#members + 1] = {flat[i], tonumber(flat[i + 1])} end
-  local label = m[5]
-  local c = {count = newc, id = '-g' .. ms(seq)}
-  if seq == 0 then
-    c.fields = {{name = label .. ' (' .. ms(#members) .. ')', value = list(members, tonumber(m[6] or '0'))}}
-  else
-    c.title_prefix = 'Update: '
-    c.fields = {
-      {name = 'New ' .. string.lower(label) .. ' (' .. ms(#members) .. ')', value = list(members, tonumber(m[6] or '0'))},
-      {name = 'Total so far', value = m[4] .. ' events, ' .. ms(redis.call('HLEN', ak)) .. ' ' .. string.lower(label)},
-    }
+  local extra = member_fields(members, tonumber(m[6] or '0'))
+  for _, v in ipairs({'count', ms(newc), 'flush', ms(seq + 1)}) do extra[#extra + 1] = v end
+  if seq > 0 then
+    for _, v in ipairs({'kind', 'update', 'total', m[5], 'total_members', ms(redis.call('HLEN', ak))}) do
+      extra[#extra + 1] = v
+    end
   end
-  enqueue(compose(cjson.decode(m[1]), c))
+  enqueue(m[1], cjson.decode(m[2]), extra)
   redis.call('DEL', nk)
   redis.call('HSET', gk, 'seq', ms(seq + 1), 'new', '0', 'overflow', '0', 'last', ms(NOW), 'scheduled', '1')
   schedule('g|' .. id, NOW + tonumber(m[7]))
@@ -48,16 +51,18 @@ local function flush_group(id)
   return {m[8], 'group', 'updated'}
 end
 
-local out = {}
-local due = redis.call('ZRANGEBYSCORE', DUE, '-inf', ms(NOW), 'LIMIT', 0, tonumber(ARGV[4]))
-for _, member in ipairs(due) do
-  if redis.call('ZREM', DUE, member) == 1 then
-    local kind, rest = string.sub(member, 1, 1), string.sub(member, 3)
-    local r
-    if kind == 'p' then r = fire_pending(rest) else r = flush_group(rest) end
-    if r then
-      for _, x in ipairs(r) do out[#out + 1] = x end
-    end
-  end
+local member = ARGV[6]
+local kind, rest = string.sub(member, 1, 1), string.sub(member, 3)
+if kind == 'p' then
+  if not DECLARED[rest] then return {'', '', 'retry'} end
+  local raw = redis.call('HGET', rest, 'op')
+  if raw and not declared(cjson.decode(raw)) then return {'', '', 'retry'} end
 end
-return out
+if redis.call('ZREM', DUE, member) == 0 then return {} end
+local r
+if kind == 'p' then
+  r = fire_pending(rest)
+else
+  r = flush_group(rest, KEYS[6], KEYS[7], KEYS[8])
+end
+return r or {}

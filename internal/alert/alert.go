@@ -1,0 +1,145 @@
+// Package alert is hook's domain: the vocabulary every stage of the pipeline
+// shares. rules turns a callback into Alerts; the store acts on them
+// atomically and records what happened as Notifications in the outbox; notify
+// renders each Notification for its receiver. Silences, their one validation,
+// and hook's error codes live here too.
+//
+// The package holds types and the rules about them, no I/O, and imports
+// nothing of hook's but the catalogue.
+package alert
+
+import (
+	"time"
+)
+
+// Severity orders alerts by urgency; receivers may mention people per severity.
+type Severity string
+
+const (
+	SeverityCritical Severity = "critical"
+	SeverityWarning  Severity = "warning"
+	SeverityInfo     Severity = "info"
+)
+
+// Severities lists every severity, most urgent first.
+func Severities() []Severity {
+	return []Severity{SeverityCritical, SeverityWarning, SeverityInfo}
+}
+
+// Valid reports whether s is one of Severities.
+func (s Severity) Valid() bool {
+	return s == SeverityCritical || s == SeverityWarning || s == SeverityInfo
+}
+
+// Op says what the store does with an Alert. The scripts use the same words.
+type Op string
+
+const (
+	// OpPage claims the dedup key and, if new, pages (or adds to the rule's group).
+	OpPage Op = "page"
+	// OpThreshold counts the event in the rule's sliding window; it pages when
+	// the count crosses the threshold.
+	OpThreshold Op = "threshold"
+	// OpPending opens a timer that pages after `for` unless a clearing event comes.
+	OpPending Op = "pending"
+	// OpClear cancels a pending timer, or resolves the page it already sent.
+	OpClear Op = "clear"
+)
+
+// Verdict is what the store did with one Alert or one due timer. The scripts
+// return exactly these words.
+type Verdict string
+
+const (
+	VerdictPaged     Verdict = "paged"     // notifications enqueued now
+	VerdictGrouped   Verdict = "grouped"   // added to a group; it pages at its next flush
+	VerdictDuplicate Verdict = "duplicate" // already paged (dedup window, open pending, threshold already crossed)
+	VerdictSilenced  Verdict = "silenced"  // muted by a silence: counted, not sent
+	VerdictInhibited Verdict = "inhibited" // muted while an inhibiting alert fires
+	VerdictCounted   Verdict = "counted"   // counted towards a threshold not reached yet
+	VerdictPending   Verdict = "pending"   // a timer is open: pages after `for` unless cleared
+	VerdictCleared   Verdict = "cleared"   // the clearing event came in time: nobody paged
+	VerdictResolved  Verdict = "resolved"  // the clearing event came after the page: resolved notification enqueued
+	VerdictIgnored   Verdict = "ignored"   // nothing to do (a late or stale event)
+	VerdictUpdated   Verdict = "updated"   // a group flushed an update
+	VerdictIdle      Verdict = "idle"      // a group flush found nothing new
+)
+
+// Verdicts lists every verdict, for metrics that must show zeros.
+func Verdicts() []Verdict {
+	return []Verdict{VerdictPaged, VerdictGrouped, VerdictDuplicate, VerdictSilenced, VerdictInhibited,
+		VerdictCounted, VerdictPending, VerdictCleared, VerdictResolved, VerdictIgnored, VerdictUpdated, VerdictIdle}
+}
+
+// Sent reports whether the verdict put a notification in the outbox.
+func (v Verdict) Sent() bool {
+	return v == VerdictPaged || v == VerdictResolved || v == VerdictUpdated
+}
+
+// Fired reports whether the alert went on its way to a receiver: paged now,
+// or held in a group that pages at its flush.
+func (v Verdict) Fired() bool { return v == VerdictPaged || v == VerdictGrouped }
+
+// Alert is one rule's verdict on one event: what the store must do with it
+// (Op and its parameters) and the Notification to enqueue, once per
+// receiver, if it pages. Every Alert of one callback is acted on in one
+// atomic step.
+type Alert struct {
+	Op   Op
+	Rule string
+	// EventMs is when the event happened (Unix ms): it orders late and
+	// redelivered events.
+	EventMs int64
+	// Labels are what silences match (see SilenceLabels).
+	Labels map[string]string
+	// DedupKey makes the alert unique within Window (OpPage).
+	DedupKey string
+	Window   time.Duration
+	// Member names who or what the alert is about (a user, else a task,
+	// else the room): aggregated notifications list members.
+	Member string
+	// StateKey identifies the threshold window (OpThreshold) or the pending
+	// alert (OpPending, OpClear) within the rule.
+	StateKey string
+	Count    int           // OpThreshold: events needed
+	Within   time.Duration // OpThreshold: the sliding window
+	For      time.Duration // OpPending: how long to wait for the clearing event
+	Group    *Group        // nil: page at once
+	// InhibitSources are markers this alert sets while it fires;
+	// InhibitTargets are markers that, when set, mute it.
+	InhibitSources []InhibitMark
+	InhibitTargets []string
+
+	// Notification is what a page says; each receiver gets a copy with its
+	// Receiver set. For OpClear it describes the clearing event.
+	Notification Notification
+	Receivers    []Receiver
+}
+
+// Group says which group an alert joins and its timing.
+type Group struct {
+	ID       string        // rule and label values: one group per distinct value set
+	Wait     time.Duration // first alert -> first notification
+	Interval time.Duration // between updates
+	Hold     time.Duration // a group idle this long is forgotten; the next alert starts a new one
+}
+
+// InhibitMark is a "source is firing" marker set (or refreshed) for Hold when
+// a source alert fires.
+type InhibitMark struct {
+	Key  string
+	Hold time.Duration
+}
+
+// TickOutcome is what the store did with one due timer.
+type TickOutcome struct {
+	Rule    string
+	Timer   string // TimerPending or TimerGroup
+	Verdict Verdict
+}
+
+// The kinds of timer.
+const (
+	TimerPending = "pending" // a for: alert whose wait ended
+	TimerGroup   = "group"   // a group whose wait or interval ended
+)

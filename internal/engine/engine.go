@@ -1,0 +1,120 @@
+// Package engine runs the alerting core: it evaluates each callback against
+// the rules now serving and hands the resulting alerts to the store in one
+// atomic round trip, and it fires due timers. A callback that matches no rule
+// returns without touching the store.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// Store keeps alert state and the outbox (store.Redis implements it). Fire
+// acts on every alert of one callback atomically and in one round trip, and
+// says what it did with each. Tick fires the timers (pending alerts, group
+// flushes) due at now, at most limit of them, each exactly once across
+// replicas.
+type Store interface {
+	Fire(ctx context.Context, now time.Time, alerts []alert.Alert) ([]alert.Verdict, error)
+	Tick(ctx context.Context, now time.Time, limit int) ([]alert.TickOutcome, error)
+}
+
+// Engine evaluates callbacks against the current ruleset. Swap replaces the
+// ruleset atomically: an event is evaluated against exactly one version.
+type Engine struct {
+	cat     *catalog.Catalog
+	store   Store
+	now     func() time.Time
+	metrics *Metrics
+	current atomic.Pointer[rules.Ruleset]
+}
+
+// New returns an engine serving rs. metrics may be nil (nothing counted).
+func New(cat *catalog.Catalog, rs *rules.Ruleset, store Store, now func() time.Time, metrics *Metrics) *Engine {
+	e := &Engine{cat: cat, store: store, now: now, metrics: metrics}
+	e.current.Store(rs)
+	return e
+}
+
+// Swap replaces the ruleset; events already being evaluated finish on the old one.
+func (e *Engine) Swap(rs *rules.Ruleset) { e.current.Store(rs) }
+
+// Key implements verify.Keys with the keys of the ruleset now serving, so a
+// reload that adds an app takes effect for its very next callback.
+func (e *Engine) Key(sdkAppID string) ([]byte, bool) { return e.current.Load().Key(sdkAppID) }
+
+// Ruleset returns the ruleset now serving.
+func (e *Engine) Ruleset() *rules.Ruleset { return e.current.Load() }
+
+// Outcome is what happened to one rule's alert.
+type Outcome struct {
+	Rule    string
+	Fired   bool // enqueued, or joined a group that will page
+	Verdict alert.Verdict
+	Pages   int // notifications it would enqueue: one per receiver
+	DedupID string
+	// Clear is set when the event did not match the rule but cleared (or
+	// resolved) one of its pending alerts.
+	Clear bool
+}
+
+// Result is what Handle did with one callback.
+type Result struct {
+	Facts    rules.Facts
+	Outcomes []Outcome // empty when no rule matched
+}
+
+// Handle evaluates ev and, if rules match or it clears a pending alert, acts
+// through the store in one round trip.
+func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) {
+	rs := e.current.Load()
+	facts := rules.NewFacts(e.cat, ev)
+	res := Result{Facts: facts}
+	now := e.now()
+	alerts := rs.Alerts(&facts, now)
+	if len(alerts) == 0 {
+		return res, nil
+	}
+	verdicts, err := e.store.Fire(ctx, now, alerts)
+	if err != nil {
+		return res, fmt.Errorf("fire %d alert(s): %w", len(alerts), err)
+	}
+	res.Outcomes = make([]Outcome, len(alerts))
+	for i, a := range alerts {
+		v := verdicts[i]
+		e.metrics.observe(v)
+		res.Outcomes[i] = Outcome{Rule: a.Rule, Verdict: v, Fired: v.Fired(),
+			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear}
+	}
+	return res, nil
+}
+
+// TickBatch bounds the timers one store Tick fires in one round trip.
+const TickBatch = 100
+
+// Tick fires every timer due now (pending alerts whose `for` passed, groups
+// whose wait or interval passed), in batches. Any number of replicas may tick
+// concurrently: the store claims each timer for exactly one of them.
+func (e *Engine) Tick(ctx context.Context) ([]alert.TickOutcome, error) {
+	var all []alert.TickOutcome
+	for {
+		outs, err := e.store.Tick(ctx, e.now(), TickBatch)
+		if err != nil {
+			return all, fmt.Errorf("fire due timers: %w", err)
+		}
+		for _, o := range outs {
+			e.metrics.observe(o.Verdict)
+		}
+		all = append(all, outs...)
+		if len(outs) < TickBatch {
+			return all, nil
+		}
+	}
+}

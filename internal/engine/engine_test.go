@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/rules"
+)
+
+// fakeStore fires everything; it counts calls.
+type fakeStore struct {
+	mu    sync.Mutex
+	calls int
+}
+
+func (s *fakeStore) Fire(_ context.Context, _ time.Time, as []alert.Alert) ([]alert.Verdict, error) {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	out := make([]alert.Verdict, len(as))
+	for i := range out {
+		out[i] = alert.VerdictPaged
+	}
+	return out, nil
+}
+
+func (s *fakeStore) Tick(context.Context, time.Time, int) ([]alert.TickOutcome, error) {
+	return nil, nil
+}
+
+func testEngine(t *testing.T, rulesYAML string, st Store) *Engine {
+	t.Helper()
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := "receivers:\n  - name: oncall\n    console: {}\ndefault_receiver: oncall\n" + rulesYAML
+	rs, err := rules.Compile("test.yaml", []byte(src), cat, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(cat, rs, st, time.Now, nil)
+}
+
+func exitEvent(reason int) callback.Event {
+	return callback.Event{AppID: "1400000001", Group: 1, Type: 104, CallbackMs: 1700000000000, EventMs: 1700000000000,
+		RoomID: "8489", UserID: "u42", Role: 20, TerminalType: callback.Absent, UserType: callback.Absent,
+		Reason: reason, Status: callback.Absent, LeaveCode: callback.Absent, RoomType: callback.Absent}
+}
+
+func TestHandleNoMatchSkipsStore(t *testing.T) {
+	st := &fakeStore{}
+	e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.enter}\n", st)
+	res, err := e.Handle(context.Background(), exitEvent(2))
+	if err != nil || len(res.Outcomes) != 0 || st.calls != 0 {
+		t.Errorf("res %+v err %v calls %d", res, err, st.calls)
+	}
+}
+
+func TestHandleMatchFiresOnce(t *testing.T) {
+	st := &fakeStore{}
+	e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.exit}\n", st)
+	res, err := e.Handle(context.Background(), exitEvent(2))
+	if err != nil || len(res.Outcomes) != 1 || !res.Outcomes[0].Fired || res.Outcomes[0].Pages != 1 || st.calls != 1 {
+		t.Errorf("res %+v err %v calls %d", res, err, st.calls)
+	}
+}

@@ -1,0 +1,221 @@
+// Package slack delivers notifications to Slack: Block Kit messages through
+// the Web API (threaded per incident, with buttons) or an incoming webhook,
+// and the answers to button clicks. Every message is rendered here from the
+// typed notification, with notify's words.
+package slack
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	goslack "github.com/slack-go/slack"
+
+	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/notify"
+)
+
+// Slack's documented Block Kit limits. Exceeding any of them makes Slack reject
+// the whole message with invalid_blocks, which is permanent: the page would go
+// to the dead letters, so we truncate rather than risk it.
+const (
+	maxHeaderChars    = 150
+	maxSectionChars   = 3000
+	maxFieldChars     = 2000
+	maxFieldsPerBlock = 10
+	// maxFields keeps the message well under Slack's 50-block ceiling even
+	// with the header, text, codes and context blocks around the fields.
+	maxFields       = 40
+	maxFallbackChar = 3000
+)
+
+// Message is a page's face on Slack: the Block Kit blocks and the fallback text
+// shown in notifications and by clients that cannot draw blocks. Both senders
+// (Web API and webhook) post exactly this, so a page looks the same either way.
+type Message struct {
+	Blocks []goslack.Block `json:"blocks"`
+	Text   string          `json:"text"`
+}
+
+// Render builds the Block Kit message for n, mentions included.
+func Render(n alert.Notification, opts ...RenderOption) Message {
+	var o renderOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	blocks := renderBlocks(n, n.Receiver.Mentions, EscapeMrkdwn(n.Note))
+	if o.buttons {
+		blocks = append(blocks, actionBlock(n, false)...)
+	}
+	return Message{Blocks: blocks, Text: FallbackText(n)}
+}
+
+// renderBlocks draws the page. mentions go in front of the text; note, when
+// set, is an extra context line (the thread summary on an edited parent).
+func renderBlocks(n alert.Notification, mentions []string, note string) []goslack.Block {
+	blocks := []goslack.Block{
+		goslack.NewHeaderBlock(goslack.NewTextBlockObject(goslack.PlainTextType,
+			truncate(severityLabel(n)+" — "+notify.Title(n), maxHeaderChars), true, false)),
+	}
+
+	if text := sectionText(n, mentions); text != "" {
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(text), nil, nil))
+	}
+	blocks = append(blocks, fieldSections(notify.Fields(n))...)
+
+	if codes := n.Event.Codes; len(codes) > 0 {
+		lines := make([]string, 0, len(codes)+1)
+		lines = append(lines, "*Codes*")
+		for _, c := range codes {
+			lines = append(lines, "• "+codeLine(c))
+		}
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), maxSectionChars)), nil, nil))
+	}
+
+	ctx := []goslack.MixedElement{}
+	if n.Rule != "" {
+		ctx = append(ctx, mrkdwn("Rule `"+escapeCode(n.Rule)+"`"))
+	}
+	if n.Count > 1 {
+		ctx = append(ctx, mrkdwn(strconv.Itoa(n.Count)+" events"))
+	}
+	if t := n.Time(); !t.IsZero() {
+		// Slack renders <!date^…> in the reader's timezone and relative
+		// ("Today at …"); the part after | is what clients that cannot are shown.
+		ctx = append(ctx, mrkdwn(fmt.Sprintf("<!date^%d^{date_short_pretty} {time_secs}|%s>", t.Unix(), notify.Timestamp(t))))
+	}
+	if n.Incident != "" {
+		ctx = append(ctx, mrkdwn("Incident `"+escapeCode(n.Incident)+"`"))
+	}
+	if id := n.PageID(); id != "" {
+		// The page ID lets a human tell a redelivered duplicate from a new page.
+		ctx = append(ctx, mrkdwn("Page `"+escapeCode(id)+"`"))
+	}
+	if note != "" {
+		ctx = append(ctx, mrkdwn(note))
+	}
+	if len(ctx) > 0 {
+		blocks = append(blocks, goslack.NewContextBlock("", ctx...))
+	}
+	return blocks
+}
+
+// sectionText is the mentions followed by the page's text. Mentions come from
+// the configuration and are the only markup we let through unescaped.
+func sectionText(n alert.Notification, mentions []string) string {
+	var b strings.Builder
+	for _, m := range mentions {
+		b.WriteString(mentionToken(m))
+		b.WriteByte(' ')
+	}
+	b.WriteString(EscapeMrkdwn(notify.Text(n)))
+	return truncate(strings.TrimSpace(b.String()), maxSectionChars)
+}
+
+// mentionToken passes through well-formed Slack mention tokens and escapes
+// anything else, so a typo in the config shows up as text rather than as
+// broken or surprising markup.
+func mentionToken(m string) string {
+	m = strings.TrimSpace(m)
+	if len(m) > 3 && m[0] == '<' && m[len(m)-1] == '>' && strings.ContainsAny(m[1:2], "!@#") &&
+		!strings.ContainsAny(m[1:len(m)-1], "<>") {
+		return m
+	}
+	return EscapeMrkdwn(m)
+}
+
+// fieldSections lays fields out two columns wide, at most ten to a section as
+// Slack requires, so long pages get several sections rather than a rejection.
+func fieldSections(fields []notify.Field) []goslack.Block {
+	if len(fields) == 0 {
+		return nil
+	}
+	omitted := 0
+	if len(fields) > maxFields {
+		omitted = len(fields) - (maxFields - 1)
+		fields = fields[:maxFields-1]
+	}
+	objs := make([]*goslack.TextBlockObject, 0, len(fields)+1)
+	for _, f := range fields {
+		objs = append(objs, mrkdwn(truncate("*"+EscapeMrkdwn(f.Name)+"*\n"+EscapeMrkdwn(f.Value), maxFieldChars)))
+	}
+	if omitted > 0 {
+		objs = append(objs, mrkdwn(fmt.Sprintf("_%d more fields not shown_", omitted)))
+	}
+	var blocks []goslack.Block
+	for len(objs) > 0 {
+		k := min(len(objs), maxFieldsPerBlock)
+		blocks = append(blocks, goslack.NewSectionBlock(nil, objs[:k], nil))
+		objs = objs[k:]
+	}
+	return blocks
+}
+
+// FallbackText is the one line shown in notifications and on the lock screen:
+// severity, title and where it happened, e.g.
+// "[CRITICAL] User left room by timeout — app 1400000001 room 8489 user u42".
+// It is mrkdwn, so user-controlled parts are escaped.
+func FallbackText(n alert.Notification) string {
+	s := "[" + notify.SeverityWord(n) + "] " + EscapeMrkdwn(notify.Title(n))
+	if where := notify.Where(n); where != "" {
+		s += " — " + EscapeMrkdwn(where)
+	}
+	if n.Count > 1 {
+		s += " (" + strconv.Itoa(n.Count) + " events)"
+	}
+	return truncate(s, maxFallbackChar)
+}
+
+// codeLine is "reason 2 `reason.timeout`: Timeout", escaped for mrkdwn.
+func codeLine(c alert.Code) string {
+	c.Field, c.Meaning = EscapeMrkdwn(c.Field), EscapeMrkdwn(c.Meaning)
+	return notify.CodeLine(c, func(s string) string { return "`" + escapeCode(s) + "`" })
+}
+
+// severityLabel is the emoji and word at the head of a page.
+func severityLabel(n alert.Notification) string {
+	icon := ":bell:"
+	switch {
+	case n.Kind == alert.KindResolved:
+		icon = ":white_check_mark:"
+	case n.Severity == alert.SeverityCritical:
+		icon = ":rotating_light:"
+	case n.Severity == alert.SeverityWarning:
+		icon = ":warning:"
+	case n.Severity == alert.SeverityInfo:
+		icon = ":information_source:"
+	}
+	return icon + " " + notify.SeverityWord(n)
+}
+
+func mrkdwn(s string) *goslack.TextBlockObject {
+	// verbatim stops Slack from turning bare URLs and #channel names in user
+	// data into links; explicit <…> mention tokens we emit still work.
+	return goslack.NewTextBlockObject(goslack.MarkdownType, s, false, true)
+}
+
+// EscapeMrkdwn escapes the three characters Slack's mrkdwn treats as control
+// characters, so user-controlled text such as a user id "<!channel>" is shown
+// literally instead of pinging anyone.
+func EscapeMrkdwn(s string) string {
+	if !strings.ContainsAny(s, "&<>") {
+		return s
+	}
+	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// escapeCode escapes text placed inside backticks: a backtick would close the
+// code span early and let the rest be read as markup.
+func escapeCode(s string) string {
+	return strings.ReplaceAll(EscapeMrkdwn(s), "`", "'")
+}
+
+// truncate cuts s to at most n runes, marking the cut with an ellipsis.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,165 @@
+package notify
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/hookdev/hook/internal/alert"
+)
+
+// The words of a page, shared by every renderer (console here, Block Kit and
+// webhook text in notify/slack): each is derived from the notification's
+// typed fields, never parsed back out of display text.
+
+// Field is one labelled fact shown on a page.
+type Field struct {
+	Name  string
+	Value string
+}
+
+// Title is the page's headline: the rule's own title, else the event's
+// headline ("User left room: Timeout"), else the rule's name. Never "":
+// Slack refuses a header without text.
+func Title(n alert.Notification) string {
+	t := n.Title
+	if strings.TrimSpace(t) == "" {
+		t = n.Event.Headline()
+	}
+	if strings.TrimSpace(t) == "" {
+		t = n.Rule
+	}
+	if strings.TrimSpace(t) == "" {
+		t = "page"
+	}
+	if n.Kind == alert.KindUpdate {
+		t = "Update: " + t
+	}
+	return t
+}
+
+// Text is the page's body: for a resolved page who recovered; otherwise the
+// rule's own text, else a sentence about the event (or, for an aggregate,
+// about the room).
+func Text(n alert.Notification) string {
+	switch {
+	case n.Kind == alert.KindResolved && n.ResolvedBy != nil:
+		return "Recovered: " + n.ResolvedBy.Describe()
+	case n.Text != "":
+		return n.Text
+	case n.Event.Room == "" && len(n.Event.Codes) == 0:
+		return "" // nothing known to say
+	case n.Aggregate:
+		s := n.Event.Meaning("event")
+		if r := n.Event.Meaning("reason"); r != "" {
+			s += " (" + r + ")"
+		}
+		return s + " in room `" + n.Event.Room + "`"
+	}
+	return n.Event.Describe()
+}
+
+// SeverityWord is the page's urgency in one word: CRITICAL, WARNING, INFO,
+// RESOLVED, or ALERT when the rule gave none.
+func SeverityWord(n alert.Notification) string {
+	switch {
+	case n.Kind == alert.KindResolved:
+		return "RESOLVED"
+	case n.Severity == "":
+		return "ALERT"
+	}
+	return strings.ToUpper(string(n.Severity))
+}
+
+// Fields lists the page's facts in display order: where, who, the codes (in
+// the code-field table's order, the group left out as the event names it),
+// the task, the error, and when; an aggregate lists its members instead of
+// one user and one time.
+func Fields(n alert.Notification) []Field {
+	var fs []Field
+	add := func(name, value string) {
+		if value != "" {
+			fs = append(fs, Field{Name: name, Value: value})
+		}
+	}
+	e := n.Event
+	add("App", e.App)
+	add("Room", e.Room)
+	if !n.Aggregate {
+		add("User", e.User)
+	}
+	for _, c := range e.Codes {
+		if c.Field != "group" {
+			add(c.Label, c.Meaning)
+		}
+	}
+	add("Task", e.Task)
+	add("Error", strings.TrimSpace(e.ErrorCode+" "+e.ErrorMessage))
+	add("URL", e.URL)
+	if !n.Aggregate && !e.Time.IsZero() {
+		add("When", e.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
+	}
+	if n.Aggregate && len(n.Members) > 0 {
+		kind := string(n.MemberKind)
+		if kind == "" {
+			kind = "alerts"
+		}
+		count := strconv.Itoa(max(n.MemberCount, len(n.Members)))
+		list := Members(n.Members, n.MembersMore)
+		if n.Kind == alert.KindUpdate {
+			add("New "+kind+" ("+count+")", list)
+			add("Total so far", strconv.Itoa(n.Total)+" events, "+strconv.Itoa(n.TotalMembers)+" "+kind)
+		} else {
+			add(strings.ToUpper(kind[:1])+kind[1:]+" ("+count+")", list)
+		}
+	}
+	return fs
+}
+
+// Members writes who an aggregate stands for: "u1 (3), u2 and 12 more".
+func Members(ms []alert.Member, more int) string {
+	parts := make([]string, 0, len(ms))
+	for _, m := range ms {
+		name := m.Name
+		if name == "" {
+			name = "(none)"
+		}
+		if m.Events > 1 {
+			name += " (" + strconv.Itoa(m.Events) + ")"
+		}
+		parts = append(parts, name)
+	}
+	s := strings.Join(parts, ", ")
+	if more > 0 {
+		s += " and " + strconv.Itoa(more) + " more"
+	}
+	return s
+}
+
+// Where is "app X room Y user Z": what locates the event, for one-line texts.
+func Where(n alert.Notification) string {
+	var parts []string
+	for _, f := range []struct{ name, value string }{{"app", n.Event.App}, {"room", n.Event.Room}, {"user", n.Event.User}} {
+		if f.value != "" && (f.name != "user" || !n.Aggregate) {
+			parts = append(parts, f.name+" "+f.value)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// CodeLine is "reason 2 reason.timeout: Timeout"; quote wraps the machine
+// name (Slack puts it in backticks).
+func CodeLine(c alert.Code, quote func(string) string) string {
+	s := strings.TrimSpace(c.Field + " " + strconv.Itoa(c.Value))
+	if c.Name != "" {
+		s += " " + quote(c.Name)
+	}
+	if c.Meaning != "" {
+		s += ": " + c.Meaning
+	}
+	return s
+}
+
+// Timestamp is how pages write a time for readers whose client cannot
+// localise it.
+func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/notify"
+)
+
+// An outbox entry is the notification as Go encoded it when the alert fired
+// ("n"), the receiver ("r"), when it was enqueued ("at", Unix ms) and the
+// plain fields a script adds from alert state: kind, count, members
+// (a JSON list of [name, events] pairs), member_count, more, total,
+// total_members, flush, and by (the clearing event's notification). A
+// notification moved back from the dead letters is one full "n".
+
+// decodeEntry reads an outbox or dead-letter entry into a notification.
+func decodeEntry(values map[string]any) (alert.Notification, error) {
+	str := func(k string) string { v, _ := values[k].(string); return v }
+	num := func(k string) int { v, _ := strconv.Atoi(str(k)); return v }
+	if raw := str("page"); raw != "" {
+		return legacyPage([]byte(raw))
+	}
+	raw := str("n")
+	if raw == "" {
+		return alert.Notification{}, errors.New("entry has no notification")
+	}
+	n, err := alert.UnmarshalNotification([]byte(raw))
+	if err != nil {
+		return alert.Notification{}, err
+	}
+	if r := str("r"); r != "" {
+		if err := json.Unmarshal([]byte(r), &n.Receiver); err != nil {
+			return alert.Notification{}, fmt.Errorf("decode receiver: %w", err)
+		}
+	}
+	if at, err := strconv.ParseInt(str("at"), 10, 64); err == nil {
+		n.CreatedAt = time.UnixMilli(at).UTC()
+	}
+	if k := str("kind"); k != "" {
+		n.Kind = alert.Kind(k)
+	}
+	if c := num("count"); c > 0 {
+		n.Count = c
+	}
+	if m := str("members"); m != "" {
+		var pairs [][2]json.RawMessage
+		if err := json.Unmarshal([]byte(m), &pairs); err != nil {
+			return alert.Notification{}, fmt.Errorf("decode members: %w", err)
+		}
+		n.Members = make([]alert.Member, 0, len(pairs))
+		for _, p := range pairs {
+			var mb alert.Member
+			if json.Unmarshal(p[0], &mb.Name) != nil {
+				// A user id that is all digits went through Lua as a number.
+				mb.Name = string(p[0])
+			}
+			_ = json.Unmarshal(p[1], &mb.Events)
+			n.Members = append(n.Members, mb)
+		}
+		n.MemberCount = num("member_count")
+		n.MembersMore = num("more")
+	}
+	n.Total, n.TotalMembers, n.Flush = num("total"), num("total_members"), num("flush")
+	if by := str("by"); by != "" {
+		c, err := alert.UnmarshalNotification([]byte(by))
+		if err != nil {
+			return alert.Notification{}, fmt.Errorf("decode clearing event: %w", err)
+		}
+		n.ResolvedBy = &c.Event
+	}
+	return n, nil
+}
+
+// deliveries decodes stream entries for the dispatcher. An entry that does
+// not decode is still handed over, with its error, so it is dead-lettered
+// rather than stuck.
+func deliveries(msgs []redis.XMessage) []notify.Delivery {
+	out := make([]notify.Delivery, 0, len(msgs))
+	for _, m := range msgs {
+		n, err := decodeEntry(m.Values)
+		d := notify.Delivery{ID: m.ID, Notification: n, Err: err}
+		if err != nil {
+			d.Raw, _ = json.Marshal(m.Values)
+		}
+		out = append(out, d)
+	}
+	return out
+}
