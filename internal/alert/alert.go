@@ -44,6 +44,9 @@ const (
 	OpPending Op = "pending"
 	// OpClear cancels a pending timer, or resolves the page it already sent.
 	OpClear Op = "clear"
+	// OpRecover takes a member that came back off a threshold that waits for
+	// recovery (threshold with for/clear): it no longer counts.
+	OpRecover Op = "recover"
 )
 
 // Verdict is what the store did with one Alert or one due timer. The scripts
@@ -101,9 +104,12 @@ type Alert struct {
 	// StateKey identifies the threshold window (OpThreshold) or the pending
 	// alert (OpPending, OpClear) within the rule.
 	StateKey string
-	Count    int           // OpThreshold: events needed
-	Within   time.Duration // OpThreshold: the sliding window
-	For      time.Duration // OpPending: how long to wait for the clearing event
+	Count    int           // OpThreshold: members needed
+	Within   time.Duration // OpThreshold, OpRecover: the sliding window
+	// For is how long to wait for the clearing event (OpPending), or, on a
+	// threshold, for members to come back before counting who is still
+	// away (OpThreshold, OpRecover).
+	For time.Duration
 	Group    *Group        // nil: page at once
 	// InhibitSources are markers this alert sets while it fires;
 	// InhibitTargets are markers that, when set, mute it.
@@ -140,6 +146,7 @@ type TickOutcome struct {
 
 // The kinds of timer.
 const (
-	TimerPending = "pending" // a for: alert whose wait ended
-	TimerGroup   = "group"   // a group whose wait or interval ended
+	TimerPending   = "pending"   // a for: alert whose wait ended
+	TimerGroup     = "group"     // a group whose wait or interval ended
+	TimerThreshold = "threshold" // a threshold whose wait for recovery ended
 )

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -48,5 +49,74 @@ rules:
 			}
 			s.assertAllKeysExpire()
 		})
+	}
+}
+
+// A threshold that waits for recovery counts who is still away when its
+// wait ends: a room whose users all come back within the wait pages nobody,
+// fewer than count still away pages nobody, and a real outage pages once,
+// listing who is away.
+func TestThresholdWaitsForRecovery(t *testing.T) {
+	const src = `
+receivers: [{name: oncall, console: {}}]
+default_receiver: oncall
+rules:
+  - name: room-storm
+    match: {event: room.exit, reason: timeout}
+    threshold: {count: 3, within: 60s}
+    for: 30s
+    clear: {event: room.enter}
+`
+	type step struct {
+		at    time.Duration
+		enter bool
+		user  string
+	}
+	for _, tc := range []struct {
+		name    string
+		steps   []step
+		pages   int
+		members string // who the page lists
+	}{
+		{"all come back", []step{{0, false, "a"}, {time.Second, false, "b"}, {2 * time.Second, false, "c"},
+			{10 * time.Second, true, "a"}, {12 * time.Second, true, "b"}, {14 * time.Second, true, "c"}}, 0, ""},
+		{"only two stay away", []step{{0, false, "a"}, {time.Second, false, "b"}, {2 * time.Second, false, "c"},
+			{20 * time.Second, true, "b"}}, 0, ""},
+		{"a real outage", []step{{0, false, "a"}, {time.Second, false, "b"}, {2 * time.Second, false, "c"},
+			{3 * time.Second, false, "d"}, {5 * time.Second, true, "d"}, {40 * time.Second, false, "e"}}, 1, "a, b, c"},
+		{"a return older than the drop does not count", []step{{0, false, "a"}, {time.Second, false, "b"},
+			{2 * time.Second, false, "c"}, {3 * time.Second, true, "x"}}, 1, "a, b, c"},
+	} {
+		for _, b := range backends {
+			t.Run(tc.name+"/"+b.name, func(t *testing.T) {
+				cat, err := catalog.New()
+				if err != nil {
+					t.Fatal(err)
+				}
+				rs, err := rules.Compile("wait.yaml", []byte(src), cat, func(string) string { return "k" })
+				if err != nil {
+					t.Fatal(err)
+				}
+				rdb, mr := b.open(t)
+				s := &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: rehearsal.NewRig(rdb, mr, cat, rs, t0)}
+				for _, st := range tc.steps {
+					at := t0.Add(st.at)
+					if st.enter {
+						s.at(at, enter(st.user, at))
+					} else {
+						s.at(at, exit(st.user, at))
+					}
+				}
+				s.advance(t0.Add(5 * time.Minute))
+				pages := s.byRule("room-storm")
+				if len(pages) != tc.pages {
+					t.Fatalf("%d pages, want %d", len(pages), tc.pages)
+				}
+				if tc.pages > 0 && notify.Members(pages[0].Members, pages[0].MembersMore) != tc.members {
+					t.Errorf("page lists %q, want %q", notify.Members(pages[0].Members, pages[0].MembersMore), tc.members)
+				}
+				s.assertAllKeysExpire()
+			})
+		}
 	}
 }

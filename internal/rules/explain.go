@@ -62,8 +62,11 @@ func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
 	}
 	for _, cr := range rs.clearing(e) {
 		f := rs.clearAlert(cr, e)
-		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true,
-			Why: fmt.Sprintf("clear: this event clears the pending alert %s (or resolves its page, if it already went out)", f.StateKey)})
+		why := fmt.Sprintf("clear: this event clears the pending alert %s (or resolves its page, if it already went out)", f.StateKey)
+		if f.Op == alert.OpRecover {
+			why = fmt.Sprintf("clear: %s is back, so no longer counts towards the threshold for %s", f.Member, f.StateKey)
+		}
+		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true, Why: why})
 	}
 	return out, nil
 }
@@ -73,7 +76,11 @@ func describeState(f alert.Alert) string {
 	var parts []string
 	switch f.Op {
 	case alert.OpThreshold:
-		parts = append(parts, fmt.Sprintf("threshold: counts towards %d events within %s for %s; pages when the count is reached", f.Count, f.Within, f.StateKey))
+		if f.For > 0 {
+			parts = append(parts, fmt.Sprintf("threshold: counts %s towards %d within %s for %s; once reached, waits %s and pages if %d are still away", f.Member, f.Count, f.Within, f.StateKey, f.For, f.Count))
+		} else {
+			parts = append(parts, fmt.Sprintf("threshold: counts towards %d events within %s for %s; pages when the count is reached", f.Count, f.Within, f.StateKey))
+		}
 	case alert.OpPending:
 		parts = append(parts, fmt.Sprintf("for: opens the pending alert %s; pages after %s unless a clearing event comes first", f.StateKey, f.For))
 	}

@@ -56,6 +56,19 @@ func (rs *Ruleset) clearing(e *Facts) []*compiledRule {
 // notification is the clearing event: a resolved page says who recovered.
 func (rs *Ruleset) clearAlert(cr *compiledRule, e *Facts) alert.Alert {
 	data := TemplateData{Facts: *e, Rule: cr.name, Severity: cr.severity, Count: 1}
+	if t := cr.state.threshold; t != nil {
+		// The member came back: it no longer counts towards the threshold.
+		member, _ := memberOf(e)
+		return alert.Alert{
+			Op:       alert.OpRecover,
+			Rule:     cr.name,
+			StateKey: renderOr(t.per, rs.defaults.dedupKey, data),
+			EventMs:  eventMs(e),
+			Member:   member,
+			Within:   t.within,
+			For:      cr.state.pending.wait,
+		}
+	}
 	return alert.Alert{
 		Op:           alert.OpClear,
 		Rule:         cr.name,

@@ -54,13 +54,17 @@ func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *R
 	cr.state.threshold = c.threshold(path, r, where)
 	cr.state.pending = c.pending(path, r, where)
 	cr.state.group = c.group(path, r, where)
-	if cr.state.threshold != nil && cr.state.pending != nil {
-		c.errorf(path+".for", "%s: threshold and for cannot be combined (a threshold pages on a count, for waits for recovery)", where)
-	}
 	if t := cr.state.threshold; t != nil && r.Dedup.Key == "" && t.per != nil {
 		// One page per crossing for the counted key (the room, by default),
 		// whoever's event crossed it: the default key would name that user.
 		cr.dedupKey = t.per
+	}
+	if cr.state.threshold != nil && cr.state.pending != nil {
+		// A threshold that waits for recovery: it counts who is still away
+		// when its wait ends, and a member's clearing event takes them off
+		// the count (the room blip that heals itself pages nobody).
+		rs.pendingRules = append(rs.pendingRules, cr)
+		return
 	}
 	if cr.state.pending != nil {
 		// The opening and the clearing event differ in type, so the key that

@@ -21,7 +21,7 @@ func TestStatefulConfigErrors(t *testing.T) {
 		{"for without clear", "rules: [{name: r, match: {event: room.exit}, for: 30s}]", "for needs clear"},
 		{"clear without for", "rules: [{name: r, match: {event: room.exit}, clear: {event: room.enter}}]", "clear needs for"},
 		{"clear unknown name", "rules: [{name: r, match: {event: room.exit}, for: 30s, clear: {event: room.entr}}]", `did you mean "room.enter"?`},
-		{"threshold and for", "rules: [{name: r, match: {event: room.exit}, for: 30s, clear: {event: room.enter}, threshold: {count: 3, within: 1m}}]", "threshold and for cannot be combined"},
+		{"threshold waiting with no clear", "rules: [{name: r, match: {event: room.exit}, for: 30s, threshold: {count: 3, within: 1m}}]", "for needs clear"},
 		{"group label", "rules: [{name: r, match: {event: room.exit}, group_by: [rom]}]", `unknown label "rom"`},
 		{"group wait alone", "rules: [{name: r, match: {event: room.exit}, group_wait: 10s}]", "group_wait and group_interval need group_by"},
 		{"for too long", "rules: [{name: r, match: {event: room.exit}, for: 48h, clear: {event: room.enter}}]", "for 48h0m0s must be between"},

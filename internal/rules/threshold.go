@@ -51,6 +51,9 @@ func (rs *Ruleset) thresholdAlert(cr *compiledRule, a *alert.Alert, data Templat
 	a.StateKey = renderOr(s.per, rs.defaults.dedupKey, data)
 	a.Count = s.count
 	a.Within = s.within
+	if p := cr.state.pending; p != nil {
+		a.For = p.wait
+	}
 }
 
 func (s *thresholdSpec) String() string { return fmt.Sprintf("%d within %s", s.count, s.within) }

@@ -118,6 +118,15 @@ func (s *Redis) encode(a alert.Alert) ([]byte, opKeys, error) {
 		o.K.Dedup = s.keys.Dedup(a.DedupKey)
 		o.K.Win = s.keys.Window(a.Rule, a.StateKey)
 		o.Within = millis(a.Within)
+		if a.For > 0 {
+			// Waiting for recovery: the window holds who is away, and the
+			// wait is a pending entry of the same key.
+			o.K.Pend = s.keys.Pending(a.Rule, a.StateKey)
+			o.Wait = millis(a.For)
+		}
+	case alert.OpRecover:
+		o.K.Win = s.keys.Window(a.Rule, a.StateKey)
+		o.Within, o.Wait = millis(a.Within), millis(a.For)
 	case alert.OpPending:
 		o.K.Pend, o.K.Clr = s.keys.Pending(a.Rule, a.StateKey), s.keys.Cleared(a.Rule, a.StateKey)
 		o.Wait = millis(a.For)

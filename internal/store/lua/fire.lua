@@ -38,6 +38,45 @@ local function threshold(op)
   return 'duplicate'
 end
 
+-- threshold_wait counts who is away, each member once at its latest event.
+-- When op.count are away it waits op.wait for them to come back (recover
+-- takes a member off), and then pages if op.count are still away (tick.lua).
+local function threshold_wait(op, raw)
+  local k = op.k.win
+  local newest = op.ev
+  local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
+  if top[2] and tonumber(top[2]) > newest then newest = tonumber(top[2]) end
+  local floor = newest - op.within
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
+  if op.ev < floor then return 'ignored' end
+  local prev = redis.call('ZSCORE', k, op.member)
+  if prev and tonumber(prev) >= op.ev then return 'duplicate' end -- a redelivery, or older than what is known
+  redis.call('ZADD', k, ms(op.ev), op.member)
+  redis.call('PEXPIRE', k, ms(op.within + op.wait + 60000))
+  local h = redis.call('HMGET', op.k.pend, 'state', 'until')
+  if h[1] and tonumber(h[2]) > NOW then
+    if h[1] == 'pending' then return 'pending' end -- the wait runs; this member counts at its end
+    if op.group then return deliver(op, nil, 1, false) end
+    mark(op.k.src)
+    return 'duplicate'
+  end
+  if redis.call('ZCARD', k) < op.count then return 'counted' end
+  redis.call('DEL', op.k.pend)
+  redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'until', ms(NOW + op.wait + op.window))
+  redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
+  schedule('w|' .. op.k.pend, NOW + op.wait)
+  return 'pending'
+end
+
+-- recover takes a member that came back off a waiting threshold, unless it
+-- left again after this return.
+local function recover(op)
+  local s = redis.call('ZSCORE', op.k.win, op.member)
+  if not s or tonumber(s) > op.ev then return 'ignored' end
+  redis.call('ZREM', op.k.win, op.member)
+  return 'cleared'
+end
+
 -- pending opens a timer that pages at event time + for, unless a clearing
 -- event newer than this one is known (it came first, out of order).
 local function pending(op, raw)
@@ -90,8 +129,12 @@ end
 local out = {}
 for i, op in ipairs(ops) do
   local v
-  if op.op == 'threshold' then
+  if op.op == 'threshold' and op.wait then
+    v = threshold_wait(op, ARGV[i + 5])
+  elseif op.op == 'threshold' then
     v = threshold(op)
+  elseif op.op == 'recover' then
+    v = recover(op)
   elseif op.op == 'pending' then
     v = pending(op, ARGV[i + 5])
   elseif op.op == 'clear' then

@@ -1,4 +1,5 @@
--- tick: fire one due timer, ARGV[6] ("p|<pending key>" or "g|<group id>").
+-- tick: fire one due timer, ARGV[6] ("p|<pending key>", "w|<pending key>"
+-- of a threshold waiting for recovery, or "g|<group id>").
 -- It is claimed by ZREM inside this script, so exactly one replica fires it.
 -- KEYS[6..]: the timer's keys (the pending alert and every key its op names,
 -- or the group's three). Returns {rule, timer, verdict}, {} when another
@@ -22,6 +23,28 @@ local function fire_pending(k)
   redis.call('HSET', k, 'state', state, 'until', ms(NOW + op.window))
   redis.call('PEXPIRE', k, ms(op.window + 60000))
   return {op.rule, 'pending', v}
+end
+
+-- fire_threshold ends a threshold's wait for recovery: it pages if enough
+-- members are still away, listing them, else forgets the wait.
+local function fire_threshold(k)
+  local h = redis.call('HMGET', k, 'state', 'op')
+  if h[1] ~= 'pending' then return nil end
+  local op = cjson.decode(h[2])
+  redis.call('ZREMRANGEBYSCORE', op.k.win, '-inf', '(' .. ms(NOW - op.within - op.wait))
+  local away = redis.call('ZRANGE', op.k.win, 0, -1)
+  if #away < op.count then
+    redis.call('DEL', k)
+    return {op.rule, 'threshold', 'cleared'}
+  end
+  local members = {}
+  for i, m in ipairs(away) do members[i] = {m, 1} end
+  local v = deliver(op, members, #away, true)
+  local state = 'done'
+  if v == 'paged' or v == 'grouped' then state = 'paged' end
+  redis.call('HSET', k, 'state', state, 'until', ms(NOW + op.window))
+  redis.call('PEXPIRE', k, ms(op.window + 60000))
+  return {op.rule, 'threshold', v}
 end
 
 local function flush_group(id, gk, nk, ak)
@@ -53,7 +76,7 @@ end
 
 local member = ARGV[6]
 local kind, rest = string.sub(member, 1, 1), string.sub(member, 3)
-if kind == 'p' then
+if kind == 'p' or kind == 'w' then
   if not DECLARED[rest] then return {'', '', 'retry'} end
   local raw = redis.call('HGET', rest, 'op')
   if raw and not declared(cjson.decode(raw)) then return {'', '', 'retry'} end
@@ -62,6 +85,8 @@ if redis.call('ZREM', DUE, member) == 0 then return {} end
 local r
 if kind == 'p' then
   r = fire_pending(rest)
+elseif kind == 'w' then
+  r = fire_threshold(rest)
 else
   r = flush_group(rest, KEYS[6], KEYS[7], KEYS[8])
 end
