@@ -21,6 +21,7 @@ var allowedImports = map[string][]string{
 	"internal/callback":  {},
 	"internal/notify":    {},
 	"internal/redistest": {},
+	"internal/enrich":    {"internal/catalog"},
 	"internal/rules":     {"internal/callback", "internal/catalog", "internal/notify"},
 	"internal/store":     {"internal/notify", "internal/rules"},
 	"internal/handler":   {"internal/callback", "internal/catalog", "internal/notify", "internal/rules", "internal/verify"},
