@@ -26,6 +26,7 @@ var allowedImports = map[string][]string{
 	"internal/catalog":      {},
 	"internal/callback":     {},
 	"internal/redistest":    {},
+	"internal/enrich":       {"internal/catalog"},
 	"internal/rules":        {"internal/alert", "internal/callback", "internal/catalog"},
 	"internal/engine":       {"internal/alert", "internal/callback", "internal/catalog", "internal/rules"},
 	"internal/notify":       {"internal/alert"},

@@ -1,0 +1,464 @@
+// Package enrich adds "what the client saw" to pages: when a page is about a user
+// (dropped out, failed to enter) or a room (dismissed with errors), it asks TRTC's
+// call-quality APIs (Tencent Cloud API 3.0, service trtc, version 2019-07-22) for the
+// user's SDK and WebRTC events (DescribeUserEvent) or the room's abnormal experiences
+// (DescribeUnusualEvent), and decodes every id and parameter through the catalogue.
+//
+// Enrichment is best effort and bounded: a time budget per page, a rate limiter per
+// action at TRTC's documented limit, a small TTL cache, capped item counts and
+// bounded strings. A failure is a typed *Error and a metric; the page goes out
+// without enrichment.
+package enrich
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/time/rate"
+
+	"github.com/hookdev/hook/internal/catalog"
+)
+
+// API is the part of TRTC's API the Enricher uses; *Client implements it.
+type API interface {
+	DescribeUserEvent(ctx context.Context, q UserEventQuery) ([]PeerEvents, error)
+	DescribeUnusualEvent(ctx context.Context, q UnusualEventQuery) ([]AbnormalExperience, error)
+	DescribeRoomInfo(ctx context.Context, q RoomInfoQuery) ([]RoomState, int, error)
+}
+
+// RoomCreations answers when a room was created, from the callbacks 101 hook kept
+// (with a TTL). ok is false when hook did not see it; the Enricher then asks
+// DescribeRoomInfo. An error is logged and treated as not seen.
+type RoomCreations interface {
+	RoomCreated(ctx context.Context, app, room string) (created time.Time, ok bool, err error)
+}
+
+// Options tune the Enricher. Zero values take the defaults named.
+type Options struct {
+	// Budget bounds one Enrich call, API requests and waits for the limiter
+	// included. Default 3s.
+	Budget time.Duration
+	// Rate and Burst configure one limiter per action. Default: TRTC's documented
+	// 20 requests per second per action, burst 5. The limit is per process: replicas
+	// share TRTC's quota, so divide Rate by their number.
+	Rate  rate.Limit
+	Burst int
+	// Cooldown is how long every request is held back after TRTC answered
+	// RequestLimitExceeded. Default 1s.
+	Cooldown time.Duration
+	// CacheTTL and CacheEntries bound the cache of answers (keyed by subject and
+	// minute of the event) and of room creations found by DescribeRoomInfo.
+	// Defaults 2m and 512; a negative TTL disables caching. Empty answers are not
+	// cached: TRTC's data arrives minutes late, and asking again may find it.
+	CacheTTL     time.Duration
+	CacheEntries int
+	// MaxItems caps the events and the experiences kept per page, MaxCauses the
+	// causes kept per experience. Defaults 10 and 5.
+	MaxItems  int
+	MaxCauses int
+	// Before and After frame the window around the event time: a user's events
+	// from Before to After (defaults 10m, 1m); a room's experiences from up to an
+	// hour (the API's limit) before to After after.
+	Before, After time.Duration
+	// Metrics counts enrichments; nil gets a private registry nobody scrapes.
+	Metrics *Metrics
+}
+
+func (o Options) withDefaults() Options {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&o.Budget, 3*time.Second)
+	def(&o.Cooldown, time.Second)
+	def(&o.CacheTTL, 2*time.Minute)
+	def(&o.Before, 10*time.Minute)
+	def(&o.After, time.Minute)
+	if o.Rate == 0 {
+		o.Rate = DocumentedRate
+	}
+	if o.Burst <= 0 {
+		o.Burst = 5
+	}
+	if o.CacheEntries <= 0 {
+		o.CacheEntries = 512
+	}
+	if o.MaxItems <= 0 {
+		o.MaxItems = 10
+	}
+	if o.MaxCauses <= 0 {
+		o.MaxCauses = 5
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(prometheus.NewRegistry())
+	}
+	return o
+}
+
+// Enricher answers Enrich for pages. Safe for concurrent use.
+type Enricher struct {
+	api      API
+	rooms    RoomCreations
+	decode   decoder
+	opts     Options
+	log      *slog.Logger
+	now      func() time.Time
+	limiters map[string]*rate.Limiter
+	answers  *ttlCache[Enrichment]
+	created  *ttlCache[RoomState]
+
+	mu           sync.Mutex
+	limitedUntil time.Time
+}
+
+// New builds an Enricher. rooms may be nil (every room's creation is then looked
+// up with DescribeRoomInfo); log nil discards; now nil is time.Now.
+func New(api API, cat *catalog.Catalog, rooms RoomCreations, opts Options, log *slog.Logger, now func() time.Time) *Enricher {
+	opts = opts.withDefaults()
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if now == nil {
+		now = time.Now
+	}
+	limiters := map[string]*rate.Limiter{}
+	for _, a := range []string{ActionDescribeUserEvent, ActionDescribeUnusualEvent, ActionDescribeRoomInfo} {
+		limiters[a] = rate.NewLimiter(opts.Rate, opts.Burst)
+	}
+	return &Enricher{
+		api: api, rooms: rooms, opts: opts, log: log, now: now, limiters: limiters,
+		decode:  decoder{cat: cat, maxItems: opts.MaxItems, maxCauses: opts.MaxCauses},
+		answers: newTTLCache[Enrichment](opts.CacheEntries, opts.CacheTTL, now),
+		created: newTTLCache[RoomState](opts.CacheEntries, opts.CacheTTL, now),
+	}
+}
+
+// maxSubjectChars bounds the ids a Subject may carry: TRTC's own limits are far
+// lower (user ids 32 bytes, string rooms 64).
+const maxSubjectChars = 256
+
+// Enrich asks TRTC what the client saw around s.EventTime, within the time budget.
+//
+// Errors are *Error: errors.Is(err, ErrAuth), ErrRateLimited, ErrTimeout (which also
+// wraps context.DeadlineExceeded when the budget ran out), ErrSkipped, ErrInvalid.
+// TRTC having no data (ResourceNotFound) is not an error: the Enrichment is empty.
+func (e *Enricher) Enrich(ctx context.Context, s Subject) (Enrichment, error) {
+	start := time.Now()
+	res, err := e.enrich(ctx, s)
+	outcome := outcomeOf(res, err)
+	e.opts.Metrics.enrichment(outcome, time.Since(start).Seconds())
+	if err != nil {
+		level := slog.LevelDebug
+		if ee, ok := asError(err); ok && ee.Class == ClassAuth {
+			level = slog.LevelWarn // an operator must fix the credentials
+		}
+		e.log.Log(ctx, level, "enrichment failed", "kind", s.Kind, "app", s.App, "room", bound(s.Room, 64),
+			"user", bound(s.User, 64), "outcome", outcome, "err", err)
+	}
+	return res, err
+}
+
+func outcomeOf(res Enrichment, err error) string {
+	if err == nil {
+		if res.Empty() {
+			return OutcomeEmpty
+		}
+		return OutcomeOK
+	}
+	ee, ok := asError(err)
+	if !ok {
+		return OutcomeError
+	}
+	switch ee.Class {
+	case ClassTimeout:
+		return OutcomeTimeout
+	case ClassRateLimited:
+		return OutcomeRateLimited
+	case ClassSkipped:
+		return OutcomeSkipped
+	}
+	return OutcomeError
+}
+
+func (e *Enricher) enrich(ctx context.Context, s Subject) (Enrichment, error) {
+	app, err := checkSubject(s)
+	if err != nil {
+		return Enrichment{}, err
+	}
+	now := e.now()
+	if now.Sub(s.EventTime) > Retention {
+		return Enrichment{}, &Error{Class: ClassSkipped, Err: fmt.Errorf("event at %s is older than TRTC keeps data (%s)", s.EventTime.UTC(), Retention)}
+	}
+	key := answerKey(s)
+	if res, ok := e.answers.get(key); ok {
+		res = res.clone()
+		res.Cached = true
+		return res, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Budget)
+	defer cancel()
+
+	var res Enrichment
+	switch s.Kind {
+	case KindUser:
+		res, err = e.enrichUser(ctx, app, s, now)
+	default:
+		res, err = e.enrichRoom(ctx, app, s, now)
+	}
+	if ee, ok := asError(err); ok && ee.Class == ClassNotFound {
+		res.Events, res.Experiences, err = nil, nil, nil
+	}
+	if err != nil {
+		return Enrichment{}, err
+	}
+	// TRTC's data arrives late (real-time events up to five minutes), so "nothing
+	// yet" is not kept: a later page or follow-up asks again and may find data.
+	if !res.Empty() {
+		e.answers.put(key, res.clone())
+	}
+	return res, nil
+}
+
+func checkSubject(s Subject) (uint64, error) {
+	bad := func(format string, args ...any) (uint64, error) {
+		return 0, &Error{Class: ClassInvalid, Err: fmt.Errorf("subject: "+format, args...)}
+	}
+	app, err := strconv.ParseUint(s.App, 10, 64)
+	switch {
+	case s.Kind != KindUser && s.Kind != KindRoom:
+		return bad("kind %q is neither %q nor %q", s.Kind, KindUser, KindRoom)
+	case err != nil || app == 0:
+		return bad("app %q is not a decimal SdkAppId", bound(s.App, 32))
+	case s.Room == "":
+		return bad("no room")
+	case s.Kind == KindUser && s.User == "":
+		return bad("a user subject needs a user")
+	case len(s.Room) > maxSubjectChars || len(s.User) > maxSubjectChars:
+		return bad("room or user longer than %d bytes", maxSubjectChars)
+	case s.EventTime.IsZero():
+		return bad("no event time")
+	}
+	return app, nil
+}
+
+// answerKey names a subject and the minute of its event: pages about the same
+// thing within a minute share one answer. Whether the room was dismissed is part
+// of it, since dismissal makes more data available.
+func answerKey(s Subject) string {
+	return string(s.Kind) + "\x00" + s.App + "\x00" + s.Room + "\x00" + s.User + "\x00" +
+		strconv.FormatBool(s.RoomDismissed) + "\x00" + strconv.FormatInt(s.EventTime.Truncate(time.Minute).Unix(), 10)
+}
+
+func (e *Enricher) enrichUser(ctx context.Context, app uint64, s Subject, now time.Time) (Enrichment, error) {
+	room, err := e.roomState(ctx, app, s, now)
+	if err != nil {
+		return Enrichment{}, err
+	}
+	start := s.EventTime.Add(-e.opts.Before)
+	if room.CreateTime.After(start) {
+		start = room.CreateTime
+	}
+	end := clampEnd(s.EventTime.Add(e.opts.After), start, now)
+	res := Enrichment{Kind: KindUser, User: bound(s.User, maxClientChars), CommID: bound(room.CommID, maxClientChars), Start: start, End: end}
+	q := UserEventQuery{CommID: room.CommID, SdkAppID: app, RoomID: s.Room, UserID: s.User, Start: start, End: end}
+	var peers []PeerEvents
+	err = e.request(ctx, ActionDescribeUserEvent, func(ctx context.Context) (err error) {
+		peers, err = e.api.DescribeUserEvent(ctx, q)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Events, res.EventsOmitted = e.decode.events(peers, s.EventTime)
+	return res, nil
+}
+
+func (e *Enricher) enrichRoom(ctx context.Context, app uint64, s Subject, now time.Time) (Enrichment, error) {
+	created := e.creation(ctx, s)
+	end := clampEnd(s.EventTime.Add(e.opts.After), s.EventTime.Add(-MaxUnusualWindow), now)
+	start := end.Add(-MaxUnusualWindow)
+	if created.After(start) && created.Before(end) {
+		start = created
+	}
+	res := Enrichment{Kind: KindRoom, User: bound(s.User, maxClientChars), Start: start, End: end, DismissalPending: !s.RoomDismissed}
+	q := UnusualEventQuery{SdkAppID: app, RoomID: s.Room, Start: start, End: end}
+	var xs []AbnormalExperience
+	err := e.request(ctx, ActionDescribeUnusualEvent, func(ctx context.Context) (err error) {
+		xs, err = e.api.DescribeUnusualEvent(ctx, q)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Experiences, res.ExperiencesOmitted = e.decode.experiences(xs, s.User)
+	return res, nil
+}
+
+// clampEnd keeps a window's end at or before now (TRTC has no data from the
+// future) and after start.
+func clampEnd(end, start, now time.Time) time.Time {
+	if end.After(now) {
+		end = now
+	}
+	if !end.After(start) {
+		end = start.Add(time.Second)
+	}
+	return end
+}
+
+// creation is when the room of s was created, if known: from the subject, else from
+// RoomCreations (whose errors count as not known). A creation after the event
+// belongs to a later call of the room and is ignored.
+func (e *Enricher) creation(ctx context.Context, s Subject) time.Time {
+	t := s.RoomCreated
+	if t.IsZero() && e.rooms != nil {
+		var ok bool
+		var err error
+		t, ok, err = e.rooms.RoomCreated(ctx, s.App, s.Room)
+		if err != nil {
+			e.log.Debug("room creation lookup failed", "app", s.App, "room", bound(s.Room, 64), "err", err)
+		}
+		if err != nil || !ok {
+			t = time.Time{}
+		}
+	}
+	if t.After(s.EventTime.Add(creationSlack)) {
+		return time.Time{}
+	}
+	return t
+}
+
+// roomState finds the call (room incarnation) the user's event belongs to, for its
+// CommId. A numeric room with a known creation time needs no request: CommId is
+// SdkAppId_RoomId_CreateTs. A string room's CommId carries TRTC's internal room
+// number, so it always comes from DescribeRoomInfo.
+func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now time.Time) (RoomState, error) {
+	created := e.creation(ctx, s)
+	if n, err := strconv.ParseUint(s.Room, 10, 32); err == nil && strconv.FormatUint(n, 10) == s.Room && !created.IsZero() {
+		return RoomState{
+			CommID:     strconv.FormatUint(app, 10) + "_" + s.Room + "_" + strconv.FormatInt(created.Unix(), 10),
+			RoomString: s.Room, CreateTime: created,
+		}, nil
+	}
+	key := s.App + "\x00" + s.Room
+	if rs, ok := e.created.get(key); ok && covers(rs, s.EventTime, created) {
+		return rs, nil
+	}
+	// TRTC allows a window of at most 24 hours: the one ending at the event (or at
+	// the known creation) finds every room created within a day before it.
+	end := s.EventTime.Add(time.Minute)
+	if !created.IsZero() {
+		end = created.Add(time.Minute)
+	}
+	end = clampEnd(end, end.Add(-MaxRoomInfoWindow), now)
+	q := RoomInfoQuery{SdkAppID: app, RoomID: s.Room, Start: end.Add(-MaxRoomInfoWindow), End: end, PageSize: MaxRoomInfoPage}
+	var rooms []RoomState
+	err := e.request(ctx, ActionDescribeRoomInfo, func(ctx context.Context) (err error) {
+		rooms, _, err = e.api.DescribeRoomInfo(ctx, q)
+		return err
+	})
+	if ee, ok := asError(err); ok && ee.Class == ClassNotFound {
+		err = nil
+	}
+	if err != nil {
+		return RoomState{}, err
+	}
+	best, ok := pickRoom(rooms, s.Room, s.EventTime, created)
+	if !ok {
+		return RoomState{}, &Error{Class: ClassSkipped, Action: ActionDescribeRoomInfo,
+			Err: fmt.Errorf("no call of room %q created in the 24 hours before %s", bound(s.Room, 64), s.EventTime.UTC())}
+	}
+	e.created.put(key, best)
+	return best, nil
+}
+
+// creationSlack absorbs the difference between hook's clock (callback 101's
+// time) and TRTC's records.
+const creationSlack = 5 * time.Second
+
+// covers reports whether call rs can be the one an event at t belongs to.
+func covers(rs RoomState, t, created time.Time) bool {
+	if !created.IsZero() {
+		d := rs.CreateTime.Sub(created)
+		return d <= creationSlack && d >= -creationSlack
+	}
+	if rs.CreateTime.After(t.Add(creationSlack)) {
+		return false
+	}
+	return rs.DestroyTime.IsZero() || !rs.DestroyTime.Before(t.Add(-time.Minute))
+}
+
+// pickRoom chooses the call of room created last before the event (or the one
+// matching the known creation time).
+func pickRoom(rooms []RoomState, room string, t, created time.Time) (RoomState, bool) {
+	var best RoomState
+	found := false
+	for _, rs := range rooms {
+		if rs.RoomString != room || rs.CommID == "" || !covers(rs, t, created) {
+			continue
+		}
+		if !found || rs.CreateTime.After(best.CreateTime) {
+			best, found = rs, true
+		}
+	}
+	return best, found
+}
+
+// request runs one API call: it waits for the action's limiter within the budget,
+// refuses while a RequestLimitExceeded cool-down lasts, and starts one on it.
+func (e *Enricher) request(ctx context.Context, action string, call func(context.Context) error) error {
+	e.mu.Lock()
+	until := e.limitedUntil
+	e.mu.Unlock()
+	if e.now().Before(until) {
+		return &Error{Class: ClassRateLimited, Action: action,
+			Err: fmt.Errorf("holding back after RequestLimitExceeded until %s", until.UTC().Format(time.RFC3339Nano))}
+	}
+	if err := e.limiters[action].Wait(ctx); err != nil {
+		if ctx.Err() != nil {
+			return &Error{Class: ClassTimeout, Action: action, Err: fmt.Errorf("waiting for the rate limiter: %w", ctx.Err())}
+		}
+		return &Error{Class: ClassRateLimited, Action: action, Err: fmt.Errorf("hook's limit of %v requests per second: %w", e.opts.Rate, err)}
+	}
+	err := call(ctx)
+	if err == nil {
+		e.opts.Metrics.request(action, nil)
+		return nil
+	}
+	// *Client's errors are classified already; another API implementation's are not.
+	ee, ok := asError(err)
+	if !ok {
+		ee = classify(ctx, action, err)
+	}
+	e.opts.Metrics.request(action, ee)
+	if ee.Class == ClassRateLimited && ee.Code != "" {
+		// TRTC itself said no: hold every request back for a moment.
+		e.mu.Lock()
+		if u := e.now().Add(e.opts.Cooldown); u.After(e.limitedUntil) {
+			e.limitedUntil = u
+		}
+		e.mu.Unlock()
+	}
+	return ee
+}
+
+// clone copies the slices, so a cached answer cannot be changed through a caller's copy.
+func (r Enrichment) clone() Enrichment {
+	r.Events = slices.Clone(r.Events)
+	for i := range r.Events {
+		r.Events[i].Params = slices.Clone(r.Events[i].Params)
+	}
+	r.Experiences = slices.Clone(r.Experiences)
+	for i := range r.Experiences {
+		r.Experiences[i].Causes = slices.Clone(r.Experiences[i].Causes)
+	}
+	return r
+}

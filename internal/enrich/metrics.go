@@ -1,0 +1,56 @@
+package enrich
+
+import "github.com/prometheus/client_golang/prometheus"
+
+// Outcomes of one Enrich call, the outcome label of hook_enrichment_total.
+const (
+	OutcomeOK          = "ok"           // something to add to the page
+	OutcomeEmpty       = "empty"        // TRTC had nothing (yet) for the subject
+	OutcomeError       = "error"        // auth failure, API or network error, bad subject
+	OutcomeRateLimited = "rate_limited" // TRTC's RequestLimitExceeded, or hook's limiter full
+	OutcomeTimeout     = "timeout"      // the time budget ran out
+	OutcomeSkipped     = "skipped"      // nothing to ask: room creation unknown, too old
+)
+
+// Metrics are the enrichment's Prometheus metrics.
+type Metrics struct {
+	enrichments *prometheus.CounterVec
+	duration    prometheus.Histogram
+	requests    *prometheus.CounterVec
+}
+
+// NewMetrics creates the enrichment metrics and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		enrichments: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hook_enrichment_total",
+			Help: "Page enrichments from TRTC's call-quality APIs, by outcome (ok, empty, error, rate_limited, timeout, skipped).",
+		}, []string{"outcome"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "hook_enrichment_duration_seconds",
+			Help:    "Time one page enrichment took, cache hits included; bounded by the time budget.",
+			Buckets: []float64{0.005, 0.025, 0.1, 0.25, 0.5, 1, 2, 3, 5},
+		}),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hook_enrichment_api_requests_total",
+			Help: "Requests sent to the TRTC API, by action and result class (ok, auth, rate_limited, not_found, timeout, invalid, api).",
+		}, []string{"action", "result"}),
+	}
+	reg.MustRegister(m.enrichments, m.duration, m.requests)
+	return m
+}
+
+func (m *Metrics) enrichment(outcome string, seconds float64) {
+	m.enrichments.WithLabelValues(outcome).Inc()
+	m.duration.Observe(seconds)
+}
+
+func (m *Metrics) request(action string, err error) {
+	result := "ok"
+	if e, ok := asError(err); ok {
+		result = string(e.Class)
+	} else if err != nil {
+		result = string(ClassAPI)
+	}
+	m.requests.WithLabelValues(action, result).Inc()
+}

@@ -1,0 +1,241 @@
+package enrich
+
+import (
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Kind says what a page is about, and so which action enriches it.
+type Kind string
+
+const (
+	// KindUser: a user dropped out or failed to enter. Enriched with the user's SDK
+	// and WebRTC events around the time (DescribeUserEvent).
+	KindUser Kind = "user"
+	// KindRoom: a room dismissed with errors, or a room-wide incident. Enriched with
+	// the room's abnormal experiences and their causes (DescribeUnusualEvent).
+	KindRoom Kind = "room"
+)
+
+// Subject is what a page is about.
+type Subject struct {
+	Kind Kind
+	App  string // SdkAppId, decimal
+	Room string
+	// User is required for KindUser; for KindRoom it only ranks that user's
+	// experiences first.
+	User string
+	// EventTime is when the page's event happened (EventInfo.EventMsTs).
+	EventTime time.Time
+	// RoomCreated is the room's creation (callback 101) if the caller knows it;
+	// zero: RoomCreations is asked, then DescribeRoomInfo.
+	RoomCreated time.Time
+	// RoomDismissed reports callback 102 seen for this room. TRTC reports the
+	// room-dismissal table's events (1001-1032) only after the room is dismissed:
+	// before that a room's enrichment lacks them and says so (DismissalPending),
+	// and asking again after 102 finds them (the cache keeps the two apart).
+	RoomDismissed bool
+}
+
+// Severity ranks an item: errors first when items are capped.
+type Severity int
+
+const (
+	SeverityInfo Severity = iota
+	SeverityWarning
+	SeverityError
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SeverityError:
+		return "error"
+	case SeverityWarning:
+		return "warning"
+	}
+	return "info"
+}
+
+// MarshalText writes the name, so JSON carries "error" rather than 2.
+func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText reads what MarshalText wrote; anything else is info.
+func (s *Severity) UnmarshalText(b []byte) error {
+	switch string(b) {
+	case "error":
+		*s = SeverityError
+	case "warning":
+		*s = SeverityWarning
+	default:
+		*s = SeverityInfo
+	}
+	return nil
+}
+
+// Param is a named quantity an event's parameter carries, e.g. "Resolution width" = 1280.
+type Param struct {
+	Name  string `json:"name"`
+	Value int64  `json:"value"`
+}
+
+// ClientEvent is one SDK or WebRTC event a client reported, decoded.
+type ClientEvent struct {
+	Time time.Time `json:"time"`
+	// PeerID is the user whose stream the event concerns (TRTC's PeerId); often the
+	// subject's user, otherwise a remote user it was receiving.
+	PeerID string `json:"peer_id,omitempty"`
+	// StreamType: 0 none, 2 big video, 3 small video, 7 substream.
+	StreamType int `json:"stream_type"`
+	// Table is "sdk" or "webrtc"; ID, Param1 and Param2 are as reported.
+	Table  string `json:"table"`
+	ID     int    `json:"id"`
+	Param1 int64  `json:"param1"`
+	Param2 int64  `json:"param2"`
+	// Name is the catalogue's text for the id and parameters, e.g. "Connection to CVM timed out".
+	Name   string  `json:"name"`
+	Params []Param `json:"params,omitempty"`
+	// Known is false for an id the catalogue does not list; Fallback is true when a
+	// parameter matched no documented row and Name is the id's general meaning.
+	Known    bool     `json:"known"`
+	Fallback bool     `json:"fallback,omitempty"`
+	Severity Severity `json:"severity"`
+	// Text is the short human line, e.g. "5005 Connection to CVM timed out".
+	Text string `json:"text"`
+}
+
+// Cause is one abnormal event behind an experience.
+type Cause struct {
+	Table  string `json:"table"` // "dismissal" (1001-1032) or "realtime" (2001-2026)
+	ID     int    `json:"id"`
+	PeerID string `json:"peer_id,omitempty"` // the remote user it came from, if any
+	Name   string `json:"name"`
+	Known  bool   `json:"known"`
+	// Text is e.g. "1013 The room entry request timed out. Please check the network".
+	Text string `json:"text"`
+}
+
+// Experience is one abnormal experience a user had, with its causes.
+type Experience struct {
+	Time   time.Time `json:"time"`
+	UserID string    `json:"user_id"`
+	RoomID string    `json:"room_id,omitempty"`
+	ID     int       `json:"id"`
+	Name   string    `json:"name"` // e.g. "Room entry was slow"
+	Known  bool      `json:"known"`
+	Causes []Cause   `json:"causes,omitempty"`
+	// CausesOmitted counts causes left out by the cap.
+	CausesOmitted int `json:"causes_omitted,omitempty"`
+	// Count is how many identical reports (same user, experience and causes) this
+	// item stands for; Time is the latest.
+	Count int `json:"count"`
+	// Text is e.g. "experience 1 Room entry was slow: 1013 The room entry request timed out".
+	Text string `json:"text"`
+}
+
+// Enrichment is what the client saw, ready to add to a page. The zero value is
+// "nothing to add".
+type Enrichment struct {
+	Kind Kind `json:"kind"`
+	// User is the subject's user, if any: Lines names a peer only when it is someone else.
+	User string `json:"user,omitempty"`
+	// CommID is the call DescribeUserEvent was asked about (user subjects).
+	CommID string `json:"comm_id,omitempty"`
+	// Start and End are the window asked about.
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Events are the most relevant of the user's events: errors first, then
+	// warnings, then the rest, each group nearest the event time first.
+	Events        []ClientEvent `json:"events,omitempty"`
+	EventsOmitted int           `json:"events_omitted,omitempty"`
+	// Experiences are the room's abnormal experiences, the subject's user first,
+	// then those with the most causes.
+	Experiences        []Experience `json:"experiences,omitempty"`
+	ExperiencesOmitted int          `json:"experiences_omitted,omitempty"`
+	// DismissalPending: the room was not dismissed yet, so TRTC could not report
+	// room-dismissal events (1001-1032); enrich again after callback 102.
+	DismissalPending bool `json:"dismissal_pending,omitempty"`
+	// Cached reports an answer served from the cache.
+	Cached bool `json:"cached,omitempty"`
+}
+
+// Empty reports nothing to add to a page.
+func (e Enrichment) Empty() bool { return len(e.Events) == 0 && len(e.Experiences) == 0 }
+
+// Lines renders the enrichment as plain lines for a page or a log, one per item,
+// times in UTC, plus a line for what the caps left out. Rendering for Slack is the
+// notifier's job; these lines are the plain-text form.
+func (e Enrichment) Lines() []string {
+	lines := make([]string, 0, len(e.Events)+len(e.Experiences)+3)
+	for _, ev := range e.Events {
+		l := ev.Time.UTC().Format("15:04:05.000") + " " + ev.Text
+		if ev.PeerID != "" && ev.PeerID != e.User {
+			l += " (peer " + ev.PeerID + ")"
+		}
+		lines = append(lines, l)
+	}
+	if e.EventsOmitted > 0 {
+		lines = append(lines, more(e.EventsOmitted, "event"))
+	}
+	for _, x := range e.Experiences {
+		l := x.Time.UTC().Format("15:04:05") + " " + x.UserID + ": " + x.Text
+		if x.Count > 1 {
+			l += " (" + strconv.Itoa(x.Count) + " times)"
+		}
+		lines = append(lines, l)
+	}
+	if e.ExperiencesOmitted > 0 {
+		lines = append(lines, more(e.ExperiencesOmitted, "abnormal experience"))
+	}
+	if e.DismissalPending {
+		lines = append(lines, "room still open: room-dismissal events are reported only after it is dismissed")
+	}
+	return lines
+}
+
+func more(n int, what string) string {
+	if n != 1 {
+		what += "s"
+	}
+	return strconv.Itoa(n) + " more " + what + " not shown"
+}
+
+// Bounds on strings. What a client sent (user ids, peer ids, room ids) is kept to
+// maxClientChars; a line of ours, which quotes the catalogue, to maxTextChars.
+const (
+	maxClientChars = 200
+	maxTextChars   = 400
+)
+
+// bound keeps s to max runes, replacing control characters (newlines included)
+// with spaces and marking a cut with "…". Invalid UTF-8 becomes U+FFFD.
+func bound(s string, max int) string {
+	clean := true
+	n := 0
+	for _, r := range s {
+		n++
+		if r == utf8.RuneError || unicode.IsControl(r) {
+			clean = false
+		}
+	}
+	if clean && n <= max {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(min(len(s), max*utf8.UTFMax))
+	i := 0
+	for _, r := range s {
+		if i == max-1 && n > max {
+			b.WriteRune('…')
+			break
+		}
+		if unicode.IsControl(r) {
+			r = ' '
+		}
+		b.WriteRune(r)
+		i++
+	}
+	return b.String()
+}
