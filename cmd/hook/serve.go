@@ -153,8 +153,16 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	// Delivery settings are read at startup: a reload changes rules, not workers.
 	delivery := rs.Delivery()
 	notifyMetrics := notify.NewMetrics(reg)
-	dispatcher := notify.NewDispatcher(st, senders, notify.DispatcherConfig{Consumer: cfg.consumer,
-		MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Metrics: notifyMetrics}, log, time.Now)
+	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Metrics: notifyMetrics}
+	enricher, err := newEnricher(getenv, cat, st, reg, log)
+	if err != nil {
+		return err
+	}
+	if enricher != nil {
+		dcfg.Enricher = enricher
+		router.WithRoomLog(st)
+	}
+	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, time.Now)
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
 		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Slack: slackActions(st),

@@ -70,6 +70,9 @@ type Notification struct {
 	Receiver  Receiver  `json:"receiver"`
 	// Note is a remark of hook's own, e.g. why a fallback receiver got it.
 	Note string `json:"note,omitempty"`
+	// Enrichment is what the client saw, added in delivery when TRTC's
+	// call-quality APIs are configured.
+	Enrichment *Enrichment `json:"enrichment,omitempty"`
 }
 
 // Event is the facts of one callback as a notification carries them.

@@ -26,6 +26,16 @@ type Store interface {
 	Tick(ctx context.Context, now time.Time, limit int) ([]alert.TickOutcome, error)
 }
 
+// RoomLog remembers rooms' creation and dismissal for call-quality
+// enrichment (store.Redis implements it). Set only when enrichment is on: it
+// is the one write a routine callback (101, 102) then costs.
+type RoomLog interface {
+	RecordRoom(ctx context.Context, app, room, what string, at time.Time) error
+}
+
+// Room lifecycle events and what RoomLog records for them.
+var roomEvents = map[int]string{101: "created", 102: "dismissed"}
+
 // Engine evaluates callbacks against the current ruleset. Swap replaces the
 // ruleset atomically: an event is evaluated against exactly one version.
 type Engine struct {
@@ -33,7 +43,15 @@ type Engine struct {
 	store   Store
 	now     func() time.Time
 	metrics *Metrics
+	rooms   RoomLog
 	current atomic.Pointer[rules.Ruleset]
+}
+
+// WithRoomLog records room creations and dismissals in rooms, best effort:
+// enrichment falls back to TRTC's DescribeRoomInfo when one is missing.
+func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
+	e.rooms = rooms
+	return e
 }
 
 // New returns an engine serving rs. metrics may be nil (nothing counted).
@@ -74,6 +92,9 @@ type Result struct {
 // Handle evaluates ev and, if rules match or it clears a pending alert, acts
 // through the store in one round trip.
 func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) {
+	if what, ok := roomEvents[ev.Type]; ok && e.rooms != nil && ev.Group == 1 {
+		_ = e.rooms.RecordRoom(ctx, ev.AppID, ev.RoomID, what, ev.EventTime()) // best effort, see WithRoomLog
+	}
 	rs := e.current.Load()
 	facts := rules.NewFacts(e.cat, ev)
 	res := Result{Facts: facts}

@@ -61,6 +61,9 @@ func RenderText(n alert.Notification) string {
 	for _, c := range n.Event.Codes {
 		b.WriteString("  code " + Clean(CodeLine(c, func(s string) string { return s })) + "\n")
 	}
+	for _, line := range Saw(n.Enrichment) {
+		b.WriteString("  saw: " + Clean(line) + "\n")
+	}
 	var meta []string
 	if n.Rule != "" {
 		meta = append(meta, "rule "+Clean(n.Rule))

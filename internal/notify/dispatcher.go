@@ -63,6 +63,10 @@ type DispatcherConfig struct {
 	Fallback *alert.Receiver
 	// Metrics counts deliveries; nil gets a private registry nobody scrapes.
 	Metrics *Metrics
+	// Enricher, when set, adds what the client saw to a page before its
+	// first send (TRTC's call-quality APIs). It has its own time budget;
+	// a failure only means the page goes out without it.
+	Enricher Enricher
 	// Sleep waits d or until ctx ends and reports whether the full wait
 	// elapsed. nil means a real timer; tests pass one that advances a fake
 	// clock, so backoffs, Retry-After and rate limits cost no real time.
@@ -103,6 +107,12 @@ func (c *DispatcherConfig) setDefaults() {
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
+}
+
+// Enricher adds what the client saw to a notification (cmd/hook adapts
+// internal/enrich). It returns nil for notifications it has nothing for.
+type Enricher interface {
+	Enrich(ctx context.Context, n alert.Notification) (*alert.Enrichment, error)
 }
 
 // Dispatcher moves pages from the outbox to their receivers. Pages for one
@@ -253,6 +263,13 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 	if !ok {
 		d.deadLetter(ctx, del, DeadNoSender, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
 		return
+	}
+	if d.cfg.Enricher != nil && p.Enrichment == nil {
+		e, err := d.cfg.Enricher.Enrich(ctx, p)
+		if err != nil {
+			log.Warn("page goes out without what the client saw", "err", err)
+		}
+		p.Enrichment = e
 	}
 	expires := p.Enqueued().Add(d.cfg.MaxAge)
 	for attempt := 1; ; attempt++ {

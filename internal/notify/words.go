@@ -163,3 +163,47 @@ func CodeLine(c alert.Code, quote func(string) string) string {
 // Timestamp is how pages write a time for readers whose client cannot
 // localise it.
 func Timestamp(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
+
+// Saw lists what the client saw, one line an item: "12:00:03 5005 Connection
+// to CVM timed out" for a client event, "experience 1 Room entry was slow:
+// 1013 The room entry request timed out" for an abnormal experience.
+func Saw(e *alert.Enrichment) []string {
+	if e.Empty() {
+		return nil
+	}
+	var lines []string
+	for _, ev := range e.Events {
+		s := ev.Time.UTC().Format("15:04:05") + " " + strconv.Itoa(ev.ID) + " " + ev.Name
+		if ev.PeerID != "" {
+			s += " (from " + ev.PeerID + ")"
+		}
+		lines = append(lines, s)
+	}
+	if e.EventsOmitted > 0 {
+		lines = append(lines, "and "+strconv.Itoa(e.EventsOmitted)+" more events")
+	}
+	for _, x := range e.Experiences {
+		s := "experience " + strconv.Itoa(x.ID) + " " + x.Name
+		if x.UserID != "" {
+			s += " (user " + x.UserID + ")"
+		}
+		for i, c := range x.Causes {
+			sep := ", "
+			if i == 0 {
+				sep = ": "
+			}
+			s += sep + strconv.Itoa(c.ID) + " " + c.Name
+		}
+		if x.Count > 1 {
+			s += " (" + strconv.Itoa(x.Count) + " times)"
+		}
+		lines = append(lines, s)
+	}
+	if e.ExperiencesOmitted > 0 {
+		lines = append(lines, "and "+strconv.Itoa(e.ExperiencesOmitted)+" more experiences")
+	}
+	if e.DismissalPending {
+		lines = append(lines, "room-dismissal events follow once the room is dismissed")
+	}
+	return lines
+}

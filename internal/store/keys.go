@@ -63,3 +63,7 @@ func (k Keyspace) Ack(incident string) string { return k.key("ack", incident) }
 
 // Seen is a replay guard's record of a request.
 func (k Keyspace) Seen(id string) string { return k.key("seen", id) }
+
+// Room is what hook saw of a room's life (created, dismissed), kept for
+// call-quality enrichment.
+func (k Keyspace) Room(app, room string) string { return k.key("room", app, room) }

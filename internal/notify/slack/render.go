@@ -73,6 +73,15 @@ func renderBlocks(n alert.Notification, mentions []string, note string) []goslac
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), maxSectionChars)), nil, nil))
 	}
 
+	if saw := notify.Saw(n.Enrichment); len(saw) > 0 {
+		lines := make([]string, 0, len(saw)+1)
+		lines = append(lines, "*What the client saw*")
+		for _, l := range saw {
+			lines = append(lines, "• "+EscapeMrkdwn(l))
+		}
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), maxSectionChars)), nil, nil))
+	}
+
 	ctx := []goslack.MixedElement{}
 	if n.Rule != "" {
 		ctx = append(ctx, mrkdwn("Rule `"+escapeCode(n.Rule)+"`"))

@@ -88,7 +88,21 @@ func goldenPages() map[string]alert.Notification {
 	update.Members, update.MemberCount, update.MembersMore = members(20), 26, 6
 	update.Count, update.Total, update.TotalMembers, update.Flush = 30, 67, 38, 2
 
+	enriched := samplePage()
+	enriched.ID = "p-0006"
+	enriched.Receiver.Mentions = nil
+	enriched.Enrichment = &alert.Enrichment{
+		Events: []alert.ClientEvent{
+			{Time: critical.Event.Time.Add(-5 * time.Second), Table: "sdk", ID: 5005, Name: "Connection to CVM timed out"},
+			{Time: critical.Event.Time.Add(-2 * time.Second), Table: "sdk", ID: 32792, Name: "Media transmission channel has disconnected", PeerID: "bob"},
+		},
+		EventsOmitted: 3,
+		Experiences: []alert.Experience{{Time: critical.Event.Time, UserID: "u42", ID: 1, Name: "Room entry was slow",
+			Causes: []alert.Cause{{ID: 1013, Name: "The room entry request timed out"}}}},
+	}
+
 	return map[string]alert.Notification{
+		"enriched":        enriched,
 		"firing_critical": critical,
 		"warning":         warning,
 		"resolved":        resolved,

@@ -1,0 +1,137 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// fakeTencentCloud answers TRTC's call-quality API the way the real one
+// shapes its answers (internal/enrich's tests check the TC3 signature and
+// every documented shape; this one checks that a request is signed at all).
+type fakeTencentCloud struct {
+	mu      sync.Mutex
+	actions []string
+	answer  map[string]any // action -> Response payload
+}
+
+func (f *fakeTencentCloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	action := r.Header.Get("X-TC-Action")
+	f.mu.Lock()
+	f.actions = append(f.actions, action)
+	payload, ok := f.answer[action].(map[string]any)
+	f.mu.Unlock()
+	resp := map[string]any{"RequestId": "req-1"}
+	switch {
+	case !strings.HasPrefix(r.Header.Get("Authorization"), "TC3-HMAC-SHA256 Credential=AKIDe2e/"):
+		resp["Error"] = map[string]any{"Code": "AuthFailure.SignatureFailure", "Message": "unsigned"}
+	case !ok:
+		resp["Error"] = map[string]any{"Code": "ResourceNotFound", "Message": "no data"}
+	default:
+		for k, v := range payload {
+			resp[k] = v
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{"Response": resp})
+}
+
+func (f *fakeTencentCloud) Actions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]string(nil), f.actions...)
+}
+
+// A user who drops out is paged with what their client reported around the
+// drop, each id decoded through the catalogue; the callback answer never
+// waits for it.
+func TestEndToEndEnrichedPage(t *testing.T) {
+	drop := time.Now().Add(-time.Second)
+	api := &fakeTencentCloud{answer: map[string]any{
+		"DescribeUserEvent": map[string]any{"Data": []any{map[string]any{"PeerId": "u42", "Content": []any{
+			map[string]any{"Type": 0, "Time": drop.Add(-3 * time.Second).UnixMilli(), "EventId": 5005, "ParamOne": -1, "ParamTwo": -1},
+		}}}},
+	}}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesFile, []byte(`
+receivers: [{name: oncall, console: {}}]
+default_receiver: oncall
+rules:
+  - name: user-dropped
+    match: {event: room.exit, reason: timeout}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServe(t, map[string]string{
+		"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
+		"TENCENTCLOUD_SECRET_ID": "AKIDe2e", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL,
+	})
+	created := callbackBody(1, 101, map[string]any{"RoomId": 8489, "EventMsTs": drop.Add(-time.Minute).UnixMilli()})
+	exit := callbackBody(1, 104, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 2, "EventMsTs": drop.UnixMilli()})
+	for _, body := range [][]byte{created, exit} {
+		if code, resp := postBody(t, srv.url, "1400000001", "k", body); code != http.StatusOK {
+			t.Fatalf("callback: %d %s", code, resp)
+		}
+	}
+	waitFor(t, 10*time.Second, "the enriched page", func() bool { return strings.Contains(srv.stdout.String(), "saw:") })
+	out := srv.stdout.String()
+	if !strings.Contains(out, "5005 ") || !strings.Contains(out, "user-dropped") {
+		t.Errorf("page lacks what the client saw:\n%s", out)
+	}
+	// The room's creation came from callback 101, so no DescribeRoomInfo was needed.
+	if got := api.Actions(); len(got) != 1 || got[0] != "DescribeUserEvent" {
+		t.Errorf("API calls %v, want one DescribeUserEvent", got)
+	}
+	if !strings.Contains(srv.stderr.String(), "call-quality enrichment on") {
+		t.Errorf("no log line says enrichment is on:\n%s", srv.stderr.String())
+	}
+}
+
+// When the API has nothing (or fails), the page goes out without it; pages
+// about TRTC's own tasks (a recording) are not enriched at all.
+func TestEndToEndEnrichmentFailureStillPages(t *testing.T) {
+	api := &fakeTencentCloud{answer: map[string]any{}} // every action: ResourceNotFound
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesFile, []byte(`
+receivers: [{name: oncall, console: {}}]
+default_receiver: oncall
+rules:
+  - name: user-dropped
+    match: {event: room.exit, reason: timeout}
+  - name: upload
+    match: {event: recording.upload_error}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
+		"TENCENTCLOUD_SECRET_ID": "AKIDe2e", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL})
+	exit := callbackBody(1, 104, map[string]any{"RoomId": 8489, "UserId": "u-alone", "Role": 20, "Reason": 2})
+	for _, body := range [][]byte{exit, uploadError(9001, "t-enrich")} {
+		if code, _ := postBody(t, srv.url, "1400000001", "k", body); code != http.StatusOK {
+			t.Fatalf("callback: %d", code)
+		}
+	}
+	waitFor(t, 10*time.Second, "both pages", func() bool {
+		return strings.Contains(srv.stdout.String(), "t-enrich") && strings.Contains(srv.stdout.String(), "u-alone")
+	})
+	if strings.Contains(srv.stdout.String(), "saw:") {
+		t.Errorf("a page shows enrichment the API did not give:\n%s", srv.stdout.String())
+	}
+	for _, a := range api.Actions() {
+		if a == "DescribeUnusualEvent" {
+			t.Errorf("the recording page was enriched (%v)", api.Actions())
+		}
+	}
+}

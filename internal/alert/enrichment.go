@@ -1,0 +1,50 @@
+package alert
+
+import "time"
+
+// Enrichment is what the client saw around the event, from TRTC's
+// call-quality APIs (DescribeUserEvent, DescribeUnusualEvent), every id
+// already named by the catalogue. It is added in delivery, never on the
+// callback path; a notification without it is complete.
+type Enrichment struct {
+	// Events are the user's SDK or WebRTC events, most relevant first.
+	Events        []ClientEvent `json:"events,omitempty"`
+	EventsOmitted int           `json:"events_omitted,omitempty"`
+	// Experiences are the room's abnormal experiences with their causes.
+	Experiences        []Experience `json:"experiences,omitempty"`
+	ExperiencesOmitted int          `json:"experiences_omitted,omitempty"`
+	// DismissalPending: the room was not dismissed yet, so TRTC could not
+	// report its room-dismissal events.
+	DismissalPending bool `json:"dismissal_pending,omitempty"`
+}
+
+// ClientEvent is one SDK or WebRTC event a client reported.
+type ClientEvent struct {
+	Time     time.Time `json:"time"`
+	Table    string    `json:"table"`             // "sdk" or "webrtc"
+	ID       int       `json:"id"`                // e.g. 5005
+	Name     string    `json:"name"`              // e.g. "Connection to CVM timed out"
+	PeerID   string    `json:"peer_id,omitempty"` // the remote user it concerns, if not the subject
+	Severity string    `json:"severity,omitempty"`
+}
+
+// Experience is one abnormal experience of a user, with its causes.
+type Experience struct {
+	Time   time.Time `json:"time"`
+	UserID string    `json:"user_id"`
+	ID     int       `json:"id"`   // e.g. 1
+	Name   string    `json:"name"` // e.g. "Room entry was slow"
+	Count  int       `json:"count,omitempty"`
+	Causes []Cause   `json:"causes,omitempty"`
+}
+
+// Cause is one abnormal event behind an experience.
+type Cause struct {
+	ID   int    `json:"id"`   // e.g. 1013
+	Name string `json:"name"` // e.g. "The room entry request timed out"
+}
+
+// Empty reports whether there is nothing to show.
+func (e *Enrichment) Empty() bool {
+	return e == nil || len(e.Events) == 0 && len(e.Experiences) == 0 && !e.DismissalPending
+}
