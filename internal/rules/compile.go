@@ -67,7 +67,7 @@ type compiledRule struct {
 	receivers []string
 	title     *template.Template
 	text      *template.Template
-	dedupKey  *template.Template
+	dedupKey  *keyTemplate
 	window    time.Duration
 	cont      bool
 	state     stateful // threshold, for/clear, group_by (stateful.go)
@@ -155,7 +155,7 @@ func (c *compiler) compile(f *File) *Ruleset {
 	}
 	defaultKey := rs.defaults.dedupKey
 	if f.Defaults.Dedup.Key != "" {
-		defaultKey = c.template("defaults.dedup.key", "defaults", "dedup.key", f.Defaults.Dedup.Key)
+		defaultKey = newKeyTemplate(c.template("defaults.dedup.key", "defaults", "dedup.key", f.Defaults.Dedup.Key))
 	}
 	defaultWindow := time.Duration(f.Defaults.Dedup.Window)
 	if defaultWindow != 0 && defaultWindow < MinDedupWindow {
@@ -331,7 +331,7 @@ func shortWindow(d time.Duration) string {
 	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", shortDuration(d), shortDuration(MinDedupWindow))
 }
 
-func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *template.Template, defaultWindow time.Duration, rs *Ruleset) *compiledRule {
+func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *keyTemplate, defaultWindow time.Duration, rs *Ruleset) *compiledRule {
 	cr := &compiledRule{name: r.Name, severity: alert.Severity(r.Severity), cont: r.Continue}
 	where := fmt.Sprintf("rule %q", r.Name)
 	if r.Name == "" {
@@ -370,7 +370,7 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, 
 	}
 	cr.dedupKey = defaultKey
 	if r.Dedup.Key != "" {
-		cr.dedupKey = c.template(path+".dedup.key", where, "dedup.key", r.Dedup.Key)
+		cr.dedupKey = newKeyTemplate(c.template(path+".dedup.key", where, "dedup.key", r.Dedup.Key))
 	}
 	cr.window = time.Duration(r.Dedup.Window)
 	if cr.window != 0 && cr.window < MinDedupWindow {

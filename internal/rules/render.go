@@ -42,26 +42,24 @@ func render(t *template.Template, d TemplateData) string {
 	return b.String()
 }
 
-// renderOr executes t, or fallback if t fails on this event.
-func renderOr(t, fallback *template.Template, d TemplateData) string {
-	var b strings.Builder
-	if err := t.Execute(&b, d); err == nil {
-		return b.String()
+// renderOr renders key t, or fallback if t fails on this event.
+func renderOr(t, fallback *keyTemplate, d TemplateData) string {
+	if s, ok := t.render(&d); ok {
+		return s
 	}
-	b.Reset()
-	if err := fallback.Execute(&b, d); err != nil {
-		return fmt.Sprintf("(template %s failed: %v)", t.Name(), err)
+	if s, ok := fallback.render(&d); ok {
+		return s
 	}
-	return b.String()
+	return fmt.Sprintf("(template %s failed)", t.Name())
 }
 
 // defaultTemplates are the built-in keys, parsed once per ruleset.
 type defaultTemplates struct {
-	dedupKey *template.Template
+	dedupKey *keyTemplate
 }
 
 func parseDefaults() defaultTemplates {
 	return defaultTemplates{
-		dedupKey: template.Must(template.New("default dedup key").Funcs(templateFuncs).Parse(DefaultDedupKey)),
+		dedupKey: newKeyTemplate(template.Must(template.New("default dedup key").Funcs(templateFuncs).Parse(DefaultDedupKey))),
 	}
 }

@@ -70,7 +70,7 @@ func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *R
 		// The opening and the clearing event differ in type, so the key that
 		// pairs them must not include it: the rule's own dedup.key, else
 		// app/room/user (the file-wide default key names the event type).
-		cr.dedupKey = c.template(path+".dedup.key", where, "dedup.key", cmp.Or(r.Dedup.Key, DefaultPendingKey))
+		cr.dedupKey = newKeyTemplate(c.template(path+".dedup.key", where, "dedup.key", cmp.Or(r.Dedup.Key, DefaultPendingKey)))
 		rs.pendingRules = append(rs.pendingRules, cr)
 	}
 }

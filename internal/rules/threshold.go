@@ -3,7 +3,6 @@ package rules
 import (
 	"cmp"
 	"fmt"
-	"text/template"
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
@@ -25,7 +24,7 @@ const DefaultThresholdPer = `{{.App}}/{{.Room}}`
 type thresholdSpec struct {
 	count  int
 	within time.Duration
-	per    *template.Template
+	per    *keyTemplate
 }
 
 func (c *compiler) threshold(path string, r *Rule, where string) *thresholdSpec {
@@ -40,7 +39,7 @@ func (c *compiler) threshold(path string, r *Rule, where string) *thresholdSpec 
 	if s.within <= 0 || s.within > MaxStateDuration {
 		c.errorf(path+".threshold.within", "%s: threshold.within must be a duration between 1s and %s, e.g. \"60s\"", where, MaxStateDuration)
 	}
-	s.per = c.template(path+".threshold.per", where, "threshold.per", cmp.Or(t.Per, DefaultThresholdPer))
+	s.per = newKeyTemplate(c.template(path+".threshold.per", where, "threshold.per", cmp.Or(t.Per, DefaultThresholdPer)))
 	return s
 }
 
