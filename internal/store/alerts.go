@@ -198,9 +198,9 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 			}
 		}
 	}
-	res, err := fireScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+	res, err := s.runFire(ctx, keys, args)
 	if err != nil {
-		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
+		return nil, err
 	}
 	if len(res) != len(alerts) {
 		return nil, fmt.Errorf("fire: script returned %d results for %d alerts", len(res), len(alerts))

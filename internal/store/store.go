@@ -30,6 +30,7 @@ type Redis struct {
 	rdb   redis.UniversalClient
 	keys  Keyspace
 	group string
+	batch *Batcher // nil: each Fire is its own round trip
 }
 
 // New returns a store using rdb with keys under prefix (e.g. "hook").
