@@ -201,3 +201,24 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// benchBodies are typical callbacks: a media event (TRTC's own signature
+// vector, tabs and newlines included) and a recording event with a payload.
+var benchBodies = map[string]string{
+	"media":     "{\n\t\"EventGroupId\":\t2,\n\t\"EventType\":\t204,\n\t\"CallbackTs\":\t1664209748188,\n\t\"EventInfo\":\t{\n\t\t\"RoomId\":\t8489,\n\t\t\"EventTs\":\t1664209748,\n\t\t\"EventMsTs\":\t1664209748180,\n\t\t\"UserId\":\t\"user_85034614\",\n\t\t\"Reason\":\t0\n\t}\n}",
+	"recording": `{"EventGroupId":3,"EventType":311,"CallbackTs":1622191965320,"EventInfo":{"RoomId":"20015","EventTs":1622191965,"EventMsTs":1622191965300,"UserId":"xx","TaskId":"task-1","Payload":{"Status":1,"Errmsg":"upload to vod failed","TencentVod":{"UserId":"123","TrackType":"audio_video","CacheFile":"xxx.mp4"}}}}`,
+}
+
+func BenchmarkDecode(b *testing.B) {
+	for _, name := range []string{"media", "recording"} {
+		body := []byte(benchBodies[name])
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Decode("1400000001", body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
