@@ -22,7 +22,7 @@ import (
 // (roomID is RoomId, Statuſ is nothing), and a body holding a key twice in one
 // object (ASCII case-insensitively) is refused, so the typed fields and Payload see
 // the same keys. The scanner runs only on bodies json.Valid accepted, so it does not
-// check syntax again, and json.Valid's nesting limit bounds its recursion.
+// check syntax again, and json.Valid's nesting limit bounds the depth it tracks.
 
 // skipSpace returns the index of the first byte at or after i that is not JSON
 // whitespace.
