@@ -3,26 +3,52 @@
 // TRTC is inconsistent across groups and documentation versions: ids arrive as
 // numbers or strings, timestamps under two spellings, keys in two cases. Decode
 // accepts every documented variant and ignores unknown fields, because rejecting
-// a callback TRTC considers valid would lose an event.
+// a callback TRTC considers valid would lose an event: every optional field of an
+// unexpected shape reads as absent.
+//
+// What Decode refuses (ErrInvalid, which the handler answers with 400):
+//   - a body that is not a JSON object;
+//   - EventGroupId or EventType missing, not an integer (a number or a numeric
+//     string; "" is not one), or not positive;
+//   - an EventType that does not belong to its EventGroupId. TRTC numbers a group's
+//     types group*100+n (101-105 are room events, 901-909 AI), and the catalogue
+//     assigns a type to its group by the same rule, so EventType/100 must equal
+//     EventGroupId: group 9 with type 301 is refused. A type hook does not know
+//     inside a group (a 910 tomorrow) is accepted and decoded generically, since a
+//     400 would make TRTC give up on an event it considers valid;
+//   - no send time (CallbackTs or CallbackMsTs), without which the replay window
+//     cannot be checked;
+//   - a key given twice in one object, comparing keys ignoring ASCII case
+//     ("Status" and "status"): hook would otherwise have to pick one, and its typed
+//     fields and the generic Payload map could pick differently.
+//
+// Keys name a field when they equal its name ignoring ASCII case only (roomID is
+// RoomId); a key that merely looks alike through Unicode case folding (Statuſ with
+// a long s, CallbacKTs with a Kelvin sign) is not the field. See scan.go.
 package callback
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
-	"strconv"
 	"time"
 )
 
-// ErrInvalid marks a body that is not a usable callback (bad JSON, missing
-// EventGroupId or EventType). The handler answers 400 for it.
+// ErrInvalid marks a body that is not a usable callback (see the package
+// documentation). The handler answers 400 for it.
 var ErrInvalid = errors.New("invalid callback")
 
 // Absent is the value of an optional numeric field the callback did not carry.
 // TRTC itself uses -1 for "not used", and no documented code is negative.
 const Absent = -1
+
+// Room types, as TRTC numbers them in the relay callback's RoomType and the AI
+// callbacks' RoomIdType.
+const (
+	RoomNumeric = 0 // the room id is a number (TRTC's RoomId)
+	RoomString  = 1 // the room id is a string (TRTC's StrRoomId)
+)
 
 // Event is a decoded callback. Numeric codes stay numbers here; the catalogue
 // names them. Optional numeric fields hold Absent when missing.
@@ -35,9 +61,15 @@ type Event struct {
 	// EventMs is when the event happened (Unix ms): EventMsTs, else EventTsMs, else EventTs*1000.
 	EventMs int64
 
-	RoomID       string // RoomId, roomID; numbers and strings normalised to the same text
-	RoomType     int    // relay: 0 numeric room id, 1 string room id
-	UserID       string
+	// RoomID is RoomId (or roomID) as text: a number keeps its decimal text. It
+	// does not say which kind of room it is; RoomType does, and RoomKey combines both.
+	RoomID string
+	// RoomType is RoomNumeric or RoomString: the callback's RoomType (relay) or
+	// RoomIdType (AI) when it carries one, else how RoomId arrived, since TRTC's
+	// documents say it has "the same type as the room ID on the client": a JSON
+	// number is a numeric room, a JSON string a string room. Absent without a RoomId.
+	RoomType     int
+	UserID       string // UserId, else Payload.UserId (the speaker of an AI event)
 	UniqueID     int64
 	Role         int
 	TerminalType int
@@ -49,77 +81,79 @@ type Event struct {
 	// put them there (stream ingest).
 	Status    int
 	LeaveCode int
-	// ErrorCode and ErrorMessage are Payload.Code/ErrorCode and Payload.Message/ErrorMsg/Errmsg.
-	ErrorCode    string
+	// StatusText is Payload.Status when TRTC sends it as words rather than a
+	// number (the AI session status "session_ready").
+	StatusText string
+	// ErrorCode is Payload.Code, ErrorCode, or Tag.Code (AI error metric).
+	ErrorCode string
+	// ErrorMessage is the error text TRTC gives: Payload.Message, ErrorMsg, Errmsg,
+	// Tag.Message (AI error metric), or EventMessage (web page recording, in
+	// Payload or EventInfo).
 	ErrorMessage string
 	URL          string
+
+	// AI conversation (group 9) payloads.
+	Text        string  // what was said: Payload.Text (903, 905)
+	RoundID     string  // Payload.RoundId or Payload.Tag.RoundId: one round of the conversation
+	Metric      string  // Payload.Metric (906, 908), e.g. llm_first_token
+	MetricValue float64 // Payload.Value (906); meaningful when Metric is set
 
 	// Payload is EventInfo.Payload as generic JSON, for rules and templates that
 	// need a field hook has no name for. Nil when absent.
 	Payload map[string]any
 }
 
-// envelope mirrors the wire format. encoding/json matches keys case-insensitively,
-// which covers group 6's lower camel case (roomID, userID). Only EventGroupId
-// and EventType must be well formed: every other field is optional, and one
-// of an unexpected shape reads as absent rather than failing the callback,
-// because a 400 makes TRTC give up and the event would be lost.
-type envelope struct {
-	EventGroupID *flexInt        `json:"EventGroupId"`
-	EventType    *flexInt        `json:"EventType"`
-	CallbackTs   looseInt        `json:"CallbackTs"`
-	CallbackMsTs looseInt        `json:"CallbackMsTs"`
-	EventInfo    json.RawMessage `json:"EventInfo"`
+// RoomKey identifies the event's room among the rooms of its app, for keying
+// state: TRTC's numeric and string rooms are separate, so room 12345 and room
+// "12345" are different rooms. A numeric room keys as its id ("12345"), a string
+// room as "s:" and its id ("s:12345"); a room of unknown type keys as its id.
+// "" when the callback names no room. Numeric ids never contain a colon, so the
+// two kinds never collide.
+func (ev Event) RoomKey() string {
+	if ev.RoomType == RoomString {
+		return "s:" + ev.RoomID
+	}
+	return ev.RoomID
 }
 
-type eventInfo struct {
-	RoomID       looseString `json:"RoomId"`
-	RoomType     looseInt    `json:"RoomType"`
-	EventTs      looseInt    `json:"EventTs"`
-	EventMsTs    looseInt    `json:"EventMsTs"`
-	EventTsMs    looseInt    `json:"EventTsMs"`
-	UserID       looseString `json:"UserId"`
-	UniqueID     looseInt    `json:"UniqueId"`
-	Role         looseInt    `json:"Role"`
-	TerminalType looseInt    `json:"TerminalType"`
-	UserType     looseInt    `json:"UserType"`
-	Reason       looseInt    `json:"Reason"`
-	TaskID       looseString `json:"TaskId"`
-	Status       looseInt    `json:"Status"`
-	LeaveCode    looseInt    `json:"LeaveCode"`
-	Payload      json.RawMessage
-}
-
-type payload struct {
-	Status    looseInt    `json:"Status"`
-	LeaveCode looseInt    `json:"LeaveCode"`
-	Code      looseString `json:"Code"`
-	ErrorCode looseString `json:"ErrorCode"`
-	Message   looseString `json:"Message"`
-	ErrorMsg  looseString `json:"ErrorMsg"`
-	Errmsg    looseString `json:"Errmsg"`
-	URL       looseString `json:"Url"`
+// EventTime is when the event happened, falling back to when it was sent.
+func (ev Event) EventTime() time.Time {
+	ms := ev.EventMs
+	if ms == 0 {
+		ms = ev.CallbackMs
+	}
+	return time.UnixMilli(ms).UTC()
 }
 
 // Decode parses a callback body. appID is the SdkAppId header, already verified.
 func Decode(appID string, body []byte) (Event, error) {
-	var env envelope
-	if err := json.Unmarshal(body, &env); err != nil {
-		if !isObject(body) || errors.As(err, new(*json.SyntaxError)) {
-			return Event{}, fmt.Errorf("%w: body is not a valid JSON object: %w", ErrInvalid, err)
-		}
-		// Only the two required fields are decoded strictly.
-		return Event{}, fmt.Errorf("%w: EventGroupId and EventType must be integers: %w", ErrInvalid, err)
+	if !json.Valid(body) {
+		var probe struct{}
+		err := json.Unmarshal(body, &probe) // only to say why
+		return Event{}, fmt.Errorf("%w: body is not a valid JSON object: %w", ErrInvalid, err)
 	}
-	if env.EventGroupID == nil {
-		return Event{}, fmt.Errorf("%w: missing EventGroupId", ErrInvalid)
+	start := skipSpace(body, 0)
+	if body[start] != '{' {
+		return Event{}, fmt.Errorf("%w: body is not a valid JSON object: it is %s", ErrInvalid, printableJSON(body[start:]))
 	}
-	if env.EventType == nil {
-		return Event{}, fmt.Errorf("%w: missing EventType", ErrInvalid)
+	if err := checkKeys(body); err != nil {
+		return Event{}, err
 	}
-	sentMs := env.CallbackTs.or(0)
+	env := readEnvelope(body[start:])
+	group, err := requiredInt("EventGroupId", env.group)
+	if err != nil {
+		return Event{}, err
+	}
+	typ, err := requiredInt("EventType", env.typ)
+	if err != nil {
+		return Event{}, err
+	}
+	if typ/100 != group {
+		return Event{}, fmt.Errorf("%w: EventType %d does not belong to EventGroupId %d (TRTC numbers a group's types group*100+n)", ErrInvalid, typ, group)
+	}
+	sentMs := env.callbackTs.or(0)
 	if sentMs == 0 {
-		sentMs = env.CallbackMsTs.or(0)
+		sentMs = env.callbackMsTs.or(0)
 	}
 	// Every documented group sends one; without it a callback cannot be
 	// checked against the replay window.
@@ -128,8 +162,8 @@ func Decode(appID string, body []byte) (Event, error) {
 	}
 	ev := Event{
 		AppID:        appID,
-		Group:        int(*env.EventGroupID),
-		Type:         int(*env.EventType),
+		Group:        int(group),
+		Type:         int(typ),
 		CallbackMs:   sentMs,
 		RoomType:     Absent,
 		Role:         Absent,
@@ -140,42 +174,64 @@ func Decode(appID string, body []byte) (Event, error) {
 		LeaveCode:    Absent,
 	}
 	var info eventInfo
-	if isObject(env.EventInfo) {
-		// Cannot fail: every field of eventInfo accepts any JSON value.
-		_ = json.Unmarshal(env.EventInfo, &info)
+	if isObject(env.info) {
+		info = readEventInfo(env.info)
 	}
 	ev.fill(&info)
 	return ev, nil
 }
 
+// requiredInt reads EventGroupId or EventType: present, an integer, positive and
+// small enough to be a code.
+func requiredInt(name string, raw []byte) (int64, error) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return 0, fmt.Errorf("%w: missing %s", ErrInvalid, name)
+	}
+	v, ok := parseInt(raw)
+	if !ok {
+		return 0, fmt.Errorf("%w: EventGroupId and EventType must be integers: %s is %s", ErrInvalid, name, printableJSON(raw))
+	}
+	if v <= 0 || v > math.MaxInt32 {
+		return 0, fmt.Errorf("%w: EventGroupId and EventType must be positive integers: %s is %d", ErrInvalid, name, v)
+	}
+	return v, nil
+}
+
 func (ev *Event) fill(info *eventInfo) {
-	ev.RoomID = string(info.RoomID)
-	ev.UserID = string(info.UserID)
-	ev.TaskID = string(info.TaskID)
-	ev.UniqueID = info.UniqueID.or(0)
-	ev.RoomType = info.RoomType.code()
-	ev.Role = info.Role.code()
-	ev.TerminalType = info.TerminalType.code()
-	ev.UserType = info.UserType.code()
-	ev.Reason = info.Reason.code()
-	ev.Status = info.Status.code()
-	ev.LeaveCode = info.LeaveCode.code()
+	ev.RoomID = info.room.text
+	ev.RoomType = info.roomType()
+	ev.UserID = firstNonEmpty(info.userID, info.payload.userID)
+	ev.TaskID = info.taskID
+	ev.UniqueID = info.uniqueID.or(0)
+	ev.Role = info.role.code()
+	ev.TerminalType = info.terminalType.code()
+	ev.UserType = info.userType.code()
+	ev.Reason = info.reason.code()
+	ev.Status = info.status.code()
+	ev.LeaveCode = info.leaveCode.code()
 	ev.EventMs = eventMs(info, ev.CallbackMs)
-	if !isObject(info.Payload) {
-		return
+
+	p := &info.payload
+	if p.status.ok {
+		ev.Status = p.status.code()
 	}
-	var p payload
-	_ = json.Unmarshal(info.Payload, &p)          // cannot fail: loose fields
-	_ = json.Unmarshal(info.Payload, &ev.Payload) // cannot fail: any object is a map
-	if p.Status.ok {
-		ev.Status = p.Status.code()
+	if p.leaveCode.ok {
+		ev.LeaveCode = p.leaveCode.code()
 	}
-	if p.LeaveCode.ok {
-		ev.LeaveCode = p.LeaveCode.code()
+	ev.StatusText = p.statusText
+	ev.ErrorCode = firstNonEmpty(p.code, p.errorCode, p.tagCode)
+	ev.ErrorMessage = firstNonEmpty(p.message, p.errorMsg, p.errmsg, p.tagMessage, p.eventMessage, info.eventMessage)
+	ev.URL = p.url
+	ev.Text = p.text
+	ev.RoundID = firstNonEmpty(p.roundID, p.tagRoundID)
+	ev.Metric = p.metric
+	ev.MetricValue = p.metricValue
+	if isObject(info.payloadRaw) {
+		var generic map[string]any
+		// Cannot fail: the body is valid JSON and the payload an object.
+		_ = json.Unmarshal(info.payloadRaw, &generic)
+		ev.Payload = generic
 	}
-	ev.ErrorCode = firstNonEmpty(string(p.Code), string(p.ErrorCode))
-	ev.ErrorMessage = firstNonEmpty(string(p.Message), string(p.ErrorMsg), string(p.Errmsg))
-	ev.URL = string(p.URL)
 }
 
 // Bounds on an event's own time relative to when TRTC sent it: TRTC sends
@@ -191,9 +247,9 @@ const (
 // else EventTs (seconds, or milliseconds when it is that large), falling back
 // to the send time when absent or implausible.
 func eventMs(info *eventInfo, callbackMs int64) int64 {
-	ms := info.EventMsTs.or(info.EventTsMs.or(0))
-	if ms == 0 && info.EventTs.ok {
-		ms = info.EventTs.v
+	ms := info.eventMsTs.or(info.eventTsMs.or(0))
+	if ms == 0 && info.eventTs.ok {
+		ms = info.eventTs.v
 		if ms < 1e11 { // seconds: a millisecond timestamp passed 1e11 in 1973
 			ms *= 1000
 		}
@@ -204,20 +260,6 @@ func eventMs(info *eventInfo, callbackMs int64) int64 {
 	return ms
 }
 
-func isObject(raw json.RawMessage) bool {
-	raw = bytes.TrimSpace(raw)
-	return len(raw) > 0 && raw[0] == '{'
-}
-
-// EventTime is when the event happened, falling back to when it was sent.
-func (ev Event) EventTime() time.Time {
-	ms := ev.EventMs
-	if ms == 0 {
-		ms = ev.CallbackMs
-	}
-	return time.UnixMilli(ms).UTC()
-}
-
 func firstNonEmpty(ss ...string) string {
 	for _, s := range ss {
 		if s != "" {
@@ -225,100 +267,4 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// flexInt accepts 12, "12", 12.0 and null (as 0).
-type flexInt int64
-
-func (n *flexInt) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	s := string(b)
-	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
-			return err
-		}
-		if s == "" {
-			return nil
-		}
-	}
-	if v, err := strconv.ParseInt(s, 10, 64); err == nil {
-		*n = flexInt(v)
-		return nil
-	}
-	f, err := strconv.ParseFloat(s, 64)
-	if err != nil || f != float64(int64(f)) {
-		return fmt.Errorf("%s is not an integer", b)
-	}
-	*n = flexInt(f)
-	return nil
-}
-
-// flexString accepts "abc", 12345 (kept as its decimal text, so room 12345 and
-// "12345" are the same room) and null (as "").
-type flexString string
-
-func (s *flexString) UnmarshalJSON(b []byte) error {
-	if bytes.Equal(b, []byte("null")) {
-		return nil
-	}
-	if len(b) > 0 && b[0] == '"' {
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*s = flexString(v)
-		return nil
-	}
-	var num json.Number
-	if err := json.Unmarshal(b, &num); err != nil {
-		return fmt.Errorf("%s is neither a string nor a number", b)
-	}
-	*s = flexString(num.String())
-	return nil
-}
-
-// looseInt is an optional integer that TRTC may send as a number or a
-// string. Any other shape, or a value out of range, reads as absent.
-type looseInt struct {
-	v  int64
-	ok bool
-}
-
-func (n *looseInt) UnmarshalJSON(b []byte) error {
-	var f flexInt
-	if bytes.Equal(b, []byte("null")) || bytes.Equal(b, []byte(`""`)) || f.UnmarshalJSON(b) != nil {
-		return nil
-	}
-	n.v, n.ok = int64(f), true
-	return nil
-}
-
-func (n looseInt) or(def int64) int64 {
-	if n.ok {
-		return n.v
-	}
-	return def
-}
-
-// code is the value as a catalogue code: Absent when missing or negative
-// (no documented code is), and when too large to be one.
-func (n looseInt) code() int {
-	if !n.ok || n.v < 0 || n.v > math.MaxInt32 {
-		return Absent
-	}
-	return int(n.v)
-}
-
-// looseString is an optional text field that TRTC may send as a string or a
-// number (room 12345 and "12345" are the same room). Other shapes read as "".
-type looseString string
-
-func (s *looseString) UnmarshalJSON(b []byte) error {
-	var f flexString
-	if f.UnmarshalJSON(b) == nil {
-		*s = looseString(f)
-	}
-	return nil
 }

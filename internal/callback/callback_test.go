@@ -2,6 +2,7 @@ package callback
 
 import (
 	"errors"
+	"math"
 	"strings"
 	"testing"
 )
@@ -21,10 +22,12 @@ func TestDecodeLenient(t *testing.T) {
 			},
 		},
 		{
-			name: "string room id is the same room",
+			// Room "12345" keeps its text but is not room 12345: see TestDecodeRooms.
+			name: "string room id keeps its text, EventTs as a string",
 			body: `{"EventGroupId":1,"EventType":102,"CallbackTs":1700000000000,"EventInfo":{"RoomId":"12345","EventTs":"1700000000"}}`,
 			check: func(t *testing.T, ev Event) {
 				want(t, "RoomID", ev.RoomID, "12345")
+				want(t, "RoomKey", ev.RoomKey(), "s:12345")
 				want(t, "EventMs", ev.EventMs, int64(1700000000000))
 			},
 		},
@@ -184,20 +187,75 @@ func want[T comparable](t *testing.T, name string, got, want T) {
 }
 
 // FuzzDecode: whatever the body, Decode returns an event or ErrInvalid; it
-// never panics. The seeds run with go test; `go test -fuzz FuzzDecode` explores.
+// never panics; and what it accepts, its typed fields and its Payload map read
+// alike: no two Payload keys are equal ignoring ASCII case, and a numeric
+// Payload status is the event's Status. The seeds run with go test;
+// `go test -fuzz FuzzDecode` explores.
 func FuzzDecode(f *testing.F) {
 	for _, seed := range []string{
 		`{"EventGroupId":1,"EventType":104,"CallbackTs":1,"EventInfo":{"RoomId":"1","Reason":2}}`,
 		`{"EventGroupId":"3","EventType":"308","CallbackMsTs":"1","EventInfo":{"TaskId":1e3,"Payload":{"Code":null}}}`,
 		`{"EventGroupId":4,"EventType":401,"EventInfo":{"Payload":{"Status":"4","ErrorCode":-1}}}`,
 		`{"EventGroupId":1e99,"EventType":-1}`,
+		`{"EventGroupId":3,"EventType":301,"CallbackTs":1,"EventInfo":{"Payload":{"Status":0,"Statu\u017f":1}}}`,
+		`{"EventGroupId":3,"EventType":301,"Callbac\u212aTs":1,"CallbackTs":2,"EventInfo":{"Payload":{"status":1}}}`,
+		`{"EventGroupId":9,"EventType":908,"CallbackTs":1,"EventInfo":{"RoomId":"1","RoomIdType":1,"Payload":{"Tag":{"Code":1,"Message":"m"}}}}`,
 		`[]`, `null`, `"x"`, ``,
 	} {
 		f.Add([]byte(seed))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		if _, err := Decode("1", body); err != nil && !errors.Is(err, ErrInvalid) {
-			t.Fatalf("Decode error %v does not wrap ErrInvalid", err)
+		ev, err := Decode("1", body)
+		if err != nil {
+			if !errors.Is(err, ErrInvalid) {
+				t.Fatalf("Decode error %v does not wrap ErrInvalid", err)
+			}
+			return
+		}
+		var status any
+		seen := map[string]string{}
+		for k, v := range ev.Payload {
+			folded := strings.ToLower(k) // ASCII lower-casing suffices for this check's ASCII keys
+			if other, dup := seen[folded]; dup && isASCII(k) {
+				t.Fatalf("Payload holds %q and %q", other, k)
+			}
+			seen[folded] = k
+			if folded == "status" && isASCII(k) {
+				status = v
+			}
+		}
+		if f, ok := status.(float64); ok && f >= 0 && f <= math.MaxInt32 && f == math.Trunc(f) && ev.Status != int(f) {
+			t.Fatalf("Payload status %v, Status %d", f, ev.Status)
 		}
 	})
+}
+
+func isASCII(s string) bool {
+	for i := range len(s) {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// benchBodies are typical callbacks: a media event (TRTC's own signature
+// vector, tabs and newlines included) and a recording event with a payload.
+var benchBodies = map[string]string{
+	"media":     "{\n\t\"EventGroupId\":\t2,\n\t\"EventType\":\t204,\n\t\"CallbackTs\":\t1664209748188,\n\t\"EventInfo\":\t{\n\t\t\"RoomId\":\t8489,\n\t\t\"EventTs\":\t1664209748,\n\t\t\"EventMsTs\":\t1664209748180,\n\t\t\"UserId\":\t\"user_85034614\",\n\t\t\"Reason\":\t0\n\t}\n}",
+	"recording": `{"EventGroupId":3,"EventType":311,"CallbackTs":1622191965320,"EventInfo":{"RoomId":"20015","EventTs":1622191965,"EventMsTs":1622191965300,"UserId":"xx","TaskId":"task-1","Payload":{"Status":1,"Errmsg":"upload to vod failed","TencentVod":{"UserId":"123","TrackType":"audio_video","CacheFile":"xxx.mp4"}}}}`,
+}
+
+func BenchmarkDecode(b *testing.B) {
+	for _, name := range []string{"media", "recording"} {
+		body := []byte(benchBodies[name])
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Decode("1400000001", body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

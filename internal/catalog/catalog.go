@@ -4,7 +4,9 @@
 // event types, reasons, roles, statuses and the rest).
 //
 // Everything comes from data files embedded in the binary (data/*.tsv), so a correction
-// to TRTC's wording is a data change, not a code change. New parses them once; every
+// to TRTC's wording is a data change, not a code change. Every callback code row names
+// the TRTC document it comes from (Doc); the id tables all come from
+// https://trtc.io/document/37906. New parses them once; every
 // lookup afterwards is a map or slice index that allocates nothing for documented values.
 package catalog
 
@@ -78,7 +80,8 @@ type Catalog struct {
 
 	fields    map[Field]fieldInfo
 	codes     map[codeKey]Code
-	callback  []ScopedCode // every code, in data-file order, for listings
+	docs      map[codeKey]string // the TRTC document each code comes from
+	callback  []ScopedCode       // every code, in data-file order, for listings
 	names     map[Field][]string
 	values    map[nameKey][]Scoped
 	carriedBy map[int][]Field // event type -> unscoped fields its EventInfo carries

@@ -20,12 +20,13 @@ const (
 	FieldStatus      Field = "status"       // Payload.Status of recording/ingest events, scoped by event type
 	FieldLeaveCode   Field = "leave_code"   // recording 302 (and 305 when it sends LeaveCode), scoped by event type
 	FieldRelayStatus Field = "relay_status" // 401 Payload.Status
+	FieldRoomType    Field = "room_type"    // numeric or string room: 401 RoomType, 9xx RoomIdType, else how RoomId arrived
 )
 
 // Fields lists every field in the order listings show them.
 func Fields() []Field {
 	return []Field{FieldGroup, FieldEvent, FieldReason, FieldRole, FieldTerminal,
-		FieldUserType, FieldStatus, FieldLeaveCode, FieldRelayStatus}
+		FieldUserType, FieldStatus, FieldLeaveCode, FieldRelayStatus, FieldRoomType}
 }
 
 // Code is one named callback code.
@@ -102,11 +103,12 @@ func (c *Catalog) loadCallbackCodes() error {
 		return fmt.Errorf("%s: %d fields, want %d", fieldsFile, len(c.fields), len(Fields()))
 	}
 
-	records, err := readTSV(codesFile, "field", "event_type", "value", "name", "const", "title")
+	records, err := readTSV(codesFile, "field", "event_type", "value", "name", "const", "title", "doc")
 	if err != nil {
 		return err
 	}
 	c.codes = map[codeKey]Code{}
+	c.docs = map[codeKey]string{}
 	c.values = map[nameKey][]Scoped{}
 	c.names = map[Field][]string{}
 	for _, r := range records {
@@ -134,7 +136,12 @@ func (c *Catalog) loadCallbackCodes() error {
 		if _, dup := c.codes[key]; dup {
 			return r.errorf(codesFile, "duplicate code %s %d %d", f, eventType, value)
 		}
+		doc := r.fields[6]
+		if !strings.HasPrefix(doc, DocPrefix) {
+			return r.errorf(codesFile, "doc %q is not a %s... address", doc, DocPrefix)
+		}
 		c.codes[key] = code
+		c.docs[key] = doc
 		c.callback = append(c.callback, ScopedCode{EventType: eventType, Code: code})
 		nk := nameKey{field: f, name: code.Name}
 		if len(c.values[nk]) == 0 {
@@ -176,6 +183,18 @@ func (c *Catalog) Code(f Field, eventType, value int) Code {
 		title += " for event " + strconv.Itoa(eventType)
 	}
 	return Code{Field: f, Value: value, Name: Unknown, Title: title}
+}
+
+// DocPrefix starts the address of every TRTC document the callback codes come from.
+const DocPrefix = "https://trtc.io/document/"
+
+// Doc is the address of the TRTC document that defines value in field f (scoped by
+// eventType like Code), or "" when the catalogue does not know the value.
+func (c *Catalog) Doc(f Field, eventType, value int) string {
+	if info, ok := c.fields[f]; ok && !info.scoped {
+		eventType = 0
+	}
+	return c.docs[codeKey{field: f, eventType: eventType, value: value}]
 }
 
 // GroupOf names the group of an event type. TRTC numbers event types group*100+n, so

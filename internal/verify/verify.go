@@ -3,6 +3,11 @@
 //
 // It works on the exact bytes received. Anything that re-encodes the body first
 // (a proxy, a JSON middleware) breaks the signature, by design.
+//
+// The signature covers the body only, not the SdkAppId header, so the header is
+// accepted only in its one canonical spelling (CanonicalApp): were 01400000001,
+// +1400000001 or 1400000001.0 accepted as 1400000001, one captured body could be
+// replayed once per spelling, each counted as a new app.
 package verify
 
 import (
@@ -11,15 +16,70 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Errors callers map to responses. None of them carries the expected signature.
 var (
 	ErrMissingSign  = errors.New("missing Sign header")
 	ErrMissingApp   = errors.New("missing SdkAppId header")
+	ErrBadApp       = errors.New("SdkAppId must be a decimal number like 1400000001")
 	ErrUnknownApp   = errors.New("unknown SdkAppId")
 	ErrBadSignature = errors.New("signature does not match body")
 )
+
+// maxAppDigits is the length of the largest uint64, 18446744073709551615.
+const maxAppDigits = 20
+
+// CanonicalApp returns sdkAppID when it is a canonical SdkAppId: a positive
+// decimal integer within uint64, digits only (no sign, point, exponent or
+// spaces) and no leading zero, as TRTC sends them (1400000001). Anything else
+// is ErrBadApp, or ErrMissingApp when empty. The value returned is the one to
+// key state by.
+func CanonicalApp(sdkAppID string) (string, error) {
+	switch {
+	case sdkAppID == "":
+		return "", ErrMissingApp
+	case !canonical(sdkAppID):
+		return "", fmt.Errorf("%w, not %s", ErrBadApp, Loggable(sdkAppID))
+	}
+	return sdkAppID, nil
+}
+
+func canonical(s string) bool {
+	if s == "" || len(s) > maxAppDigits || s[0] == '0' {
+		return false
+	}
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	_, err := strconv.ParseUint(s, 10, 64) // 20 digits may exceed uint64
+	return err == nil
+}
+
+// maxLogged bounds how much of an unauthenticated header is logged.
+const maxLogged = 32
+
+// Loggable is sdkAppID as it may be logged before it is authenticated: a
+// canonical id unchanged; anything else quoted with non-printable characters
+// escaped and cut to 32 bytes ("..." marks the cut), so a header can neither
+// flood the log nor forge lines in it.
+func Loggable(sdkAppID string) string {
+	if sdkAppID == "" || canonical(sdkAppID) {
+		return sdkAppID
+	}
+	if len(sdkAppID) <= maxLogged {
+		return strconv.Quote(sdkAppID)
+	}
+	cut := maxLogged
+	for cut > 0 && !utf8.RuneStart(sdkAppID[cut]) {
+		cut--
+	}
+	return strconv.Quote(sdkAppID[:cut]) + "..."
+}
 
 // Keys finds the callback key for an application. ok is false when the app is
 // not configured; a key is never returned for an app it was not set for.
@@ -38,14 +98,15 @@ func sum(key, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// Check verifies sign for body from sdkAppID. The comparison is constant-time
-// over the decoded MAC, so neither timing nor the error reveals the expected value.
+// Check verifies sign for body from sdkAppID, which must be canonical
+// (CanonicalApp). The comparison is constant-time over the decoded MAC, so
+// neither timing nor the error reveals the expected value.
 func Check(keys Keys, sdkAppID, sign string, body []byte) error {
 	if sign == "" {
 		return ErrMissingSign
 	}
-	if sdkAppID == "" {
-		return ErrMissingApp
+	if _, err := CanonicalApp(sdkAppID); err != nil {
+		return err
 	}
 	key, ok := keys.Key(sdkAppID)
 	if !ok {

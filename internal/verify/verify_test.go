@@ -47,6 +47,12 @@ func TestCheck(t *testing.T) {
 		{"missing app", "", vectorSign, vectorBody, ErrMissingApp},
 		{"unknown app", "1400000002", vectorSign, vectorBody, ErrUnknownApp},
 		{"not base64", "1400000001", "%%%", vectorBody, ErrBadSignature},
+		// One captured body must not verify again under another spelling of its app.
+		{"leading zero", "01400000001", vectorSign, vectorBody, ErrBadApp},
+		{"plus sign", "+1400000001", vectorSign, vectorBody, ErrBadApp},
+		{"decimal point", "1400000001.0", vectorSign, vectorBody, ErrBadApp},
+		{"prefix", "x1400000001", vectorSign, vectorBody, ErrBadApp},
+		{"space", " 1400000001", vectorSign, vectorBody, ErrBadApp},
 		{"truncated sign", "1400000001", vectorSign[:20], vectorBody, ErrBadSignature},
 	}
 	for _, tt := range tests {
@@ -59,6 +65,67 @@ func TestCheck(t *testing.T) {
 				t.Fatalf("error %q reveals the expected signature", err)
 			}
 		})
+	}
+}
+
+func TestCanonicalApp(t *testing.T) {
+	tests := []struct {
+		in   string
+		want error
+	}{
+		{"1400000001", nil},
+		{"1", nil},
+		{"20000123", nil},
+		{"18446744073709551615", nil}, // the largest uint64
+		{"", ErrMissingApp},
+		{"0", ErrBadApp},
+		{"01400000001", ErrBadApp},
+		{"+1400000001", ErrBadApp},
+		{"-1400000001", ErrBadApp},
+		{"1400000001.0", ErrBadApp},
+		{"1.4e9", ErrBadApp},
+		{"x1400000001", ErrBadApp},
+		{"1400000001 ", ErrBadApp},
+		{"1400000001\n", ErrBadApp},
+		{"１４００", ErrBadApp}, // full-width digits
+		{"18446744073709551616", ErrBadApp},
+		{"123456789012345678901", ErrBadApp},
+	}
+	for _, tt := range tests {
+		got, err := CanonicalApp(tt.in)
+		if !errors.Is(err, tt.want) {
+			t.Errorf("CanonicalApp(%q) = %q, %v; want %v", tt.in, got, err, tt.want)
+			continue
+		}
+		if err == nil && got != tt.in {
+			t.Errorf("CanonicalApp(%q) = %q", tt.in, got)
+		}
+	}
+	_, err := CanonicalApp("01400000001")
+	if want := `SdkAppId must be a decimal number like 1400000001, not "01400000001"`; err == nil || err.Error() != want {
+		t.Errorf("error %q, want %q", err, want)
+	}
+}
+
+func TestLoggable(t *testing.T) {
+	long := strings.Repeat("<", 1<<20)
+	tests := []struct{ in, want string }{
+		{"1400000001", "1400000001"},
+		{"", ""},
+		{"01400000001", `"01400000001"`},
+		{"a\nforged=line\x1b[31m", `"a\nforged=line\x1b[31m"`},
+		{long, `"` + strings.Repeat("<", 32) + `"...`},
+		{strings.Repeat("é", 20), `"` + strings.Repeat("é", 16) + `"...`},
+	}
+	for _, tt := range tests {
+		if got := Loggable(tt.in); got != tt.want {
+			t.Errorf("Loggable(%.40q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	// The error of a refused app carries the same bounded text, never the header.
+	_, err := CanonicalApp(long)
+	if err == nil || len(err.Error()) > 120 {
+		t.Errorf("error for a 1 MB header is %d bytes", len(err.Error()))
 	}
 }
 
