@@ -79,6 +79,8 @@ type Notification struct {
 type Event struct {
 	App  string `json:"app,omitempty"`
 	Room string `json:"room,omitempty"`
+	// RoomKey is Room with its kind: "s:12345" for the string room "12345".
+	RoomKey string `json:"room_key,omitempty"`
 	User string `json:"user,omitempty"`
 	Task string `json:"task,omitempty"`
 	// Codes are the callback's numeric codes with the catalogue's words, in

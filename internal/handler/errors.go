@@ -64,6 +64,7 @@ var verifyReasons = []struct {
 	{verify.ErrMissingApp, "missing_app"},
 	{verify.ErrUnknownApp, "unknown_app"},
 	{verify.ErrBadSignature, "bad_signature"},
+	{verify.ErrBadApp, "bad_app"},
 }
 
 // authError codes a signature check's failure.

@@ -19,7 +19,7 @@ import (
 const (
 	DefaultSeverity    = alert.SeverityWarning
 	DefaultDedupWindow = 10 * time.Minute
-	DefaultDedupKey    = `{{.App}}/{{.Room}}/{{.User}}/{{.Event.Value}}` // always scoped by rule name
+	DefaultDedupKey    = `{{.App}}/{{.RoomKey}}/{{.User}}/{{.Event.Value}}` // always scoped by rule name
 	// MinDedupWindow keeps TRTC's own redeliveries (retried for up to a minute)
 	// from paging twice, whatever the rule says.
 	MinDedupWindow = time.Minute
@@ -219,6 +219,11 @@ func (c *compiler) apps(apps []App, rs *Ruleset) {
 			c.errorf(path, "apps[%d]: sdk_app_id is required", i)
 			continue
 		}
+		if !canonicalApp(a.SdkAppID) {
+			// TRTC sends ids in decimal without a sign or leading zeros, and
+			// hook refuses any other spelling: this app could never match.
+			c.errorf(path+".sdk_app_id", "apps[%d]: sdk_app_id %q must be a decimal number like 1400000001 (no sign, spaces or leading zeros)", i, a.SdkAppID)
+		}
 		if _, dup := rs.keys[a.SdkAppID]; dup {
 			c.errorf(path+".sdk_app_id", "app %s is listed twice", a.SdkAppID)
 			continue
@@ -404,4 +409,18 @@ func (rs *Ruleset) RuleNames() []string {
 		names[i] = cr.name
 	}
 	return names
+}
+
+// canonicalApp reports whether id is written as TRTC writes SdkAppIds: a
+// positive decimal number with no sign, spaces or leading zeros.
+func canonicalApp(id string) bool {
+	if id == "" || len(id) > 19 || id[0] == '0' {
+		return false
+	}
+	for _, r := range id {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }

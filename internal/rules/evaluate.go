@@ -104,7 +104,7 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		Text:      render(cr.text, data),
 		Count:     1,
 		DedupKey:  dedup,
-		Incident:  e.App + "/" + e.Room,
+		Incident:  e.App + "/" + e.RoomKey,
 		CreatedAt: now.UTC(),
 	}
 	member, kind := memberOf(e)

@@ -15,8 +15,12 @@ import (
 type Facts struct {
 	App  string
 	Room string
-	User string
-	Task string
+	// RoomKey tells numeric rooms from string rooms with the same digits:
+	// "12345" for room 12345, "s:12345" for room "12345". Default keys (dedup,
+	// pending, threshold, incident) and the room label use it.
+	RoomKey string
+	User    string
+	Task    string
 
 	Group       catalog.Code
 	Event       catalog.Code
@@ -26,6 +30,7 @@ type Facts struct {
 	UserType    catalog.Code
 	Status      catalog.Code
 	LeaveCode   catalog.Code
+	RoomType    catalog.Code
 	RelayStatus catalog.Code
 
 	ErrorCode    string
@@ -43,6 +48,7 @@ func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
 	e := Facts{
 		App:          ev.AppID,
 		Room:         ev.RoomID,
+		RoomKey:      ev.RoomKey(),
 		User:         ev.UserID,
 		Task:         ev.TaskID,
 		ErrorCode:    ev.ErrorCode,
@@ -71,7 +77,7 @@ func code(cat *catalog.Catalog, cf codeField, ev callback.Event) catalog.Code {
 // AlertEvent is the callback's facts as a notification carries them.
 func (e *Facts) AlertEvent() alert.Event {
 	return alert.Event{
-		App: e.App, Room: e.Room, User: e.User, Task: e.Task,
+		App: e.App, Room: e.Room, RoomKey: e.RoomKey, User: e.User, Task: e.Task,
 		Codes:     e.Codes(),
 		ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, URL: e.URL,
 		Time: e.Time,

@@ -39,6 +39,7 @@ var codeFields = [...]codeField{
 		return ev.Status
 	}, func(e *Facts) *catalog.Code { return &e.Status }},
 	{catalog.FieldLeaveCode, "Leave code", func(ev callback.Event) int { return ev.LeaveCode }, func(e *Facts) *catalog.Code { return &e.LeaveCode }},
+	{catalog.FieldRoomType, "Room type", func(ev callback.Event) int { return ev.RoomType }, func(e *Facts) *catalog.Code { return &e.RoomType }},
 	{catalog.FieldRelayStatus, "Relay status", func(ev callback.Event) int {
 		if ev.Type != relayCDNStatus {
 			return callback.Absent

@@ -77,6 +77,8 @@ func fieldGetter(path []string) func(d *TemplateData) string {
 			return func(d *TemplateData) string { return d.App }
 		case "Room":
 			return func(d *TemplateData) string { return d.Room }
+		case "RoomKey":
+			return func(d *TemplateData) string { return d.RoomKey }
 		case "User":
 			return func(d *TemplateData) string { return d.User }
 		case "Task":

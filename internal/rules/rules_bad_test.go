@@ -52,6 +52,10 @@ var badFiles = []struct {
 	{"bad_regex.yaml", []string{
 		"bad_regex.yaml:8:21: rule \"a\": match.room: bad regex: missing closing ]: `[`",
 	}},
+	{"app_id.yaml", []string{
+		`app_id.yaml:2:17: apps[0]: sdk_app_id "01400000001" must be a decimal number like 1400000001 (no sign, spaces or leading zeros)`,
+		`app_id.yaml:3:19: app 01400000001: callback_key: environment variable HOME is not set`,
+	}},
 	{"duplicate_key.yaml", []string{
 		`duplicate_key.yaml:9:5: severity: key given twice (first at line 8)`,
 	}},

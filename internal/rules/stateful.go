@@ -22,7 +22,7 @@ const (
 	ClearMemory = 2 * time.Minute
 	// DefaultPendingKey identifies "the same user in the same room": the opening
 	// event and its clearing event (of another type) must render the same key.
-	DefaultPendingKey = `{{.App}}/{{.Room}}/{{.User}}`
+	DefaultPendingKey = `{{.App}}/{{.RoomKey}}/{{.User}}`
 )
 
 // groupFields are the event fields group_by and inhibit equal may name.
@@ -35,6 +35,9 @@ func labelOf(e *Facts, name string) string {
 		return e.Event.Name
 	case "reason":
 		return strings.TrimPrefix(e.Reason.Name, "reason.")
+	case "room":
+		// Numeric room 12345 and string room "12345" are different rooms.
+		return e.RoomKey
 	}
 	return e.stringField(stringFields[name])
 }

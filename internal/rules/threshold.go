@@ -19,7 +19,7 @@ type Threshold struct {
 }
 
 // DefaultThresholdPer counts per room.
-const DefaultThresholdPer = `{{.App}}/{{.Room}}`
+const DefaultThresholdPer = `{{.App}}/{{.RoomKey}}`
 
 type thresholdSpec struct {
 	count  int

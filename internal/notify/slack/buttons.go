@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"cmp"
 	"encoding/json"
 
 	goslack "github.com/slack-go/slack"
@@ -56,7 +57,7 @@ func actionBlock(n alert.Notification, acked bool) []goslack.Block {
 	if n.Kind != alert.KindFiring {
 		return nil
 	}
-	v := ActionValue{Page: n.PageID(), Incident: n.Incident, Rule: n.Rule, App: n.Event.App, Room: n.Event.Room}
+	v := ActionValue{Page: n.PageID(), Incident: n.Incident, Rule: n.Rule, App: n.Event.App, Room: cmp.Or(n.Event.RoomKey, n.Event.Room)}
 	b, _ := json.Marshal(v)
 	if len(b) > maxButtonValue {
 		return nil // a pathological id; a page without buttons beats a rejected page
