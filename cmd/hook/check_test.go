@@ -42,7 +42,7 @@ func TestCheck(t *testing.T) {
 		code int
 		want string // stdout, or the error message when code != 0
 	}{
-		{"embedded example", nil, []string{"check"}, 0, "rules.example.yaml: 7 rules, 2 receivers, 0 apps: OK\n"},
+		{"embedded example", nil, []string{"check"}, 0, "rules.example.yaml: 14 rules, 2 receivers, 0 apps: OK\n"},
 		{"HOOK_RULES", map[string]string{"HOOK_RULES": "../../examples/quiet-hours.yaml"}, []string{"check"}, 0,
 			"../../examples/quiet-hours.yaml: 2 rules, 2 receivers, 0 apps: OK\n"},
 		{"all errors", nil, []string{"check", "--rules", "../../internal/rules/testdata/bad/wrong_type.yaml"}, 1,
@@ -71,8 +71,13 @@ func TestCheck(t *testing.T) {
 	}
 }
 
+// scenarioRules are the rules the stateful scenarios run on.
+const scenarioRules = "../../internal/rehearsal/testdata/scenario-rules.yaml"
+
 func TestDryRun(t *testing.T) {
-	out, err := runHook(exampleEnv, "test", "testdata/user-timeout.json", "testdata/user-enter.json")
+	// The scenario rules (a storm with group updates over per-user drops) show
+	// every kind of explanation.
+	out, err := runHook(exampleEnv, "test", "--rules", scenarioRules, "testdata/user-timeout.json", "testdata/user-enter.json")
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}

@@ -201,7 +201,7 @@ func TestEndToEndRedeliveryPagesOnce(t *testing.T) {
 
 func TestEndToEndConsoleWithoutSlack(t *testing.T) {
 	srv := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": "k"})
-	code, _ := postBody(t, srv.url, "1400000001", "k", callbackBody(4, 401, map[string]any{"RoomId": "r9", "TaskId": "relay-9", "Payload": map[string]any{"Status": 4}}))
+	code, _ := postBody(t, srv.url, "1400000001", "k", callbackBody(3, 301, map[string]any{"RoomId": "r9", "TaskId": "relay-9", "Payload": map[string]any{"Status": 1}}))
 	if code != http.StatusOK {
 		t.Fatalf("answer %d", code)
 	}
@@ -212,7 +212,7 @@ func TestEndToEndConsoleWithoutSlack(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	for _, want := range []string{"Relay to CDN", "Failure", "CRITICAL"} {
+	for _, want := range []string{"recording-start-failed", "Failed", "CRITICAL"} {
 		if !strings.Contains(strings.ToUpper(srv.stdout.String()), strings.ToUpper(want)) {
 			t.Errorf("console page lacks %q:\n%s", want, srv.stdout.String())
 		}

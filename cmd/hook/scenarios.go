@@ -28,9 +28,9 @@ type simScenario struct {
 
 func scenarios() []simScenario {
 	return []simScenario{
-		{name: "room", about: "a room where three users time out and one of them returns", steps: roomScenario},
+		{name: "room", about: "a room outage: the anchor and five viewers time out, one comes back", steps: roomScenario},
 		{name: "recording", about: "a cloud recording whose files fail to upload", steps: recordingScenario},
-		{name: "relay", about: "a relay to CDN that connects, runs, then fails", steps: relayScenario},
+		{name: "relay", about: "a relay to CDN that connects, flaps, then fails", steps: relayScenario},
 		{name: "storm", about: "an outage: 200 users of one room time out within 20 s, half come back", steps: stormScenario, alone: true},
 	}
 }
@@ -60,19 +60,20 @@ func roomScenario(room int, _ string) []simStep {
 	user := func(id string, role, terminal, reason int) map[string]any {
 		return map[string]any{"RoomId": room, "UserId": id, "Role": role, "TerminalType": terminal, "UserType": 3, "Reason": reason}
 	}
-	exit := func(id string, reason int) map[string]any {
-		return map[string]any{"RoomId": room, "UserId": id, "Role": 20, "Reason": reason}
+	exit := func(id string, role int) map[string]any {
+		return map[string]any{"RoomId": room, "UserId": id, "Role": role, "Reason": 2}
 	}
 	return []simStep{
 		{0, 1, 101, map[string]any{"RoomId": room, "UserId": "alice"}, fmt.Sprintf("room %d created", room)},
 		{500 * time.Millisecond, 1, 103, user("alice", 20, 3, 1), "alice entered (iOS, anchor)"},
-		{500 * time.Millisecond, 1, 103, user("bob", 20, 2, 1), "bob entered (Android, anchor)"},
-		{500 * time.Millisecond, 1, 103, user("carol", 20, 1, 1), "carol entered (Windows, anchor)"},
-		{500 * time.Millisecond, 1, 103, user("dave", 21, 3, 1), "dave entered (iOS, audience)"},
-		{3 * time.Second, 1, 104, exit("bob", 2), "bob left: timeout (his client stopped answering)"},
-		{time.Second, 1, 104, exit("carol", 2), "carol left: timeout"},
-		{time.Second, 1, 104, exit("dave", 2), "dave left: timeout"},
-		{4 * time.Second, 1, 103, user("carol", 20, 1, 3), "carol came back (re-entered after a timeout)"},
+		{500 * time.Millisecond, 1, 103, user("dave", 21, 2, 1), "dave entered (Android, audience)"},
+		{3 * time.Second, 1, 104, exit("alice", 20), "alice left: timeout (her client stopped answering)"},
+		{500 * time.Millisecond, 1, 104, exit("dave", 21), "dave left: timeout"},
+		{500 * time.Millisecond, 1, 104, exit("erin", 21), "erin left: timeout"},
+		{500 * time.Millisecond, 1, 104, exit("frank", 21), "frank left: timeout"},
+		{500 * time.Millisecond, 1, 104, exit("grace", 21), "grace left: timeout"},
+		{500 * time.Millisecond, 1, 104, exit("heidi", 21), "heidi left: timeout"},
+		{4 * time.Second, 1, 103, user("dave", 21, 2, 3), "dave came back (re-entered after a timeout)"},
 	}
 }
 
@@ -97,9 +98,12 @@ func relayScenario(room int, task string) []simStep {
 	return []simStep{
 		{0, 4, 401, status(1, 0, ""), "relay connecting"},
 		{2 * time.Second, 4, 401, status(2, 0, ""), "relay running"},
-		{5 * time.Second, 4, 401, status(3, 0, ""), "relay recovering (CDN dropped the connection)"},
-		{5 * time.Second, 4, 401, status(3, 0, ""), "relay still recovering"},
-		{5 * time.Second, 4, 401, status(4, -100013, "connect to CDN server failed"), "relay failed"},
+		{3 * time.Second, 4, 401, status(3, 0, ""), "relay recovering (CDN dropped the connection)"},
+		{2 * time.Second, 4, 401, status(2, 0, ""), "relay running again"},
+		{3 * time.Second, 4, 401, status(3, 0, ""), "relay recovering again"},
+		{2 * time.Second, 4, 401, status(2, 0, ""), "relay running again"},
+		{3 * time.Second, 4, 401, status(3, 0, ""), "relay recovering a third time: flapping"},
+		{5 * time.Second, 4, 401, status(4, -100013, "connect to CDN server failed"), "relay failed (pages if not running within 60 s)"},
 	}
 }
 

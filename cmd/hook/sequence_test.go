@@ -22,7 +22,7 @@ func TestRehearseDropAndReturn(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"test", "--sequence", path}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+	if err := run(context.Background(), []string{"test", "--rules", scenarioRules, "--sequence", path}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
 		t.Fatalf("%v: %s", err, errOut.String())
 	}
 	for _, want := range []string{
@@ -39,23 +39,53 @@ func TestRehearseDropAndReturn(t *testing.T) {
 	}
 }
 
-// The shipped storm timeline rehearses as the README says: one room page,
-// no per-user pages (two users came back, the rest are inhibited), and an
-// unrelated failure elsewhere still pages.
-func TestRehearseShippedStorm(t *testing.T) {
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"test", "--sequence", "../../examples/storm.json"}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
-		t.Fatalf("%v: %s", err, errOut.String())
-	}
-	for _, want := range []string{
-		"12:00:14.000  timer group room-timeout-storm -> paged",
-		`12:00:20.000  event 103 user "viewer0" room "8489" -> user-dropped: cleared`,
-		`12:00:25.000  event 308 user "recorder" room "9001" -> recording-upload-error: paged`,
-		"12:00:40.000  timer pending user-dropped -> inhibited",
-		"2 page(s) in all",
+// The shipped timelines rehearse as the README and the example's comments
+// say: a room outage pages once and holds the anchor's page back, a blip
+// pages nobody, relays page only when TRTC's own retries did not heal them,
+// and every recording failure pages once per task.
+func TestRehearseShippedTimelines(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		{"outage.json", []string{
+			"12:00:24.000  timer threshold room-outage -> paged",
+			"Users (5): anchor1, viewer1, viewer2, viewer3, viewer4",
+			`12:00:25.000  event 308 user "recorder" room "9001" -> recording-upload-error: paged`,
+			"12:00:30.000  timer pending anchor-dropped -> inhibited",
+			"2 page(s) in all",
+		}},
+		{"blip.json", []string{
+			"12:00:24.000  timer threshold room-outage -> cleared",
+			"0 page(s) in all",
+		}},
+		{"relay.json", []string{
+			`12:00:30.000  event 401 user "" room "live1" -> relay-failed: cleared`,
+			"12:01:05.000  timer pending relay-failed -> paged",
+			`12:01:35.000  event 401 user "" room "live3" -> relay-stuck-connecting: paged`,
+			`12:03:00.000  event 401 user "" room "live4" -> relay-flapping: paged`,
+			"3 page(s) in all",
+		}},
+		{"recording.json", []string{
+			`-> recording-start-failed: paged`,
+			`-> recording-start-failed: duplicate`,
+			`-> recording-stopped-abnormally: paged`,
+			`-> recording-vod-failed: paged`,
+			`-> web-recording-failed: paged`,
+			`event 701 user "" room "9008" -> ingest-failed: counted`,
+			"4 page(s) in all",
+		}},
 	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
+		t.Run(tc.file, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			if err := run(context.Background(), []string{"test", "--sequence", "../../examples/" + tc.file}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+				t.Fatalf("%v: %s", err, errOut.String())
+			}
+			for _, want := range tc.want {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
 	}
 }

@@ -21,14 +21,14 @@ func TestSimulateAgainstServer(t *testing.T) {
 	if err != nil {
 		t.Fatalf("simulate: %v\n%s%s", err, out.String(), errOut.String())
 	}
-	if n := strings.Count(out.String(), "-> 200 "); n != 19 {
-		t.Errorf("simulate reported %d accepted callbacks, want 19:\n%s", n, out.String())
+	if n := strings.Count(out.String(), "-> 200 "); n != 23 {
+		t.Errorf("simulate reported %d accepted callbacks, want 23:\n%s", n, out.String())
 	}
-	// Three users dropping out of one room within seconds are one room page
-	// (after the storm rule's 10 s group_wait), not three user pages.
+	// Six users dropping out of one room within seconds, five still away 20 s
+	// later, are one room page, not six user pages; the flapping relay pages.
 	want := []string{
 		"Users dropping out of room",
-		"rule recording-upload-error", "rule recording-upload-incomplete", "rule relay-failed",
+		"rule recording-upload-error", "rule recording-upload-incomplete", "rule relay-flapping",
 	}
 	waitFor(t, 30*time.Second, "four pages on the console", func() bool {
 		got := s.stdout.String()
@@ -78,8 +78,8 @@ func TestSimulateRefusedKey(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"simulate", "--url", s.url + "/callback", "--key", "a-wrong-key", "--no-wait", "relay"},
 		func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
-	if exitCode(err) != 1 || !strings.Contains(err.Error(), "refused 5 callback(s)") {
-		t.Errorf("err = %v, want exit 1 saying 5 were refused", err)
+	if exitCode(err) != 1 || !strings.Contains(err.Error(), "refused 8 callback(s)") {
+		t.Errorf("err = %v, want exit 1 saying 8 were refused", err)
 	}
 	if !strings.Contains(out.String(), "-> 401 ") {
 		t.Errorf("the 401 answers are not printed:\n%s", out.String())

@@ -81,8 +81,8 @@ type Event struct {
 	Room string `json:"room,omitempty"`
 	// RoomKey is Room with its kind: "s:12345" for the string room "12345".
 	RoomKey string `json:"room_key,omitempty"`
-	User string `json:"user,omitempty"`
-	Task string `json:"task,omitempty"`
+	User    string `json:"user,omitempty"`
+	Task    string `json:"task,omitempty"`
 	// Codes are the callback's numeric codes with the catalogue's words, in
 	// the order of the code-field table (rules declares it).
 	Codes        []Code    `json:"codes,omitempty"`

@@ -89,7 +89,11 @@ func Fields(n alert.Notification) []Field {
 		add("User", e.User)
 	}
 	for _, c := range e.Codes {
-		if c.Field != "group" {
+		switch {
+		case c.Field == "group": // the event names it
+		case n.Aggregate && perUser[c.Field]: // one member's, not the aggregate's
+		case c.Field == "room_type" && c.Value == 0: // numeric rooms are the usual case
+		default:
 			add(c.Label, c.Meaning)
 		}
 	}
@@ -115,6 +119,10 @@ func Fields(n alert.Notification) []Field {
 	}
 	return fs
 }
+
+// perUser are code fields that describe one user: an aggregate, standing for
+// many, does not show the first one's.
+var perUser = map[string]bool{"role": true, "terminal": true, "user_type": true}
 
 // Members writes who an aggregate stands for: "u1 (3), u2 and 12 more".
 func Members(ms []alert.Member, more int) string {
