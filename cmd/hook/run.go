@@ -64,6 +64,29 @@ func isBoolFlag(f *flag.Flag) bool {
 	return ok && b.IsBoolFlag()
 }
 
+// helpAsked reports whether args ask for help (-h, -help, --help) before any "--".
+func helpAsked(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// stoppedMessage is hook serve's last log line: what became of the pages not
+// yet delivered. With the in-process Redis (no HOOK_REDIS_URL) the outbox
+// is gone with the process.
+func stoppedMessage(redisURL string) string {
+	if redisURL == "" {
+		return "stopped; pages not yet delivered are lost with the in-process Redis (set HOOK_REDIS_URL to keep them)"
+	}
+	return "stopped; undelivered pages stay in the outbox"
+}
+
 // env is how commands read the process environment; tests pass a map lookup.
 type env func(string) string
 
@@ -94,6 +117,11 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 	}
 	switch cmd {
 	case "serve":
+		if helpAsked(args) {
+			// `hook --help` is the first thing a newcomer types: show the
+			// commands too, not only the server's flags (which follow).
+			fmt.Fprint(stderr, usage+"\n")
+		}
 		return cmdServe(ctx, args, getenv, stdout, stderr)
 	case "sign":
 		return cmdSign(args, getenv, stdin, stdout, stderr)

@@ -204,7 +204,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
-	log.Info("stopped; undelivered pages stay in the outbox")
+	log.Info(stoppedMessage(cfg.redisURL))
 	return err
 }
 
@@ -324,8 +324,8 @@ func printWelcome(w io.Writer, addr, devKey string) {
 	}
 	fmt.Fprintf(w, `Send a test callback (a user leaving room 8489 by timeout; the page follows 30 s later, unless they come back):
   now=$(date +%%s%%3N)
-  echo '{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}' > body.json
-  curl -s -H "SdkAppId: 1400000001" -H "Sign: $(go run ./cmd/hook sign --key %s body.json)" --data-binary @body.json http://localhost:%s/callback
+  body='{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}'
+  curl -s -H "SdkAppId: 1400000001" -H "Sign: $(printf %%s "$body" | go run ./cmd/hook sign --key %s)" --data-binary "$body" http://localhost:%s/callback
 Or play realistic scenarios (users timing out, a failed upload, a failed relay):
   go run ./cmd/hook simulate --url http://localhost:%s/callback --key %s
 `, keyHint, port, port, keyHint)

@@ -76,7 +76,9 @@ func authError(err error) error {
 			break
 		}
 	}
-	return alert.Wrap(alert.EUNAUTHORIZED, reason, err)
+	// An unknown SdkAppId is quoted in the error: bound it, for the log line
+	// and the response alike.
+	return alert.Wrap(alert.EUNAUTHORIZED, reason, clippedError{err})
 }
 
 // invalid is a coded 400 with msg.
@@ -99,6 +101,7 @@ func errorHandler(log *slog.Logger) echo.HTTPErrorHandler {
 				msg = m
 			}
 		}
+		msg = clip(msg, maxErrorMessage) // it may quote a path parameter or header
 		if status >= http.StatusInternalServerError {
 			// Internal details stay in the log; TRTC only needs to know to retry.
 			msg = "temporarily unavailable, retry later"

@@ -110,8 +110,7 @@ func (h *callbacks) handle(c echo.Context) error {
 	app := req.Header.Get("SdkAppId")
 	ev, res, err := h.process(req, app)
 	took := time.Since(start)
-	// The header is logged before (or without) its signature holding: bounded and escaped.
-	h.logOutcome(verify.Loggable(app), ev, res, err, took)
+	h.logOutcome(app, ev, res, err, took) // bounded and escaped there: no signature vouches for it yet
 	h.metrics.observe(h.cat, ev, res, err, took.Seconds())
 	if err != nil {
 		return err
@@ -155,11 +154,13 @@ func (h *callbacks) checkReplay(ev callback.Event) error {
 }
 
 func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result, err error, took time.Duration) {
-	attrs := []any{"app", app, "event", h.cat.Code(catalog.FieldEvent, 0, ev.Type).Name, "group", ev.Group, "type", ev.Type,
-		"room", ev.RoomID, "user", ev.UserID,
+	// app is the SdkAppId header as sent, before anything vouched for it;
+	// room and user are client text: all bounded (logvalue.go).
+	attrs := []any{"app", header(app), "event", h.cat.Code(catalog.FieldEvent, 0, ev.Type).Name, "group", ev.Group, "type", ev.Type,
+		"room", clientText(ev.RoomID), "user", clientText(ev.UserID),
 		"outcome", outcome(res, err), "latency", took}
 	if err != nil {
-		attrs = append(attrs, "err", err)
+		attrs = append(attrs, "err", errText(err))
 	}
 	if len(res.Outcomes) > 0 {
 		// One "rules" group keyed by rule name (names are unique): a repeated

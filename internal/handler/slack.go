@@ -81,13 +81,13 @@ func (h *slackInteractions) handle(c echo.Context) error {
 		return fmt.Errorf("%w: the limit is %d bytes", errTooLarge, maxSlackBody)
 	}
 	if err := verifySlack(req.Header, body, h.secret, h.now()); err != nil {
-		h.log.Warn("slack interaction refused", "err", err)
+		h.log.Warn("slack interaction refused", "err", errText(err))
 		return err
 	}
 	// Only after the signature: a forged request must not even fill Redis.
 	// Remembered for twice the window: a timestamp up to SlackWindow in the
 	// future is accepted, so a signature stays replayable that much longer.
-	first, err := h.act.Seen.FirstSeen(req.Context(), "slack:"+req.Header.Get("X-Slack-Signature"), 2*SlackWindow)
+	first, err := h.act.Seen.FirstSeen(req.Context(), slackReplayKey(req.Header), 2*SlackWindow)
 	if err != nil {
 		return err
 	}
@@ -116,11 +116,13 @@ func (h *slackInteractions) handle(c echo.Context) error {
 func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallback, a *slack.BlockAction) {
 	var v slacknotify.ActionValue
 	if err := json.Unmarshal([]byte(a.Value), &v); err != nil {
-		h.log.Warn("slack button with an unreadable value", "action", a.ActionID, "err", err)
+		h.log.Warn("slack button with an unreadable value", "action", clientText(a.ActionID), "err", errText(err))
 		return
 	}
 	who := "<@" + cb.User.ID + ">"
-	log := h.log.With("action", a.ActionID, "user", cb.User.ID, "incident", v.Incident, "page", v.Page)
+	// The button's value carries a client's room id (in the incident): bounded.
+	log := h.log.With("action", clientText(a.ActionID), "user", clientText(cb.User.ID),
+		"incident", clientText(v.Incident), "page", clientText(v.Page))
 	var note string
 	switch a.ActionID {
 	case slacknotify.ActionAck:
@@ -129,7 +131,7 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 			incident = "page:" + v.Page
 		}
 		if err := h.act.Acks.Acknowledge(ctx, incident, cb.User.ID, h.now()); err != nil {
-			log.Error("acknowledge failed", "err", err)
+			log.Error("acknowledge failed", "err", errText(err))
 			h.tell(ctx, cb, "Could not acknowledge: the state store is unavailable. Try again.")
 			return
 		}
@@ -139,15 +141,15 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 		what := ""
 		if a.ActionID == slacknotify.ActionSilenceRoom {
 			req.Matchers = map[string]string{"app": v.App, "room": v.Room}
-			what = "room `" + slacknotify.EscapeMrkdwn(v.Room) + "`"
+			what = "room " + slacknotify.CodeSpan(v.Room)
 		} else {
 			req.Matchers = map[string]string{"rule": v.Rule}
-			what = "rule `" + slacknotify.EscapeMrkdwn(v.Rule) + "`"
+			what = "rule " + slacknotify.CodeSpan(v.Rule)
 		}
 		s, err := h.silences.add(ctx, req)
 		if err != nil {
-			log.Error("silence failed", "err", err)
-			h.tell(ctx, cb, "Could not silence: "+err.Error())
+			log.Error("silence failed", "err", errText(err))
+			h.tell(ctx, cb, "Could not silence: "+slacknotify.EscapeMrkdwn(clip(err.Error(), maxErrorMessage)))
 			return
 		}
 		note = fmt.Sprintf(":no_bell: %s silenced for 1h by %s (silence %s)", what, who, slacknotify.EscapeMrkdwn(s.ID))
@@ -157,14 +159,14 @@ func (h *slackInteractions) act1(ctx context.Context, cb slack.InteractionCallba
 	log.Info("slack action done")
 	m := slacknotify.ActedMessage(cb.Message.Blocks.BlockSet, cb.Message.Text, a.ActionID, note)
 	if err := h.act.Responder.Respond(ctx, cb.ResponseURL, slacknotify.Response{Message: m, Replace: true}); err != nil {
-		log.Warn("slack message not updated after the action", "err", err)
+		log.Warn("slack message not updated after the action", "err", errText(err))
 	}
 }
 
 // tell answers only the person who clicked.
 func (h *slackInteractions) tell(ctx context.Context, cb slack.InteractionCallback, text string) {
 	if err := h.act.Responder.Respond(ctx, cb.ResponseURL, slacknotify.Response{Message: slacknotify.Message{Text: text}}); err != nil {
-		h.log.Warn("slack ephemeral answer failed", "err", err)
+		h.log.Warn("slack ephemeral answer failed", "err", errText(err))
 	}
 }
 
@@ -199,6 +201,15 @@ func verifySlack(h http.Header, body []byte, secret string, now time.Time) error
 		return fmt.Errorf("%w: wrong Slack signature", errUnauthorized)
 	}
 	return nil
+}
+
+// slackReplayKey names a verified request for the replay guard by its
+// decoded signature: hex is case-insensitive, so the header's text would let
+// "v0=AB…" and "v0=ab…" pass as two requests (64 letters, 2^64 spellings of
+// one signature).
+func slackReplayKey(h http.Header) string {
+	mac, _ := hex.DecodeString(trimV0(h.Get("X-Slack-Signature"))) // verified: it decodes
+	return "slack:" + hex.EncodeToString(mac)
 }
 
 func trimV0(sig string) string {

@@ -368,3 +368,32 @@ func TestSlackSilenceOfAGoneRuleIsRefused(t *testing.T) {
 		t.Errorf("the clicker was not told why: %s", b)
 	}
 }
+
+// TestSlackInteractionReplayInAnotherCase: hex is case-insensitive, so the
+// same signature in upper or mixed case is the same request, replayed.
+func TestSlackInteractionReplayInAnotherCase(t *testing.T) {
+	r := newSlackRig(t, nil)
+	body := r.click(t, slacknotify.ActionAck)
+	h := r.signed(body, r.now)
+	sig := h.Get("X-Slack-Signature")
+	if rec := r.post(body, h); rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	mixed := []byte(sig)
+	for i := 3; i < len(mixed); i += 2 {
+		mixed[i] = strings.ToUpper(string(mixed[i]))[0]
+	}
+	for _, replay := range []string{"v0=" + strings.ToUpper(sig[3:]), string(mixed)} {
+		rh := h.Clone()
+		rh.Set("X-Slack-Signature", replay)
+		if err := verifySlack(rh, []byte(body), docSecret, r.now); err != nil {
+			t.Fatalf("%s does not verify (%v): the test would prove nothing", replay, err)
+		}
+		if rec := r.post(body, rh); rec.Code != http.StatusOK {
+			t.Fatalf("replay %s: status %d", replay, rec.Code)
+		}
+	}
+	if n := len(r.slackMsg.Bodies()); n != 1 {
+		t.Errorf("replays in another case acted again (%d updates, want 1)", n)
+	}
+}

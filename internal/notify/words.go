@@ -11,6 +11,13 @@ import (
 // The words of a page, shared by every renderer (console here, Block Kit and
 // webhook text in notify/slack): each is derived from the notification's
 // typed fields, never parsed back out of display text.
+//
+// Values that TRTC clients chose (app, room, user, task, error, URL, member
+// names) enter the words only through alert.Quoted (inside a sentence) or
+// alert.Literal (as a value of its own), so they cannot add lines or markup
+// to a page. The rule's own title and text are the operator's words; the
+// client values they interpolate were made inline when they were rendered
+// (rules), and a title is further kept to one line (alert.SingleLine).
 
 // Field is one labelled fact shown on a page.
 type Field struct {
@@ -18,11 +25,11 @@ type Field struct {
 	Value string
 }
 
-// Title is the page's headline: the rule's own title, else the event's
-// headline ("User left room: Timeout"), else the rule's name. Never "":
-// Slack refuses a header without text.
+// Title is the page's headline, on one line: the rule's own title, else the
+// event's headline ("User left room: Timeout"), else the rule's name. Never
+// "": Slack refuses a header without text.
 func Title(n alert.Notification) string {
-	t := n.Title
+	t := alert.SingleLine(n.Title)
 	if strings.TrimSpace(t) == "" {
 		t = n.Event.Headline()
 	}
@@ -54,7 +61,7 @@ func Text(n alert.Notification) string {
 		if r := n.Event.Meaning("reason"); r != "" {
 			s += " (" + r + ")"
 		}
-		return s + " in room `" + n.Event.Room + "`"
+		return s + " in room " + alert.Quoted(n.Event.Room)
 	}
 	return n.Event.Describe()
 }
@@ -82,11 +89,13 @@ func Fields(n alert.Notification) []Field {
 			fs = append(fs, Field{Name: name, Value: value})
 		}
 	}
+	// client is a value a TRTC client chose.
+	client := func(name, value string) { add(name, alert.Literal(value)) }
 	e := n.Event
-	add("App", e.App)
-	add("Room", e.Room)
+	client("App", e.App)
+	client("Room", e.Room)
 	if !n.Aggregate {
-		add("User", e.User)
+		client("User", e.User)
 	}
 	for _, c := range e.Codes {
 		switch {
@@ -97,9 +106,9 @@ func Fields(n alert.Notification) []Field {
 			add(c.Label, c.Meaning)
 		}
 	}
-	add("Task", e.Task)
-	add("Error", strings.TrimSpace(e.ErrorCode+" "+e.ErrorMessage))
-	add("URL", e.URL)
+	client("Task", e.Task)
+	add("Error", strings.TrimSpace(alert.Literal(e.ErrorCode)+" "+alert.Literal(e.ErrorMessage)))
+	client("URL", e.URL)
 	if !n.Aggregate && !e.Time.IsZero() {
 		add("When", e.Time.UTC().Format("2006-01-02 15:04:05 UTC"))
 	}
@@ -125,10 +134,11 @@ func Fields(n alert.Notification) []Field {
 var perUser = map[string]bool{"role": true, "terminal": true, "user_type": true}
 
 // Members writes who an aggregate stands for: "u1 (3), u2 and 12 more".
+// Names are client values, each made literal.
 func Members(ms []alert.Member, more int) string {
 	parts := make([]string, 0, len(ms))
 	for _, m := range ms {
-		name := m.Name
+		name := alert.Literal(m.Name)
 		if name == "" {
 			name = "(none)"
 		}
@@ -149,7 +159,7 @@ func Where(n alert.Notification) string {
 	var parts []string
 	for _, f := range []struct{ name, value string }{{"app", n.Event.App}, {"room", n.Event.Room}, {"user", n.Event.User}} {
 		if f.value != "" && (f.name != "user" || !n.Aggregate) {
-			parts = append(parts, f.name+" "+f.value)
+			parts = append(parts, f.name+" "+alert.Literal(f.value))
 		}
 	}
 	return strings.Join(parts, " ")
@@ -183,7 +193,7 @@ func Saw(e *alert.Enrichment) []string {
 	for _, ev := range e.Events {
 		s := ev.Time.UTC().Format("15:04:05") + " " + strconv.Itoa(ev.ID) + " " + ev.Name
 		if ev.PeerID != "" {
-			s += " (from " + ev.PeerID + ")"
+			s += " (from " + alert.Inline(ev.PeerID) + ")"
 		}
 		lines = append(lines, s)
 	}
@@ -193,7 +203,7 @@ func Saw(e *alert.Enrichment) []string {
 	for _, x := range e.Experiences {
 		s := "experience " + strconv.Itoa(x.ID) + " " + x.Name
 		if x.UserID != "" {
-			s += " (user " + x.UserID + ")"
+			s += " (user " + alert.Inline(x.UserID) + ")"
 		}
 		for i, c := range x.Causes {
 			sep := ", "

@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"os"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,6 +100,7 @@ func Load(path string, cat *catalog.Catalog, getenv func(string) string) (*Rules
 // read "name:line:col: what is wrong", in file order.
 func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string) string) (*Ruleset, error) {
 	f, d := parse(data)
+	d.nameRuleErrors(f.Rules)
 	c := compiler{cat: cat, getenv: getenv, d: d, src: data}
 	var rs *Ruleset
 	if len(d.at) > 0 { // the document was decoded, at least in part
@@ -296,11 +298,48 @@ func (c *compiler) receivers(f *File, rs *Ruleset) {
 		rs.receivers[r.Name] = r
 	}
 	if f.DefaultReceiver != "" {
-		if _, ok := rs.receivers[f.DefaultReceiver]; !ok && !c.d.failedUnder("receivers") {
-			c.errorf("default_receiver", "default_receiver %q is not defined%s", f.DefaultReceiver, alert.Suggest(f.DefaultReceiver, receiverNames(rs)))
+		if names, ok := c.receiverNames(rs); ok && !slices.Contains(names, f.DefaultReceiver) {
+			c.errorf("default_receiver", "default_receiver %q is not defined%s", f.DefaultReceiver, alert.Suggest(f.DefaultReceiver, names))
 		}
 	}
 }
+
+// receiverNames are the names a reference to a receiver (default_receiver,
+// a rule's receivers, delivery.fallback_receiver) is checked against; ok is
+// false when they are not known, as receivers: could not be read, and the
+// references are left unchecked rather than called undefined. When the key
+// itself was misspelt ("recievers:"), the names written under it count: the
+// misspelling is reported once, and a reference is undefined only if it is
+// wrong either way.
+func (c *compiler) receiverNames(rs *Ruleset) (names []string, ok bool) {
+	d := c.d
+	if d.failed["receivers"] {
+		n := d.misspelt["receivers"]
+		if n == nil {
+			return nil, false
+		}
+		var written []Receiver
+		d = newDecoder()
+		d.decode(n, reflect.ValueOf(&written).Elem(), "receivers")
+		rs = &Ruleset{receivers: map[string]Receiver{}}
+		for _, r := range written {
+			rs.receivers[r.Name] = r
+		}
+		delete(rs.receivers, "")
+		if d.failed["receivers"] {
+			return nil, false
+		}
+	}
+	for p := range d.failed {
+		if receiverItemRE.MatchString(p) {
+			return nil, false // a receiver whose name could not be read
+		}
+	}
+	return sortedKeys(rs.receivers), true
+}
+
+// receiverItemRE matches a receiver, or its name, that failed to decode.
+var receiverItemRE = regexp.MustCompile(`^receivers\[\d+\](\.name)?$`)
 
 func mentionHint(m string) string {
 	switch strings.TrimPrefix(m, "@") {
@@ -318,8 +357,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	slices.Sort(keys)
 	return keys
 }
-
-func receiverNames(rs *Ruleset) []string { return sortedKeys(rs.receivers) }
 
 func severityHint(s string) string {
 	var severities []string
@@ -358,10 +395,10 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, 
 	if len(cr.receivers) == 0 && !c.d.failedUnder("default_receiver") && !c.d.failedUnder(path+".receivers") {
 		c.errorf(path, "%s: no receivers and no default_receiver", where)
 	}
-	if !c.d.failedUnder("receivers") {
+	if names, ok := c.receiverNames(rs); ok {
 		for i, name := range r.Receivers {
-			if _, ok := rs.receivers[name]; !ok {
-				c.errorf(fmt.Sprintf("%s.receivers[%d]", path, i), "%s: unknown receiver %q%s", where, name, alert.Suggest(name, receiverNames(rs)))
+			if !slices.Contains(names, name) {
+				c.errorf(fmt.Sprintf("%s.receivers[%d]", path, i), "%s: unknown receiver %q%s", where, name, alert.Suggest(name, names))
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -100,6 +101,8 @@ func (d *Duration) decodeNode(n *yaml.Node) error {
 		hint := `use a unit: "30s", "10m", "1h"`
 		if n.Tag == "!!int" {
 			hint = fmt.Sprintf(`a bare number has no unit; write "%ss" or "%sm"`, n.Value, n.Value)
+		} else if d, ok := spelledDuration(n.Value); ok {
+			hint = fmt.Sprintf("write %q", d)
 		}
 		return fmt.Errorf("bad duration %q (%s)", n.Value, hint)
 	}
@@ -108,6 +111,28 @@ func (d *Duration) decodeNode(n *yaml.Node) error {
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// spelledDurationRE reads a duration written out in words: "30 seconds",
+// "5 min", "2 hours".
+var spelledDurationRE = regexp.MustCompile(`^\s*(\d+)\s*([a-zA-Z]+)\s*$`)
+
+// spelledDuration is the Go duration for "30 seconds" ("30s"); ok is false
+// when s is not a number and a unit word.
+func spelledDuration(s string) (string, bool) {
+	m := spelledDurationRE.FindStringSubmatch(s)
+	if m == nil {
+		return "", false
+	}
+	units := map[string]string{"ms": "ms", "millisecond": "ms", "milliseconds": "ms",
+		"sec": "s", "secs": "s", "second": "s", "seconds": "s",
+		"min": "m", "mins": "m", "minute": "m", "minutes": "m",
+		"hr": "h", "hrs": "h", "hour": "h", "hours": "h"}
+	u, ok := units[strings.ToLower(m[2])]
+	if !ok {
+		return "", false
+	}
+	return m[1] + u, true
 }
 
 // MatchValue is what a match field accepts: a scalar, a list of scalars (any
@@ -174,7 +199,7 @@ func parse(data []byte) (*File, *decoder) {
 	f := &File{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		d.errs = append(d.errs, syntaxError(err))
+		d.errs = append(d.errs, syntaxErrors(data, err)...)
 		return f, d
 	}
 	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || isNull(root.Content[0]))) {
@@ -197,6 +222,49 @@ func syntaxError(err error) posError {
 		}
 	}
 	return posError{Pos{1, 1}, "syntax error: " + msg}
+}
+
+// maxSyntaxErrors bounds how many syntax errors one check reports.
+const maxSyntaxErrors = 10
+
+// syntaxErrors reports err and, when it is a tab in the indentation, the
+// syntax errors after it: the parser stops at the first error, and a tab
+// (which an editor shows as spaces) is easily one of several. Each tab is
+// reported at its own line and column; its line is then blanked, keeping the
+// numbering, and the file parsed again, until it parses, another kind of
+// error is found (reported, then no further: the parser's position for it
+// is too rough to go on from), or maxSyntaxErrors.
+func syntaxErrors(data []byte, err error) []posError {
+	var errs []posError
+	lines := strings.Split(string(data), "\n")
+	for err != nil && len(errs) < maxSyntaxErrors {
+		pe := syntaxError(err)
+		if !strings.Contains(err.Error(), "tab character") {
+			return append(errs, pe)
+		}
+		line, col := tabIndent(lines, pe.Line)
+		if line == 0 {
+			return append(errs, pe)
+		}
+		errs = append(errs, posError{Pos{line, col}, "syntax error: a tab in the indentation (YAML indents with spaces only)"})
+		lines[line-1] = ""
+		var n yaml.Node
+		err = yaml.Unmarshal([]byte(strings.Join(lines, "\n")), &n)
+	}
+	return errs
+}
+
+// tabIndent finds the first line from from (1-based; the parser names the
+// line before the tab as often as the tab's own) whose indentation holds a
+// tab, and the tab's column; 0 if none does.
+func tabIndent(lines []string, from int) (line, col int) {
+	for i := max(from-1, 0); i < len(lines); i++ {
+		indent := lines[i][:len(lines[i])-len(strings.TrimLeft(lines[i], " \t"))]
+		if j := strings.IndexByte(indent, '\t'); j >= 0 {
+			return i + 1, j + 1
+		}
+	}
+	return 0, 0
 }
 
 // LoadError lists every problem found in a rules file, one

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -45,11 +46,18 @@ type decoder struct {
 	keyAt  map[string]Pos  // path -> position of its key, for map entries and struct fields
 	failed map[string]bool // paths whose value could not be decoded
 	fields map[reflect.Type]*fieldSet
+	// errPath is the path each of errs is about (by index), for messages
+	// that name the rule it is in (nameRuleErrors).
+	errPath map[int]string
+	// misspelt holds, by the path of the field a misspelt key resembles,
+	// what was written under the misspelt key ("recievers:" -> "receivers"),
+	// so that references to it can still be checked.
+	misspelt map[string]*yaml.Node
 }
 
 func newDecoder() *decoder {
 	return &decoder{at: map[string]Pos{}, keyAt: map[string]Pos{}, failed: map[string]bool{},
-		fields: map[reflect.Type]*fieldSet{}}
+		fields: map[reflect.Type]*fieldSet{}, errPath: map[int]string{}, misspelt: map[string]*yaml.Node{}}
 }
 
 // structFields is the package's structFields, memoised for one decode.
@@ -68,6 +76,7 @@ func (d *decoder) errorf(n *yaml.Node, path string, format string, args ...any) 
 	d.errs = append(d.errs, posError{posOf(n), fmt.Sprintf(format, args...)})
 	if path != "" {
 		d.failed[path] = true
+		d.errPath[len(d.errs)-1] = path
 	}
 }
 
@@ -135,6 +144,7 @@ func (d *decoder) custom(n *yaml.Node, path string, err error) {
 	if pe, ok := err.(*posError); ok {
 		d.errs = append(d.errs, *pe)
 		d.failed[path] = true
+		d.errPath[len(d.errs)-1] = path
 		return
 	}
 	d.errorf(n, path, "%s: %s", fieldName(path), strings.TrimPrefix(err.Error(), "yaml: "))
@@ -302,7 +312,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		if !ok {
 			// A misspelt key is probably the field it resembles: treat that
 			// one as failed too, so validation does not also call it missing.
-			d.errorf(k, join(path, alert.Closest(k.Value, fields.names)), "unknown field `%s`%s", k.Value, suggestField(k.Value, fields.names, path))
+			meant := join(path, alert.Closest(k.Value, fields.names))
+			d.errorf(k, meant, "unknown field `%s`%s", k.Value, suggestField(k.Value, fields.names, path))
+			if _, first := d.misspelt[meant]; !first && meant != path {
+				d.misspelt[meant] = val
+			}
 			continue
 		}
 		d.keyAt[sub] = posOf(k)
@@ -414,6 +428,26 @@ func (d *decoder) failedUnder(path string) bool {
 		}
 	}
 	return false
+}
+
+// ruleIndexRE reads the rule a path is in: "rules[2].dedup.window" -> 2.
+var ruleIndexRE = regexp.MustCompile(`^rules\[(\d+)\]`)
+
+// nameRuleErrors starts every decoding error inside a named rule with
+// `rule "name": `, as the rest of validation words its messages: an operator
+// finds the rule by its name, not by its place in the list.
+func (d *decoder) nameRuleErrors(rules []Rule) {
+	for i, path := range d.errPath {
+		m := ruleIndexRE.FindStringSubmatch(path)
+		if m == nil {
+			continue
+		}
+		r, err := strconv.Atoi(m[1])
+		if err != nil || r >= len(rules) || rules[r].Name == "" || d.failedUnder(fmt.Sprintf("rules[%d].name", r)) {
+			continue
+		}
+		d.errs[i].Msg = fmt.Sprintf("rule %q: %s", rules[r].Name, d.errs[i].Msg)
+	}
 }
 
 func sortErrors(errs []posError) {

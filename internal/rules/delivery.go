@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"slices"
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
@@ -44,7 +45,11 @@ func (c *compiler) delivery(d Delivery, rs *Ruleset) {
 		return
 	}
 	if _, ok := rs.receivers[d.FallbackReceiver]; !ok {
-		c.errorf("delivery.fallback_receiver", "delivery.fallback_receiver %q is not a receiver%s", d.FallbackReceiver, alert.Suggest(d.FallbackReceiver, receiverNames(rs)))
+		// Checked as default_receiver is (receiverNames): not called
+		// undefined when the receivers could not be read.
+		if names, known := c.receiverNames(rs); known && !slices.Contains(names, d.FallbackReceiver) {
+			c.errorf("delivery.fallback_receiver", "delivery.fallback_receiver %q is not a receiver%s", d.FallbackReceiver, alert.Suggest(d.FallbackReceiver, names))
+		}
 		return
 	}
 	// Critical: a dead-lettered page is by definition one nobody saw.

@@ -262,3 +262,39 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 		})
 	}
 }
+
+// TestTemplatesShowClientValuesInert: a client's user id written to forge
+// lines and markup reaches the title and text inert, wherever the template
+// puts it, while the dedup key keeps the exact value.
+func TestTemplatesShowClientValuesInert(t *testing.T) {
+	rs := mustCompile(t, `
+rules:
+  - name: custom
+    match: {event: room.exit}
+    title: "User {{.User}} left"
+    text: "User `+"`{{.User}}`"+` left\nroom {{.Room}} {{.Payload.note}} {{describe .}}"
+    dedup: {key: "{{.User}}", window: 5m}
+`)
+	ev := exitEvent(2)
+	ev.UserID = "x`\n*Status*\nRESOLVED"
+	ev.Payload = map[string]any{"note": "> *quoted*\r\nline"}
+	p := pagesOf(t, rs, ev)
+	if len(p) != 1 {
+		t.Fatalf("%d pages, want 1", len(p))
+	}
+	if want := "User x'\uFFFD∗Status∗\uFFFDRESOLVED left"; p[0].Title != want {
+		t.Errorf("title %q, want %q", p[0].Title, want)
+	}
+	// The operator's own line break stays; the client's are gone.
+	want := "User `x'\uFFFD∗Status∗\uFFFDRESOLVED` left\nroom 8489 › ∗quoted∗\uFFFD\uFFFDline " +
+		"User `x'\uFFFD∗Status∗\uFFFDRESOLVED` left room `8489`: Timeout"
+	if p[0].Text != want {
+		t.Errorf("text %q\nwant %q", p[0].Text, want)
+	}
+	if p[0].DedupKey != "custom:"+ev.UserID {
+		t.Errorf("dedup key %q lost the exact value", p[0].DedupKey)
+	}
+	if p[0].Event.User != ev.UserID {
+		t.Errorf("the notification's event must keep the exact user (renderers quote it): %q", p[0].Event.User)
+	}
+}

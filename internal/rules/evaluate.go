@@ -94,14 +94,18 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		data.Count = cr.state.threshold.count
 	}
 	dedup := cr.name + ":" + renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
+	var shown TemplateData
+	if cr.title != nil || cr.text != nil {
+		shown = data.forDisplay()
+	}
 	n := alert.Notification{
 		ID:        rand.Text(),
 		Kind:      alert.KindFiring,
 		Rule:      cr.name,
 		Severity:  cr.severity,
 		Event:     e.AlertEvent(),
-		Title:     render(cr.title, data),
-		Text:      render(cr.text, data),
+		Title:     render(cr.title, shown),
+		Text:      render(cr.text, shown),
 		Count:     1,
 		DedupKey:  dedup,
 		Incident:  e.App + "/" + e.RoomKey,

@@ -20,7 +20,9 @@ func (c *compiler) pending(path string, r *Rule, where string) *pendingSpec {
 		return nil
 	}
 	s := &pendingSpec{wait: c.duration(path+".for", where, r.For, 0)}
-	if s.wait <= 0 {
+	// A `for` that could not be read was reported where it is written; it
+	// is not also missing.
+	if s.wait <= 0 && !c.d.failedUnder(path+".for") {
 		c.errorf(path+".clear", "%s: clear needs for: how long to wait for the clearing event, e.g. \"30s\"", where)
 	}
 	if len(r.Clear) == 0 {

@@ -27,6 +27,48 @@ var templateFuncs = template.FuncMap{
 // "User `u42` left room `8489`: Timeout".
 func describe(d TemplateData) string { return d.AlertEvent().Describe() }
 
+// forDisplay is d for the title and text templates, whose output is shown
+// on a page: every value a TRTC client chose (ids, error, URL, payload
+// strings, and the same in Raw) made inert with alert.Inert, so that a
+// value cannot add a line, close the code span the operator put it in,
+// start a quote block or add emphasis, wherever the template puts it. What
+// the operator wrote around the values (line breaks, *bold*, `code`) stays
+// as written. Dedup keys use d itself: they must tell values apart exactly.
+func (d TemplateData) forDisplay() TemplateData {
+	f := &d.Facts
+	for _, s := range []*string{&f.App, &f.Room, &f.User, &f.Task, &f.ErrorCode, &f.ErrorMessage, &f.URL,
+		&f.Raw.AppID, &f.Raw.RoomID, &f.Raw.UserID, &f.Raw.TaskID, &f.Raw.ErrorCode, &f.Raw.ErrorMessage, &f.Raw.URL} {
+		*s = alert.Inert(*s)
+	}
+	if f.Payload != nil {
+		f.Payload = inertJSON(f.Payload).(map[string]any)
+	}
+	f.Raw.Payload = f.Payload
+	return d
+}
+
+// inertJSON copies a decoded JSON value with every string (keys included)
+// made inert; the callback's own value is left as it was.
+func inertJSON(v any) any {
+	switch v := v.(type) {
+	case string:
+		return alert.Inert(v)
+	case map[string]any:
+		m := make(map[string]any, len(v))
+		for k, x := range v {
+			m[alert.Inert(k)] = inertJSON(x)
+		}
+		return m
+	case []any:
+		s := make([]any, len(v))
+		for i, x := range v {
+			s[i] = inertJSON(x)
+		}
+		return s
+	}
+	return v
+}
+
 // render executes a rule's own template; nil (the rule has none) or a
 // template that fails on this event (say, indexing a payload key it lacks)
 // gives "": the page still goes out in notify's default words, because

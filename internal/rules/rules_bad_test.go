@@ -44,10 +44,10 @@ var badFiles = []struct {
 	want []string
 }{
 	{"bad_duration.yaml", []string{
-		`bad_duration.yaml:9:15: window: bad duration "10" (a bare number has no unit; write "10s" or "10m")`,
+		`bad_duration.yaml:9:15: rule "a": window: bad duration "10" (a bare number has no unit; write "10s" or "10m")`,
 	}},
 	{"bad_operator.yaml", []string{
-		"bad_operator.yaml:8:14: unknown match operator `regx`, did you mean `regex`?",
+		"bad_operator.yaml:8:14: rule \"a\": unknown match operator `regx`, did you mean `regex`?",
 	}},
 	{"bad_regex.yaml", []string{
 		"bad_regex.yaml:8:21: rule \"a\": match.room: bad regex: missing closing ]: `[`",
@@ -57,7 +57,7 @@ var badFiles = []struct {
 		`app_id.yaml:3:19: app 01400000001: callback_key: environment variable HOME is not set`,
 	}},
 	{"duplicate_key.yaml", []string{
-		`duplicate_key.yaml:9:5: severity: key given twice (first at line 8)`,
+		`duplicate_key.yaml:9:5: rule "a": severity: key given twice (first at line 8)`,
 	}},
 	{"duplicate_rule.yaml", []string{
 		`duplicate_rule.yaml:8:11: rule "a": name already used at line 6; names identify rules in pages and dedup keys`,
@@ -65,13 +65,18 @@ var badFiles = []struct {
 	{"empty.yaml", []string{
 		`empty.yaml:1:1: the file is empty: it needs at least receivers and rules`,
 	}},
+	// A duration in words: the rule is named, the hint is the duration meant,
+	// and clear is not also said to need a for.
+	{"for_in_words.yaml", []string{
+		`for_in_words.yaml:8:10: rule "a": for: bad duration "30 seconds" (write "30s")`,
+	}},
 	{"many.yaml", []string{
 		`many.yaml:9:15: rule "dropped": match.reason: unknown reason "timout", did you mean "reason.timeout"?`,
 		`many.yaml:11:12: rule "dropped": title: unknown field .Usr, did you mean .User?`,
 		`many.yaml:14:14: rule "recording": match.event: unknown event "recording.strat", did you mean "recording.start"?`,
 		"many.yaml:15:29: rule \"recording\": match.status: bad regex: missing closing ): `(`",
 		`many.yaml:16:17: rule "recording": unknown receiver "oncal", did you mean "oncall"?`,
-		"many.yaml:17:5: unknown field `continu`, did you mean `continue`?",
+		"many.yaml:17:5: rule \"recording\": unknown field `continu`, did you mean `continue`?",
 	}},
 	{"missing.yaml", []string{
 		`missing.yaml:2:5: receivers[0]: every receiver needs a name`,
@@ -85,6 +90,18 @@ var badFiles = []struct {
 		`receivers.yaml:2:5: receiver "both": give exactly one of slack or console`,
 		`receivers.yaml:5:11: receiver "both" defined twice`,
 		`receivers.yaml:7:19: default_receiver "nobody" is not defined, did you mean "both"?`,
+	}},
+	// A misspelt receivers: key is reported once; references are checked
+	// against the names written under it, so only wrong ones are reported.
+	{"receivers_typo.yaml", []string{
+		"receivers_typo.yaml:1:1: unknown field `recievers`, did you mean `receivers`?",
+		`receivers_typo.yaml:6:19: default_receiver "oncal" is not defined, did you mean "oncall"?`,
+		`receivers_typo.yaml:14:17: rule "b": unknown receiver "consol", did you mean "console"?`,
+	}},
+	// Receivers that cannot be read leave every reference to them unchecked
+	// (default_receiver and the fallback alike), not called undefined.
+	{"receivers_unreadable.yaml", []string{
+		`receivers_unreadable.yaml:1:12: receivers: expected a list, got "oncall" (write [oncall] for a list of one)`,
 	}},
 	{"secrets.yaml", []string{
 		`secrets.yaml:3:19: app 1400000001: callback_key: environment variable HOOK_TEST_UNSET_KEY is not set`,
@@ -102,6 +119,11 @@ var badFiles = []struct {
 	}},
 	{"syntax.yaml", []string{
 		`syntax.yaml:4:1: syntax error: did not find expected '-' indicator`,
+	}},
+	// A tab does not hide the syntax error after it.
+	{"tab_then_syntax.yaml", []string{
+		`tab_then_syntax.yaml:3:1: syntax error: a tab in the indentation (YAML indents with spaces only)`,
+		`tab_then_syntax.yaml:5:1: syntax error: did not find expected '-' indicator`,
 	}},
 	{"template_field.yaml", []string{
 		`template_field.yaml:8:11: rule "a": text: unknown field .Usr, did you mean .User?`,
@@ -123,16 +145,21 @@ var badFiles = []struct {
 		`unknown_receiver.yaml:7:17: rule "a": unknown receiver "oncal", did you mean "oncall"?`,
 	}},
 	{"unknown_rule_field.yaml", []string{
-		"unknown_rule_field.yaml:8:5: unknown field `sevrity`, did you mean `severity`?",
+		"unknown_rule_field.yaml:8:5: rule \"a\": unknown field `sevrity`, did you mean `severity`?",
 	}},
 	{"when.yaml", []string{
 		`when.yaml:8:46: rule "a": when: unknown name Stauts, did you mean Status?`,
+	}},
+	// A code's field misspelt: named as written, with a suggestion, and no
+	// Go type name.
+	{"when_field.yaml", []string{
+		`when_field.yaml:8:18: rule "a": when: Status has no field Nme, did you mean Name?`,
 	}},
 	{"when_type.yaml", []string{
 		`when_type.yaml:8:17: rule "a": when: invalid operation: + (mismatched types string and int)`,
 	}},
 	{"wrong_type.yaml", []string{
-		`wrong_type.yaml:7:16: receivers: expected a list, got "oncall" (write [oncall] for a list of one)`,
-		`wrong_type.yaml:8:15: continue: expected true or false, got "yes"`,
+		`wrong_type.yaml:7:16: rule "a": receivers: expected a list, got "oncall" (write [oncall] for a list of one)`,
+		`wrong_type.yaml:8:15: rule "a": continue: expected true or false, got "yes"`,
 	}},
 }

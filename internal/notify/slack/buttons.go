@@ -49,22 +49,17 @@ type ActionValue struct {
 	Room     string `json:"room,omitempty"`
 }
 
-// maxButtonValue is Slack's limit on a button's value.
-const maxButtonValue = 2000
-
 // actionBlock is the row of buttons on a firing page; resolved pages get none.
 func actionBlock(n alert.Notification, acked bool) []goslack.Block {
 	if n.Kind != alert.KindFiring {
 		return nil
 	}
-	v := ActionValue{Page: n.PageID(), Incident: n.Incident, Rule: n.Rule, App: n.Event.App, Room: cmp.Or(n.Event.RoomKey, n.Event.Room)}
-	b, _ := json.Marshal(v)
-	if len(b) > maxButtonValue {
+	v, value, ok := buttonValue(n)
+	if !ok {
 		return nil // a pathological id; a page without buttons beats a rejected page
 	}
-	value := string(b)
 	btn := func(id, label string, style goslack.Style) *goslack.ButtonBlockElement {
-		e := goslack.NewButtonBlockElement(id, value, goslack.NewTextBlockObject(goslack.PlainTextType, label, true, false))
+		e := goslack.NewButtonBlockElement(id, value, goslack.NewTextBlockObject(goslack.PlainTextType, fitPlain(label, maxButtonText), true, false))
 		if style != "" {
 			e = e.WithStyle(style)
 		}
@@ -81,6 +76,22 @@ func actionBlock(n alert.Notification, acked bool) []goslack.Block {
 		elems = append(elems, btn(ActionSilenceRule, "Silence rule 1h", ""))
 	}
 	return []goslack.Block{goslack.NewActionBlock(ActionsBlockID, elems...)}
+}
+
+// buttonValue is what the page's buttons carry, within Slack's 2000
+// characters. A client's room id can make the whole too long: then the
+// room (and the incident, app/room) are left out, which costs the Silence
+// room button but keeps Acknowledge (by page) and Silence rule. The room is
+// never cut short: a silence must match the room exactly.
+func buttonValue(n alert.Notification) (ActionValue, string, bool) {
+	full := ActionValue{Page: n.PageID(), Incident: n.Incident, Rule: n.Rule, App: n.Event.App, Room: cmp.Or(n.Event.RoomKey, n.Event.Room)}
+	for _, v := range []ActionValue{full, {Page: full.Page, Rule: full.Rule}, {Page: full.Page}} {
+		b, err := json.Marshal(v)
+		if err == nil && textLen(string(b)) <= maxButtonValue {
+			return v, string(b), true
+		}
+	}
+	return ActionValue{}, "", false
 }
 
 // ActedMessage is a page's message after someone used one of its buttons:
@@ -105,6 +116,6 @@ func ActedMessage(blocks []goslack.Block, text, actionID, note string) Message {
 		}
 		out = append(out, b)
 	}
-	out = append(out, goslack.NewContextBlock("", mrkdwn(note)))
-	return Message{Blocks: out, Text: text}
+	out = append(out, goslack.NewContextBlock("", contextText(note)))
+	return Message{Blocks: capBlocks(out), Text: fitMrkdwn(text, maxFallbackChars)}
 }

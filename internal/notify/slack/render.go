@@ -8,26 +8,11 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	goslack "github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
-)
-
-// Slack's documented Block Kit limits. Exceeding any of them makes Slack reject
-// the whole message with invalid_blocks, which is permanent: the page would go
-// to the dead letters, so we truncate rather than risk it.
-const (
-	maxHeaderChars    = 150
-	maxSectionChars   = 3000
-	maxFieldChars     = 2000
-	maxFieldsPerBlock = 10
-	// maxFields keeps the message well under Slack's 50-block ceiling even
-	// with the header, text, codes and context blocks around the fields.
-	maxFields       = 40
-	maxFallbackChar = 3000
 )
 
 // Message is a page's face on Slack: the Block Kit blocks and the fallback text
@@ -44,11 +29,11 @@ func Render(n alert.Notification, opts ...RenderOption) Message {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	blocks := renderBlocks(n, n.Receiver.Mentions, EscapeMrkdwn(n.Note))
+	blocks := renderBlocks(n, n.Receiver.Mentions, EscapeMrkdwn(alert.SingleLine(n.Note)))
 	if o.buttons {
 		blocks = append(blocks, actionBlock(n, false)...)
 	}
-	return Message{Blocks: blocks, Text: FallbackText(n)}
+	return Message{Blocks: capBlocks(blocks), Text: FallbackText(n)}
 }
 
 // renderBlocks draws the page. mentions go in front of the text; note, when
@@ -56,7 +41,7 @@ func Render(n alert.Notification, opts ...RenderOption) Message {
 func renderBlocks(n alert.Notification, mentions []string, note string) []goslack.Block {
 	blocks := []goslack.Block{
 		goslack.NewHeaderBlock(goslack.NewTextBlockObject(goslack.PlainTextType,
-			truncate(severityLabel(n)+" — "+notify.Title(n), maxHeaderChars), true, false)),
+			fitPlain(severityLabel(n)+" — "+notify.Title(n), maxHeaderChars), true, false)),
 	}
 
 	if text := sectionText(n, mentions); text != "" {
@@ -70,7 +55,7 @@ func renderBlocks(n alert.Notification, mentions []string, note string) []goslac
 		for _, c := range codes {
 			lines = append(lines, "• "+codeLine(c))
 		}
-		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), maxSectionChars)), nil, nil))
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fitMrkdwn(strings.Join(lines, "\n"), maxSectionText)), nil, nil))
 	}
 
 	if saw := notify.Saw(n.Enrichment); len(saw) > 0 {
@@ -79,30 +64,34 @@ func renderBlocks(n alert.Notification, mentions []string, note string) []goslac
 		for _, l := range saw {
 			lines = append(lines, "• "+EscapeMrkdwn(l))
 		}
-		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(truncate(strings.Join(lines, "\n"), maxSectionChars)), nil, nil))
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fitMrkdwn(strings.Join(lines, "\n"), maxSectionText)), nil, nil))
 	}
 
 	ctx := []goslack.MixedElement{}
 	if n.Rule != "" {
-		ctx = append(ctx, mrkdwn("Rule `"+escapeCode(n.Rule)+"`"))
+		ctx = append(ctx, contextText("Rule `"+escapeCode(n.Rule)+"`"))
 	}
 	if n.Count > 1 {
-		ctx = append(ctx, mrkdwn(strconv.Itoa(n.Count)+" events"))
+		ctx = append(ctx, contextText(strconv.Itoa(n.Count)+" events"))
 	}
 	if t := n.Time(); !t.IsZero() {
 		// Slack renders <!date^…> in the reader's timezone and relative
 		// ("Today at …"); the part after | is what clients that cannot are shown.
-		ctx = append(ctx, mrkdwn(fmt.Sprintf("<!date^%d^{date_short_pretty} {time_secs}|%s>", t.Unix(), notify.Timestamp(t))))
+		ctx = append(ctx, contextText(fmt.Sprintf("<!date^%d^{date_short_pretty} {time_secs}|%s>", t.Unix(), notify.Timestamp(t))))
 	}
 	if n.Incident != "" {
-		ctx = append(ctx, mrkdwn("Incident `"+escapeCode(n.Incident)+"`"))
+		// app/room: a client's room id, so as long as a client made it.
+		ctx = append(ctx, contextText("Incident `"+escapeCode(n.Incident)+"`"))
 	}
 	if id := n.PageID(); id != "" {
 		// The page ID lets a human tell a redelivered duplicate from a new page.
-		ctx = append(ctx, mrkdwn("Page `"+escapeCode(id)+"`"))
+		ctx = append(ctx, contextText("Page `"+escapeCode(id)+"`"))
 	}
 	if note != "" {
-		ctx = append(ctx, mrkdwn(note))
+		ctx = append(ctx, contextText(note))
+	}
+	if len(ctx) > maxContextElems {
+		ctx = ctx[:maxContextElems]
 	}
 	if len(ctx) > 0 {
 		blocks = append(blocks, goslack.NewContextBlock("", ctx...))
@@ -119,7 +108,7 @@ func sectionText(n alert.Notification, mentions []string) string {
 		b.WriteByte(' ')
 	}
 	b.WriteString(EscapeMrkdwn(notify.Text(n)))
-	return truncate(strings.TrimSpace(b.String()), maxSectionChars)
+	return fitMrkdwn(strings.TrimSpace(b.String()), maxSectionText)
 }
 
 // mentionToken passes through well-formed Slack mention tokens and escapes
@@ -147,14 +136,14 @@ func fieldSections(fields []notify.Field) []goslack.Block {
 	}
 	objs := make([]*goslack.TextBlockObject, 0, len(fields)+1)
 	for _, f := range fields {
-		objs = append(objs, mrkdwn(truncate("*"+EscapeMrkdwn(f.Name)+"*\n"+EscapeMrkdwn(f.Value), maxFieldChars)))
+		objs = append(objs, mrkdwn(fitMrkdwn("*"+EscapeMrkdwn(f.Name)+"*\n"+EscapeMrkdwn(f.Value), maxFieldChars)))
 	}
 	if omitted > 0 {
 		objs = append(objs, mrkdwn(fmt.Sprintf("_%d more fields not shown_", omitted)))
 	}
 	var blocks []goslack.Block
 	for len(objs) > 0 {
-		k := min(len(objs), maxFieldsPerBlock)
+		k := min(len(objs), maxFieldsPer)
 		blocks = append(blocks, goslack.NewSectionBlock(nil, objs[:k], nil))
 		objs = objs[k:]
 	}
@@ -164,7 +153,8 @@ func fieldSections(fields []notify.Field) []goslack.Block {
 // FallbackText is the one line shown in notifications and on the lock screen:
 // severity, title and where it happened, e.g.
 // "[CRITICAL] User left room by timeout — app 1400000001 room 8489 user u42".
-// It is mrkdwn, so user-controlled parts are escaped.
+// It is mrkdwn, so user-controlled parts are escaped (notify's words have
+// already made them literal).
 func FallbackText(n alert.Notification) string {
 	s := "[" + notify.SeverityWord(n) + "] " + EscapeMrkdwn(notify.Title(n))
 	if where := notify.Where(n); where != "" {
@@ -173,12 +163,12 @@ func FallbackText(n alert.Notification) string {
 	if n.Count > 1 {
 		s += " (" + strconv.Itoa(n.Count) + " events)"
 	}
-	return truncate(s, maxFallbackChar)
+	return fitMrkdwn(s, maxFallbackChars)
 }
 
 // codeLine is "reason 2 `reason.timeout`: Timeout", escaped for mrkdwn.
 func codeLine(c alert.Code) string {
-	c.Field, c.Meaning = EscapeMrkdwn(c.Field), EscapeMrkdwn(c.Meaning)
+	c.Field, c.Meaning = EscapeMrkdwn(alert.SingleLine(c.Field)), EscapeMrkdwn(alert.SingleLine(c.Meaning))
 	return notify.CodeLine(c, func(s string) string { return "`" + escapeCode(s) + "`" })
 }
 
@@ -214,17 +204,30 @@ func EscapeMrkdwn(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// escapeCode escapes text placed inside backticks: a backtick would close the
-// code span early and let the rest be read as markup.
-func escapeCode(s string) string {
-	return strings.ReplaceAll(EscapeMrkdwn(s), "`", "'")
+// CodeSpan shows s, client text perhaps, as a code span in mrkdwn: escaped,
+// on one line, with no backtick to close the span early.
+func CodeSpan(s string) string { return "`" + escapeCode(s) + "`" }
+
+// contextText is a context block's text element, cut to its limit.
+func contextText(s string) *goslack.TextBlockObject {
+	return mrkdwn(fitMrkdwn(s, maxContextChars))
 }
 
-// truncate cuts s to at most n runes, marking the cut with an ellipsis.
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// escapeCode escapes text placed inside backticks: a backtick would close the
+// code span early, and a line break end it, letting the rest be read as
+// markup (alert.Inline).
+func escapeCode(s string) string {
+	return EscapeMrkdwn(alert.Inline(s))
+}
+
+// capBlocks keeps a message within Slack's 50 blocks. Pages are far from it
+// (see maxFields); should one ever reach it, the blocks before the last few
+// (context, buttons, a note) give way, as those say what the page is.
+func capBlocks(blocks []goslack.Block) []goslack.Block {
+	if len(blocks) <= maxBlocks {
+		return blocks
 	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	const tail = 3
+	out := append([]goslack.Block{}, blocks[:maxBlocks-tail]...)
+	return append(out, blocks[len(blocks)-tail:]...)
 }

@@ -111,7 +111,7 @@ func (s *API) Send(ctx context.Context, p alert.Notification) (bool, error) {
 				// Let the incident's other pages open the thread meanwhile
 				// instead of waiting on a parent that may never come.
 				if rerr := s.threads.ReleaseParent(ctx, key, p.PageID()); rerr != nil {
-					s.log.WarnContext(ctx, "slack thread claim not released", "incident", p.Incident, "err", rerr)
+					s.log.WarnContext(ctx, "slack thread claim not released", "incident", logged(p.Incident), "err", rerr)
 				}
 			}
 			return classify("chat.postMessage", err)
@@ -121,7 +121,7 @@ func (s *API) Send(ctx context.Context, p alert.Notification) (bool, error) {
 			// the channel ("#alerts"), but replies and edits need the ID.
 			if err := s.threads.SetThread(ctx, key, ch, ts, s.ttl()); err != nil {
 				s.log.WarnContext(ctx, "slack thread not recorded; next page of this incident starts a new thread",
-					"page", p.PageID(), "incident", p.Incident, "err", err)
+					"page", p.PageID(), "incident", logged(p.Incident), "err", err)
 			}
 		}
 		return false, nil
@@ -144,7 +144,7 @@ func (s *API) parent(ctx context.Context, p alert.Notification, key string) (ts,
 		ts, ch, ok, err := s.threads.Thread(ctx, key)
 		if err != nil {
 			s.log.WarnContext(ctx, "slack thread lookup failed; posting unthreaded",
-				"page", p.PageID(), "incident", p.Incident, "err", err)
+				"page", p.PageID(), "incident", logged(p.Incident), "err", err)
 			return "", ""
 		}
 		if ok {
@@ -156,7 +156,7 @@ func (s *API) parent(ctx context.Context, p alert.Notification, key string) (ts,
 		}
 		if time.Now().After(deadline) {
 			s.log.WarnContext(ctx, "another replica's thread parent did not appear; posting a new parent",
-				"page", p.PageID(), "incident", p.Incident)
+				"page", p.PageID(), "incident", logged(p.Incident))
 			return "", ""
 		}
 		select {
@@ -174,14 +174,14 @@ func (s *API) parent(ctx context.Context, p alert.Notification, key string) (ts,
 func (s *API) updateParent(ctx context.Context, p alert.Notification, key, channel, ts string) {
 	pages, err := s.threads.AddPage(ctx, key, s.ttl())
 	if err != nil {
-		s.log.WarnContext(ctx, "slack thread page count failed", "page", p.PageID(), "incident", p.Incident, "err", err)
+		s.log.WarnContext(ctx, "slack thread page count failed", "page", p.PageID(), "incident", logged(p.Incident), "err", err)
 	}
 	opts := s.renderOptions()
 	if s.Acks != nil {
 		user, at, ok, err := s.Acks.Acknowledged(ctx, p.Incident)
 		switch {
 		case err != nil:
-			s.log.WarnContext(ctx, "slack ack state unavailable; parent shown without it", "incident", p.Incident, "err", err)
+			s.log.WarnContext(ctx, "slack ack state unavailable; parent shown without it", "incident", logged(p.Incident), "err", err)
 		case ok && !at.Before(slackTime(ts)):
 			// Only an ack given since this thread began: one from an earlier
 			// incident in the same room must not claim the new one.
@@ -191,7 +191,7 @@ func (s *API) updateParent(ctx context.Context, p alert.Notification, key, chann
 	m := renderParent(p, pages, opts...)
 	if _, _, _, err := s.client.UpdateMessageContext(ctx, channel, ts,
 		goslack.MsgOptionBlocks(m.Blocks...), goslack.MsgOptionText(m.Text, false)); err != nil {
-		s.log.WarnContext(ctx, "slack thread parent not updated", "page", p.PageID(), "incident", p.Incident, "err", err)
+		s.log.WarnContext(ctx, "slack thread parent not updated", "page", p.PageID(), "incident", logged(p.Incident), "err", err)
 	}
 }
 
@@ -226,8 +226,12 @@ func renderParent(p alert.Notification, pages int64, opts ...RenderOption) Messa
 	if o.buttons {
 		blocks = append(blocks, actionBlock(p, o.ackedBy != "")...)
 	}
-	return Message{Blocks: blocks, Text: FallbackText(p)}
+	return Message{Blocks: capBlocks(blocks), Text: FallbackText(p)}
 }
+
+// logged is client text (an incident names a client's room) for a log line:
+// one line, at most 128 characters.
+func logged(s string) string { return fitPlain(alert.Inline(s), 128) }
 
 func (s *API) renderOptions() []RenderOption {
 	if s.Buttons {

@@ -1,0 +1,121 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/verify"
+)
+
+// TestHelpListsCommands: `go run ./cmd/hook --help` runs serve's help, and
+// a newcomer should see the commands there too, then serve's flags.
+func TestHelpListsCommands(t *testing.T) {
+	for _, args := range [][]string{{"--help"}, {"-h"}, {"serve", "--help"}} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), args, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+		if err == nil || err.(exitError).code != 0 {
+			t.Fatalf("%v: run = %v, want exit 0", args, err)
+		}
+		help := errOut.String()
+		for _, want := range []string{"hook check [--rules FILE]", "hook sign --key KEY", "-listen"} {
+			if !strings.Contains(help, want) {
+				t.Errorf("%v: help lacks %q:\n%s", args, want, help)
+			}
+		}
+	}
+}
+
+// welcomeRecipe is the test callback printWelcome tells a newcomer to send.
+func welcomeRecipe(t *testing.T) []string {
+	t.Helper()
+	var b bytes.Buffer
+	printWelcome(&b, "[::]:8080", "KEY")
+	var lines []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "now=") || strings.HasPrefix(l, "body=") || strings.HasPrefix(l, "curl ") {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) != 3 {
+		t.Fatalf("welcome recipe is %q, want the now=, body= and curl lines:\n%s", lines, b.String())
+	}
+	return lines
+}
+
+// TestWelcomeRecipeLeavesNoFile: the recipe signs the body from stdin and
+// posts it from a shell variable, so the clone gains no untracked body.json;
+// the body it builds is a valid, fresh callback, and the signature it asks
+// for is the one hook checks.
+func TestWelcomeRecipeLeavesNoFile(t *testing.T) {
+	lines := welcomeRecipe(t)
+	for _, l := range lines {
+		if strings.Contains(l, "body.json") || strings.Contains(l, "> ") || strings.Contains(l, "@") {
+			t.Errorf("the recipe writes or reads a file: %s", l)
+		}
+	}
+	if !strings.Contains(lines[2], `$(printf %s "$body" | go run ./cmd/hook sign --key KEY)`) ||
+		!strings.Contains(lines[2], `--data-binary "$body"`) {
+		t.Errorf("curl line does not sign and send $body: %s", lines[2])
+	}
+	sh, err := exec.LookPath("sh")
+	if err != nil {
+		t.Skip("no sh to run the recipe's shell lines")
+	}
+	out, err := exec.Command(sh, "-c", lines[0]+"\n"+lines[1]+"\nprintf %s \"$body\"").Output()
+	if err != nil {
+		t.Fatalf("recipe: %v", err)
+	}
+	ev, err := callback.Decode("1400000001", out)
+	if err != nil {
+		t.Fatalf("the recipe's body is not a callback: %v\n%s", err, out)
+	}
+	if ev.UserID != "u42" || ev.RoomID != "8489" || ev.CallbackMs == 0 || ev.EventMs/1000 != ev.CallbackMs/1000 {
+		t.Errorf("decoded %+v", ev)
+	}
+	// What `printf %s "$body" | hook sign` prints is what verify accepts.
+	var sig bytes.Buffer
+	if err := run(context.Background(), []string{"sign", "--key", "KEY"}, func(string) string { return "" }, bytes.NewReader(out), &sig, &bytes.Buffer{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := verify.Check(keyFor("KEY"), "1400000001", strings.TrimSpace(sig.String()), out); err != nil {
+		t.Errorf("signature from stdin does not verify: %v", err)
+	}
+}
+
+type keyFor string
+
+func (k keyFor) Key(string) ([]byte, bool) { return []byte(k), true }
+
+// TestREADMEQuickStartMatchesWelcome keeps the README's quick start the
+// recipe hook prints.
+func TestREADMEQuickStartMatchesWelcome(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := welcomeRecipe(t)
+	curl := regexp.MustCompile(`^curl (.*) --data-binary "\$body" http://localhost:8080/callback$`).FindStringSubmatch(lines[2])
+	if curl == nil {
+		t.Fatalf("unexpected curl line %s", lines[2])
+	}
+	for _, want := range []string{lines[0], lines[1], "curl " + curl[1], `--data-binary "$body" localhost:8080/callback`} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md's quick start lacks %s", want)
+		}
+	}
+}
+
+func TestStoppedMessage(t *testing.T) {
+	if m := stoppedMessage(""); strings.Contains(m, "stay in the outbox") || !strings.Contains(m, "lost") {
+		t.Errorf("embedded mode says %q", m)
+	}
+	if m := stoppedMessage("redis://r:6379"); !strings.Contains(m, "stay in the outbox") {
+		t.Errorf("with Redis it says %q", m)
+	}
+}

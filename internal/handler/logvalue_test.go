@@ -1,0 +1,106 @@
+package handler
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/verify"
+)
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"1400000001", 64, "1400000001"},
+		{"room\n[ERROR] forged", 64, `room\n[ERROR] forged`},
+		{"\x1b[2J\u2028é", 64, `\x1b[2J\u2028é`},
+		{"\xff\xfe", 64, `\xff\xfe`},
+		{"\uFFFD ok", 64, "\uFFFD ok"},
+		{strings.Repeat("a", 100), 10, "aaaaaaaaaa…(100 bytes)"},
+		{strings.Repeat("\n", 100), 10, `\n\n\n\n\n…(100 bytes)`},
+	}
+	for _, tt := range tests {
+		if got := clip(tt.in, tt.max); got != tt.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+		}
+	}
+}
+
+// TestHugeHeaderLogsABoundedLine: anyone can send a megabyte of SdkAppId
+// before any signature is checked; the callback's log line stays under a
+// kilobyte, the response too, and neither takes a line break from it.
+func TestHugeHeaderLogsABoundedLine(t *testing.T) {
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			var logs bytes.Buffer
+			log := slog.New(slog.NewTextHandler(&logs, nil))
+			if format == "json" {
+				log = slog.New(slog.NewJSONHandler(&logs, nil))
+			}
+			cat, err := catalog.New()
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := New(Config{}, Deps{Router: &fakeRouter{}, Catalog: cat, Store: fakePinger{}, Log: log,
+				Now: func() time.Time { return vectorTime }})
+			app := strings.Repeat("1400000001\n[ERROR] forged ", 1<<20/25)
+			req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(vectorBody))
+			req.Header.Set("SdkAppId", app)
+			req.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(vectorBody)))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401", rec.Code)
+			}
+			if n := rec.Body.Len(); n > 1024 {
+				t.Errorf("response is %d bytes", n)
+			}
+			lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+			if len(lines) != 1 {
+				t.Fatalf("%d log lines, want 1:\n%.2000s", len(lines), logs.String())
+			}
+			if n := len(lines[0]); n > 1024 {
+				t.Errorf("log line is %d bytes, want under 1 KB:\n%.2000s", n, lines[0])
+			}
+			if !strings.Contains(lines[0], "bytes)") {
+				t.Errorf("the cut is not marked:\n%s", lines[0])
+			}
+			t.Logf("%d-byte header, %d-byte log line", len(app), len(lines[0]))
+		})
+	}
+}
+
+// TestClientTextInTheCallbackLineIsBounded: a verified callback's room and
+// user are client text; the log line bounds them too.
+func TestClientTextInTheCallbackLineIsBounded(t *testing.T) {
+	var logs bytes.Buffer
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(Config{}, Deps{Router: &fakeRouter{}, Catalog: cat, Store: fakePinger{},
+		Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return vectorTime }})
+	room := strings.Repeat("r\n", 50000)
+	body := `{"EventGroupId":1,"EventType":104,"CallbackTs":1664209748188,"EventInfo":{"RoomId":"` +
+		strings.ReplaceAll(room, "\n", `\n`) + `","UserId":"` + strings.Repeat("u", 50000) + `"}}`
+	req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
+	req.Header.Set("SdkAppId", vectorApp)
+	req.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(body)))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("status %d: %s", rec.Code, rec.Body)
+	}
+	line := strings.TrimSpace(logs.String())
+	if strings.Count(line, "\n") != 0 || len(line) > 1024 {
+		t.Errorf("log line of %d bytes, %d line breaks:\n%.2000s", len(line), strings.Count(line, "\n"), line)
+	}
+}
