@@ -18,6 +18,8 @@ const outboxUsage = `Usage:
   hook outbox list  [--url URL] [--limit N] [--json]   dead letters and the outbox's state
   hook outbox retry [--url URL] ID...                   move dead letters back to the outbox
   hook outbox drop  [--url URL] ID...                   delete dead letters for good
+  hook outbox digests [--url URL] [--limit N] [--json] [ID]
+                                                        flood digests; with an ID, the pages in it
 
 Talks to a running "hook serve" admin API with the bearer token in HOOK_ADMIN_TOKEN.
 `
@@ -35,7 +37,7 @@ func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io
 	fs := flag.NewFlagSet("hook outbox "+sub, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	base := fs.String("url", cmp.Or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
-	limit := fs.Int("limit", 100, "list at most this many dead letters")
+	limit := fs.Int("limit", 100, "list at most this many dead letters, digests or digested pages")
 	asJSON := fs.Bool("json", false, "print the API's JSON")
 	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
 		return flagError(err)
@@ -47,6 +49,11 @@ func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io
 	switch sub {
 	case "list":
 		return outboxList(ctx, api, *limit, *asJSON, stdout)
+	case "digests":
+		if fs.NArg() > 1 {
+			return exitError{code: 2, msg: "hook outbox digests: give at most one digest ID"}
+		}
+		return outboxDigests(ctx, api, fs.Arg(0), *limit, *asJSON, stdout)
 	case "retry", "drop":
 		if fs.NArg() == 0 {
 			return exitError{code: 2, msg: "hook outbox " + sub + ": give the dead letter IDs (see hook outbox list)"}
@@ -104,8 +111,12 @@ func outboxList(ctx context.Context, api adminClient, limit int, asJSON bool, st
 		return exitError{code: 1, msg: "hook outbox list: unexpected answer: " + err.Error()}
 	}
 	age, _ := stats["oldest_age_seconds"].(float64)
-	fmt.Fprintf(stdout, "outbox: %v waiting (%v pending), oldest %s; %v dead letters\n",
+	fmt.Fprintf(stdout, "outbox: %v waiting (%v pending), oldest %s; %v dead letters",
 		stats["depth"], stats["pending"], (time.Duration(age) * time.Second).String(), stats["dead_letters"])
+	if n, ok := stats["digests"]; ok {
+		fmt.Fprintf(stdout, "; %v flood digests (hook outbox digests)", n)
+	}
+	fmt.Fprintln(stdout)
 	if len(list.DeadLetters) == 0 {
 		return nil
 	}

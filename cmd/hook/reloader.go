@@ -147,7 +147,7 @@ func (r *Reloader) failed(err error) {
 }
 
 func sameDelivery(a, b rules.DeliverySettings) bool {
-	if a.MaxAge != b.MaxAge || (a.Fallback == nil) != (b.Fallback == nil) {
+	if a.MaxAge != b.MaxAge || a.Flood != b.Flood || (a.Fallback == nil) != (b.Fallback == nil) {
 		return false
 	}
 	return a.Fallback == nil || a.Fallback.Name == b.Fallback.Name && a.Fallback.Channel == b.Fallback.Channel

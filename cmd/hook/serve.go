@@ -153,7 +153,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	// Delivery settings are read at startup: a reload changes rules, not workers.
 	delivery := rs.Delivery()
 	notifyMetrics := notify.NewMetrics(reg)
-	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Metrics: notifyMetrics}
+	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics}
 	enricher, err := newEnricher(getenv, cat, st, reg, log)
 	if err != nil {
 		return err
@@ -165,7 +165,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, time.Now)
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Slack: slackActions(st),
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Digests: st, Slack: slackActions(st),
 			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {

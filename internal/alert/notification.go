@@ -73,6 +73,8 @@ type Notification struct {
 	// Enrichment is what the client saw, added in delivery when TRTC's
 	// call-quality APIs are configured.
 	Enrichment *Enrichment `json:"enrichment,omitempty"`
+	// Digest is set on a KindDigest notification: the pages it summarises.
+	Digest *Digest `json:"digest,omitempty"`
 }
 
 // Event is the facts of one callback as a notification carries them.

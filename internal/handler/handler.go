@@ -61,6 +61,7 @@ type Deps struct {
 	Log     *slog.Logger
 	Now     func() time.Time
 	Outbox  OutboxAdmin  // for the admin API; nil disables it
+	Digests DigestAdmin  // flood digests for the admin API; nil: not listed
 	Slack   SlackActions // for /slack/interactions
 	// Silences backs the admin API's silences; nil turns them off.
 	Silences SilenceStore

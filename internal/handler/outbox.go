@@ -26,8 +26,9 @@ const (
 )
 
 type outboxAdmin struct {
-	store OutboxAdmin
-	now   func() time.Time
+	store   OutboxAdmin
+	digests DigestAdmin // nil: no digest count
+	now     func() time.Time
 }
 
 // outboxRoutes registers the outbox admin API, only when a token is set:
@@ -36,7 +37,7 @@ func outboxRoutes(e *echo.Echo, cfg Config, d Deps) {
 	if cfg.AdminToken == "" || d.Outbox == nil {
 		return
 	}
-	h := &outboxAdmin{store: d.Outbox, now: d.Now}
+	h := &outboxAdmin{store: d.Outbox, digests: d.Digests, now: d.Now}
 	g := e.Group("/api/v1", requireBearer(cfg.AdminToken))
 	g.GET("/outbox", h.stats)
 	g.GET("/deadletters", h.list)
@@ -50,6 +51,8 @@ type OutboxStatsJSON struct {
 	Pending          int64   `json:"pending"`
 	OldestAgeSeconds float64 `json:"oldest_age_seconds"`
 	DeadLetters      int64   `json:"dead_letters"`
+	// Digests is how many flood digests are recorded (digests.go).
+	Digests *int64 `json:"digests,omitempty"`
 }
 
 func (h *outboxAdmin) stats(c echo.Context) error {
@@ -57,8 +60,16 @@ func (h *outboxAdmin) stats(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, OutboxStatsJSON{Depth: st.Depth, Pending: st.Pending,
-		OldestAgeSeconds: st.OldestAge.Seconds(), DeadLetters: st.DeadLetters})
+	out := OutboxStatsJSON{Depth: st.Depth, Pending: st.Pending,
+		OldestAgeSeconds: st.OldestAge.Seconds(), DeadLetters: st.DeadLetters}
+	if h.digests != nil {
+		n, err := h.digests.DigestCount(c.Request().Context())
+		if err != nil {
+			return err
+		}
+		out.Digests = &n
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // DeadLetterJSON is one entry of GET /api/v1/deadletters.

@@ -13,6 +13,7 @@ func routes(e *echo.Echo, cfg Config, d Deps) {
 	catalogRoutes(e, d.Catalog)
 	// Admin API (/api/v1, HOOK_ADMIN_TOKEN) and Slack buttons: each only when configured.
 	outboxRoutes(e, cfg, d)
+	digestRoutes(e, cfg, d)
 	silenceRoutes(e, cfg, d)
 	slackRoutes(e, cfg, d)
 	e.GET("/healthz", func(c echo.Context) error {

@@ -42,6 +42,9 @@ func (c *Console) Send(_ context.Context, n alert.Notification) (bool, error) {
 // as the Slack message, one per line, with control characters neutralised so
 // a crafted user id cannot forge lines or drive the terminal.
 func RenderText(n alert.Notification) string {
+	if n.Kind == alert.KindDigest {
+		return renderDigestText(n)
+	}
 	var b strings.Builder
 	b.WriteString("[" + SeverityWord(n) + "] " + Clean(Title(n)) + "\n")
 	if text := Text(n); text != "" {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -61,6 +62,8 @@ type DispatcherConfig struct {
 	// Fallback, when set, receives once every page that is dead-lettered
 	// (unless it was for the fallback itself), with a note saying why.
 	Fallback *alert.Receiver
+	// Flood is flood control per channel (flood.go); on unless Flood.Off.
+	Flood FloodConfig
 	// Metrics counts deliveries; nil gets a private registry nobody scrapes.
 	Metrics *Metrics
 	// Enricher, when set, adds what the client saw to a page before its
@@ -107,6 +110,7 @@ func (c *DispatcherConfig) setDefaults() {
 	if c.Metrics == nil {
 		c.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
+	c.Flood.setDefaults()
 }
 
 // Enricher adds what the client saw to a notification (cmd/hook adapts
@@ -130,6 +134,9 @@ type Dispatcher struct {
 	held  map[string]struct{} // outbox ids in memory, kept alive by Touch
 	lanes map[string]chan Delivery
 	wg    sync.WaitGroup
+	// caughtUp is set when the last outbox read found no more than it
+	// could take: flood control's sign that the backlog is all read.
+	caughtUp atomic.Bool
 }
 
 // NewDispatcher returns a dispatcher; senders maps each receiver kind to its sender.
@@ -182,6 +189,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		for _, del := range batch {
 			d.enqueue(ctx, del)
 		}
+		d.caughtUp.Store(len(batch) < free)
 	}
 	d.mu.Lock()
 	for _, ch := range d.lanes {
@@ -251,6 +259,7 @@ func (d *Dispatcher) runLane(ctx context.Context, ch <-chan Delivery, limiter *r
 			d.deliver(ctx, del, limiter)
 		}
 		d.release(del.ID)
+		d.floodControl(ctx, ch, limiter, del.Notification.Receiver) // digests what waits beyond the threshold
 	}
 }
 

@@ -25,6 +25,8 @@ const (
 type Metrics struct {
 	pages       *prometheus.CounterVec
 	deadLetters *prometheus.CounterVec
+	digested    *prometheus.CounterVec // flood control: see flood.go
+	digests     *prometheus.CounterVec
 }
 
 // NewMetrics creates the delivery metrics and registers them with reg.
@@ -39,7 +41,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Pages moved to the dead-letter stream, by reason class (rejected, expired, undecodable, no_sender).",
 		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.pages, m.deadLetters)
+	m.digested = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hook_pages_digested_total",
+		Help: "Pages absorbed into a flood digest instead of sent one by one, by receiver.",
+	}, []string{"receiver"})
+	m.digests = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hook_digests_total",
+		Help: "Flood digests started (one per flood of a channel), by receiver.",
+	}, []string{"receiver"})
+	reg.MustRegister(m.pages, m.deadLetters, m.digested, m.digests)
 	return m
 }
 

@@ -29,6 +29,9 @@ type Field struct {
 // event's headline ("User left room: Timeout"), else the rule's name. Never
 // "": Slack refuses a header without text.
 func Title(n alert.Notification) string {
+	if n.Kind == alert.KindDigest {
+		return DigestTitle(n)
+	}
 	t := alert.SingleLine(n.Title)
 	if strings.TrimSpace(t) == "" {
 		t = n.Event.Headline()

@@ -16,9 +16,11 @@ const DefaultMaxAge = time.Hour
 //	delivery:
 //	  max_age: 1h                  # undelivered this long: dead letter
 //	  fallback_receiver: console   # gets every dead-lettered page once
+//	  flood: {threshold: 20, interval: 10s, examples: 5}   # see flood.go
 type Delivery struct {
 	MaxAge           Duration `yaml:"max_age"`
 	FallbackReceiver string   `yaml:"fallback_receiver"`
+	Flood            Flood    `yaml:"flood"`
 }
 
 // DeliverySettings is the delivery: section resolved and defaulted.
@@ -26,6 +28,7 @@ type DeliverySettings struct {
 	MaxAge time.Duration
 	// Fallback is nil when no fallback receiver is configured.
 	Fallback *alert.Receiver
+	Flood    FloodSettings
 }
 
 // Delivery returns the ruleset's delivery settings.
@@ -34,7 +37,7 @@ func (rs *Ruleset) Delivery() DeliverySettings { return rs.delivery }
 // delivery validates and resolves the delivery: section; receivers must be
 // compiled first.
 func (c *compiler) delivery(d Delivery, rs *Ruleset) {
-	rs.delivery = DeliverySettings{MaxAge: time.Duration(d.MaxAge)}
+	rs.delivery = DeliverySettings{MaxAge: time.Duration(d.MaxAge), Flood: c.flood(d.Flood)}
 	switch {
 	case d.MaxAge == 0:
 		rs.delivery.MaxAge = DefaultMaxAge

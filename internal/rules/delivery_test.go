@@ -71,3 +71,57 @@ rules:
 		})
 	}
 }
+
+func TestFloodSettings(t *testing.T) {
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	const head = `receivers:
+  - name: oncall
+    slack: {channel: "#oncall"}
+default_receiver: oncall
+rules:
+  - name: r
+    match: {event: room.exit}
+delivery:
+`
+	on := FloodSettings{Enabled: true, Threshold: 20, Interval: 10 * time.Second, Examples: 5}
+	tests := []struct {
+		name    string
+		section string
+		want    FloodSettings
+		err     string
+	}{
+		{"on by default", "", on, ""},
+		{"set", "  flood: {threshold: 50, interval: 30s, examples: 0}\n",
+			FloodSettings{Enabled: true, Threshold: 50, Interval: 30 * time.Second}, ""},
+		{"off", "  flood: {enabled: false}\n", FloodSettings{Threshold: 20, Interval: 10 * time.Second, Examples: 5}, ""},
+		{"threshold too high", "  flood: {threshold: 300}\n", on,
+			"rules.yaml:9:22: delivery.flood.threshold 300 is too high: a replica holds at most 256 pages in memory, so a flood would go unnoticed (use at most 200)"},
+		{"negative threshold", "  flood: {threshold: -1}\n", on, "rules.yaml:9:22: delivery.flood.threshold -1: must be at least 1"},
+		{"interval too long", "  flood: {interval: 1h}\n", on, "rules.yaml:9:21: delivery.flood.interval 1h0m0s is too long"},
+		{"interval zero", "  flood: {interval: 0s}\n", on, "rules.yaml:9:21: delivery.flood.interval 0s is too short"},
+		{"interval without unit", "  flood: {interval: 10}\n", on, `rules.yaml:9:21: interval: bad duration "10"`},
+		{"examples negative", "  flood: {examples: -2}\n", on, "rules.yaml:9:21: delivery.flood.examples -2: use 0 (none) to 20"},
+		{"not a mapping", "  flood: off\n", on, "rules.yaml:9:10: flood: expected a mapping, got \"off\""},
+		{"enabled not a bool", "  flood: {enabled: sometimes}\n", on, "rules.yaml:9:20: enabled: expected true or false"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs, err := Compile("rules.yaml", []byte(head+tt.section), cat, func(string) string { return "k" })
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := rs.Delivery().Flood; got != tt.want {
+				t.Errorf("flood = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

@@ -67,6 +67,12 @@ var badFiles = []struct {
 	}},
 	// A duration in words: the rule is named, the hint is the duration meant,
 	// and clear is not also said to need a for.
+	{"flood.yaml", []string{
+		"flood.yaml:10:16: delivery.flood.threshold 0: must be at least 1 (to send every page on its own, write enabled: false)",
+		"flood.yaml:11:15: delivery.flood.interval 500ms is too short: Slack takes about one message a second per channel, and the digest shares it with pages (use at least 2s)",
+		"flood.yaml:12:15: delivery.flood.examples 50: use 0 (none) to 20",
+		"flood.yaml:13:5: unknown field `enabld`, did you mean `enabled`?",
+	}},
 	{"for_in_words.yaml", []string{
 		`for_in_words.yaml:8:10: rule "a": for: bad duration "30 seconds" (write "30s")`,
 	}},

@@ -26,6 +26,15 @@ func (k Keyspace) Outbox() string { return k.key("outbox") }
 // DeadLetters is the stream of notifications that could not be delivered.
 func (k Keyspace) DeadLetters() string { return k.key("deadletter") }
 
+// Digests indexes the flood digests by start time (notify/flood.go).
+func (k Keyspace) Digests() string { return k.key("digests") }
+
+// Digest is one flood digest's record and the list of pages absorbed into it.
+func (k Keyspace) Digest(id string) (meta, pages string) {
+	d := k.key("digest", id)
+	return d, d + ":pages"
+}
+
 // Due is the sorted set of timers (pending alerts, group flushes) by due time.
 func (k Keyspace) Due() string { return k.key("due") }
 

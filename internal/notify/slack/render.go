@@ -25,6 +25,9 @@ type Message struct {
 
 // Render builds the Block Kit message for n, mentions included.
 func Render(n alert.Notification, opts ...RenderOption) Message {
+	if n.Kind == alert.KindDigest {
+		return renderDigest(n) // digest.go
+	}
 	var o renderOptions
 	for _, opt := range opts {
 		opt(&o)

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"text/tabwriter"
+	"time"
+
+	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/notify"
+)
+
+// outboxDigests lists the flood digests, or with an id the pages absorbed
+// into one: where the pages went that were summarised, not sent.
+func outboxDigests(ctx context.Context, api adminClient, id string, limit int, asJSON bool, stdout io.Writer) error {
+	path := fmt.Sprintf("/api/v1/digests?limit=%d", limit)
+	if id != "" {
+		path = fmt.Sprintf("/api/v1/digests/%s?limit=%d", url.PathEscape(id), limit)
+	}
+	var raw json.RawMessage
+	if err := api.do(ctx, http.MethodGet, path, nil, &raw); err != nil {
+		return exitError{code: 1, msg: "hook outbox digests: " + err.Error()}
+	}
+	if asJSON {
+		_, err := fmt.Fprintln(stdout, string(raw))
+		return err
+	}
+	if id != "" {
+		var one handler.DigestPagesJSON
+		if err := json.Unmarshal(raw, &one); err != nil {
+			return exitError{code: 1, msg: "hook outbox digests: unexpected answer: " + err.Error()}
+		}
+		return printDigestPages(stdout, one)
+	}
+	var list handler.DigestsJSON
+	if err := json.Unmarshal(raw, &list); err != nil {
+		return exitError{code: 1, msg: "hook outbox digests: unexpected answer: " + err.Error()}
+	}
+	if len(list.Digests) == 0 {
+		_, err := fmt.Fprintln(stdout, "no flood digests")
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tRECEIVER\tCHANNEL\tPAGES\tFIRST\tLATEST\tSTATE\tHEADLINE")
+	for _, d := range list.Digests {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(d.ID, 64), cell(d.Receiver, 40), cell(d.Channel, 40),
+			notify.Thousands(int(d.Pages)), stamp(d.Since), stamp(d.Until), digestState(d), cell(d.Title, 100))
+	}
+	return tw.Flush()
+}
+
+func printDigestPages(w io.Writer, one handler.DigestPagesJSON) error {
+	d := one.Digest
+	fmt.Fprintf(w, "digest %s: %s pages for %s (%s), %s to %s, %s; %s listed one by one, %d shown\n",
+		cell(d.ID, 64), notify.Thousands(int(d.Pages)), cell(d.Receiver, 40), cell(d.Channel, 40),
+		stamp(d.Since), stamp(d.Until), digestState(d), notify.Thousands(int(d.Listed)), len(one.Pages))
+	if d.Listed < d.Pages {
+		fmt.Fprintf(w, "(only the first %s pages of a digest are listed; the rest are counted)\n", notify.Thousands(int(d.Listed)))
+	}
+	if len(one.Pages) == 0 {
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "OUTBOX ID\tPAGE\tRULE\tSEVERITY\tAPP\tROOM\tUSER\tTASK\tCREATED")
+	for _, p := range one.Pages {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(p.OutboxID, 40), cell(p.PageID, 80), cell(p.Rule, 60),
+			cell(p.Severity, 10), cell(p.App, 20), cell(p.Room, 64), cell(p.User, 64), cell(p.Task, 64), stamp(p.CreatedAt))
+	}
+	return tw.Flush()
+}
+
+func digestState(d handler.DigestJSON) string {
+	switch {
+	case d.DeadLettered != "":
+		return "dead-lettered"
+	case d.Final:
+		return "over"
+	case d.Title == "":
+		return "not posted"
+	}
+	return "open"
+}
+
+// cell is a table cell from data that may come from TRTC clients: one line,
+// no control characters, bounded.
+func cell(s string, n int) string {
+	s = notify.Clean(oneLine(s, n))
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.UTC().Format("2006-01-02 15:04:05")
+}

@@ -1,0 +1,202 @@
+package notify
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hookdev/hook/internal/alert"
+)
+
+func digestPage(id, rule string, sev alert.Severity, room string) alert.Notification {
+	return alert.Notification{ID: id, Kind: alert.KindFiring, Rule: rule, Severity: sev,
+		Event:    alert.Event{App: "1400000001", Room: room},
+		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall", Mentions: []string{"<@" + string(sev) + ">"}}}
+}
+
+func TestDigestBuilder(t *testing.T) {
+	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall", Mentions: []string{"<!here>"}}
+	b := newDigestBuilder("dg-1", r, 2)
+	for i := range 5 {
+		b.add(digestPage(fmt.Sprintf("w%d", i), "user-dropped", alert.SeverityWarning, fmt.Sprintf("r%d", i%2)), at)
+	}
+	for i := range 7 {
+		b.add(digestPage(fmt.Sprintf("c%d", i), "recording-start-failed", alert.SeverityCritical, fmt.Sprintf("r%d", i)), at.Add(time.Second))
+	}
+	resolved := digestPage("x", "user-dropped", alert.SeverityWarning, "")
+	resolved.Kind = alert.KindResolved
+	b.add(resolved, at.Add(2*time.Second))
+
+	n := b.notification(10*time.Second, true, false, true)
+	d := n.Digest
+	if n.ID != "dg-1" || n.Kind != alert.KindDigest || n.Severity != alert.SeverityCritical || n.Count != 13 {
+		t.Errorf("notification = %+v", n)
+	}
+	if len(n.Receiver.Mentions) != 1 || n.Receiver.Mentions[0] != "<@critical>" || n.Receiver.Channel != "#oncall" {
+		t.Errorf("receiver %+v: want the most urgent page's mentions", n.Receiver)
+	}
+	if d.Pages != 13 || d.Resolved != 1 || d.Rooms != 7 || !d.Since.Equal(at) || !d.Until.Equal(at.Add(2*time.Second)) {
+		t.Errorf("digest = %+v", d)
+	}
+	wantRules := "[{recording-start-failed critical 7 7 false} {user-dropped warning 6 2 false}]"
+	if got := fmt.Sprint(d.ByRule); got != wantRules {
+		t.Errorf("by rule %s, want %s", got, wantRules)
+	}
+	if got := fmt.Sprint(d.BySeverity); got != "[{critical 7} {warning 6}]" {
+		t.Errorf("by severity %s", got)
+	}
+	if len(d.Examples) != 2 || d.Examples[0].PageID != "w0-oncall" {
+		t.Errorf("examples %+v, want the first two", d.Examples)
+	}
+	if n := b.notification(0, false, false, false); len(n.Receiver.Mentions) != 0 {
+		t.Error("a refresh carries mentions")
+	}
+}
+
+func TestDigestBuilderBoundsRooms(t *testing.T) {
+	b := newDigestBuilder("dg-1", alert.Receiver{}, 0)
+	for i := range maxDigestRooms + 10 {
+		b.add(digestPage("p", "a", alert.SeverityInfo, fmt.Sprint(i)), time.Time{})
+	}
+	d := b.notification(0, false, false, false).Digest
+	if d.Pages != maxDigestRooms+10 || !d.RoomsAtLeast || d.Rooms > maxDigestRooms || !d.ByRule[0].RoomsAtLeast {
+		t.Errorf("pages %d rooms %d (at least %v), rule %+v", d.Pages, d.Rooms, d.RoomsAtLeast, d.ByRule[0])
+	}
+	if got := DigestTitle(b.notification(0, false, false, false)); !strings.Contains(got, "+ rooms") {
+		t.Errorf("title %q does not say the room count is a floor", got)
+	}
+}
+
+func TestDigestWords(t *testing.T) {
+	one := alert.Notification{ID: "dg-1", Kind: alert.KindDigest, Digest: &alert.Digest{Pages: 2968,
+		ByRule: []alert.DigestRule{{Rule: "recording-start-failed", Pages: 2968, Rooms: 2968}}}}
+	tests := []struct {
+		name string
+		n    func() alert.Notification
+		want string
+	}{
+		{"one rule", func() alert.Notification { return one }, "2,968 more pages: recording-start-failed in 2,968 rooms"},
+		{"final", func() alert.Notification {
+			n := one
+			d := *n.Digest
+			d.Final = true
+			n.Digest = &d
+			return n
+		}, "Flood over, 2,968 pages: recording-start-failed in 2,968 rooms"},
+		{"one page", func() alert.Notification {
+			return alert.Notification{Kind: alert.KindDigest, Digest: &alert.Digest{Pages: 1, ByRule: []alert.DigestRule{{Rule: "a", Pages: 1, Rooms: 1}}}}
+		}, "1 more page: a in 1 room"},
+		{"no rooms", func() alert.Notification {
+			return alert.Notification{Kind: alert.KindDigest, Digest: &alert.Digest{Pages: 3, ByRule: []alert.DigestRule{{Pages: 3}}}}
+		}, "3 more pages: (no rule)"},
+		{"no digest", func() alert.Notification { return alert.Notification{Kind: alert.KindDigest} }, "more pages"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Title(tt.n()); got != tt.want {
+				t.Errorf("Title = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 12345: "12,345", 1234567: "1,234,567", -4200: "-4,200"} {
+		if got := Thousands(n); got != want {
+			t.Errorf("Thousands(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestRenderDigestTextGolden(t *testing.T) {
+	since := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	n := alert.Notification{ID: "dg-20261127T030000Z-1a2b", Kind: alert.KindDigest, Severity: alert.SeverityCritical,
+		Receiver: alert.Receiver{Name: "console", Kind: alert.ReceiverConsole, Mentions: []string{"<!here>"}},
+		Digest: &alert.Digest{Pages: 2968, Rooms: 2968, Interval: 10 * time.Second,
+			ByRule:     []alert.DigestRule{{Rule: "recording-start-failed", Severity: alert.SeverityCritical, Pages: 2968, Rooms: 2968}},
+			BySeverity: []alert.DigestSeverity{{Severity: alert.SeverityCritical, Pages: 2968}},
+			Examples: []alert.DigestExample{{PageID: "p1", Rule: "recording-start-failed", Severity: alert.SeverityCritical,
+				Title: "Recording failed", Event: alert.Event{App: "1400000001", Room: "r1\x1b[2J", Task: "t1"}}},
+			Since: since, Until: since.Add(30 * time.Second)}}
+	got := []byte(RenderText(n))
+	want, err := os.ReadFile("testdata/console_digest.golden")
+	if *update {
+		if err := os.WriteFile("testdata/console_digest.golden", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if err != nil || string(got) != string(want) {
+		t.Errorf("console digest differs from testdata/console_digest.golden (run with -update if intended, err %v):\n--- got\n%s\n--- want\n%s", err, got, want)
+	}
+}
+
+// TestFloodSort: in a flood, a critical page goes out on its own only when
+// its rule is not in the flood and it is the only page of its rule waiting;
+// everything else is absorbed and puts its rule in the flood.
+func TestFloodSort(t *testing.T) {
+	crit, warn := alert.SeverityCritical, alert.SeverityWarning
+	del := func(id, rule string, sev alert.Severity) Delivery {
+		return Delivery{ID: id, Notification: alert.Notification{ID: id, Rule: rule, Severity: sev}}
+	}
+	tests := []struct {
+		name        string
+		inFlood     []string
+		urgent      []Delivery
+		incoming    []Delivery
+		wantUrgent  string
+		wantHeld    string
+		wantInFlood string
+	}{
+		{"a flood of one critical rule is absorbed whole",
+			nil, nil, []Delivery{del("1", "rec", crit), del("2", "rec", crit), del("3", "rec", crit)},
+			"[]", "[1 2 3]", "[rec]"},
+		{"a lone critical page of another rule goes out",
+			[]string{"rec"}, nil, []Delivery{del("1", "rec", crit), del("2", "crash", crit), del("3", "rec", crit)},
+			"[2]", "[1 3]", "[rec]"},
+		{"a warning is absorbed, whatever its rule",
+			[]string{"rec"}, nil, []Delivery{del("1", "slow", warn)},
+			"[]", "[1]", "[rec slow]"},
+		{"a second page of a rule already waiting to go out floods it",
+			[]string{"rec"}, []Delivery{del("0", "crash", crit)}, []Delivery{del("1", "crash", crit)},
+			"[0]", "[1]", "[crash rec]"},
+		{"the pages going out on their own are bounded by the threshold",
+			[]string{"rec"}, []Delivery{del("a", "x", crit), del("b", "y", crit)}, []Delivery{del("c", "z", crit)},
+			"[a b]", "[c]", "[rec z]"},
+	}
+	ids := func(ds []Delivery) string {
+		var s []string
+		for _, d := range ds {
+			s = append(s, d.ID)
+		}
+		return fmt.Sprint(s)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := &flood{d: &Dispatcher{cfg: DispatcherConfig{Flood: FloodConfig{Threshold: 2}}}, rules: map[string]bool{},
+				urgent: tt.urgent, incoming: tt.incoming}
+			for _, r := range tt.inFlood {
+				f.rules[r] = true
+			}
+			f.sort()
+			var rules []string
+			for _, r := range []string{"crash", "rec", "slow", "x", "y", "z"} {
+				if f.rules[r] {
+					rules = append(rules, r)
+				}
+			}
+			if got := ids(f.urgent); got != tt.wantUrgent {
+				t.Errorf("on their own %s, want %s", got, tt.wantUrgent)
+			}
+			if got := ids(f.held); got != tt.wantHeld {
+				t.Errorf("absorbed %s, want %s", got, tt.wantHeld)
+			}
+			if got := fmt.Sprint(rules); got != tt.wantInFlood {
+				t.Errorf("rules in the flood %s, want %s", got, tt.wantInFlood)
+			}
+			if f.arrivals != len(tt.incoming) || len(f.incoming) != 0 {
+				t.Errorf("arrivals %d, incoming left %d", f.arrivals, len(f.incoming))
+			}
+		})
+	}
+}
