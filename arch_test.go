@@ -27,6 +27,7 @@ var allowedImports = map[string][]string{
 	"internal/callback":     {},
 	"internal/redistest":    {},
 	"internal/enrich":       {"internal/catalog"},
+	"internal/faulttest":    {}, // the fault suite: tests only (build tag fault)
 	"internal/rules":        {"internal/alert", "internal/callback", "internal/catalog"},
 	"internal/engine":       {"internal/alert", "internal/callback", "internal/catalog", "internal/rules"},
 	"internal/notify":       {"internal/alert"},

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -22,7 +24,7 @@ func TestRedisClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			rdb, topology, err := redisClient(tt.url)
+			rdb, topology, err := redisClient(tt.url, 1500*time.Millisecond)
 			if tt.want == "" {
 				if err == nil {
 					t.Fatalf("redisClient accepted %q", tt.url)
@@ -42,8 +44,27 @@ func TestRedisClient(t *testing.T) {
 			if !strings.HasPrefix(topology, tt.topology) || strings.Contains(topology, "s3cret") {
 				t.Errorf("topology %q, want prefix %q and no password", topology, tt.topology)
 			}
+			if got := timeouts(rdb); got != "dial 1.5s read 1.5s write 1.5s pool 1.5s ctx true" {
+				t.Errorf("client timeouts: %s, want every wait bounded by 1.5s and context deadlines honoured", got)
+			}
 		})
 	}
+}
+
+// timeouts describes the waits a client's options bound.
+func timeouts(c redis.UniversalClient) string {
+	f := func(dial, read, write, pool time.Duration, ctx bool) string {
+		return fmt.Sprintf("dial %s read %s write %s pool %s ctx %v", dial, read, write, pool, ctx)
+	}
+	switch c := c.(type) {
+	case *redis.ClusterClient:
+		o := c.Options()
+		return f(o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.ContextTimeoutEnabled)
+	case *redis.Client:
+		o := c.Options()
+		return f(o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.ContextTimeoutEnabled)
+	}
+	return "unknown client"
 }
 
 func typeName(c redis.UniversalClient) string {

@@ -49,6 +49,7 @@ type serveConfig struct {
 	slackSecret  string // SLACK_SIGNING_SECRET: buttons and /slack/interactions
 	adminToken   string // HOOK_ADMIN_TOKEN: the /api/v1 admin API
 	shutdown     time.Duration
+	reliability  reliabilityConfig
 }
 
 // parseServe reads flags, each defaulting to its environment variable.
@@ -63,6 +64,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	fs.StringVar(&c.logFormat, "log-format", cmp.Or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
 	fs.StringVar(&c.logLevel, "log-level", cmp.Or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
 	shutdown := fs.String("shutdown-timeout", cmp.Or(getenv("HOOK_SHUTDOWN_TIMEOUT"), "10s"), "on SIGTERM, how long requests in flight may take to finish ($HOOK_SHUTDOWN_TIMEOUT)")
+	reliability := reliabilityFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return c, flagError(err)
 	}
@@ -76,6 +78,9 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	c.replayWindow = d
 	if c.shutdown, err = time.ParseDuration(*shutdown); err != nil || c.shutdown <= 0 {
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", *shutdown)}
+	}
+	if c.reliability, err = reliability(); err != nil {
+		return c, err
 	}
 	host, _ := os.Hostname()
 	c.consumer = cmp.Or(getenv("HOOK_CONSUMER"), host, "hook")
@@ -131,7 +136,8 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		}
 	}
 
-	rdb, closeRedis, err := openRedis(cfg.redisURL, log)
+	rel := cfg.reliability
+	rdb, closeRedis, err := openRedis(cfg.redisURL, rel.redisTimeout, log)
 	if err != nil {
 		return err
 	}
@@ -140,9 +146,6 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	store.NewMetrics(reg).Instrument(rdb)
 	st := store.New(rdb, keyPrefix)
 	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
-	if err := st.Ping(ctx); err != nil {
-		return fmt.Errorf("redis at startup: %w", err)
-	}
 
 	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg))
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
@@ -153,7 +156,8 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	// Delivery settings are read at startup: a reload changes rules, not workers.
 	delivery := rs.Delivery()
 	notifyMetrics := notify.NewMetrics(reg)
-	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics}
+	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics,
+		BackoffMax: rel.retryMax, ReclaimIdle: rel.reclaimIdle, StoreTimeout: rel.redisTimeout}
 	enricher, err := newEnricher(getenv, cat, st, reg, log)
 	if err != nil {
 		return err
@@ -164,30 +168,36 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, time.Now)
 
-	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
+	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log),
+		CommitTimeout: rel.redisTimeout},
 		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Digests: st, Slack: slackActions(st),
 			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
+	// WriteTimeout runs from the end of the request's headers: it must leave
+	// room for the slowest body ReadTimeout allows plus the request's own
+	// deadline, or a 503 would be cut off unsent.
+	const readTimeout = 10 * time.Second
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: readTimeout,
+		WriteTimeout: readTimeout + handler.DefaultRequestTimeout + time.Second}
 
 	log.Info("rules loaded", "source", rs.Source(), "rules", rs.Len())
 	printWelcome(stdout, ln.Addr().String(), devKey)
 
 	var wg sync.WaitGroup
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
+	wg.Go(func() {
+		// Redis may not answer yet: HTTP serves meanwhile (callbacks 503).
+		if !waitForRedis(dispatchCtx, st, rel.redisTimeout, log) {
+			return
+		}
+		var timers sync.WaitGroup
+		timers.Go(func() { runTimers(dispatchCtx, router, tickEvery, rel.redisTimeout, log) }) // pending alerts and group flushes
 		_ = dispatcher.Run(dispatchCtx)
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		runTimers(dispatchCtx, router, tickEvery, log) // pending alerts and group flushes
-	}()
+		timers.Wait()
+	})
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 
@@ -234,17 +244,18 @@ func withKey(getenv env, key string) env {
 }
 
 // openRedis connects to url, or starts an in-process Redis when url is empty.
-func openRedis(url string, log *slog.Logger) (redis.UniversalClient, func(), error) {
+// Every call the client makes ends within timeout.
+func openRedis(url string, timeout time.Duration, log *slog.Logger) (redis.UniversalClient, func(), error) {
 	if url == "" {
 		mr, err := miniredis.Run()
 		if err != nil {
 			return nil, nil, fmt.Errorf("start in-process redis: %w", err)
 		}
 		log.Warn("HOOK_REDIS_URL is not set: state is in memory (in-process Redis) and lost on exit")
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		rdb := redis.NewClient(boundClient(&redis.Options{Addr: mr.Addr()}, timeout))
 		return rdb, func() { rdb.Close(); mr.Close() }, nil
 	}
-	rdb, topology, err := redisClient(url)
+	rdb, topology, err := redisClient(url, timeout)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -259,7 +270,7 @@ func openRedis(url string, log *slog.Logger) (redis.UniversalClient, func(), err
 //	redis://host1:26379?master_name=mymaster&addr=...    Sentinel (sentinel nodes)
 //
 // topology describes it for the log, without the password.
-func redisClient(url string) (rdb redis.UniversalClient, topology string, err error) {
+func redisClient(url string, timeout time.Duration) (rdb redis.UniversalClient, topology string, err error) {
 	// Parse errors can echo the URL, password included: say only what is wrong.
 	invalid := func(kind string) error {
 		return exitError{code: 2, msg: "hook: HOOK_REDIS_URL is not a valid " + kind + " URL (see the README's Redis section)"}
@@ -270,19 +281,19 @@ func redisClient(url string) (rdb redis.UniversalClient, topology string, err er
 		if err != nil {
 			return nil, "", invalid("Redis Sentinel")
 		}
-		return redis.NewFailoverClient(opts), fmt.Sprintf("sentinel master %q via %v", opts.MasterName, opts.SentinelAddrs), nil
+		return redis.NewFailoverClient(boundFailover(opts, timeout)), fmt.Sprintf("sentinel master %q via %v", opts.MasterName, opts.SentinelAddrs), nil
 	case strings.Contains(url, "addr="):
 		opts, err := redis.ParseClusterURL(url)
 		if err != nil {
 			return nil, "", invalid("Redis Cluster")
 		}
-		return redis.NewClusterClient(opts), fmt.Sprintf("cluster seeds %v, tls %v", opts.Addrs, opts.TLSConfig != nil), nil
+		return redis.NewClusterClient(boundCluster(opts, timeout)), fmt.Sprintf("cluster seeds %v, tls %v", opts.Addrs, opts.TLSConfig != nil), nil
 	}
 	opts, err := redis.ParseURL(url)
 	if err != nil {
 		return nil, "", invalid("redis:// or rediss://")
 	}
-	return redis.NewClient(opts), fmt.Sprintf("%s db %d, tls %v", opts.Addr, opts.DB, opts.TLSConfig != nil), nil
+	return redis.NewClient(boundClient(opts, timeout)), fmt.Sprintf("%s db %d, tls %v", opts.Addr, opts.DB, opts.TLSConfig != nil), nil
 }
 
 // newSenders picks how each receiver kind is delivered. Without Slack

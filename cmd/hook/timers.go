@@ -15,8 +15,10 @@ const tickEvery = time.Second
 
 // runTimers fires due timers every tickEvery until ctx ends. Timers live in
 // Redis, so those due while no replica ran fire at the first tick after a
-// restart, and any number of replicas may tick: each timer fires once.
-func runTimers(ctx context.Context, eng *engine.Engine, every time.Duration, log *slog.Logger) {
+// restart, and any number of replicas may tick: each timer fires once. Each
+// tick waits at most timeout for Redis: a hung Redis delays timers, it does
+// not pile up ticks.
+func runTimers(ctx context.Context, eng *engine.Engine, every, timeout time.Duration, log *slog.Logger) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -25,7 +27,9 @@ func runTimers(ctx context.Context, eng *engine.Engine, every time.Duration, log
 			return
 		case <-t.C:
 		}
-		outs, err := eng.Tick(ctx)
+		tickCtx, cancel := context.WithTimeout(ctx, timeout)
+		outs, err := eng.Tick(tickCtx)
+		cancel()
 		if err != nil && ctx.Err() == nil {
 			log.Warn("due timers: will retry at the next tick", "err", err)
 		}

@@ -45,12 +45,19 @@ type Config struct {
 	AdminToken string
 	// SlackSigningSecret verifies /slack/interactions; empty: no such route.
 	SlackSigningSecret string
+	// CommitTimeout bounds the state store's work for one callback. Past it
+	// the callback gets 503, well inside the 5 s TRTC waits, so TRTC retries
+	// it rather than giving up on an answer that never came.
+	CommitTimeout time.Duration
+	// RequestTimeout bounds every request (see withDeadline).
+	RequestTimeout time.Duration
 }
 
 // Defaults for Config.
 const (
-	DefaultMaxBody      = 1 << 20
-	DefaultReplayWindow = 10 * time.Minute
+	DefaultMaxBody       = 1 << 20
+	DefaultReplayWindow  = 10 * time.Minute
+	DefaultCommitTimeout = 2 * time.Second
 )
 
 // Deps are what the handler needs from the rest of hook.
@@ -86,12 +93,19 @@ func New(cfg Config, d Deps) http.Handler {
 	if cfg.ReplayWindow == 0 {
 		cfg.ReplayWindow = DefaultReplayWindow
 	}
+	if cfg.CommitTimeout == 0 {
+		cfg.CommitTimeout = DefaultCommitTimeout
+	}
+	if cfg.RequestTimeout == 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(prometheus.NewRegistry())
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
+	e.Use(withDeadline(cfg.RequestTimeout))
 	routes(e, cfg, d)
 	return e
 }
@@ -140,7 +154,9 @@ func (h *callbacks) process(req *http.Request, app string) (callback.Event, engi
 	if err := h.checkReplay(ev); err != nil {
 		return ev, engine.Result{}, err
 	}
-	res, err := h.router.Handle(req.Context(), ev)
+	ctx, cancel := context.WithTimeout(req.Context(), h.cfg.CommitTimeout)
+	defer cancel()
+	res, err := h.router.Handle(ctx, ev)
 	return ev, res, err
 }
 

@@ -33,8 +33,11 @@ type Outbox interface {
 	Read(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error)
 	// Reclaim takes over entries another consumer left unacknowledged for minIdle.
 	Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Delivery, error)
-	// Touch tells the queue consumer is still working on ids, so they are not reclaimed.
-	Touch(ctx context.Context, consumer string, ids ...string) error
+	// Touch tells the queue consumer is still working on ids, so they are not
+	// reclaimed, and returns those consumer no longer holds (another consumer
+	// took them over, or they are gone): consumer must drop those unsent.
+	// It never takes an entry back from another consumer.
+	Touch(ctx context.Context, consumer string, ids ...string) (lost []string, err error)
 	Ack(ctx context.Context, id string) error
 	DeadLetter(ctx context.Context, d Delivery, reason string) error
 }
@@ -47,16 +50,25 @@ type DispatcherConfig struct {
 	// memory stays flat while Slack is down.
 	MaxInFlight int
 	// ReclaimIdle is how long an entry may sit unacknowledged by a silent
-	// consumer before another takes it over.
+	// consumer before another takes it over. A consumer refreshes an entry
+	// (Touch) just before sending it, so it is the lease a send runs under:
+	// SendTimeout is kept well below it.
 	ReclaimIdle time.Duration
 	// MaxAge is how old a page may get before it is dead-lettered instead of sent.
 	MaxAge time.Duration
 	// PerChannel limits sends to one Slack channel (Slack allows about 1/s).
 	PerChannel rate.Limit
 	// BackoffMin and BackoffMax bound the exponential backoff between retries.
+	// BackoffMax is also how long a failing channel can go unprobed: after an
+	// outage, its pages resume within BackoffMax of the receiver's recovery.
+	// A Retry-After longer than BackoffMax is still waited out.
 	BackoffMin, BackoffMax time.Duration
-	// SendTimeout bounds one attempt; a send under way at shutdown may finish within it.
+	// SendTimeout bounds one attempt; a send under way at shutdown may finish
+	// within it. It is capped at ReclaimIdle/2 (see ReclaimIdle).
 	SendTimeout time.Duration
+	// StoreTimeout bounds each outbox call (a blocking read: Block more), so a
+	// hung Redis stalls delivery instead of piling up calls.
+	StoreTimeout time.Duration
 	// Block is how long one outbox read waits for new entries.
 	Block time.Duration
 	// Fallback, when set, receives once every page that is dead-lettered
@@ -96,10 +108,14 @@ func (c *DispatcherConfig) setDefaults() {
 		c.BackoffMin = time.Second
 	}
 	if c.BackoffMax == 0 {
-		c.BackoffMax = 5 * time.Minute
+		c.BackoffMax = DefaultBackoffMax
 	}
 	if c.SendTimeout == 0 {
 		c.SendTimeout = 10 * time.Second
+	}
+	c.SendTimeout = min(c.SendTimeout, c.ReclaimIdle/2)
+	if c.StoreTimeout == 0 {
+		c.StoreTimeout = 2 * time.Second
 	}
 	if c.Block == 0 {
 		c.Block = 500 * time.Millisecond
@@ -131,7 +147,7 @@ type Dispatcher struct {
 
 	slots chan struct{} // one per page in memory
 	mu    sync.Mutex
-	held  map[string]struct{} // outbox ids in memory, kept alive by Touch
+	held  map[string]*holding // outbox ids in memory, kept alive by Touch
 	lanes map[string]chan Delivery
 	wg    sync.WaitGroup
 	// caughtUp is set when the last outbox read found no more than it
@@ -149,7 +165,7 @@ func NewDispatcher(outbox Outbox, senders map[alert.ReceiverKind]Sender, cfg Dis
 		log:     log,
 		now:     now,
 		slots:   make(chan struct{}, cfg.MaxInFlight),
-		held:    map[string]struct{}{},
+		held:    map[string]*holding{},
 		lanes:   map[string]chan Delivery{},
 	}
 }
@@ -170,13 +186,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		var err error
 		if time.Since(lastReclaim) >= d.cfg.ReclaimIdle/2 {
 			lastReclaim = time.Now()
-			batch, err = d.outbox.Reclaim(ctx, d.cfg.Consumer, d.cfg.ReclaimIdle, free)
+			storeCtx, cancel := context.WithTimeout(ctx, d.cfg.StoreTimeout)
+			batch, err = d.outbox.Reclaim(storeCtx, d.cfg.Consumer, d.cfg.ReclaimIdle, free)
+			cancel()
 			if len(batch) > 0 {
 				d.log.Info("reclaimed pages left by a stopped consumer", "count", len(batch))
 			}
 		}
 		if err == nil && len(batch) == 0 {
-			batch, err = d.outbox.Read(ctx, d.cfg.Consumer, free, d.cfg.Block)
+			storeCtx, cancel := context.WithTimeout(ctx, d.cfg.Block+d.cfg.StoreTimeout)
+			batch, err = d.outbox.Read(storeCtx, d.cfg.Consumer, free, d.cfg.Block)
+			cancel()
 		}
 		if err != nil {
 			if ctx.Err() != nil {
@@ -213,13 +233,9 @@ func (d *Dispatcher) waitFree(ctx context.Context) int {
 }
 
 func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
-	d.mu.Lock()
-	if _, dup := d.held[del.ID]; dup {
-		d.mu.Unlock()
+	if !d.hold(ctx, del.ID) {
 		return // already working on it (reclaimed our own entry)
 	}
-	d.held[del.ID] = struct{}{}
-	d.mu.Unlock()
 	d.slots <- struct{}{}
 
 	if del.Err != nil {
@@ -247,7 +263,10 @@ func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
 
 func (d *Dispatcher) release(id string) {
 	d.mu.Lock()
-	delete(d.held, id)
+	if h, ok := d.held[id]; ok {
+		h.cancel()
+		delete(d.held, id)
+	}
 	d.mu.Unlock()
 	<-d.slots
 }
@@ -265,12 +284,19 @@ func (d *Dispatcher) runLane(ctx context.Context, ch <-chan Delivery, limiter *r
 
 // deliver sends one page until it is delivered, dead-lettered, or ctx ends
 // (then it stays in the outbox). Retrying in place keeps a channel's order.
-func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Limiter) {
+// Every send and dead letter is preceded by a check that this consumer still
+// holds the page (claim): a page another replica took over is dropped, not
+// sent twice.
+func (d *Dispatcher) deliver(runCtx context.Context, del Delivery, limiter *rate.Limiter) {
+	// ctx ends early when a keep-alive finds the page taken over.
+	ctx := d.heldContext(runCtx, del.ID)
 	p := del.Notification
 	log := d.log.With("page", p.PageID(), "rule", p.Rule, "receiver", p.Receiver.Name)
 	sender, ok := d.senders[p.Receiver.Kind]
 	if !ok {
-		d.deadLetter(ctx, del, DeadNoSender, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
+		if d.claim(ctx, del.ID, log) {
+			d.deadLetter(ctx, del, DeadNoSender, fmt.Sprintf("no sender for receiver kind %q", p.Receiver.Kind))
+		}
 		return
 	}
 	if d.cfg.Enricher != nil && p.Enrichment == nil {
@@ -283,21 +309,20 @@ func (d *Dispatcher) deliver(ctx context.Context, del Delivery, limiter *rate.Li
 	expires := p.Enqueued().Add(d.cfg.MaxAge)
 	for attempt := 1; ; attempt++ {
 		if now := d.now(); now.After(expires) {
-			d.deadLetter(ctx, del, DeadExpired, fmt.Sprintf("expired: undelivered after %s (max age %s)",
-				now.Sub(p.Enqueued()).Round(time.Second), d.cfg.MaxAge))
+			if d.claim(ctx, del.ID, log) {
+				d.deadLetter(ctx, del, DeadExpired, fmt.Sprintf("expired: undelivered after %s (max age %s)",
+					now.Sub(p.Enqueued()).Round(time.Second), d.cfg.MaxAge))
+			}
 			return
 		}
-		if !d.waitTurn(ctx, limiter) {
+		if !d.waitTurn(ctx, limiter) || !d.claim(ctx, del.ID, log) {
 			return
 		}
 		sendCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.SendTimeout)
 		retry, err := sender.Send(sendCtx, p)
 		cancel()
 		if err == nil {
-			if err := d.outbox.Ack(context.WithoutCancel(ctx), del.ID); err != nil {
-				// The page is out; it stays pending and may be sent once more after a reclaim.
-				log.Error("page delivered but not acknowledged; it may be delivered twice", "err", err)
-			}
+			d.ack(runCtx, del.ID, log)
 			d.cfg.Metrics.page(p.Receiver.Name, PageDelivered)
 			log.Info("page delivered", "attempts", attempt)
 			return
@@ -345,7 +370,9 @@ func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, kind, reason 
 	p := del.Notification
 	d.log.Error("page dead-lettered", "page", p.PageID(), "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
 	d.cfg.Metrics.deadLetter(p.Receiver.Name, kind)
-	if err := d.outbox.DeadLetter(context.WithoutCancel(ctx), del, reason); err != nil {
+	storeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), d.cfg.StoreTimeout)
+	defer cancel()
+	if err := d.outbox.DeadLetter(storeCtx, del, reason); err != nil {
 		d.log.Error("dead-lettering failed; the page stays in the outbox", "page", p.PageID(), "err", err)
 		return // it will be tried again after a reclaim; the fallback gets it then
 	}
@@ -380,30 +407,6 @@ func (d *Dispatcher) sendFallback(ctx context.Context, p alert.Notification, rea
 	}
 	d.cfg.Metrics.page(fb.Name, PageFallbackDelivered)
 	d.log.Info("dead-lettered page sent to the fallback receiver", "page", p.ID, "receiver", orig, "fallback", fb.Name)
-}
-
-// keepAlive touches every held entry well within ReclaimIdle, so a page waiting
-// out a long backoff here is not taken and sent by another replica meanwhile.
-func (d *Dispatcher) keepAlive(ctx context.Context) {
-	defer d.wg.Done()
-	t := time.NewTicker(d.cfg.ReclaimIdle / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		d.mu.Lock()
-		ids := make([]string, 0, len(d.held))
-		for id := range d.held {
-			ids = append(ids, id)
-		}
-		d.mu.Unlock()
-		if err := d.outbox.Touch(ctx, d.cfg.Consumer, ids...); err != nil && ctx.Err() == nil {
-			d.log.Warn("could not refresh held outbox entries", "err", err)
-		}
-	}
 }
 
 // backoff is exponential with full jitter: min*2^(attempt-1), capped, then a

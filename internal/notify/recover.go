@@ -18,7 +18,9 @@ func (d *Dispatcher) resumeOwn(ctx context.Context) {
 	if !ok {
 		return
 	}
-	batch, err := pr.Pending(ctx, d.cfg.Consumer, cap(d.slots))
+	storeCtx, cancel := context.WithTimeout(ctx, d.cfg.StoreTimeout)
+	batch, err := pr.Pending(storeCtx, d.cfg.Consumer, cap(d.slots))
+	cancel()
 	if err != nil {
 		if ctx.Err() == nil {
 			d.log.Warn("could not read pages left pending by the last run; the reclaim will pick them up", "err", err)

@@ -137,26 +137,6 @@ func (s *Redis) Reclaim(ctx context.Context, consumer string, minIdle time.Durat
 	return deliveries(msgs), nil
 }
 
-// Touch implements notify.Outbox: resets the idle time of pages consumer is
-// still working on (waiting out a rate limit or a backoff), so no other replica
-// reclaims and re-sends them meanwhile.
-func (s *Redis) Touch(ctx context.Context, consumer string, ids ...string) error {
-	if len(ids) == 0 {
-		return nil
-	}
-	err := s.rdb.XClaimJustID(ctx, &redis.XClaimArgs{
-		Stream:   s.OutboxKey(),
-		Group:    s.group,
-		Consumer: consumer,
-		MinIdle:  0,
-		Messages: ids,
-	}).Err()
-	if err != nil {
-		return fmt.Errorf("%w: touch outbox entries: %w", ErrUnavailable, err)
-	}
-	return nil
-}
-
 var ackScript = redis.NewScript(`
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[1], ARGV[2])

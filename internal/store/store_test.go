@@ -115,8 +115,8 @@ func TestOutboxLifecycle(t *testing.T) {
 			t.Fatalf("Reclaim = %v, %v; want entry c", again, err)
 		}
 		// Touch keeps an entry from being reclaimed.
-		if err := s.Touch(ctx, "worker-2", again[0].ID); err != nil {
-			t.Fatal(err)
+		if lost, err := s.Touch(ctx, "worker-2", again[0].ID); err != nil || len(lost) != 0 {
+			t.Fatalf("Touch by the owner = lost %v, %v; want none lost", lost, err)
 		}
 		if stolen, _ := s.Reclaim(ctx, "worker-3", time.Second, 10); len(stolen) != 0 {
 			t.Fatalf("a touched entry was reclaimed")
