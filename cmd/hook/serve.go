@@ -30,8 +30,8 @@ import (
 	"github.com/hookdev/hook/internal/store"
 )
 
-// keyPrefix starts every Redis key hook writes ("{hook}:..."): one hash tag,
-// one Cluster slot.
+// keyPrefix starts every Redis key hook writes: "{hook}:..." for what is
+// global, "{hook:pNN}:..." for the rooms of partition NN (see store.Layout).
 const keyPrefix = "hook"
 
 // serveConfig is everything "hook serve" reads from flags and the environment.
@@ -137,6 +137,10 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 
 	rel := cfg.reliability
+	storeOpts, err := storeOptions(getenv)
+	if err != nil {
+		return err
+	}
 	rdb, closeRedis, err := openRedis(cfg.redisURL, rel.redisTimeout, log)
 	if err != nil {
 		return err
@@ -144,7 +148,10 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	defer closeRedis()
 	reg := newRegistry()
 	store.NewMetrics(reg).Instrument(rdb)
-	st := store.New(rdb, keyPrefix)
+	st, err := openStore(rdb, storeOpts, log)
+	if err != nil {
+		return err
+	}
 	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 
 	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg))
@@ -193,6 +200,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		if !waitForRedis(dispatchCtx, st, rel.redisTimeout, log) {
 			return
 		}
+		migrate(dispatchCtx, st, log) // a hook from before partitioning: its silences
 		var timers sync.WaitGroup
 		timers.Go(func() { runTimers(dispatchCtx, router, tickEvery, rel.redisTimeout, log) }) // pending alerts and group flushes
 		_ = dispatcher.Run(dispatchCtx)

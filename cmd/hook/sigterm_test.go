@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/redistest"
+	"github.com/hookdev/hook/internal/store"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -175,7 +176,11 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	n, err := rdb.XLen(ctx, "{hook}:outbox").Result()
+	outbox, err := store.NewPartitioned(rdb, keyPrefix, store.Options{Partitions: defaultPartitions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := outbox.Depth(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +204,7 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	env["SLACK_API_URL"] = up.URL + "/api/"
 	p2 := startBinary(t, env)
 	waitFor(t, 15*time.Second, "the outbox to drain", func() bool {
-		n, err := rdb.XLen(ctx, "{hook}:outbox").Result()
+		n, err := outbox.Depth(ctx)
 		return err == nil && n == 0
 	})
 	mu.Lock()

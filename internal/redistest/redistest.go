@@ -1,8 +1,11 @@
-// Package redistest starts a real redis-server for integration tests.
+// Package redistest starts real Redis servers for integration tests: one
+// server (Start), a three-master Redis Cluster (StartCluster), or a master,
+// a replica and a sentinel watching them (StartSentinel).
 //
 // Unit tests use miniredis; these tests prove the Lua scripts and stream
-// commands behave the same on the real thing. Each call starts a private server
-// on a free port with persistence off, and stops it when the test ends.
+// commands behave the same on the real thing. Each call starts private
+// servers on free ports with persistence off, and stops them when the test
+// ends.
 package redistest
 
 import (
@@ -12,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +30,15 @@ const RequireEnv = "HOOK_REQUIRE_REDIS"
 // clear message when redis-server is not installed, unless RequireEnv is set.
 func Start(t testing.TB) *redis.Client {
 	t.Helper()
+	addr := startServer(t, t, binary(t))
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+// binary finds redis-server, or skips (fails, under RequireEnv) the test.
+func binary(t testing.TB) string {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		if os.Getenv(RequireEnv) != "" {
@@ -33,25 +46,69 @@ func Start(t testing.TB) *redis.Client {
 		}
 		t.Skip("integration test needs redis-server on PATH (apt-get install redis-server); .ci/run installs it")
 	}
+	return bin
+}
+
+// owner stops what a test started: the test itself (t.Cleanup), or the test
+// binary for servers shared by its tests (see Main).
+type owner interface{ Cleanup(func()) }
+
+// startServer runs bin on a free port with persistence off plus extra
+// arguments, waits until it answers PING, and returns its address. owner
+// stops it.
+func startServer(t testing.TB, own owner, bin string, extra ...string) string {
+	t.Helper()
+	addr, _ := launch(t, own, bin, nil, append([]string{"--save", "", "--appendonly", "no"}, extra...))
+	return addr
+}
+
+// launch runs bin with first (a config file must come first), then a free
+// port and extra, waits until it answers PING, and returns its address and
+// a kill that stops it at once (as a crash would).
+func launch(t testing.TB, own owner, bin string, first, extra []string) (string, func()) {
+	t.Helper()
 	port := freePort(t)
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--protected-mode", "no")
+	args := append(append(first, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "no"), extra...)
+	cmd := exec.Command(bin, args...)
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start redis-server: %v", err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+	var once sync.Once
+	kill := func() {
+		once.Do(func() {
+			_ = cmd.Process.Kill()
+			_ = cmd.Wait()
+		})
+	}
+	own.Cleanup(kill)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	waitPing(t, addr)
+	return addr, kill
+}
+
+// waitPing waits until the server at addr answers.
+func waitPing(t testing.TB, addr string) {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	defer rdb.Close()
+	eventually(t, 10*time.Second, "redis-server at "+addr+" to answer", func() error {
+		return rdb.Ping(context.Background()).Err()
 	})
-	rdb := redis.NewClient(&redis.Options{Addr: fmt.Sprintf("127.0.0.1:%d", port)})
-	t.Cleanup(func() { rdb.Close() })
-	ctx := context.Background()
-	deadline := time.Now().Add(10 * time.Second)
+}
+
+// eventually retries cond every 20 ms until it returns nil, failing the test
+// with its last error after limit (a guard against a hung test, never a
+// timing assertion).
+func eventually(t testing.TB, limit time.Duration, what string, cond func() error) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for {
-		if err := rdb.Ping(ctx).Err(); err == nil {
-			return rdb
-		} else if time.Now().After(deadline) {
-			t.Fatalf("redis-server on port %d did not answer: %v", port, err)
+		err := cond()
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s: %v", what, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

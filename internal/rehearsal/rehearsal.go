@@ -49,16 +49,22 @@ type Rig struct {
 	Router *engine.Engine
 	Store  *store.Redis
 	Clock  *Clock
-	rdb    redis.UniversalClient
-	mr     *miniredis.Miniredis // nil on a real Redis: TTLs then run in real time, which only bounds memory
+	// KeepOutbox leaves notifications in the outbox for a dispatcher to
+	// deliver; Steps then carry no Pages.
+	KeepOutbox bool
+	mr         *miniredis.Miniredis // nil on a real Redis: TTLs then run in real time, which only bounds memory
 }
 
-// NewRig returns a rig on rdb starting at start. mr, when rdb is a miniredis,
-// has its TTLs fast-forwarded as the clock moves.
+// NewRig returns a rig on rdb, in the single-slot layout, starting at start.
+// mr, when rdb is a miniredis, has its TTLs fast-forwarded as the clock moves.
 func NewRig(rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
+	return NewRigOn(store.New(rdb, "hook"), mr, cat, rs, start)
+}
+
+// NewRigOn returns a rig on st (any layout) starting at start; mr as for NewRig.
+func NewRigOn(st *store.Redis, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
 	clock := &Clock{t: start}
-	st := store.New(rdb, "hook")
-	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Clock: clock, rdb: rdb, mr: mr}
+	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Clock: clock, mr: mr}
 }
 
 // Step is one moment of a rehearsal: an event handled, or timers fired.
@@ -127,8 +133,13 @@ func (r *Rig) Handle(ctx context.Context, ev callback.Event) (Step, error) {
 }
 
 // Drain takes every notification out of the outbox, oldest first (a
-// rehearsal has no dispatcher).
-func (r *Rig) Drain(ctx context.Context) ([]alert.Notification, error) { return r.Store.Drain(ctx) }
+// rehearsal has no dispatcher); with KeepOutbox it takes none.
+func (r *Rig) Drain(ctx context.Context) ([]alert.Notification, error) {
+	if r.KeepOutbox {
+		return nil, nil
+	}
+	return r.Store.Drain(ctx)
+}
 
 // Settle is how long after the last event Run keeps firing timers, so that
 // pending alerts and group flushes the events started show up.

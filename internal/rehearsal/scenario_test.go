@@ -1,9 +1,11 @@
 package rehearsal_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +25,8 @@ import (
 	"github.com/hookdev/hook/internal/store"
 )
 
+func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
+
 var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 const (
@@ -30,21 +34,46 @@ const (
 	room = "8489"
 )
 
+// backend is a Redis to run a scenario on, with the store's partitions. The
+// first is the reference: every other must page the same (see forEachBackend).
 type backend struct {
-	name string
-	open func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis)
+	name       string
+	partitions int
+	open       func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis)
+}
+
+func openMiniredis(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
+	mr := miniredis.RunT(t)
+	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb, mr
 }
 
 var backends = []backend{
-	{"miniredis", func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		t.Cleanup(func() { rdb.Close() })
-		return rdb, mr
-	}},
-	{"redis", func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
+	{"miniredis", 1, openMiniredis},
+	{"redis", 1, func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
 		return redistest.Start(t), nil
 	}},
+	{"miniredis-16-partitions", 16, openMiniredis},
+	{"cluster-3-masters", 16, func(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
+		rdb, _ := redistest.SharedCluster(t)
+		return rdb, nil
+	}},
+}
+
+// store is a store on rdb with b's partitions.
+func (b backend) store(t testing.TB, rdb redis.UniversalClient) *store.Redis {
+	t.Helper()
+	st, err := store.NewPartitioned(rdb, "hook", store.Options{Partitions: b.partitions})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// rig is a rehearsal rig on rdb with b's partitions.
+func (b backend) rig(t testing.TB, rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset) *rehearsal.Rig {
+	return rehearsal.NewRigOn(b.store(t, rdb), mr, cat, rs, t0)
 }
 
 // exampleRules are the scenario rules: a room storm with group updates
@@ -97,7 +126,7 @@ func newScenario(t *testing.T, b backend) *scenario {
 	}
 	rdb, mr := b.open(t)
 	return &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr,
-		rig: rehearsal.NewRig(rdb, mr, cat, exampleRules(t, cat), t0)}
+		rig: b.rig(t, rdb, mr, cat, exampleRules(t, cat))}
 }
 
 func (s *scenario) at(at time.Time, ev ...callback.Event) {
@@ -138,11 +167,7 @@ func (s *scenario) byRule(rule string) []alert.Notification {
 // assertAllKeysExpire is the memory bound: every key hook wrote has a TTL.
 func (s *scenario) assertAllKeysExpire() {
 	s.t.Helper()
-	keys, err := s.rdb.Keys(s.ctx, "*").Result()
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	for _, k := range keys {
+	for _, k := range allKeys(s.t, s.rdb) {
 		ttl, err := s.rdb.PTTL(s.ctx, k).Result()
 		if err != nil {
 			s.t.Fatal(err)
@@ -150,20 +175,81 @@ func (s *scenario) assertAllKeysExpire() {
 		if ttl <= 0 {
 			s.t.Errorf("key %q has no TTL (%v)", k, ttl)
 		}
-		if !strings.HasPrefix(k, "{hook}:") {
-			s.t.Errorf("key %q is outside the {hook} hash tag", k)
+		if !strings.HasPrefix(k, "{hook}:") && !strings.HasPrefix(k, "{hook:p") {
+			s.t.Errorf("key %q is outside hook's hash tags ({hook} and {hook:pNN})", k)
 		}
 	}
 }
 
+// allKeys lists every key in rdb: on a cluster, every master's.
+func allKeys(t testing.TB, rdb redis.UniversalClient) []string {
+	t.Helper()
+	ctx := context.Background()
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		keys, err := rdb.Keys(ctx, "*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
+	var mu sync.Mutex
+	var keys []string
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+		ks, err := m.Keys(ctx, "*").Result()
+		mu.Lock()
+		keys = append(keys, ks...)
+		mu.Unlock()
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
+}
+
+// forEachBackend runs f on every backend and checks that each pages exactly
+// what the first (miniredis, one partition) paged: partitions and a cluster
+// change where state lives, never what is sent.
 func forEachBackend(t *testing.T, f func(t *testing.T, s *scenario)) {
+	var want []string
+	var ref string
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			s := newScenario(t, b)
 			f(t, s)
 			s.assertAllKeysExpire()
+			got := digest(s.pages)
+			if ref == "" {
+				want, ref = got, b.name
+				return
+			}
+			if !slices.Equal(got, want) {
+				t.Errorf("pages differ from %s's:\n got: %s\nwant: %s", ref, strings.Join(got, "\n      "), strings.Join(want, "\n      "))
+			}
 		})
 	}
+}
+
+// digest is what pages say and when, one line each, ordered by time, then
+// app and room: the order within a room is the outbox's, the order between
+// rooms (in different partitions) is not defined.
+func digest(pages []alert.Notification) []string {
+	pages = slices.Clone(pages)
+	slices.SortStableFunc(pages, func(a, b alert.Notification) int {
+		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.Event.App, b.Event.App), cmp.Compare(a.Event.Room, b.Event.Room))
+	})
+	out := make([]string, 0, len(pages))
+	for _, p := range pages {
+		var members []string
+		for _, m := range p.Members {
+			members = append(members, fmt.Sprintf("%s:%d", m.Name, m.Events))
+		}
+		out = append(out, fmt.Sprintf("+%s %s %s %s/%s/%s count=%d total=%d/%d flush=%d members=%s+%d to=%s",
+			p.CreatedAt.Sub(t0), p.Rule, p.Kind, p.Event.App, p.Event.Room, p.Event.User, p.Count, p.Total,
+			p.TotalMembers, p.Flush, strings.Join(members, ","), p.MembersMore, p.Receiver.Name))
+	}
+	return out
 }
 
 func storm(n int, spacing time.Duration) []callback.Event {
@@ -309,8 +395,8 @@ func TestTwoReplicasShareOneStorm(t *testing.T) {
 			}
 			rdb, mr := b.open(t)
 			rs := exampleRules(t, cat)
-			rigA := rehearsal.NewRig(rdb, mr, cat, rs, t0)
-			replicaB := engine.New(cat, rs, store.New(rdb, "hook"), rigA.Clock.Now, nil)
+			rigA := b.rig(t, rdb, mr, cat, rs)
+			replicaB := engine.New(cat, rs, b.store(t, rdb), rigA.Clock.Now, nil)
 			ctx := context.Background()
 			evs := storm(200, 50*time.Millisecond)
 			if _, err := rigA.Advance(ctx, t0.Add(10*time.Second)); err != nil {

@@ -34,7 +34,7 @@ rules:
 				t.Fatal(err)
 			}
 			rdb, mr := b.open(t)
-			s := &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: rehearsal.NewRig(rdb, mr, cat, rs, t0)}
+			s := &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: b.rig(t, rdb, mr, cat, rs)}
 			for i, user := range []string{"a", "b", "c"} { // crosses at c
 				at := t0.Add(time.Duration(i) * time.Second)
 				s.at(at, exit(user, at))

@@ -4,9 +4,7 @@ import (
 	"context"
 	_ "embed"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -103,7 +101,7 @@ type markOp struct {
 func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
 
 // encode turns a into the op the scripts read, with every key it touches.
-func (s *Redis) encode(a alert.Alert) ([]byte, opKeys, error) {
+func encode(ks Keyspace, a alert.Alert) ([]byte, opKeys, error) {
 	o := op{
 		Op: a.Op, Rule: a.Rule, Window: millis(a.Window), Ev: a.EventMs, Labels: a.Labels,
 		Member: a.Member, Count: a.Count, R: make([]string, 0, len(a.Receivers)),
@@ -113,37 +111,37 @@ func (s *Redis) encode(a alert.Alert) ([]byte, opKeys, error) {
 	}
 	switch o.Op {
 	case alert.OpPage:
-		o.K.Dedup = s.keys.Dedup(a.DedupKey)
+		o.K.Dedup = ks.Dedup(a.DedupKey)
 	case alert.OpThreshold:
-		o.K.Dedup = s.keys.Dedup(a.DedupKey)
-		o.K.Win = s.keys.Window(a.Rule, a.StateKey)
+		o.K.Dedup = ks.Dedup(a.DedupKey)
+		o.K.Win = ks.Window(a.Rule, a.StateKey)
 		o.Within = millis(a.Within)
 		if a.For > 0 {
 			// Waiting for recovery: the window holds who is away, and the
 			// wait is a pending entry of the same key.
-			o.K.Pend = s.keys.Pending(a.Rule, a.StateKey)
+			o.K.Pend = ks.Pending(a.Rule, a.StateKey)
 			o.Wait = millis(a.For)
 		}
 	case alert.OpRecover:
-		o.K.Win = s.keys.Window(a.Rule, a.StateKey)
+		o.K.Win = ks.Window(a.Rule, a.StateKey)
 		o.Within, o.Wait = millis(a.Within), millis(a.For)
 	case alert.OpPending:
-		o.K.Pend, o.K.Clr = s.keys.Pending(a.Rule, a.StateKey), s.keys.Cleared(a.Rule, a.StateKey)
+		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
 		o.Wait = millis(a.For)
 	case alert.OpClear:
-		o.K.Pend, o.K.Clr = s.keys.Pending(a.Rule, a.StateKey), s.keys.Cleared(a.Rule, a.StateKey)
+		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
 	default:
 		return nil, opKeys{}, fmt.Errorf("alert of rule %s: unknown op %q", a.Rule, a.Op)
 	}
 	if g := a.Group; g != nil {
 		o.Group = &groupOp{ID: g.ID, Wait: max(g.Wait.Milliseconds(), 0), Interval: millis(g.Interval), Hold: millis(g.Hold)}
-		o.K.Grp, o.K.GrpNew, o.K.GrpAll = s.keys.Group(g.ID)
+		o.K.Grp, o.K.GrpNew, o.K.GrpAll = ks.Group(g.ID)
 	}
 	for _, m := range a.InhibitSources {
-		o.K.Src = append(o.K.Src, markOp{Key: s.keys.Inhibit(m.Key), Hold: millis(m.Hold)})
+		o.K.Src = append(o.K.Src, markOp{Key: ks.Inhibit(m.Key), Hold: millis(m.Hold)})
 	}
 	for _, t := range a.InhibitTargets {
-		o.K.Tgt = append(o.K.Tgt, s.keys.Inhibit(t))
+		o.K.Tgt = append(o.K.Tgt, ks.Inhibit(t))
 	}
 	n, err := a.Notification.Marshal()
 	if err != nil {
@@ -170,23 +168,29 @@ func scriptArgs(now time.Time, extra int) []any {
 	return append(args, now.UnixMilli(), OutboxTTL.Milliseconds(), DueTTL.Milliseconds(), GroupMemberCap, ListedMembers)
 }
 
-// fixedKeys are the keys every alert script may touch, KEYS[1..5].
-func (s *Redis) fixedKeys(extra int) []string {
-	byID, ends, muted := s.keys.Silences()
+// fixedKeys are the keys every alert script may touch, KEYS[1..5]: those
+// of the part it runs in.
+func fixedKeys(ks Keyspace, extra int) []string {
+	byID, ends, muted := ks.Silences()
 	keys := make([]string, 0, 5+extra)
-	return append(keys, s.keys.Outbox(), s.keys.Due(), byID, ends, muted)
+	return append(keys, ks.Outbox(), ks.Due(), byID, ends, muted)
 }
 
-// Fire implements engine.Store: one round trip for all the alerts of one callback.
+// Fire implements engine.Store: one round trip for all the alerts of one
+// callback, in the partition of the room they are about.
 func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) ([]alert.Verdict, error) {
 	if len(alerts) == 0 {
 		return nil, nil
 	}
+	p, err := s.partitionOf(alerts)
+	if err != nil {
+		return nil, err
+	}
 	args := scriptArgs(now, len(alerts))
-	keys := s.fixedKeys(4 * len(alerts))
+	keys := fixedKeys(p.keys, 4*len(alerts))
 	seen := make(map[string]bool, 4*len(alerts))
 	for _, a := range alerts {
-		b, k, err := s.encode(a)
+		b, k, err := encode(p.keys, a)
 		if err != nil {
 			return nil, err
 		}
@@ -200,7 +204,7 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 	}
 	res, err := s.runFire(ctx, keys, args)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
 	}
 	if len(res) != len(alerts) {
 		return nil, fmt.Errorf("fire: script returned %d results for %d alerts", len(res), len(alerts))
@@ -216,67 +220,4 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 func verdict(s string) alert.Verdict {
 	v, _, _ := strings.Cut(s, ":")
 	return alert.Verdict(v)
-}
-
-// Tick implements engine.Store: fires up to limit timers due at now. It reads
-// which timers are due and, for a pending alert, the keys its op names; then
-// each timer's script claims it (ZREM) and fires it with exactly those keys.
-func (s *Redis) Tick(ctx context.Context, now time.Time, limit int) ([]alert.TickOutcome, error) {
-	due, err := s.rdb.ZRangeByScore(ctx, s.keys.Due(), &redis.ZRangeBy{
-		Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
-	}).Result()
-	if err != nil {
-		return nil, fmt.Errorf("%w: due timers: %w", ErrUnavailable, err)
-	}
-	out := make([]alert.TickOutcome, 0, len(due))
-	for _, member := range due {
-		keys, err := s.timerKeys(ctx, member)
-		if err != nil {
-			return out, err
-		}
-		res, err := tickScript.Run(ctx, s.rdb, keys, append(scriptArgs(now, 1), member)...).StringSlice()
-		if err != nil && !errors.Is(err, redis.Nil) {
-			return out, fmt.Errorf("%w: tick: %w", ErrUnavailable, err)
-		}
-		if len(res) == 3 && res[2] != "retry" {
-			out = append(out, alert.TickOutcome{Rule: res[0], Timer: res[1], Verdict: verdict(res[2])})
-		}
-	}
-	return out, nil
-}
-
-// timerKeys are the keys the tick script needs for one due timer.
-func (s *Redis) timerKeys(ctx context.Context, member string) ([]string, error) {
-	kind, rest, _ := strings.Cut(member, "|")
-	keys := s.fixedKeys(8)
-	if kind == "g" {
-		meta, fresh, all := s.keys.Group(rest)
-		return append(keys, meta, fresh, all), nil
-	}
-	keys = append(keys, rest)
-	raw, err := s.rdb.HGet(ctx, rest, "op").Result()
-	if errors.Is(err, redis.Nil) {
-		return keys, nil // cleared meanwhile: the script drops the timer
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: pending alert: %w", ErrUnavailable, err)
-	}
-	var o op
-	if err := json.Unmarshal([]byte(raw), &o); err != nil {
-		return keys, nil // not ours to read: the script drops it as it finds it
-	}
-	return append(keys, o.K.list()...), nil
-}
-
-// NextDue returns when the earliest timer is due, for rehearsals that jump
-// the clock from one timer to the next.
-func (s *Redis) NextDue(ctx context.Context) (time.Time, bool, error) {
-	zs, err := s.rdb.ZRangeWithScores(ctx, s.keys.Due(), 0, 0).Result()
-	if err != nil {
-		return time.Time{}, false, fmt.Errorf("%w: next due timer: %w", ErrUnavailable, err)
-	}
-	if len(zs) == 0 {
-		return time.Time{}, false, nil
-	}
-	return time.UnixMilli(int64(zs[0].Score)), true, nil
 }

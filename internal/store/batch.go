@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
@@ -148,22 +147,6 @@ func noScript(cmds []*redis.Cmd) bool {
 		}
 	}
 	return false
-}
-
-// runFire runs the fire script, through the batcher when there is one.
-func (s *Redis) runFire(ctx context.Context, keys []string, args []any) ([]string, error) {
-	if s.batch != nil {
-		res, err := s.batch.run(ctx, keys, args)
-		if err != nil {
-			return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
-		}
-		return res, nil
-	}
-	res, err := fireScript.Run(ctx, s.rdb, keys, args...).StringSlice()
-	if err != nil {
-		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
-	}
-	return res, nil
 }
 
 // WithBatcher makes Fire send its scripts through b.

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"time"
 
@@ -103,6 +104,7 @@ func (s *Redis) Absorb(ctx context.Context, consumer string, n alert.Notificatio
 	now := time.Now().UnixMilli()
 	args := []any{s.group, consumer, n.ID, now, DigestTTL.Milliseconds(), MaxDigestPagesListed, MaxDigests,
 		n.Receiver.Name, n.Receiver.Channel}
+	head := len(args)
 	for _, d := range dels {
 		p := d.Notification
 		line, err := json.Marshal(digestedPage{OutboxID: d.ID, PageID: p.PageID(), Kind: string(p.Kind), Rule: p.Rule,
@@ -113,12 +115,78 @@ func (s *Redis) Absorb(ctx context.Context, consumer string, n alert.Notificatio
 		}
 		args = append(args, d.ID, line)
 	}
-	meta, pages := s.keys.Digest(n.ID)
-	ids, err := absorbScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.keys.Digests(), meta, pages}, args...).StringSlice()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("%w: absorb pages into digest %s: %w", ErrUnavailable, n.ID, err)
+	// A flood spans rooms, and so partitions: each partition's pages move
+	// into that partition's record of the digest, atomically, in the
+	// partition's own slot. Reading a digest merges its records.
+	byPart := map[string][]any{}
+	parts := map[string]part{}
+	for i := head; i+1 < len(args); i += 2 {
+		p, sid, ok := s.locate(args[i].(string))
+		if !ok {
+			continue
+		}
+		parts[p.name] = p
+		byPart[p.name] = append(byPart[p.name], sid, args[i+1])
 	}
-	return ids, nil
+	var absorbed []string
+	for name, pairs := range byPart {
+		p := parts[name]
+		meta, pages := p.keys.Digest(n.ID)
+		ids, err := absorbScript.Run(ctx, s.rdb, []string{p.keys.Outbox(), p.keys.Digests(), meta, pages},
+			append(append([]any{}, args[:head]...), pairs...)...).StringSlice()
+		if err != nil && !errors.Is(err, redis.Nil) {
+			return absorbed, fmt.Errorf("%w: absorb pages into digest %s: %w", ErrUnavailable, n.ID, err)
+		}
+		for _, sid := range ids {
+			absorbed = append(absorbed, p.id(sid))
+		}
+	}
+	return absorbed, nil
+}
+
+// digestSpaces are the keyspaces holding records of digests: every part,
+// and the global one (what a digest showed, its dead letter).
+func (s *Redis) digestSpaces() []Keyspace {
+	seen := map[Keyspace]bool{}
+	var out []Keyspace
+	for _, ks := range append([]Keyspace{s.layout.Global()}, func() []Keyspace {
+		var k []Keyspace
+		for _, p := range s.parts {
+			k = append(k, p.keys)
+		}
+		return k
+	}()...) {
+		if !seen[ks] {
+			seen[ks] = true
+			out = append(out, ks)
+		}
+	}
+	return out
+}
+
+// mergeDigest folds the records of one digest kept in several keyspaces:
+// page counts add up, the time span widens, the rest is whichever has it.
+func mergeDigest(into, m map[string]string) {
+	for k, v := range m {
+		switch k {
+		case "pages":
+			a, _ := strconv.ParseInt(into[k], 10, 64)
+			b, _ := strconv.ParseInt(v, 10, 64)
+			into[k] = strconv.FormatInt(a+b, 10)
+		case "since":
+			if into[k] == "" || v < into[k] {
+				into[k] = v
+			}
+		case "until":
+			if v > into[k] {
+				into[k] = v
+			}
+		default:
+			if into[k] == "" {
+				into[k] = v
+			}
+		}
+	}
 }
 
 // SaveDigest implements notify.DigestStore.
@@ -127,7 +195,7 @@ func (s *Redis) SaveDigest(ctx context.Context, n alert.Notification, message st
 	if err != nil {
 		return err
 	}
-	meta, _ := s.keys.Digest(n.ID)
+	meta, _ := s.layout.Global().Digest(n.ID)
 	pipe := s.rdb.TxPipeline()
 	pipe.HSet(ctx, meta, "shown", b, "message", message)
 	pipe.PExpire(ctx, meta, DigestTTL)
@@ -155,8 +223,8 @@ func (s *Redis) DeadLetterDigest(ctx context.Context, n alert.Notification, reas
 	if err != nil {
 		return err
 	}
-	meta, _ := s.keys.Digest(n.ID)
-	err = deadLetterDigestScript.Run(ctx, s.rdb, []string{s.DeadLetterKey(), meta},
+	meta, _ := s.layout.Global().Digest(n.ID)
+	err = deadLetterDigestScript.Run(ctx, s.rdb, []string{s.layout.Global().DeadLetters(), meta},
 		b, reason, strconv.FormatInt(time.Now().UnixMilli(), 10), n.ID).Err()
 	if err != nil {
 		return fmt.Errorf("%w: dead-letter digest %s: %w", ErrUnavailable, n.ID, err)
@@ -164,71 +232,110 @@ func (s *Redis) DeadLetterDigest(ctx context.Context, n alert.Notification, reas
 	return nil
 }
 
+// digestIDs are the indexed digests, newest first (merged across keyspaces).
+func (s *Redis) digestIDs(ctx context.Context) ([]string, error) {
+	spaces := s.digestSpaces()
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.ZSliceCmd, len(spaces))
+	for i, ks := range spaces {
+		cmds[i] = pipe.ZRevRangeWithScores(ctx, ks.Digests(), 0, MaxDigests-1)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("%w: list digests: %w", ErrUnavailable, err)
+	}
+	latest := map[string]float64{}
+	for _, c := range cmds {
+		for _, z := range c.Val() {
+			id, _ := z.Member.(string)
+			if z.Score > latest[id] {
+				latest[id] = z.Score
+			}
+		}
+	}
+	ids := make([]string, 0, len(latest))
+	for id := range latest {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return latest[ids[i]] > latest[ids[j]] || latest[ids[i]] == latest[ids[j]] && ids[i] < ids[j] })
+	return ids, nil
+}
+
 // DigestCount reports how many digests are indexed.
 func (s *Redis) DigestCount(ctx context.Context) (int64, error) {
-	n, err := s.rdb.ZCard(ctx, s.keys.Digests()).Result()
-	if err != nil {
-		return 0, fmt.Errorf("%w: count digests: %w", ErrUnavailable, err)
-	}
-	return n, nil
+	ids, err := s.digestIDs(ctx)
+	return int64(len(ids)), err
 }
 
 // Digests lists up to limit digests, newest first.
 func (s *Redis) Digests(ctx context.Context, limit int) ([]notify.DigestRecord, error) {
-	ids, err := s.rdb.ZRevRange(ctx, s.keys.Digests(), 0, int64(limit)-1).Result()
+	ids, err := s.digestIDs(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("%w: list digests: %w", ErrUnavailable, err)
+		return nil, err
 	}
-	pipe := s.rdb.Pipeline()
-	metas := make([]*redis.MapStringStringCmd, len(ids))
-	listed := make([]*redis.IntCmd, len(ids))
-	for i, id := range ids {
-		meta, pages := s.keys.Digest(id)
-		metas[i], listed[i] = pipe.HGetAll(ctx, meta), pipe.LLen(ctx, pages)
-	}
-	if len(ids) > 0 {
-		if _, err := pipe.Exec(ctx); err != nil {
-			return nil, fmt.Errorf("%w: read digests: %w", ErrUnavailable, err)
-		}
+	if len(ids) > limit {
+		ids = ids[:limit]
 	}
 	out := make([]notify.DigestRecord, 0, len(ids))
-	for i, id := range ids {
-		if len(metas[i].Val()) == 0 {
+	for _, id := range ids {
+		r, _, err := s.Digest(ctx, id, 0)
+		if errors.Is(err, notify.ErrDigestNotFound) {
 			continue // expired meanwhile
 		}
-		out = append(out, digestRecord(id, metas[i].Val(), listed[i].Val()))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
 	}
 	return out, nil
 }
 
 // Digest returns one digest and up to limit of its pages, in the order
-// they were absorbed.
+// they were absorbed (partition by partition).
 func (s *Redis) Digest(ctx context.Context, id string, limit int) (notify.DigestRecord, []notify.DigestedPage, error) {
 	if !digestIDRE.MatchString(id) {
 		return notify.DigestRecord{}, nil, fmt.Errorf("%w: %q", notify.ErrDigestNotFound, id)
 	}
-	meta, pages := s.keys.Digest(id)
+	spaces := s.digestSpaces()
 	pipe := s.rdb.Pipeline()
-	m := pipe.HGetAll(ctx, meta)
-	n := pipe.LLen(ctx, pages)
-	lines := pipe.LRange(ctx, pages, 0, int64(limit)-1)
-	if _, err := pipe.Exec(ctx); err != nil {
+	metas := make([]*redis.MapStringStringCmd, len(spaces))
+	counts := make([]*redis.IntCmd, len(spaces))
+	lines := make([]*redis.StringSliceCmd, len(spaces))
+	for i, ks := range spaces {
+		meta, pages := ks.Digest(id)
+		metas[i], counts[i] = pipe.HGetAll(ctx, meta), pipe.LLen(ctx, pages)
+		if limit > 0 {
+			lines[i] = pipe.LRange(ctx, pages, 0, int64(limit)-1)
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return notify.DigestRecord{}, nil, fmt.Errorf("%w: read digest %s: %w", ErrUnavailable, id, err)
 	}
-	if len(m.Val()) == 0 {
+	m := map[string]string{}
+	var listed int64
+	var out []notify.DigestedPage
+	for i := range spaces {
+		mergeDigest(m, metas[i].Val())
+		listed += counts[i].Val()
+		if lines[i] == nil {
+			continue
+		}
+		for _, l := range lines[i].Val() {
+			if len(out) >= limit {
+				break
+			}
+			var p digestedPage
+			if err := json.Unmarshal([]byte(l), &p); err != nil {
+				return notify.DigestRecord{}, nil, fmt.Errorf("digest %s: page line %q: %w", id, l, err)
+			}
+			out = append(out, notify.DigestedPage{OutboxID: p.OutboxID, PageID: p.PageID, Kind: alert.Kind(p.Kind),
+				Rule: p.Rule, Severity: alert.Severity(p.Severity), App: p.App, Room: p.Room, User: p.User, Task: p.Task,
+				CreatedAt: unixMilli(p.CreatedAt), DigestedAt: unixMilli(p.DigestedAt)})
+		}
+	}
+	if len(m) == 0 {
 		return notify.DigestRecord{}, nil, fmt.Errorf("%w: %s", notify.ErrDigestNotFound, id)
 	}
-	out := make([]notify.DigestedPage, 0, len(lines.Val()))
-	for _, l := range lines.Val() {
-		var p digestedPage
-		if err := json.Unmarshal([]byte(l), &p); err != nil {
-			return notify.DigestRecord{}, nil, fmt.Errorf("digest %s: page line %q: %w", id, l, err)
-		}
-		out = append(out, notify.DigestedPage{OutboxID: p.OutboxID, PageID: p.PageID, Kind: alert.Kind(p.Kind),
-			Rule: p.Rule, Severity: alert.Severity(p.Severity), App: p.App, Room: p.Room, User: p.User, Task: p.Task,
-			CreatedAt: unixMilli(p.CreatedAt), DigestedAt: unixMilli(p.DigestedAt)})
-	}
-	return digestRecord(id, m.Val(), n.Val()), out, nil
+	return digestRecord(id, m, listed), out, nil
 }
 
 func digestRecord(id string, m map[string]string, listed int64) notify.DigestRecord {

@@ -106,7 +106,7 @@ func TestDigests(t *testing.T) {
 			if _, err := s.Absorb(ctx, "a", alert.Notification{ID: "x y"}, mine); err == nil {
 				t.Error("absorbed into a digest with a bad id")
 			}
-			if ttl := s.rdb.PTTL(ctx, s.keys.Digests()).Val(); ttl <= 0 {
+			if ttl := s.rdb.PTTL(ctx, s.layout.Global().Digests()).Val(); ttl <= 0 {
 				t.Errorf("digest index TTL = %s", ttl)
 			}
 		})

@@ -81,11 +81,12 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 // deliveries decodes stream entries for the dispatcher. An entry that does
 // not decode is still handed over, with its error, so it is dead-lettered
 // rather than stuck.
-func deliveries(msgs []redis.XMessage) []notify.Delivery {
+// Their ids name part p (see part.id).
+func deliveries(p part, msgs []redis.XMessage) []notify.Delivery {
 	out := make([]notify.Delivery, 0, len(msgs))
 	for _, m := range msgs {
 		n, err := decodeEntry(m.Values)
-		d := notify.Delivery{ID: m.ID, Notification: n, Err: err}
+		d := notify.Delivery{ID: p.id(m.ID), Notification: n, Err: err}
 		if err != nil {
 			d.Raw, _ = json.Marshal(m.Values)
 		}

@@ -11,7 +11,7 @@ import (
 // FirstSeen records key for ttl and reports whether it was new: SET NX, so
 // of two replicas handling the same replayed Slack request only one acts.
 func (s *Redis) FirstSeen(ctx context.Context, key string, ttl time.Duration) (bool, error) {
-	ok, err := s.rdb.SetNX(ctx, s.keys.Seen(key), "1", ttl).Result()
+	ok, err := s.rdb.SetNX(ctx, s.layout.Global().Seen(key), "1", ttl).Result()
 	if err != nil {
 		return false, fmt.Errorf("%w: replay check: %w", ErrUnavailable, err)
 	}
@@ -23,7 +23,7 @@ const AckTTL = 7 * 24 * time.Hour
 
 // Acknowledge records that user acknowledged incident at at.
 func (s *Redis) Acknowledge(ctx context.Context, incident, user string, at time.Time) error {
-	key := s.keys.Ack(incident)
+	key := s.layout.Global().Ack(incident)
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, "by", user, "at", at.UTC().Format(time.RFC3339))
 		p.Expire(ctx, key, AckTTL)
@@ -37,7 +37,7 @@ func (s *Redis) Acknowledge(ctx context.Context, incident, user string, at time.
 
 // Acknowledged returns who acknowledged incident, if anyone did.
 func (s *Redis) Acknowledged(ctx context.Context, incident string) (user string, at time.Time, ok bool, err error) {
-	vals, err := s.rdb.HGetAll(ctx, s.keys.Ack(incident)).Result()
+	vals, err := s.rdb.HGetAll(ctx, s.layout.Global().Ack(incident)).Result()
 	if err != nil {
 		return "", time.Time{}, false, fmt.Errorf("%w: read ack %s: %w", ErrUnavailable, incident, err)
 	}

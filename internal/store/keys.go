@@ -1,19 +1,31 @@
 package store
 
-// Keyspace builds every Redis key hook uses: this is the one place key names
-// are made. Scripts never derive a key; they are handed each one in KEYS.
+import (
+	"fmt"
+	"hash/fnv"
+	"strconv"
+)
+
+// Keyspace builds every Redis key hook uses under one hash tag: this is the
+// one place key names are made. Scripts never derive a key; they are handed
+// each one in KEYS.
 //
-// Every key starts with the hash tag "{prefix}", so that all of them share
-// one Redis Cluster slot and any script may touch any of them.
+// Every key of a Keyspace starts with its hash tag ("{hook}" or
+// "{hook:p07}"), so that all of them share one Redis Cluster slot and a
+// script may touch any of them.
 type Keyspace struct {
-	prefix string
+	tag string
 }
 
-// NewKeyspace returns the keys under prefix (e.g. "hook").
-func NewKeyspace(prefix string) Keyspace { return Keyspace{prefix: prefix} }
+// NewKeyspace returns the keys under the tag "{prefix}" (e.g. "{hook}"):
+// the global keys (see Layout.Global).
+func NewKeyspace(prefix string) Keyspace { return Keyspace{tag: "{" + prefix + "}"} }
+
+// Tag is the hash tag every key of k starts with.
+func (k Keyspace) Tag() string { return k.tag }
 
 func (k Keyspace) key(parts ...string) string {
-	s := "{" + k.prefix + "}"
+	s := k.tag
 	for _, p := range parts {
 		s += ":" + p
 	}
@@ -76,3 +88,96 @@ func (k Keyspace) Seen(id string) string { return k.key("seen", id) }
 // Room is what hook saw of a room's life (created, dismissed), kept for
 // call-quality enrichment.
 func (k Keyspace) Room(app, room string) string { return k.key("room", app, room) }
+
+// Layout says where each room's keys live: in one of a fixed number of
+// partitions, each a Keyspace under its own hash tag, so that on Redis
+// Cluster different rooms spread over every master while all the keys one
+// callback's script touches stay in one slot.
+//
+// With one partition the layout is the single-slot one of hook before
+// partitioning, key for key: everything under "{prefix}".
+type Layout struct {
+	global Keyspace
+	parts  []Keyspace
+}
+
+// MaxPartitions bounds HOOK_PARTITIONS: every partition costs an outbox read
+// per dispatcher poll and a timer read per tick.
+const MaxPartitions = 1024
+
+// clusterSlots is how many hash slots Redis Cluster has.
+const clusterSlots = 16384
+
+// NewLayout returns the layout of n partitions under prefix. Partition i's
+// tag is "{prefix:pNN}", or "{prefix:pNN.S}" for the smallest S that puts its
+// slot in the middle half of the i-th n-th of the slot range: masters
+// holding even, contiguous slot ranges (as redis-cli --cluster create
+// assigns them) then hold as even a share of the partitions as can be (16
+// over 3 masters: 5, 6, 5).
+func NewLayout(prefix string, n int) (Layout, error) {
+	if n < 1 || n > MaxPartitions {
+		return Layout{}, fmt.Errorf("partitions: %d is not between 1 and %d", n, MaxPartitions)
+	}
+	l := Layout{global: NewKeyspace(prefix)}
+	if n == 1 {
+		l.parts = []Keyspace{l.global}
+		return l, nil
+	}
+	for i := range n {
+		lo, hi := i*clusterSlots/n, (i+1)*clusterSlots/n
+		lo, hi = lo+(hi-lo)/4, hi-(hi-lo)/4
+		name := fmt.Sprintf("%s:%s", prefix, partitionName(i))
+		tag := name
+		for s := 1; ; s++ {
+			if slot := int(crc16(tag) % clusterSlots); slot >= lo && slot < hi {
+				break
+			}
+			tag = name + "." + strconv.Itoa(s)
+		}
+		l.parts = append(l.parts, Keyspace{tag: "{" + tag + "}"})
+	}
+	return l, nil
+}
+
+// partitionName names partition i in keys and outbox ids: p00, p01, ...
+func partitionName(i int) string { return fmt.Sprintf("p%02d", i) }
+
+// Global is the keyspace of what is not about one room, under "{prefix}":
+// Slack threads, acknowledgements, the replay guard. With more than one
+// partition it is also where hook before partitioning kept everything (its
+// outbox, timers, dead letters and silences), drained after an upgrade.
+func (l Layout) Global() Keyspace { return l.global }
+
+// Partitions is how many partitions there are.
+func (l Layout) Partitions() int { return len(l.parts) }
+
+// Partition is partition i's keyspace.
+func (l Layout) Partition(i int) Keyspace { return l.parts[i] }
+
+// PartitionOf is the partition of a room: every key of every alert about
+// that room lives there. It hashes exactly what the default keys name (app
+// and room): two events the rules key alike must land in one partition.
+func (l Layout) PartitionOf(app, room string) int {
+	h := fnv.New64a()
+	h.Write([]byte(app))
+	h.Write([]byte{0})
+	h.Write([]byte(room))
+	return int(h.Sum64() % uint64(len(l.parts)))
+}
+
+// crc16 is Redis Cluster's key hash (CRC-16/XMODEM); a key's slot is
+// crc16(tag) mod 16384.
+func crc16(s string) uint16 {
+	var crc uint16
+	for i := 0; i < len(s); i++ {
+		crc ^= uint16(s[i]) << 8
+		for range 8 {
+			if crc&0x8000 != 0 {
+				crc = crc<<1 ^ 0x1021
+			} else {
+				crc <<= 1
+			}
+		}
+	}
+	return crc
+}

@@ -19,18 +19,18 @@ func TestScriptsTouchOnlyDeclaredKeys(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
-		b, k, err := s.encode(plain("r", "r:x", "n1"))
+		b, k, err := encode(s.layout.Global(), plain("r", "r:x", "n1"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if k.Dedup != s.keys.Dedup("r:x") {
+		if k.Dedup != s.layout.Global().Dedup("r:x") {
 			t.Fatalf("op keys %+v", k)
 		}
-		err = fireScript.Run(ctx, rdb, s.fixedKeys(0), append(scriptArgs(time.Now(), 1), b)...).Err()
+		err = fireScript.Run(ctx, rdb, fixedKeys(s.layout.Global(), 0), append(scriptArgs(time.Now(), 1), b)...).Err()
 		if err == nil || !strings.Contains(err.Error(), "not passed in KEYS") {
 			t.Fatalf("fire with an undeclared key: %v, want a refusal", err)
 		}
-		if n, _ := rdb.Exists(ctx, s.keys.Dedup("r:x")).Result(); n != 0 {
+		if n, _ := rdb.Exists(ctx, s.layout.Global().Dedup("r:x")).Result(); n != 0 {
 			t.Error("the refused script claimed the dedup key anyway")
 		}
 		if n, _ := s.Depth(ctx); n != 0 {

@@ -135,7 +135,7 @@ func (c *OutboxCollector) Collect(ch chan<- prometheus.Metric) {
 	if age, err := c.store.OldestAge(ctx, c.now()); err == nil {
 		ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, age.Seconds())
 	}
-	if n, err := c.store.rdb.XLen(ctx, c.store.DeadLetterKey()).Result(); err == nil {
+	if n, err := c.store.sumLen(ctx, func(k Keyspace) string { return k.DeadLetters() }); err == nil {
 		ch <- prometheus.MustNewConstMetric(c.dead, prometheus.GaugeValue, float64(n))
 	}
 }

@@ -108,7 +108,7 @@ func TestRedisErrorsCounted(t *testing.T) {
 	if _, err := s.Read(ctx, "c1", 1, 0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ensureGroup(ctx); err != nil {
+	if err := s.ensureGroup(ctx, s.parts[0]); err != nil {
 		t.Fatal(err)
 	}
 	if n, _ := testutil.GatherAndCount(reg, "hook_redis_errors_total"); n != 0 {

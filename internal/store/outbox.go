@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,29 +17,50 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 )
 
-// DeadLetters lists up to limit dead letters, oldest first.
+// DeadLetters lists up to limit dead letters, oldest first, from every part.
 func (s *Redis) DeadLetters(ctx context.Context, limit int) ([]notify.DeadLetter, error) {
-	msgs, err := s.rdb.XRangeN(ctx, s.DeadLetterKey(), "-", "+", int64(limit)).Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.XMessageSliceCmd, len(s.parts))
+	for i, p := range s.parts {
+		cmds[i] = pipe.XRangeN(ctx, p.keys.DeadLetters(), "-", "+", int64(limit))
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("%w: list dead letters: %w", ErrUnavailable, err)
 	}
-	out := make([]notify.DeadLetter, 0, len(msgs))
-	for _, m := range msgs {
-		str := func(k string) string { v, _ := m.Values[k].(string); return v }
-		dl := notify.DeadLetter{ID: m.ID, Reason: str("reason"), OutboxID: str("outbox_id")}
-		if raw := str("raw"); raw != "" {
-			dl.Raw = []byte(raw)
-		} else if n, err := decodeEntry(m.Values); err == nil {
-			dl.Notification = n
-		} else {
-			dl.Raw, _ = json.Marshal(m.Values)
+	type entry struct {
+		at int64
+		dl notify.DeadLetter
+	}
+	var all []entry
+	for i, c := range cmds {
+		for _, m := range c.Val() {
+			at, _ := streamIDMillis(m.ID)
+			all = append(all, entry{at, deadLetter(s.parts[i], m)})
 		}
-		if ms, err := strconv.ParseInt(str("failed_at"), 10, 64); err == nil {
-			dl.FailedAt = time.UnixMilli(ms).UTC()
-		}
-		out = append(out, dl)
+	}
+	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.at, b.at) })
+	out := make([]notify.DeadLetter, 0, min(len(all), limit))
+	for _, e := range all[:min(len(all), limit)] {
+		out = append(out, e.dl)
 	}
 	return out, nil
+}
+
+// deadLetter decodes dead-letter entry m of part p.
+func deadLetter(p part, m redis.XMessage) notify.DeadLetter {
+	str := func(k string) string { v, _ := m.Values[k].(string); return v }
+	dl := notify.DeadLetter{ID: p.id(m.ID), Reason: str("reason"), OutboxID: str("outbox_id")}
+	if raw := str("raw"); raw != "" {
+		dl.Raw = []byte(raw)
+	} else if n, err := decodeEntry(m.Values); err == nil {
+		dl.Notification = n
+	} else {
+		dl.Raw, _ = json.Marshal(m.Values)
+	}
+	if ms, err := strconv.ParseInt(str("failed_at"), 10, 64); err == nil {
+		dl.FailedAt = time.UnixMilli(ms).UTC()
+	}
+	return dl
 }
 
 // retryScript moves a dead letter back to the outbox in one step: the page is
@@ -54,13 +77,14 @@ redis.call('XDEL', KEYS[2], ARGV[1])
 return id
 `)
 
-// RetryDeadLetter moves dead letter id back to the outbox, its max age
-// counting again from now, and returns its new outbox id.
+// RetryDeadLetter moves dead letter id back to the outbox of its part, its
+// max age counting again from now, and returns its new outbox id.
 func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (string, error) {
-	if !validStreamID(id) {
+	p, sid, ok := s.locate(id)
+	if !ok {
 		return "", fmt.Errorf("%w: %q", notify.ErrDeadLetterNotFound, id)
 	}
-	msgs, err := s.rdb.XRangeN(ctx, s.DeadLetterKey(), id, id, 1).Result()
+	msgs, err := s.rdb.XRangeN(ctx, p.keys.DeadLetters(), sid, sid, 1).Result()
 	if err != nil {
 		return "", fmt.Errorf("%w: read dead letter %s: %w", ErrUnavailable, id, err)
 	}
@@ -76,22 +100,23 @@ func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (
 	if err != nil {
 		return "", err
 	}
-	newID, err := retryScript.Run(ctx, s.rdb, []string{s.OutboxKey(), s.DeadLetterKey()}, id, page, OutboxTTL.Milliseconds()).Text()
+	newID, err := retryScript.Run(ctx, s.rdb, []string{p.keys.Outbox(), p.keys.DeadLetters()}, sid, page, OutboxTTL.Milliseconds()).Text()
 	if errors.Is(err, redis.Nil) {
 		return "", fmt.Errorf("%w: %s", notify.ErrDeadLetterNotFound, id)
 	}
 	if err != nil {
 		return "", fmt.Errorf("%w: retry dead letter %s: %w", ErrUnavailable, id, err)
 	}
-	return newID, nil
+	return p.id(newID), nil
 }
 
 // DropDeadLetter deletes dead letter id for good.
 func (s *Redis) DropDeadLetter(ctx context.Context, id string) error {
-	if !validStreamID(id) {
+	p, sid, ok := s.locate(id)
+	if !ok {
 		return fmt.Errorf("%w: %q", notify.ErrDeadLetterNotFound, id)
 	}
-	n, err := s.rdb.XDel(ctx, s.DeadLetterKey(), id).Result()
+	n, err := s.rdb.XDel(ctx, p.keys.DeadLetters(), sid).Result()
 	if err != nil {
 		return fmt.Errorf("%w: drop dead letter %s: %w", ErrUnavailable, id, err)
 	}
@@ -102,33 +127,39 @@ func (s *Redis) DropDeadLetter(ctx context.Context, id string) error {
 }
 
 // OutboxStats reports the outbox's depth, pending entries, oldest page age
-// and the number of dead letters.
+// and the number of dead letters, over every part.
 func (s *Redis) OutboxStats(ctx context.Context, now time.Time) (notify.OutboxStats, error) {
 	var st notify.OutboxStats
+	var err error
+	if st.Depth, err = s.sumLen(ctx, func(k Keyspace) string { return k.Outbox() }); err != nil {
+		return st, fmt.Errorf("%w: outbox stats: %w", ErrUnavailable, err)
+	}
+	if st.DeadLetters, err = s.sumLen(ctx, func(k Keyspace) string { return k.DeadLetters() }); err != nil {
+		return st, fmt.Errorf("%w: outbox stats: %w", ErrUnavailable, err)
+	}
+	oldest, err := s.oldest(ctx)
+	if err != nil {
+		return st, fmt.Errorf("%w: outbox stats: %w", ErrUnavailable, err)
+	}
+	if !oldest.IsZero() {
+		st.OldestAge = max(now.Sub(oldest), 0)
+	}
 	pipe := s.rdb.Pipeline()
-	depth := pipe.XLen(ctx, s.OutboxKey())
-	oldest := pipe.XRangeN(ctx, s.OutboxKey(), "-", "+", 1)
-	dead := pipe.XLen(ctx, s.DeadLetterKey())
+	cmds := make([]*redis.XPendingCmd, len(s.parts))
+	for i, p := range s.parts {
+		cmds[i] = pipe.XPending(ctx, p.keys.Outbox(), s.group)
+	}
 	_, _ = pipe.Exec(ctx) // errors checked per command below
-	for _, c := range []redis.Cmder{depth, oldest, dead} {
-		if err := c.Err(); err != nil && !errors.Is(err, redis.Nil) {
-			return st, fmt.Errorf("%w: outbox stats: %w", ErrUnavailable, err)
+	for _, c := range cmds {
+		pending, err := c.Result()
+		switch {
+		case err == nil:
+			st.Pending += pending.Count
+		case redis.HasErrorPrefix(err, "NOGROUP") || errors.Is(err, redis.Nil):
+			// No dispatcher has read this stream yet: nothing is pending.
+		default:
+			return st, fmt.Errorf("%w: outbox pending: %w", ErrUnavailable, err)
 		}
-	}
-	st.Depth, st.DeadLetters = depth.Val(), dead.Val()
-	if msgs := oldest.Val(); len(msgs) > 0 {
-		if ms, err := strconv.ParseInt(strings.SplitN(msgs[0].ID, "-", 2)[0], 10, 64); err == nil {
-			st.OldestAge = max(now.Sub(time.UnixMilli(ms)), 0)
-		}
-	}
-	pending, err := s.rdb.XPending(ctx, s.OutboxKey(), s.group).Result()
-	switch {
-	case err == nil:
-		st.Pending = pending.Count
-	case redis.HasErrorPrefix(err, "NOGROUP") || errors.Is(err, redis.Nil):
-		// No dispatcher has read yet: nothing is pending.
-	default:
-		return st, fmt.Errorf("%w: outbox pending: %w", ErrUnavailable, err)
 	}
 	return st, nil
 }
@@ -145,28 +176,61 @@ func validStreamID(id string) bool {
 	return err1 == nil && err2 == nil
 }
 
-// Drain takes every notification out of the outbox, oldest first: a
-// rehearsal (hook test --sequence) has no dispatcher and shows what would
-// have been sent.
+// Drain takes every notification out of the outbox: a rehearsal (hook test
+// --sequence) has no dispatcher and shows what would have been sent. Each
+// stream's entries keep their order; streams are merged by enqueue time
+// (then by partition), which is all the order rooms in different partitions
+// have.
 func (s *Redis) Drain(ctx context.Context) ([]alert.Notification, error) {
-	msgs, err := s.rdb.XRange(ctx, s.OutboxKey(), "-", "+").Result()
-	if err != nil {
+	pipe := s.rdb.Pipeline()
+	cmds := make([]*redis.XMessageSliceCmd, len(s.parts))
+	for i, p := range s.parts {
+		cmds[i] = pipe.XRange(ctx, p.keys.Outbox(), "-", "+")
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("%w: read outbox: %w", ErrUnavailable, err)
 	}
-	out := make([]alert.Notification, 0, len(msgs))
-	ids := make([]string, 0, len(msgs))
-	for _, m := range msgs {
-		ids = append(ids, m.ID)
-		n, err := decodeEntry(m.Values)
-		if err != nil {
-			return nil, fmt.Errorf("outbox entry %s: %w", m.ID, err)
+	streams := make([][]alert.Notification, len(s.parts))
+	del := s.rdb.Pipeline()
+	for i, c := range cmds {
+		msgs := c.Val()
+		if len(msgs) == 0 {
+			continue
 		}
-		out = append(out, n)
+		ids := make([]string, 0, len(msgs))
+		for _, m := range msgs {
+			ids = append(ids, m.ID)
+			n, err := decodeEntry(m.Values)
+			if err != nil {
+				return nil, fmt.Errorf("outbox entry %s: %w", s.parts[i].id(m.ID), err)
+			}
+			streams[i] = append(streams[i], n)
+		}
+		del.XDel(ctx, s.parts[i].keys.Outbox(), ids...)
 	}
-	if len(ids) > 0 {
-		if err := s.rdb.XDel(ctx, s.OutboxKey(), ids...).Err(); err != nil {
+	if del.Len() > 0 {
+		if _, err := del.Exec(ctx); err != nil {
 			return nil, fmt.Errorf("%w: drain outbox: %w", ErrUnavailable, err)
 		}
 	}
-	return out, nil
+	return merge(streams), nil
+}
+
+// merge interleaves streams, each already in order, by enqueue time; on a
+// tie the earlier stream goes first.
+func merge(streams [][]alert.Notification) []alert.Notification {
+	var out []alert.Notification
+	for {
+		best := -1
+		for i, st := range streams {
+			if len(st) > 0 && (best < 0 || st[0].CreatedAt.Before(streams[best][0].CreatedAt)) {
+				best = i
+			}
+		}
+		if best < 0 {
+			return out
+		}
+		out = append(out, streams[best][0])
+		streams[best] = streams[best][1:]
+	}
 }

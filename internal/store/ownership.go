@@ -39,17 +39,34 @@ func (s *Redis) Touch(ctx context.Context, consumer string, ids ...string) (lost
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	args := make([]any, 0, 2+len(ids))
-	args = append(args, s.group, consumer)
+	// Ids name their partition's stream: one script per stream.
+	byPart := map[string][]any{}
+	parts := map[string]part{}
 	for _, id := range ids {
-		args = append(args, id)
+		p, sid, ok := s.locate(id)
+		if !ok {
+			lost = append(lost, id) // not an outbox id of ours: nothing to hold
+			continue
+		}
+		if _, seen := byPart[p.name]; !seen {
+			byPart[p.name] = []any{s.group, consumer}
+			parts[p.name] = p
+		}
+		byPart[p.name] = append(byPart[p.name], sid)
 	}
-	err = s.withGroup(ctx, func() error {
-		lost, err = touchScript.Run(ctx, s.rdb, []string{s.OutboxKey()}, args...).StringSlice()
-		return err
-	})
-	if err != nil {
-		return nil, fmt.Errorf("%w: touch outbox entries: %w", ErrUnavailable, err)
+	for name, args := range byPart {
+		p := parts[name]
+		var gone []string
+		err = s.withGroup(ctx, p, func() error {
+			gone, err = touchScript.Run(ctx, s.rdb, []string{p.keys.Outbox()}, args...).StringSlice()
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("%w: touch outbox entries: %w", ErrUnavailable, err)
+		}
+		for _, sid := range gone {
+			lost = append(lost, p.id(sid))
+		}
 	}
 	return lost, nil
 }

@@ -24,7 +24,7 @@ const (
 // (102): call-quality enrichment needs the creation time for TRTC's CommId,
 // and asks for dismissal causes only once a room is dismissed.
 func (s *Redis) RecordRoom(ctx context.Context, app, room, what string, at time.Time) error {
-	key := s.keys.Room(app, room)
+	key := s.layout.Global().Room(app, room)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, what, at.UnixMilli())
 		p.PExpire(ctx, key, RoomTTL)
@@ -39,7 +39,7 @@ func (s *Redis) RecordRoom(ctx context.Context, app, room, what string, at time.
 // Room returns when a room was created and whether it was dismissed, as far
 // as hook saw; ok is false when hook saw neither.
 func (s *Redis) Room(ctx context.Context, app, room string) (created time.Time, dismissed bool, ok bool, err error) {
-	vals, err := s.rdb.HMGet(ctx, s.keys.Room(app, room), RoomCreated, RoomDismissed).Result()
+	vals, err := s.rdb.HMGet(ctx, s.layout.Global().Room(app, room), RoomCreated, RoomDismissed).Result()
 	if errors.Is(err, redis.Nil) {
 		return time.Time{}, false, false, nil
 	}

@@ -60,7 +60,7 @@ func TestFireClaimsOnceAndEnqueues(t *testing.T) {
 		if n, _ := s.Depth(ctx); n != 3 {
 			t.Fatalf("outbox depth %d, want 3 (2 pages + 1, none for the duplicate)", n)
 		}
-		ttl := rdb.PTTL(ctx, s.keys.Dedup(f.DedupKey)).Val()
+		ttl := rdb.PTTL(ctx, s.layout.Partition(0).Dedup(f.DedupKey)).Val()
 		if ttl <= 0 || ttl > time.Minute {
 			t.Fatalf("dedup key TTL %v, want (0, 1m]", ttl)
 		}

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/store"
+)
+
+// defaultPartitions spreads rooms over 16 hash tags: enough for 16 masters.
+const defaultPartitions = 16
+
+// storeOptions reads how the state store lays out its keys and how it
+// writes: HOOK_PARTITIONS (rooms spread over that many hash tags, fixed for
+// a deployment) and HOOK_REDIS_WAIT_REPLICAS (replicas every callback's
+// writes must reach before it is answered).
+func storeOptions(getenv env) (store.Options, error) {
+	var opts store.Options
+	var err error
+	if opts.Partitions, err = wholeNumber("HOOK_PARTITIONS", getenv("HOOK_PARTITIONS"), defaultPartitions, 1, store.MaxPartitions); err != nil {
+		return opts, err
+	}
+	if opts.WaitReplicas, err = wholeNumber("HOOK_REDIS_WAIT_REPLICAS", getenv("HOOK_REDIS_WAIT_REPLICAS"), 0, 0, 16); err != nil {
+		return opts, err
+	}
+	return opts, nil
+}
+
+// wholeNumber reads raw, the value of variable name: def when unset, else a
+// whole number between lo and hi.
+func wholeNumber(name, raw string, def, lo, hi int) (int, error) {
+	if raw == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < lo || n > hi {
+		return 0, exitError{code: 2, msg: fmt.Sprintf("hook serve: %s=%q is not a whole number between %d and %d", name, raw, lo, hi)}
+	}
+	return n, nil
+}
+
+// openStore returns the state store on rdb, tuned by opts.
+func openStore(rdb redis.UniversalClient, opts store.Options, log *slog.Logger) (*store.Redis, error) {
+	st, err := store.NewPartitioned(rdb, keyPrefix, opts)
+	if err != nil {
+		return nil, exitError{code: 2, msg: "hook serve: " + err.Error()}
+	}
+	log.Info("state store layout", "partitions", st.Layout().Partitions(), "wait_replicas", opts.WaitReplicas)
+	return st, nil
+}
+
+// migrate carries the silences of a hook from before partitioning into the
+// partitions (its queued pages and timers are drained where they are; see
+// store.Migrate). A failure is logged, not fatal: hook serves without the
+// old silences rather than not at all, and the next start copies them.
+func migrate(ctx context.Context, st *store.Redis, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	n, err := st.Migrate(ctx, time.Now())
+	switch {
+	case err != nil:
+		log.Error("could not copy the silences of the single-slot layout; they do not mute until the next start copies them", "err", err)
+	case n > 0:
+		log.Info("copied silences of the single-slot layout into every partition", "silences", n)
+	}
+}

@@ -1,0 +1,36 @@
+package main
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/hookdev/hook/internal/store"
+)
+
+func TestStoreOptions(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want store.Options
+		err  string
+	}{
+		{nil, store.Options{Partitions: defaultPartitions}, ""},
+		{map[string]string{"HOOK_PARTITIONS": "1"}, store.Options{Partitions: 1}, ""},
+		{map[string]string{"HOOK_PARTITIONS": "64", "HOOK_REDIS_WAIT_REPLICAS": "1"}, store.Options{Partitions: 64, WaitReplicas: 1}, ""},
+		{map[string]string{"HOOK_PARTITIONS": "0"}, store.Options{}, "HOOK_PARTITIONS"},
+		{map[string]string{"HOOK_PARTITIONS": "2000"}, store.Options{}, "between 1 and 1024"},
+		{map[string]string{"HOOK_PARTITIONS": "16x"}, store.Options{}, "HOOK_PARTITIONS"},
+		{map[string]string{"HOOK_REDIS_WAIT_REPLICAS": "-1"}, store.Options{}, "HOOK_REDIS_WAIT_REPLICAS"},
+	}
+	for _, tt := range tests {
+		got, err := storeOptions(func(k string) string { return tt.env[k] })
+		if tt.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.err) {
+				t.Errorf("%v: error %v, want one naming %s", tt.env, err, tt.err)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%v: %+v, %v; want %+v", tt.env, got, err, tt.want)
+		}
+	}
+}
