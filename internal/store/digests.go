@@ -256,7 +256,9 @@ func (s *Redis) digestIDs(ctx context.Context) ([]string, error) {
 	for id := range latest {
 		ids = append(ids, id)
 	}
-	sort.Slice(ids, func(i, j int) bool { return latest[ids[i]] > latest[ids[j]] || latest[ids[i]] == latest[ids[j]] && ids[i] < ids[j] })
+	sort.Slice(ids, func(i, j int) bool {
+		return latest[ids[i]] > latest[ids[j]] || latest[ids[i]] == latest[ids[j]] && ids[i] < ids[j]
+	})
 	return ids, nil
 }
 

@@ -35,7 +35,7 @@ type Redis struct {
 	group  string
 	opts   Options
 	next   atomic.Uint32 // where the next outbox poll starts, so no partition waits behind the others
-	batch  *Batcher // nil: each Fire is its own round trip
+	batch  *Batcher      // nil: each Fire is its own round trip
 }
 
 // Options tune a partitioned store. The zero value is the single-slot layout
