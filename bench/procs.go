@@ -200,3 +200,26 @@ func peakRSSKB(pid int) (int64, error) {
 	}
 	return 0, fmt.Errorf("peak RSS of %d: no VmHWM in /proc status", pid)
 }
+
+// machineBusySeconds is the CPU time all processes have used so far, from
+// /proc/stat: user, nice, system, irq, softirq and steal over every CPU.
+func machineBusySeconds() (float64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, fmt.Errorf("machine cpu time: %w", err)
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("machine cpu time: unexpected /proc/stat line %q", line)
+	}
+	var busy uint64
+	for _, i := range []int{1, 2, 3, 6, 7, 8} { // user nice system (idle iowait) irq softirq steal
+		v, err := strconv.ParseUint(f[i], 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("machine cpu time: %w", err)
+		}
+		busy += v
+	}
+	return float64(busy) / userHZ, nil
+}

@@ -19,6 +19,19 @@ type row struct {
 	ceiling     []measurement
 }
 
+// busyMachine is the share of the CPUs taken by other processes above
+// which the report warns that its figures are noisy.
+const busyMachine = 0.10
+
+// othersShare is the most other processes took of the CPUs in any run.
+func (r row) othersShare() float64 {
+	share := 0.0
+	for _, m := range slices.Concat(r.hook, r.ceiling) {
+		share = max(share, m.othersShare())
+	}
+	return share
+}
+
 // median is the run with the median throughput (the lower middle when the
 // count is even): its other figures are reported with it, as one run.
 func median(ms []measurement) measurement {
@@ -72,11 +85,21 @@ func printReport(w io.Writer, header string, rows []row) {
 				fmt.Fprintf(w, ", ceiling %s", perRun(r.ceiling))
 			}
 		}
+		if share := r.othersShare(); share >= 0.005 {
+			fmt.Fprintf(w, "; other processes took up to %.0f%% of the CPUs", share*100)
+		}
 		if r.distinct && hm.wrapped() {
 			fmt.Fprintf(w, "; NOTE: %s requests over %s distinct bodies, later ones repeated earlier incidents (raise -pool)",
 				count(float64(hm.res.Requests)), count(float64(hm.pool)))
 		}
 		fmt.Fprintln(w)
+	}
+	busiest := 0.0
+	for _, r := range rows {
+		busiest = max(busiest, r.othersShare())
+	}
+	if busiest > busyMachine {
+		fmt.Fprintf(w, "WARNING: other processes took up to %.0f%% of the CPUs during a run: the figures are noisy, rerun on a quiet machine.\n", busiest*100)
 	}
 	for _, r := range rows {
 		for _, ms := range [][]measurement{r.hook, r.ceiling} {

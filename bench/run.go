@@ -10,9 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/hookdev/hook/bench/loadgen"
@@ -25,6 +27,10 @@ type measurement struct {
 	cpu      float64 // the target's CPU seconds during the run
 	redisCPU float64 // redis-server's
 	pool     int     // distinct bodies the run cycled through
+	// othersCPU is the CPU time of every process but the target, Redis,
+	// the load generator and the harness during the run, of machineCPU
+	// available: what other work on the machine took from the measurement.
+	othersCPU, machineCPU float64
 	// Hook only:
 	rssKB    int64
 	outcomes map[string]float64 // hook_callbacks_total by outcome
@@ -173,7 +179,16 @@ func (h *harness) timed(ctx context.Context, t loadgen.Target, pid int, l loadge
 	if err != nil {
 		return m, err
 	}
+	began, self0 := time.Now(), selfCPU()
+	busy0, err := machineBusySeconds()
+	if err != nil {
+		return m, err
+	}
 	if m.res, err = h.engine.Run(ctx, t, l, reqs); err != nil {
+		return m, err
+	}
+	busy1, err := machineBusySeconds()
+	if err != nil {
 		return m, err
 	}
 	cpu1, err := cpuSeconds(pid)
@@ -185,6 +200,9 @@ func (h *harness) timed(ctx context.Context, t loadgen.Target, pid int, l loadge
 		return m, err
 	}
 	m.cpu, m.redisCPU = cpu1-cpu0, redis1-redis0
+	ours := m.cpu + m.redisCPU + m.res.ExternalCPU + selfCPU() - self0
+	m.othersCPU = max(0, busy1-busy0-ours)
+	m.machineCPU = time.Since(began).Seconds() * float64(runtime.NumCPU())
 	m.failures = m.res.Failures
 	return m, nil
 }
@@ -260,4 +278,21 @@ func refusals(logPath string) []string {
 		}
 	}
 	return out
+}
+
+// othersShare is the fraction of the machine's CPU other processes used.
+func (m measurement) othersShare() float64 {
+	if m.machineCPU <= 0 {
+		return 0
+	}
+	return m.othersCPU / m.machineCPU
+}
+
+// selfCPU is the CPU time the harness has used, in seconds.
+func selfCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }

@@ -41,6 +41,9 @@ type Result struct {
 	// Failures holds a few of the non-200 answers, when the engine sees
 	// them (the Go engine does; wrk only counts).
 	Failures []string
+	// ExternalCPU is the CPU time, in seconds, of a load generator that runs
+	// as a process of its own (wrk); 0 for the in-process Go engine.
+	ExternalCPU float64
 }
 
 // RPS is requests per second over the run.

@@ -80,6 +80,7 @@ func (w Wrk) Run(ctx context.Context, t Target, l Load, reqs []workload.Request)
 	if err != nil {
 		return Result{}, fmt.Errorf("%w; wrk printed:\n%s%s", err, stdout.Bytes(), stderr.Bytes())
 	}
+	res.ExternalCPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	return res, nil
 }
 
