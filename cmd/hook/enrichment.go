@@ -18,6 +18,9 @@ import (
 // credentials are set (TENCENTCLOUD_SECRET_ID, TENCENTCLOUD_SECRET_KEY);
 // nil means off: pages go out without "what the client saw".
 func newEnricher(getenv env, cat *catalog.Catalog, st *store.Redis, reg prometheus.Registerer, log *slog.Logger) (*pageEnricher, error) {
+	// Registered either way: the dashboard and alerts see enrichment idle
+	// rather than missing.
+	metrics := enrich.NewMetrics(reg)
 	cfg, ok := enrich.ConfigFromEnv(getenv)
 	if !ok {
 		log.Info("call-quality enrichment off: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to add what the client saw to pages")
@@ -28,7 +31,7 @@ func newEnricher(getenv env, cat *catalog.Catalog, st *store.Redis, reg promethe
 		return nil, fmt.Errorf("call-quality enrichment: %w", err)
 	}
 	rooms := roomCreations{st}
-	e := enrich.New(client, cat, rooms, enrich.Options{Metrics: enrich.NewMetrics(reg)}, log, time.Now)
+	e := enrich.New(client, cat, rooms, enrich.Options{Metrics: metrics}, log, time.Now)
 	log.Info("call-quality enrichment on", "api", cfg.String())
 	return &pageEnricher{e: e, rooms: rooms}, nil
 }

@@ -37,6 +37,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"action", "result"}),
 	}
 	reg.MustRegister(m.enrichments, m.duration, m.requests)
+	// Zeros from the start, so a dashboard shows enrichment as idle, not absent.
+	for _, o := range []string{OutcomeOK, OutcomeEmpty, OutcomeError, OutcomeRateLimited, OutcomeTimeout, OutcomeSkipped} {
+		m.enrichments.WithLabelValues(o)
+	}
 	return m
 }
 

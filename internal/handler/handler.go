@@ -171,6 +171,20 @@ func (h *callbacks) checkReplay(ev callback.Event) error {
 }
 
 func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result, err error, took time.Duration) {
+	// A routine callback (it matched no rule) is logged at debug: at
+	// thousands a second its line would cost more than the callback, and
+	// hook_callbacks_total counts it anyway. Errors, pages and every
+	// callback a rule matched are logged at info or above.
+	level := slog.LevelInfo
+	switch {
+	case err != nil && statusFor(err) >= http.StatusInternalServerError:
+		level = slog.LevelError
+	case err == nil && len(res.Outcomes) == 0:
+		level = slog.LevelDebug
+	}
+	if !h.log.Enabled(context.Background(), level) {
+		return
+	}
 	// app is the SdkAppId header as sent, before anything vouched for it;
 	// room and user are client text: all bounded (logvalue.go).
 	attrs := []any{"app", header(app), "event", h.cat.Code(catalog.FieldEvent, 0, ev.Type).Name, "group", ev.Group, "type", ev.Type,
@@ -191,10 +205,6 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 			verdicts = append(verdicts, slog.String(key, string(o.Verdict)))
 		}
 		attrs = append(attrs, slog.Group("rules", verdicts...))
-	}
-	level := slog.LevelInfo
-	if err != nil && statusFor(err) >= http.StatusInternalServerError {
-		level = slog.LevelError
 	}
 	h.log.Log(context.Background(), level, "callback", attrs...)
 }
