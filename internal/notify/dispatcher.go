@@ -177,6 +177,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	go d.keepAlive(ctx)
 	d.resumeOwn(ctx)
 	lastReclaim := time.Time{}
+	readFailed := false
 	for ctx.Err() == nil {
 		free := d.waitFree(ctx)
 		if free == 0 {
@@ -203,8 +204,17 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 				break
 			}
 			d.log.Error("outbox read failed; retrying", "err", err)
+			readFailed = true
 			d.cfg.Sleep(ctx, d.cfg.BackoffMin)
 			continue
+		}
+		if readFailed {
+			// A read that timed out may still have run once Redis answered
+			// again (a hung server runs what was queued): its entries are
+			// ours now but never reached us. Take them back at once rather
+			// than after ReclaimIdle.
+			readFailed = false
+			d.resumeOwn(ctx)
 		}
 		for _, del := range batch {
 			d.enqueue(ctx, del)
