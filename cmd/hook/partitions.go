@@ -15,6 +15,9 @@ import (
 // defaultPartitions spreads rooms over 16 hash tags: enough for 16 masters.
 const defaultPartitions = 16
 
+// defaultRedisBatch: measured in bench/ (see README, Performance).
+const defaultRedisBatch = 0
+
 // storeOptions reads how the state store lays out its keys and how it
 // writes: HOOK_PARTITIONS (rooms spread over that many hash tags, fixed for
 // a deployment) and HOOK_REDIS_WAIT_REPLICAS (replicas every callback's
@@ -29,6 +32,12 @@ func storeOptions(getenv env) (store.Options, error) {
 		return opts, err
 	}
 	return opts, nil
+}
+
+// redisBatch is HOOK_REDIS_BATCH: how many concurrent callbacks' scripts may
+// share one pipeline to Redis (0: each its own round trip).
+func redisBatch(getenv env) (int, error) {
+	return wholeNumber("HOOK_REDIS_BATCH", getenv("HOOK_REDIS_BATCH"), defaultRedisBatch, 0, 1024)
 }
 
 // wholeNumber reads raw, the value of variable name: def when unset, else a

@@ -152,6 +152,15 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err != nil {
 		return err
 	}
+	batch, err := redisBatch(getenv)
+	if err != nil {
+		return err
+	}
+	if batch > 0 {
+		b := store.NewBatcher(rdb, batch, rel.redisTimeout)
+		defer b.Close()
+		st.WithBatcher(b)
+	}
 	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 
 	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg))
