@@ -172,6 +172,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	// Delivery settings are read at startup: a reload changes rules, not workers.
 	delivery := rs.Delivery()
 	notifyMetrics := notify.NewMetrics(reg)
+	notifyMetrics.Receivers(rs.ReceiverNames()...)
 	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics,
 		BackoffMax: rel.retryMax, ReclaimIdle: rel.reclaimIdle, StoreTimeout: rel.redisTimeout}
 	enricher, err := newEnricher(getenv, cat, st, reg, log)

@@ -41,6 +41,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, o := range []string{OutcomeOK, OutcomeEmpty, OutcomeError, OutcomeRateLimited, OutcomeTimeout, OutcomeSkipped} {
 		m.enrichments.WithLabelValues(o)
 	}
+	for _, a := range []string{ActionDescribeUserEvent, ActionDescribeUnusualEvent, ActionDescribeRoomInfo} {
+		m.requests.WithLabelValues(a, "ok")
+	}
 	return m
 }
 

@@ -61,3 +61,12 @@ func (m *Metrics) deadLetter(receiver, class string) {
 	m.page(receiver, PageDeadLettered)
 	m.deadLetters.WithLabelValues(class).Inc()
 }
+
+// Receivers starts the per-receiver flood counters at zero for the receivers
+// the rules name, so dashboards and alerts see "no flood" rather than nothing.
+func (m *Metrics) Receivers(names ...string) {
+	for _, n := range names {
+		m.digested.WithLabelValues(n)
+		m.digests.WithLabelValues(n)
+	}
+}

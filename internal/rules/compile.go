@@ -461,3 +461,6 @@ func canonicalApp(id string) bool {
 	}
 	return true
 }
+
+// ReceiverNames lists the receivers, sorted.
+func (rs *Ruleset) ReceiverNames() []string { return sortedKeys(rs.receivers) }
