@@ -37,7 +37,8 @@ func TestCallbackAppID(t *testing.T) {
 			var logs bytes.Buffer
 			r := &fakeRouter{}
 			h := New(Config{}, Deps{Router: r, Catalog: cat, Store: fakePinger{},
-				Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return vectorTime }})
+				// Debug: the canonical case is routine, logged at debug.
+				Log: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})), Now: func() time.Time { return vectorTime }})
 			req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(vectorBody))
 			req.Header["Sdkappid"] = []string{tt.app} // as sent, unvalidated by net/http
 			req.Header.Set("Sign", vectorSign)
