@@ -54,6 +54,7 @@ type config struct {
 	logLevel   string
 	hookEnv    []string
 	keep       bool
+	profileDir string
 }
 
 type envList []string
@@ -87,6 +88,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.logLevel, "log-level", "info", "hook's HOOK_LOG_LEVEL")
 	fs.Var((*envList)(&c.hookEnv), "hook-env", "extra KEY=VALUE for hook's environment (repeatable)")
 	fs.BoolVar(&c.keep, "keep", false, "keep the work directory (binaries, logs, request pools)")
+	fs.StringVar(&c.profileDir, "profile", "", "write hook's CPU and allocation profiles of each workload (and their top as text) into this directory")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -125,6 +127,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.profileDir != "" {
+		if err := os.MkdirAll(cfg.profileDir, 0o755); err != nil {
+			return fmt.Errorf("-profile: %w", err)
+		}
 	}
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		return errors.New("redis-server is not installed (apt-get install redis-server)")

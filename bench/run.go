@@ -70,6 +70,13 @@ func (h *harness) runHook(ctx context.Context, kind workload.Kind, l loadgen.Loa
 		"TRTC_CALLBACK_KEY="+benchKey,
 		"SLACK_WEBHOOK_URL="+h.slack.url,
 	)
+	pprofAddr := ""
+	if h.cfg.profileDir != "" {
+		if pprofAddr, err = freeAddr(); err != nil {
+			return measurement{}, err
+		}
+		env = append(env, "HOOK_PPROF_LISTEN="+pprofAddr)
+	}
 	h.runs++
 	p, err := start("hook", h.bins.hook, nil, append(env, h.cfg.hookEnv...),
 		filepath.Join(h.dir, fmt.Sprintf("hook-%02d-%s.log", h.runs, kind)))
@@ -91,9 +98,20 @@ func (h *harness) runHook(ctx context.Context, kind workload.Kind, l loadgen.Loa
 		return measurement{}, err
 	}
 	a0, r0, i0 := h.slack.posts()
+	var prof *profiler
+	if pprofAddr != "" && l.Count == 0 {
+		if prof, err = startProfile(ctx, h.cfg.profileDir, pprofAddr, kind, l.Duration); err != nil {
+			return measurement{}, err
+		}
+	}
 	m, err := h.timed(ctx, target, p.pid(), l, reqs)
 	if err != nil {
 		return m, err
+	}
+	if prof != nil {
+		if err := prof.finish(ctx, m.res.Requests); err != nil {
+			return m, err
+		}
 	}
 	a1, r1, i1 := h.slack.posts()
 	m.slack = [3]int64{a1 - a0, r1 - r0, i1 - i0}

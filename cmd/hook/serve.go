@@ -48,6 +48,7 @@ type serveConfig struct {
 	slackAPIURL  string
 	slackSecret  string // SLACK_SIGNING_SECRET: buttons and /slack/interactions
 	adminToken   string // HOOK_ADMIN_TOKEN: the /api/v1 admin API
+	pprofListen  string // HOOK_PPROF_LISTEN: Go's profiler, on a private address
 	shutdown     time.Duration
 	reliability  reliabilityConfig
 }
@@ -88,6 +89,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	c.slackWebhook = getenv("SLACK_WEBHOOK_URL")
 	c.slackAPIURL = getenv("SLACK_API_URL")
 	c.slackSecret, c.adminToken = getenv("SLACK_SIGNING_SECRET"), getenv("HOOK_ADMIN_TOKEN")
+	c.pprofListen = getenv("HOOK_PPROF_LISTEN")
 	return c, nil
 }
 
@@ -193,6 +195,12 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	stopPprof, err := servePprof(ctx, cfg.pprofListen, log)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer stopPprof()
 	// WriteTimeout runs from the end of the request's headers: it must leave
 	// room for the slowest body ReadTimeout allows plus the request's own
 	// deadline, or a 503 would be cut off unsent.
