@@ -165,7 +165,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 
-	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg))
+	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
@@ -187,8 +187,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, time.Now)
 
-	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log),
-		CommitTimeout: rel.redisTimeout},
+	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
 		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Digests: st, Slack: slackActions(st),
 			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)

@@ -44,7 +44,24 @@ type Engine struct {
 	now     func() time.Time
 	metrics *Metrics
 	rooms   RoomLog
+	commit  time.Duration
 	current atomic.Pointer[rules.Ruleset]
+}
+
+// DefaultCommitTimeout bounds the store's work for one callback unless
+// WithCommitTimeout says otherwise.
+const DefaultCommitTimeout = 2 * time.Second
+
+// WithCommitTimeout bounds the store's work for one callback: past it Handle
+// fails (the handler answers 503, well inside the 5 s TRTC waits, so TRTC
+// retries rather than giving up on an answer that never came). The deadline
+// is set only when the store is called: a callback that matches nothing
+// costs no timer.
+func (e *Engine) WithCommitTimeout(d time.Duration) *Engine {
+	if d > 0 {
+		e.commit = d
+	}
+	return e
 }
 
 // WithRoomLog records room creations and dismissals in rooms, best effort:
@@ -56,7 +73,7 @@ func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
 
 // New returns an engine serving rs. metrics may be nil (nothing counted).
 func New(cat *catalog.Catalog, rs *rules.Ruleset, store Store, now func() time.Time, metrics *Metrics) *Engine {
-	e := &Engine{cat: cat, store: store, now: now, metrics: metrics}
+	e := &Engine{cat: cat, store: store, now: now, metrics: metrics, commit: DefaultCommitTimeout}
 	e.current.Store(rs)
 	return e
 }
@@ -93,7 +110,9 @@ type Result struct {
 // through the store in one round trip.
 func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) {
 	if what, ok := roomEvents[ev.Type]; ok && e.rooms != nil && ev.Group == 1 {
-		_ = e.rooms.RecordRoom(ctx, ev.AppID, ev.RoomID, what, ev.EventTime()) // best effort, see WithRoomLog
+		rctx, cancel := context.WithTimeout(ctx, e.commit)
+		_ = e.rooms.RecordRoom(rctx, ev.AppID, ev.RoomID, what, ev.EventTime()) // best effort, see WithRoomLog
+		cancel()
 	}
 	rs := e.current.Load()
 	facts := rules.NewFacts(e.cat, ev)
@@ -103,6 +122,8 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 	if len(alerts) == 0 {
 		return res, nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, e.commit)
+	defer cancel()
 	verdicts, err := e.store.Fire(ctx, now, alerts)
 	if err != nil {
 		return res, fmt.Errorf("fire %d alert(s): %w", len(alerts), err)

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/rules"
@@ -36,8 +35,14 @@ func (h *hungStore) wait(ctx context.Context) error {
 	return fmt.Errorf("%w: %w", &alert.Error{Code: alert.EUNAVAILABLE, Reason: "unavailable", Message: "state store unavailable"}, context.DeadlineExceeded)
 }
 
-func (h *hungStore) Handle(ctx context.Context, _ callback.Event) (engine.Result, error) {
-	return engine.Result{}, h.wait(ctx)
+// Fire and Tick make it the engine's store: the engine, not the handler,
+// sets a callback's commit deadline.
+func (h *hungStore) Fire(ctx context.Context, _ time.Time, _ []alert.Alert) ([]alert.Verdict, error) {
+	return nil, h.wait(ctx)
+}
+
+func (h *hungStore) Tick(ctx context.Context, _ time.Time, _ int) ([]alert.TickOutcome, error) {
+	return nil, h.wait(ctx)
 }
 
 func (h *hungStore) Ping(ctx context.Context) error { return h.wait(ctx) }
@@ -50,7 +55,7 @@ func TestHungStoreAnswers503WithinDeadlines(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rules.Compile("test", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: r, match: {event: room.exit}}]\n"), cat, func(string) string { return "k" })
+	rs, err := rules.Compile("test", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: r, match: {event: room.exit}}]\n"), cat, func(string) string { return vectorKey })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +63,7 @@ func TestHungStoreAnswers503WithinDeadlines(t *testing.T) {
 	tests := []struct {
 		name   string
 		req    func() *http.Request
-		cfg    Config
+		commit time.Duration // engine.WithCommitTimeout; 0: the default
 		within time.Duration // the deadline the store must have been given
 	}{
 		{"callback", func() *http.Request {
@@ -66,19 +71,20 @@ func TestHungStoreAnswers503WithinDeadlines(t *testing.T) {
 			r.Header.Set("SdkAppId", vectorApp)
 			r.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(body)))
 			return r
-		}, Config{CommitTimeout: 30 * time.Millisecond}, 30 * time.Millisecond},
+		}, 30 * time.Millisecond, 30 * time.Millisecond},
 		{"callback, default", func() *http.Request {
 			r := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
 			r.Header.Set("SdkAppId", vectorApp)
 			r.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(body)))
 			return r
-		}, Config{}, DefaultCommitTimeout},
-		{"readyz", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/readyz", nil) }, Config{}, readyTimeout},
+		}, 0, engine.DefaultCommitTimeout},
+		{"readyz", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/readyz", nil) }, 0, readyTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			hung := &hungStore{}
-			h := New(tt.cfg, Deps{Router: hung, Catalog: cat, Store: hung, Rules: fakeRules{rs},
+			router := engine.New(cat, rs, hung, func() time.Time { return vectorTime }, nil).WithCommitTimeout(tt.commit)
+			h := New(Config{}, Deps{Router: router, Catalog: cat, Store: hung, Rules: fakeRules{rs},
 				Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return vectorTime }})
 			rec := httptest.NewRecorder()
 			h.ServeHTTP(rec, tt.req())

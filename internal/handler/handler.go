@@ -45,19 +45,14 @@ type Config struct {
 	AdminToken string
 	// SlackSigningSecret verifies /slack/interactions; empty: no such route.
 	SlackSigningSecret string
-	// CommitTimeout bounds the state store's work for one callback. Past it
-	// the callback gets 503, well inside the 5 s TRTC waits, so TRTC retries
-	// it rather than giving up on an answer that never came.
-	CommitTimeout time.Duration
 	// RequestTimeout bounds every request (see withDeadline).
 	RequestTimeout time.Duration
 }
 
 // Defaults for Config.
 const (
-	DefaultMaxBody       = 1 << 20
-	DefaultReplayWindow  = 10 * time.Minute
-	DefaultCommitTimeout = 2 * time.Second
+	DefaultMaxBody      = 1 << 20
+	DefaultReplayWindow = 10 * time.Minute
 )
 
 // Deps are what the handler needs from the rest of hook.
@@ -93,9 +88,6 @@ func New(cfg Config, d Deps) http.Handler {
 	if cfg.ReplayWindow == 0 {
 		cfg.ReplayWindow = DefaultReplayWindow
 	}
-	if cfg.CommitTimeout == 0 {
-		cfg.CommitTimeout = DefaultCommitTimeout
-	}
 	if cfg.RequestTimeout == 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
@@ -105,18 +97,21 @@ func New(cfg Config, d Deps) http.Handler {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = errorHandler(d.Log)
-	e.Use(withDeadline(cfg.RequestTimeout))
+	// Callbacks have a shorter deadline of their own, set by the router
+	// around its store's work (engine.WithCommitTimeout).
+	e.Use(withDeadline(cfg.RequestTimeout, callbackPath))
 	routes(e, cfg, d)
 	return e
 }
 
 type callbacks struct {
-	cfg     Config
-	router  Router
-	log     *slog.Logger
-	now     func() time.Time
-	cat     *catalog.Catalog
-	metrics *Metrics
+	cfg      Config
+	router   Router
+	verifier *verify.Verifier
+	log      *slog.Logger
+	now      func() time.Time
+	cat      *catalog.Catalog
+	metrics  *Metrics
 }
 
 func (h *callbacks) handle(c echo.Context) error {
@@ -143,7 +138,7 @@ func (h *callbacks) process(req *http.Request, app string) (callback.Event, engi
 		}
 		return callback.Event{}, engine.Result{}, fmt.Errorf("read body: %w", err)
 	}
-	if err := verify.Check(h.router, app, req.Header.Get("Sign"), body); err != nil {
+	if err := h.verifier.Check(app, req.Header.Get("Sign"), body); err != nil {
 		return callback.Event{}, engine.Result{}, authError(err)
 	}
 	ev, err := callback.Decode(app, body)
@@ -154,9 +149,9 @@ func (h *callbacks) process(req *http.Request, app string) (callback.Event, engi
 	if err := h.checkReplay(ev); err != nil {
 		return ev, engine.Result{}, err
 	}
-	ctx, cancel := context.WithTimeout(req.Context(), h.cfg.CommitTimeout)
-	defer cancel()
-	res, err := h.router.Handle(ctx, ev)
+	// The router bounds its store's work itself (engine.WithCommitTimeout):
+	// only a callback that reaches the store pays for a deadline.
+	res, err := h.router.Handle(req.Context(), ev)
 	return ev, res, err
 }
 
@@ -171,32 +166,26 @@ func (h *callbacks) checkReplay(ev callback.Event) error {
 }
 
 func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result, err error, took time.Duration) {
-	// A routine callback (it matched no rule) is logged at debug: at
-	// thousands a second its line would cost more than the callback, and
-	// hook_callbacks_total counts it anyway. Errors, pages and every
-	// callback a rule matched are logged at info or above.
-	level := slog.LevelInfo
-	switch {
-	case err != nil && statusFor(err) >= http.StatusInternalServerError:
-		level = slog.LevelError
-	case err == nil && len(res.Outcomes) == 0:
-		level = slog.LevelDebug
-	}
+	level := logLevel(res, err)
 	if !h.log.Enabled(context.Background(), level) {
 		return
 	}
 	// app is the SdkAppId header as sent, before anything vouched for it;
-	// room and user are client text: all bounded (logvalue.go).
-	attrs := []any{"app", header(app), "event", h.cat.Code(catalog.FieldEvent, 0, ev.Type).Name, "group", ev.Group, "type", ev.Type,
-		"room", clientText(ev.RoomID), "user", clientText(ev.UserID),
-		"outcome", outcome(res, err), "latency", took}
+	// room and user are client text: all bounded (logvalue.go). Attributes
+	// are built as values, not boxed: a busy server logs thousands a second.
+	attrs := make([]slog.Attr, 0, 10)
+	attrs = append(attrs, slog.String("app", clip(app, maxLoggedHeader)),
+		slog.String("event", h.cat.Code(catalog.FieldEvent, 0, ev.Type).Name),
+		slog.Int("group", ev.Group), slog.Int("type", ev.Type),
+		slog.String("room", clip(ev.RoomID, maxLoggedValue)), slog.String("user", clip(ev.UserID, maxLoggedValue)),
+		slog.String("outcome", outcome(res, err)), slog.Duration("latency", took))
 	if err != nil {
-		attrs = append(attrs, "err", errText(err))
+		attrs = append(attrs, slog.String("err", clip(err.Error(), maxLoggedError)))
 	}
 	if len(res.Outcomes) > 0 {
 		// One "rules" group keyed by rule name (names are unique): a repeated
 		// "rule" key would be dropped or refused by JSON log pipelines.
-		verdicts := make([]any, 0, len(res.Outcomes))
+		verdicts := make([]slog.Attr, 0, len(res.Outcomes))
 		for _, o := range res.Outcomes {
 			key := o.Rule
 			if o.Clear {
@@ -204,9 +193,30 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 			}
 			verdicts = append(verdicts, slog.String(key, string(o.Verdict)))
 		}
-		attrs = append(attrs, slog.Group("rules", verdicts...))
+		attrs = append(attrs, slog.Attr{Key: "rules", Value: slog.GroupValue(verdicts...)})
 	}
-	h.log.Log(context.Background(), level, "callback", attrs...)
+	h.log.LogAttrs(context.Background(), level, "callback", attrs...)
+}
+
+// logLevel is how loud a callback's line is. A routine callback is logged at
+// debug: at thousands a second its line would cost more than the callback,
+// and hook_callbacks_total counts it anyway. Routine means nothing happened:
+// no rule matched, or the only rules involved were clears that found nothing
+// to clear (a user entering a room nobody waits on). Errors, pages and every
+// callback a rule matched are logged at info or above.
+func logLevel(res engine.Result, err error) slog.Level {
+	switch {
+	case err != nil && statusFor(err) >= http.StatusInternalServerError:
+		return slog.LevelError
+	case err != nil:
+		return slog.LevelInfo
+	}
+	for _, o := range res.Outcomes {
+		if !o.Clear || o.Verdict != alert.VerdictIgnored {
+			return slog.LevelInfo
+		}
+	}
+	return slog.LevelDebug
 }
 
 // outcome summarises what happened to a callback in one word, for logs and metrics.

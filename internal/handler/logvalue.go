@@ -34,9 +34,6 @@ type untrusted struct {
 
 func (u untrusted) LogValue() slog.Value { return slog.StringValue(clip(u.s, u.max)) }
 
-// header is an unauthenticated header's value for the log.
-func header(s string) untrusted { return untrusted{s, maxLoggedHeader} }
-
 // clientText is a callback's client-chosen text for the log.
 func clientText(s string) untrusted { return untrusted{s, maxLoggedValue} }
 

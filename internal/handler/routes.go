@@ -4,12 +4,17 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/hookdev/hook/internal/verify"
 )
+
+// callbackPath is where TRTC posts callbacks.
+const callbackPath = "/callback"
 
 // routes is the one place every endpoint is registered.
 func routes(e *echo.Echo, cfg Config, d Deps) {
-	cb := &callbacks{cfg: cfg, router: d.Router, log: d.Log, now: d.Now, cat: d.Catalog, metrics: d.Metrics}
-	e.POST("/callback", cb.handle)
+	cb := &callbacks{cfg: cfg, router: d.Router, verifier: verify.NewVerifier(d.Router), log: d.Log, now: d.Now, cat: d.Catalog, metrics: d.Metrics}
+	e.POST(callbackPath, cb.handle)
 	catalogRoutes(e, d.Catalog)
 	// Admin API (/api/v1, HOOK_ADMIN_TOKEN) and Slack buttons: each only when configured.
 	outboxRoutes(e, cfg, d)

@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -72,18 +73,24 @@ type opKeys struct {
 	Tgt    []string `json:"tgt,omitempty"`
 }
 
-// list is every key in k, for KEYS.
-func (k opKeys) list() []string {
-	out := make([]string, 0, 8+len(k.Src)+len(k.Tgt))
-	for _, s := range []string{k.Dedup, k.Win, k.Pend, k.Clr, k.Grp, k.GrpNew, k.GrpAll} {
-		if s != "" {
-			out = append(out, s)
+// appendTo appends every key in k that keys lacks, for KEYS. A callback's
+// alerts name a handful of keys: a linear search beats a set.
+func (k opKeys) appendTo(keys []string) []string {
+	add := func(key string) {
+		if key != "" && !slices.Contains(keys, key) {
+			keys = append(keys, key)
 		}
 	}
-	for _, m := range k.Src {
-		out = append(out, m.Key)
+	for _, key := range [...]string{k.Dedup, k.Win, k.Pend, k.Clr, k.Grp, k.GrpNew, k.GrpAll} {
+		add(key)
 	}
-	return append(out, k.Tgt...)
+	for _, m := range k.Src {
+		add(m.Key)
+	}
+	for _, t := range k.Tgt {
+		add(t)
+	}
+	return keys
 }
 
 type groupOp struct {
@@ -188,19 +195,13 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 	}
 	args := scriptArgs(now, len(alerts))
 	keys := fixedKeys(p.keys, 4*len(alerts))
-	seen := make(map[string]bool, 4*len(alerts))
 	for _, a := range alerts {
 		b, k, err := encode(p.keys, a)
 		if err != nil {
 			return nil, err
 		}
 		args = append(args, b)
-		for _, key := range k.list() {
-			if !seen[key] {
-				seen[key] = true
-				keys = append(keys, key)
-			}
-		}
+		keys = k.appendTo(keys)
 	}
 	res, err := s.runFire(ctx, keys, args)
 	if err != nil {

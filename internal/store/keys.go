@@ -2,8 +2,8 @@ package store
 
 import (
 	"fmt"
-	"hash/fnv"
 	"strconv"
+	"strings"
 )
 
 // Keyspace builds every Redis key hook uses under one hash tag: this is the
@@ -15,25 +15,43 @@ import (
 // script may touch any of them.
 type Keyspace struct {
 	tag string
+	// The keys every alert script is handed, built once: a callback that
+	// pages would otherwise build them anew each time.
+	outbox, due, silences, silenceEnds, silencesMuted string
 }
 
 // NewKeyspace returns the keys under the tag "{prefix}" (e.g. "{hook}"):
 // the global keys (see Layout.Global).
-func NewKeyspace(prefix string) Keyspace { return Keyspace{tag: "{" + prefix + "}"} }
+func NewKeyspace(prefix string) Keyspace { return keyspaceTagged("{" + prefix + "}") }
+
+func keyspaceTagged(tag string) Keyspace {
+	k := Keyspace{tag: tag}
+	k.outbox, k.due = k.key("outbox"), k.key("due")
+	k.silences, k.silenceEnds, k.silencesMuted = k.key("silences"), k.key("silences", "ends"), k.key("silences", "muted")
+	return k
+}
 
 // Tag is the hash tag every key of k starts with.
 func (k Keyspace) Tag() string { return k.tag }
 
+// key joins the tag and parts with ":", in one allocation.
 func (k Keyspace) key(parts ...string) string {
-	s := k.tag
+	n := len(k.tag)
 	for _, p := range parts {
-		s += ":" + p
+		n += 1 + len(p)
 	}
-	return s
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(k.tag)
+	for _, p := range parts {
+		b.WriteByte(':')
+		b.WriteString(p)
+	}
+	return b.String()
 }
 
 // Outbox is the stream of notifications waiting for delivery.
-func (k Keyspace) Outbox() string { return k.key("outbox") }
+func (k Keyspace) Outbox() string { return k.outbox }
 
 // DeadLetters is the stream of notifications that could not be delivered.
 func (k Keyspace) DeadLetters() string { return k.key("deadletter") }
@@ -48,11 +66,11 @@ func (k Keyspace) Digest(id string) (meta, pages string) {
 }
 
 // Due is the sorted set of timers (pending alerts, group flushes) by due time.
-func (k Keyspace) Due() string { return k.key("due") }
+func (k Keyspace) Due() string { return k.due }
 
 // Silences are the silences by id, their end times, and their muted counts.
 func (k Keyspace) Silences() (byID, ends, muted string) {
-	return k.key("silences"), k.key("silences", "ends"), k.key("silences", "muted")
+	return k.silences, k.silenceEnds, k.silencesMuted
 }
 
 // Dedup is the claim of an alert's dedup key.
@@ -134,7 +152,7 @@ func NewLayout(prefix string, n int) (Layout, error) {
 			}
 			tag = name + "." + strconv.Itoa(s)
 		}
-		l.parts = append(l.parts, Keyspace{tag: "{" + tag + "}"})
+		l.parts = append(l.parts, keyspaceTagged("{"+tag+"}"))
 	}
 	return l, nil
 }
@@ -158,11 +176,23 @@ func (l Layout) Partition(i int) Keyspace { return l.parts[i] }
 // that room lives there. It hashes exactly what the default keys name (app
 // and room): two events the rules key alike must land in one partition.
 func (l Layout) PartitionOf(app, room string) int {
-	h := fnv.New64a()
-	h.Write([]byte(app))
-	h.Write([]byte{0})
-	h.Write([]byte(room))
-	return int(h.Sum64() % uint64(len(l.parts)))
+	h := fnv1a(fnvOffset, app)
+	h = (h ^ 0) * fnvPrime // the separator byte
+	h = fnv1a(h, room)
+	return int(h % uint64(len(l.parts)))
+}
+
+// FNV-1a, 64 bits (as hash/fnv's New64a), over strings without copying them.
+const (
+	fnvOffset uint64 = 14695981039346656037
+	fnvPrime  uint64 = 1099511628211
+)
+
+func fnv1a(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * fnvPrime
+	}
+	return h
 }
 
 // crc16 is Redis Cluster's key hash (CRC-16/XMODEM); a key's slot is

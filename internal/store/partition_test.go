@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"testing"
@@ -248,6 +249,26 @@ func TestWaitWithoutReplicasFails(t *testing.T) {
 		_, err = s.Fire(context.Background(), time.Now(), []alert.Alert{about("r", "a")})
 		if !isUnavailable(err) || !strings.Contains(err.Error(), "0 of 1 replicas") {
 			t.Fatalf("Fire with WAIT 1 and no replica: %v, want unavailable, 0 of 1 replicas", err)
+		}
+	}
+}
+
+// A room's partition is where its state already is: the hash must never
+// change (it was hash/fnv's FNV-1a of app, a zero byte and room).
+func TestPartitionOfIsStable(t *testing.T) {
+	l, err := NewLayout("hook", 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ app, room string }{
+		{"1400000001", "12345"}, {"1400000001", "s:12345"}, {"", ""}, {"1400000001", "房间-1"}, {"a", "\x00b"},
+	} {
+		h := fnv.New64a()
+		h.Write([]byte(c.app))
+		h.Write([]byte{0})
+		h.Write([]byte(c.room))
+		if got, want := l.PartitionOf(c.app, c.room), int(h.Sum64()%16); got != want {
+			t.Errorf("PartitionOf(%q, %q) = %d, want %d", c.app, c.room, got, want)
 		}
 	}
 }

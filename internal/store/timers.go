@@ -117,7 +117,7 @@ func (s *Redis) timerKeys(ctx context.Context, ks Keyspace, member string) ([]st
 	if err := json.Unmarshal([]byte(raw), &o); err != nil {
 		return keys, nil // not ours to read: the script drops it as it finds it
 	}
-	return append(keys, o.K.list()...), nil
+	return o.K.appendTo(keys), nil
 }
 
 // NextDue returns when the earliest timer of any part is due, for rehearsals

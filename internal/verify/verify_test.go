@@ -3,7 +3,9 @@ package verify
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -143,6 +145,59 @@ func BenchmarkCheck(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if err := Check(keys, "1", vectorSign, body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// A Verifier reuses HMACs per key: a reloaded key must take effect at once,
+// checks may run concurrently, and past the pooled-key bound every key still
+// verifies.
+func TestVerifierReusesHMACs(t *testing.T) {
+	keys := keyMap{"1400000001": vectorKey}
+	v := NewVerifier(keys)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for range 200 {
+				if err := v.Check("1400000001", vectorSign, []byte(vectorBody)); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := v.Check("1400000001", vectorSign, []byte(vectorBody+" ")); !errors.Is(err, ErrBadSignature) {
+					t.Errorf("a changed body verified: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	keys["1400000001"] = "rotated"
+	if err := v.Check("1400000001", vectorSign, []byte(vectorBody)); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("the old key still verifies after a reload: %v", err)
+	}
+	if err := v.Check("1400000001", Sign([]byte("rotated"), []byte(vectorBody)), []byte(vectorBody)); err != nil {
+		t.Fatalf("the new key does not verify: %v", err)
+	}
+
+	for i := range maxPooledKeys + 10 {
+		key := fmt.Sprintf("key%d", i)
+		keys["1400000001"] = key
+		if err := v.Check("1400000001", Sign([]byte(key), []byte(vectorBody)), []byte(vectorBody)); err != nil {
+			t.Fatalf("key %d: %v", i, err)
+		}
+	}
+	if n := len(v.macs); n > maxPooledKeys {
+		t.Fatalf("%d keys pooled, bound %d", n, maxPooledKeys)
+	}
+}
+
+func BenchmarkVerifier(b *testing.B) {
+	v := NewVerifier(keyMap{"1400000001": vectorKey})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := v.Check("1400000001", vectorSign, []byte(vectorBody)); err != nil {
 			b.Fatal(err)
 		}
 	}
