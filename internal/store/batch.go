@@ -10,10 +10,15 @@ import (
 )
 
 // Batcher sends the fire scripts of concurrent callbacks to Redis together,
-// in one pipeline: under load many callbacks share a round trip, and Redis
-// runs each script on its own, atomically, as before. It never waits for
+// in one pipeline: under load many callbacks share a round trip (one write
+// and one read, for hook and for Redis, instead of one each), and Redis runs
+// each script on its own, atomically, as before. It never waits for
 // company: a script goes out at once with whatever else is queued at that
 // moment, so a lone callback's latency is one round trip, as without it.
+//
+// A few senders run at once, each with one pipeline in flight: while Redis
+// works through one batch the next is already on its way, so Redis is never
+// idle waiting for hook to read a reply.
 type Batcher struct {
 	rdb     redis.UniversalClient
 	script  *redis.Script
@@ -22,8 +27,11 @@ type Batcher struct {
 	timeout time.Duration
 	once    sync.Once
 	stop    chan struct{} // closed by Close
-	stopped chan struct{} // closed when the loop has returned
+	stopped chan struct{} // closed when every sender has returned
 }
+
+// batchSenders is how many pipelines may be in flight at once.
+const batchSenders = 4
 
 // scriptCall is one script run waiting for its batch.
 type scriptCall struct {
@@ -48,7 +56,14 @@ func NewBatcher(rdb redis.UniversalClient, max int, timeout time.Duration) *Batc
 		timeout = 2 * time.Second
 	}
 	b := &Batcher{rdb: rdb, script: fireScript, queue: make(chan *scriptCall, 4*max), max: max, timeout: timeout, stop: make(chan struct{}), stopped: make(chan struct{})}
-	go b.loop()
+	var senders sync.WaitGroup
+	for range batchSenders {
+		senders.Go(b.loop)
+	}
+	go func() {
+		senders.Wait()
+		close(b.stopped)
+	}()
 	return b
 }
 
@@ -90,7 +105,6 @@ func (b *Batcher) run(ctx context.Context, keys []string, args []any) ([]string,
 }
 
 func (b *Batcher) loop() {
-	defer close(b.stopped)
 	batch := make([]*scriptCall, 0, b.max)
 	for {
 		select {

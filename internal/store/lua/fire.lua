@@ -1,5 +1,7 @@
 -- fire: every alert of one callback, in one atomic step.
--- ARGV[6..]: one JSON-encoded op each (store.op). Returns one verdict each.
+-- ARGV[6..]: two per alert: its op, JSON-encoded (store.op), and its
+-- notification as Go encoded it (op.n), passed on its own so that the script
+-- never parses it. Returns one verdict each.
 
 -- threshold counts the event in its rule's sliding window (per key) and
 -- pages when the count crosses op.count. The window ends at the newest event
@@ -62,7 +64,7 @@ local function threshold_wait(op, raw)
   end
   if redis.call('ZCARD', k) < op.count then return 'counted' end
   redis.call('DEL', op.k.pend)
-  redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'until', ms(NOW + op.wait + op.window))
+  redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window))
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
   schedule('w|' .. op.k.pend, NOW + op.wait)
   return 'pending'
@@ -88,7 +90,7 @@ local function pending(op, raw)
   local due = op.ev + op.wait
   if due < NOW then due = NOW end
   redis.call('DEL', k)
-  redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw, 'until', ms(due + op.window))
+  redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(due + op.window))
   redis.call('PEXPIRE', k, ms(due - NOW + op.window + 60000))
   schedule('p|' .. k, due)
   return 'pending'
@@ -103,7 +105,7 @@ local function clear(op)
     redis.call('SET', op.k.clr, ms(op.ev), 'PX', ms(op.window))
   end
   local k = op.k.pend
-  local h = redis.call('HMGET', k, 'ev', 'state', 'op', 'until')
+  local h = redis.call('HMGET', k, 'ev', 'state', 'op', 'until', 'n')
   if not h[1] or tonumber(h[4]) <= NOW then return 'ignored' end
   if tonumber(h[1]) > op.ev then return 'ignored' end
   redis.call('DEL', k)
@@ -113,30 +115,32 @@ local function clear(op)
   end
   if h[2] == 'paged' then
     local orig = cjson.decode(h[3])
-    enqueue(orig.n, orig.r, {'kind', 'resolved', 'by', op.n})
+    enqueue(orig.n or h[5], orig.r, {'kind', 'resolved', 'by', op.n})
     return 'resolved'
   end
   return 'cleared' -- it was silenced or inhibited: nothing to resolve
 end
 
-local ops = {}
-for i = 6, #ARGV do
-  ops[#ops + 1] = cjson.decode(ARGV[i])
-  if not declared(ops[#ops]) then
+local ops, raws = {}, {}
+for i = 6, #ARGV - 1, 2 do
+  local op = cjson.decode(ARGV[i])
+  if not declared(op) then
     return redis.error_reply('hook: an op names a key not passed in KEYS')
   end
+  op.n = ARGV[i + 1]
+  ops[#ops + 1], raws[#raws + 1] = op, ARGV[i]
 end
 local out = {}
 for i, op in ipairs(ops) do
   local v
   if op.op == 'threshold' and op.wait then
-    v = threshold_wait(op, ARGV[i + 5])
+    v = threshold_wait(op, raws[i])
   elseif op.op == 'threshold' then
     v = threshold(op)
   elseif op.op == 'recover' then
     v = recover(op)
   elseif op.op == 'pending' then
-    v = pending(op, ARGV[i + 5])
+    v = pending(op, raws[i])
   elseif op.op == 'clear' then
     v = clear(op)
   else

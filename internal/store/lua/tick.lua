@@ -6,10 +6,19 @@
 -- replica fired it first, or {'', '', 'retry'} when the op's keys changed
 -- since the caller read them (it will be read again at the next tick).
 
-local function fire_pending(k)
-  local h = redis.call('HMGET', k, 'state', 'op')
-  if h[1] ~= 'pending' then return nil end
+-- pending_op is a pending alert's op with its notification: kept beside it
+-- (field n) since notifications stopped being passed inside ops, inside it
+-- before.
+local function pending_op(h)
   local op = cjson.decode(h[2])
+  if h[3] then op.n = h[3] end
+  return op
+end
+
+local function fire_pending(k)
+  local h = redis.call('HMGET', k, 'state', 'op', 'n')
+  if h[1] ~= 'pending' then return nil end
+  local op = pending_op(h)
   if not op.k then
     -- Opened by a hook from before notifications were typed: its pages
     -- were rendered then and go out as they are.
@@ -28,9 +37,9 @@ end
 -- fire_threshold ends a threshold's wait for recovery: it pages if enough
 -- members are still away, listing them, else forgets the wait.
 local function fire_threshold(k)
-  local h = redis.call('HMGET', k, 'state', 'op')
+  local h = redis.call('HMGET', k, 'state', 'op', 'n')
   if h[1] ~= 'pending' then return nil end
-  local op = cjson.decode(h[2])
+  local op = pending_op(h)
   redis.call('ZREMRANGEBYSCORE', op.k.win, '-inf', '(' .. ms(NOW - op.within - op.wait))
   local away = redis.call('ZRANGE', op.k.win, 0, -1)
   if #away < op.count then
