@@ -192,11 +192,14 @@ func (n Notification) Time() time.Time {
 
 // Marshal encodes a notification for the outbox.
 func (n Notification) Marshal() ([]byte, error) {
-	b, err := json.Marshal(n)
+	var scratch [2048]byte // most notifications fit: the result is copied once, at its size
+	b, err := n.AppendJSON(scratch[:0])
 	if err != nil {
 		return nil, fmt.Errorf("encode notification %s: %w", n.ID, err)
 	}
-	return b, nil
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out, nil
 }
 
 // UnmarshalNotification decodes a notification read from the outbox.

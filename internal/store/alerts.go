@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	_ "embed"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -111,7 +110,7 @@ func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
 func encode(ks Keyspace, a alert.Alert) ([]byte, opKeys, error) {
 	o := op{
 		Op: a.Op, Rule: a.Rule, Window: millis(a.Window), Ev: a.EventMs, Labels: a.Labels,
-		Member: a.Member, Count: a.Count, R: make([]string, 0, len(a.Receivers)),
+		Member: a.Member, Count: a.Count,
 	}
 	if o.Op == "" {
 		o.Op = alert.OpPage
@@ -150,23 +149,19 @@ func encode(ks Keyspace, a alert.Alert) ([]byte, opKeys, error) {
 	for _, t := range a.InhibitTargets {
 		o.K.Tgt = append(o.K.Tgt, ks.Inhibit(t))
 	}
-	n, err := a.Notification.Marshal()
+	// The notification's JSON and the op are built in scratch space on the
+	// stack; the op is then copied once, at its exact size, for go-redis to
+	// hold until the script ran.
+	var nbuf [2048]byte
+	n, err := a.Notification.AppendJSON(nbuf[:0])
 	if err != nil {
-		return nil, opKeys{}, err
+		return nil, opKeys{}, fmt.Errorf("encode notification %s: %w", a.Notification.ID, err)
 	}
-	o.N = string(n)
-	for _, r := range a.Receivers {
-		b, err := json.Marshal(r)
-		if err != nil {
-			return nil, opKeys{}, fmt.Errorf("encode receiver %s: %w", r.Name, err)
-		}
-		o.R = append(o.R, string(b))
-	}
-	b, err := json.Marshal(o)
-	if err != nil {
-		return nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", a.Rule, err)
-	}
-	return b, o.K, nil
+	var obuf [4096]byte
+	b := appendOp(obuf[:0], &o, n, a.Receivers)
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out, o.K, nil
 }
 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
