@@ -48,7 +48,7 @@ func (p *profiler) path(suffix string) string {
 
 // finish waits for the CPU profile, takes the allocations since start and
 // writes the top of both as text next to the profiles.
-func (p *profiler) finish(ctx context.Context, requests int) error {
+func (p *profiler) finish(ctx context.Context, requests int, redisStats string) error {
 	after, err := fetch(ctx, p.base+"allocs")
 	if err != nil {
 		return err
@@ -63,7 +63,7 @@ func (p *profiler) finish(ctx context.Context, requests int) error {
 		return err
 	}
 	var summary strings.Builder
-	fmt.Fprintf(&summary, "%s: %d requests\n\n", p.name, requests)
+	fmt.Fprintf(&summary, "%s: %d requests\n\nredis-server's INFO commandstats for the run:\n%s\n", p.name, requests, redisStats)
 	for _, args := range [][]string{
 		{"-top", "-nodecount=30", p.path("cpu.pprof")},
 		{"-top", "-cum", "-nodecount=40", p.path("cpu.pprof")},

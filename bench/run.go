@@ -100,6 +100,9 @@ func (h *harness) runHook(ctx context.Context, kind workload.Kind, l loadgen.Loa
 	a0, r0, i0 := h.slack.posts()
 	var prof *profiler
 	if pprofAddr != "" && l.Count == 0 {
+		if err := h.rdb.ConfigResetStat(ctx).Err(); err != nil {
+			return measurement{}, fmt.Errorf("reset redis's command stats: %w", err)
+		}
 		if prof, err = startProfile(ctx, h.cfg.profileDir, pprofAddr, kind, l.Duration); err != nil {
 			return measurement{}, err
 		}
@@ -109,7 +112,12 @@ func (h *harness) runHook(ctx context.Context, kind workload.Kind, l loadgen.Loa
 		return m, err
 	}
 	if prof != nil {
-		if err := prof.finish(ctx, m.res.Requests); err != nil {
+		// Redis's time by command: the scripts, and the dispatcher's reads.
+		stats, err := h.rdb.Info(ctx, "commandstats").Result()
+		if err != nil {
+			return m, fmt.Errorf("redis's command stats: %w", err)
+		}
+		if err := prof.finish(ctx, m.res.Requests, stats); err != nil {
 			return m, err
 		}
 	}

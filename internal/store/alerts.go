@@ -43,15 +43,21 @@ const (
 )
 
 // op is one alert as the scripts read it. Durations are milliseconds; K
-// names every key the op touches, each also passed in KEYS.
+// names every key the op touches, each also passed in KEYS. encode writes it
+// with appendOp (opjson.go), which must match encoding/json's output.
+//
+// The notification is not in the op: it goes to the script as an argument of
+// its own, so that Lua, which only passes it on, never parses it. Pending
+// alerts of a hook from before kept it inside the op (N); the scripts read
+// either.
 type op struct {
 	Op     alert.Op          `json:"op"`
 	Rule   string            `json:"rule"`
 	K      opKeys            `json:"k"`
 	Window int64             `json:"window"`
 	Ev     int64             `json:"ev"`
-	N      string            `json:"n"` // the notification, encoded once for every receiver
-	R      []string          `json:"r"` // the receivers, encoded
+	N      string            `json:"n,omitempty"` // the notification, in ops stored by an older hook only
+	R      []string          `json:"r"`           // the receivers, encoded
 	Labels map[string]string `json:"labels,omitempty"`
 	Member string            `json:"member"`
 	Count  int               `json:"count,omitempty"`
@@ -106,8 +112,10 @@ type markOp struct {
 
 func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
 
-// encode turns a into the op the scripts read, with every key it touches.
-func encode(ks Keyspace, a alert.Alert) ([]byte, opKeys, error) {
+// encode turns a into the op the scripts read, with every key it touches,
+// and the notification each receiver gets if it pages (nil for an op that
+// never pages: a recovery only takes a member off a window).
+func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
 	o := op{
 		Op: a.Op, Rule: a.Rule, Window: millis(a.Window), Ev: a.EventMs, Labels: a.Labels,
 		Member: a.Member, Count: a.Count,
@@ -137,7 +145,7 @@ func encode(ks Keyspace, a alert.Alert) ([]byte, opKeys, error) {
 	case alert.OpClear:
 		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
 	default:
-		return nil, opKeys{}, fmt.Errorf("alert of rule %s: unknown op %q", a.Rule, a.Op)
+		return nil, nil, opKeys{}, fmt.Errorf("alert of rule %s: unknown op %q", a.Rule, a.Op)
 	}
 	if g := a.Group; g != nil {
 		o.Group = &groupOp{ID: g.ID, Wait: max(g.Wait.Milliseconds(), 0), Interval: millis(g.Interval), Hold: millis(g.Hold)}
@@ -149,19 +157,20 @@ func encode(ks Keyspace, a alert.Alert) ([]byte, opKeys, error) {
 	for _, t := range a.InhibitTargets {
 		o.K.Tgt = append(o.K.Tgt, ks.Inhibit(t))
 	}
-	// The notification's JSON and the op are built in scratch space on the
-	// stack; the op is then copied once, at its exact size, for go-redis to
-	// hold until the script ran.
-	var nbuf [2048]byte
-	n, err := a.Notification.AppendJSON(nbuf[:0])
-	if err != nil {
-		return nil, opKeys{}, fmt.Errorf("encode notification %s: %w", a.Notification.ID, err)
+	var n []byte
+	if o.Op != alert.OpRecover {
+		var err error
+		if n, err = a.Notification.Marshal(); err != nil {
+			return nil, nil, opKeys{}, fmt.Errorf("encode notification %s: %w", a.Notification.ID, err)
+		}
 	}
-	var obuf [4096]byte
-	b := appendOp(obuf[:0], &o, n, a.Receivers)
+	// The op is built in scratch space on the stack, then copied once, at
+	// its exact size, for go-redis to hold until the script ran.
+	var obuf [2048]byte
+	b := appendOp(obuf[:0], &o, a.Receivers)
 	out := make([]byte, len(b))
 	copy(out, b)
-	return out, o.K, nil
+	return out, n, o.K, nil
 }
 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
@@ -188,14 +197,14 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 	if err != nil {
 		return nil, err
 	}
-	args := scriptArgs(now, len(alerts))
+	args := scriptArgs(now, 2*len(alerts))
 	keys := fixedKeys(p.keys, 4*len(alerts))
 	for _, a := range alerts {
-		b, k, err := encode(p.keys, a)
+		o, n, k, err := encode(p.keys, a)
 		if err != nil {
 			return nil, err
 		}
-		args = append(args, b)
+		args = append(args, o, n)
 		keys = k.appendTo(keys)
 	}
 	res, err := s.runFire(ctx, keys, args)

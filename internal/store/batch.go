@@ -31,7 +31,7 @@ type Batcher struct {
 }
 
 // batchSenders is how many pipelines may be in flight at once.
-const batchSenders = 4
+const batchSenders = 2
 
 // scriptCall is one script run waiting for its batch.
 type scriptCall struct {

@@ -19,14 +19,14 @@ func TestScriptsTouchOnlyDeclaredKeys(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
-		b, k, err := encode(s.layout.Global(), plain("r", "r:x", "n1"))
+		b, n, k, err := encode(s.layout.Global(), plain("r", "r:x", "n1"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if k.Dedup != s.layout.Global().Dedup("r:x") {
 			t.Fatalf("op keys %+v", k)
 		}
-		err = fireScript.Run(ctx, rdb, fixedKeys(s.layout.Global(), 0), append(scriptArgs(time.Now(), 1), b)...).Err()
+		err = fireScript.Run(ctx, rdb, fixedKeys(s.layout.Global(), 0), append(scriptArgs(time.Now(), 2), b, n)...).Err()
 		if err == nil || !strings.Contains(err.Error(), "not passed in KEYS") {
 			t.Fatalf("fire with an undeclared key: %v, want a refusal", err)
 		}

@@ -7,19 +7,18 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 )
 
-// appendOp appends o as json.Marshal encodes it, with n (a notification's
-// JSON) in place of o.N and the receivers rs, encoded, in place of o.R:
-// encode builds them straight from the alert, not as strings first.
+// appendOp appends o as json.Marshal encodes it, with the receivers rs,
+// encoded, in place of o.R: encode builds them straight from the alert, not
+// as strings first. o.N is never written: notifications travel beside ops.
 // opjson_test.go holds it to encoding/json's output; a field added to op
 // must be added here.
-func appendOp(b []byte, o *op, n []byte, rs []alert.Receiver) []byte {
+func appendOp(b []byte, o *op, rs []alert.Receiver) []byte {
 	b = appendField(b, `{"op":`, o.Op)
 	b = appendField(b, `,"rule":`, o.Rule)
 	b = append(b, `,"k":`...)
 	b = o.K.appendJSON(b)
 	b = appendNumber(b, `,"window":`, o.Window)
 	b = appendNumber(b, `,"ev":`, o.Ev)
-	b = alert.AppendJSONString(append(b, `,"n":`...), n)
 	b = append(b, `,"r":[`...)
 	// Each receiver's JSON is built here, then quoted into the op.
 	var scratch [512]byte

@@ -19,15 +19,11 @@ var hostile = []string{
 	"\x00\x01\x1f\x7f\b\f\n\r\t", "emoji 😀, é, 中文", strings.Repeat("long <\"é\u2028\x01\xff ", 2000),
 }
 
-// wantOp is what encode wrote before appendOp: o, with the notification
-// and the receivers as strings, through encoding/json.
-func wantOp(t *testing.T, o op, n alert.Notification, rs []alert.Receiver) []byte {
+// wantOp is what encode wrote before appendOp: o, with the receivers as
+// strings, through encoding/json (and no notification: it travels beside).
+func wantOp(t *testing.T, o op, rs []alert.Receiver) []byte {
 	t.Helper()
-	nb, err := json.Marshal(n)
-	if err != nil {
-		t.Fatal(err)
-	}
-	o.N, o.R = string(nb), make([]string, 0, len(rs))
+	o.N, o.R = "", make([]string, 0, len(rs))
 	for _, r := range rs {
 		rb, err := json.Marshal(r)
 		if err != nil {
@@ -67,20 +63,11 @@ func TestOpJSONMatchesEncodingJSON(t *testing.T) {
 	for _, s := range hostile {
 		receivers = append(receivers, []alert.Receiver{{Name: s, Kind: alert.ReceiverKind(s), Channel: s, Mentions: []string{s}}})
 	}
-	notifications := []alert.Notification{{}, typicalAlert().Notification}
-	for _, s := range hostile {
-		notifications = append(notifications, alert.Notification{ID: s, Kind: alert.Kind(s), Title: s, Event: alert.Event{App: s, URL: s}})
-	}
 	for name, o := range ops {
-		for i, n := range notifications {
-			rs := receivers[i%len(receivers)]
-			want := wantOp(t, o, n, rs)
-			nb, err := n.AppendJSON(nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got := appendOp([]byte("prefix"), &o, nb, rs); !bytes.Equal(got, append([]byte("prefix"), want...)) {
-				t.Fatalf("%s, notification %d:\n got %q\nwant %q", name, i, got, want)
+		for i, rs := range receivers {
+			want := wantOp(t, o, rs)
+			if got := appendOp([]byte("prefix"), &o, rs); !bytes.Equal(got, append([]byte("prefix"), want...)) {
+				t.Fatalf("%s, receivers %d:\n got %q\nwant %q", name, i, got, want)
 			}
 		}
 	}
@@ -121,9 +108,15 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		})
 	}
 	for name, a := range alerts {
-		b, k, err := encode(ks, a)
+		b, n, k, err := encode(ks, a)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
+		}
+		switch want, _ := a.Notification.Marshal(); {
+		case a.Op == alert.OpRecover && n != nil:
+			t.Errorf("%s: a recovery carries a notification %q it never pages with", name, n)
+		case a.Op != alert.OpRecover && !bytes.Equal(n, want):
+			t.Errorf("%s: notification\n got %q\nwant %q", name, n, want)
 		}
 		var o op
 		if err := json.Unmarshal(b, &o); err != nil {
@@ -132,19 +125,22 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		if !reflect.DeepEqual(o.K, k) {
 			t.Errorf("%s: keys %+v, op says %+v", name, k, o.K)
 		}
-		o.N, o.R = "", nil
-		if want := wantOp(t, o, a.Notification, a.Receivers); !bytes.Equal(b, want) {
+		if o.N != "" {
+			t.Errorf("%s: the op carries its notification", name)
+		}
+		o.R = nil
+		if want := wantOp(t, o, a.Receivers); !bytes.Equal(b, want) {
 			t.Errorf("%s:\n got %q\nwant %q", name, b, want)
 		}
 		if len(b) != cap(b) {
 			t.Errorf("%s: op of %d bytes has capacity %d", name, len(b), cap(b))
 		}
 	}
-	if _, _, err := encode(ks, with(base, "explode", func(*alert.Alert) {})); err == nil {
+	if _, _, _, err := encode(ks, with(base, "explode", func(*alert.Alert) {})); err == nil {
 		t.Error("encode of an unknown op: no error")
 	}
 	bad := with(base, alert.OpPage, func(a *alert.Alert) { a.Notification.CreatedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) })
-	if _, _, err := encode(ks, bad); err == nil {
+	if _, _, _, err := encode(ks, bad); err == nil {
 		t.Error("encode of a notification encoding/json refuses: no error")
 	}
 }
@@ -176,7 +172,7 @@ func BenchmarkEncode(b *testing.B) {
 	a := typicalAlert()
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, _, err := encode(ks, a); err != nil {
+		if _, _, _, err := encode(ks, a); err != nil {
 			b.Fatal(err)
 		}
 	}
