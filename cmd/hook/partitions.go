@@ -15,8 +15,10 @@ import (
 // defaultPartitions spreads rooms over 16 hash tags: enough for 16 masters.
 const defaultPartitions = 16
 
-// defaultRedisBatch: measured in bench/ (see README, Performance).
-const defaultRedisBatch = 0
+// defaultRedisBatch: under load, concurrent callbacks share round trips;
+// alone, a callback sends its own at once (store.Batcher). Measured in
+// bench/ (see README, Performance).
+const defaultRedisBatch = store.DefaultBatch
 
 // storeOptions reads how the state store lays out its keys and how it
 // writes: HOOK_PARTITIONS (rooms spread over that many hash tags, fixed for

@@ -12,26 +12,25 @@ import (
 // Batcher sends the fire scripts of concurrent callbacks to Redis together,
 // in one pipeline: under load many callbacks share a round trip (one write
 // and one read, for hook and for Redis, instead of one each), and Redis runs
-// each script on its own, atomically, as before. It never waits for
-// company: a script goes out at once with whatever else is queued at that
-// moment, so a lone callback's latency is one round trip, as without it.
+// each script on its own, atomically, as before.
 //
-// A few senders run at once, each with one pipeline in flight: while Redis
-// works through one batch the next is already on its way, so Redis is never
-// idle waiting for hook to read a reply.
+// It never waits for company, and an idle batcher costs a callback nothing:
+// the callback that finds a pipeline slot free sends its own script at once,
+// from its own goroutine, together with whatever is queued. Callbacks that
+// arrive while every slot is busy queue, and go out together in the next
+// pipeline as soon as a slot frees. Two pipelines may be in flight, so that
+// while Redis works through one batch the next is on its way.
 type Batcher struct {
 	rdb     redis.UniversalClient
 	script  *redis.Script
-	queue   chan *scriptCall
 	max     int
 	timeout time.Duration
-	once    sync.Once
-	stop    chan struct{} // closed by Close
-	stopped chan struct{} // closed when every sender has returned
-}
 
-// batchSenders is how many pipelines may be in flight at once.
-const batchSenders = 2
+	mu       sync.Mutex
+	queue    []*scriptCall
+	inflight int  // pipelines on their way, at most batchSlots
+	closed   bool // by Close: no more calls
+}
 
 // scriptCall is one script run waiting for its batch.
 type scriptCall struct {
@@ -45,9 +44,11 @@ type scriptCall struct {
 // DefaultBatch bounds the scripts one pipeline carries.
 const DefaultBatch = 64
 
+// batchSlots is how many pipelines may be in flight at once.
+const batchSlots = 2
+
 // NewBatcher returns a batcher running script on rdb, at most max scripts a
-// round trip (0: DefaultBatch); timeout bounds one pipeline (0: 2 s). Call
-// Close when done.
+// round trip (0: DefaultBatch); timeout bounds one pipeline (0: 2 s).
 func NewBatcher(rdb redis.UniversalClient, max int, timeout time.Duration) *Batcher {
 	if max <= 0 {
 		max = DefaultBatch
@@ -55,48 +56,43 @@ func NewBatcher(rdb redis.UniversalClient, max int, timeout time.Duration) *Batc
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}
-	b := &Batcher{rdb: rdb, script: fireScript, queue: make(chan *scriptCall, 4*max), max: max, timeout: timeout, stop: make(chan struct{}), stopped: make(chan struct{})}
-	var senders sync.WaitGroup
-	for range batchSenders {
-		senders.Go(b.loop)
-	}
-	go func() {
-		senders.Wait()
-		close(b.stopped)
-	}()
-	return b
+	return &Batcher{rdb: rdb, script: fireScript, max: max, timeout: timeout}
 }
 
-// Close stops the batcher; calls after it fail.
-func (b *Batcher) Close() { b.once.Do(func() { close(b.stop) }) }
+// Close stops the batcher: calls after it fail; calls already queued are
+// still sent.
+func (b *Batcher) Close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+}
 
 var errBatcherClosed = errors.New("batcher closed")
 
-// run queues one script and waits for its result or ctx.
+// run sends one script, with whatever is queued when a slot is free, and
+// returns its result; or gives up at ctx's end.
 func (b *Batcher) run(ctx context.Context, keys []string, args []any) ([]string, error) {
-	c := &scriptCall{keys: keys, args: args, done: make(chan struct{})}
-	select {
-	case <-b.stop:
+	c := &scriptCall{keys: keys, args: args}
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
 		return nil, errBatcherClosed
-	default:
 	}
-	select {
-	case b.queue <- c:
-	case <-b.stop:
-		return nil, errBatcherClosed
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	if b.inflight < batchSlots {
+		// A free slot: send now, from this goroutine, taking the queue along.
+		b.inflight++
+		batch := append(b.take(b.max-1), c)
+		b.mu.Unlock()
+		b.send(batch)
+		b.next()
+		return c.res, c.err
 	}
+	c.done = make(chan struct{})
+	b.queue = append(b.queue, c)
+	b.mu.Unlock()
 	select {
 	case <-c.done:
 		return c.res, c.err
-	case <-b.stopped:
-		select {
-		case <-c.done: // sent in the last batch
-			return c.res, c.err
-		default:
-			return nil, errBatcherClosed
-		}
 	case <-ctx.Done():
 		// The script may still run: its effects are those of a callback
 		// answered 503, which TRTC retries and dedup absorbs.
@@ -104,26 +100,31 @@ func (b *Batcher) run(ctx context.Context, keys []string, args []any) ([]string,
 	}
 }
 
-func (b *Batcher) loop() {
-	batch := make([]*scriptCall, 0, b.max)
-	for {
-		select {
-		case <-b.stop:
-			return
-		case c := <-b.queue:
-			batch = append(batch[:0], c)
-		}
-	drain:
-		for len(batch) < b.max {
-			select {
-			case c := <-b.queue:
-				batch = append(batch, c)
-			default:
-				break drain
-			}
-		}
-		b.send(batch)
+// take removes up to n calls from the front of the queue; b.mu is held.
+func (b *Batcher) take(n int) []*scriptCall {
+	n = min(n, len(b.queue))
+	batch := make([]*scriptCall, n, n+1)
+	copy(batch, b.queue)
+	b.queue = b.queue[:copy(b.queue, b.queue[n:])]
+	return batch
+}
+
+// next hands a slot that just freed to the queue: the calls waiting go out
+// together, from a goroutine of their own (the caller that freed the slot
+// has its answer and returns to its callback).
+func (b *Batcher) next() {
+	b.mu.Lock()
+	if len(b.queue) == 0 {
+		b.inflight--
+		b.mu.Unlock()
+		return
 	}
+	batch := b.take(b.max)
+	b.mu.Unlock()
+	go func() {
+		b.send(batch)
+		b.next()
+	}()
 }
 
 // send runs a batch in one pipeline of EVALSHAs, loading the script once
@@ -131,6 +132,14 @@ func (b *Batcher) loop() {
 func (b *Batcher) send(batch []*scriptCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
+	if len(batch) == 1 { // alone: a plain call, no pipeline to build
+		c := batch[0]
+		c.res, c.err = b.script.Run(ctx, b.rdb, c.keys, c.args...).StringSlice()
+		if c.done != nil {
+			close(c.done)
+		}
+		return
+	}
 	cmds := b.pipeline(ctx, batch)
 	if noScript(cmds) {
 		if err := b.script.Load(ctx, b.rdb).Err(); err == nil {
@@ -139,7 +148,9 @@ func (b *Batcher) send(batch []*scriptCall) {
 	}
 	for i, c := range batch {
 		c.res, c.err = cmds[i].StringSlice()
-		close(c.done)
+		if c.done != nil { // nil for the call that sent the batch itself
+			close(c.done)
+		}
 	}
 }
 
