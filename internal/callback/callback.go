@@ -98,9 +98,13 @@ type Event struct {
 	Metric      string  // Payload.Metric (906, 908), e.g. llm_first_token
 	MetricValue float64 // Payload.Value (906); meaningful when Metric is set
 
-	// Payload is EventInfo.Payload as generic JSON, for rules and templates that
-	// need a field hook has no name for. Nil when absent.
-	Payload map[string]any
+	// Payload is EventInfo.Payload as generic JSON, for rules and templates
+	// that name fields hook does not. Decode leaves it nil and keeps the
+	// object as sent in RawPayload: DecodePayload fills it, and the rules do
+	// so only when a rule or template reads it (a generic map costs a dozen
+	// allocations a callback).
+	Payload    map[string]any
+	RawPayload []byte
 }
 
 // RoomKey identifies the event's room among the rooms of its app, for keying
@@ -227,11 +231,20 @@ func (ev *Event) fill(info *eventInfo) {
 	ev.Metric = p.metric
 	ev.MetricValue = p.metricValue
 	if isObject(info.payloadRaw) {
-		var generic map[string]any
-		// Cannot fail: the body is valid JSON and the payload an object.
-		_ = json.Unmarshal(info.payloadRaw, &generic)
-		ev.Payload = generic
+		ev.RawPayload = info.payloadRaw
 	}
+}
+
+// DecodePayload fills Payload from RawPayload, unless it is already set.
+func (ev *Event) DecodePayload() {
+	if ev.Payload != nil || len(ev.RawPayload) == 0 {
+		return
+	}
+	var generic map[string]any
+	// Cannot fail: Decode checked that the body is valid JSON and kept the
+	// payload only when it is an object.
+	_ = json.Unmarshal(ev.RawPayload, &generic)
+	ev.Payload = generic
 }
 
 // Bounds on an event's own time relative to when TRTC sent it: TRTC sends

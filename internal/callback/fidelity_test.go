@@ -54,6 +54,7 @@ func TestDecodeRooms(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
+			ev.DecodePayload() // as the rules do when they read it
 			want(t, "RoomID", ev.RoomID, tt.room)
 			want(t, "RoomType", ev.RoomType, tt.roomType)
 			want(t, "RoomKey", ev.RoomKey(), tt.key)
@@ -196,6 +197,7 @@ func TestDecodeGroups(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
+			ev.DecodePayload() // as the rules do when they read it
 			tt.check(t, ev)
 		})
 	}
@@ -263,6 +265,7 @@ func TestDecodeKeys(t *testing.T) {
 			if err != nil {
 				t.Fatalf("Decode: %v", err)
 			}
+			ev.DecodePayload() // as the rules do when they read it
 			tt.check(t, ev)
 		})
 	}

@@ -115,7 +115,7 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		cancel()
 	}
 	rs := e.current.Load()
-	facts := rules.NewFacts(e.cat, ev)
+	facts := rs.Facts(e.cat, ev)
 	res := Result{Facts: facts}
 	now := e.now()
 	alerts := rs.Alerts(&facts, now)

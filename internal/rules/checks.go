@@ -28,6 +28,9 @@ func (c *compiler) template(path, where, what, src string) *template.Template {
 		c.errorf(path, "%s: %s: %s", where, what, templateMessage(err))
 		return nil
 	}
+	if templateMayReadPayload(t) {
+		c.payload = true
+	}
 	return t
 }
 
@@ -82,6 +85,11 @@ var unknownNameRE = regexp.MustCompile(`^unknown name (\w+)`)
 func (c *compiler) when(path, where, src string) *vm.Program {
 	prog, err := expr.Compile(src, expr.Env(Facts{}), expr.AsBool())
 	if err == nil {
+		// An expression reaches the payload only by naming it (Payload,
+		// Raw.Payload) or through the whole environment ($env).
+		if strings.Contains(src, "Payload") || strings.Contains(src, "$env") {
+			c.payload = true
+		}
 		return prog
 	}
 	if c.d.failedUnder(path) {

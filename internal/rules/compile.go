@@ -39,6 +39,9 @@ type Ruleset struct {
 	// stateful parts (inhibit.go, pending.go)
 	inhibits     []*inhibitRule
 	pendingRules []*compiledRule
+	// payload: some rule or template reads the callback's Payload, so it
+	// is decoded for every callback (see Facts).
+	payload bool
 }
 
 // AllAppsKeyEnv names the environment variable holding the callback key for
@@ -66,6 +69,9 @@ type compiledRule struct {
 	whenSrc   string
 	severity  alert.Severity
 	receivers []string
+	// targets are receivers resolved for the rule's severity, built once
+	// when the ruleset is: every alert of the rule shares them (read only).
+	targets []alert.Receiver
 	title     *template.Template
 	text      *template.Template
 	dedupKey  *keyTemplate
@@ -125,6 +131,8 @@ type compiler struct {
 	d      *decoder
 	src    []byte
 	errs   []posError
+	// payload is set when an expression or template may read Payload.
+	payload bool
 }
 
 func (c *compiler) errorf(path string, format string, args ...any) {
@@ -187,6 +195,13 @@ func (c *compiler) compile(f *File) *Ruleset {
 		}
 	}
 	c.inhibits(f, rs)
+	rs.payload = c.payload
+	for _, cr := range rs.rules {
+		cr.targets = make([]alert.Receiver, 0, len(cr.receivers))
+		for _, name := range cr.receivers {
+			cr.targets = append(cr.targets, rs.receiver(name, cr.severity))
+		}
+	}
 	return rs
 }
 

@@ -14,8 +14,10 @@ import (
 // matched rule. Nil means a routine event: nothing to store, nobody to page.
 // It does no I/O.
 func (rs *Ruleset) Alerts(e *Facts, now time.Time) []alert.Alert {
-	matched := rs.Evaluate(e)
-	clears := rs.clearing(e)
+	// Room on the stack for the usual one or two rules.
+	var matchedBuf, clearsBuf [4]*compiledRule
+	matched := rs.evaluate(e, matchedBuf[:0])
+	clears := rs.clearing(e, clearsBuf[:0])
 	if len(matched) == 0 && len(clears) == 0 {
 		return nil
 	}
@@ -33,8 +35,10 @@ func (rs *Ruleset) Alerts(e *Facts, now time.Time) []alert.Alert {
 
 // Evaluate returns the rules e matches, in file order: the first match, and
 // every further one while matched rules say continue.
-func (rs *Ruleset) Evaluate(e *Facts) []*compiledRule {
-	var matched []*compiledRule
+func (rs *Ruleset) Evaluate(e *Facts) []*compiledRule { return rs.evaluate(e, nil) }
+
+// evaluate is Evaluate, appending to matched.
+func (rs *Ruleset) evaluate(e *Facts, matched []*compiledRule) []*compiledRule {
 	for _, cr := range rs.rules {
 		if !cr.matches(e) {
 			continue
@@ -93,7 +97,7 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 	if cr.state.threshold != nil {
 		data.Count = cr.state.threshold.count
 	}
-	dedup := cr.name + ":" + renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
+	dedup := cr.name + ":" + renderOr(cr.dedupKey, rs.defaults.dedupKey, &data)
 	var shown TemplateData
 	if cr.title != nil || cr.text != nil {
 		shown = data.forDisplay()
@@ -126,12 +130,9 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		Window:   cr.window,
 		Member:   member,
 	}
-	rs.statefulAlert(cr, e, &a, data)
+	rs.statefulAlert(cr, e, &a, &data)
 	a.Notification = n
-	a.Receivers = make([]alert.Receiver, 0, len(cr.receivers))
-	for _, name := range cr.receivers {
-		a.Receivers = append(a.Receivers, rs.receiver(name, cr.severity))
-	}
+	a.Receivers = cr.targets
 	return a
 }
 

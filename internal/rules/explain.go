@@ -60,7 +60,7 @@ func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
 		}
 		out = append(out, v)
 	}
-	for _, cr := range rs.clearing(e) {
+	for _, cr := range rs.clearing(e, nil) {
 		f := rs.clearAlert(cr, e)
 		why := fmt.Sprintf("clear: this event clears the pending alert %s (or resolves its page, if it already went out)", f.StateKey)
 		if f.Op == alert.OpRecover {

@@ -43,8 +43,22 @@ type Facts struct {
 	Raw  callback.Event
 }
 
-// NewFacts names a decoded callback's codes with cat.
+// NewFacts names a decoded callback's codes with cat, its payload decoded.
 func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
+	ev.DecodePayload()
+	return facts(cat, ev)
+}
+
+// Facts is NewFacts for this ruleset: the payload is decoded only when one
+// of its rules or templates reads it (see compiler.notePayload).
+func (rs *Ruleset) Facts(cat *catalog.Catalog, ev callback.Event) Facts {
+	if rs.payload {
+		ev.DecodePayload()
+	}
+	return facts(cat, ev)
+}
+
+func facts(cat *catalog.Catalog, ev callback.Event) Facts {
 	e := Facts{
 		App:          ev.AppID,
 		Room:         ev.RoomID,

@@ -44,8 +44,7 @@ func (s *pendingSpec) clears(e *Facts) bool {
 
 // clearing returns the rules with for/clear whose clear matches e. Clearing
 // is not a match: every such rule is considered, whatever matched before.
-func (rs *Ruleset) clearing(e *Facts) []*compiledRule {
-	var out []*compiledRule
+func (rs *Ruleset) clearing(e *Facts, out []*compiledRule) []*compiledRule {
 	for _, cr := range rs.pendingRules {
 		if cr.state.pending.clears(e) {
 			out = append(out, cr)
@@ -64,7 +63,7 @@ func (rs *Ruleset) clearAlert(cr *compiledRule, e *Facts) alert.Alert {
 		return alert.Alert{
 			Op:       alert.OpRecover,
 			Rule:     cr.name,
-			StateKey: renderOr(t.per, rs.defaults.dedupKey, data),
+			StateKey: renderOr(t.per, rs.defaults.dedupKey, &data),
 			EventMs:  eventMs(e),
 			Member:   member,
 			Within:   t.within,
@@ -76,14 +75,14 @@ func (rs *Ruleset) clearAlert(cr *compiledRule, e *Facts) alert.Alert {
 	return alert.Alert{
 		Op:           alert.OpClear,
 		Rule:         cr.name,
-		StateKey:     renderOr(cr.dedupKey, rs.defaults.dedupKey, data),
+		StateKey:     renderOr(cr.dedupKey, rs.defaults.dedupKey, &data),
 		EventMs:      eventMs(e),
 		Window:       max(ClearMemory, cr.state.pending.wait),
 		Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.name, Event: e.AlertEvent()},
 	}
 }
 
-func (rs *Ruleset) pendingAlert(cr *compiledRule, a *alert.Alert, data TemplateData) {
+func (rs *Ruleset) pendingAlert(cr *compiledRule, a *alert.Alert, data *TemplateData) {
 	a.Op = alert.OpPending
 	a.StateKey = renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
 	a.For = cr.state.pending.wait

@@ -85,11 +85,11 @@ func render(t *template.Template, d TemplateData) string {
 }
 
 // renderOr renders key t, or fallback if t fails on this event.
-func renderOr(t, fallback *keyTemplate, d TemplateData) string {
-	if s, ok := t.render(&d); ok {
+func renderOr(t, fallback *keyTemplate, d *TemplateData) string {
+	if s, ok := t.render(d); ok {
 		return s
 	}
-	if s, ok := fallback.render(&d); ok {
+	if s, ok := fallback.render(d); ok {
 		return s
 	}
 	return fmt.Sprintf("(template %s failed)", t.Name())

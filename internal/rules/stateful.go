@@ -80,7 +80,7 @@ func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *R
 
 // statefulAlert adds cr's stateful parts to a: which op, the group and the
 // inhibition markers.
-func (rs *Ruleset) statefulAlert(cr *compiledRule, e *Facts, a *alert.Alert, data TemplateData) {
+func (rs *Ruleset) statefulAlert(cr *compiledRule, e *Facts, a *alert.Alert, data *TemplateData) {
 	switch {
 	case cr.state.threshold != nil:
 		rs.thresholdAlert(cr, a, data)

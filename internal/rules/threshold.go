@@ -44,7 +44,7 @@ func (c *compiler) threshold(path string, r *Rule, where string) *thresholdSpec 
 }
 
 // thresholdAlert fills a for a threshold rule.
-func (rs *Ruleset) thresholdAlert(cr *compiledRule, a *alert.Alert, data TemplateData) {
+func (rs *Ruleset) thresholdAlert(cr *compiledRule, a *alert.Alert, data *TemplateData) {
 	s := cr.state.threshold
 	a.Op = alert.OpThreshold
 	a.StateKey = renderOr(s.per, rs.defaults.dedupKey, data)

@@ -176,7 +176,9 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
 func scriptArgs(now time.Time, extra int) []any {
 	args := make([]any, 0, 5+extra)
-	return append(args, now.UnixMilli(), OutboxTTL.Milliseconds(), DueTTL.Milliseconds(), GroupMemberCap, ListedMembers)
+	// Constants, so that boxing them allocates nothing.
+	const outboxTTL, dueTTL = int64(OutboxTTL / time.Millisecond), int64(DueTTL / time.Millisecond)
+	return append(args, now.UnixMilli(), outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
 }
 
 // fixedKeys are the keys every alert script may touch, KEYS[1..5]: those

@@ -1,0 +1,104 @@
+package rules
+
+import (
+	"slices"
+	"text/template"
+	tparse "text/template/parse"
+)
+
+// templateMayReadPayload reports whether t may read the callback's Payload:
+// it names it (.Payload, .Raw.Payload, $.Payload), or it hands the whole
+// data (. or $) to something that could look inside, such as
+// {{printf "%v" .}} or {{range .}}. describe, given the whole data, does
+// not read the payload. Erring towards yes only costs decoding it.
+func templateMayReadPayload(t *template.Template) bool {
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil && nodeMayReadPayload(tt.Tree.Root) {
+			return true
+		}
+	}
+	return false
+}
+
+func nodeMayReadPayload(n tparse.Node) bool {
+	switch n := n.(type) {
+	case nil:
+		return false
+	case *tparse.ListNode:
+		if n == nil {
+			return false
+		}
+		return slices.ContainsFunc(n.Nodes, nodeMayReadPayload)
+	case *tparse.ActionNode:
+		return pipeMayReadPayload(n.Pipe)
+	case *tparse.IfNode:
+		return branchMayReadPayload(&n.BranchNode)
+	case *tparse.RangeNode:
+		return branchMayReadPayload(&n.BranchNode)
+	case *tparse.WithNode:
+		return branchMayReadPayload(&n.BranchNode)
+	case *tparse.TemplateNode:
+		return pipeMayReadPayload(n.Pipe)
+	case *tparse.TextNode, *tparse.CommentNode, *tparse.BreakNode, *tparse.ContinueNode:
+		return false
+	}
+	return true // a node this check does not know: assume it may
+}
+
+func branchMayReadPayload(b *tparse.BranchNode) bool {
+	return pipeMayReadPayload(b.Pipe) || nodeMayReadPayload(b.List) || b.ElseList != nil && nodeMayReadPayload(b.ElseList)
+}
+
+func pipeMayReadPayload(p *tparse.PipeNode) bool {
+	if p == nil {
+		return false
+	}
+	for _, cmd := range p.Cmds {
+		describe := len(cmd.Args) == 2 && isIdentifier(cmd.Args[0], "describe")
+		for i, arg := range cmd.Args {
+			if describe && i == 1 && isWhole(arg) {
+				continue
+			}
+			if argMayReadPayload(arg) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func isIdentifier(n tparse.Node, name string) bool {
+	id, ok := n.(*tparse.IdentifierNode)
+	return ok && id.Ident == name
+}
+
+// isWhole reports whether n is the whole data: . or $.
+func isWhole(n tparse.Node) bool {
+	switch n := n.(type) {
+	case *tparse.DotNode:
+		return true
+	case *tparse.VariableNode:
+		return len(n.Ident) == 1 && n.Ident[0] == "$"
+	}
+	return false
+}
+
+func argMayReadPayload(n tparse.Node) bool {
+	switch n := n.(type) {
+	case *tparse.DotNode:
+		return true
+	case *tparse.FieldNode:
+		return slices.Contains(n.Ident, "Payload")
+	case *tparse.VariableNode:
+		// $ is the whole data; $.Payload names it; other variables hold
+		// what a range or with took, already checked where they were set.
+		return len(n.Ident) == 1 && n.Ident[0] == "$" || slices.Contains(n.Ident, "Payload")
+	case *tparse.ChainNode:
+		return slices.Contains(n.Field, "Payload") || argMayReadPayload(n.Node)
+	case *tparse.PipeNode:
+		return pipeMayReadPayload(n)
+	case *tparse.IdentifierNode, *tparse.StringNode, *tparse.NumberNode, *tparse.BoolNode, *tparse.NilNode:
+		return false
+	}
+	return true
+}
