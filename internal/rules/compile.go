@@ -71,13 +71,13 @@ type compiledRule struct {
 	receivers []string
 	// targets are receivers resolved for the rule's severity, built once
 	// when the ruleset is: every alert of the rule shares them (read only).
-	targets []alert.Receiver
-	title     *template.Template
-	text      *template.Template
-	dedupKey  *keyTemplate
-	window    time.Duration
-	cont      bool
-	state     stateful // threshold, for/clear, group_by (stateful.go)
+	targets  []alert.Receiver
+	title    *template.Template
+	text     *template.Template
+	dedupKey *keyTemplate
+	window   time.Duration
+	cont     bool
+	state    stateful // threshold, for/clear, group_by (stateful.go)
 }
 
 // Source names the file the ruleset was loaded from.
