@@ -7,6 +7,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,9 @@ type Engine struct {
 	rooms   RoomLog
 	commit  time.Duration
 	current atomic.Pointer[rules.Ruleset]
+	// facts are reused between callbacks: a callback's facts (over a
+	// kilobyte) never outlive Handle, whose alerts copy what they keep.
+	facts sync.Pool
 }
 
 // DefaultCommitTimeout bounds the store's work for one callback unless
@@ -74,6 +78,7 @@ func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
 // New returns an engine serving rs. metrics may be nil (nothing counted).
 func New(cat *catalog.Catalog, rs *rules.Ruleset, store Store, now func() time.Time, metrics *Metrics) *Engine {
 	e := &Engine{cat: cat, store: store, now: now, metrics: metrics, commit: DefaultCommitTimeout}
+	e.facts.New = func() any { return new(rules.Facts) }
 	e.current.Store(rs)
 	return e
 }
@@ -102,7 +107,6 @@ type Outcome struct {
 
 // Result is what Handle did with one callback.
 type Result struct {
-	Facts    rules.Facts
 	Outcomes []Outcome // empty when no rule matched
 }
 
@@ -115,10 +119,15 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		cancel()
 	}
 	rs := e.current.Load()
-	facts := rs.Facts(e.cat, ev)
-	res := Result{Facts: facts}
+	facts := e.facts.Get().(*rules.Facts)
+	defer func() {
+		*facts = rules.Facts{} // nothing of this callback kept alive
+		e.facts.Put(facts)
+	}()
+	rs.Facts(facts, e.cat, ev)
+	var res Result
 	now := e.now()
-	alerts := rs.Alerts(&facts, now)
+	alerts := rs.Alerts(facts, now)
 	if len(alerts) == 0 {
 		return res, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -134,10 +135,10 @@ func startCluster(t testing.TB, own owner, dir string) (*redis.ClusterClient, *C
 	own.Cleanup(func() { rdb.Close() })
 	eventually(t, 10*time.Second, "the cluster client to see three masters", func() error {
 		rdb.ReloadState(ctx)
-		n := 0
-		err := rdb.ForEachMaster(ctx, func(context.Context, *redis.Client) error { n++; return nil })
-		if err == nil && n != len(c.Masters) {
-			err = fmt.Errorf("%d masters", n)
+		var n atomic.Int32 // ForEachMaster calls in parallel
+		err := rdb.ForEachMaster(ctx, func(context.Context, *redis.Client) error { n.Add(1); return nil })
+		if err == nil && int(n.Load()) != len(c.Masters) {
+			err = fmt.Errorf("%d masters", n.Load())
 		}
 		return err
 	})

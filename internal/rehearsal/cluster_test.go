@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,7 +80,10 @@ func TestStormAcrossFiftyRooms(t *testing.T) {
 func assertKeysOnEveryMaster(t *testing.T, cc *redis.ClusterClient, l store.Layout) {
 	t.Helper()
 	ctx := context.Background()
-	var spread []string
+	var (
+		mu     sync.Mutex // ForEachMaster calls in parallel
+		spread []string
+	)
 	err := cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
 		n, err := m.DBSize(ctx).Result()
 		if err != nil {
@@ -96,7 +100,9 @@ func assertKeysOnEveryMaster(t *testing.T, cc *redis.ClusterClient, l store.Layo
 				parts++ // a slot this master does not own counts 0 here
 			}
 		}
+		mu.Lock()
 		spread = append(spread, fmt.Sprintf("%s: %d keys, %d partitions", m.Options().Addr, n, parts))
+		mu.Unlock()
 		if n == 0 || parts == 0 {
 			t.Errorf("master %s holds %d keys of %d partitions: the rooms did not spread", m.Options().Addr, n, parts)
 		}

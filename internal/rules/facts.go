@@ -46,20 +46,23 @@ type Facts struct {
 // NewFacts names a decoded callback's codes with cat, its payload decoded.
 func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
 	ev.DecodePayload()
-	return facts(cat, ev)
+	var e Facts
+	fill(&e, cat, ev)
+	return e
 }
 
-// Facts is NewFacts for this ruleset: the payload is decoded only when one
-// of its rules or templates reads it (see compiler.notePayload).
-func (rs *Ruleset) Facts(cat *catalog.Catalog, ev callback.Event) Facts {
+// Facts fills e as NewFacts would for this ruleset, except that the payload
+// is decoded only when one of its rules or templates reads it (see
+// compiler.payload). Filling a caller's Facts lets a busy server reuse them.
+func (rs *Ruleset) Facts(e *Facts, cat *catalog.Catalog, ev callback.Event) {
 	if rs.payload {
 		ev.DecodePayload()
 	}
-	return facts(cat, ev)
+	fill(e, cat, ev)
 }
 
-func facts(cat *catalog.Catalog, ev callback.Event) Facts {
-	e := Facts{
+func fill(e *Facts, cat *catalog.Catalog, ev callback.Event) {
+	*e = Facts{
 		App:          ev.AppID,
 		Room:         ev.RoomID,
 		RoomKey:      ev.RoomKey(),
@@ -73,9 +76,8 @@ func facts(cat *catalog.Catalog, ev callback.Event) Facts {
 		Raw:          ev,
 	}
 	for _, cf := range codeFields {
-		*cf.of(&e) = code(cat, cf, ev)
+		*cf.of(e) = code(cat, cf, ev)
 	}
-	return e
 }
 
 func code(cat *catalog.Catalog, cf codeField, ev callback.Event) catalog.Code {

@@ -65,7 +65,8 @@ func TestPayloadDecodedOnlyWhenRead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := mustCompile(t, "rules:\n"+tc.rule)
-			f := rs.Facts(testCatalog(t), ev)
+			var f Facts
+			rs.Facts(&f, testCatalog(t), ev)
 			if got := f.Payload != nil; got != tc.decoded {
 				t.Fatalf("payload decoded %v, want %v", got, tc.decoded)
 			}
