@@ -142,7 +142,7 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		v := verdicts[i]
 		e.metrics.observe(v)
 		res.Outcomes[i] = Outcome{Rule: a.Rule, Verdict: v, Fired: v.Fired(),
-			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear}
+			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover}
 	}
 	return res, nil
 }
