@@ -2,6 +2,7 @@ package handler
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -9,7 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -102,5 +105,30 @@ func TestClientTextInTheCallbackLineIsBounded(t *testing.T) {
 	line := strings.TrimSpace(logs.String())
 	if strings.Count(line, "\n") != 0 || len(line) > 1024 {
 		t.Errorf("log line of %d bytes, %d line breaks:\n%.2000s", len(line), strings.Count(line, "\n"), line)
+	}
+}
+
+// Routine callbacks are logged at debug; errors, pages and every callback
+// a rule acted on at info or above.
+func TestLogLevel(t *testing.T) {
+	ignoredClear := engine.Outcome{Rule: "r", Clear: true, Verdict: alert.VerdictIgnored}
+	for _, tc := range []struct {
+		name string
+		res  engine.Result
+		err  error
+		want slog.Level
+	}{
+		{"no rule matched", engine.Result{}, nil, slog.LevelDebug},
+		{"clears that found nothing", engine.Result{Outcomes: []engine.Outcome{ignoredClear, ignoredClear}}, nil, slog.LevelDebug},
+		{"a clear that cleared", engine.Result{Outcomes: []engine.Outcome{{Rule: "r", Clear: true, Verdict: alert.VerdictCleared}}}, nil, slog.LevelInfo},
+		{"a match held", engine.Result{Outcomes: []engine.Outcome{ignoredClear, {Rule: "s", Verdict: alert.VerdictPending}}}, nil, slog.LevelInfo},
+		{"a match ignored", engine.Result{Outcomes: []engine.Outcome{{Rule: "s", Verdict: alert.VerdictIgnored}}}, nil, slog.LevelInfo},
+		{"paged", engine.Result{Outcomes: []engine.Outcome{{Rule: "s", Fired: true, Verdict: alert.VerdictPaged}}}, nil, slog.LevelInfo},
+		{"refused", engine.Result{}, errReplay, slog.LevelInfo},
+		{"redis down", engine.Result{}, alert.Wrap(alert.EUNAVAILABLE, "unavailable", errors.New("down")), slog.LevelError},
+	} {
+		if got := logLevel(tc.res, tc.err); got != tc.want {
+			t.Errorf("%s: level %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
