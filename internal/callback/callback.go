@@ -131,7 +131,7 @@ func (ev Event) EventTime() time.Time {
 
 // Decode parses a callback body. appID is the SdkAppId header, already verified.
 func Decode(appID string, body []byte) (Event, error) {
-	if !json.Valid(body) {
+	if !validJSON(body) {
 		var probe struct{}
 		err := json.Unmarshal(body, &probe) // only to say why
 		return Event{}, fmt.Errorf("%w: body is not a valid JSON object: %w", ErrInvalid, err)

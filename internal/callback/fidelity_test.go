@@ -316,7 +316,7 @@ func TestDecodeRefuses(t *testing.T) {
 	}
 }
 
-// TestDecodeDeepBody: nesting is bounded by json.Valid before the scanner runs.
+// TestDecodeDeepBody: nesting is bounded (as encoding/json bounds it) before the scanner runs.
 func TestDecodeDeepBody(t *testing.T) {
 	deep := `{"EventGroupId":1,"EventType":104,"CallbackTs":1,"EventInfo":{"Payload":{"x":` +
 		strings.Repeat(`[{"a":`, 3000) + "1" + strings.Repeat(`}]`, 3000) + `}}}`

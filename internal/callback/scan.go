@@ -21,8 +21,9 @@ import (
 // Here a key names a field only when it equals the field's name ignoring ASCII case
 // (roomID is RoomId, Statuſ is nothing), and a body holding a key twice in one
 // object (ASCII case-insensitively) is refused, so the typed fields and Payload see
-// the same keys. The scanner runs only on bodies json.Valid accepted, so it does not
-// check syntax again, and json.Valid's nesting limit bounds the depth it tracks.
+// the same keys. The scanner runs only on bodies validJSON accepted (what json.Valid
+// accepts), so it does not check syntax again, and the nesting limit bounds the depth
+// it tracks.
 
 // skipSpace returns the index of the first byte at or after i that is not JSON
 // whitespace.
