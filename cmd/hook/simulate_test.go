@@ -30,7 +30,7 @@ func TestSimulateAgainstServer(t *testing.T) {
 		"Users dropping out of room",
 		"rule recording-upload-error", "rule recording-upload-incomplete", "rule relay-flapping",
 	}
-	waitFor(t, 30*time.Second, "four pages on the console", func() bool {
+	waitFor(t, 45*time.Second, "four pages on the console", func() bool { // the room outage waits 20 s; the rest is slack for a busy machine
 		got := s.stdout.String()
 		for _, w := range want {
 			if !strings.Contains(got, w) {

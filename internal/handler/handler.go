@@ -198,12 +198,15 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 	h.log.LogAttrs(context.Background(), level, "callback", attrs...)
 }
 
-// logLevel is how loud a callback's line is. A routine callback is logged at
-// debug: at thousands a second its line would cost more than the callback,
-// and hook_callbacks_total counts it anyway. Routine means nothing happened:
-// no rule matched, or the only rules involved were clears that found nothing
-// to clear (a user entering a room nobody waits on). Errors, pages and every
-// callback a rule matched are logged at info or above.
+// logLevel is how loud a callback's line is. Refusals and callbacks that
+// changed what people see are logged at info or above: a page, a group
+// joined, a resolution, a wait cleared, a page muted by a silence or an
+// inhibition, a duplicate (the evidence that a redelivery paged nobody). The
+// rest is routine and logged at debug: no rule matched, or the rules only
+// absorbed the event (counted towards a threshold, a wait already open, a
+// clear that found nothing). At thousands a
+// second, as in a storm, those lines would cost more than the callbacks, and
+// hook_callbacks_total and hook_alert_verdicts_total count them anyway.
 func logLevel(res engine.Result, err error) slog.Level {
 	switch {
 	case err != nil && statusFor(err) >= http.StatusInternalServerError:
@@ -212,7 +215,9 @@ func logLevel(res engine.Result, err error) slog.Level {
 		return slog.LevelInfo
 	}
 	for _, o := range res.Outcomes {
-		if !o.Clear || o.Verdict != alert.VerdictIgnored {
+		switch o.Verdict {
+		case alert.VerdictCounted, alert.VerdictPending, alert.VerdictIgnored:
+		default:
 			return slog.LevelInfo
 		}
 	}

@@ -108,10 +108,10 @@ func TestClientTextInTheCallbackLineIsBounded(t *testing.T) {
 	}
 }
 
-// Routine callbacks are logged at debug; errors, pages and every callback
-// a rule acted on at info or above.
+// Routine callbacks, and those the rules only absorbed, are logged at debug;
+// refusals and callbacks that changed what people see at info or above.
 func TestLogLevel(t *testing.T) {
-	ignoredClear := engine.Outcome{Rule: "r", Clear: true, Verdict: alert.VerdictIgnored}
+	outcome := func(v alert.Verdict) engine.Outcome { return engine.Outcome{Rule: "r", Verdict: v, Fired: v.Fired()} }
 	for _, tc := range []struct {
 		name string
 		res  engine.Result
@@ -119,11 +119,18 @@ func TestLogLevel(t *testing.T) {
 		want slog.Level
 	}{
 		{"no rule matched", engine.Result{}, nil, slog.LevelDebug},
-		{"clears that found nothing", engine.Result{Outcomes: []engine.Outcome{ignoredClear, ignoredClear}}, nil, slog.LevelDebug},
-		{"a clear that cleared", engine.Result{Outcomes: []engine.Outcome{{Rule: "r", Clear: true, Verdict: alert.VerdictCleared}}}, nil, slog.LevelInfo},
-		{"a match held", engine.Result{Outcomes: []engine.Outcome{ignoredClear, {Rule: "s", Verdict: alert.VerdictPending}}}, nil, slog.LevelInfo},
-		{"a match ignored", engine.Result{Outcomes: []engine.Outcome{{Rule: "s", Verdict: alert.VerdictIgnored}}}, nil, slog.LevelInfo},
-		{"paged", engine.Result{Outcomes: []engine.Outcome{{Rule: "s", Fired: true, Verdict: alert.VerdictPaged}}}, nil, slog.LevelInfo},
+		{"clears that found nothing", engine.Result{Outcomes: []engine.Outcome{
+			{Rule: "r", Clear: true, Verdict: alert.VerdictIgnored}, {Rule: "s", Clear: true, Verdict: alert.VerdictIgnored}}}, nil, slog.LevelDebug},
+		{"counted", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictCounted)}}, nil, slog.LevelDebug},
+		{"waiting", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictPending)}}, nil, slog.LevelDebug},
+		{"duplicate", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictDuplicate)}}, nil, slog.LevelInfo},
+		{"paged", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictPaged)}}, nil, slog.LevelInfo},
+		{"paged among others", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictCounted), outcome(alert.VerdictPaged)}}, nil, slog.LevelInfo},
+		{"grouped", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictGrouped)}}, nil, slog.LevelInfo},
+		{"a wait cleared", engine.Result{Outcomes: []engine.Outcome{{Rule: "r", Clear: true, Verdict: alert.VerdictCleared}}}, nil, slog.LevelInfo},
+		{"resolved", engine.Result{Outcomes: []engine.Outcome{{Rule: "r", Clear: true, Verdict: alert.VerdictResolved}}}, nil, slog.LevelInfo},
+		{"silenced", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictSilenced)}}, nil, slog.LevelInfo},
+		{"inhibited", engine.Result{Outcomes: []engine.Outcome{outcome(alert.VerdictInhibited)}}, nil, slog.LevelInfo},
 		{"refused", engine.Result{}, errReplay, slog.LevelInfo},
 		{"redis down", engine.Result{}, alert.Wrap(alert.EUNAVAILABLE, "unavailable", errors.New("down")), slog.LevelError},
 	} {
