@@ -202,8 +202,13 @@ func (n Notification) Marshal() ([]byte, error) {
 	return out, nil
 }
 
-// UnmarshalNotification decodes a notification read from the outbox.
+// UnmarshalNotification decodes a notification read from the outbox: what
+// AppendJSON wrote is read without reflection (jsondecode.go), anything
+// else by encoding/json, with the same result.
 func UnmarshalNotification(b []byte) (Notification, error) {
+	if n, ok := decodeNotification(string(b)); ok {
+		return n, nil
+	}
 	var n Notification
 	if err := json.Unmarshal(b, &n); err != nil {
 		return Notification{}, fmt.Errorf("decode notification: %w", err)

@@ -36,8 +36,8 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 		return alert.Notification{}, err
 	}
 	if r := str("r"); r != "" {
-		if err := json.Unmarshal([]byte(r), &n.Receiver); err != nil {
-			return alert.Notification{}, fmt.Errorf("decode receiver: %w", err)
+		if err := decodeReceiver([]byte(r), &n.Receiver); err != nil {
+			return alert.Notification{}, err
 		}
 	}
 	if at, err := strconv.ParseInt(str("at"), 10, 64); err == nil {
@@ -76,6 +76,25 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 		n.ResolvedBy = &c.Event
 	}
 	return n, nil
+}
+
+// decodeReceiver decodes an entry's receiver onto the one its notification
+// carries. That one is empty as the store writes entries, so the receiver
+// is decoded on its own, without reflection; one that is not keeps what
+// json.Unmarshal always did: the fields "r" has replace its own.
+func decodeReceiver(b []byte, r *alert.Receiver) error {
+	if r.Name != "" || r.Kind != "" || r.Channel != "" || r.Mentions != nil {
+		if err := json.Unmarshal(b, r); err != nil {
+			return fmt.Errorf("decode receiver: %w", err)
+		}
+		return nil
+	}
+	rc, err := alert.UnmarshalReceiver(b)
+	if err != nil {
+		return err // "decode receiver: ..."
+	}
+	*r = rc
+	return nil
 }
 
 // deliveries decodes stream entries for the dispatcher. An entry that does
