@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"text/template"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
@@ -72,8 +71,8 @@ type compiledRule struct {
 	// targets are receivers resolved for the rule's severity, built once
 	// when the ruleset is: every alert of the rule shares them (read only).
 	targets  []alert.Receiver
-	title    *template.Template
-	text     *template.Template
+	title    *keyTemplate
+	text     *keyTemplate
 	dedupKey *keyTemplate
 	window   time.Duration
 	cont     bool
@@ -420,10 +419,10 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, 
 	// A rule without templates leaves the words to notify, which renders
 	// them from the notification's facts.
 	if r.Title != "" {
-		cr.title = c.template(path+".title", where, "title", r.Title)
+		cr.title = newKeyTemplate(c.template(path+".title", where, "title", r.Title))
 	}
 	if r.Text != "" {
-		cr.text = c.template(path+".text", where, "text", r.Text)
+		cr.text = newKeyTemplate(c.template(path+".text", where, "text", r.Text))
 	}
 	cr.dedupKey = defaultKey
 	if r.Dedup.Key != "" {

@@ -98,9 +98,13 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		data.Count = cr.state.threshold.count
 	}
 	dedup := cr.name + ":" + renderOr(cr.dedupKey, rs.defaults.dedupKey, &data)
-	var shown TemplateData
-	if cr.title != nil || cr.text != nil {
-		shown = data.forDisplay()
+	var display *TemplateData
+	shown := func() *TemplateData {
+		if display == nil {
+			d := data.forDisplay()
+			display = &d
+		}
+		return display
 	}
 	n := alert.Notification{
 		ID:        rand.Text(),
@@ -108,8 +112,8 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		Rule:      cr.name,
 		Severity:  cr.severity,
 		Event:     e.AlertEvent(),
-		Title:     render(cr.title, shown),
-		Text:      render(cr.text, shown),
+		Title:     cr.title.display(&data, shown),
+		Text:      cr.text.display(&data, shown),
 		Count:     1,
 		DedupKey:  dedup,
 		Incident:  e.App + "/" + e.RoomKey,

@@ -6,6 +6,7 @@ import (
 	"text/template"
 	tparse "text/template/parse"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 )
 
@@ -20,10 +21,12 @@ type keyTemplate struct {
 	parts []keyPart // nil: not a plain key; execute t
 }
 
-// keyPart is literal text or one field of the template data.
+// keyPart is literal text or one field of the template data. client marks
+// a field a TRTC client chose, made inert when shown (see forDisplay).
 type keyPart struct {
-	lit   string
-	field func(d *TemplateData) string
+	lit    string
+	field  func(d *TemplateData) string
+	client bool
 }
 
 func newKeyTemplate(t *template.Template) *keyTemplate {
@@ -59,12 +62,22 @@ func plainParts(t *template.Template) []keyPart {
 			if get == nil {
 				return nil
 			}
-			parts = append(parts, keyPart{field: get})
+			parts = append(parts, keyPart{field: get, client: len(f.Ident) == 1 && isClientField(f.Ident[0])})
 		default:
 			return nil
 		}
 	}
 	return parts
+}
+
+// isClientField reports the fields fieldGetter reads that forDisplay makes
+// inert: what a TRTC client chose.
+func isClientField(name string) bool {
+	switch name {
+	case "App", "Room", "User", "Task", "ErrorCode":
+		return true
+	}
+	return false
 }
 
 // fieldGetter reads a field path of TemplateData as text/template prints it,
@@ -136,13 +149,36 @@ func (k *keyTemplate) render(d *TemplateData) (string, bool) {
 	if len(k.parts) == 1 && k.parts[0].field != nil {
 		return k.parts[0].field(d), true
 	}
+	return k.join(d, false), true
+}
+
+// join concatenates the parts of a plain template for d, with the values a
+// client chose made inert when shown.
+func (k *keyTemplate) join(d *TemplateData, shown bool) string {
 	var b strings.Builder
 	for _, p := range k.parts {
-		if p.field != nil {
-			b.WriteString(p.field(d))
-		} else {
+		switch {
+		case p.field == nil:
 			b.WriteString(p.lit)
+		case shown && p.client:
+			b.WriteString(alert.Inert(p.field(d)))
+		default:
+			b.WriteString(p.field(d))
 		}
 	}
-	return b.String(), true
+	return b.String()
+}
+
+// display renders a title or text template for a page: as the template would
+// on d.forDisplay(), which shown returns (built at most once per alert, and
+// only for a template that is not plain). Nil, or a template failing on this
+// event, gives "" (see render in render.go).
+func (k *keyTemplate) display(d *TemplateData, shown func() *TemplateData) string {
+	switch {
+	case k == nil:
+		return ""
+	case k.parts != nil:
+		return k.join(d, true)
+	}
+	return render(k.t, *shown())
 }

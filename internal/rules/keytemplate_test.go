@@ -60,3 +60,32 @@ func BenchmarkDefaultDedupKey(b *testing.B) {
 		k.render(&d)
 	}
 }
+
+// A plain title or text template shown on a page renders as the template
+// does on forDisplay's data: client values inert, the operator's words and
+// the catalogue's as written.
+func TestPlainDisplayMatchesTheTemplate(t *testing.T) {
+	hostile := []string{"u42", "x`\n*Status*\nRESOLVED", "> quote\r\n# head", "\u202eevil\u2066", "<!here> <@U1>", "_a_ ~b~ `c`", ""}
+	for _, src := range []string{
+		"Users dropping out of room {{.Room}}",
+		"Anchor {{.User}} dropped out of room {{.Room}}: {{.Reason.Title}}",
+		"{{.App}}/{{.RoomKey}}/{{.Task}} {{.ErrorCode}} rule {{.Rule}} x{{.Count}} {{.Event.Name}} {{.Reason.Value}}",
+		"{{.User}}",
+	} {
+		k := newKeyTemplate(template.Must(template.New("title").Funcs(templateFuncs).Parse(src)))
+		if k.parts == nil {
+			t.Fatalf("%s: not plain", src)
+		}
+		for _, h := range hostile {
+			ev := exitEvent(2)
+			ev.UserID, ev.RoomID, ev.TaskID, ev.ErrorCode = h, h, h, h
+			f := NewFacts(testCatalog(t), ev)
+			data := TemplateData{Facts: f, Rule: "r*`", Severity: "critical", Count: 3}
+			shown := data.forDisplay()
+			want := render(k.t, shown)
+			if got := k.display(&data, func() *TemplateData { return &shown }); got != want {
+				t.Errorf("%s with %q:\n got %q\nwant %q", src, h, got, want)
+			}
+		}
+	}
+}
