@@ -195,7 +195,11 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 		}
 		attrs = append(attrs, slog.Attr{Key: "rules", Value: slog.GroupValue(verdicts...)})
 	}
-	h.log.LogAttrs(context.Background(), level, "callback", attrs...)
+	// Straight to the handler: Logger.LogAttrs would walk the stack for a
+	// source position no handler of hook's prints.
+	r := slog.NewRecord(time.Now(), level, "callback", 0)
+	r.AddAttrs(attrs...)
+	_ = h.log.Handler().Handle(context.Background(), r)
 }
 
 // logLevel is how loud a callback's line is. Refusals and callbacks that
