@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,8 +27,9 @@ func TestHarnessTiny(t *testing.T) {
 		t.Skip("the harness needs redis-server on PATH (apt-get install redis-server)")
 	}
 	var out, progress bytes.Buffer
+	profiles := t.TempDir()
 	err := run(context.Background(), []string{"-duration", "300ms", "-repeat", "1", "-workloads", "alerting",
-		"-loadgen", "go", "-conns", "4", "-pool", "5000"}, &out, &progress)
+		"-loadgen", "go", "-conns", "4", "-pool", "5000", "-profile", profiles}, &out, &progress)
 	if err != nil {
 		t.Fatalf("%v\nprogress:\n%s", err, progress.String())
 	}
@@ -36,6 +38,14 @@ func TestHarnessTiny(t *testing.T) {
 		if !strings.Contains(report, want) {
 			t.Errorf("report lacks %q:\n%s", want, report)
 		}
+	}
+	for _, f := range []string{"alerting.cpu.pprof", "alerting.allocs-before.pprof", "alerting.allocs.pprof", "alerting.txt"} {
+		if _, err := os.Stat(filepath.Join(profiles, f)); err != nil {
+			t.Errorf("-profile wrote no %s: %v", f, err)
+		}
+	}
+	if summary, _ := os.ReadFile(filepath.Join(profiles, "alerting.txt")); !bytes.Contains(summary, []byte("cmdstat_evalsha")) {
+		t.Errorf("the profile summary lacks Redis's command stats:\n%s", summary)
 	}
 	for _, bad := range []string{"NOTE", "non-200 answers", "NOT SLACK"} {
 		if strings.Contains(report, bad) {
