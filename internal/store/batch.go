@@ -34,6 +34,7 @@ type Batcher struct {
 
 // scriptCall is one script run waiting for its batch.
 type scriptCall struct {
+	ctx  context.Context // the caller's: once it ends, the call is not sent
 	keys []string
 	args []any
 	res  []string
@@ -46,6 +47,11 @@ const DefaultBatch = 64
 
 // batchSlots is how many pipelines may be in flight at once.
 const batchSlots = 2
+
+// maxQueuedBatches bounds the queue, in pipelines' worth of calls: when
+// Redis hangs, callbacks are refused at once (503, TRTC retries) rather
+// than piling up in memory for the moment it wakes.
+const maxQueuedBatches = 64
 
 // NewBatcher returns a batcher running script on rdb, at most max scripts a
 // round trip (0: DefaultBatch); timeout bounds one pipeline (0: 2 s).
@@ -67,12 +73,15 @@ func (b *Batcher) Close() {
 	b.mu.Unlock()
 }
 
-var errBatcherClosed = errors.New("batcher closed")
+var (
+	errBatcherClosed = errors.New("batcher closed")
+	errBatcherFull   = errors.New("too many callbacks waiting for Redis")
+)
 
 // run sends one script, with whatever is queued when a slot is free, and
 // returns its result; or gives up at ctx's end.
 func (b *Batcher) run(ctx context.Context, keys []string, args []any) ([]string, error) {
-	c := &scriptCall{keys: keys, args: args}
+	c := &scriptCall{ctx: ctx, keys: keys, args: args}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -86,6 +95,10 @@ func (b *Batcher) run(ctx context.Context, keys []string, args []any) ([]string,
 		b.send(batch)
 		b.next()
 		return c.res, c.err
+	}
+	if len(b.queue) >= maxQueuedBatches*b.max {
+		b.mu.Unlock()
+		return nil, errBatcherFull
 	}
 	c.done = make(chan struct{})
 	b.queue = append(b.queue, c)
@@ -101,11 +114,24 @@ func (b *Batcher) run(ctx context.Context, keys []string, args []any) ([]string,
 }
 
 // take removes up to n calls from the front of the queue; b.mu is held.
+// Calls whose callers gave up meanwhile (answered 503) are dropped, not
+// sent: after a hang, Redis gets the callbacks still waiting, not a backlog.
 func (b *Batcher) take(n int) []*scriptCall {
-	n = min(n, len(b.queue))
-	batch := make([]*scriptCall, n, n+1)
-	copy(batch, b.queue)
-	b.queue = b.queue[:copy(b.queue, b.queue[n:])]
+	batch := make([]*scriptCall, 0, min(n, len(b.queue))+1)
+	taken := 0
+	for _, c := range b.queue {
+		if len(batch) == n {
+			break
+		}
+		taken++
+		if err := c.ctx.Err(); err != nil {
+			c.err = err
+			close(c.done)
+			continue
+		}
+		batch = append(batch, c)
+	}
+	b.queue = b.queue[:copy(b.queue, b.queue[taken:])]
 	return batch
 }
 
@@ -120,6 +146,11 @@ func (b *Batcher) next() {
 		return
 	}
 	batch := b.take(b.max)
+	if len(batch) == 0 { // every caller waiting had given up
+		b.mu.Unlock()
+		b.next()
+		return
+	}
 	b.mu.Unlock()
 	go func() {
 		b.send(batch)

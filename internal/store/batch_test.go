@@ -1,9 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -108,4 +112,86 @@ func BenchmarkFireConcurrent(b *testing.B) {
 func startBenchRedis(b *testing.B) redis.UniversalClient {
 	b.Helper()
 	return redistest.Start(b)
+}
+
+// hungRedis accepts connections and reads what it is sent, answering
+// nothing but the handshake; it counts the scripts it was sent.
+func hungRedis(t *testing.T) (addr string, scripts func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var n atomic.Int64
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 64<<10)
+				for {
+					k, err := conn.Read(buf)
+					got := bytes.ToLower(buf[:k])
+					n.Add(int64(bytes.Count(got, []byte("evalsha"))))
+					if bytes.Contains(got, []byte("hello")) { // the handshake: as an old Redis
+						_, _ = conn.Write([]byte("-ERR unknown command 'hello'\r\n"))
+					}
+					if err != nil {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return ln.Addr().String(), func() int { return int(n.Load()) }
+}
+
+// With Redis hung, callbacks queue behind the pipelines in flight only up to
+// a bound (then they are refused at once, 503 for TRTC to retry), and those
+// whose callers gave up are dropped, not sent when a slot frees.
+func TestBatcherHungRedis(t *testing.T) {
+	addr, scripts := hungRedis(t)
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, ReadTimeout: 300 * time.Millisecond, ContextTimeoutEnabled: true, Protocol: 2, DisableIdentity: true})
+	defer rdb.Close()
+	b := NewBatcher(rdb, 2, 300*time.Millisecond)
+	defer b.Close()
+	s := New(rdb, "hook").WithBatcher(b)
+	fire := func(ctx context.Context, key string) error {
+		_, err := s.Fire(ctx, time.Now(), []alert.Alert{plain("r", key, key)})
+		return err
+	}
+
+	var leaders sync.WaitGroup
+	for i := range batchSlots {
+		leaders.Go(func() { _ = fire(context.Background(), fmt.Sprint("lead", i)) })
+	}
+	inflight := func() int { b.mu.Lock(); defer b.mu.Unlock(); return b.inflight }
+	for inflight() < batchSlots {
+		time.Sleep(time.Millisecond)
+	}
+	var waiting sync.WaitGroup
+	for i := range maxQueuedBatches * b.max {
+		waiting.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			defer cancel()
+			if err := fire(ctx, fmt.Sprint("q", i)); !errors.Is(err, context.DeadlineExceeded) {
+				t.Errorf("a queued callback whose caller gave up: %v", err)
+			}
+		})
+	}
+	waiting.Wait()
+	if err := fire(context.Background(), "one too many"); !errors.Is(err, errBatcherFull) || !isUnavailable(err) {
+		t.Errorf("past the bound: %v, want refused at once as unavailable", err)
+	}
+	leaders.Wait()
+	for inflight() > 0 {
+		time.Sleep(time.Millisecond)
+	}
+	if n := scripts(); n != batchSlots {
+		t.Errorf("Redis was sent %d scripts, want only the %d of the callers still waiting", n, batchSlots)
+	}
 }
