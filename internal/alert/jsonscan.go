@@ -241,7 +241,7 @@ func (r *jsonReader) unescape(start, i int) (string, bool) {
 	return "", false
 }
 
-// hex4 is the rune of the escape \uXXXX at s[i:], or -1 if there is none
+// hex4 is the rune of a \u escape (four hex digits) at s[i:], or -1 if there is none
 // (encoding/json's getu4).
 func hex4(s string, i int) rune {
 	if i+6 > len(s) || s[i] != '\\' || s[i+1] != 'u' {

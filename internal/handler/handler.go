@@ -208,9 +208,9 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 // inhibition, a duplicate (the evidence that a redelivery paged nobody). The
 // rest is routine and logged at debug: no rule matched, or the rules only
 // absorbed the event (counted towards a threshold, a wait already open, a
-// clear that found nothing). At thousands a
-// second, as in a storm, those lines would cost more than the callbacks, and
-// hook_callbacks_total and hook_alert_verdicts_total count them anyway.
+// clear that found nothing). At thousands a second, as in a storm, those
+// lines would cost more than the callbacks, and hook_callbacks_total and
+// hook_alert_verdicts_total count them anyway.
 func logLevel(res engine.Result, err error) slog.Level {
 	switch {
 	case err != nil && statusFor(err) >= http.StatusInternalServerError:

@@ -98,13 +98,9 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		data.Count = cr.state.threshold.count
 	}
 	dedup := cr.name + ":" + renderOr(cr.dedupKey, rs.defaults.dedupKey, &data)
-	var display *TemplateData
-	shown := func() *TemplateData {
-		if display == nil {
-			d := data.forDisplay()
-			display = &d
-		}
-		return display
+	var shown TemplateData // only templates that are not plain need it
+	if cr.title.executes() || cr.text.executes() {
+		shown = data.forDisplay()
 	}
 	n := alert.Notification{
 		ID:        rand.Text(),
@@ -112,8 +108,8 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		Rule:      cr.name,
 		Severity:  cr.severity,
 		Event:     e.AlertEvent(),
-		Title:     cr.title.display(&data, shown),
-		Text:      cr.text.display(&data, shown),
+		Title:     cr.title.display(&data, &shown),
+		Text:      cr.text.display(&data, &shown),
 		Count:     1,
 		DedupKey:  dedup,
 		Incident:  e.App + "/" + e.RoomKey,

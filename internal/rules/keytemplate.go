@@ -169,16 +169,18 @@ func (k *keyTemplate) join(d *TemplateData, shown bool) string {
 	return b.String()
 }
 
-// display renders a title or text template for a page: as the template would
-// on d.forDisplay(), which shown returns (built at most once per alert, and
-// only for a template that is not plain). Nil, or a template failing on this
-// event, gives "" (see render in render.go).
-func (k *keyTemplate) display(d *TemplateData, shown func() *TemplateData) string {
+// executes reports whether k runs text/template (it is not plain).
+func (k *keyTemplate) executes() bool { return k != nil && k.parts == nil }
+
+// display renders a title or text template for a page, as the template
+// would on shown, d.forDisplay() (which plain templates do not need). Nil,
+// or a template failing on this event, gives "" (see render in render.go).
+func (k *keyTemplate) display(d, shown *TemplateData) string {
 	switch {
 	case k == nil:
 		return ""
 	case k.parts != nil:
 		return k.join(d, true)
 	}
-	return render(k.t, *shown())
+	return render(k.t, *shown)
 }
