@@ -175,10 +175,62 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
 func scriptArgs(now time.Time, extra int) []any {
+	return constArgs(now.UnixMilli(), extra)
+}
+
+func constArgs(nowMs int64, extra int) []any {
 	args := make([]any, 0, 5+extra)
 	// Constants, so that boxing them allocates nothing.
 	const outboxTTL, dueTTL = int64(OutboxTTL / time.Millisecond), int64(DueTTL / time.Millisecond)
-	return append(args, now.UnixMilli(), outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
+	return append(args, nowMs, outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
+}
+
+// fireCall is one callback's run of the fire script: the five fixed keys of
+// its partition then every key its alerts name, its time, and two arguments
+// per alert (op, notification).
+type fireCall struct {
+	keys []string
+	now  int64
+	ops  []any
+}
+
+// alerts is how many verdicts the call gets back.
+func (c *fireCall) alerts() int { return len(c.ops) / 2 }
+
+// fireScriptArgs lays calls out as the fire script reads them (lua/fire.lua):
+// their keys, each partition's five fixed keys once however many calls
+// are in it, and one segment of arguments per call.
+func fireScriptArgs(calls []*fireCall) (keys []string, args []any) {
+	if len(calls) == 1 { // alone: its keys as they are
+		c := calls[0]
+		args = constArgs(c.now, 3+len(c.ops))
+		args = append(args, args[0], 1, c.alerts()) // args[0]: c.now, boxed once
+		return c.keys, append(args, c.ops...)
+	}
+	nk, na := 0, 0
+	for _, c := range calls {
+		nk, na = nk+len(c.keys), na+3+len(c.ops)
+	}
+	keys = make([]string, 0, nk)
+	args = constArgs(calls[0].now, na)
+	bases := make([]int, len(calls)) // where each call's partition keys are, 1-based
+	for i, c := range calls {
+		for j, earlier := range calls[:i] {
+			if earlier.keys[0] == c.keys[0] {
+				bases[i] = bases[j]
+				break
+			}
+		}
+		if bases[i] == 0 {
+			bases[i] = len(keys) + 1
+			keys = append(keys, c.keys...)
+		} else {
+			keys = append(keys, c.keys[5:]...)
+		}
+		args = append(args, c.now, bases[i], c.alerts())
+		args = append(args, c.ops...)
+	}
+	return keys, args
 }
 
 // fixedKeys are the keys every alert script may touch, KEYS[1..5]: those
@@ -195,21 +247,11 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 	if len(alerts) == 0 {
 		return nil, nil
 	}
-	p, err := s.partitionOf(alerts)
+	call, err := s.fireCall(now, alerts)
 	if err != nil {
 		return nil, err
 	}
-	args := scriptArgs(now, 2*len(alerts))
-	keys := fixedKeys(p.keys, 4*len(alerts))
-	for _, a := range alerts {
-		o, n, k, err := encode(p.keys, a)
-		if err != nil {
-			return nil, err
-		}
-		args = append(args, o, n)
-		keys = k.appendTo(keys)
-	}
-	res, err := s.runFire(ctx, keys, args)
+	res, err := s.runFire(ctx, call)
 	if err != nil {
 		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
 	}
@@ -221,6 +263,24 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 		out[i] = verdict(r)
 	}
 	return out, nil
+}
+
+// fireCall encodes the alerts of one callback for the fire script.
+func (s *Redis) fireCall(now time.Time, alerts []alert.Alert) (*fireCall, error) {
+	p, err := s.partitionOf(alerts)
+	if err != nil {
+		return nil, err
+	}
+	call := &fireCall{keys: fixedKeys(p.keys, 4*len(alerts)), now: now.UnixMilli(), ops: make([]any, 0, 2*len(alerts))}
+	for _, a := range alerts {
+		o, n, k, err := encode(p.keys, a)
+		if err != nil {
+			return nil, err
+		}
+		call.ops = append(call.ops, o, n)
+		call.keys = k.appendTo(call.keys)
+	}
+	return call, nil
 }
 
 // verdict drops the detail some verdicts carry ("silenced:<id>").

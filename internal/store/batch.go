@@ -3,16 +3,21 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// Batcher sends the fire scripts of concurrent callbacks to Redis together,
-// in one pipeline: under load many callbacks share a round trip (one write
-// and one read, for hook and for Redis, instead of one each), and Redis runs
-// each script on its own, atomically, as before.
+// Batcher sends the fire scripts of concurrent callbacks to Redis together:
+// under load many callbacks share a round trip (one write and one read, for
+// hook and for Redis, instead of one each) and one run of the script (whose
+// own cost, about as much as a callback's alerts, is then paid once). Each
+// callback's alerts are decided at its own time in its own partition, as if
+// it ran alone; on Redis Cluster, callbacks share a script only with others
+// of their partition (one slot), and scripts of several go in one pipeline.
 //
 // It never waits for company, and an idle batcher costs a callback nothing:
 // the callback that finds a pipeline slot free sends its own script at once,
@@ -25,6 +30,7 @@ type Batcher struct {
 	script  *redis.Script
 	max     int
 	timeout time.Duration
+	cluster bool // a script holds the calls of one partition only
 
 	mu       sync.Mutex
 	queue    []*scriptCall
@@ -35,8 +41,7 @@ type Batcher struct {
 // scriptCall is one script run waiting for its batch.
 type scriptCall struct {
 	ctx  context.Context // the caller's: once it ends, the call is not sent
-	keys []string
-	args []any
+	call *fireCall
 	res  []string
 	err  error
 	done chan struct{}
@@ -62,7 +67,8 @@ func NewBatcher(rdb redis.UniversalClient, max int, timeout time.Duration) *Batc
 	if timeout <= 0 {
 		timeout = 2 * time.Second
 	}
-	return &Batcher{rdb: rdb, script: fireScript, max: max, timeout: timeout}
+	_, cluster := rdb.(*redis.ClusterClient)
+	return &Batcher{rdb: rdb, script: fireScript, max: max, timeout: timeout, cluster: cluster}
 }
 
 // Close stops the batcher: calls after it fail; calls already queued are
@@ -80,8 +86,8 @@ var (
 
 // run sends one script, with whatever is queued when a slot is free, and
 // returns its result; or gives up at ctx's end.
-func (b *Batcher) run(ctx context.Context, keys []string, args []any) ([]string, error) {
-	c := &scriptCall{ctx: ctx, keys: keys, args: args}
+func (b *Batcher) run(ctx context.Context, call *fireCall) ([]string, error) {
+	c := &scriptCall{ctx: ctx, call: call}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -158,42 +164,124 @@ func (b *Batcher) next() {
 	}()
 }
 
-// send runs a batch in one pipeline of EVALSHAs, loading the script once
-// if Redis does not know it (a restart, a failover).
+// send runs a batch: one script for all its calls (on Redis Cluster, one
+// per partition, in one pipeline), loading the script once if Redis does not
+// know it (a restart, a failover).
 func (b *Batcher) send(batch []*scriptCall) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	defer cancel()
-	if len(batch) == 1 { // alone: a plain call, no pipeline to build
-		c := batch[0]
-		c.res, c.err = b.script.Run(ctx, b.rdb, c.keys, c.args...).StringSlice()
-		if c.done != nil {
-			close(c.done)
-		}
+	groups := b.group(batch)
+	if len(groups) == 1 && len(batch) == 1 { // alone: a plain call, no pipeline to build
+		keys, args := fireScriptArgs([]*fireCall{batch[0].call})
+		res, err := b.script.Run(ctx, b.rdb, keys, args...).StringSlice()
+		answer(batch, res, err)
 		return
 	}
-	cmds := b.pipeline(ctx, batch)
+	cmds := b.pipeline(ctx, groups)
 	if noScript(cmds) {
 		if err := b.script.Load(ctx, b.rdb).Err(); err == nil {
-			cmds = b.pipeline(ctx, batch)
+			cmds = b.pipeline(ctx, groups)
 		}
 	}
-	for i, c := range batch {
-		c.res, c.err = cmds[i].StringSlice()
+	for i, g := range groups {
+		res, err := cmds[i].StringSlice()
+		if err != nil && len(g) > 1 && scriptFailed(err) {
+			// One call's alerts broke the script they shared (a bug, or a key
+			// an operator changed the type of): each runs alone, so that only
+			// its own callback fails. Calls the first run got through find
+			// their effects in place (dedup, windows) and change nothing.
+			b.alone(ctx, g)
+			continue
+		}
+		answer(g, res, err)
+	}
+}
+
+// group splits a batch into the calls that share one script: all of them,
+// but on Redis Cluster those of each partition.
+func (b *Batcher) group(batch []*scriptCall) [][]*scriptCall {
+	if !b.cluster {
+		return [][]*scriptCall{batch}
+	}
+	var groups [][]*scriptCall
+next:
+	for _, c := range batch {
+		for i, g := range groups {
+			if g[0].call.keys[0] == c.call.keys[0] {
+				groups[i] = append(g, c)
+				continue next
+			}
+		}
+		groups = append(groups, []*scriptCall{c})
+	}
+	return groups
+}
+
+func (b *Batcher) pipeline(ctx context.Context, groups [][]*scriptCall) []*redis.Cmd {
+	cmds := make([]*redis.Cmd, len(groups))
+	_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, g := range groups {
+			calls := make([]*fireCall, len(g))
+			for j, c := range g {
+				calls[j] = c.call
+			}
+			keys, args := fireScriptArgs(calls)
+			cmds[i] = b.script.EvalSha(ctx, p, keys, args...)
+		}
+		return nil
+	}) // errors are read per command
+	return cmds
+}
+
+// alone runs each call of g in a script of its own, in one pipeline.
+func (b *Batcher) alone(ctx context.Context, g []*scriptCall) {
+	groups := make([][]*scriptCall, len(g))
+	for i, c := range g {
+		groups[i] = []*scriptCall{c}
+	}
+	for i, cmd := range b.pipeline(ctx, groups) {
+		res, err := cmd.StringSlice()
+		answer(groups[i], res, err)
+	}
+}
+
+// answer hands each call of g its verdicts, in order, from res, the verdicts
+// of the script they shared, or err.
+func answer(g []*scriptCall, res []string, err error) {
+	total := 0
+	for _, c := range g {
+		total += c.call.alerts()
+	}
+	if err == nil && len(res) != total {
+		err = fmt.Errorf("fire: script returned %d results for %d alerts", len(res), total)
+	}
+	for _, c := range g {
+		if err != nil {
+			c.err = err
+		} else {
+			n := c.call.alerts()
+			c.res, res = res[:n:n], res[n:]
+		}
 		if c.done != nil { // nil for the call that sent the batch itself
 			close(c.done)
 		}
 	}
 }
 
-func (b *Batcher) pipeline(ctx context.Context, batch []*scriptCall) []*redis.Cmd {
-	cmds := make([]*redis.Cmd, len(batch))
-	_, _ = b.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, c := range batch {
-			cmds[i] = b.script.EvalSha(ctx, p, c.keys, c.args...)
+// scriptFailed reports whether err is the script's own failure, not Redis
+// being unavailable (a timeout, a failover, a script still loading).
+func scriptFailed(err error) bool {
+	var rerr redis.Error
+	if !errors.As(err, &rerr) {
+		return false
+	}
+	msg := rerr.Error()
+	for _, prefix := range [...]string{"ERR ", "WRONGTYPE ", "hook:"} {
+		if strings.HasPrefix(msg, prefix) {
+			return true
 		}
-		return nil
-	}) // errors are read per command
-	return cmds
+	}
+	return false
 }
 
 func noScript(cmds []*redis.Cmd) bool {

@@ -195,3 +195,178 @@ func TestBatcherHungRedis(t *testing.T) {
 		t.Errorf("Redis was sent %d scripts, want only the %d of the callers still waiting", n, batchSlots)
 	}
 }
+
+// scriptCounter counts the scripts a client sends (EVALSHA and EVAL).
+type scriptCounter struct{ n atomic.Int64 }
+
+func (h *scriptCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *scriptCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		h.count(cmd)
+		return next(ctx, cmd)
+	}
+}
+func (h *scriptCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		for _, c := range cmds {
+			h.count(c)
+		}
+		return next(ctx, cmds)
+	}
+}
+func (h *scriptCounter) count(cmd redis.Cmder) {
+	if name := cmd.Name(); name == "evalsha" || name == "eval" {
+		h.n.Add(1)
+	}
+}
+
+// inRoom is plain, about room (which decides its partition), labelled with
+// its rule for silences to match.
+func inRoom(room, key string) alert.Alert {
+	a := plain("r", key, key)
+	a.Notification.Event.App, a.Notification.Event.Room = "1400000001", room
+	a.Labels = map[string]string{"rule": "r", "room": room}
+	return a
+}
+
+// Callbacks sent together share one script, and each is decided as if it
+// ran alone: at its own time, in its own partition, after the callbacks
+// before it (a repeat in the same batch is a duplicate of the first).
+//
+// On Redis Cluster a script holds only keys of one slot: the callbacks of
+// each partition share one, and the scripts go in one pipeline.
+func TestBatcherSharedScript(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		testSharedScript(t, rdb, 1)
+	})
+	t.Run("cluster", func(t *testing.T) {
+		rdb, _ := redistest.StartCluster(t)
+		testSharedScript(t, rdb, 2)
+	})
+}
+
+// testSharedScript runs TestBatcherSharedScript's batch on rdb, which must
+// take scripts scripts for it.
+func testSharedScript(t *testing.T, rdb redis.UniversalClient, scripts int64) {
+	ctx := context.Background()
+	s, err := NewPartitioned(rdb, "hook", Options{Partitions: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rooms := roomsInDistinctPartitions(t, s, 2)
+	t0 := time.Now()
+	// A silence of room A's alerts that ends a minute from now.
+	if _, err := s.AddSilence(ctx, alert.Silence{Matchers: map[string]string{"room": rooms[0]}, EndsAt: t0.Add(time.Minute)}, t0); err != nil {
+		t.Fatal(err)
+	}
+	counter := &scriptCounter{}
+	rdb.AddHook(counter)
+	b := NewBatcher(rdb, 0, 0)
+	defer b.Close()
+
+	cases := []struct {
+		room  string
+		key   string
+		at    time.Time
+		alert alert.Verdict
+	}{
+		{rooms[1], "k1", t0, alert.VerdictPaged},
+		{rooms[1], "k1", t0, alert.VerdictDuplicate},                      // the same alert, in the same batch
+		{rooms[1], "k1", t0.Add(2 * time.Minute), alert.VerdictPaged},     // its own time: the first claim has lapsed
+		{rooms[0], "k2", t0, alert.VerdictSilenced},                       // its own partition's silence, at its time
+		{rooms[0], "k3", t0.Add(2 * time.Minute), alert.VerdictPaged},     // ... which has ended by then
+		{rooms[1], "k4", t0.Add(-time.Minute), alert.VerdictPaged},        // an earlier time than the first
+		{rooms[0], "k4", t0.Add(-2 * time.Minute), alert.VerdictSilenced}, // the silence is active then too
+	}
+	batch := make([]*scriptCall, len(cases))
+	for i, c := range cases {
+		call, err := s.fireCall(c.at, []alert.Alert{inRoom(c.room, c.key)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch[i] = &scriptCall{ctx: ctx, call: call, done: make(chan struct{})}
+	}
+	if err := fireScript.Load(ctx, rdb).Err(); err != nil {
+		t.Fatal(err)
+	}
+	before := counter.n.Load()
+	b.send(batch)
+	if n := counter.n.Load() - before; n != scripts {
+		t.Errorf("sent %d scripts for a batch of %d callbacks, want %d", n, len(batch), scripts)
+	}
+	for i, c := range cases {
+		<-batch[i].done
+		if batch[i].err != nil || len(batch[i].res) != 1 || verdict(batch[i].res[0]) != c.alert {
+			t.Errorf("call %d (%s %s at %+v): %v, %v; want %s", i, c.room, c.key, c.at.Sub(t0), batch[i].res, batch[i].err, c.alert)
+		}
+	}
+	// Each page is in its own partition's outbox.
+	for i, want := range []int64{1, 3} {
+		p := s.parts[s.layout.PartitionOf("1400000001", rooms[i])]
+		if n, err := rdb.XLen(ctx, p.keys.Outbox()).Result(); err != nil || n != want {
+			t.Errorf("room %s's outbox holds %d, %v; want %d", rooms[i], n, err, want)
+		}
+	}
+}
+
+// A call whose alerts break the script it shares fails alone: the calls
+// beside it, before and after, get their verdicts, and page once each.
+func TestBatcherIsolatesAFailingCall(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := New(rdb, "hook")
+		b := NewBatcher(rdb, 0, 0)
+		defer b.Close()
+		broken := inRoom("room", "broken")
+		// Its dedup key is a hash (an operator's mistake): the script's GET fails.
+		if err := rdb.HSet(ctx, s.layout.Partition(0).Dedup(broken.DedupKey), "f", "v").Err(); err != nil {
+			t.Fatal(err)
+		}
+		alerts := []alert.Alert{inRoom("room", "a"), broken, inRoom("room", "b")}
+		batch := make([]*scriptCall, len(alerts))
+		for i, a := range alerts {
+			call, err := s.fireCall(time.Now(), []alert.Alert{a})
+			if err != nil {
+				t.Fatal(err)
+			}
+			batch[i] = &scriptCall{ctx: ctx, call: call, done: make(chan struct{})}
+		}
+		b.send(batch)
+		for i, c := range batch {
+			<-c.done
+			if i == 1 {
+				if c.err == nil {
+					t.Errorf("the broken call: %v, want its error", c.res)
+				}
+				continue
+			}
+			// The first call ran before the script failed: alone, it finds its
+			// claim taken, and its page already in the outbox.
+			if c.err != nil || len(c.res) != 1 || !(verdict(c.res[0]) == alert.VerdictPaged || verdict(c.res[0]) == alert.VerdictDuplicate) {
+				t.Errorf("call %d: %v, %v; want paged (or duplicate of its own page)", i, c.res, c.err)
+			}
+		}
+		if d, err := s.Depth(ctx); err != nil || d != 2 {
+			t.Errorf("outbox depth %d, %v; want the 2 pages of the good calls, once each", d, err)
+		}
+	})
+}
+
+// roomsInDistinctPartitions finds n rooms of app 1400000001 in n different
+// partitions of s.
+func roomsInDistinctPartitions(t *testing.T, s *Redis, n int) []string {
+	t.Helper()
+	seen := map[int]bool{}
+	var rooms []string
+	for i := 0; len(rooms) < n && i < 1000; i++ {
+		room := fmt.Sprint("room-", i)
+		if p := s.layout.PartitionOf("1400000001", room); !seen[p] {
+			seen[p] = true
+			rooms = append(rooms, room)
+		}
+	}
+	if len(rooms) < n {
+		t.Fatalf("found rooms in %d partitions, want %d", len(rooms), n)
+	}
+	return rooms
+}

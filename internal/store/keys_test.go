@@ -26,7 +26,8 @@ func TestScriptsTouchOnlyDeclaredKeys(t *testing.T) {
 		if k.Dedup != s.layout.Global().Dedup("r:x") {
 			t.Fatalf("op keys %+v", k)
 		}
-		err = fireScript.Run(ctx, rdb, fixedKeys(s.layout.Global(), 0), append(scriptArgs(time.Now(), 2), b, n)...).Err()
+		keys, args := fireScriptArgs([]*fireCall{{keys: fixedKeys(s.layout.Global(), 0), now: time.Now().UnixMilli(), ops: []any{b, n}}})
+		err = fireScript.Run(ctx, rdb, keys, args...).Err()
 		if err == nil || !strings.Contains(err.Error(), "not passed in KEYS") {
 			t.Fatalf("fire with an undeclared key: %v, want a refusal", err)
 		}

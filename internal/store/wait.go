@@ -15,10 +15,11 @@ import (
 // WAIT lets Fire succeed only once the replicas have them; when they do not
 // answer in time Fire fails and TRTC retries (the retry finds the dedup
 // claim if the writes did survive, so it pages once).
-func (s *Redis) runFire(ctx context.Context, keys []string, args []any) ([]string, error) {
+func (s *Redis) runFire(ctx context.Context, call *fireCall) ([]string, error) {
 	if s.opts.WaitReplicas == 0 && s.batch != nil {
-		return s.batch.run(ctx, keys, args)
+		return s.batch.run(ctx, call)
 	}
+	keys, args := fireScriptArgs([]*fireCall{call})
 	if s.opts.WaitReplicas == 0 {
 		return fireScript.Run(ctx, s.rdb, keys, args...).StringSlice()
 	}

@@ -1,7 +1,12 @@
--- fire: every alert of one callback, in one atomic step.
--- ARGV[6..]: two per alert: its op, JSON-encoded (store.op), and its
--- notification as Go encoded it (op.n), passed on its own so that the script
--- never parses it. Returns one verdict each.
+-- fire: every alert of one or more callbacks, in one atomic step.
+-- ARGV[6..]: one segment per callback, each its time (Unix ms), where its
+-- partition's five keys start in KEYS, and how many alerts it has; then two
+-- arguments per alert: its op, JSON-encoded (store.op), and its notification
+-- as Go encoded it (op.n), passed on its own so that the script never
+-- parses it. Returns one verdict per alert, in order.
+-- Concurrent callbacks share one script (store.Batcher): the cost of running
+-- a script at all is paid once for them all, and each callback's alerts are
+-- decided at its own time, in its own partition, as if it ran alone.
 
 -- threshold counts the event in its rule's sliding window (per key) and
 -- pages when the count crosses op.count. The window ends at the newest event
@@ -100,9 +105,10 @@ end
 -- or resolves the page that alert sent. A clearing event older than the
 -- alert's (a late enter for an earlier visit) clears nothing.
 local function clear(op)
-  local prev = redis.call('GET', op.k.clr)
-  if not prev or tonumber(prev) < op.ev then
-    redis.call('SET', op.k.clr, ms(op.ev), 'PX', ms(op.window))
+  -- Events mostly come in order: set, and put back a newer one found there.
+  local prev = redis.call('SET', op.k.clr, ms(op.ev), 'PX', ms(op.window), 'GET')
+  if prev and tonumber(prev) > op.ev then
+    redis.call('SET', op.k.clr, prev, 'PX', ms(op.window))
   end
   local k = op.k.pend
   local h = redis.call('HMGET', k, 'ev', 'state', 'op', 'until', 'n')
@@ -121,31 +127,50 @@ local function clear(op)
   return 'cleared' -- it was silenced or inhibited: nothing to resolve
 end
 
-local ops, raws = {}, {}
-for i = 6, #ARGV - 1, 2 do
-  local op = cjson.decode(ARGV[i])
-  if not declared(op) then
-    return redis.error_reply('hook: an op names a key not passed in KEYS')
+-- Every op is decoded and checked before anything is written: a script
+-- that fails the check changes nothing.
+local segs = {}
+local i = 6
+while i <= #ARGV do
+  local seg = {now = tonumber(ARGV[i]), base = tonumber(ARGV[i + 1]), ops = {}, raws = {}}
+  local n = tonumber(ARGV[i + 2])
+  i = i + 3
+  if not seg.now or not seg.base or not n or n < 0 or i + 2 * n - 1 > #ARGV then
+    return redis.error_reply('hook: malformed fire arguments')
   end
-  op.n = ARGV[i + 1]
-  ops[#ops + 1], raws[#raws + 1] = op, ARGV[i]
+  for j = 1, n do
+    local op = cjson.decode(ARGV[i])
+    if not declared(op) then
+      return redis.error_reply('hook: an op names a key not passed in KEYS')
+    end
+    op.n = ARGV[i + 1]
+    seg.ops[j], seg.raws[j] = op, ARGV[i]
+    i = i + 2
+  end
+  if seg.now < SINCE then SINCE = seg.now end
+  segs[#segs + 1] = seg
 end
+
 local out = {}
-for i, op in ipairs(ops) do
-  local v
-  if op.op == 'threshold' and op.wait then
-    v = threshold_wait(op, raws[i])
-  elseif op.op == 'threshold' then
-    v = threshold(op)
-  elseif op.op == 'recover' then
-    v = recover(op)
-  elseif op.op == 'pending' then
-    v = pending(op, raws[i])
-  elseif op.op == 'clear' then
-    v = clear(op)
-  else
-    v = deliver(op, nil, 1, true)
+for _, seg in ipairs(segs) do
+  NOW = seg.now
+  use_part(seg.base)
+  for j, op in ipairs(seg.ops) do
+    local v
+    if op.op == 'threshold' and op.wait then
+      v = threshold_wait(op, seg.raws[j])
+    elseif op.op == 'threshold' then
+      v = threshold(op)
+    elseif op.op == 'recover' then
+      v = recover(op)
+    elseif op.op == 'pending' then
+      v = pending(op, seg.raws[j])
+    elseif op.op == 'clear' then
+      v = clear(op)
+    else
+      v = deliver(op, nil, 1, true)
+    end
+    out[#out + 1] = v
   end
-  out[#out + 1] = v
 end
 return out

@@ -4,19 +4,38 @@
 -- untouched, plus the plain fields a script adds (kind, counts, members).
 --
 -- KEYS[1] outbox, KEYS[2] due timers, KEYS[3..5] silences (by id, ends,
--- muted); every further key an op uses is in KEYS too, named in its op.k
--- (built in Go, store/keys.go) and checked by declared() before any write.
+-- muted) of the partition the script works in (fire.lua may switch to
+-- another's five, use_part); every further key an op uses is in KEYS too,
+-- named in its op.k (built in Go, store/keys.go) and checked by declared()
+-- before any write.
 -- ARGV[1] now (Unix ms, the caller's clock, so tests and rehearsals can inject
 -- time), ARGV[2] outbox TTL ms, ARGV[3] due TTL ms, ARGV[4] members
 -- remembered per group, ARGV[5] members listed per notification.
 -- Times in state are compared with NOW, never with key expiry, so behaviour
 -- does not depend on the server's clock; TTLs only bound memory.
 local NOW = tonumber(ARGV[1])
-local OUTBOX, DUE, SIL, SIL_ENDS, SIL_MUTED = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local OUTBOX, DUE, SIL, SIL_ENDS, SIL_MUTED
 local OUTBOX_TTL = tonumber(ARGV[2])
 local DUE_TTL = tonumber(ARGV[3])
 local MEMBER_CAP = tonumber(ARGV[4])
 local LIST_CAP = tonumber(ARGV[5])
+
+-- use_part makes the five keys from KEYS[base] those of the partition the
+-- next alerts are in.
+local function use_part(base)
+  OUTBOX, DUE, SIL, SIL_ENDS, SIL_MUTED = KEYS[base], KEYS[base + 1], KEYS[base + 2], KEYS[base + 3], KEYS[base + 4]
+end
+use_part(1)
+
+-- TOUCHED remembers the keys whose TTL this script has refreshed: one
+-- PEXPIRE each per script is enough, however many alerts it writes there.
+local TOUCHED = {}
+local function refresh(k, ttl)
+  if not TOUCHED[k] then
+    redis.call('PEXPIRE', k, ttl)
+    TOUCHED[k] = true
+  end
+end
 
 local DECLARED = {}
 for _, k in ipairs(KEYS) do DECLARED[k] = true end
@@ -47,7 +66,7 @@ local function enqueue(n, receivers, extra)
     for _, v in ipairs(extra or {}) do args[#args + 1] = v end
     redis.call('XADD', unpack(args))
   end
-  if #receivers > 0 then redis.call('PEXPIRE', OUTBOX, OUTBOX_TTL) end
+  if #receivers > 0 then refresh(OUTBOX, OUTBOX_TTL) end
 end
 
 -- top orders members ({name, n} pairs) by events, then name, and returns
@@ -74,24 +93,42 @@ local function member_fields(members, overflow)
   return fields
 end
 
+-- SILENCES caches, per silences key, the silences that have not ended by
+-- the earliest time this script works at (SINCE; fire.lua may lower it):
+-- {id, ends, matchers}, read once per script, however many alerts it checks.
+local SILENCES = {}
+local SINCE = NOW
+
+local function active_silences()
+  local cached = SILENCES[SIL_ENDS]
+  if cached then return cached end
+  cached = {}
+  local flat = redis.call('ZRANGEBYSCORE', SIL_ENDS, '(' .. ms(SINCE), '+inf', 'WITHSCORES')
+  for i = 1, #flat, 2 do
+    local raw = redis.call('HGET', SIL, flat[i])
+    if raw then
+      cached[#cached + 1] = {flat[i], tonumber(flat[i + 1]), cjson.decode(raw).matchers}
+    end
+  end
+  SILENCES[SIL_ENDS] = cached
+  return cached
+end
+
 -- silenced returns the id of an active silence whose matchers all equal the
 -- alert's labels, and counts the mute against it.
 local function silenced(labels)
-  local ids = redis.call('ZRANGEBYSCORE', SIL_ENDS, '(' .. ms(NOW), '+inf')
-  for _, id in ipairs(ids) do
-    local raw = redis.call('HGET', SIL, id)
-    if raw then
-      local s = cjson.decode(raw)
+  for _, s in ipairs(active_silences()) do
+    if s[2] > NOW then
       local all = true
-      for k, v in pairs(s.matchers) do
+      for k, v in pairs(s[3]) do
         if labels[k] ~= v then all = false break end
       end
       if all then
-        redis.call('HINCRBY', SIL_MUTED, id, 1)
+        redis.call('HINCRBY', SIL_MUTED, s[1], 1)
         if redis.call('PTTL', SIL_MUTED) < 0 then
           redis.call('PEXPIRE', SIL_MUTED, math.max(redis.call('PTTL', SIL), 1000))
         end
-        return id
+        return s[1]
       end
     end
   end
@@ -125,7 +162,7 @@ end
 
 local function schedule(member, at)
   redis.call('ZADD', DUE, ms(at), member)
-  redis.call('PEXPIRE', DUE, DUE_TTL)
+  refresh(DUE, DUE_TTL)
 end
 
 -- group_add adds members ({name, n} pairs) and count events to the alert's
