@@ -30,7 +30,9 @@ type Batcher struct {
 	script  *redis.Script
 	max     int
 	timeout time.Duration
-	cluster bool // a script holds the calls of one partition only
+	cluster bool               // a script holds the calls of one partition only
+	work    chan []*scriptCall // batches for the senders
+	stop    chan struct{}      // closed by Close: the senders return
 
 	mu       sync.Mutex
 	queue    []*scriptCall
@@ -58,8 +60,9 @@ const batchSlots = 2
 // than piling up in memory for the moment it wakes.
 const maxQueuedBatches = 64
 
-// NewBatcher returns a batcher running script on rdb, at most max scripts a
-// round trip (0: DefaultBatch); timeout bounds one pipeline (0: 2 s).
+// NewBatcher returns a batcher running the fire script on rdb, for at most
+// max callbacks a round trip (0: DefaultBatch); timeout bounds one round
+// trip (0: 2 s). Close stops it.
 func NewBatcher(rdb redis.UniversalClient, max int, timeout time.Duration) *Batcher {
 	if max <= 0 {
 		max = DefaultBatch
@@ -68,15 +71,46 @@ func NewBatcher(rdb redis.UniversalClient, max int, timeout time.Duration) *Batc
 		timeout = 2 * time.Second
 	}
 	_, cluster := rdb.(*redis.ClusterClient)
-	return &Batcher{rdb: rdb, script: fireScript, max: max, timeout: timeout, cluster: cluster}
+	b := &Batcher{rdb: rdb, script: fireScript, max: max, timeout: timeout, cluster: cluster,
+		work: make(chan []*scriptCall), stop: make(chan struct{})}
+	for range batchSlots {
+		go b.sender()
+	}
+	return b
 }
 
 // Close stops the batcher: calls after it fail; calls already queued are
 // still sent.
 func (b *Batcher) Close() {
 	b.mu.Lock()
-	b.closed = true
-	b.mu.Unlock()
+	defer b.mu.Unlock()
+	if !b.closed {
+		b.closed = true
+		close(b.stop)
+	}
+}
+
+// sender sends the batches that queued while both slots were busy. Two live
+// as long as the batcher: a batch costs no new goroutine, nor the growth of
+// its stack to the depth of a pipeline.
+func (b *Batcher) sender() {
+	for {
+		select {
+		case batch := <-b.work:
+			b.drain(batch)
+		case <-b.stop:
+			return
+		}
+	}
+}
+
+// drain sends batch, then each batch that queued meanwhile, until the queue
+// is empty and the slot is free again.
+func (b *Batcher) drain(batch []*scriptCall) {
+	for batch != nil {
+		b.send(batch)
+		batch = b.next()
+	}
 }
 
 var (
@@ -99,7 +133,15 @@ func (b *Batcher) run(ctx context.Context, call *fireCall) ([]string, error) {
 		batch := append(b.take(b.max-1), c)
 		b.mu.Unlock()
 		b.send(batch)
-		b.next()
+		if more := b.next(); more != nil {
+			// Calls queued meanwhile: a sender takes them on, so that this
+			// caller, which has its answer, returns to its callback.
+			select {
+			case b.work <- more:
+			default: // both senders busy, or stopped
+				go b.drain(more)
+			}
+		}
 		return c.res, c.err
 	}
 	if len(b.queue) >= maxQueuedBatches*b.max {
@@ -141,27 +183,19 @@ func (b *Batcher) take(n int) []*scriptCall {
 	return batch
 }
 
-// next hands a slot that just freed to the queue: the calls waiting go out
-// together, from a goroutine of their own (the caller that freed the slot
-// has its answer and returns to its callback).
-func (b *Batcher) next() {
+// next is the batch to send in the slot that just freed: the calls queued
+// meanwhile, or nil, and the slot is free.
+func (b *Batcher) next() []*scriptCall {
 	b.mu.Lock()
-	if len(b.queue) == 0 {
-		b.inflight--
-		b.mu.Unlock()
-		return
+	defer b.mu.Unlock()
+	for len(b.queue) > 0 {
+		if batch := b.take(b.max); len(batch) > 0 {
+			return batch
+		}
+		// every caller taken had given up: look further
 	}
-	batch := b.take(b.max)
-	if len(batch) == 0 { // every caller waiting had given up
-		b.mu.Unlock()
-		b.next()
-		return
-	}
-	b.mu.Unlock()
-	go func() {
-		b.send(batch)
-		b.next()
-	}()
+	b.inflight--
+	return nil
 }
 
 // send runs a batch: one script for all its calls (on Redis Cluster, one

@@ -45,20 +45,26 @@ var digestIDRE = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)
 // digests, receiver, channel, then (outbox id, page summary) pairs.
 var absorbScript = redis.NewScript(`
 local group, consumer, id, now, ttl = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
-local absorbed = {}
+local absorbed, lines = {}, {}
 local listed = redis.call('LLEN', KEYS[4])
 for i = 10, #ARGV, 2 do
   local oid = ARGV[i]
   if #redis.call('XPENDING', KEYS[1], group, oid, oid, 1, consumer) == 1 then
-    redis.call('XACK', KEYS[1], group, oid)
-    redis.call('XDEL', KEYS[1], oid)
-    if listed < tonumber(ARGV[6]) then
-      redis.call('RPUSH', KEYS[4], ARGV[i + 1])
-      listed = listed + 1
-    end
     absorbed[#absorbed + 1] = oid
+    if listed + #lines < tonumber(ARGV[6]) then lines[#lines + 1] = ARGV[i + 1] end
   end
 end
+-- One command each for all the pages (a flood brings hundreds at a time),
+-- in chunks that keep Lua's stack of arguments small.
+local function each_chunk(list, f)
+  for i = 1, #list, 500 do f(unpack(list, i, math.min(i + 499, #list))) end
+end
+each_chunk(absorbed, function(...)
+  redis.call('XACK', KEYS[1], group, ...)
+  redis.call('XDEL', KEYS[1], ...)
+end)
+each_chunk(lines, function(...) redis.call('RPUSH', KEYS[4], ...) end)
+listed = listed + #lines
 if #absorbed > 0 then
   redis.call('HINCRBY', KEYS[3], 'pages', #absorbed)
   redis.call('HSETNX', KEYS[3], 'since', now)

@@ -132,3 +132,39 @@ func TestDigestsIndexIsCapped(t *testing.T) {
 		t.Errorf("index holds %d digests, want %d", n, MaxDigests)
 	}
 }
+
+// A flood brings hundreds of pages to absorb at once: all leave the outbox
+// and are listed, in order, however many commands that takes.
+func TestAbsorbManyPages(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := New(rdb, "hook")
+		const n = 1234
+		pipe := rdb.Pipeline()
+		for i := range n {
+			b, _ := (&alert.Notification{ID: fmt.Sprint("p", i), Kind: alert.KindFiring, Rule: "rec"}).Marshal()
+			pipe.XAdd(ctx, &redis.XAddArgs{Stream: s.OutboxKey(), Values: []any{"n", b}})
+		}
+		if _, err := pipe.Exec(ctx); err != nil {
+			t.Fatal(err)
+		}
+		dels, err := s.Read(ctx, "a", n, time.Millisecond)
+		if err != nil || len(dels) != n {
+			t.Fatalf("read %d, %v", len(dels), err)
+		}
+		ids, err := s.Absorb(ctx, "a", alert.Notification{ID: "dg-many", Kind: alert.KindDigest}, dels)
+		if err != nil || len(ids) != n {
+			t.Fatalf("absorbed %d, %v; want %d", len(ids), err, n)
+		}
+		if d, _ := s.Depth(ctx); d != 0 {
+			t.Errorf("outbox holds %d pages, want none", d)
+		}
+		if st, _ := s.OutboxStats(ctx, time.Now()); st.Pending != 0 {
+			t.Errorf("pending = %d, want none", st.Pending)
+		}
+		rec, pages, err := s.Digest(ctx, "dg-many", n)
+		if err != nil || rec.Pages != n || rec.Listed != n || len(pages) != n || pages[n-1].PageID != fmt.Sprint("p", n-1) {
+			t.Fatalf("digest = %+v (%d listed), %v", rec, len(pages), err)
+		}
+	})
+}

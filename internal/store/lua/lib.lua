@@ -29,6 +29,7 @@ use_part(1)
 
 -- TOUCHED remembers the keys whose TTL this script has refreshed: one
 -- PEXPIRE each per script is enough, however many alerts it writes there.
+-- Only for keys a script never deletes (a stream outlives its last entry).
 local TOUCHED = {}
 local function refresh(k, ttl)
   if not TOUCHED[k] then
@@ -162,7 +163,8 @@ end
 
 local function schedule(member, at)
   redis.call('ZADD', DUE, ms(at), member)
-  refresh(DUE, DUE_TTL)
+  -- Always: a clear earlier in this script may have emptied, so deleted, it.
+  redis.call('PEXPIRE', DUE, DUE_TTL)
 end
 
 -- group_add adds members ({name, n} pairs) and count events to the alert's
