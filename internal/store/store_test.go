@@ -154,3 +154,48 @@ func TestOutboxCreatedByAReadHasATTL(t *testing.T) {
 		}
 	})
 }
+
+// A threshold waiting for recovery counts members while its wait runs with
+// as little as it can (no trim, no TTL refresh), but a window it creates
+// then, after the old one expired, still gets a TTL.
+func TestThresholdWaitWindowKeepsTTL(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := New(rdb, "hook")
+		now := time.Now()
+		away := func(user string, at time.Time) alert.Alert {
+			a := plain("storm", "storm:room", "storm-room")
+			a.Op, a.StateKey, a.Member, a.Count = alert.OpThreshold, "room", user, 2
+			a.Within, a.For, a.EventMs = time.Minute, time.Minute, at.UnixMilli()
+			return a
+		}
+		win := s.layout.Partition(0).Window("storm", "room")
+		steps := []struct {
+			user string
+			at   time.Time
+			want alert.Verdict
+		}{
+			{"u1", now, alert.VerdictCounted},
+			{"u2", now.Add(time.Second), alert.VerdictPending}, // the wait opens
+			{"u3", now.Add(2 * time.Second), alert.VerdictPending},
+			{"u3", now.Add(2 * time.Second), alert.VerdictDuplicate},
+			{"u0", now.Add(-2 * time.Minute), alert.VerdictIgnored}, // before the window
+		}
+		for i, st := range steps {
+			v, err := s.Fire(ctx, now, []alert.Alert{away(st.user, st.at)})
+			if err != nil || v[0] != st.want {
+				t.Fatalf("step %d (%s): %v, %v; want %s", i, st.user, v, err, st.want)
+			}
+		}
+		if n := rdb.ZCard(ctx, win).Val(); n != 3 {
+			t.Errorf("window holds %d members, want 3", n)
+		}
+		rdb.Del(ctx, win) // as if it had expired while the wait ran
+		if v, err := s.Fire(ctx, now, []alert.Alert{away("u4", now.Add(3*time.Second))}); err != nil || v[0] != alert.VerdictPending {
+			t.Fatalf("u4: %v, %v; want pending", v, err)
+		}
+		if ttl := rdb.PTTL(ctx, win).Val(); ttl <= 0 {
+			t.Errorf("the window created while the wait ran has TTL %s, want one", ttl)
+		}
+	})
+}

@@ -54,15 +54,22 @@ local function threshold_wait(op, raw)
   local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
   if top[2] and tonumber(top[2]) > newest then newest = tonumber(top[2]) end
   local floor = newest - op.within
-  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
   if op.ev < floor then return 'ignored' end
   local prev = redis.call('ZSCORE', k, op.member)
   if prev and tonumber(prev) >= op.ev then return 'duplicate' end -- a redelivery, or older than what is known
-  redis.call('ZADD', k, ms(op.ev), op.member)
-  redis.call('PEXPIRE', k, ms(op.within + op.wait + 60000))
   local h = redis.call('HMGET', op.k.pend, 'state', 'until')
-  if h[1] and tonumber(h[2]) > NOW then
-    if h[1] == 'pending' then return 'pending' end -- the wait runs; this member counts at its end
+  local held = h[1] and tonumber(h[2]) > NOW
+  redis.call('ZADD', k, ms(op.ev), op.member)
+  if held and h[1] == 'pending' then
+    -- The wait runs; this member counts at its end, when tick trims and
+    -- reads the window (a storm's hot path: nothing more to do). A window
+    -- that exists has a TTL; one this ZADD created gets its own.
+    if not top[1] then redis.call('PEXPIRE', k, ms(op.within + op.wait + 60000)) end
+    return 'pending'
+  end
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
+  redis.call('PEXPIRE', k, ms(op.within + op.wait + 60000))
+  if held then
     if op.group then return deliver(op, nil, 1, false) end
     mark(op.k.src)
     return 'duplicate'
