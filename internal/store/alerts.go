@@ -26,7 +26,7 @@ var (
 // windows, pending timers, clears, groups, silences, inhibitions, outbox) in
 // one atomic step: a crash can never leave state without its notifications or
 // notifications without their state, and two replicas can never both page.
-var fireScript = redis.NewScript(luaLib + luaFire)
+var fireScript = redis.NewScript(fireSource)
 
 // tickScript fires one due timer; see lua/tick.lua.
 var tickScript = redis.NewScript(luaLib + luaTick)
@@ -175,62 +175,15 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
 func scriptArgs(now time.Time, extra int) []any {
-	return constArgs(now.UnixMilli(), extra)
+	return appendConstArgs(make([]any, 0, 5+extra), now.UnixMilli())
 }
 
-func constArgs(nowMs int64, extra int) []any {
-	args := make([]any, 0, 5+extra)
+// appendConstArgs appends the arguments every alert script starts with,
+// now (Unix ms) first.
+func appendConstArgs(args []any, now any) []any {
 	// Constants, so that boxing them allocates nothing.
 	const outboxTTL, dueTTL = int64(OutboxTTL / time.Millisecond), int64(DueTTL / time.Millisecond)
-	return append(args, nowMs, outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
-}
-
-// fireCall is one callback's run of the fire script: the five fixed keys of
-// its partition then every key its alerts name, its time, and two arguments
-// per alert (op, notification).
-type fireCall struct {
-	keys []string
-	now  int64
-	ops  []any
-}
-
-// alerts is how many verdicts the call gets back.
-func (c *fireCall) alerts() int { return len(c.ops) / 2 }
-
-// fireScriptArgs lays calls out as the fire script reads them (lua/fire.lua):
-// their keys, each partition's five fixed keys once however many calls
-// are in it, and one segment of arguments per call.
-func fireScriptArgs(calls []*fireCall) (keys []string, args []any) {
-	if len(calls) == 1 { // alone: its keys as they are
-		c := calls[0]
-		args = constArgs(c.now, 3+len(c.ops))
-		args = append(args, args[0], 1, c.alerts()) // args[0]: c.now, boxed once
-		return c.keys, append(args, c.ops...)
-	}
-	nk, na := 0, 0
-	for _, c := range calls {
-		nk, na = nk+len(c.keys), na+3+len(c.ops)
-	}
-	keys = make([]string, 0, nk)
-	args = constArgs(calls[0].now, na)
-	bases := make([]int, len(calls)) // where each call's partition keys are, 1-based
-	for i, c := range calls {
-		for j, earlier := range calls[:i] {
-			if earlier.keys[0] == c.keys[0] {
-				bases[i] = bases[j]
-				break
-			}
-		}
-		if bases[i] == 0 {
-			bases[i] = len(keys) + 1
-			keys = append(keys, c.keys...)
-		} else {
-			keys = append(keys, c.keys[5:]...)
-		}
-		args = append(args, c.now, bases[i], c.alerts())
-		args = append(args, c.ops...)
-	}
-	return keys, args
+	return append(args, now, outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
 }
 
 // fixedKeys are the keys every alert script may touch, KEYS[1..5]: those
@@ -271,7 +224,8 @@ func (s *Redis) fireCall(now time.Time, alerts []alert.Alert) (*fireCall, error)
 	if err != nil {
 		return nil, err
 	}
-	call := &fireCall{keys: fixedKeys(p.keys, 4*len(alerts)), now: now.UnixMilli(), ops: make([]any, 0, 2*len(alerts))}
+	call := &fireCall{fixed: p.keys.boxed, keys: make([]string, 0, 4*len(alerts)), now: now.UnixMilli(),
+		ops: make([]any, 0, 2*len(alerts))}
 	for _, a := range alerts {
 		o, n, k, err := encode(p.keys, a)
 		if err != nil {

@@ -27,7 +27,6 @@ import (
 // while Redis works through one batch the next is on its way.
 type Batcher struct {
 	rdb     redis.UniversalClient
-	script  *redis.Script
 	max     int
 	timeout time.Duration
 	cluster bool               // a script holds the calls of one partition only
@@ -71,7 +70,7 @@ func NewBatcher(rdb redis.UniversalClient, max int, timeout time.Duration) *Batc
 		timeout = 2 * time.Second
 	}
 	_, cluster := rdb.(*redis.ClusterClient)
-	b := &Batcher{rdb: rdb, script: fireScript, max: max, timeout: timeout, cluster: cluster,
+	b := &Batcher{rdb: rdb, max: max, timeout: timeout, cluster: cluster,
 		work: make(chan []*scriptCall), stop: make(chan struct{})}
 	for range batchSlots {
 		go b.sender()
@@ -206,14 +205,13 @@ func (b *Batcher) send(batch []*scriptCall) {
 	defer cancel()
 	groups := b.group(batch)
 	if len(groups) == 1 && len(batch) == 1 { // alone: a plain call, no pipeline to build
-		keys, args := fireScriptArgs([]*fireCall{batch[0].call})
-		res, err := b.script.Run(ctx, b.rdb, keys, args...).StringSlice()
+		res, err := runFireCommand(ctx, b.rdb, fireCommand([]*fireCall{batch[0].call})).StringSlice()
 		answer(batch, res, err)
 		return
 	}
 	cmds := b.pipeline(ctx, groups)
 	if noScript(cmds) {
-		if err := b.script.Load(ctx, b.rdb).Err(); err == nil {
+		if err := fireScript.Load(ctx, b.rdb).Err(); err == nil {
 			cmds = b.pipeline(ctx, groups)
 		}
 	}
@@ -241,7 +239,7 @@ func (b *Batcher) group(batch []*scriptCall) [][]*scriptCall {
 next:
 	for _, c := range batch {
 		for i, g := range groups {
-			if g[0].call.keys[0] == c.call.keys[0] {
+			if g[0].call.samePart(c.call) {
 				groups[i] = append(g, c)
 				continue next
 			}
@@ -259,8 +257,7 @@ func (b *Batcher) pipeline(ctx context.Context, groups [][]*scriptCall) []*redis
 			for j, c := range g {
 				calls[j] = c.call
 			}
-			keys, args := fireScriptArgs(calls)
-			cmds[i] = b.script.EvalSha(ctx, p, keys, args...)
+			cmds[i] = queueFire(ctx, p, fireCommand(calls))
 		}
 		return nil
 	}) // errors are read per command

@@ -153,7 +153,8 @@ func (s *Redis) Absorb(ctx context.Context, consumer string, n alert.Notificatio
 // digestSpaces are the keyspaces holding records of digests: every part,
 // and the global one (what a digest showed, its dead letter).
 func (s *Redis) digestSpaces() []Keyspace {
-	seen := map[Keyspace]bool{}
+	seen := map[string]bool{} // by tag
+
 	var out []Keyspace
 	for _, ks := range append([]Keyspace{s.layout.Global()}, func() []Keyspace {
 		var k []Keyspace
@@ -162,8 +163,8 @@ func (s *Redis) digestSpaces() []Keyspace {
 		}
 		return k
 	}()...) {
-		if !seen[ks] {
-			seen[ks] = true
+		if !seen[ks.Tag()] {
+			seen[ks.Tag()] = true
 			out = append(out, ks)
 		}
 	}

@@ -18,6 +18,9 @@ type Keyspace struct {
 	// The keys every alert script is handed, built once: a callback that
 	// pages would otherwise build them anew each time.
 	outbox, due, silences, silenceEnds, silencesMuted string
+	// boxed are the five, as the fire script's first KEYS, boxed once for
+	// go-redis (fireCommand).
+	boxed []any
 }
 
 // NewKeyspace returns the keys under the tag "{prefix}" (e.g. "{hook}"):
@@ -28,6 +31,7 @@ func keyspaceTagged(tag string) Keyspace {
 	k := Keyspace{tag: tag}
 	k.outbox, k.due = k.key("outbox"), k.key("due")
 	k.silences, k.silenceEnds, k.silencesMuted = k.key("silences"), k.key("silences", "ends"), k.key("silences", "muted")
+	k.boxed = []any{k.outbox, k.due, k.silences, k.silenceEnds, k.silencesMuted}
 	return k
 }
 

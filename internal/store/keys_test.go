@@ -26,8 +26,8 @@ func TestScriptsTouchOnlyDeclaredKeys(t *testing.T) {
 		if k.Dedup != s.layout.Global().Dedup("r:x") {
 			t.Fatalf("op keys %+v", k)
 		}
-		keys, args := fireScriptArgs([]*fireCall{{keys: fixedKeys(s.layout.Global(), 0), now: time.Now().UnixMilli(), ops: []any{b, n}}})
-		err = fireScript.Run(ctx, rdb, keys, args...).Err()
+		args := fireCommand([]*fireCall{{fixed: s.layout.Global().boxed, now: time.Now().UnixMilli(), ops: []any{b, n}}})
+		err = runFireCommand(ctx, rdb, args).Err()
 		if err == nil || !strings.Contains(err.Error(), "not passed in KEYS") {
 			t.Fatalf("fire with an undeclared key: %v, want a refusal", err)
 		}

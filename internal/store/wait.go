@@ -19,31 +19,26 @@ func (s *Redis) runFire(ctx context.Context, call *fireCall) ([]string, error) {
 	if s.opts.WaitReplicas == 0 && s.batch != nil {
 		return s.batch.run(ctx, call)
 	}
-	keys, args := fireScriptArgs([]*fireCall{call})
+	args := fireCommand([]*fireCall{call})
 	if s.opts.WaitReplicas == 0 {
-		return fireScript.Run(ctx, s.rdb, keys, args...).StringSlice()
+		return runFireCommand(ctx, s.rdb, args).StringSlice()
 	}
-	conn, err := s.masterFor(ctx, keys[0])
+	conn, err := s.masterFor(ctx, call.fixed[0].(string))
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.fireAndWait(ctx, conn, false, keys, args)
+	res, err := s.fireAndWait(ctx, conn, args)
 	if redis.HasErrorPrefix(err, "NOSCRIPT") {
-		res, err = s.fireAndWait(ctx, conn, true, keys, args)
+		res, err = s.fireAndWait(ctx, conn, wholeScript(args))
 	}
 	return res, err
 }
 
-// fireAndWait sends the script (by hash, or whole) and WAIT in one pipeline:
-// one connection, so WAIT counts the replicas that have this very write.
-func (s *Redis) fireAndWait(ctx context.Context, conn *redis.Client, whole bool, keys []string, args []any) ([]string, error) {
+// fireAndWait sends the fire command args and WAIT in one pipeline: one
+// connection, so WAIT counts the replicas that have this very write.
+func (s *Redis) fireAndWait(ctx context.Context, conn *redis.Client, args []any) ([]string, error) {
 	pipe := conn.Pipeline()
-	var script *redis.Cmd
-	if whole {
-		script = fireScript.Eval(ctx, pipe, keys, args...)
-	} else {
-		script = fireScript.EvalSha(ctx, pipe, keys, args...)
-	}
+	script := queueFire(ctx, pipe, args)
 	acked := pipe.Do(ctx, "wait", s.opts.WaitReplicas, s.opts.WaitTimeout.Milliseconds())
 	_, _ = pipe.Exec(ctx) // errors checked per command below
 	res, err := script.StringSlice()
