@@ -14,7 +14,7 @@ import (
 // Batcher sends the fire scripts of concurrent callbacks to Redis together:
 // under load many callbacks share a round trip (one write and one read, for
 // hook and for Redis, instead of one each) and one run of the script (whose
-// own cost, about as much as a callback's alerts, is then paid once). Each
+// own cost, about a third of a lone callback's script, is then paid once). Each
 // callback's alerts are decided at its own time in its own partition, as if
 // it ran alone; on Redis Cluster, callbacks share a script only with others
 // of their partition (one slot), and scripts of several go in one pipeline.
