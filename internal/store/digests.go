@@ -154,7 +154,6 @@ func (s *Redis) Absorb(ctx context.Context, consumer string, n alert.Notificatio
 // and the global one (what a digest showed, its dead letter).
 func (s *Redis) digestSpaces() []Keyspace {
 	seen := map[string]bool{} // by tag
-
 	var out []Keyspace
 	for _, ks := range append([]Keyspace{s.layout.Global()}, func() []Keyspace {
 		var k []Keyspace
