@@ -22,7 +22,7 @@ import (
 func (c *compiler) template(path, where, what, src string) *template.Template {
 	t, err := template.New(what).Funcs(templateFuncs).Parse(src)
 	if err == nil {
-		err = t.Execute(io.Discard, TemplateData{Facts: Facts{Payload: map[string]any{}}})
+		err = t.Execute(io.Discard, TemplateData{Facts: &Facts{Payload: map[string]any{}}})
 	}
 	if err != nil {
 		c.errorf(path, "%s: %s: %s", where, what, templateMessage(err))

@@ -108,7 +108,7 @@ func fieldGetter(path []string) func(d *TemplateData) string {
 		for _, cf := range codeFields {
 			if codeFieldName(cf.field) == path[0] {
 				of := cf.of
-				code = func(d *TemplateData) *catalog.Code { return of(&d.Facts) }
+				code = func(d *TemplateData) *catalog.Code { return of(d.Facts) }
 			}
 		}
 		if code == nil {

@@ -14,7 +14,8 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 	ev := exitEvent(2)
 	ev.TaskID = "t-1"
 	ev.ErrorCode = "E1"
-	d := TemplateData{Facts: NewFacts(testCatalog(t), ev), Rule: "r", Severity: "warning", Count: 3}
+	f := NewFacts(testCatalog(t), ev)
+	d := TemplateData{Facts: &f, Rule: "r", Severity: "warning", Count: 3}
 	for _, tc := range []struct {
 		src   string
 		plain bool
@@ -45,7 +46,8 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 			t.Errorf("%s: rendered %q, %v; text/template says %q", tc.src, got, ok, want.String())
 		}
 	}
-	absent := TemplateData{Facts: NewFacts(testCatalog(t), callback.Event{Reason: callback.Absent, Role: callback.Absent})}
+	none := NewFacts(testCatalog(t), callback.Event{Reason: callback.Absent, Role: callback.Absent})
+	absent := TemplateData{Facts: &none}
 	k := newKeyTemplate(template.Must(template.New("k").Parse("{{.Reason.Value}}")))
 	if got, _ := k.render(&absent); got != "-1" {
 		t.Errorf("an absent code renders %q, want -1 as text/template does", got)
@@ -53,7 +55,8 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 }
 
 func BenchmarkDefaultDedupKey(b *testing.B) {
-	d := TemplateData{Facts: NewFacts(testCatalog(b), exitEvent(2)), Rule: "r"}
+	f := NewFacts(testCatalog(b), exitEvent(2))
+	d := TemplateData{Facts: &f, Rule: "r"}
 	k := parseDefaults().dedupKey
 	b.ReportAllocs()
 	for b.Loop() {
@@ -80,8 +83,11 @@ func TestPlainDisplayMatchesTheTemplate(t *testing.T) {
 			ev := exitEvent(2)
 			ev.UserID, ev.RoomID, ev.TaskID, ev.ErrorCode = h, h, h, h
 			f := NewFacts(testCatalog(t), ev)
-			data := TemplateData{Facts: f, Rule: "r*`", Severity: "critical", Count: 3}
+			data := TemplateData{Facts: &f, Rule: "r*`", Severity: "critical", Count: 3}
 			shown := data.forDisplay()
+			if data.User != h || f.User != h {
+				t.Fatalf("forDisplay changed the callback's own facts: user %q", data.User)
+			}
 			want := render(k.t, shown)
 			if got := k.display(&data, &shown); got != want {
 				t.Errorf("%s with %q:\n got %q\nwant %q", src, h, got, want)

@@ -56,7 +56,7 @@ func (rs *Ruleset) clearing(e *Facts, out []*compiledRule) []*compiledRule {
 // clearAlert is the request to clear cr's pending alert for e's key. Its
 // notification is the clearing event: a resolved page says who recovered.
 func (rs *Ruleset) clearAlert(cr *compiledRule, e *Facts) alert.Alert {
-	data := TemplateData{Facts: *e, Rule: cr.name, Severity: cr.severity, Count: 1}
+	data := TemplateData{Facts: e, Rule: cr.name, Severity: cr.severity, Count: 1}
 	if t := cr.state.threshold; t != nil {
 		// The member came back: it no longer counts towards the threshold.
 		member, _ := memberOf(e)

@@ -9,9 +9,10 @@ import (
 )
 
 // TemplateData is what title, text and dedup key templates see: the event's
-// fields ({{.User}}, {{.Reason.Title}}) plus the rule that fired.
+// fields ({{.User}}, {{.Reason.Title}}) plus the rule that fired. The facts
+// are the callback's own, not a copy: an alert's templates read them in place.
 type TemplateData struct {
-	Facts
+	*Facts
 	Rule     string
 	Severity alert.Severity
 	Count    int
@@ -35,7 +36,8 @@ func describe(d TemplateData) string { return d.AlertEvent().Describe() }
 // the operator wrote around the values (line breaks, *bold*, `code`) stays
 // as written. Dedup keys use d itself: they must tell values apart exactly.
 func (d TemplateData) forDisplay() TemplateData {
-	f := &d.Facts
+	shown := *d.Facts
+	f := &shown
 	for _, s := range []*string{&f.App, &f.Room, &f.User, &f.Task, &f.ErrorCode, &f.ErrorMessage, &f.URL,
 		&f.Raw.AppID, &f.Raw.RoomID, &f.Raw.UserID, &f.Raw.TaskID, &f.Raw.ErrorCode, &f.Raw.ErrorMessage, &f.Raw.URL} {
 		*s = alert.Inert(*s)
@@ -44,6 +46,7 @@ func (d TemplateData) forDisplay() TemplateData {
 		f.Payload = inertJSON(f.Payload).(map[string]any)
 	}
 	f.Raw.Payload = f.Payload
+	d.Facts = f
 	return d
 }
 
