@@ -210,9 +210,19 @@ func (b *Batcher) send(batch []*scriptCall) {
 		return
 	}
 	cmds := b.pipeline(ctx, groups)
-	if noScript(cmds) {
+	if missed := noScript(cmds); len(missed) > 0 {
+		// Only the scripts Redis did not know run again: the others ran
+		// (a node that had the script, or one another batch loaded it on
+		// meanwhile), and running them twice would turn their pages into
+		// duplicates.
 		if err := fireScript.Load(ctx, b.rdb).Err(); err == nil {
-			cmds = b.pipeline(ctx, groups)
+			again := make([][]*scriptCall, len(missed))
+			for k, i := range missed {
+				again[k] = groups[i]
+			}
+			for k, cmd := range b.pipeline(ctx, again) {
+				cmds[missed[k]] = cmd
+			}
 		}
 	}
 	for i, g := range groups {
@@ -315,13 +325,16 @@ func scriptFailed(err error) bool {
 	return false
 }
 
-func noScript(cmds []*redis.Cmd) bool {
-	for _, c := range cmds {
-		if err := c.Err(); err != nil && redis.HasErrorPrefix(err, "NOSCRIPT") {
-			return true
+// noScript lists the commands that failed because Redis did not know the
+// script.
+func noScript(cmds []*redis.Cmd) []int {
+	var missed []int
+	for i, c := range cmds {
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			missed = append(missed, i)
 		}
 	}
-	return false
+	return missed
 }
 
 // WithBatcher makes Fire send its scripts through b.

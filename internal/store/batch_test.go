@@ -17,53 +17,66 @@ import (
 	"github.com/hookdev/hook/internal/redistest"
 )
 
-// Concurrent callbacks share round trips through the batcher and each still
-// gets its own verdicts: every distinct alert pages once, every repeat is a
-// duplicate, and a script Redis forgot (SCRIPT FLUSH: a restart) is loaded
-// again.
+// Concurrent callbacks share round trips and scripts through the batcher and
+// each still gets its own verdicts: every distinct alert pages once, every
+// repeat is a duplicate, and a script Redis forgot (SCRIPT FLUSH: a restart)
+// is loaded again. On Redis Cluster the callbacks spread over 16 partitions
+// on three masters.
 func TestBatcherConcurrentFires(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
-		ctx := context.Background()
-		b := NewBatcher(rdb, 16, 0)
-		defer b.Close()
-		s := New(rdb, "hook").WithBatcher(b)
-		if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		testConcurrentFires(t, rdb, New(rdb, "hook"))
+	})
+	t.Run("cluster", func(t *testing.T) {
+		rdb, _ := redistest.StartCluster(t)
+		s, err := NewPartitioned(rdb, "hook", Options{Partitions: 16})
+		if err != nil {
 			t.Fatal(err)
 		}
-		const n = 200
-		var wg sync.WaitGroup
-		verdicts := make([]alert.Verdict, 2*n)
-		errs := make([]error, 2*n)
-		for i := range 2 * n {
-			wg.Go(func() {
-				key := fmt.Sprintf("k%d", i%n) // each key fired twice
-				v, err := s.Fire(ctx, time.Now(), []alert.Alert{plain("r", key, key)})
-				if err == nil {
-					verdicts[i] = v[0]
-				}
-				errs[i] = err
-			})
-		}
-		wg.Wait()
-		paged, dup := 0, 0
-		for i, v := range verdicts {
-			if errs[i] != nil {
-				t.Fatalf("fire %d: %v", i, errs[i])
-			}
-			switch v {
-			case alert.VerdictPaged:
-				paged++
-			case alert.VerdictDuplicate:
-				dup++
-			}
-		}
-		if paged != n || dup != n {
-			t.Errorf("paged %d, duplicate %d; want %d each", paged, dup, n)
-		}
-		if d, _ := s.Depth(ctx); d != n {
-			t.Errorf("outbox depth %d, want %d", d, n)
-		}
+		testConcurrentFires(t, rdb, s)
 	})
+}
+
+func testConcurrentFires(t *testing.T, rdb redis.UniversalClient, s *Redis) {
+	ctx := context.Background()
+	b := NewBatcher(rdb, 16, 0)
+	defer b.Close()
+	s.WithBatcher(b)
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	var wg sync.WaitGroup
+	verdicts := make([]alert.Verdict, 2*n)
+	errs := make([]error, 2*n)
+	for i := range 2 * n {
+		wg.Go(func() {
+			key := fmt.Sprintf("k%d", i%n) // each key fired twice
+			v, err := s.Fire(ctx, time.Now(), []alert.Alert{inRoom(fmt.Sprint("room-", i%n%37), key)})
+			if err == nil {
+				verdicts[i] = v[0]
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	paged, dup := 0, 0
+	for i, v := range verdicts {
+		if errs[i] != nil {
+			t.Fatalf("fire %d: %v", i, errs[i])
+		}
+		switch v {
+		case alert.VerdictPaged:
+			paged++
+		case alert.VerdictDuplicate:
+			dup++
+		}
+	}
+	if paged != n || dup != n {
+		t.Errorf("paged %d, duplicate %d; want %d each", paged, dup, n)
+	}
+	if d, _ := s.Depth(ctx); d != n {
+		t.Errorf("outbox depth %d, want %d", d, n)
+	}
 }
 
 func TestBatcherClosed(t *testing.T) {
