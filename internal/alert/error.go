@@ -19,6 +19,10 @@ const (
 	EINTERNAL     ErrorCode = "internal"     // a bug
 )
 
+// ReasonStoreUnsupported is the reason of a state store that answers but is
+// not one hook runs on (too old a Redis); its Message says what is missing.
+const ReasonStoreUnsupported = "store_unsupported"
+
 // Error is an error with a code and a short machine reason (a bounded metrics
 // label such as "bad_signature"). Message is safe to show to the caller.
 type Error struct {

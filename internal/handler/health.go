@@ -2,12 +2,15 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // readyTimeout bounds the Redis ping of /readyz: a probe must answer well
@@ -28,8 +31,15 @@ func readyz(d Deps) echo.HandlerFunc {
 		defer cancel()
 		if err := d.Store.Ping(ctx); err != nil {
 			// The details (addresses, errors) go to the log, not to whoever asks.
-			d.Log.Warn("not ready: the state store does not answer", "err", err)
-			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "state store (Redis) not answering"})
+			reason := "state store (Redis) not answering"
+			var coded *alert.Error
+			if errors.As(err, &coded) && coded.Reason == alert.ReasonStoreUnsupported {
+				reason = coded.Message
+				d.Log.Error("not ready: the state store answers but hook cannot run on it", "err", err)
+			} else {
+				d.Log.Warn("not ready: the state store does not answer", "err", err)
+			}
+			return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
 		}
 		return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 	}

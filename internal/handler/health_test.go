@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -46,6 +47,9 @@ func TestReadyz(t *testing.T) {
 		{"no ruleset yet", fakeRules{nil}, nil, http.StatusServiceUnavailable, `"reason":"rules not loaded"`},
 		{"redis down", fakeRules{rs}, errors.New("state store unavailable: dial tcp 10.0.0.1:6379: connect: connection refused"),
 			http.StatusServiceUnavailable, `"reason":"state store (Redis) not answering"`},
+		{"redis too old", fakeRules{rs}, &alert.Error{Code: alert.EUNAVAILABLE, Reason: alert.ReasonStoreUnsupported,
+			Message: "Redis older than 6.2: hook needs XAUTOCLAIM and SET … GET", Err: errors.New("redis_version 6.0.16 at 10.0.0.1:6379")},
+			http.StatusServiceUnavailable, `"reason":"Redis older than 6.2: hook needs XAUTOCLAIM and SET … GET"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -36,6 +36,8 @@ type Redis struct {
 	opts   Options
 	next   atomic.Uint32 // where the next outbox poll starts, so no partition waits behind the others
 	batch  *Batcher      // nil: each Fire is its own round trip
+	// versionOK is set once every master was found recent enough (Ping).
+	versionOK atomic.Bool
 }
 
 // Options tune a partitioned store. The zero value is the single-slot layout
@@ -100,11 +102,19 @@ func (s *Redis) OutboxKey() string { return s.layout.Global().Outbox() }
 // DeadLetterKey is the dead-letter stream of the single-slot layout (see OutboxKey).
 func (s *Redis) DeadLetterKey() string { return s.layout.Global().DeadLetters() }
 
-// Ping reports whether Redis answers.
+// Ping reports whether Redis answers, and, the first time it does, whether
+// it is a Redis hook runs on (see checkVersion).
 func (s *Redis) Ping(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
+	if s.versionOK.Load() {
+		return nil
+	}
+	if err := s.checkVersion(ctx); err != nil {
+		return err
+	}
+	s.versionOK.Store(true)
 	return nil
 }
 
