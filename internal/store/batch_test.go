@@ -131,12 +131,33 @@ func startBenchRedis(b *testing.B) redis.UniversalClient {
 // nothing but the handshake; it counts the scripts it was sent.
 func hungRedis(t *testing.T) (addr string, scripts func() int) {
 	t.Helper()
+	var n atomic.Int64
+	addr = tcpServer(t, func(conn net.Conn) {
+		buf := make([]byte, 64<<10)
+		for {
+			k, err := conn.Read(buf)
+			got := bytes.ToLower(buf[:k])
+			n.Add(int64(bytes.Count(got, []byte("evalsha"))))
+			if bytes.Contains(got, []byte("hello")) { // the handshake: as an old Redis
+				_, _ = conn.Write([]byte("-ERR unknown command 'hello'\r\n"))
+			}
+			if err != nil {
+				return
+			}
+		}
+	})
+	return addr, func() int { return int(n.Load()) }
+}
+
+// tcpServer accepts connections on a free loopback port until the test
+// ends, and hands each to handle in a goroutine of its own.
+func tcpServer(t *testing.T, handle func(conn net.Conn)) string {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
-	var n atomic.Int64
 	go func() {
 		for {
 			conn, err := ln.Accept()
@@ -145,22 +166,11 @@ func hungRedis(t *testing.T) (addr string, scripts func() int) {
 			}
 			go func() {
 				defer conn.Close()
-				buf := make([]byte, 64<<10)
-				for {
-					k, err := conn.Read(buf)
-					got := bytes.ToLower(buf[:k])
-					n.Add(int64(bytes.Count(got, []byte("evalsha"))))
-					if bytes.Contains(got, []byte("hello")) { // the handshake: as an old Redis
-						_, _ = conn.Write([]byte("-ERR unknown command 'hello'\r\n"))
-					}
-					if err != nil {
-						return
-					}
-				}
+				handle(conn)
 			}()
 		}
 	}()
-	return ln.Addr().String(), func() int { return int(n.Load()) }
+	return ln.Addr().String()
 }
 
 // With Redis hung, callbacks queue behind the pipelines in flight only up to

@@ -40,38 +40,23 @@ func TestOlderThan(t *testing.T) {
 // fakeRedis answers PING, and INFO with info; everything else is an error.
 func fakeRedis(t *testing.T, info string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
+	return tcpServer(t, func(conn net.Conn) {
+		r := bufio.NewReader(conn)
 		for {
-			conn, err := ln.Accept()
+			cmd, err := readCommand(r)
 			if err != nil {
 				return
 			}
-			go func() {
-				defer conn.Close()
-				r := bufio.NewReader(conn)
-				for {
-					cmd, err := readCommand(r)
-					if err != nil {
-						return
-					}
-					switch strings.ToLower(cmd) {
-					case "ping":
-						fmt.Fprint(conn, "+PONG\r\n")
-					case "info":
-						fmt.Fprintf(conn, "$%d\r\n%s\r\n", len(info), info)
-					default:
-						fmt.Fprintf(conn, "-ERR unknown command '%s'\r\n", cmd)
-					}
-				}
-			}()
+			switch strings.ToLower(cmd) {
+			case "ping":
+				fmt.Fprint(conn, "+PONG\r\n")
+			case "info":
+				fmt.Fprintf(conn, "$%d\r\n%s\r\n", len(info), info)
+			default:
+				fmt.Fprintf(conn, "-ERR unknown command '%s'\r\n", cmd)
+			}
 		}
-	}()
-	return ln.Addr().String()
+	})
 }
 
 // readCommand reads one RESP array of bulk strings and returns its first.
