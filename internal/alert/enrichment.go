@@ -16,6 +16,36 @@ type Enrichment struct {
 	// DismissalPending: the room was not dismissed yet, so TRTC could not
 	// report its room-dismissal events.
 	DismissalPending bool `json:"dismissal_pending,omitempty"`
+	// CommID is TRTC's id of the call (DescribeRoomInfo): the console's
+	// call-quality view is keyed by it.
+	CommID string `json:"comm_id,omitempty"`
+	// Client is what is known of the user's client: from their room entry
+	// (103) and from DescribeCallDetailInfo.
+	Client *ClientInfo `json:"client,omitempty"`
+	// Missing lists the data that could not be had, and why: a page never
+	// looks complete when it is not.
+	Missing []Missing `json:"missing,omitempty"`
+}
+
+// ClientInfo is what is known of one user's client.
+type ClientInfo struct {
+	Terminal   string `json:"terminal,omitempty"`  // the catalogue's words for TerminalType at entry
+	UserType   string `json:"user_type,omitempty"` // the catalogue's words for UserType at entry
+	SDKVersion string `json:"sdk_version,omitempty"`
+	Device     string `json:"device,omitempty"`
+	OS         string `json:"os,omitempty"`
+	Network    string `json:"network,omitempty"`
+}
+
+// Missing is one piece of enrichment that could not be had.
+type Missing struct {
+	// Data names what is missing: "call_quality" (DescribeUserEvent,
+	// DescribeUnusualEvent), "call_detail" (DescribeCallDetailInfo), "room"
+	// (DescribeRoomInfo) or "client" (the user's room entry).
+	Data string `json:"data"`
+	// Reason is short and machine-made: TRTC's error code ("AuthFailure",
+	// "RequestLimitExceeded"), "timeout", "unreachable", "no data".
+	Reason string `json:"reason"`
 }
 
 // ClientEvent is one SDK or WebRTC event a client reported.
@@ -46,5 +76,6 @@ type Cause struct {
 
 // Empty reports whether there is nothing to show.
 func (e *Enrichment) Empty() bool {
-	return e == nil || len(e.Events) == 0 && len(e.Experiences) == 0 && !e.DismissalPending
+	return e == nil || len(e.Events) == 0 && len(e.Experiences) == 0 && !e.DismissalPending &&
+		e.CommID == "" && e.Client == nil && len(e.Missing) == 0
 }

@@ -58,6 +58,8 @@ func (n *Notification) appendJSON(b []byte) ([]byte, error) {
 			}
 			b = appendStringField(b, `{"name":`, m.Name)
 			b = appendIntField(b, `,"events":`, m.Events)
+			b = appendOptString(b, `,"role":`, m.Role)
+			b = appendOptString(b, `,"reason":`, m.Reason)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
@@ -95,6 +97,18 @@ func (n *Notification) appendJSON(b []byte) ([]byte, error) {
 			return b, err
 		}
 	}
+	if n.Runbook != nil {
+		b = append(b, `,"runbook":`...)
+		start := len(b)
+		b = appendOptString(b, `,"url":`, n.Runbook.URL)
+		b = appendOptString(b, `,"text":`, n.Runbook.Text)
+		b = objectEnd(b, start)
+	}
+	if n.Why != nil {
+		if b, err = appendMarshaled(b, `,"why":`, n.Why); err != nil {
+			return b, err
+		}
+	}
 	return objectEnd(b, start), nil
 }
 
@@ -105,6 +119,7 @@ func (e *Event) appendJSON(b []byte) ([]byte, error) {
 	b = appendOptString(b, `,"room_key":`, e.RoomKey)
 	b = appendOptString(b, `,"user":`, e.User)
 	b = appendOptString(b, `,"task":`, e.Task)
+	b = appendOptString(b, `,"scene":`, e.Scene)
 	if len(e.Codes) > 0 {
 		b = append(b, `,"codes":[`...)
 		for i := range e.Codes {

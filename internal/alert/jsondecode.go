@@ -119,6 +119,12 @@ func (r *jsonReader) notification(n *Notification) bool {
 		case "digest":
 			var d *Digest
 			field, ok, n.Digest = 24, r.decodeValue(&d), d
+		case "runbook":
+			var rb *Runbook
+			field, ok, n.Runbook = 25, r.decodeValue(&rb), rb
+		case "why":
+			var w *Why
+			field, ok, n.Why = 26, r.decodeValue(&w), w
 		default:
 			return false
 		}
@@ -161,6 +167,8 @@ func (r *jsonReader) event(e *Event) bool {
 			field, ok = 8, strInto(r, &e.URL)
 		case "time":
 			field, ok = 9, r.time(&e.Time)
+		case "scene":
+			field, ok = 10, strInto(r, &e.Scene)
 		default:
 			return false
 		}
@@ -222,6 +230,10 @@ func (r *jsonReader) listedMember(m *Member) bool {
 		case "events":
 			m.Events, ok = r.int()
 			field = 1
+		case "role":
+			field, ok = 2, strInto(r, &m.Role)
+		case "reason":
+			field, ok = 3, strInto(r, &m.Reason)
 		default:
 			return false
 		}

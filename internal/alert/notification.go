@@ -75,6 +75,41 @@ type Notification struct {
 	Enrichment *Enrichment `json:"enrichment,omitempty"`
 	// Digest is set on a KindDigest notification: the pages it summarises.
 	Digest *Digest `json:"digest,omitempty"`
+	// Runbook is the rule's runbook: what on-call should do next.
+	Runbook *Runbook `json:"runbook,omitempty"`
+	// Why is the condition that made the alert page, in numbers (the page's
+	// why-now line); nil for a plain rule that pages on one event.
+	Why *Why `json:"why,omitempty"`
+}
+
+// Runbook is a rule's runbook: a link, a short text, or both.
+type Runbook struct {
+	URL  string `json:"url,omitempty"`
+	Text string `json:"text,omitempty"`
+}
+
+// Why is what made an alert page, in numbers. rules fills the condition
+// (Need, Share, Of, Within, For) when the alert fires; the store adds what it
+// counted (Dropped, Away, Population) when it pages. notify words it.
+type Why struct {
+	// Need is the threshold's count: at least this many members (its floor
+	// when Share is set).
+	Need int `json:"need,omitempty"`
+	// Share is the fraction (0.3 for 30%) of Population a relative threshold
+	// needs; Of says whose population: "room" or "app".
+	Share float64 `json:"share,omitempty"`
+	Of    string  `json:"of,omitempty"`
+	// Within is the threshold's window; For how long the alert waited for
+	// its clearing event (or, on a threshold, for members to come back).
+	Within time.Duration `json:"within,omitempty"`
+	For    time.Duration `json:"for,omitempty"`
+	// Dropped is how many distinct members were counted in the window,
+	// Away how many of them were still away when it paged (thresholds that
+	// wait for recovery), Population how many users were in the room or app
+	// (present, plus those counted away); 0 when not known.
+	Dropped    int `json:"dropped,omitempty"`
+	Away       int `json:"away,omitempty"`
+	Population int `json:"population,omitempty"`
 }
 
 // Event is the facts of one callback as a notification carries them.
@@ -85,6 +120,10 @@ type Event struct {
 	RoomKey string `json:"room_key,omitempty"`
 	User    string `json:"user,omitempty"`
 	Task    string `json:"task,omitempty"`
+	// Scene is the app's TRTC scene as the rules file declares it: "live"
+	// (LIVE, VoiceChatRoom: anchors and audience) or "call" (VideoCall,
+	// AudioCall: everyone is role 20).
+	Scene string `json:"scene,omitempty"`
 	// Codes are the callback's numeric codes with the catalogue's words, in
 	// the order of the code-field table (rules declares it).
 	Codes        []Code    `json:"codes,omitempty"`
@@ -132,6 +171,11 @@ const (
 type Member struct {
 	Name   string `json:"name"`
 	Events int    `json:"events"`
+	// Role and Reason are the catalogue's words for the member's own role
+	// and reason at its latest counted event ("Anchor", "Timeout"), when the
+	// members are users; empty when not known.
+	Role   string `json:"role,omitempty"`
+	Reason string `json:"reason,omitempty"`
 }
 
 // ReceiverKind selects the sender that delivers a notification.

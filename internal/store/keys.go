@@ -111,6 +111,12 @@ func (k Keyspace) Seen(id string) string { return k.key("seen", id) }
 // call-quality enrichment.
 func (k Keyspace) Room(app, room string) string { return k.key("room", app, room) }
 
+// Population is who is in a room now: a hash of user id to what their entry
+// (103) said (internal/population owns its format). HLEN is the room's
+// present users; the fire script reads it for thresholds relative to the
+// room's population.
+func (k Keyspace) Population(app, roomKey string) string { return k.key("pop", app, roomKey) }
+
 // Layout says where each room's keys live: in one of a fixed number of
 // partitions, each a Keyspace under its own hash tag, so that on Redis
 // Cluster different rooms spread over every master while all the keys one
