@@ -56,6 +56,14 @@ type ClientEvent struct {
 	Name     string    `json:"name"`              // e.g. "Connection to CVM timed out"
 	PeerID   string    `json:"peer_id,omitempty"` // the remote user it concerns, if not the subject
 	Severity string    `json:"severity,omitempty"`
+	// Undocumented is set when the catalogue has no row for the id with
+	// these parameters: Name is then the id's general meaning (or "unknown
+	// ... event"), and a page must say so rather than read as documented.
+	// Param1 and Param2 are the parameters as the client reported them (-1:
+	// not used); pages show them only for an undocumented event.
+	Undocumented bool  `json:"undocumented,omitempty"`
+	Param1       int64 `json:"param1,omitempty"`
+	Param2       int64 `json:"param2,omitempty"`
 }
 
 // Experience is one abnormal experience of a user, with its causes.
