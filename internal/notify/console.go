@@ -18,6 +18,9 @@ import (
 type Console struct {
 	mu sync.Mutex // one page's lines must not interleave with another's
 	w  io.Writer
+	// TRTCConsole is the base of the pages' TRTC console link (see
+	// WithTRTCConsole); "" is DefaultTRTCConsole.
+	TRTCConsole string
 }
 
 // NewConsole returns a sender writing to w (usually os.Stdout).
@@ -25,11 +28,25 @@ func NewConsole(w io.Writer) *Console {
 	return &Console{w: w}
 }
 
+// TextOption changes how RenderText writes a page.
+type TextOption func(*textOptions)
+
+type textOptions struct {
+	trtcConsole string // base of the TRTC console link; "": DefaultTRTCConsole
+}
+
+// WithTRTCConsole links pages to the TRTC console at base (the Monitoring
+// Dashboard's address, e.g. https://console.trtc.io/monitor for the
+// international site) instead of DefaultTRTCConsole.
+func WithTRTCConsole(base string) TextOption {
+	return func(o *textOptions) { o.trtcConsole = base }
+}
+
 // Send writes n followed by a blank line. A write error is returned with
 // retry=false: a closed or full stdout does not heal by retrying, and the
 // dispatcher should not spin on it.
 func (c *Console) Send(_ context.Context, n alert.Notification) (bool, error) {
-	text := RenderText(n) + "\n"
+	text := RenderText(n, WithTRTCConsole(c.TRTCConsole)) + "\n"
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := io.WriteString(c.w, text); err != nil {
@@ -41,9 +58,13 @@ func (c *Console) Send(_ context.Context, n alert.Notification) (bool, error) {
 // RenderText is the plain-text face of a page for the console: the same facts
 // as the Slack message, one per line, with control characters neutralised so
 // a crafted user id cannot forge lines or drive the terminal.
-func RenderText(n alert.Notification) string {
+func RenderText(n alert.Notification, opts ...TextOption) string {
 	if n.Kind == alert.KindDigest {
 		return renderDigestText(n)
+	}
+	var o textOptions
+	for _, opt := range opts {
+		opt(&o)
 	}
 	var b strings.Builder
 	b.WriteString("[" + SeverityWord(n) + "] " + Clean(Title(n)) + "\n")
@@ -51,6 +72,9 @@ func RenderText(n alert.Notification) string {
 		for _, line := range strings.Split(text, "\n") {
 			b.WriteString("  " + Clean(line) + "\n")
 		}
+	}
+	if why := WhyNow(n); why != "" {
+		b.WriteString("  why now: " + Clean(why) + "\n")
 	}
 	fields := Fields(n)
 	width := 0
@@ -61,11 +85,25 @@ func RenderText(n alert.Notification) string {
 		name := Clean(f.Name)
 		fmt.Fprintf(&b, "  %s:%s %s\n", name, strings.Repeat(" ", width-utf8.RuneCountInString(name)), Clean(f.Value))
 	}
-	for _, c := range n.Event.Codes {
+	for _, c := range CodeLines(n) {
 		b.WriteString("  code " + Clean(CodeLine(c, func(s string) string { return s })) + "\n")
 	}
 	for _, line := range Saw(n.Enrichment) {
 		b.WriteString("  saw: " + Clean(line) + "\n")
+	}
+	for _, line := range MissingLines(n.Enrichment) {
+		b.WriteString("  missing: " + Clean(line) + "\n")
+	}
+	if ShowsRunbook(n) {
+		rb := strings.TrimSpace(RunbookText(n.Runbook) + " " + RunbookURL(n.Runbook))
+		b.WriteString("  runbook: " + Clean(rb) + "\n")
+	}
+	if link := ConsoleURL(n, o.trtcConsole); link != "" {
+		line := "  trtc console: " + link
+		if id := CommID(n); id != "" {
+			line += " (CommId " + Clean(id) + ")"
+		}
+		b.WriteString(line + "\n")
 	}
 	var meta []string
 	if n.Rule != "" {

@@ -30,7 +30,7 @@ func samplePage() alert.Notification {
 				{Field: "event", Label: "Event", Value: 104, Name: "room.exit", Meaning: "User left room"},
 				{Field: "reason", Label: "Reason", Value: 2, Name: "reason.timeout", Meaning: "Timeout"},
 				{Field: "role", Label: "Role", Value: 20, Name: "role.anchor", Meaning: "Anchor"},
-				{Field: "terminal", Label: "Terminal", Value: 2, Name: "terminal.android", Meaning: "Android"},
+				// A 104 carries no TerminalType (only 103 does).
 			},
 			Time: eventTime,
 		},
@@ -42,17 +42,61 @@ func samplePage() alert.Notification {
 	}
 }
 
-func TestRenderTextGolden(t *testing.T) {
-	got := []byte(RenderText(samplePage()))
-	want, err := os.ReadFile("testdata/console.golden")
-	if *update {
-		if err := os.WriteFile("testdata/console.golden", got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
+// outagePage is a room outage: a relative threshold that waited for
+// recovery, its members with their own role and reason, the rule's
+// runbook, and the enrichment of the call with what could not be had.
+func outagePage() alert.Notification {
+	p := samplePage()
+	p.ID, p.Rule = "p-0007", "room-outage"
+	p.Title, p.Text = alert.CountMark+" users dropped out of room 8489", ""
+	p.Count = 9
+	p.Aggregate, p.MemberKind = true, alert.MembersUsers
+	p.Members = []alert.Member{
+		{Name: "anchor1", Events: 1, Role: "Anchor", Reason: "Timeout"},
+		{Name: "v01", Events: 2, Role: "Audience", Reason: "Timeout"},
+		{Name: "v02", Events: 1, Role: "Audience", Reason: "Timeout"},
 	}
-	if err != nil || string(got) != string(want) {
-		t.Errorf("console page differs from testdata/console.golden (run with -update if intended, err %v):\n--- got\n%s\n--- want\n%s", err, got, want)
+	p.MemberCount, p.MembersMore = 7, 4
+	p.Why = &alert.Why{Need: 3, Share: 0.5, Of: "room", Within: 40 * time.Second, For: 20 * time.Second, Dropped: 7, Away: 6, Population: 9}
+	p.Runbook = &alert.Runbook{URL: "https://wiki.example.com/runbooks/room-outage", Text: "Check the region's network first."}
+	p.Enrichment = &alert.Enrichment{CommID: "1400000001_8489_1795750000",
+		Missing: []alert.Missing{{Data: "call_quality", Reason: "AuthFailure"}}}
+	return p
+}
+
+// enrichedPage is one user's drop with what their client reported.
+func enrichedPage() alert.Notification {
+	p := samplePage()
+	p.ID = "p-0006"
+	p.Enrichment = &alert.Enrichment{
+		Events: []alert.ClientEvent{{Time: p.Event.Time.Add(-time.Second), Table: "sdk", ID: 1003, Name: "Network type changed",
+			Undocumented: true, Param1: 9, Param2: -1}},
+		CommID: "1400000001_8489_1795750000",
+		Client: &alert.ClientInfo{Terminal: "Android", UserType: "Native SDK", SDKVersion: "11.4.0.1234", Device: "Pixel 7", OS: "Android 14", Network: "Wi-Fi"},
+	}
+	return p
+}
+
+func TestRenderTextGolden(t *testing.T) {
+	for file, p := range map[string]alert.Notification{
+		"console":          samplePage(),
+		"console_outage":   outagePage(),
+		"console_enriched": enrichedPage(),
+	} {
+		t.Run(file, func(t *testing.T) {
+			path := "testdata/" + file + ".golden"
+			got := []byte(RenderText(p))
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil || string(got) != string(want) {
+				t.Errorf("console page differs from %s (run with -update if intended, err %v):\n--- got\n%s\n--- want\n%s", path, err, got, want)
+			}
+		})
 	}
 }
 

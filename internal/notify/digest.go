@@ -77,7 +77,8 @@ func (b *digestBuilder) add(n alert.Notification, at time.Time) {
 	}
 	if len(b.d.Examples) < b.examples {
 		b.d.Examples = append(b.d.Examples, alert.DigestExample{PageID: n.PageID(), Kind: n.Kind, Rule: n.Rule,
-			Severity: n.Severity, Title: n.Title, Event: n.Event})
+			// The title as the page had it: a {{.Count}} is the page's count.
+			Severity: n.Severity, Title: fillCount(n, n.Title), Event: n.Event})
 	}
 }
 

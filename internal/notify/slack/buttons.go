@@ -15,6 +15,15 @@ type RenderOption func(*renderOptions)
 type renderOptions struct {
 	buttons bool
 	ackedBy string // Slack user who acknowledged the incident, "<@U123>" form
+	// trtcConsole is the base of the TRTC console link ("": notify's default).
+	trtcConsole string
+}
+
+// WithTRTCConsole links pages to the TRTC console at base, the Monitoring
+// Dashboard's address (e.g. https://console.trtc.io/monitor for the
+// international site), instead of notify.DefaultTRTCConsole.
+func WithTRTCConsole(base string) RenderOption {
+	return func(o *renderOptions) { o.trtcConsole = base }
 }
 
 // WithButtons adds the Acknowledge / Silence buttons to firing pages. Only

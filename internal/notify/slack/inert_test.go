@@ -71,6 +71,18 @@ func TestClientTextCannotForgePageStructure(t *testing.T) {
 	ev := &hostile.Event
 	ev.App, ev.Room, ev.User, ev.Task, ev.ErrorCode, ev.ErrorMessage, ev.URL = forged, forged, forged, forged, forged, forged, forged
 	hostile.Incident = forged + "/" + forged
+	// What the client reported of itself, and the CommId TRTC builds from
+	// the client's room id.
+	benign.Enrichment = &alert.Enrichment{CommID: "1400000001_8489_1795750000",
+		Client:      &alert.ClientInfo{SDKVersion: "11.4", Device: "Pixel 7", OS: "Android 14", Network: "Wi-Fi"},
+		Missing:     []alert.Missing{{Data: "call_quality", Reason: "AuthFailure"}},
+		Events:      []alert.ClientEvent{{ID: 5005, Name: "Connection to CVM timed out", PeerID: "bob"}},
+		Experiences: []alert.Experience{{ID: 1, Name: "Room entry was slow", UserID: "u42"}}}
+	hostile.Enrichment = &alert.Enrichment{CommID: forged,
+		Client:      &alert.ClientInfo{SDKVersion: forged, Device: forged, OS: forged, Network: forged},
+		Missing:     []alert.Missing{{Data: "call_quality", Reason: forged}},
+		Events:      []alert.ClientEvent{{ID: 5005, Name: "Connection to CVM timed out", PeerID: forged}},
+		Experiences: []alert.Experience{{ID: 1, Name: "Room entry was slow", UserID: forged}}}
 	// A rule's title and text as rules renders them: the operator's words
 	// around client values made inline.
 	hostile.Title = "User " + alert.Inert(forged) + " left"
@@ -79,7 +91,7 @@ func TestClientTextCannotForgePageStructure(t *testing.T) {
 
 	aggregate := func(p alert.Notification) alert.Notification {
 		p.Aggregate, p.MemberKind, p.Text = true, alert.MembersUsers, ""
-		p.Members = []alert.Member{{Name: p.Event.User, Events: 2}, {Name: "u2", Events: 1}}
+		p.Members = []alert.Member{{Name: p.Event.User, Events: 2, Role: "Anchor", Reason: "Timeout"}, {Name: "u2", Events: 1, Role: "Audience", Reason: "Timeout"}}
 		p.MemberCount = 2
 		return p
 	}

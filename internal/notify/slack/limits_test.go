@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"sync"
@@ -213,9 +214,33 @@ func hostilePage(r *rand.Rand) alert.Notification {
 	if r.IntN(2) == 0 {
 		p.Aggregate, p.MemberKind = true, alert.MembersUsers
 		for range r.IntN(600) {
-			p.Members = append(p.Members, alert.Member{Name: hostileText(r, 20, 200), Events: r.IntN(5)})
+			p.Members = append(p.Members, alert.Member{Name: hostileText(r, 20, 200), Events: r.IntN(5),
+				Role: hostileText(r, 3, 40), Reason: hostileText(r, 3, 40)})
 		}
 		p.MemberCount, p.MembersMore, p.Total, p.TotalMembers = len(p.Members), r.IntN(1000), r.IntN(1e6), r.IntN(1e5)
+	}
+	// The new parts of a page: why now (any numbers), the rule's runbook
+	// (the operator's, long and full of markup), and enrichment whose
+	// every text came from a client or TRTC's API.
+	if r.IntN(2) == 0 {
+		p.Why = &alert.Why{Need: r.IntN(1e6), Share: r.Float64(), Of: []string{"room", "app", ""}[r.IntN(3)],
+			Within: time.Duration(r.IntN(1e6)) * time.Millisecond, For: time.Duration(r.IntN(1e6)) * time.Second,
+			Dropped: r.IntN(1e9), Away: r.IntN(1e9), Population: r.IntN(1e9)}
+	}
+	if r.IntN(2) == 0 {
+		p.Runbook = &alert.Runbook{Text: op()}
+		if r.IntN(2) == 0 {
+			p.Runbook.URL = "https://wiki.example.com/" + strings.Repeat("runbook/", r.IntN(200)) + "?q=" + url.QueryEscape(txt())
+		}
+	}
+	if r.IntN(2) == 0 {
+		p.Enrichment = &alert.Enrichment{CommID: txt(),
+			Client: &alert.ClientInfo{Terminal: txt(), UserType: txt(), SDKVersion: txt(), Device: txt(), OS: txt(), Network: txt()}}
+		for range r.IntN(6) {
+			p.Enrichment.Missing = append(p.Enrichment.Missing, alert.Missing{Data: txt(), Reason: txt()})
+			p.Enrichment.Events = append(p.Enrichment.Events, alert.ClientEvent{ID: r.IntN(1e5), Name: op(), PeerID: txt(),
+				Undocumented: r.IntN(2) == 0, Param1: r.Int64(), Param2: -1})
+		}
 	}
 	for range r.IntN(12) { // more codes than any event has, with long words
 		p.Event.Codes = append(p.Event.Codes, alert.Code{Field: "x", Label: "Label " + op(), Value: r.IntN(99), Name: op(), Meaning: op()})

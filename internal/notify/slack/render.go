@@ -32,7 +32,7 @@ func Render(n alert.Notification, opts ...RenderOption) Message {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	blocks := renderBlocks(n, n.Receiver.Mentions, EscapeMrkdwn(alert.SingleLine(n.Note)))
+	blocks := renderBlocks(n, n.Receiver.Mentions, EscapeMrkdwn(alert.SingleLine(n.Note)), o.trtcConsole)
 	if o.buttons {
 		blocks = append(blocks, actionBlock(n, false)...)
 	}
@@ -40,8 +40,9 @@ func Render(n alert.Notification, opts ...RenderOption) Message {
 }
 
 // renderBlocks draws the page. mentions go in front of the text; note, when
-// set, is an extra context line (the thread summary on an edited parent).
-func renderBlocks(n alert.Notification, mentions []string, note string) []goslack.Block {
+// set, is an extra context line (the thread summary on an edited parent);
+// trtcConsole is the base of the TRTC console link ("": notify's default).
+func renderBlocks(n alert.Notification, mentions []string, note, trtcConsole string) []goslack.Block {
 	blocks := []goslack.Block{
 		goslack.NewHeaderBlock(goslack.NewTextBlockObject(goslack.PlainTextType,
 			fitPlain(severityLabel(n)+" — "+notify.Title(n), maxHeaderChars), true, false)),
@@ -50,9 +51,13 @@ func renderBlocks(n alert.Notification, mentions []string, note string) []goslac
 	if text := sectionText(n, mentions); text != "" {
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(text), nil, nil))
 	}
+	if next := nextText(n, trtcConsole); next != "" {
+		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(next), nil, nil))
+	}
 	blocks = append(blocks, fieldSections(notify.Fields(n))...)
 
-	if codes := n.Event.Codes; len(codes) > 0 {
+	// Only the codes the fields do not already say (notify.CodeLines).
+	if codes := notify.CodeLines(n); len(codes) > 0 {
 		lines := make([]string, 0, len(codes)+1)
 		lines = append(lines, "*Codes*")
 		for _, c := range codes {
@@ -61,11 +66,15 @@ func renderBlocks(n alert.Notification, mentions []string, note string) []goslac
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fitMrkdwn(strings.Join(lines, "\n"), maxSectionText)), nil, nil))
 	}
 
-	if saw := notify.Saw(n.Enrichment); len(saw) > 0 {
-		lines := make([]string, 0, len(saw)+1)
+	saw, missing := notify.Saw(n.Enrichment), notify.MissingLines(n.Enrichment)
+	if len(saw)+len(missing) > 0 {
+		lines := make([]string, 0, len(saw)+len(missing)+1)
 		lines = append(lines, "*What the client saw*")
 		for _, l := range saw {
 			lines = append(lines, "• "+EscapeMrkdwn(l))
+		}
+		for _, l := range missing {
+			lines = append(lines, "• _"+EscapeMrkdwn(l)+"_")
 		}
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fitMrkdwn(strings.Join(lines, "\n"), maxSectionText)), nil, nil))
 	}
@@ -102,8 +111,10 @@ func renderBlocks(n alert.Notification, mentions []string, note string) []goslac
 	return blocks
 }
 
-// sectionText is the mentions followed by the page's text. Mentions come from
-// the configuration and are the only markup we let through unescaped.
+// sectionText is the mentions followed by the page's text, then the
+// why-now line. Mentions come from the configuration and are the only
+// markup we let through unescaped. The text gives way to the why-now line
+// when the two do not fit.
 func sectionText(n alert.Notification, mentions []string) string {
 	var b strings.Builder
 	for _, m := range mentions {
@@ -111,7 +122,55 @@ func sectionText(n alert.Notification, mentions []string) string {
 		b.WriteByte(' ')
 	}
 	b.WriteString(EscapeMrkdwn(notify.Text(n)))
-	return fitMrkdwn(strings.TrimSpace(b.String()), maxSectionText)
+	text := strings.TrimSpace(b.String())
+	why := notify.WhyNow(n)
+	if why == "" {
+		return fitMrkdwn(text, maxSectionText)
+	}
+	line := "*Why now:* " + EscapeMrkdwn(why)
+	if text == "" {
+		return fitMrkdwn(line, maxSectionText)
+	}
+	return fitMrkdwn(text, maxSectionText-textLen(line)-1) + "\n" + line
+}
+
+// nextText says what to do next and where to look: the rule's runbook (a
+// link, its text, or both) and the TRTC console's call-quality view of the
+// room, with the call's CommId when known. "" when there is neither.
+func nextText(n alert.Notification, trtcConsole string) string {
+	var lines []string
+	if notify.ShowsRunbook(n) {
+		// The operator's words, escaped: they may not mention anyone.
+		s := ":book: *Runbook:*"
+		if text := notify.RunbookText(n.Runbook); text != "" {
+			s += " " + EscapeMrkdwn(text)
+		}
+		if u := notify.RunbookURL(n.Runbook); u != "" {
+			s += " " + link(u, linkLabel(u))
+		}
+		lines = append(lines, s)
+	}
+	if u := notify.ConsoleURL(n, trtcConsole); u != "" {
+		s := ":mag: " + link(u, notify.ConsoleLabel)
+		if id := notify.CommID(n); id != "" {
+			s += " · CommId " + CodeSpan(id)
+		}
+		lines = append(lines, s)
+	}
+	return fitMrkdwn(strings.Join(lines, "\n"), maxSectionText)
+}
+
+// link is a mrkdwn link to address u (notify checked it: http(s), no space,
+// no < > | or backtick) labelled label.
+func link(u, label string) string {
+	return "<" + EscapeMrkdwn(u) + "|" + EscapeMrkdwn(label) + ">"
+}
+
+// linkLabel shows a link's address without its scheme, cut short: where it
+// leads, readable at a glance.
+func linkLabel(u string) string {
+	s := strings.TrimPrefix(strings.TrimPrefix(u, "https://"), "http://")
+	return fitPlain(strings.TrimSuffix(s, "/"), 60)
 }
 
 // mentionToken passes through well-formed Slack mention tokens and escapes

@@ -31,7 +31,8 @@ func samplePage() alert.Notification {
 				{Field: "event", Label: "Event", Value: 104, Name: "room.exit", Meaning: "User left room"},
 				{Field: "reason", Label: "Reason", Value: 2, Name: "reason.timeout", Meaning: "Timeout"},
 				{Field: "role", Label: "Role", Value: 20, Name: "role.anchor", Meaning: "Anchor"},
-				{Field: "terminal", Label: "Terminal", Value: 2, Name: "terminal.android", Meaning: "Android"},
+				// A 104 carries no TerminalType (only 103 does): the
+				// terminal comes from the user's entry, as enrichment.
 			},
 			Time: eventTime,
 		},
@@ -79,6 +80,7 @@ func goldenPages() map[string]alert.Notification {
 	grouped.Aggregate, grouped.MemberKind = true, alert.MembersUsers
 	grouped.Members, grouped.MemberCount, grouped.Flush = members(12), 12, 1
 	grouped.Receiver.Mentions = []string{"<!here>"}
+	grouped.Runbook = &alert.Runbook{URL: "https://wiki.example.com/runbooks/room-drops"}
 
 	update := grouped
 	update.ID = "p-0005"
@@ -95,11 +97,52 @@ func goldenPages() map[string]alert.Notification {
 		Events: []alert.ClientEvent{
 			{Time: critical.Event.Time.Add(-5 * time.Second), Table: "sdk", ID: 5005, Name: "Connection to CVM timed out"},
 			{Time: critical.Event.Time.Add(-2 * time.Second), Table: "sdk", ID: 32792, Name: "Media transmission channel has disconnected", PeerID: "bob"},
+			{Time: critical.Event.Time.Add(-1 * time.Second), Table: "sdk", ID: 1003, Name: "Network type changed",
+				Undocumented: true, Param1: 9, Param2: -1},
 		},
 		EventsOmitted: 3,
 		Experiences: []alert.Experience{{Time: critical.Event.Time, UserID: "u42", ID: 1, Name: "Room entry was slow",
 			Causes: []alert.Cause{{ID: 1013, Name: "The room entry request timed out"}}}},
+		CommID: "1400000001_8489_1795750000",
+		// What the user's 103 said, and what DescribeCallDetailInfo reported.
+		Client: &alert.ClientInfo{Terminal: "Android", UserType: "Native SDK", SDKVersion: "11.4.0.1234",
+			Device: "Pixel 7", OS: "Android 14", Network: "Wi-Fi"},
+		Missing: []alert.Missing{{Data: "call_detail", Reason: "RequestLimitExceeded"}},
 	}
+
+	// A room outage: a relative threshold that waited for recovery, whose
+	// members carry their own role and reason, with the rule's runbook.
+	outage := samplePage()
+	outage.ID = "p-0007"
+	outage.Rule = "room-outage"
+	outage.Title = alert.CountMark + " users dropped out of room 8489"
+	outage.Text = ""
+	outage.Count = 9
+	outage.Aggregate, outage.MemberKind = true, alert.MembersUsers
+	outage.Members = []alert.Member{
+		{Name: "anchor1", Events: 1, Role: "Anchor", Reason: "Timeout"},
+		{Name: "v01", Events: 2, Role: "Audience", Reason: "Timeout"},
+		{Name: "v02", Events: 1, Role: "Audience", Reason: "Force-closed"},
+		{Name: "v03", Events: 1, Role: "Audience", Reason: "Timeout"},
+		{Name: "v04", Events: 1, Role: "Audience", Reason: "Timeout"},
+	}
+	outage.MemberCount, outage.MembersMore = 7, 2
+	outage.Why = &alert.Why{Need: 3, Share: 0.5, Of: "room", Within: 40 * time.Second, For: 20 * time.Second,
+		Dropped: 7, Away: 6, Population: 9}
+	outage.Runbook = &alert.Runbook{URL: "https://trtc.io/document/40085?platform=web&product=rtcengine",
+		Text: "Check the region's network first; if every user of the room dropped, look for a TRTC incident."}
+	outage.Receiver.Mentions = []string{"<!here>"}
+
+	// An anchor gone for longer than `for`, with enrichment that failed.
+	pending := samplePage()
+	pending.ID = "p-0008"
+	pending.Rule = "anchor-gone"
+	pending.Title = "Anchor u42 gone from room 8489"
+	pending.Text = ""
+	pending.Receiver.Mentions = nil
+	pending.Why = &alert.Why{For: 30 * time.Second}
+	pending.Runbook = &alert.Runbook{Text: "Call the anchor's producer; the stream is down for the whole room."}
+	pending.Enrichment = &alert.Enrichment{Missing: []alert.Missing{{Data: "call_quality", Reason: "AuthFailure"}, {Data: "room", Reason: "timeout"}}}
 
 	return map[string]alert.Notification{
 		"enriched":        enriched,
@@ -108,6 +151,8 @@ func goldenPages() map[string]alert.Notification {
 		"resolved":        resolved,
 		"grouped":         grouped,
 		"update":          update,
+		"outage":          outage,
+		"pending":         pending,
 	}
 }
 
@@ -171,6 +216,8 @@ func TestRenderSlackStructure(t *testing.T) {
 		alert.Code{Field: "user_type", Label: "User type", Value: 0, Meaning: "Normal user"},
 		alert.Code{Field: "status", Label: "Status", Value: 1, Meaning: "Failed"},
 		alert.Code{Field: "leave_code", Label: "Leave code", Value: 3, Meaning: "Left"})
+	bare := samplePage()
+	bare.Event.Codes = append(bare.Event.Codes, alert.Code{Field: "status", Value: 7})
 	tests := []struct {
 		name       string
 		page       alert.Notification
@@ -178,8 +225,11 @@ func TestRenderSlackStructure(t *testing.T) {
 		wantFields []int    // fields per section
 	}{
 		{"no fields", alert.Notification{Rule: "r", Title: "t"}, []string{"header", "context"}, nil},
-		{"a page", samplePage(), []string{"header", "section", "section", "section", "context"}, []int{8}},
-		{"every field", all, []string{"header", "section", "section", "section", "section", "context"}, []int{10, 4}},
+		// text, next steps (the console link), fields; no codes block: the
+		// fields say every code.
+		{"a page", samplePage(), []string{"header", "section", "section", "section", "context"}, []int{7}},
+		{"every field", all, []string{"header", "section", "section", "section", "section", "context"}, []int{10, 3}},
+		{"a code without words", bare, []string{"header", "section", "section", "section", "section", "context"}, []int{7}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,4 +351,96 @@ func TestTruncateLongTitle(t *testing.T) {
 	if n := len([]rune(h.Text.Text)); n != maxHeaderChars {
 		t.Errorf("header is %d runes, want %d", n, maxHeaderChars)
 	}
+}
+
+// sectionTexts are the texts of a message's section blocks, in order.
+func sectionTexts(t *testing.T, m Message) []string {
+	t.Helper()
+	var doc struct {
+		Blocks []struct {
+			Type string `json:"type"`
+			Text *struct {
+				Text string `json:"text"`
+			} `json:"text"`
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal(marshal(t, m), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, b := range doc.Blocks {
+		if b.Type == "section" && b.Text != nil {
+			out = append(out, b.Text.Text)
+		}
+	}
+	return out
+}
+
+// TestRenderNextSteps pins how a page says why now and what to do next:
+// the why-now line under the text, the runbook as a link with its text,
+// the console link with the CommId, and what enrichment could not get.
+func TestRenderNextSteps(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(*alert.Notification)
+		opts    []RenderOption
+		want    []string // each in some section's text
+		notWant []string
+	}{
+		{"why now", func(n *alert.Notification) {
+			n.Why = &alert.Why{Within: 40 * time.Second, For: 20 * time.Second, Dropped: 7, Away: 6, Population: 9}
+		}, nil, []string{"left room `8489`: timeout\n*Why now:* 7 of 9 users dropped within 40s; 6 still away after 20s"}, nil},
+		{"runbook link and text, escaped", func(n *alert.Notification) {
+			n.Runbook = &alert.Runbook{URL: "https://wiki.example.com/rb?a=1&b=2", Text: "Page <!channel> & *check* the CDN"}
+		}, nil, []string{":book: *Runbook:* Page &lt;!channel&gt; &amp; *check* the CDN <https://wiki.example.com/rb?a=1&amp;b=2|wiki.example.com/rb?a=1&amp;b=2>"},
+			[]string{"<!channel>"}},
+		{"runbook text only", func(n *alert.Notification) { n.Runbook = &alert.Runbook{Text: "Call the producer."} }, nil,
+			[]string{":book: *Runbook:* Call the producer.\n:mag: "}, nil},
+		{"a runbook that is no link stays text-less", func(n *alert.Notification) {
+			n.Runbook = &alert.Runbook{URL: "javascript:alert(1)"}
+		}, nil, nil, []string{"Runbook", "javascript"}},
+		{"no runbook on a resolved page", func(n *alert.Notification) {
+			n.Kind, n.Runbook = alert.KindResolved, &alert.Runbook{Text: "Call the producer."}
+		}, nil, nil, []string{"Runbook"}},
+		{"console link with CommId", func(n *alert.Notification) {
+			n.Enrichment = &alert.Enrichment{CommID: "1400000001_8489_1795750000"}
+		}, nil, []string{":mag: <https://console.cloud.tencent.com/trtc/monitor/call-details?commId=1400000001_8489_1795750000&amp;createTime=1795750000&amp;roomNum=8489&amp;sdkAppid=1400000001|Call quality in the TRTC console> · CommId `1400000001_8489_1795750000`"}, nil},
+		{"international console", func(*alert.Notification) {}, []RenderOption{WithTRTCConsole("https://console.trtc.io/monitor")},
+			[]string{"<https://console.trtc.io/monitor?endTs="}, []string{"console.cloud.tencent.com"}},
+		{"missing data", func(n *alert.Notification) {
+			n.Enrichment = &alert.Enrichment{Missing: []alert.Missing{{Data: "call_quality", Reason: "AuthFailure"}}}
+		}, nil, []string{"*What the client saw*\n• _call-quality data unavailable: AuthFailure_"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			n := samplePage()
+			n.Receiver.Mentions = nil
+			tt.edit(&n)
+			m := Render(n, tt.opts...)
+			all := strings.Join(sectionTexts(t, m), "\n")
+			for _, w := range tt.want {
+				if !strings.Contains(all, w) {
+					t.Errorf("no %q in\n%s", w, all)
+				}
+			}
+			for _, w := range tt.notWant {
+				if strings.Contains(all, w) {
+					t.Errorf("%q in\n%s", w, all)
+				}
+			}
+			checkMessage(t, tt.name, marshal(t, m))
+		})
+	}
+}
+
+// TestWhyNowSurvivesALongText: the text gives way, not the why-now line.
+func TestWhyNowSurvivesALongText(t *testing.T) {
+	n := samplePage()
+	n.Text = strings.Repeat("<", 3000)
+	n.Why = &alert.Why{For: 30 * time.Second}
+	m := Render(n)
+	if texts := sectionTexts(t, m); len(texts) == 0 || !strings.HasSuffix(texts[0], "…\n*Why now:* not back within 30s") {
+		t.Errorf("why-now line lost: %.200q", texts)
+	}
+	checkMessage(t, "long text", marshal(t, m))
 }

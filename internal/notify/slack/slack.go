@@ -73,6 +73,9 @@ type API struct {
 	// Buttons adds Acknowledge / Silence buttons to firing pages; set it only
 	// when /slack/interactions can verify the clicks (SLACK_SIGNING_SECRET).
 	Buttons bool
+	// TRTCConsole is the base of the pages' TRTC console link (see
+	// WithTRTCConsole); "" is notify.DefaultTRTCConsole.
+	TRTCConsole string
 }
 
 // NewAPI returns a Web API sender. client is typically
@@ -222,7 +225,7 @@ func renderParent(p alert.Notification, pages int64, opts ...RenderOption) Messa
 	if o.ackedBy != "" && p.Kind == alert.KindFiring {
 		note += " · :eyes: Acknowledged by " + o.ackedBy
 	}
-	blocks := renderBlocks(p, nil, note)
+	blocks := renderBlocks(p, nil, note, o.trtcConsole)
 	if o.buttons {
 		blocks = append(blocks, actionBlock(p, o.ackedBy != "")...)
 	}
@@ -234,10 +237,11 @@ func renderParent(p alert.Notification, pages int64, opts ...RenderOption) Messa
 func logged(s string) string { return fitPlain(alert.Inline(s), 128) }
 
 func (s *API) renderOptions() []RenderOption {
+	opts := []RenderOption{WithTRTCConsole(s.TRTCConsole)}
 	if s.Buttons {
-		return []RenderOption{WithButtons()}
+		opts = append(opts, WithButtons())
 	}
-	return nil
+	return opts
 }
 
 // threadKey scopes an incident to the receiver's channel: the same incident

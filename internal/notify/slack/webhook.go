@@ -28,6 +28,9 @@ const redacted = "[webhook url redacted]"
 type Webhook struct {
 	url    string
 	client *http.Client
+	// TRTCConsole is the base of the pages' TRTC console link (see
+	// WithTRTCConsole); "" is notify.DefaultTRTCConsole.
+	TRTCConsole string
 }
 
 // NewWebhook returns a webhook sender. A nil httpClient gets one with a
@@ -48,7 +51,7 @@ func (w *Webhook) GoString() string { return "slack.Webhook{" + redacted + "}" }
 
 // Send posts p. See classify for which failures are retried.
 func (w *Webhook) Send(ctx context.Context, p alert.Notification) (bool, error) {
-	m := Render(p)
+	m := Render(p, WithTRTCConsole(w.TRTCConsole))
 	msg := &goslack.WebhookMessage{Text: m.Text, Blocks: &goslack.Blocks{BlockSet: m.Blocks}}
 
 	// slack-go drops the body of a non-200 reply, but for webhooks the body is
