@@ -72,9 +72,47 @@ func TestSchemaValidatesExamples(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	for _, bad := range []string{"unknown_field.yaml", "unknown_rule_field.yaml", "wrong_type.yaml", "bad_operator.yaml"} {
+	for _, bad := range []string{"unknown_field.yaml", "unknown_rule_field.yaml", "wrong_type.yaml", "bad_operator.yaml", "runbook.yaml"} {
 		if err := sch.Validate(yamlInstance(t, filepath.Join("internal/rules/testdata/bad", bad))); err == nil {
 			t.Errorf("%s passes the schema; want it rejected", bad)
+		}
+	}
+}
+
+// TestSchemaRunbook: the schema takes the runbook forms the decoder takes,
+// and refuses what it refuses.
+func TestSchemaRunbook(t *testing.T) {
+	_, sch := loadSchema(t)
+	tests := []struct {
+		runbook string
+		ok      bool
+	}{
+		{`https://wiki.example.com/runbooks/room-outage`, true},
+		{`"Check the CDN first; then call the producer."`, true},
+		{`{url: "https://trtc.io/document/40085", text: "Check the region's network first."}`, true},
+		{`{text: "Call the anchor."}`, true},
+		{`ftp://wiki.example.com/rb`, false},
+		{`"https://wiki.example.com/a b"`, false},
+		{`"` + strings.Repeat("x", 301) + `"`, false},
+		{`"  "`, false},
+		{`{}`, false},
+		{`{url: wiki.example.com}`, false},
+		{`{txt: "Check the CDN"}`, false},
+		{`42`, false},
+	}
+	for _, tt := range tests {
+		doc := "receivers: [{name: oncall, console: {}}]\nrules:\n  - name: r\n    receivers: [oncall]\n    runbook: " + tt.runbook + "\n"
+		var v any
+		if err := yaml.Unmarshal([]byte(doc), &v); err != nil {
+			t.Fatal(err)
+		}
+		js, _ := json.Marshal(v)
+		inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(js))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(inst); (err == nil) != tt.ok {
+			t.Errorf("runbook: %.60s: schema error %v, want ok=%v", tt.runbook, err, tt.ok)
 		}
 	}
 }

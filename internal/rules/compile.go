@@ -77,6 +77,8 @@ type compiledRule struct {
 	window   time.Duration
 	cont     bool
 	state    stateful // threshold, for/clear, group_by (stateful.go)
+	// runbook is shared, read only, by every notification of the rule.
+	runbook *alert.Runbook
 }
 
 // Source names the file the ruleset was loaded from.
@@ -388,7 +390,7 @@ func shortWindow(d time.Duration) string {
 }
 
 func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *keyTemplate, defaultWindow time.Duration, rs *Ruleset) *compiledRule {
-	cr := &compiledRule{name: r.Name, severity: alert.Severity(r.Severity), cont: r.Continue}
+	cr := &compiledRule{name: r.Name, severity: alert.Severity(r.Severity), cont: r.Continue, runbook: r.Runbook.notification()}
 	where := fmt.Sprintf("rule %q", r.Name)
 	if r.Name == "" {
 		where = path

@@ -73,6 +73,9 @@ type Rule struct {
 	Text      string                `yaml:"text"`
 	Dedup     Dedup                 `yaml:"dedup"`
 	Continue  bool                  `yaml:"continue"`
+	// Runbook is what on-call should do next (runbook.go); every page of
+	// the rule carries it.
+	Runbook *Runbook `yaml:"runbook"`
 
 	// Stateful behaviour (threshold.go, pending.go, group.go): all optional.
 	Threshold     *Threshold            `yaml:"threshold"`

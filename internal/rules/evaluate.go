@@ -114,6 +114,9 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		DedupKey:  dedup,
 		Incident:  e.App + "/" + e.RoomKey,
 		CreatedAt: now.UTC(),
+		// Every page of the rule carries its runbook: the firing page, the
+		// group's updates and the resolved page all start from this one.
+		Runbook: cr.runbook,
 	}
 	member, kind := memberOf(e)
 	if cr.state.aggregated() {

@@ -109,6 +109,20 @@ var badFiles = []struct {
 	{"receivers_unreadable.yaml", []string{
 		`receivers_unreadable.yaml:1:12: receivers: expected a list, got "oncall" (write [oncall] for a list of one)`,
 	}},
+	// A runbook is a link, a short text, or both: each mistake at its place.
+	{"runbook.yaml", []string{
+		`runbook.yaml:7:14: rule "a": runbook: "ftp://wiki.example.com/rb": a runbook link must be http or https`,
+		"runbook.yaml:9:49: rule \"b\": unknown field `txt` in runbook, did you mean `text`?",
+		`runbook.yaml:11:20: rule "c": runbook.url: "wiki.example.com/rb" is not a link: write it whole, e.g. https://wiki.example.com/runbooks/room-outage`,
+		`runbook.yaml:13:14: rule "d": runbook: the URL holds ' ', which a page cannot link: percent-encode it (%20)`,
+		`runbook.yaml:15:14: rule "e": runbook is empty: give a URL or a short text, or leave runbook out`,
+		`runbook.yaml:17:14: rule "f": runbook: give url, text or both, e.g. {url: https://wiki.example.com/runbooks/x, text: "Check the CDN first"}`,
+		`runbook.yaml:19:14: rule "g": runbook: expected a URL or a short text, got the number 42 (quote it if you mean the text)`,
+		`runbook.yaml:21:14: rule "h": runbook: expected a URL, a short text or {url: ..., text: ...}, got a list`,
+		`runbook.yaml:23:21: rule "i": runbook.text: expected a string, got a mapping`,
+		`runbook.yaml:25:14: rule "j": runbook: "https:///no-host" has no host`,
+		`runbook.yaml:27:14: rule "k": runbook: the URL holds '|', which a page cannot link: percent-encode it (%7C)`,
+	}},
 	{"secrets.yaml", []string{
 		`secrets.yaml:3:19: app 1400000001: callback_key: environment variable HOOK_TEST_UNSET_KEY is not set`,
 		`secrets.yaml:5:19: app 1400000002: callback_key: give env or file, not both`,
