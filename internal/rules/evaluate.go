@@ -93,7 +93,7 @@ func (cr *compiledRule) check(e *Facts) (verdict, *matcher, error) {
 // alert is cr's Alert for e: the op and state the store needs, and the
 // notification each receiver gets if it pages.
 func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert {
-	data := TemplateData{Facts: e, Rule: cr.name, Severity: cr.severity, Count: 1}
+	data := TemplateData{Facts: e, Rule: cr.name, Severity: cr.severity, Count: 1, countMark: cr.state.aggregated()}
 	if cr.state.threshold != nil {
 		data.Count = cr.state.threshold.count
 	}

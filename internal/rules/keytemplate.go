@@ -27,6 +27,7 @@ type keyPart struct {
 	lit    string
 	field  func(d *TemplateData) string
 	client bool
+	count  bool // {{.Count}}: shown as alert.CountMark when d.countMark
 }
 
 func newKeyTemplate(t *template.Template) *keyTemplate {
@@ -62,7 +63,8 @@ func plainParts(t *template.Template) []keyPart {
 			if get == nil {
 				return nil
 			}
-			parts = append(parts, keyPart{field: get, client: len(f.Ident) == 1 && isClientField(f.Ident[0])})
+			one := len(f.Ident) == 1
+			parts = append(parts, keyPart{field: get, client: one && isClientField(f.Ident[0]), count: one && f.Ident[0] == "Count"})
 		default:
 			return nil
 		}
@@ -162,6 +164,8 @@ func (k *keyTemplate) join(d *TemplateData, shown bool) string {
 			b.WriteString(p.lit)
 		case shown && p.client:
 			b.WriteString(alert.Inert(p.field(d)))
+		case shown && p.count && d.countMark:
+			b.WriteString(alert.CountMark)
 		default:
 			b.WriteString(p.field(d))
 		}
@@ -182,5 +186,5 @@ func (k *keyTemplate) display(d, shown *TemplateData) string {
 	case k.parts != nil:
 		return k.join(d, true)
 	}
-	return render(k.t, *shown)
+	return render(k.t, shown.shownData())
 }

@@ -15,7 +15,37 @@ type TemplateData struct {
 	*Facts
 	Rule     string
 	Severity alert.Severity
-	Count    int
+	// Count is how many the page stands for. A rule whose page stands for
+	// many events (threshold, group_by) only learns that when the store
+	// pages: its title and text show .Count as the number of members the
+	// page lists (see countMark); comparisons and keys see the threshold's
+	// count, which is all that is known when the callback is judged.
+	Count int
+
+	// countMark: a title or text shows .Count as alert.CountMark, for
+	// notify to write the page's count in (the rule is aggregated).
+	countMark bool
+}
+
+// shownCount is .Count in the title or text of an aggregated rule: it
+// compares as the threshold's count, and prints as alert.CountMark.
+type shownCount int
+
+func (shownCount) String() string { return alert.CountMark }
+
+// countData is what an aggregated rule's title and text templates execute
+// on: d, with .Count a shownCount.
+type countData struct {
+	TemplateData
+	Count shownCount
+}
+
+// shownData is what a title or text template executes on for d.
+func (d TemplateData) shownData() any {
+	if d.countMark {
+		return countData{TemplateData: d, Count: shownCount(d.Count)}
+	}
+	return d
 }
 
 var templateFuncs = template.FuncMap{
@@ -25,8 +55,9 @@ var templateFuncs = template.FuncMap{
 }
 
 // describe is the default text of a page as a template function, e.g.
-// "User `u42` left room `8489`: Timeout".
-func describe(d TemplateData) string { return d.AlertEvent().Describe() }
+// "User `u42` left room `8489`: Timeout". It takes TemplateData, or what
+// an aggregated rule's title sees (countData).
+func describe(d interface{ AlertEvent() alert.Event }) string { return d.AlertEvent().Describe() }
 
 // forDisplay is d for the title and text templates, whose output is shown
 // on a page: every value a TRTC client chose (ids, error, URL, payload
@@ -76,7 +107,7 @@ func inertJSON(v any) any {
 // template that fails on this event (say, indexing a payload key it lacks)
 // gives "": the page still goes out in notify's default words, because
 // losing it would be worse than plainer words.
-func render(t *template.Template, d TemplateData) string {
+func render(t *template.Template, d any) string {
 	if t == nil {
 		return ""
 	}
