@@ -85,8 +85,11 @@ func convertEnrichment(r enrich.Enrichment) *alert.Enrichment {
 		if peer == r.User {
 			peer = ""
 		}
+		// An id or parameter the catalogue has no row for keeps saying so
+		// on the page: Name alone would read as documented.
 		out.Events = append(out.Events, alert.ClientEvent{Time: ev.Time, Table: ev.Table, ID: ev.ID, Name: ev.Name,
-			PeerID: peer, Severity: ev.Severity.String()})
+			PeerID: peer, Severity: ev.Severity.String(),
+			Undocumented: !ev.Known || ev.Fallback, Param1: ev.Param1, Param2: ev.Param2})
 	}
 	for _, x := range r.Experiences {
 		e := alert.Experience{Time: x.Time, UserID: x.UserID, ID: x.ID, Name: x.Name, Count: x.Count}
