@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -49,6 +50,7 @@ type serveConfig struct {
 	slackSecret  string // SLACK_SIGNING_SECRET: buttons and /slack/interactions
 	adminToken   string // HOOK_ADMIN_TOKEN: the /api/v1 admin API
 	pprofListen  string // HOOK_PPROF_LISTEN: Go's profiler, on a private address
+	trtcConsole  string // HOOK_TRTC_CONSOLE_URL: where pages link to TRTC's call-quality view
 	shutdown     time.Duration
 	reliability  reliabilityConfig
 }
@@ -90,6 +92,10 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	c.slackAPIURL = getenv("SLACK_API_URL")
 	c.slackSecret, c.adminToken = getenv("SLACK_SIGNING_SECRET"), getenv("HOOK_ADMIN_TOKEN")
 	c.pprofListen = getenv("HOOK_PPROF_LISTEN")
+	c.trtcConsole = strings.TrimSpace(getenv("HOOK_TRTC_CONSOLE_URL"))
+	if u, err := url.Parse(c.trtcConsole); c.trtcConsole != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: HOOK_TRTC_CONSOLE_URL %q is not an http(s) URL like %s", c.trtcConsole, notify.DefaultTRTCConsole)}
+	}
 	return c, nil
 }
 
@@ -325,6 +331,7 @@ func redisClient(url string, timeout time.Duration) (rdb redis.UniversalClient, 
 // credentials, Slack pages print to the console instead of vanishing.
 func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
 	console := notify.NewConsole(stdout)
+	console.TRTCConsole = cfg.trtcConsole
 	senders := map[alert.ReceiverKind]notify.Sender{alert.ReceiverConsole: console}
 	switch {
 	case cfg.slackToken != "":
@@ -337,10 +344,13 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, std
 		api := slacknotify.NewAPI(client, store.NewThreads(rdb, keyPrefix), log)
 		api.Buttons = cfg.slackSecret != ""
 		api.Acks = st
+		api.TRTCConsole = cfg.trtcConsole
 		senders[alert.ReceiverSlack] = api
 		log.Info("slack delivery: Web API (bot token)")
 	case cfg.slackWebhook != "":
-		senders[alert.ReceiverSlack] = slacknotify.NewWebhook(cfg.slackWebhook, &http.Client{Timeout: 10 * time.Second})
+		wh := slacknotify.NewWebhook(cfg.slackWebhook, &http.Client{Timeout: 10 * time.Second})
+		wh.TRTCConsole = cfg.trtcConsole
+		senders[alert.ReceiverSlack] = wh
 		log.Info("slack delivery: incoming webhook")
 	default:
 		senders[alert.ReceiverSlack] = console
