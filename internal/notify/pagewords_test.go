@@ -329,6 +329,14 @@ func TestMembersRoleAndReason(t *testing.T) {
 			if got := Text(n); got != wantText {
 				t.Errorf("Text = %q, want %q", got, wantText)
 			}
+			// The default title names the reason only when it is the page's.
+			wantTitle := "User left room"
+			if tt.textReason != "" {
+				wantTitle += ": " + tt.textReason
+			}
+			if got := Title(n); got != wantTitle {
+				t.Errorf("Title = %q, want %q", got, wantTitle)
+			}
 		})
 	}
 }
