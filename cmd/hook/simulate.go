@@ -33,7 +33,7 @@ func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, erro
 	fs.StringVar(&c.url, "url", "http://localhost:8080/callback", "hook's callback URL")
 	fs.StringVar(&c.key, "key", getenv("TRTC_CALLBACK_KEY"), "callback key to sign with (default $TRTC_CALLBACK_KEY; the development key hook prints at startup)")
 	fs.StringVar(&c.app, "app", "1400000001", "SdkAppId to send")
-	fs.StringVar(&c.callApp, "call-app", "1400000002", "SdkAppId the call scenario sends: a second app, which rules can declare `scene: call`")
+	fs.StringVar(&c.callApp, "call-app", "1400000002", "SdkAppId the call scenario sends: a second app, which rules can declare a call app (scene: call)")
 	fs.Float64Var(&c.speed, "speed", 1, "time factor: 2 plays the scenarios twice as fast (the rules' own waits stay as they are)")
 	fs.BoolVar(&c.noWait, "no-wait", false, "send every callback at once, without the realistic pauses")
 	fs.Usage = func() {

@@ -164,3 +164,48 @@ func TestSimulateStorm(t *testing.T) {
 		t.Errorf("a per-user page went out during the storm:\n%s", s.stdout.String())
 	}
 }
+
+// TestSimulateApps: the call scenario sends as the call app (--call-app), a
+// second SdkAppId that rules can declare `scene: call`; every other scenario
+// as --app.
+func TestSimulateApps(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want map[string]bool // the SdkAppIds the run sends as
+	}{
+		{[]string{"all"}, map[string]bool{"1400000001": true}},
+		{[]string{"live"}, map[string]bool{"1400000001": true}},
+		{[]string{"call"}, map[string]bool{"1400000002": true}},
+		{[]string{"--app", "1400000007", "--call-app", "1400000009", "call"}, map[string]bool{"1400000009": true}},
+		{[]string{"--app", "1400000007", "--call-app", "1400000009", "relay"}, map[string]bool{"1400000007": true}},
+	} {
+		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
+			got := map[string]bool{}
+			for _, c := range simPlan(t, tc.args...) {
+				got[c.app] = true
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Errorf("sends as %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestSimulateScenesAgainstServer: a real server accepts every signed
+// callback of the live and call scenarios, sent at once.
+func TestSimulateScenesAgainstServer(t *testing.T) {
+	t.Parallel()
+	const key = "scenes-test-key"
+	s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": key})
+	for _, name := range []string{"live", "call"} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), []string{"simulate", "--url", s.url + "/callback", "--key", key, "--no-wait", name},
+			func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
+		if err != nil {
+			t.Fatalf("simulate %s: %v\n%s%s", name, err, out.String(), errOut.String())
+		}
+		if n, want := strings.Count(out.String(), "-> 200 "), len(simPlan(t, name)); n != want {
+			t.Errorf("simulate %s: %d callbacks accepted, want %d", name, n, want)
+		}
+	}
+}
