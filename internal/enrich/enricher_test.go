@@ -77,18 +77,22 @@ func newHarness(t *testing.T, rooms RoomCreations, opts Options) *harness {
 // internalRoom is the number TRTC's fake gives every string room in its CommId.
 const internalRoom = "880001"
 
-// roomInfoFor answers DescribeRoomInfo with one call of the room asked about,
+// roomInfoFor answers DescribeRoomInfo with a call of the room asked about,
 // created at created: as TRTC does, a numeric room's CommId holds its id, a
-// string room's an internal number.
+// string room's an internal number. The request does not say which kind of
+// room it means, so an id that can be either gets both.
 func roomInfoFor(created time.Time) actionHandler {
 	return func(params map[string]any) (map[string]any, *apiError) {
 		room, _ := params["RoomId"].(string)
-		comm := testApp + "_" + room + "_" + sec(created)
-		if (Subject{Room: room}).stringRoom() {
-			comm = testApp + "_" + internalRoom + "_" + sec(created)
+		call := func(comm string) any {
+			return map[string]any{"CommId": comm, "RoomString": room, "CreateTime": created.Unix(), "DestroyTime": 0,
+				"IsFinished": false, "UserId": "host"}
 		}
-		return map[string]any{"Total": 1, "RoomList": []any{map[string]any{"CommId": comm, "RoomString": room,
-			"CreateTime": created.Unix(), "DestroyTime": 0, "IsFinished": false, "UserId": "host"}}}, nil
+		list := []any{call(testApp + "_" + internalRoom + "_" + sec(created))}
+		if !(Subject{Room: room}).stringRoom() {
+			list = append(list, call(testApp+"_"+room+"_"+sec(created)))
+		}
+		return map[string]any{"Total": len(list), "RoomList": list}, nil
 	}
 }
 
