@@ -354,7 +354,9 @@ func TestFollowUpAsksForTheCallDetails(t *testing.T) {
 		setup  func(h *harness)
 		reason string
 	}{
-		{"refused", func(h *harness) { h.f.fail(ActionDescribeCallDetailInfo, "UnauthorizedOperation", "not in your edition") }, "UnauthorizedOperation"},
+		{"refused", func(h *harness) {
+			h.f.fail(ActionDescribeCallDetailInfo, "UnauthorizedOperation", "not in your edition")
+		}, "UnauthorizedOperation"},
 		{"throttled", func(h *harness) { h.f.fail(ActionDescribeCallDetailInfo, "RequestLimitExceeded", "slow down") }, "RequestLimitExceeded"},
 		{"nothing reported", func(h *harness) { h.f.reply(ActionDescribeCallDetailInfo, map[string]any{"Total": 0}) }, ReasonNoData},
 	} {
