@@ -45,6 +45,9 @@ func RenderText(n alert.Notification) string {
 	if n.Kind == alert.KindDigest {
 		return renderDigestText(n)
 	}
+	if n.Kind == alert.KindFollowUp {
+		return renderFollowUpText(n)
+	}
 	var b strings.Builder
 	b.WriteString("[" + SeverityWord(n) + "] " + Clean(Title(n)) + "\n")
 	if text := Text(n); text != "" {
@@ -66,6 +69,9 @@ func RenderText(n alert.Notification) string {
 	}
 	for _, line := range Saw(n.Enrichment) {
 		b.WriteString("  saw: " + Clean(line) + "\n")
+	}
+	for _, line := range MissingLines(n.Enrichment) {
+		b.WriteString("  missing: " + Clean(line) + "\n")
 	}
 	var meta []string
 	if n.Rule != "" {
