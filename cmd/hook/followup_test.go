@@ -80,7 +80,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 		}}}},
 		"DescribeCallDetailInfo": map[string]any{"Total": 1,
 			"UserList": []any{map[string]any{"UserId": "alice", "JoinTs": created.Unix(), "LeaveTs": drop.Unix(), "DeviceType": "Android", "SdkVersion": "11.5.0.0"}},
-			"Data": []any{map[string]any{"UserId": "alice", "DataType": "rtt", "Content": []any{map[string]any{"Time": drop.Unix(), "Value": 850}}}}},
+			"Data":     []any{map[string]any{"UserId": "alice", "DataType": "rtt", "Content": []any{map[string]any{"Time": drop.Unix(), "Value": 850}}}}},
 	}}
 	fake := httptest.NewServer(api)
 	defer fake.Close()
