@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -55,7 +56,10 @@ func (f *fakeTencentCloud) Actions() []string {
 // waits for it.
 func TestEndToEndEnrichedPage(t *testing.T) {
 	drop := time.Now().Add(-time.Second)
+	created := drop.Add(-time.Minute)
 	api := &fakeTencentCloud{answer: map[string]any{
+		"DescribeRoomInfo": map[string]any{"Total": 1, "RoomList": []any{map[string]any{
+			"CommId": "1400000001_8489_" + strconv.FormatInt(created.Unix(), 10), "RoomString": "8489", "CreateTime": created.Unix()}}},
 		"DescribeUserEvent": map[string]any{"Data": []any{map[string]any{"PeerId": "u42", "Content": []any{
 			map[string]any{"Type": 0, "Time": drop.Add(-3 * time.Second).UnixMilli(), "EventId": 5005, "ParamOne": -1, "ParamTwo": -1},
 		}}}},
@@ -76,9 +80,9 @@ rules:
 		"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
 		"TENCENTCLOUD_SECRET_ID": "AKIDe2e", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL,
 	})
-	created := callbackBody(1, 101, map[string]any{"RoomId": 8489, "EventMsTs": drop.Add(-time.Minute).UnixMilli()})
+	create := callbackBody(1, 101, map[string]any{"RoomId": 8489, "EventMsTs": created.UnixMilli()})
 	exit := callbackBody(1, 104, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 2, "EventMsTs": drop.UnixMilli()})
-	for _, body := range [][]byte{created, exit} {
+	for _, body := range [][]byte{create, exit} {
 		if code, resp := postBody(t, srv.url, "1400000001", "k", body); code != http.StatusOK {
 			t.Fatalf("callback: %d %s", code, resp)
 		}
@@ -88,9 +92,13 @@ rules:
 	if !strings.Contains(out, "5005 ") || !strings.Contains(out, "user-dropped") {
 		t.Errorf("page lacks what the client saw:\n%s", out)
 	}
-	// The room's creation came from callback 101, so no DescribeRoomInfo was needed.
-	if got := api.Actions(); len(got) != 1 || got[0] != "DescribeUserEvent" {
-		t.Errorf("API calls %v, want one DescribeUserEvent", got)
+	// The call's CommId always comes from DescribeRoomInfo (the creation from
+	// callback 101 picks the call); nothing is missing.
+	if got := api.Actions(); len(got) != 2 || got[0] != "DescribeRoomInfo" || got[1] != "DescribeUserEvent" {
+		t.Errorf("API calls %v, want DescribeRoomInfo then DescribeUserEvent", got)
+	}
+	if strings.Contains(out, "missing:") {
+		t.Errorf("page says data is missing:\n%s", out)
 	}
 	if !strings.Contains(srv.stderr.String(), "call-quality enrichment on") {
 		t.Errorf("no log line says enrichment is on:\n%s", srv.stderr.String())
@@ -129,9 +137,44 @@ rules:
 	if strings.Contains(srv.stdout.String(), "saw:") {
 		t.Errorf("a page shows enrichment the API did not give:\n%s", srv.stdout.String())
 	}
+	// Never silent: the user's page says what it lacks.
+	if !strings.Contains(srv.stdout.String(), "missing: call-quality data unavailable: no data") {
+		t.Errorf("the page does not say the call-quality data is missing:\n%s", srv.stdout.String())
+	}
 	for _, a := range api.Actions() {
 		if a == "DescribeUnusualEvent" {
 			t.Errorf("the recording page was enriched (%v)", api.Actions())
 		}
 	}
+}
+
+// A refused key is never silent: the page says the call-quality data is
+// missing and why, and the log warns (rate-limited) with TRTC's error.
+func TestEndToEndEnrichmentRefusedIsOnThePage(t *testing.T) {
+	api := &fakeTencentCloud{answer: map[string]any{}}
+	fake := httptest.NewServer(api)
+	defer fake.Close()
+	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
+	if err := os.WriteFile(rulesFile, []byte(`
+receivers: [{name: oncall, console: {}}]
+default_receiver: oncall
+rules:
+  - name: user-dropped
+    match: {event: room.exit, reason: timeout}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
+		"TENCENTCLOUD_SECRET_ID": "AKIDrevoked", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL})
+	exit := callbackBody(1, 104, map[string]any{"RoomId": "12345", "UserId": "u-refused", "Role": 20, "Reason": 2})
+	if code, _ := postBody(t, srv.url, "1400000001", "k", exit); code != http.StatusOK {
+		t.Fatalf("callback: %d", code)
+	}
+	waitFor(t, 10*time.Second, "the page", func() bool { return strings.Contains(srv.stdout.String(), "u-refused") })
+	if !strings.Contains(srv.stdout.String(), "missing: call-quality data unavailable: AuthFailure") {
+		t.Errorf("the page does not say why the call-quality data is missing:\n%s", srv.stdout.String())
+	}
+	waitFor(t, 5*time.Second, "the warning", func() bool {
+		return strings.Contains(srv.stderr.String(), "page enrichment incomplete") && strings.Contains(srv.stderr.String(), "AuthFailure")
+	})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
@@ -183,12 +184,16 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	notifyMetrics.Receivers(rs.ReceiverNames()...)
 	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics,
 		BackoffMax: rel.retryMax, ReclaimIdle: rel.reclaimIdle, StoreTimeout: rel.redisTimeout}
-	enricher, err := newEnricher(getenv, cat, st, reg, log)
+	// members (who is in each room, from internal/population) tells user
+	// pages what their room entry said of the client; nil leaves it out.
+	var members enrich.Members
+	enricher, err := newEnricher(getenv, cat, st, members, reg, log)
 	if err != nil {
 		return err
 	}
 	if enricher != nil {
 		dcfg.Enricher = enricher
+		dcfg.FollowUps = enricher
 		router.WithRoomLog(st)
 	}
 	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, time.Now)

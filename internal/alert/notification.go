@@ -15,6 +15,9 @@ const (
 	KindUpdate   Kind = "update"   // more of a group that already paged
 	KindResolved Kind = "resolved" // the alert's clearing event came
 	KindDigest   Kind = "digest"   // many notifications summarised as one
+	// KindFollowUp is what TRTC's call-quality data said minutes after a
+	// page, once it has landed: posted in the page's thread (FollowUp).
+	KindFollowUp Kind = "followup"
 )
 
 // Notification is a typed record of what happened, for one receiver. The
@@ -219,7 +222,24 @@ func (n Notification) PageID() string {
 	case n.Kind == KindResolved:
 		id += "-resolved"
 	}
+	if n.Kind == KindFollowUp {
+		id += "-followup"
+	}
 	return id
+}
+
+// FollowUp is the follow-up of page n, entering the outbox at at: the same
+// alert, incident, receiver and facts, so it threads under the page and its
+// id names the page it follows. What the client saw is asked for anew when
+// it is delivered (the page's own enrichment is not kept in the outbox);
+// it pings nobody and carries no note of the page's.
+func (n Notification) FollowUp(at time.Time) Notification {
+	f := n
+	f.Kind = KindFollowUp
+	f.CreatedAt, f.RetriedAt = at.UTC(), time.Time{}
+	f.Enrichment, f.Note, f.Digest = nil, "", nil
+	f.Receiver.Mentions = nil
+	return f
 }
 
 // Enqueued is when the notification's current stay in the outbox began: its

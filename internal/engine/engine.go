@@ -28,10 +28,11 @@ type Store interface {
 }
 
 // RoomLog remembers rooms' creation and dismissal for call-quality
-// enrichment (store.Redis implements it). Set only when enrichment is on: it
-// is the one write a routine callback (101, 102) then costs.
+// enrichment (store.Redis implements it), by room key: a string room and the
+// numeric room of the same digits are two rooms. Set only when enrichment is
+// on: it is the one write a routine callback (101, 102) then costs.
 type RoomLog interface {
-	RecordRoom(ctx context.Context, app, room, what string, at time.Time) error
+	RecordRoom(ctx context.Context, app, roomKey, what string, at time.Time) error
 }
 
 // Room lifecycle events and what RoomLog records for them.
@@ -115,7 +116,7 @@ type Result struct {
 func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) {
 	if what, ok := roomEvents[ev.Type]; ok && e.rooms != nil && ev.Group == 1 {
 		rctx, cancel := context.WithTimeout(ctx, e.commit)
-		_ = e.rooms.RecordRoom(rctx, ev.AppID, ev.RoomID, what, ev.EventTime()) // best effort, see WithRoomLog
+		_ = e.rooms.RecordRoom(rctx, ev.AppID, ev.RoomKey(), what, ev.EventTime()) // best effort, see WithRoomLog
 		cancel()
 	}
 	rs := e.current.Load()

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -68,5 +69,38 @@ func TestHandleMatchFiresOnce(t *testing.T) {
 	res, err := e.Handle(context.Background(), exitEvent(2))
 	if err != nil || len(res.Outcomes) != 1 || !res.Outcomes[0].Fired || res.Outcomes[0].Pages != 1 || st.calls != 1 {
 		t.Errorf("res %+v err %v calls %d", res, err, st.calls)
+	}
+}
+
+// roomLog records what RecordRoom was told.
+type roomLog struct{ got []string }
+
+func (r *roomLog) RecordRoom(_ context.Context, app, roomKey, what string, at time.Time) error {
+	r.got = append(r.got, app+" "+roomKey+" "+what+" "+at.UTC().Format(time.RFC3339))
+	return nil
+}
+
+// TestRoomLogKeysRoomsByKind: a string room's creation and dismissal are
+// recorded under its room key, apart from the numeric room of the same digits.
+func TestRoomLogKeysRoomsByKind(t *testing.T) {
+	rooms := &roomLog{}
+	e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.exit}\n", &fakeStore{}).WithRoomLog(rooms)
+	ev := func(typ, roomType int) callback.Event {
+		x := exitEvent(0)
+		x.Type, x.RoomID, x.RoomType, x.UserID = typ, "12345", roomType, ""
+		return x
+	}
+	for _, x := range []callback.Event{ev(101, callback.RoomString), ev(101, callback.RoomNumeric), ev(102, callback.RoomString), ev(104, callback.RoomString)} {
+		if _, err := e.Handle(context.Background(), x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := []string{
+		"1400000001 s:12345 created 2023-11-14T22:13:20Z",
+		"1400000001 12345 created 2023-11-14T22:13:20Z",
+		"1400000001 s:12345 dismissed 2023-11-14T22:13:20Z",
+	}
+	if strings.Join(rooms.got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("recorded\n%s\nwant\n%s", strings.Join(rooms.got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -58,3 +58,7 @@ func (cachedAPI) DescribeUnusualEvent(context.Context, UnusualEventQuery) ([]Abn
 func (cachedAPI) DescribeRoomInfo(context.Context, RoomInfoQuery) ([]RoomState, int, error) {
 	return nil, 0, nil
 }
+
+func (cachedAPI) DescribeCallDetailInfo(context.Context, CallDetailQuery) (CallDetail, error) {
+	return CallDetail{}, nil
+}

@@ -21,7 +21,13 @@ const (
 	ActionDescribeUserEvent    = "DescribeUserEvent"
 	ActionDescribeUnusualEvent = "DescribeUnusualEvent"
 	ActionDescribeRoomInfo     = "DescribeRoomInfo"
+	// ActionDescribeCallDetailInfo is the old DescribeCallDetail: a call's
+	// users (SDK version, device type) and their quality data.
+	ActionDescribeCallDetailInfo = "DescribeCallDetailInfo"
 )
+
+// actions lists every action this package sends, for limiters and metrics.
+var actions = []string{ActionDescribeUserEvent, ActionDescribeUnusualEvent, ActionDescribeRoomInfo, ActionDescribeCallDetailInfo}
 
 // Limits TRTC documents for the call-quality actions.
 const (
@@ -35,6 +41,11 @@ const (
 	MaxRoomInfoWindow = 24 * time.Hour
 	// MaxRoomInfoPage is DescribeRoomInfo's largest PageSize.
 	MaxRoomInfoPage = 100
+	// MaxCallDetailWindow bounds DescribeCallDetailInfo's StartTime..EndTime
+	// when it is asked for quality data (DataType), as hook always does.
+	MaxCallDetailWindow = time.Hour
+	// MaxCallDetailUsers bounds UserIds (and PageSize) with DataType.
+	MaxCallDetailUsers = 6
 )
 
 // maxResponseBytes bounds what is read of one response: a day of one user's events
@@ -378,4 +389,130 @@ func (c *Client) DescribeRoomInfo(ctx context.Context, q RoomInfoQuery) ([]RoomS
 		out = append(out, rs)
 	}
 	return out, resp.Response.Total, nil
+}
+
+// CallDetailQuery asks DescribeCallDetailInfo for some users of one call and
+// their quality data.
+type CallDetailQuery struct {
+	CommID   string
+	SdkAppID uint64
+	// UserIDs are the users asked about: 1 to MaxCallDetailUsers.
+	UserIDs []string
+	// DataTypes are the metrics asked for (TRTC's DataType), e.g. "rtt",
+	// "aLoss", "bigvLoss"; at least one. Start and End are at most
+	// MaxCallDetailWindow apart, sent in whole seconds.
+	DataTypes  []string
+	Start, End time.Time
+}
+
+// CallDetail is DescribeCallDetailInfo's answer.
+type CallDetail struct {
+	Users   []CallUser
+	Quality []QualitySeries
+}
+
+// CallUser is one user's stay in the call (UserInformation).
+type CallUser struct {
+	UserID     string
+	RoomStr    string
+	Joined     time.Time // JoinTs
+	Left       time.Time // LeaveTs: now, for a user still in the room
+	DeviceType string
+	SDKVersion string
+	ClientIP   string
+	Finished   bool // the user has left
+}
+
+// QualitySeries is one metric of one user (QualityData): upstream when
+// PeerID is empty, else what the user received from PeerID.
+type QualitySeries struct {
+	UserID   string
+	PeerID   string
+	DataType string
+	Points   []QualityPoint
+}
+
+// QualityPoint is one sample (TimeValue; Time reported in seconds).
+type QualityPoint struct {
+	Time  time.Time
+	Value float64
+}
+
+type callDetailResponse struct {
+	*tchttp.BaseResponse
+	Response struct {
+		Total    int
+		UserList []struct {
+			RoomStr    string
+			UserId     string
+			JoinTs     int64
+			LeaveTs    int64
+			DeviceType string
+			SdkVersion string
+			ClientIp   string
+			Finished   bool
+		}
+		Data []struct {
+			Content []struct {
+				Time  int64
+				Value float64
+			}
+			UserId   string
+			PeerId   string
+			DataType string
+		}
+		RequestId string
+	}
+}
+
+// DescribeCallDetailInfo fetches q's users in call q.CommID and their
+// quality data in q's window.
+func (c *Client) DescribeCallDetailInfo(ctx context.Context, q CallDetailQuery) (CallDetail, error) {
+	const action = ActionDescribeCallDetailInfo
+	switch {
+	case q.CommID == "" || q.SdkAppID == 0:
+		return CallDetail{}, invalid(action, "CommId and SdkAppId are required")
+	case len(q.UserIDs) == 0 || len(q.UserIDs) > MaxCallDetailUsers:
+		return CallDetail{}, invalid(action, "%d users: 1-%d with quality data", len(q.UserIDs), MaxCallDetailUsers)
+	case len(q.DataTypes) == 0:
+		return CallDetail{}, invalid(action, "no DataType")
+	case !q.End.After(q.Start):
+		return CallDetail{}, invalid(action, "end %s is not after start %s", q.End, q.Start)
+	case q.End.Unix()-q.Start.Unix() > int64(MaxCallDetailWindow/time.Second):
+		return CallDetail{}, invalid(action, "window %s is longer than %s", q.End.Sub(q.Start), MaxCallDetailWindow)
+	}
+	resp := &callDetailResponse{BaseResponse: &tchttp.BaseResponse{}}
+	err := c.call(ctx, action, map[string]any{
+		"CommId":     q.CommID,
+		"StartTime":  q.Start.Unix(),
+		"EndTime":    q.End.Unix(),
+		"SdkAppId":   q.SdkAppID,
+		"UserIds":    q.UserIDs,
+		"DataType":   q.DataTypes,
+		"PageNumber": 0,
+		"PageSize":   len(q.UserIDs),
+	}, resp)
+	if err != nil {
+		return CallDetail{}, err
+	}
+	var out CallDetail
+	for _, u := range resp.Response.UserList {
+		cu := CallUser{UserID: u.UserId, RoomStr: u.RoomStr, DeviceType: u.DeviceType, SDKVersion: u.SdkVersion,
+			ClientIP: u.ClientIp, Finished: u.Finished}
+		if u.JoinTs > 0 {
+			cu.Joined = time.Unix(u.JoinTs, 0)
+		}
+		if u.LeaveTs > 0 {
+			cu.Left = time.Unix(u.LeaveTs, 0)
+		}
+		out.Users = append(out.Users, cu)
+	}
+	for _, d := range resp.Response.Data {
+		qs := QualitySeries{UserID: d.UserId, PeerID: d.PeerId, DataType: d.DataType, Points: make([]QualityPoint, 0, len(d.Content))}
+		for _, p := range d.Content {
+			qs.Points = append(qs.Points, QualityPoint{Time: time.Unix(p.Time, 0), Value: p.Value})
+		}
+		out.Quality = append(out.Quality, qs)
+	}
+	return out, nil
 }

@@ -48,11 +48,26 @@ func roomInfoExample() map[string]any {
 	}}
 }
 
+// callDetailExample is DescribeCallDetailInfo's answer in the documented shape
+// (UserInformation, QualityData of TimeValue), for one user asked with DataType.
+func callDetailExample() map[string]any {
+	return map[string]any{"Total": 1,
+		"UserList": []any{map[string]any{"RoomStr": "218695", "UserId": "user_2045351", "JoinTs": 1590065777,
+			"LeaveTs": 1590065877, "DeviceType": "Android", "SdkVersion": "11.5.0.0", "ClientIp": "203.0.113.7", "Finished": true}},
+		"Data": []any{
+			map[string]any{"UserId": "user_2045351", "PeerId": "", "DataType": "rtt",
+				"Content": []any{map[string]any{"Time": 1590065780, "Value": 120}, map[string]any{"Time": 1590065790, "Value": 850}}},
+			map[string]any{"UserId": "user_2045351", "PeerId": "hyder11", "DataType": "aLoss",
+				"Content": []any{map[string]any{"Time": 1590065790, "Value": 35.25}}},
+		}}
+}
+
 func TestClientSignsAndDecodesEachAction(t *testing.T) {
 	f := newFakeTRTC(t)
 	f.reply(ActionDescribeUserEvent, userEventExample())
 	f.reply(ActionDescribeUnusualEvent, unusualEventExample())
 	f.reply(ActionDescribeRoomInfo, roomInfoExample())
+	f.reply(ActionDescribeCallDetailInfo, callDetailExample())
 	c := f.client(t)
 	ctx := context.Background()
 	start, end := time.Unix(1590065777, 0), time.Unix(1590065877, 0)
@@ -109,6 +124,23 @@ func TestClientSignsAndDecodesEachAction(t *testing.T) {
 			},
 			params: map[string]string{"SdkAppId": "1400188366", "RoomId": `"3501"`, "StartTime": "1590065777", "EndTime": "1590065877",
 				"PageNumber": "0", "PageSize": "100"},
+		},
+		{
+			action: ActionDescribeCallDetailInfo,
+			call: func() (any, error) {
+				return c.DescribeCallDetailInfo(ctx, CallDetailQuery{CommID: "1400188366_218695_1590065777", SdkAppID: 1400188366,
+					UserIDs: []string{"user_2045351"}, DataTypes: []string{"rtt", "aLoss"}, Start: start, End: end})
+			},
+			want: CallDetail{
+				Users: []CallUser{{UserID: "user_2045351", RoomStr: "218695", Joined: time.Unix(1590065777, 0), Left: time.Unix(1590065877, 0),
+					DeviceType: "Android", SDKVersion: "11.5.0.0", ClientIP: "203.0.113.7", Finished: true}},
+				Quality: []QualitySeries{
+					{UserID: "user_2045351", DataType: "rtt", Points: []QualityPoint{{time.Unix(1590065780, 0), 120}, {time.Unix(1590065790, 0), 850}}},
+					{UserID: "user_2045351", PeerID: "hyder11", DataType: "aLoss", Points: []QualityPoint{{time.Unix(1590065790, 0), 35.25}}},
+				},
+			},
+			params: map[string]string{"CommId": `"1400188366_218695_1590065777"`, "SdkAppId": "1400188366", "UserIds": `["user_2045351"]`,
+				"DataType": `["rtt","aLoss"]`, "StartTime": "1590065777", "EndTime": "1590065877", "PageNumber": "0", "PageSize": "1"},
 		},
 	}
 	for _, tt := range tests {
@@ -307,6 +339,20 @@ func TestClientRejectsBadQueries(t *testing.T) {
 		}},
 		{"room info page too large", func() error {
 			_, _, err := c.DescribeRoomInfo(ctx, RoomInfoQuery{SdkAppID: 1, Start: t0, End: t0.Add(time.Hour), PageSize: 101})
+			return err
+		}},
+		{"call detail without CommId", func() error {
+			_, err := c.DescribeCallDetailInfo(ctx, CallDetailQuery{SdkAppID: 1, UserIDs: []string{"u"}, DataTypes: []string{"rtt"}, Start: t0, End: t0.Add(time.Minute)})
+			return err
+		}},
+		{"call detail for seven users", func() error {
+			_, err := c.DescribeCallDetailInfo(ctx, CallDetailQuery{CommID: "1_1_1", SdkAppID: 1, UserIDs: []string{"a", "b", "c", "d", "e", "f", "g"},
+				DataTypes: []string{"rtt"}, Start: t0, End: t0.Add(time.Minute)})
+			return err
+		}},
+		{"call detail over an hour", func() error {
+			_, err := c.DescribeCallDetailInfo(ctx, CallDetailQuery{CommID: "1_1_1", SdkAppID: 1, UserIDs: []string{"u"}, DataTypes: []string{"rtt"},
+				Start: t0, End: t0.Add(time.Hour + time.Second)})
 			return err
 		}},
 	}

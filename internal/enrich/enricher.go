@@ -4,10 +4,18 @@
 // user's SDK and WebRTC events (DescribeUserEvent) or the room's abnormal experiences
 // (DescribeUnusualEvent), and decodes every id and parameter through the catalogue.
 //
+// The call is found with DescribeRoomInfo (its CommId), for numeric and string
+// rooms alike; a user's page also says what their room entry (callback 103)
+// reported of their client (Members). Minutes later, once TRTC's data has
+// landed, the page's follow-up asks again and adds the user's call details
+// (DescribeCallDetailInfo: SDK version, device, network); FollowUpAt says when.
+//
 // Enrichment is best effort and bounded: a time budget per page, a rate limiter per
 // action at TRTC's documented limit, a small TTL cache, capped item counts and
-// bounded strings. A failure is a typed *Error and a metric; the page goes out
-// without enrichment.
+// bounded strings. It is never silent: whatever could not be had is listed in
+// Enrichment.Missing (what, and why: TRTC's error code, "timeout",
+// "unreachable", "no data"), logged at warn (a few lines a minute per kind at
+// most) and counted; the page goes out with what there is.
 package enrich
 
 import (
@@ -17,6 +25,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -31,13 +40,38 @@ type API interface {
 	DescribeUserEvent(ctx context.Context, q UserEventQuery) ([]PeerEvents, error)
 	DescribeUnusualEvent(ctx context.Context, q UnusualEventQuery) ([]AbnormalExperience, error)
 	DescribeRoomInfo(ctx context.Context, q RoomInfoQuery) ([]RoomState, int, error)
+	DescribeCallDetailInfo(ctx context.Context, q CallDetailQuery) (CallDetail, error)
 }
 
 // RoomCreations answers when a room was created, from the callbacks 101 hook kept
-// (with a TTL). ok is false when hook did not see it; the Enricher then asks
-// DescribeRoomInfo. An error is logged and treated as not seen.
+// (with a TTL), by room key ("s:" and the id for a string room). ok is false when
+// hook did not see it. Either way the Enricher asks DescribeRoomInfo for the call;
+// a known creation picks the call exactly. An error is logged and treated as not seen.
 type RoomCreations interface {
-	RoomCreated(ctx context.Context, app, room string) (created time.Time, ok bool, err error)
+	RoomCreated(ctx context.Context, app, roomKey string) (created time.Time, ok bool, err error)
+}
+
+// Members answers what a user's room entry (callback 103) said, kept while they
+// are in the room and for a while after they left (internal/population keeps
+// it). ok is false when it is not known.
+type Members interface {
+	Member(ctx context.Context, app, roomKey, user string) (m Member, ok bool, err error)
+}
+
+// Member is what a user's room entry said. Its fields are internal/population's,
+// in the same order, so one converts to the other.
+type Member struct {
+	User                     string
+	Role, Terminal, UserType int
+	Entered, Left            time.Time
+}
+
+// MembersFunc is a function that answers as Members.
+type MembersFunc func(ctx context.Context, app, roomKey, user string) (Member, bool, error)
+
+// Member implements Members.
+func (f MembersFunc) Member(ctx context.Context, app, roomKey, user string) (Member, bool, error) {
+	return f(ctx, app, roomKey, user)
 }
 
 // Options tune the Enricher. Zero values take the defaults named.
@@ -69,6 +103,17 @@ type Options struct {
 	Before, After time.Duration
 	// Metrics counts enrichments; nil gets a private registry nobody scrapes.
 	Metrics *Metrics
+	// Members, when set, tells user pages what the user's room entry said of
+	// their client (terminal, user type). nil: not asked, nothing missing.
+	Members Members
+	// FollowUpDelay is how long after a user's drop, or after a room's
+	// dismissal (callback 102), its page's follow-up is due: TRTC's data lands
+	// minutes late (real-time events up to five). Default 5m.
+	FollowUpDelay time.Duration
+	// FollowUpWait is how long after a room's page its follow-up waits for the
+	// room's dismissal, which makes the room-dismissal causes available; past
+	// it the follow-up goes out anyway. Default 30m.
+	FollowUpWait time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -82,6 +127,8 @@ func (o Options) withDefaults() Options {
 	def(&o.CacheTTL, 2*time.Minute)
 	def(&o.Before, 10*time.Minute)
 	def(&o.After, time.Minute)
+	def(&o.FollowUpDelay, 5*time.Minute)
+	def(&o.FollowUpWait, 30*time.Minute)
 	if o.Rate == 0 {
 		o.Rate = DocumentedRate
 	}
@@ -114,6 +161,7 @@ type Enricher struct {
 	limiters map[string]*rate.Limiter
 	answers  *ttlCache[Enrichment]
 	created  *ttlCache[RoomState]
+	gaps     *gapLog
 
 	mu           sync.Mutex
 	limitedUntil time.Time
@@ -130,7 +178,7 @@ func New(api API, cat *catalog.Catalog, rooms RoomCreations, opts Options, log *
 		now = time.Now
 	}
 	limiters := map[string]*rate.Limiter{}
-	for _, a := range []string{ActionDescribeUserEvent, ActionDescribeUnusualEvent, ActionDescribeRoomInfo} {
+	for _, a := range actions {
 		limiters[a] = rate.NewLimiter(opts.Rate, opts.Burst)
 	}
 	return &Enricher{
@@ -138,6 +186,7 @@ func New(api API, cat *catalog.Catalog, rooms RoomCreations, opts Options, log *
 		decode:  decoder{cat: cat, maxItems: opts.MaxItems, maxCauses: opts.MaxCauses},
 		answers: newTTLCache[Enrichment](opts.CacheEntries, opts.CacheTTL, now),
 		created: newTTLCache[RoomState](opts.CacheEntries, opts.CacheTTL, now),
+		gaps:    newGapLog(log, opts.Metrics, now),
 	}
 }
 
@@ -147,21 +196,18 @@ const maxSubjectChars = 256
 
 // Enrich asks TRTC what the client saw around s.EventTime, within the time budget.
 //
-// Errors are *Error: errors.Is(err, ErrAuth), ErrRateLimited, ErrTimeout (which also
-// wraps context.DeadlineExceeded when the budget ran out), ErrSkipped, ErrInvalid.
-// TRTC having no data (ResourceNotFound) is not an error: the Enrichment is empty.
+// Errors are *Error, about the call-quality data (the events or experiences):
+// errors.Is(err, ErrAuth), ErrRateLimited, ErrTimeout (which also wraps
+// context.DeadlineExceeded when the budget ran out), ErrSkipped, ErrInvalid. TRTC
+// having no data (ResourceNotFound) is not an error: the Enrichment is empty.
+// Either way the Enrichment holds what could be had (the CommId, the client) and
+// lists in Missing what could not, each already logged and counted.
 func (e *Enricher) Enrich(ctx context.Context, s Subject) (Enrichment, error) {
 	start := time.Now()
-	res, err := e.enrich(ctx, s)
-	outcome := outcomeOf(res, err)
-	e.opts.Metrics.enrichment(outcome, time.Since(start).Seconds())
-	if err != nil {
-		level := slog.LevelDebug
-		if ee, ok := asError(err); ok && ee.Class == ClassAuth {
-			level = slog.LevelWarn // an operator must fix the credentials
-		}
-		e.log.Log(ctx, level, "enrichment failed", "kind", s.Kind, "app", s.App, "room", bound(s.Room, 64),
-			"user", bound(s.User, 64), "outcome", outcome, "err", err)
+	res, gaps, err := e.enrich(ctx, s)
+	e.opts.Metrics.enrichment(outcomeOf(res, err), time.Since(start).Seconds())
+	for _, g := range gaps {
+		e.gaps.note(ctx, s, g)
 	}
 	return res, err
 }
@@ -188,42 +234,69 @@ func outcomeOf(res Enrichment, err error) string {
 	return OutcomeError
 }
 
-func (e *Enricher) enrich(ctx context.Context, s Subject) (Enrichment, error) {
+func (e *Enricher) enrich(ctx context.Context, s Subject) (Enrichment, gapList, error) {
+	var gaps gapList
 	app, err := checkSubject(s)
 	if err != nil {
-		return Enrichment{}, err
+		gaps.add(DataCallQuality, err)
+		return Enrichment{Missing: gaps.missing()}, gaps, err
 	}
 	now := e.now()
 	if now.Sub(s.EventTime) > Retention {
-		return Enrichment{}, &Error{Class: ClassSkipped, Err: fmt.Errorf("event at %s is older than TRTC keeps data (%s)", s.EventTime.UTC(), Retention)}
+		err := &Error{Class: ClassSkipped, Err: fmt.Errorf("event at %s is older than TRTC keeps data (%s)", s.EventTime.UTC(), Retention)}
+		gaps.add(DataCallQuality, err)
+		return Enrichment{Missing: gaps.missing()}, gaps, err
 	}
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Budget)
+	defer cancel()
+
+	var client ClientInfo
+	if s.Kind == KindUser {
+		e.entry(ctx, s, &client, &gaps)
+	}
+	res, err := e.callQuality(ctx, app, s, now, &gaps)
+	if s.FollowUp && s.Kind == KindUser && res.CommID != "" {
+		e.callDetail(ctx, app, s, res, &client, &gaps)
+	}
+	if !client.Empty() {
+		res.Client = &client
+	}
+	res.Missing = gaps.missing()
+	return res, gaps, err
+}
+
+// callQuality is the user's events or the room's experiences, from the cache
+// or from TRTC. Only answers with items are cached, without Client or Missing.
+func (e *Enricher) callQuality(ctx context.Context, app uint64, s Subject, now time.Time, gaps *gapList) (Enrichment, error) {
 	key := answerKey(s)
 	if res, ok := e.answers.get(key); ok {
 		res = res.clone()
 		res.Cached = true
 		return res, nil
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.opts.Budget)
-	defer cancel()
-
 	var res Enrichment
+	var err error
 	switch s.Kind {
 	case KindUser:
 		res, err = e.enrichUser(ctx, app, s, now)
 	default:
-		res, err = e.enrichRoom(ctx, app, s, now)
+		res, err = e.enrichRoom(ctx, app, s, now, gaps)
 	}
 	if ee, ok := asError(err); ok && ee.Class == ClassNotFound {
 		res.Events, res.Experiences, err = nil, nil, nil
 	}
 	if err != nil {
-		return Enrichment{}, err
+		res.Events, res.Experiences = nil, nil
+		gaps.add(DataCallQuality, err)
+		return res, err
 	}
 	// TRTC's data arrives late (real-time events up to five minutes), so "nothing
-	// yet" is not kept: a later page or follow-up asks again and may find data.
-	if !res.Empty() {
-		e.answers.put(key, res.clone())
+	// yet" is not kept: the follow-up asks again and may find data.
+	if res.Empty() {
+		gaps.add(DataCallQuality, nil)
+		return res, nil
 	}
+	e.answers.put(key, res.clone())
 	return res, nil
 }
 
@@ -251,16 +324,18 @@ func checkSubject(s Subject) (uint64, error) {
 
 // answerKey names a subject and the minute of its event: pages about the same
 // thing within a minute share one answer. Whether the room was dismissed is part
-// of it, since dismissal makes more data available.
+// of it, since dismissal makes more data available, and so is a follow-up, which
+// exists to ask again.
 func answerKey(s Subject) string {
-	return string(s.Kind) + "\x00" + s.App + "\x00" + s.Room + "\x00" + s.User + "\x00" +
-		strconv.FormatBool(s.RoomDismissed) + "\x00" + strconv.FormatInt(s.EventTime.Truncate(time.Minute).Unix(), 10)
+	return string(s.Kind) + "\x00" + s.App + "\x00" + s.roomKey() + "\x00" + s.User + "\x00" +
+		strconv.FormatBool(s.RoomDismissed) + "\x00" + strconv.FormatBool(s.FollowUp) + "\x00" +
+		strconv.FormatInt(s.EventTime.Truncate(time.Minute).Unix(), 10)
 }
 
 func (e *Enricher) enrichUser(ctx context.Context, app uint64, s Subject, now time.Time) (Enrichment, error) {
 	room, err := e.roomState(ctx, app, s, now)
 	if err != nil {
-		return Enrichment{}, err
+		return Enrichment{Kind: KindUser, User: bound(s.User, maxClientChars)}, err
 	}
 	start := s.EventTime.Add(-e.opts.Before)
 	if room.CreateTime.After(start) {
@@ -281,7 +356,7 @@ func (e *Enricher) enrichUser(ctx context.Context, app uint64, s Subject, now ti
 	return res, nil
 }
 
-func (e *Enricher) enrichRoom(ctx context.Context, app uint64, s Subject, now time.Time) (Enrichment, error) {
+func (e *Enricher) enrichRoom(ctx context.Context, app uint64, s Subject, now time.Time, gaps *gapList) (Enrichment, error) {
 	created := e.creation(ctx, s)
 	end := clampEnd(s.EventTime.Add(e.opts.After), s.EventTime.Add(-MaxUnusualWindow), now)
 	start := end.Add(-MaxUnusualWindow)
@@ -289,6 +364,13 @@ func (e *Enricher) enrichRoom(ctx context.Context, app uint64, s Subject, now ti
 		start = created
 	}
 	res := Enrichment{Kind: KindRoom, User: bound(s.User, maxClientChars), Start: start, End: end, DismissalPending: !s.RoomDismissed}
+	// The CommId names the call on the page (and in TRTC's console); the
+	// experiences do not need it, so a failure here only goes missing.
+	if room, err := e.roomState(ctx, app, s, now); err != nil {
+		gaps.add(DataRoom, err)
+	} else {
+		res.CommID = bound(room.CommID, maxClientChars)
+	}
 	q := UnusualEventQuery{SdkAppID: app, RoomID: s.Room, Start: start, End: end}
 	var xs []AbnormalExperience
 	err := e.request(ctx, ActionDescribeUnusualEvent, func(ctx context.Context) (err error) {
@@ -322,7 +404,7 @@ func (e *Enricher) creation(ctx context.Context, s Subject) time.Time {
 	if t.IsZero() && e.rooms != nil {
 		var ok bool
 		var err error
-		t, ok, err = e.rooms.RoomCreated(ctx, s.App, s.Room)
+		t, ok, err = e.rooms.RoomCreated(ctx, s.App, s.roomKey())
 		if err != nil {
 			e.log.Debug("room creation lookup failed", "app", s.App, "room", bound(s.Room, 64), "err", err)
 		}
@@ -336,19 +418,17 @@ func (e *Enricher) creation(ctx context.Context, s Subject) time.Time {
 	return t
 }
 
-// roomState finds the call (room incarnation) the user's event belongs to, for its
-// CommId. A numeric room with a known creation time needs no request: CommId is
-// SdkAppId_RoomId_CreateTs. A string room's CommId carries TRTC's internal room
-// number, so it always comes from DescribeRoomInfo.
+// roomState finds the call (room incarnation) the event belongs to, for its
+// CommId: always from DescribeRoomInfo, never built by hand. A string room's
+// CommId carries TRTC's internal room number, not the string, so one built
+// from the string finds nothing; and DescribeRoomInfo answers a string room
+// whose id is all digits alongside the numeric room of those digits, told
+// apart here by their CommId (see pickRoom). A creation time hook saw (callback
+// 101) picks the call exactly; without one, the latest call created before the
+// event is taken.
 func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now time.Time) (RoomState, error) {
 	created := e.creation(ctx, s)
-	if n, err := strconv.ParseUint(s.Room, 10, 32); err == nil && strconv.FormatUint(n, 10) == s.Room && !created.IsZero() {
-		return RoomState{
-			CommID:     strconv.FormatUint(app, 10) + "_" + s.Room + "_" + strconv.FormatInt(created.Unix(), 10),
-			RoomString: s.Room, CreateTime: created,
-		}, nil
-	}
-	key := s.App + "\x00" + s.Room
+	key := s.App + "\x00" + s.roomKey()
 	if rs, ok := e.created.get(key); ok && covers(rs, s.EventTime, created) {
 		return rs, nil
 	}
@@ -371,10 +451,14 @@ func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now tim
 	if err != nil {
 		return RoomState{}, err
 	}
-	best, ok := pickRoom(rooms, s.Room, s.EventTime, created)
+	best, ok := pickRoom(rooms, s.Room, s.stringRoom(), s.EventTime, created)
 	if !ok {
+		kind := "numeric"
+		if s.stringRoom() {
+			kind = "string"
+		}
 		return RoomState{}, &Error{Class: ClassSkipped, Action: ActionDescribeRoomInfo,
-			Err: fmt.Errorf("no call of room %q created in the 24 hours before %s", bound(s.Room, 64), s.EventTime.UTC())}
+			Err: fmt.Errorf("no call of %s room %q created in the 24 hours before %s", kind, bound(s.Room, 64), s.EventTime.UTC())}
 	}
 	e.created.put(key, best)
 	return best, nil
@@ -397,19 +481,36 @@ func covers(rs RoomState, t, created time.Time) bool {
 }
 
 // pickRoom chooses the call of room created last before the event (or the one
-// matching the known creation time).
-func pickRoom(rooms []RoomState, room string, t, created time.Time) (RoomState, bool) {
+// matching the known creation time), of the right kind: a numeric room's CommId
+// is SdkAppId_RoomId_CreateTs, its own id in the middle; a string room's has
+// TRTC's internal number there instead. DescribeRoomInfo names both kinds by
+// their text (RoomString), so "12345" may answer for either.
+func pickRoom(rooms []RoomState, room string, stringRoom bool, t, created time.Time) (RoomState, bool) {
 	var best RoomState
 	found := false
 	for _, rs := range rooms {
 		if rs.RoomString != room || rs.CommID == "" || !covers(rs, t, created) {
 			continue
 		}
+		if named := commRoom(rs.CommID) == room; named == stringRoom {
+			continue // the other kind of room with the same text
+		}
 		if !found || rs.CreateTime.After(best.CreateTime) {
 			best, found = rs, true
 		}
 	}
 	return best, found
+}
+
+// commRoom is the room number inside a CommId ("1400000001_4321_1700000000"
+// gives "4321"), "" when it is not shaped so.
+func commRoom(commID string) string {
+	_, rest, ok := strings.Cut(commID, "_")
+	i := strings.LastIndexByte(rest, '_')
+	if !ok || i < 0 {
+		return ""
+	}
+	return rest[:i]
 }
 
 // request runs one API call: it waits for the action's limiter within the budget,
@@ -460,5 +561,10 @@ func (r Enrichment) clone() Enrichment {
 	for i := range r.Experiences {
 		r.Experiences[i].Causes = slices.Clone(r.Experiences[i].Causes)
 	}
+	if r.Client != nil {
+		c := *r.Client
+		r.Client = &c
+	}
+	r.Missing = slices.Clone(r.Missing)
 	return r
 }

@@ -66,12 +66,38 @@ type harness struct {
 
 func newHarness(t *testing.T, rooms RoomCreations, opts Options) *harness {
 	t.Helper()
-	h := &harness{f: newFakeTRTC(t), clock: &testClock{t: eventAt.Add(2 * time.Minute)}}
+	h := &harness{f: newFakeTRTC(t), clock: &testClock{t: eventAt.Add(2 * time.Minute)}, created: eventAt.Add(-20 * time.Minute)}
 	h.m = NewMetrics(prometheus.NewRegistry())
 	opts.Metrics = h.m
 	h.e = New(h.f.client(t), testCatalog(t), rooms, opts, nil, h.clock.now)
+	h.f.handle(ActionDescribeRoomInfo, roomInfoFor(h.created))
 	return h
 }
+
+// internalRoom is the number TRTC's fake gives every string room in its CommId.
+const internalRoom = "880001"
+
+// roomInfoFor answers DescribeRoomInfo with a call of the room asked about,
+// created at created: as TRTC does, a numeric room's CommId holds its id, a
+// string room's an internal number. The request does not say which kind of
+// room it means, so an id that can be either gets both.
+func roomInfoFor(created time.Time) actionHandler {
+	return func(params map[string]any) (map[string]any, *apiError) {
+		room, _ := params["RoomId"].(string)
+		call := func(comm string) any {
+			return map[string]any{"CommId": comm, "RoomString": room, "CreateTime": created.Unix(), "DestroyTime": 0,
+				"IsFinished": false, "UserId": "host"}
+		}
+		list := []any{call(testApp + "_" + internalRoom + "_" + sec(created))}
+		if !(Subject{Room: room}).stringRoom() {
+			list = append(list, call(testApp+"_"+room+"_"+sec(created)))
+		}
+		return map[string]any{"Total": len(list), "RoomList": list}, nil
+	}
+}
+
+// requests counts the requests of action that reached the fake.
+func (h *harness) requests(action string) int { return len(h.f.calls(action)) }
 
 func (h *harness) outcome(name string) float64 {
 	return testutil.ToFloat64(h.m.enrichments.WithLabelValues(name))
@@ -132,6 +158,7 @@ func checkGolden(t *testing.T, name string, lines []string) {
 func TestEnrichUserWithKnownCreation(t *testing.T) {
 	created := eventAt.Add(-3 * time.Minute)
 	h := newHarness(t, roomsSeen{created: map[string]time.Time{testApp + "/4321": created}}, Options{MaxItems: 6})
+	h.f.handle(ActionDescribeRoomInfo, roomInfoFor(created))
 	h.f.reply(ActionDescribeUserEvent, aliceEvents())
 
 	res, err := h.e.Enrich(context.Background(), Subject{Kind: KindUser, App: testApp, Room: "4321", User: "alice", EventTime: eventAt})
@@ -139,10 +166,17 @@ func TestEnrichUserWithKnownCreation(t *testing.T) {
 		t.Fatal(err)
 	}
 	calls := h.f.calls("")
-	if len(calls) != 1 || calls[0].Action != ActionDescribeUserEvent {
-		t.Fatalf("requests %+v, want one DescribeUserEvent (the creation came from callback 101)", calls)
+	if len(calls) != 2 || calls[0].Action != ActionDescribeRoomInfo || calls[1].Action != ActionDescribeUserEvent {
+		t.Fatalf("requests %+v, want DescribeRoomInfo (never a CommId built by hand) then DescribeUserEvent", calls)
 	}
-	q := calls[0]
+	// The creation from callback 101 frames the room lookup: the day before it.
+	if got, want := param(calls[0], "EndTime"), sec(created.Add(time.Minute)); got != want {
+		t.Errorf("DescribeRoomInfo EndTime %s, want %s (the known creation)", got, want)
+	}
+	if len(res.Missing) != 0 {
+		t.Errorf("Missing %v, want none", res.Missing)
+	}
+	q := calls[1]
 	wantCommID := testApp + "_4321_" + sec(created)
 	for name, want := range map[string]string{
 		"CommId": wantCommID, "SdkAppId": testApp, "RoomId": "4321", "UserId": "alice",
@@ -323,8 +357,11 @@ func TestEnrichRoomDecodesExperiences(t *testing.T) {
 				t.Fatal(err)
 			}
 			q := h.f.calls(ActionDescribeUnusualEvent)
-			if len(q) != 1 || len(h.f.calls("")) != 1 {
-				t.Fatalf("requests %+v, want one DescribeUnusualEvent and nothing else", h.f.calls(""))
+			if len(q) != 1 || h.requests(ActionDescribeRoomInfo) != 1 || len(h.f.calls("")) != 2 {
+				t.Fatalf("requests %+v, want one DescribeRoomInfo (for the CommId) and one DescribeUnusualEvent", h.f.calls(""))
+			}
+			if want := testApp + "_4321_" + sec(h.created); res.CommID != want {
+				t.Errorf("CommID %q, want %q", res.CommID, want)
 			}
 			if param(q[0], "StartTime") != sec(tt.wantStart) || param(q[0], "EndTime") != sec(eventAt.Add(time.Minute)) ||
 				param(q[0], "RoomId") != "4321" {
@@ -454,7 +491,7 @@ func TestEnrichRateLimits(t *testing.T) {
 		if !errors.Is(err, ErrRateLimited) {
 			t.Errorf("err = %v, want ErrRateLimited", err)
 		}
-		if n := len(h.f.calls("")); n != 1 || h.outcome(OutcomeRateLimited) != 1 {
+		if n := h.requests(ActionDescribeUnusualEvent); n != 1 || h.outcome(OutcomeRateLimited) != 1 {
 			t.Errorf("%d requests sent, rate_limited = %v; want 1 and 1", n, h.outcome(OutcomeRateLimited))
 		}
 		// Cached answers need no token.
@@ -475,8 +512,8 @@ func TestEnrichRateLimits(t *testing.T) {
 		if _, err := h.e.Enrich(context.Background(), room(2)); !errors.Is(err, ErrRateLimited) {
 			t.Errorf("during the cool-down: err = %v, want ErrRateLimited", err)
 		}
-		if n := len(h.f.calls("")); n != 1 {
-			t.Errorf("%d requests sent during the cool-down, want only the first", n)
+		if n := h.requests(ActionDescribeUnusualEvent); n != 1 || h.requests(ActionDescribeRoomInfo) != 1 {
+			t.Errorf("%d requests sent during the cool-down, want only the first page's", len(h.f.calls("")))
 		}
 		h.clock.advance(2 * time.Second)
 		if _, err := h.e.Enrich(context.Background(), room(2)); err != nil {
@@ -543,7 +580,7 @@ func TestEnrichOutcomes(t *testing.T) {
 			if h.outcome(tt.outcome) != 1 {
 				t.Errorf("hook_enrichment_total{outcome=%s} = %v, want 1", tt.outcome, h.outcome(tt.outcome))
 			}
-			if n := len(h.f.calls("")); n != tt.requests {
+			if n := h.requests(ActionDescribeUnusualEvent); n != tt.requests {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
 		})
@@ -566,7 +603,7 @@ func TestEnrichDoesNotKeepEmptyAnswers(t *testing.T) {
 	if err != nil || res.Empty() {
 		t.Fatalf("follow-up: %+v, %v", res, err)
 	}
-	if n := len(h.f.calls("")); n != 3 {
+	if n := h.requests(ActionDescribeUnusualEvent); n != 3 {
 		t.Errorf("%d requests, want 3 (empty answers are not cached)", n)
 	}
 	if h.outcome(OutcomeEmpty) != 2 || h.outcome(OutcomeOK) != 1 {

@@ -17,6 +17,7 @@ type Metrics struct {
 	enrichments *prometheus.CounterVec
 	duration    prometheus.Histogram
 	requests    *prometheus.CounterVec
+	gaps        *prometheus.CounterVec
 }
 
 // NewMetrics creates the enrichment metrics and registers them with reg.
@@ -35,17 +36,28 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "hook_enrichment_api_requests_total",
 			Help: "Requests sent to the TRTC API, by action and result class (ok, auth, rate_limited, not_found, timeout, invalid, api).",
 		}, []string{"action", "result"}),
+		gaps: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hook_enrichment_missing_total",
+			Help: "Data a page or its follow-up went out without, by data (call_quality, call_detail, room, client) and reason (TRTC's error code such as AuthFailure or RequestLimitExceeded, timeout, unreachable, throttled, no data, invalid, error).",
+		}, []string{"data", "reason"}),
 	}
-	reg.MustRegister(m.enrichments, m.duration, m.requests)
+	reg.MustRegister(m.enrichments, m.duration, m.requests, m.gaps)
 	// Zeros from the start, so a dashboard shows enrichment as idle, not absent.
 	for _, o := range []string{OutcomeOK, OutcomeEmpty, OutcomeError, OutcomeRateLimited, OutcomeTimeout, OutcomeSkipped} {
 		m.enrichments.WithLabelValues(o)
 	}
-	for _, a := range []string{ActionDescribeUserEvent, ActionDescribeUnusualEvent, ActionDescribeRoomInfo} {
+	for _, a := range actions {
 		m.requests.WithLabelValues(a, "ok")
+	}
+	for _, d := range []string{DataCallQuality, DataCallDetail, DataRoom, DataClient} {
+		for _, r := range []string{"AuthFailure", "RequestLimitExceeded", ReasonTimeout, ReasonUnreachable, ReasonNoData} {
+			m.gaps.WithLabelValues(d, r)
+		}
 	}
 	return m
 }
+
+func (m *Metrics) missing(data, reason string) { m.gaps.WithLabelValues(data, reason).Inc() }
 
 func (m *Metrics) enrichment(outcome string, seconds float64) {
 	m.enrichments.WithLabelValues(outcome).Inc()

@@ -25,6 +25,11 @@ type Subject struct {
 	Kind Kind
 	App  string // SdkAppId, decimal
 	Room string
+	// RoomKey is Room with its kind, as the callback named it: "s:12345" for
+	// the string room "12345", the bare id for a numeric room. TRTC keeps the
+	// two apart (and numbers string rooms internally), so the call is looked
+	// up by kind as well as by id. "" means numeric.
+	RoomKey string
 	// User is required for KindUser; for KindRoom it only ranks that user's
 	// experiences first.
 	User string
@@ -38,6 +43,30 @@ type Subject struct {
 	// before that a room's enrichment lacks them and says so (DismissalPending),
 	// and asking again after 102 finds them (the cache keeps the two apart).
 	RoomDismissed bool
+	// FollowUp marks the page's follow-up, minutes later: TRTC's data has
+	// landed, so the user's call details (DescribeCallDetailInfo: SDK
+	// version, device, network) are asked for too, and nothing is served
+	// from what the page itself was given.
+	FollowUp bool
+}
+
+// roomKey is s.RoomKey, or the bare room id of a numeric room.
+func (s Subject) roomKey() string {
+	if s.RoomKey != "" {
+		return s.RoomKey
+	}
+	return s.Room
+}
+
+// stringRoom reports a string room (TRTC's StrRoomId): its key says so, or its
+// id is not a number as a numeric room's is written (a 32-bit unsigned
+// integer, no leading zero), which only a string room's can be.
+func (s Subject) stringRoom() bool {
+	if strings.HasPrefix(s.RoomKey, "s:") {
+		return true
+	}
+	n, err := strconv.ParseUint(s.Room, 10, 32)
+	return err != nil || strconv.FormatUint(n, 10) != s.Room
 }
 
 // Severity ranks an item: errors first when items are capped.
@@ -141,7 +170,8 @@ type Enrichment struct {
 	Kind Kind `json:"kind"`
 	// User is the subject's user, if any: Lines names a peer only when it is someone else.
 	User string `json:"user,omitempty"`
-	// CommID is the call DescribeUserEvent was asked about (user subjects).
+	// CommID is TRTC's id of the call (DescribeRoomInfo), for user and room
+	// subjects alike; "" when it could not be found (see Missing).
 	CommID string `json:"comm_id,omitempty"`
 	// Start and End are the window asked about.
 	Start time.Time `json:"start"`
@@ -159,6 +189,62 @@ type Enrichment struct {
 	DismissalPending bool `json:"dismissal_pending,omitempty"`
 	// Cached reports an answer served from the cache.
 	Cached bool `json:"cached,omitempty"`
+	// Client is what is known of the user's client: from their room entry
+	// (callback 103, through Members) and, on a follow-up, from
+	// DescribeCallDetailInfo. nil when nothing is.
+	Client *ClientInfo `json:"client,omitempty"`
+	// Missing lists what could not be had and why, so that a page never
+	// looks complete when it is not.
+	Missing []Missing `json:"missing,omitempty"`
+}
+
+// ClientInfo is what is known of one user's client.
+type ClientInfo struct {
+	// Terminal and UserType are the catalogue's words for the TerminalType
+	// and UserType of the user's room entry (103), e.g. "Android", "Native SDK".
+	Terminal string `json:"terminal,omitempty"`
+	UserType string `json:"user_type,omitempty"`
+	// SDKVersion and Device are DescribeCallDetailInfo's SdkVersion and
+	// DeviceType, as TRTC reports them (client text: bounded).
+	SDKVersion string `json:"sdk_version,omitempty"`
+	Device     string `json:"device,omitempty"`
+	// OS is the operating system where TRTC names one apart from the device;
+	// DescribeCallDetailInfo (2019-07-22) does not, so it stays empty and
+	// Terminal, from the room entry, is the platform.
+	OS string `json:"os,omitempty"`
+	// Network sums up the user's network around the event from the quality
+	// data (round-trip time and packet loss peaks), e.g.
+	// "rtt max 850 ms, audio loss max 35%, video loss max 12%".
+	Network string `json:"network,omitempty"`
+}
+
+// Empty reports a ClientInfo that knows nothing.
+func (c *ClientInfo) Empty() bool { return c == nil || *c == ClientInfo{} }
+
+// What a Missing names: the data that could not be had.
+const (
+	DataCallQuality = "call_quality" // DescribeUserEvent, DescribeUnusualEvent
+	DataCallDetail  = "call_detail"  // DescribeCallDetailInfo
+	DataRoom        = "room"         // DescribeRoomInfo: the call's CommId
+	DataClient      = "client"       // the user's room entry (Members)
+)
+
+// Why data could not be had, besides TRTC's own error codes
+// ("AuthFailure", "RequestLimitExceeded", ...).
+const (
+	ReasonTimeout     = "timeout"     // the time budget ran out
+	ReasonUnreachable = "unreachable" // the network failed (TRTC, or Redis for Members)
+	ReasonNoData      = "no data"     // asked, and nothing was there (yet)
+	ReasonThrottled   = "throttled"   // hook's own limit held the request back
+	ReasonInvalid     = "invalid"     // a subject or query hook should not have made
+	ReasonError       = "error"       // anything else: a bad answer, an undocumented code
+)
+
+// Missing is one piece of enrichment that could not be had. Both fields are
+// short and machine-made, from bounded sets, so they serve as metric labels.
+type Missing struct {
+	Data   string `json:"data"`
+	Reason string `json:"reason"`
 }
 
 // Empty reports nothing to add to a page.

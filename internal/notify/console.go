@@ -62,6 +62,9 @@ func RenderText(n alert.Notification, opts ...TextOption) string {
 	if n.Kind == alert.KindDigest {
 		return renderDigestText(n)
 	}
+	if n.Kind == alert.KindFollowUp {
+		return renderFollowUpText(n)
+	}
 	var o textOptions
 	for _, opt := range opts {
 		opt(&o)

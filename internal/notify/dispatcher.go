@@ -82,6 +82,13 @@ type DispatcherConfig struct {
 	// first send (TRTC's call-quality APIs). It has its own time budget;
 	// a failure only means the page goes out without it.
 	Enricher Enricher
+	// FollowUps, when set and the outbox is a Deferrer, gives delivered
+	// pages a follow-up in their thread once TRTC's data has landed
+	// (followup.go). FollowUpPoll is how often due follow-ups are moved
+	// into the outbox (DefaultFollowUpPoll); they are moved whenever the
+	// outbox is a Deferrer, so none is stranded by turning enrichment off.
+	FollowUps    FollowUps
+	FollowUpPoll time.Duration
 	// Sleep waits d or until ctx ends and reports whether the full wait
 	// elapsed. nil means a real timer; tests pass one that advances a fake
 	// clock, so backoffs, Retry-After and rate limits cost no real time.
@@ -119,6 +126,9 @@ func (c *DispatcherConfig) setDefaults() {
 	}
 	if c.Block == 0 {
 		c.Block = 500 * time.Millisecond
+	}
+	if c.FollowUpPoll == 0 {
+		c.FollowUpPoll = DefaultFollowUpPoll
 	}
 	if c.Sleep == nil {
 		c.Sleep = sleep
@@ -176,12 +186,16 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	d.wg.Add(1)
 	go d.keepAlive(ctx)
 	d.resumeOwn(ctx)
-	lastReclaim := time.Time{}
+	lastReclaim, lastRelease := time.Time{}, time.Time{}
 	readFailed := false
 	for ctx.Err() == nil {
 		free := d.waitFree(ctx)
 		if free == 0 {
 			break
+		}
+		if time.Since(lastRelease) >= d.cfg.FollowUpPoll {
+			lastRelease = time.Now()
+			d.releaseDue(ctx)
 		}
 		var batch []Delivery
 		var err error
@@ -309,6 +323,9 @@ func (d *Dispatcher) deliver(runCtx context.Context, del Delivery, limiter *rate
 		}
 		return
 	}
+	if d.waitLonger(ctx, runCtx, del, p) {
+		return
+	}
 	if d.cfg.Enricher != nil && p.Enrichment == nil {
 		e, err := d.cfg.Enricher.Enrich(ctx, p)
 		if err != nil {
@@ -332,7 +349,7 @@ func (d *Dispatcher) deliver(runCtx context.Context, del Delivery, limiter *rate
 		retry, err := sender.Send(sendCtx, p)
 		cancel()
 		if err == nil {
-			d.ack(runCtx, del.ID, log)
+			d.settle(runCtx, del.ID, d.followUpOf(ctx, p), log)
 			d.cfg.Metrics.page(p.Receiver.Name, PageDelivered)
 			log.Info("page delivered", "attempts", attempt)
 			return

@@ -63,6 +63,7 @@ func (c *fakeClock) Sleeps() []time.Duration {
 type post struct {
 	channel, page string
 	at            time.Time // on the fake clock
+	ts, thread    string    // the message's ts, and its parent's when a reply
 }
 
 // fakeSlack answers the Web API; fail decides per call whether to fail it
@@ -88,13 +89,15 @@ func (f *fakeSlack) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if f.fail != nil && f.fail(w, f.calls, now) {
 			return
 		}
-		fields := strings.Fields(r.PostForm.Get("text"))
-		f.posts = append(f.posts, post{channel: r.PostForm.Get("channel"), page: fields[1], at: now})
 	}
 	f.ts++
 	ts := r.PostForm.Get("ts")
 	if ts == "" {
 		ts = fmt.Sprintf("1795751352.%06d", f.ts)
+	}
+	if method == "chat.postMessage" {
+		fields := strings.Fields(r.PostForm.Get("text"))
+		f.posts = append(f.posts, post{channel: r.PostForm.Get("channel"), page: fields[1], at: now, ts: ts, thread: r.PostForm.Get("thread_ts")})
 	}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "channel": r.PostForm.Get("channel"), "ts": ts})

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"time"
+
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // DefaultBackoffMax caps the wait between two attempts at a failing
@@ -80,9 +82,22 @@ func (d *Dispatcher) claim(ctx context.Context, id string, log *slog.Logger) boo
 // runCtx, not the page's context: even a page lost meanwhile is acked, which
 // stops the replica that took it over from sending it (its claim fails).
 func (d *Dispatcher) ack(runCtx context.Context, id string, log *slog.Logger) {
+	d.settle(runCtx, id, nil, log)
+}
+
+// settle is ack, scheduling next (a follow-up) with it when set: the
+// outbox's AckDefer does both in one step, so the follow-up exists exactly
+// when the page is acknowledged.
+func (d *Dispatcher) settle(runCtx context.Context, id string, next *alert.Notification, log *slog.Logger) {
+	dd, deferring := d.outbox.(Deferrer)
 	for attempt := 1; ; attempt++ {
 		storeCtx, cancel := context.WithTimeout(context.WithoutCancel(runCtx), d.cfg.StoreTimeout)
-		err := d.outbox.Ack(storeCtx, id)
+		var err error
+		if next != nil && deferring {
+			err = dd.AckDefer(storeCtx, id, *next)
+		} else {
+			err = d.outbox.Ack(storeCtx, id)
+		}
 		cancel()
 		if err == nil {
 			return

@@ -108,8 +108,12 @@ func (k Keyspace) Ack(incident string) string { return k.key("ack", incident) }
 func (k Keyspace) Seen(id string) string { return k.key("seen", id) }
 
 // Room is what hook saw of a room's life (created, dismissed), kept for
-// call-quality enrichment.
-func (k Keyspace) Room(app, room string) string { return k.key("room", app, room) }
+// call-quality enrichment, by the room's key ("s:12345" for a string room).
+func (k Keyspace) Room(app, roomKey string) string { return k.key("room", app, roomKey) }
+
+// Later holds notifications that enter the outbox at a time of their own
+// (pages' follow-ups): a sorted set of encoded notifications by due time.
+func (k Keyspace) Later() string { return k.key("later") }
 
 // Population is who is in a room now: a hash of user id to what their entry
 // (103) said (internal/population owns its format). HLEN is the room's

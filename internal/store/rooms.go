@@ -21,10 +21,19 @@ const (
 )
 
 // RecordRoom remembers when a room was created (callback 101) or dismissed
-// (102): call-quality enrichment needs the creation time for TRTC's CommId,
-// and asks for dismissal causes only once a room is dismissed.
-func (s *Redis) RecordRoom(ctx context.Context, app, room, what string, at time.Time) error {
-	key := s.layout.Global().Room(app, room)
+// (102): call-quality enrichment picks the room's call by its creation, asks
+// for dismissal causes only once a room is dismissed, and times a room page's
+// follow-up after the dismissal.
+//
+// roomKey is the callback's room key (callback.Event.RoomKey: "s:12345" for
+// the string room "12345"), so a string room and the numeric room of the same
+// digits keep separate records. A numeric room's key is its id, as the
+// records hook kept before were keyed, so those still read; a string room's
+// older record (keyed by its bare id, where a numeric twin's would be) is not
+// read, and lapses within RoomTTL: its pages fall back to TRTC's
+// DescribeRoomInfo alone.
+func (s *Redis) RecordRoom(ctx context.Context, app, roomKey, what string, at time.Time) error {
+	key := s.layout.Global().Room(app, roomKey)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, key, what, at.UnixMilli())
 		p.PExpire(ctx, key, RoomTTL)
@@ -36,24 +45,26 @@ func (s *Redis) RecordRoom(ctx context.Context, app, room, what string, at time.
 	return nil
 }
 
-// Room returns when a room was created and whether it was dismissed, as far
-// as hook saw; ok is false when hook saw neither.
-func (s *Redis) Room(ctx context.Context, app, room string) (created time.Time, dismissed bool, ok bool, err error) {
-	vals, err := s.rdb.HMGet(ctx, s.layout.Global().Room(app, room), RoomCreated, RoomDismissed).Result()
+// Room returns when a room (by room key, see RecordRoom) was created and
+// dismissed, as far as hook saw (zero: not seen); ok is false when hook saw
+// neither.
+func (s *Redis) Room(ctx context.Context, app, roomKey string) (created, dismissed time.Time, ok bool, err error) {
+	vals, err := s.rdb.HMGet(ctx, s.layout.Global().Room(app, roomKey), RoomCreated, RoomDismissed).Result()
 	if errors.Is(err, redis.Nil) {
-		return time.Time{}, false, false, nil
+		return time.Time{}, time.Time{}, false, nil
 	}
 	if err != nil {
-		return time.Time{}, false, false, fmt.Errorf("%w: room: %w", ErrUnavailable, err)
+		return time.Time{}, time.Time{}, false, fmt.Errorf("%w: room: %w", ErrUnavailable, err)
 	}
-	if v, _ := vals[0].(string); v != "" {
-		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
-			created = time.UnixMilli(ms).UTC()
-			ok = true
+	at := func(v any) time.Time {
+		str, _ := v.(string)
+		ms, err := strconv.ParseInt(str, 10, 64)
+		if err != nil {
+			return time.Time{}
 		}
+		ok = true
+		return time.UnixMilli(ms).UTC()
 	}
-	if v, _ := vals[1].(string); v != "" {
-		dismissed, ok = true, true
-	}
+	created, dismissed = at(vals[0]), at(vals[1])
 	return created, dismissed, ok, nil
 }

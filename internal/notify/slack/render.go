@@ -28,6 +28,9 @@ func Render(n alert.Notification, opts ...RenderOption) Message {
 	if n.Kind == alert.KindDigest {
 		return renderDigest(n) // digest.go
 	}
+	if n.Kind == alert.KindFollowUp {
+		return renderFollowUp(n) // followup.go
+	}
 	var o renderOptions
 	for _, opt := range opts {
 		opt(&o)

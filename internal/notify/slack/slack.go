@@ -93,6 +93,9 @@ func NewAPI(client *goslack.Client, threads ThreadStore, log *slog.Logger) *API 
 // and the parent edit are best effort, because a page that arrives unthreaded
 // is fine and a page lost over threading is not.
 func (s *API) Send(ctx context.Context, p alert.Notification) (bool, error) {
+	if p.Kind == alert.KindFollowUp {
+		return s.sendFollowUp(ctx, p) // followup.go
+	}
 	m := Render(p, s.renderOptions()...)
 	opts := []goslack.MsgOption{
 		goslack.MsgOptionBlocks(m.Blocks...),
