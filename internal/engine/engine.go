@@ -34,6 +34,21 @@ type RoomLog interface {
 	RecordRoom(ctx context.Context, app, room, what string, at time.Time) error
 }
 
+// AppPopulation says how many users of an app are present in any of its
+// rooms (cached, a moment behind; 0 when unknown). A threshold relative to
+// its app's users needs it; the population package provides it.
+type AppPopulation interface {
+	AppPresent(app string) int
+}
+
+// AppTicker is a Store whose due timers may need each app's present users
+// now: a threshold relative to its app's users judges its share when its
+// wait for recovery ends. store.Redis implements it; the engine ticks a
+// Store that does not with Tick.
+type AppTicker interface {
+	TickApps(ctx context.Context, now time.Time, limit int, present func(app string) int) ([]alert.TickOutcome, error)
+}
+
 // Room lifecycle events and what RoomLog records for them.
 var roomEvents = map[int]string{101: "created", 102: "dismissed"}
 
@@ -45,6 +60,7 @@ type Engine struct {
 	now     func() time.Time
 	metrics *Metrics
 	rooms   RoomLog
+	apps    AppPopulation // nil: apps' populations unknown (0)
 	commit  time.Duration
 	current atomic.Pointer[rules.Ruleset]
 	// facts are reused between callbacks: a callback's facts (over a
@@ -72,6 +88,15 @@ func (e *Engine) WithCommitTimeout(d time.Duration) *Engine {
 // enrichment falls back to TRTC's DescribeRoomInfo when one is missing.
 func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
 	e.rooms = rooms
+	return e
+}
+
+// WithAppPopulation gives thresholds relative to their app's users (share
+// with of: app) the apps' present users: they go to the store with each
+// such alert, and to its timers when they fire. Without it an app's
+// population is unknown (0), and such a threshold needs its count alone.
+func (e *Engine) WithAppPopulation(apps AppPopulation) *Engine {
+	e.apps = apps
 	return e
 }
 
@@ -131,6 +156,13 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 	if len(alerts) == 0 {
 		return res, nil
 	}
+	if e.apps != nil {
+		for i := range alerts {
+			if a := &alerts[i]; a.Share > 0 && a.Of == alert.OfApp {
+				a.Present = e.apps.AppPresent(a.Notification.Event.App)
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.commit)
 	defer cancel()
 	verdicts, err := e.store.Fire(ctx, now, alerts)
@@ -155,8 +187,14 @@ const TickBatch = 100
 // concurrently: the store claims each timer for exactly one of them.
 func (e *Engine) Tick(ctx context.Context) ([]alert.TickOutcome, error) {
 	var all []alert.TickOutcome
+	tick := e.store.Tick
+	if t, ok := e.store.(AppTicker); ok && e.apps != nil {
+		tick = func(ctx context.Context, now time.Time, limit int) ([]alert.TickOutcome, error) {
+			return t.TickApps(ctx, now, limit, e.apps.AppPresent)
+		}
+	}
 	for {
-		outs, err := e.store.Tick(ctx, e.now(), TickBatch)
+		outs, err := tick(ctx, e.now(), TickBatch)
 		if err != nil {
 			return all, fmt.Errorf("fire due timers: %w", err)
 		}
