@@ -102,7 +102,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 			a.StateKey, a.Count, a.Within, a.For, a.Share, a.Of, a.Present = "s", 3, time.Minute, time.Second, 3333, alert.OfApp, 12
 			a.Rearm, a.MemberReason = true, "bad \x1f\n reason"
 		}),
-		"rearm": with(base, alert.OpRearm, func(a *alert.Alert) { a.StateKey, a.Within = "s", time.Minute }),
+		"rearm":   with(base, alert.OpRearm, func(a *alert.Alert) { a.StateKey, a.Within = "s", time.Minute }),
 		"recover": with(base, alert.OpRecover, func(a *alert.Alert) { a.Within, a.For = time.Minute, time.Millisecond/2 }),
 		"pending": with(base, alert.OpPending, func(a *alert.Alert) { a.For = 90 * time.Second }),
 		"clear":   with(base, alert.OpClear, func(a *alert.Alert) { a.Labels = nil }),
