@@ -71,7 +71,7 @@ func TestDecodeEntryMembersAndWhy(t *testing.T) {
 		"numbers onto the condition": {why: need, fields: map[string]any{"dropped": "7", "away": "6", "population": "9"},
 			want: &alert.Why{Need: 3, Share: 0.5, Of: alert.OfRoom, Dropped: 7, Away: 6, Population: 9}},
 		"numbers without a condition": {fields: map[string]any{"dropped": "2"}, want: &alert.Why{Dropped: 2}},
-		"a condition without numbers":  {why: need, want: need},
+		"a condition without numbers": {why: need, want: need},
 	} {
 		t.Run(name, func(t *testing.T) {
 			n, err := alert.Notification{ID: "a", Kind: alert.KindFiring, Why: tc.why}.Marshal()
