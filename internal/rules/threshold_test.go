@@ -119,7 +119,7 @@ rules:
 		aggregate, wantAlert bool
 	}{
 		{rule: "room-outage", share: 3000, of: alert.OfRoom, role: "Anchor", reason: "Timeout", forWait: 20 * time.Second,
-			why: &alert.Why{Need: 3, Share: 0.3, Of: alert.OfRoom, Within: 40 * time.Second, For: 20 * time.Second},
+			why:      &alert.Why{Need: 3, Share: 0.3, Of: alert.OfRoom, Within: 40 * time.Second, For: 20 * time.Second},
 			incident: "1400000001/8489", stateKey: "1400000001/8489"},
 		{rule: "app-outage", share: 1250, of: alert.OfApp, appWide: true, role: "Anchor", reason: "Timeout",
 			why:      &alert.Why{Need: 5, Share: 0.125, Of: alert.OfApp, Within: time.Minute},
