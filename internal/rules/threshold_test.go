@@ -108,15 +108,14 @@ rules:
 		got[a.Rule] = a
 	}
 	for _, tc := range []struct {
-		rule                 string
-		share                int
-		of                   string
-		appWide, rearm       bool
-		role, reason         string
-		why                  *alert.Why
-		incident, stateKey   string
-		forWait              time.Duration
-		aggregate, wantAlert bool
+		rule               string
+		share              int
+		of                 string
+		appWide, rearm     bool
+		role, reason       string
+		why                *alert.Why
+		incident, stateKey string
+		forWait            time.Duration
 	}{
 		{rule: "room-outage", share: 3000, of: alert.OfRoom, role: "Anchor", reason: "Timeout", forWait: 20 * time.Second,
 			why:      &alert.Why{Need: 3, Share: 0.3, Of: alert.OfRoom, Within: 40 * time.Second, For: 20 * time.Second},
