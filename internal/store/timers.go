@@ -28,8 +28,8 @@ func (s *Redis) Tick(ctx context.Context, now time.Time, limit int) ([]alert.Tic
 
 // TickApps is Tick for timers that may need each app's present users now:
 // a threshold relative to its app's users judges its share when its wait
-// ends, with present(app) (engine.AppTicker). Nil present counts 0 users,
-// as an unknown population does.
+// ends, with present(app) (engine.AppTicker). With nil present it judges
+// with the app's users as the engine knew them when the wait opened.
 func (s *Redis) TickApps(ctx context.Context, now time.Time, limit int, present func(app string) int) ([]alert.TickOutcome, error) {
 	due, err := s.due(ctx, now, limit)
 	if err != nil {
