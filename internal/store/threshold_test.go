@@ -495,3 +495,42 @@ func TestAppWideThresholdAcrossPartitions(t *testing.T) {
 		t.Run("batched", func(t *testing.T) { run(t, rdb, true, 2) })
 	})
 }
+
+// With WAIT, a callback that fires into its room's partition and its
+// app's waits for the replicas of both: it succeeds once they have its
+// writes, and fails (TRTC retries) when they cannot.
+func TestAppWideWithWait(t *testing.T) {
+	callback := func(s *Redis) []alert.Alert {
+		room := ""
+		for i := 0; ; i++ {
+			room = fmt.Sprint("room-", i)
+			if s.layout.PartitionOf(testApp, room) != s.layout.PartitionOf(testApp, "") {
+				break
+			}
+		}
+		mine := inRoom(room, "own-"+room)
+		return []alert.Alert{appWide(room, "u1", time.Now()), mine}
+	}
+	t.Run("a replica", func(t *testing.T) {
+		sen := redistest.StartSentinel(t, 1)
+		s, err := NewPartitioned(sen.Client(t), "hook", Options{Partitions: 16, WaitReplicas: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts := callback(s)
+		v, err := s.Fire(context.Background(), time.Now(), alerts)
+		if err != nil || !slices.Equal(v, []alert.Verdict{alert.VerdictCounted, alert.VerdictPaged}) {
+			t.Fatalf("Fire: %v, %v; want counted, paged", v, err)
+		}
+	})
+	t.Run("no replica", func(t *testing.T) {
+		s, err := NewPartitioned(redistest.Start(t), "hook", Options{Partitions: 16, WaitReplicas: 1, WaitTimeout: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alerts := callback(s)
+		if _, err := s.Fire(context.Background(), time.Now(), alerts); !isUnavailable(err) {
+			t.Fatalf("Fire: %v, want unavailable", err)
+		}
+	})
+}
