@@ -126,7 +126,8 @@ type Outcome struct {
 	Pages   int // notifications it would enqueue: one per receiver
 	DedupID string
 	// Clear is set when the event did not match the rule but cleared (or
-	// resolved) one of its pending alerts.
+	// resolved) one of its pending alerts, took a member off its threshold,
+	// or rearmed it.
 	Clear bool
 }
 
@@ -174,7 +175,7 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		v := verdicts[i]
 		e.metrics.observe(v)
 		res.Outcomes[i] = Outcome{Rule: a.Rule, Verdict: v, Fired: v.Fired(),
-			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover}
+			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover || a.Op == alert.OpRearm}
 	}
 	return res, nil
 }
