@@ -203,3 +203,24 @@ func TestSchemaInStepWithGoTypes(t *testing.T) {
 		t.Errorf("schema match keys %v, Go match keys %v", keys, want)
 	}
 }
+
+// The schema takes a relative threshold's share as the decoder does: a
+// percentage from 1% to 100%, never a bare number; of is room or app.
+func TestSchemaThresholdShare(t *testing.T) {
+	_, sch := loadSchema(t)
+	for share, ok := range map[string]bool{
+		`"50%"`: true, `"1%"`: true, `"100%"`: true, `"12.5%"`: true, `"33.33%"`: true,
+		`50`: false, `0.5`: false, `"0%"`: false, `"0.5%"`: false, `"101%"`: false, `"100.5%"`: false, `"half"`: false,
+	} {
+		doc := `{"receivers": [{"name": "c", "console": {}}], "default_receiver": "c", "rules": [{"name": "r",
+			"threshold": {"count": 3, "within": "1m", "share": ` + share + `, "of": "app", "per": "{{.App}}",
+			"rearm": {"event": "room.enter"}}}]}`
+		inst, err := jsonschema.UnmarshalJSON(strings.NewReader(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sch.Validate(inst); (err == nil) != ok {
+			t.Errorf("share %s: schema says %v, want valid %v", share, err, ok)
+		}
+	}
+}

@@ -47,6 +47,9 @@ const (
 	// OpRecover takes a member that came back off a threshold that waits for
 	// recovery (threshold with for/clear): it no longer counts.
 	OpRecover Op = "recover"
+	// OpRearm lets a threshold with rearm count its key again: the event
+	// that ends an episode (a relay RUNNING again) for the same key.
+	OpRearm Op = "rearm"
 )
 
 // Verdict is what the store did with one Alert or one due timer. The scripts
@@ -105,7 +108,27 @@ type Alert struct {
 	// alert (OpPending, OpClear) within the rule.
 	StateKey string
 	Count    int           // OpThreshold: members needed
-	Within   time.Duration // OpThreshold, OpRecover: the sliding window
+	Within   time.Duration // OpThreshold, OpRecover, OpRearm: the sliding window
+	// Share, when positive, makes a threshold relative: it also needs this
+	// many ten-thousandths (5000 for 50%) of the population Of names
+	// ("room" or "app"), counting distinct members. Present is the app's
+	// present users as the engine knew them when Of is "app" (the store
+	// reads a room's itself); 0 when unknown.
+	Share   int
+	Of      string
+	Present int
+	// AppWide puts the alert's state in its app's partition rather than its
+	// room's: a threshold whose key does not name the room counts the
+	// whole app's events together, wherever their rooms live.
+	AppWide bool
+	// Rearm makes a threshold count its key once until an OpRearm for the
+	// same key: one episode of repeats counts once.
+	Rearm bool
+	// MemberRole and MemberReason are the catalogue's words for the
+	// member's role and reason at this event (aggregates list them per
+	// member); empty when the member is not a user.
+	MemberRole   string
+	MemberReason string
 	// For is how long to wait for the clearing event (OpPending), or, on a
 	// threshold, for members to come back before counting who is still
 	// away (OpThreshold, OpRecover).
@@ -121,6 +144,12 @@ type Alert struct {
 	Notification Notification
 	Receivers    []Receiver
 }
+
+// Whose population a relative threshold's share is of (Alert.Of, Why.Of).
+const (
+	OfRoom = "room"
+	OfApp  = "app"
+)
 
 // Group says which group an alert joins and its timing.
 type Group struct {

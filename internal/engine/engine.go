@@ -35,6 +35,21 @@ type RoomLog interface {
 	RecordRoom(ctx context.Context, app, roomKey, what string, at time.Time) error
 }
 
+// AppPopulation says how many users of an app are present in any of its
+// rooms (cached, a moment behind; 0 when unknown). A threshold relative to
+// its app's users needs it; the population package provides it.
+type AppPopulation interface {
+	AppPresent(app string) int
+}
+
+// AppTicker is a Store whose due timers may need each app's present users
+// now: a threshold relative to its app's users judges its share when its
+// wait for recovery ends. store.Redis implements it; the engine ticks a
+// Store that does not with Tick.
+type AppTicker interface {
+	TickApps(ctx context.Context, now time.Time, limit int, present func(app string) int) ([]alert.TickOutcome, error)
+}
+
 // Room lifecycle events and what RoomLog records for them.
 var roomEvents = map[int]string{101: "created", 102: "dismissed"}
 
@@ -46,6 +61,7 @@ type Engine struct {
 	now     func() time.Time
 	metrics *Metrics
 	rooms   RoomLog
+	apps    AppPopulation // nil: apps' populations unknown (0)
 	commit  time.Duration
 	current atomic.Pointer[rules.Ruleset]
 	// facts are reused between callbacks: a callback's facts (over a
@@ -76,6 +92,15 @@ func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
 	return e
 }
 
+// WithAppPopulation gives thresholds relative to their app's users (share
+// with of: app) the apps' present users: they go to the store with each
+// such alert, and to its timers when they fire. Without it an app's
+// population is unknown (0), and such a threshold needs its count alone.
+func (e *Engine) WithAppPopulation(apps AppPopulation) *Engine {
+	e.apps = apps
+	return e
+}
+
 // New returns an engine serving rs. metrics may be nil (nothing counted).
 func New(cat *catalog.Catalog, rs *rules.Ruleset, store Store, now func() time.Time, metrics *Metrics) *Engine {
 	e := &Engine{cat: cat, store: store, now: now, metrics: metrics, commit: DefaultCommitTimeout}
@@ -102,7 +127,8 @@ type Outcome struct {
 	Pages   int // notifications it would enqueue: one per receiver
 	DedupID string
 	// Clear is set when the event did not match the rule but cleared (or
-	// resolved) one of its pending alerts.
+	// resolved) one of its pending alerts, took a member off its threshold,
+	// or rearmed it.
 	Clear bool
 }
 
@@ -132,6 +158,13 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 	if len(alerts) == 0 {
 		return res, nil
 	}
+	if e.apps != nil {
+		for i := range alerts {
+			if a := &alerts[i]; a.Share > 0 && a.Of == alert.OfApp {
+				a.Present = e.apps.AppPresent(a.Notification.Event.App)
+			}
+		}
+	}
 	ctx, cancel := context.WithTimeout(ctx, e.commit)
 	defer cancel()
 	verdicts, err := e.store.Fire(ctx, now, alerts)
@@ -143,7 +176,7 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		v := verdicts[i]
 		e.metrics.observe(v)
 		res.Outcomes[i] = Outcome{Rule: a.Rule, Verdict: v, Fired: v.Fired(),
-			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover}
+			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover || a.Op == alert.OpRearm}
 	}
 	return res, nil
 }
@@ -156,8 +189,14 @@ const TickBatch = 100
 // concurrently: the store claims each timer for exactly one of them.
 func (e *Engine) Tick(ctx context.Context) ([]alert.TickOutcome, error) {
 	var all []alert.TickOutcome
+	tick := e.store.Tick
+	if t, ok := e.store.(AppTicker); ok && e.apps != nil {
+		tick = func(ctx context.Context, now time.Time, limit int) ([]alert.TickOutcome, error) {
+			return t.TickApps(ctx, now, limit, e.apps.AppPresent)
+		}
+	}
 	for {
-		outs, err := e.store.Tick(ctx, e.now(), TickBatch)
+		outs, err := tick(ctx, e.now(), TickBatch)
 		if err != nil {
 			return all, fmt.Errorf("fire due timers: %w", err)
 		}

@@ -38,6 +38,7 @@ type Ruleset struct {
 	// stateful parts (inhibit.go, pending.go)
 	inhibits     []*inhibitRule
 	pendingRules []*compiledRule
+	rearmRules   []*compiledRule // thresholds with rearm (threshold.go)
 	// payload: some rule or template reads the callback's Payload, so it
 	// is decoded for every callback (see Facts).
 	payload bool

@@ -7,6 +7,7 @@ import (
 	"github.com/expr-lang/expr"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/catalog"
 )
 
 // Alerts judges e against the rules and says what the store must do about
@@ -18,14 +19,21 @@ func (rs *Ruleset) Alerts(e *Facts, now time.Time) []alert.Alert {
 	var matchedBuf, clearsBuf [4]*compiledRule
 	matched := rs.evaluate(e, matchedBuf[:0])
 	clears := rs.clearing(e, clearsBuf[:0])
-	if len(matched) == 0 && len(clears) == 0 {
+	var rearms []*compiledRule
+	if len(rs.rearmRules) > 0 {
+		rearms = rs.rearming(e, nil)
+	}
+	if len(matched) == 0 && len(clears) == 0 && len(rearms) == 0 {
 		return nil
 	}
-	out := make([]alert.Alert, 0, len(matched)+len(clears))
-	// Clears go first: an event that both recovers one alert and opens
-	// another must not see its own alert cleared.
+	out := make([]alert.Alert, 0, len(matched)+len(clears)+len(rearms))
+	// Clears and rearms go first: an event that both recovers one alert and
+	// opens another must not see its own alert cleared.
 	for _, cr := range clears {
 		out = append(out, rs.clearAlert(cr, e))
+	}
+	for _, cr := range rearms {
+		out = append(out, rs.rearmAlert(cr, e))
 	}
 	for _, cr := range matched {
 		out = append(out, rs.alert(cr, e, now))
@@ -117,12 +125,21 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		// Every page of the rule carries its runbook: the firing page, the
 		// group's updates and the resolved page all start from this one.
 		Runbook: cr.runbook,
+		Why:     cr.state.why(),
+	}
+	if t := cr.state.threshold; t != nil && t.appWide {
+		// One incident for the app, whichever room's event crossed it.
+		n.Incident = e.App
 	}
 	member, kind := memberOf(e)
+	var role, reason string
 	if cr.state.aggregated() {
 		// The notification stands for many events: the store counts them and
-		// lists who.
+		// lists who, each with their own role and reason.
 		n.Aggregate, n.MemberKind = true, kind
+		if kind == alert.MembersUsers {
+			role, reason = codeWords(e.Role), codeWords(e.Reason)
+		}
 	}
 	a := alert.Alert{
 		Op:       alert.OpPage,
@@ -132,11 +149,23 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 		DedupKey: dedup,
 		Window:   cr.window,
 		Member:   member,
+
+		MemberRole:   role,
+		MemberReason: reason,
 	}
 	rs.statefulAlert(cr, e, &a, &data)
 	a.Notification = n
 	a.Receivers = cr.targets
 	return a
+}
+
+// codeWords are the catalogue's words for a code the event carries, "" for
+// one it does not.
+func codeWords(c catalog.Code) string {
+	if c.Value < 0 {
+		return ""
+	}
+	return c.Title
 }
 
 // receiver resolves a receiver name into what a notification carries to notify.

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,6 +69,11 @@ func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
 		}
 		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true, Why: why})
 	}
+	for _, cr := range rs.rearming(e, nil) {
+		f := rs.rearmAlert(cr, e)
+		why := fmt.Sprintf("rearm: this event ends the episode counted for %s: its next matching event counts again", f.StateKey)
+		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true, Why: why})
+	}
 	return out, nil
 }
 
@@ -76,10 +82,23 @@ func describeState(f alert.Alert) string {
 	var parts []string
 	switch f.Op {
 	case alert.OpThreshold:
-		if f.For > 0 {
-			parts = append(parts, fmt.Sprintf("threshold: counts %s towards %d within %s for %s; once reached, waits %s and pages if %d are still away", f.Member, f.Count, f.Within, f.StateKey, f.For, f.Count))
-		} else {
+		need := strconv.Itoa(f.Count)
+		if f.Share > 0 {
+			need = fmt.Sprintf("%d and %s of the %s's users (present, plus those counted away)", f.Count, Share(f.Share), f.Of)
+		}
+		switch {
+		case f.For > 0:
+			parts = append(parts, fmt.Sprintf("threshold: counts %s towards %s within %s for %s; once reached, waits %s and pages if %s are still away", f.Member, need, f.Within, f.StateKey, f.For, need))
+		case f.Share > 0:
+			parts = append(parts, fmt.Sprintf("threshold: counts %s towards %s within %s for %s; pages when both are reached", f.Member, need, f.Within, f.StateKey))
+		default:
 			parts = append(parts, fmt.Sprintf("threshold: counts towards %d events within %s for %s; pages when the count is reached", f.Count, f.Within, f.StateKey))
+		}
+		if f.Rearm {
+			parts = append(parts, fmt.Sprintf("rearm: counts %s once, then not again until a rearm event for it", f.StateKey))
+		}
+		if f.AppWide {
+			parts = append(parts, fmt.Sprintf("app-wide: the key does not name the room, so every room of app %s counts together and pages once", f.Notification.Event.App))
 		}
 	case alert.OpPending:
 		parts = append(parts, fmt.Sprintf("for: opens the pending alert %s; pages after %s unless a clearing event comes first", f.StateKey, f.For))

@@ -58,12 +58,45 @@ func (c *compiler) inhibits(f *File, rs *Ruleset) {
 			c.errorf(where, "%s: needs equal labels (e.g. [app, room]); without them one alert would mute every other", where)
 		}
 		c.validLabels(where+".equal", where+": equal", ir.Equal)
-		rs.inhibits = append(rs.inhibits, &inhibitRule{
+		in := &inhibitRule{
 			id:     inhibitID(ir),
 			source: c.alertMatchers(where+".source", where+": source", ir.Source, names),
 			target: c.alertMatchers(where+".target", where+": target", ir.Target, names),
 			equal:  ir.Equal,
-		})
+		}
+		c.samePartition(where, in, rs)
+		rs.inhibits = append(rs.inhibits, in)
+	}
+}
+
+// samePartition refuses an inhibit rule between an app-wide threshold and a
+// rule counted per room: the marker one sets lives in the app's partition,
+// the other reads its room's, and on Redis Cluster no script sees both.
+func (c *compiler) samePartition(where string, in *inhibitRule, rs *Ruleset) {
+	appWide := map[string]bool{}
+	for _, cr := range rs.rules {
+		appWide[cr.name] = cr.state.threshold != nil && cr.state.threshold.appWide
+	}
+	named := func(ms []alertMatcher) []string {
+		var out []string
+		for _, m := range ms {
+			if m.label == "rule" && !m.negate {
+				out = append(out, m.values...)
+			}
+		}
+		return out
+	}
+	for _, s := range named(in.source) {
+		for _, t := range named(in.target) {
+			if appWide[s] != appWide[t] {
+				wide, room := s, t
+				if appWide[t] {
+					wide, room = t, s
+				}
+				c.errorf(where, "%s: rule %q counts app-wide (its threshold.per does not name the room) and rule %q per room: their state lives in different partitions, so one cannot inhibit the other", where, wide, room)
+				return
+			}
+		}
 	}
 }
 

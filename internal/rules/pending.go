@@ -68,6 +68,7 @@ func (rs *Ruleset) clearAlert(cr *compiledRule, e *Facts) alert.Alert {
 			Member:   member,
 			Within:   t.within,
 			For:      cr.state.pending.wait,
+			AppWide:  t.appWide,
 			// The event names the room, and so where the rule's state lives.
 			Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.name, Event: e.AlertEvent()},
 		}

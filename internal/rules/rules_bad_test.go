@@ -137,6 +137,20 @@ var badFiles = []struct {
 	{"short_window.yaml", []string{
 		`short_window.yaml:8:21: rule "a": dedup.window 30s is shorter than 1m, so TRTC's redeliveries would page again`,
 	}},
+	// Relative thresholds and rearm: a share is a percentage, of says whose,
+	// and state that would live in two partitions is refused.
+	{"threshold_share.yaml", []string{
+		`threshold_share.yaml:8:34: rule "bare": share: a bare number is not a share: write it as a percentage, e.g. "50%"`,
+		`threshold_share.yaml:11:34: rule "fraction": share: a bare number is not a share: write it as a percentage, e.g. "30%"`,
+		`threshold_share.yaml:14:34: rule "too-much": share: 150% is not between 1% and 100%`,
+		`threshold_share.yaml:17:34: rule "words": share: expected a percentage like "50%", got "half"`,
+		`threshold_share.yaml:20:31: rule "of-alone": threshold.of needs threshold.share: of says whose users the share is of`,
+		`threshold_share.yaml:23:43: rule "of-what": threshold.of "rom": use room or app, did you mean "room"?`,
+		`threshold_share.yaml:26:57: rule "room-share-app-key": a share of the room needs threshold.per to name the room ({{.Room}} or {{.RoomKey}}); for a share of the app's users write of: app`,
+		`threshold_share.yaml:29:47: rule "empty-rearm": threshold.rearm needs at least one field to match, e.g. {relay_status: running}`,
+		`threshold_share.yaml:32:62: rule "bad-rearm": threshold.rearm: match.relay_status: unknown relay_status "runing", did you mean "relay.running"?`,
+		`threshold_share.yaml:39:5: inhibit[0]: rule "app-storm" counts app-wide (its threshold.per does not name the room) and rule "anchor" per room: their state lives in different partitions, so one cannot inhibit the other`,
+	}},
 	{"syntax.yaml", []string{
 		`syntax.yaml:4:1: syntax error: did not find expected '-' indicator`,
 	}},

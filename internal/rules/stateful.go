@@ -62,6 +62,9 @@ func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *R
 		// whoever's event crossed it: the default key would name that user.
 		cr.dedupKey = t.per
 	}
+	if t := cr.state.threshold; t != nil && t.rearm != nil {
+		rs.rearmRules = append(rs.rearmRules, cr)
+	}
 	if cr.state.threshold != nil && cr.state.pending != nil {
 		// A threshold that waits for recovery: it counts who is still away
 		// when its wait ends, and a member's clearing event takes them off
@@ -76,6 +79,21 @@ func (c *compiler) compileStateful(path string, r *Rule, cr *compiledRule, rs *R
 		cr.dedupKey = newKeyTemplate(c.template(path+".dedup.key", where, "dedup.key", cmp.Or(r.Dedup.Key, DefaultPendingKey)))
 		rs.pendingRules = append(rs.pendingRules, cr)
 	}
+}
+
+// why is the condition cr's alerts page on, in numbers; nil for a plain rule.
+func (s stateful) why() *alert.Why {
+	var wait time.Duration
+	if s.pending != nil {
+		wait = s.pending.wait
+	}
+	switch {
+	case s.threshold != nil:
+		return s.threshold.why(wait)
+	case s.pending != nil:
+		return &alert.Why{For: wait}
+	}
+	return nil
 }
 
 // statefulAlert adds cr's stateful parts to a: which op, the group and the

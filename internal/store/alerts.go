@@ -64,6 +64,16 @@ type op struct {
 	Within int64             `json:"within,omitempty"`
 	Wait   int64             `json:"wait,omitempty"`
 	Group  *groupOp          `json:"group,omitempty"`
+	// Detail is what Go says of the member at this event (its role and
+	// reason, see memberDetail); the scripts keep it and hand it back.
+	Detail string `json:"detail,omitempty"`
+	// Share (ten-thousandths) makes a threshold relative; Present and App
+	// are an app-relative one's present users and app (the tick asks Go
+	// for the app's present users again); a room-relative one names the
+	// room's population in K.Pop instead.
+	Share   int    `json:"share,omitempty"`
+	Present int    `json:"present,omitempty"`
+	App     string `json:"app,omitempty"`
 }
 
 type opKeys struct {
@@ -76,6 +86,10 @@ type opKeys struct {
 	GrpAll string   `json:"grp_all,omitempty"`
 	Src    []markOp `json:"src,omitempty"`
 	Tgt    []string `json:"tgt,omitempty"`
+	Mem    string   `json:"mem,omitempty"`
+	Drop   string   `json:"drop,omitempty"`
+	Arm    string   `json:"arm,omitempty"`
+	Pop    string   `json:"pop,omitempty"`
 }
 
 // appendTo appends every key in k that keys lacks, for KEYS. A callback's
@@ -94,6 +108,9 @@ func (k opKeys) appendTo(keys []string) []string {
 	}
 	for _, t := range k.Tgt {
 		add(t)
+	}
+	for _, key := range [...]string{k.Mem, k.Drop, k.Arm, k.Pop} {
+		add(key)
 	}
 	return keys
 }
@@ -118,7 +135,7 @@ func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
 func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
 	o := op{
 		Op: a.Op, Rule: a.Rule, Window: millis(a.Window), Ev: a.EventMs, Labels: a.Labels,
-		Member: a.Member, Count: a.Count,
+		Member: a.Member, Count: a.Count, Detail: memberDetail(a.MemberRole, a.MemberReason),
 	}
 	if o.Op == "" {
 		o.Op = alert.OpPage
@@ -135,7 +152,24 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 			// wait is a pending entry of the same key.
 			o.K.Pend = ks.Pending(a.Rule, a.StateKey)
 			o.Wait = millis(a.For)
+			o.K.Drop = ks.Dropped(a.Rule, a.StateKey)
+		} else if a.Share > 0 {
+			o.K.Mem = ks.Distinct(a.Rule, a.StateKey)
 		}
+		if a.Share > 0 {
+			o.Share = a.Share
+			if ev := a.Notification.Event; a.Of == alert.OfApp {
+				o.Present, o.App = a.Present, ev.App
+			} else {
+				o.K.Pop = ks.Population(ev.App, ev.RoomKey)
+			}
+		}
+		if a.Rearm {
+			o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
+		}
+	case alert.OpRearm:
+		o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
+		o.Within = millis(a.Within)
 	case alert.OpRecover:
 		o.K.Win = ks.Window(a.Rule, a.StateKey)
 		o.Within, o.Wait = millis(a.Within), millis(a.For)
@@ -158,7 +192,7 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 		o.K.Tgt = append(o.K.Tgt, ks.Inhibit(t))
 	}
 	var n []byte
-	if o.Op != alert.OpRecover {
+	if o.Op != alert.OpRecover && o.Op != alert.OpRearm {
 		var err error
 		if n, err = a.Notification.Marshal(); err != nil {
 			return nil, nil, opKeys{}, fmt.Errorf("encode notification %s: %w", a.Notification.ID, err)
@@ -172,6 +206,21 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 	copy(out, b)
 	return out, n, o.K, nil
 }
+
+// memberDetail is what the scripts keep of a member beside its name: its
+// role and reason, joined by a unit separator, which neither holds (nor a
+// newline: the scripts keep a detail before one), or "" when neither is known.
+func memberDetail(role, reason string) string {
+	if role == "" && reason == "" {
+		return ""
+	}
+	return detailClean.Replace(role) + detailSep + detailClean.Replace(reason)
+}
+
+// detailSep joins a member's role and reason in its detail.
+const detailSep = "\x1f"
+
+var detailClean = strings.NewReplacer(detailSep, " ", "\n", " ")
 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
 func scriptArgs(now time.Time, extra int) []any {
@@ -195,46 +244,95 @@ func fixedKeys(ks Keyspace, extra int) []string {
 }
 
 // Fire implements engine.Store: one round trip for all the alerts of one
-// callback, in the partition of the room they are about.
+// callback, in the partition of the room they are about (and, for an
+// app-wide threshold, in its app's: see Redis.fireCalls).
 func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) ([]alert.Verdict, error) {
 	if len(alerts) == 0 {
 		return nil, nil
 	}
-	call, err := s.fireCall(now, alerts)
+	calls, err := s.fireCalls(now, alerts)
 	if err != nil {
 		return nil, err
 	}
-	res, err := s.runFire(ctx, call)
+	res, err := s.runFire(ctx, calls)
 	if err != nil {
 		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
 	}
-	if len(res) != len(alerts) {
-		return nil, fmt.Errorf("fire: script returned %d results for %d alerts", len(res), len(alerts))
-	}
-	out := make([]alert.Verdict, len(res))
-	for i, r := range res {
-		out[i] = verdict(r)
+	out := make([]alert.Verdict, len(alerts))
+	for i, c := range calls {
+		if len(res[i]) != c.alerts() {
+			return nil, fmt.Errorf("fire: script returned %d results for %d alerts", len(res[i]), c.alerts())
+		}
+		for j, r := range res[i] {
+			if c.idx != nil {
+				j = c.idx[j]
+			}
+			out[j] = verdict(r)
+		}
 	}
 	return out, nil
 }
 
-// fireCall encodes the alerts of one callback for the fire script.
-func (s *Redis) fireCall(now time.Time, alerts []alert.Alert) (*fireCall, error) {
-	p, err := s.partitionOf(alerts)
+// fireCalls encodes the alerts of one callback for the fire script: one
+// call per partition they fire into, each with its alerts in the
+// callback's order. That is nearly always one, the room's; an app-wide
+// threshold's state is in its app's partition, so that every room of the
+// app counts together (see partitionOf). Partitions share no key, so a
+// call per partition decides each alert as one call for all would.
+func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert) ([]*fireCall, error) {
+	room, err := s.partitionOf(alerts)
 	if err != nil {
 		return nil, err
 	}
-	call := &fireCall{fixed: p.keys.boxed, keys: make([]string, 0, 4*len(alerts)), now: now.UnixMilli(),
-		ops: make([]any, 0, 2*len(alerts))}
-	for _, a := range alerts {
-		o, n, k, err := encode(p.keys, a)
-		if err != nil {
+	partOf := func(a *alert.Alert) *part {
+		if a.AppWide {
+			return s.appPart(a)
+		}
+		return room
+	}
+	split := false
+	for i := range alerts {
+		split = split || partOf(&alerts[i]) != room
+	}
+	if !split { // the usual callback: one call, its verdicts in order
+		call := s.newFireCall(room, now, len(alerts))
+		for i := range alerts {
+			if err := call.add(&alerts[i]); err != nil {
+				return nil, err
+			}
+		}
+		return []*fireCall{call}, nil
+	}
+	var calls []*fireCall
+	for i := range alerts {
+		p := partOf(&alerts[i])
+		at := slices.IndexFunc(calls, func(c *fireCall) bool { return c.part == p })
+		if at < 0 {
+			at = len(calls)
+			calls = append(calls, s.newFireCall(p, now, 1))
+		}
+		if err := calls[at].add(&alerts[i]); err != nil {
 			return nil, err
 		}
-		call.ops = append(call.ops, o, n)
-		call.keys = k.appendTo(call.keys)
+		calls[at].idx = append(calls[at].idx, i)
 	}
-	return call, nil
+	return calls, nil
+}
+
+func (s *Redis) newFireCall(p *part, now time.Time, alerts int) *fireCall {
+	return &fireCall{part: p, fixed: p.keys.boxed, keys: make([]string, 0, 4*alerts), now: now.UnixMilli(),
+		ops: make([]any, 0, 2*alerts)}
+}
+
+// add encodes a into c.
+func (c *fireCall) add(a *alert.Alert) error {
+	o, n, k, err := encode(c.part.keys, *a)
+	if err != nil {
+		return err
+	}
+	c.ops = append(c.ops, o, n)
+	c.keys = k.appendTo(c.keys)
+	return nil
 }
 
 // verdict drops the detail some verdicts carry ("silenced:<id>").

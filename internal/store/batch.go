@@ -117,10 +117,14 @@ var (
 	errBatcherFull   = errors.New("too many callbacks waiting for Redis")
 )
 
-// run sends one script, with whatever is queued when a slot is free, and
-// returns its result; or gives up at ctx's end.
-func (b *Batcher) run(ctx context.Context, call *fireCall) ([]string, error) {
-	c := &scriptCall{ctx: ctx, call: call}
+// run sends the calls of one callback (one per partition it fires into,
+// nearly always one), with whatever is queued when a slot is free, and
+// returns their results; or gives up at ctx's end.
+func (b *Batcher) run(ctx context.Context, calls []*fireCall) ([][]string, error) {
+	mine := make([]*scriptCall, len(calls))
+	for i, call := range calls {
+		mine[i] = &scriptCall{ctx: ctx, call: call}
+	}
 	b.mu.Lock()
 	if b.closed {
 		b.mu.Unlock()
@@ -129,7 +133,7 @@ func (b *Batcher) run(ctx context.Context, call *fireCall) ([]string, error) {
 	if b.inflight < batchSlots {
 		// A free slot: send now, from this goroutine, taking the queue along.
 		b.inflight++
-		batch := append(b.take(b.max-1), c)
+		batch := append(b.take(max(b.max-len(mine), 0)), mine...)
 		b.mu.Unlock()
 		b.send(batch)
 		if more := b.next(); more != nil {
@@ -141,23 +145,39 @@ func (b *Batcher) run(ctx context.Context, call *fireCall) ([]string, error) {
 				go b.drain(more)
 			}
 		}
-		return c.res, c.err
+		return results(mine)
 	}
 	if len(b.queue) >= maxQueuedBatches*b.max {
 		b.mu.Unlock()
 		return nil, errBatcherFull
 	}
-	c.done = make(chan struct{})
-	b.queue = append(b.queue, c)
-	b.mu.Unlock()
-	select {
-	case <-c.done:
-		return c.res, c.err
-	case <-ctx.Done():
-		// The script may still run: its effects are those of a callback
-		// answered 503, which TRTC retries and dedup absorbs.
-		return nil, ctx.Err()
+	for _, c := range mine {
+		c.done = make(chan struct{})
 	}
+	b.queue = append(b.queue, mine...)
+	b.mu.Unlock()
+	for _, c := range mine {
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			// The script may still run: its effects are those of a callback
+			// answered 503, which TRTC retries and dedup absorbs.
+			return nil, ctx.Err()
+		}
+	}
+	return results(mine)
+}
+
+// results are the results of calls, or the first error one of them met.
+func results(calls []*scriptCall) ([][]string, error) {
+	out := make([][]string, len(calls))
+	for i, c := range calls {
+		if c.err != nil {
+			return nil, c.err
+		}
+		out[i] = c.res
+	}
+	return out, nil
 }
 
 // take removes up to n calls from the front of the queue; b.mu is held.

@@ -303,11 +303,7 @@ func testSharedScript(t *testing.T, rdb redis.UniversalClient, scripts int64) {
 	}
 	batch := make([]*scriptCall, len(cases))
 	for i, c := range cases {
-		call, err := s.fireCall(c.at, []alert.Alert{inRoom(c.room, c.key)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		batch[i] = &scriptCall{ctx: ctx, call: call, done: make(chan struct{})}
+		batch[i] = &scriptCall{ctx: ctx, call: oneCall(t, s, c.at, inRoom(c.room, c.key)), done: make(chan struct{})}
 	}
 	if err := fireScript.Load(ctx, rdb).Err(); err != nil {
 		t.Fatal(err)
@@ -348,11 +344,7 @@ func TestBatcherIsolatesAFailingCall(t *testing.T) {
 		alerts := []alert.Alert{inRoom("room", "a"), broken, inRoom("room", "b")}
 		batch := make([]*scriptCall, len(alerts))
 		for i, a := range alerts {
-			call, err := s.fireCall(time.Now(), []alert.Alert{a})
-			if err != nil {
-				t.Fatal(err)
-			}
-			batch[i] = &scriptCall{ctx: ctx, call: call, done: make(chan struct{})}
+			batch[i] = &scriptCall{ctx: ctx, call: oneCall(t, s, time.Now(), a), done: make(chan struct{})}
 		}
 		b.send(batch)
 		for i, c := range batch {
@@ -373,6 +365,19 @@ func TestBatcherIsolatesAFailingCall(t *testing.T) {
 			t.Errorf("outbox depth %d, %v; want the 2 pages of the good calls, once each", d, err)
 		}
 	})
+}
+
+// oneCall is the fire call of a callback whose alerts fire into one partition.
+func oneCall(t *testing.T, s *Redis, at time.Time, alerts ...alert.Alert) *fireCall {
+	t.Helper()
+	calls, err := s.fireCalls(at, alerts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 1 {
+		t.Fatalf("%d calls, want 1", len(calls))
+	}
+	return calls[0]
 }
 
 // roomsInDistinctPartitions finds n rooms of app 1400000001 in n different

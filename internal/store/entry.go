@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -16,9 +17,11 @@ import (
 // An outbox entry is the notification as Go encoded it when the alert fired
 // ("n"), the receiver ("r"), when it was enqueued ("at", Unix ms) and the
 // plain fields a script adds from alert state: kind, count, members
-// (a JSON list of [name, events] pairs), member_count, more, total,
-// total_members, flush, and by (the clearing event's notification). A
-// notification moved back from the dead letters is one full "n".
+// (a JSON list of [name, events] or [name, events, detail], the detail
+// memberDetail wrote), member_count, more, total, total_members, flush,
+// dropped, away and population (a threshold's numbers, for Why), and by
+// (the clearing event's notification). A notification moved back from the
+// dead letters is one full "n".
 
 // decodeEntry reads an outbox or dead-letter entry into a notification.
 func decodeEntry(values map[string]any) (alert.Notification, error) {
@@ -50,24 +53,38 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 		n.Count = c
 	}
 	if m := str("members"); m != "" {
-		var pairs [][2]json.RawMessage
-		if err := json.Unmarshal([]byte(m), &pairs); err != nil {
+		var listed [][]json.RawMessage
+		if err := json.Unmarshal([]byte(m), &listed); err != nil {
 			return alert.Notification{}, fmt.Errorf("decode members: %w", err)
 		}
-		n.Members = make([]alert.Member, 0, len(pairs))
-		for _, p := range pairs {
+		n.Members = make([]alert.Member, 0, len(listed))
+		for _, p := range listed {
+			if len(p) < 2 {
+				return alert.Notification{}, fmt.Errorf("decode members: %d values for a member, want 2 or 3", len(p))
+			}
 			var mb alert.Member
 			if json.Unmarshal(p[0], &mb.Name) != nil {
 				// A user id that is all digits went through Lua as a number.
 				mb.Name = string(p[0])
 			}
 			_ = json.Unmarshal(p[1], &mb.Events)
+			if len(p) > 2 {
+				var detail string
+				_ = json.Unmarshal(p[2], &detail)
+				mb.Role, mb.Reason, _ = strings.Cut(detail, detailSep)
+			}
 			n.Members = append(n.Members, mb)
 		}
 		n.MemberCount = num("member_count")
 		n.MembersMore = num("more")
 	}
 	n.Total, n.TotalMembers, n.Flush = num("total"), num("total_members"), num("flush")
+	if d, a, p := num("dropped"), num("away"), num("population"); d > 0 || a > 0 || p > 0 {
+		if n.Why == nil {
+			n.Why = &alert.Why{}
+		}
+		n.Why.Dropped, n.Why.Away, n.Why.Population = d, a, p
+	}
 	if by := str("by"); by != "" {
 		c, err := alert.UnmarshalNotification([]byte(by))
 		if err != nil {

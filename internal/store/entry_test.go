@@ -48,3 +48,53 @@ func TestDecodeEntryReceiver(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeEntryMembersAndWhy: members listed with or without a detail
+// (entries queued by a hook from before details have none), and a
+// threshold's numbers added to the condition its notification carries.
+func TestDecodeEntryMembersAndWhy(t *testing.T) {
+	need := &alert.Why{Need: 3, Share: 0.5, Of: alert.OfRoom}
+	for name, tc := range map[string]struct {
+		why     *alert.Why
+		fields  map[string]any
+		members []alert.Member
+		want    *alert.Why
+		err     bool
+	}{
+		"members without details": {fields: map[string]any{"members": `[["u1",2],["42",1]]`},
+			members: []alert.Member{{Name: "u1", Events: 2}, {Name: "42", Events: 1}}},
+		"a user id that went through Lua as a number": {fields: map[string]any{"members": `[[42,1]]`},
+			members: []alert.Member{{Name: "42", Events: 1}}},
+		"members with details": {fields: map[string]any{"members": "[[\"u1\",1,\"Anchor\\u001fTimeout\"],[\"u2\",1,\"\\u001fForce-closed\"],[\"u3\",1]]"},
+			members: []alert.Member{{Name: "u1", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "u2", Events: 1, Reason: "Force-closed"}, {Name: "u3", Events: 1}}},
+		"a member without events": {fields: map[string]any{"members": `[["u1"]]`}, err: true},
+		"numbers onto the condition": {why: need, fields: map[string]any{"dropped": "7", "away": "6", "population": "9"},
+			want: &alert.Why{Need: 3, Share: 0.5, Of: alert.OfRoom, Dropped: 7, Away: 6, Population: 9}},
+		"numbers without a condition": {fields: map[string]any{"dropped": "2"}, want: &alert.Why{Dropped: 2}},
+		"a condition without numbers": {why: need, want: need},
+	} {
+		t.Run(name, func(t *testing.T) {
+			n, err := alert.Notification{ID: "a", Kind: alert.KindFiring, Why: tc.why}.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			values := map[string]any{"n": string(n)}
+			for k, v := range tc.fields {
+				values[k] = v
+			}
+			got, err := decodeEntry(values)
+			if (err != nil) != tc.err {
+				t.Fatalf("error %v, want one: %v", err, tc.err)
+			}
+			if err != nil {
+				return
+			}
+			if !reflect.DeepEqual(got.Members, tc.members) {
+				t.Errorf("members %+v, want %+v", got.Members, tc.members)
+			}
+			if !reflect.DeepEqual(got.Why, tc.want) {
+				t.Errorf("why %+v, want %+v", got.Why, tc.want)
+			}
+		})
+	}
+}

@@ -15,10 +15,14 @@ var fireSource = luaLib + luaFire
 // its partition (boxed once per partition), the keys its alerts name, its
 // time (Unix ms), and two arguments per alert (op, notification).
 type fireCall struct {
+	part  *part
 	fixed []any
 	keys  []string
 	now   int64
 	ops   []any
+	// idx maps the call's verdicts to the callback's alerts when they fire
+	// into several partitions (one call each); nil: all of them, in order.
+	idx []int
 }
 
 // alerts is how many verdicts the call gets back.

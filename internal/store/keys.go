@@ -83,6 +83,19 @@ func (k Keyspace) Dedup(dedupKey string) string { return k.key("dedup", dedupKey
 // Window is a threshold rule's sliding window for one state key.
 func (k Keyspace) Window(rule, stateKey string) string { return k.key("win", rule, stateKey) }
 
+// Distinct is a relative threshold's distinct members in its window, each
+// at its latest event: its share counts people, not events.
+func (k Keyspace) Distinct(rule, stateKey string) string { return k.key("winm", rule, stateKey) }
+
+// Dropped is every member a threshold that waits for recovery counted in
+// its window, with what Go said of each; members coming back stay in it,
+// so a page can say how many dropped as well as how many are still away.
+func (k Keyspace) Dropped(rule, stateKey string) string { return k.key("drop", rule, stateKey) }
+
+// Rearm is a threshold with rearm's episode state for one key: when it
+// last counted, and when a rearm event came after.
+func (k Keyspace) Rearm(rule, stateKey string) string { return k.key("rearm", rule, stateKey) }
+
 // Pending is a for: alert waiting for its clearing event.
 func (k Keyspace) Pending(rule, stateKey string) string { return k.key("pend", rule, stateKey) }
 

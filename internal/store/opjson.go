@@ -49,6 +49,14 @@ func appendOp(b []byte, o *op, rs []alert.Receiver) []byte {
 		b = appendNumber(b, `,"hold":`, g.Hold)
 		b = append(b, '}')
 	}
+	b = appendOptField(b, `,"detail":`, o.Detail)
+	if o.Share != 0 {
+		b = appendNumber(b, `,"share":`, int64(o.Share))
+	}
+	if o.Present != 0 {
+		b = appendNumber(b, `,"present":`, int64(o.Present))
+	}
+	b = appendOptField(b, `,"app":`, o.App)
 	return append(b, '}')
 }
 
@@ -85,6 +93,10 @@ func (k *opKeys) appendJSON(b []byte) []byte {
 		}
 		b = append(b, ']')
 	}
+	b = appendOptField(b, `,"mem":`, k.Mem)
+	b = appendOptField(b, `,"drop":`, k.Drop)
+	b = appendOptField(b, `,"arm":`, k.Arm)
+	b = appendOptField(b, `,"pop":`, k.Pop)
 	if len(b) == start {
 		return append(b, "{}"...)
 	}

@@ -49,15 +49,18 @@ func TestOpJSONMatchesEncodingJSON(t *testing.T) {
 			Labels: map[string]string{"rule": "r", "app": "1", "room": "8489"}, Member: "u"},
 		"every field": {Op: alert.OpThreshold, Rule: "r", Window: 1, Ev: -5, Member: "m", Count: 3, Within: 60000, Wait: 1000,
 			K: opKeys{Dedup: "d", Win: "w", Pend: "p", Clr: "c", Grp: "g", GrpNew: "gn", GrpAll: "ga",
-				Src: []markOp{{Key: "s1", Hold: 1}, {Key: "s2", Hold: math.MaxInt64}}, Tgt: []string{"t1", "t2"}},
-			Labels: manyLabels, Group: &groupOp{ID: "g", Wait: 0, Interval: math.MinInt64, Hold: -1}},
+				Src: []markOp{{Key: "s1", Hold: 1}, {Key: "s2", Hold: math.MaxInt64}}, Tgt: []string{"t1", "t2"},
+				Mem: "wm", Drop: "dr", Arm: "ar", Pop: "po"},
+			Labels: manyLabels, Group: &groupOp{ID: "g", Wait: 0, Interval: math.MinInt64, Hold: -1},
+			Detail: "Anchor\x1fTimeout", Share: 5000, Present: math.MaxInt32, App: "1400000001"},
 		"empty collections": {K: opKeys{Src: []markOp{}, Tgt: []string{}}, Labels: map[string]string{}, Group: &groupOp{}},
-		"negative":          {Count: -1, Within: -1, Wait: math.MinInt64, Ev: math.MinInt64, Window: math.MaxInt64},
+		"negative":          {Count: -1, Within: -1, Wait: math.MinInt64, Ev: math.MinInt64, Window: math.MaxInt64, Share: -1, Present: -1},
 	}
 	for i, s := range hostile {
 		ops[fmt.Sprint("hostile ", i)] = op{Op: alert.Op(s), Rule: s, Member: s, Labels: map[string]string{s: s, s + "2": s},
-			K:     opKeys{Dedup: s, Win: s, Pend: s, Clr: s, Grp: s, GrpNew: s, GrpAll: s, Src: []markOp{{Key: s}}, Tgt: []string{s, s}},
-			Group: &groupOp{ID: s}}
+			K: opKeys{Dedup: s, Win: s, Pend: s, Clr: s, Grp: s, GrpNew: s, GrpAll: s, Src: []markOp{{Key: s}}, Tgt: []string{s, s},
+				Mem: s, Drop: s, Arm: s, Pop: s},
+			Group: &groupOp{ID: s}, Detail: s, App: s}
 	}
 	receivers := [][]alert.Receiver{nil, {}, {{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "C1", Mentions: []string{"<!here>", "<@U1>"}}, {}}}
 	for _, s := range hostile {
@@ -91,6 +94,15 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		"threshold waiting for recovery": with(base, alert.OpThreshold, func(a *alert.Alert) {
 			a.StateKey, a.Count, a.Within, a.For = "s", 3, time.Minute, time.Second
 		}),
+		"relative threshold of the room": with(base, alert.OpThreshold, func(a *alert.Alert) {
+			a.StateKey, a.Count, a.Within, a.Share, a.Of = "s", 3, time.Minute, 5000, alert.OfRoom
+			a.MemberRole, a.MemberReason = "Anchor", "Timeout"
+		}),
+		"relative threshold of the app, waiting, with rearm": with(base, alert.OpThreshold, func(a *alert.Alert) {
+			a.StateKey, a.Count, a.Within, a.For, a.Share, a.Of, a.Present = "s", 3, time.Minute, time.Second, 3333, alert.OfApp, 12
+			a.Rearm, a.MemberReason = true, "bad \x1f\n reason"
+		}),
+		"rearm":   with(base, alert.OpRearm, func(a *alert.Alert) { a.StateKey, a.Within = "s", time.Minute }),
 		"recover": with(base, alert.OpRecover, func(a *alert.Alert) { a.Within, a.For = time.Minute, time.Millisecond/2 }),
 		"pending": with(base, alert.OpPending, func(a *alert.Alert) { a.For = 90 * time.Second }),
 		"clear":   with(base, alert.OpClear, func(a *alert.Alert) { a.Labels = nil }),
@@ -113,9 +125,9 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 			t.Fatalf("%s: %v", name, err)
 		}
 		switch want, _ := a.Notification.Marshal(); {
-		case a.Op == alert.OpRecover && n != nil:
+		case (a.Op == alert.OpRecover || a.Op == alert.OpRearm) && n != nil:
 			t.Errorf("%s: a recovery carries a notification %q it never pages with", name, n)
-		case a.Op != alert.OpRecover && !bytes.Equal(n, want):
+		case a.Op != alert.OpRecover && a.Op != alert.OpRearm && !bytes.Equal(n, want):
 			t.Errorf("%s: notification\n got %q\nwant %q", name, n, want)
 		}
 		var o op

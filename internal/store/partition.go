@@ -58,16 +58,24 @@ func (s *Redis) locate(id string) (p part, sid string, ok bool) {
 
 // partitionOf is the partition of the room the alerts of one callback are
 // about (their notifications' event): the script that acts on them touches
-// only that partition's keys. Alerts about two rooms are a caller's bug.
-func (s *Redis) partitionOf(alerts []alert.Alert) (part, error) {
+// only that partition's keys, but for app-wide thresholds (appPart). Alerts
+// about two rooms are a caller's bug.
+func (s *Redis) partitionOf(alerts []alert.Alert) (*part, error) {
 	ev := alerts[0].Notification.Event
 	for _, a := range alerts[1:] {
 		if e := a.Notification.Event; e.App != ev.App || e.Room != ev.Room {
-			return part{}, fmt.Errorf("fire: alerts of one call are about app %q room %q and app %q room %q; one call is one room",
+			return nil, fmt.Errorf("fire: alerts of one call are about app %q room %q and app %q room %q; one call is one room",
 				ev.App, ev.Room, e.App, e.Room)
 		}
 	}
-	return s.parts[s.layout.PartitionOf(ev.App, ev.Room)], nil
+	return &s.parts[s.layout.PartitionOf(ev.App, ev.Room)], nil
+}
+
+// appPart is the partition of an app-wide alert: its app's, the one room ""
+// of the app would have, so that its key counts every room's events in one
+// place, and an app-wide incident pages once.
+func (s *Redis) appPart(a *alert.Alert) *part {
+	return &s.parts[s.layout.PartitionOf(a.Notification.Event.App, "")]
 }
 
 // partitions are the parts alerts fire into: all but the drained single-slot layout.

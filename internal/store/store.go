@@ -36,6 +36,8 @@ type Redis struct {
 	opts   Options
 	next   atomic.Uint32 // where the next outbox poll starts, so no partition waits behind the others
 	batch  *Batcher      // nil: each Fire is its own round trip
+	// cluster is set on Redis Cluster, where a script holds keys of one slot.
+	cluster bool
 	// versionOK is set once every master was found recent enough (Ping).
 	versionOK atomic.Bool
 }
@@ -88,7 +90,8 @@ func NewPartitioned(rdb redis.UniversalClient, prefix string, opts Options) (*Re
 	if opts.Poll <= 0 {
 		opts.Poll = 100 * time.Millisecond
 	}
-	return &Redis{rdb: rdb, layout: l, parts: newParts(l), group: "hook", opts: opts}, nil
+	_, cluster := rdb.(*redis.ClusterClient)
+	return &Redis{rdb: rdb, layout: l, parts: newParts(l), group: "hook", opts: opts, cluster: cluster}, nil
 }
 
 // Layout is where the store keeps each room's keys.

@@ -23,6 +23,14 @@ import (
 // exactly those keys, so any number of replicas may tick and each timer
 // fires once.
 func (s *Redis) Tick(ctx context.Context, now time.Time, limit int) ([]alert.TickOutcome, error) {
+	return s.TickApps(ctx, now, limit, nil)
+}
+
+// TickApps is Tick for timers that may need each app's present users now:
+// a threshold relative to its app's users judges its share when its wait
+// ends, with present(app) (engine.AppTicker). With nil present it judges
+// with the app's users as the engine knew them when the wait opened.
+func (s *Redis) TickApps(ctx context.Context, now time.Time, limit int, present func(app string) int) ([]alert.TickOutcome, error) {
 	due, err := s.due(ctx, now, limit)
 	if err != nil {
 		return nil, err
@@ -34,7 +42,7 @@ func (s *Redis) Tick(ctx context.Context, now time.Time, limit int) ([]alert.Tic
 		if len(members) == 0 {
 			continue
 		}
-		wg.Go(func() { results[i], errs[i] = s.tickPart(ctx, s.parts[i], now, members) })
+		wg.Go(func() { results[i], errs[i] = s.tickPart(ctx, s.parts[i], now, members, present) })
 	}
 	wg.Wait()
 	var out []alert.TickOutcome
@@ -79,14 +87,18 @@ func (s *Redis) due(ctx context.Context, now time.Time, limit int) ([][]string, 
 }
 
 // tickPart fires the due timers members of part p, one script each.
-func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []string) ([]alert.TickOutcome, error) {
+func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []string, present func(string) int) ([]alert.TickOutcome, error) {
 	out := make([]alert.TickOutcome, 0, len(members))
 	for _, member := range members {
-		keys, err := s.timerKeys(ctx, p.keys, member)
+		keys, app, err := s.timerKeys(ctx, p.keys, member)
 		if err != nil {
 			return out, err
 		}
-		res, err := tickScript.Run(ctx, s.rdb, keys, append(scriptArgs(now, 1), member)...).StringSlice()
+		args := append(scriptArgs(now, 2), member)
+		if app != "" && present != nil {
+			args = append(args, present(app))
+		}
+		res, err := tickScript.Run(ctx, s.rdb, keys, args...).StringSlice()
 		if err != nil && !errors.Is(err, redis.Nil) {
 			return out, fmt.Errorf("%w: tick: %w", ErrUnavailable, err)
 		}
@@ -97,27 +109,32 @@ func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []s
 	return out, nil
 }
 
-// timerKeys are the keys the tick script needs for one due timer of ks.
-func (s *Redis) timerKeys(ctx context.Context, ks Keyspace, member string) ([]string, error) {
+// timerKeys are the keys the tick script needs for one due timer of ks,
+// and the app whose present users it needs ("" for none).
+func (s *Redis) timerKeys(ctx context.Context, ks Keyspace, member string) ([]string, string, error) {
 	kind, rest, _ := strings.Cut(member, "|")
 	keys := fixedKeys(ks, 8)
 	if kind == "g" {
 		meta, fresh, all := ks.Group(rest)
-		return append(keys, meta, fresh, all), nil
+		return append(keys, meta, fresh, all), "", nil
 	}
 	keys = append(keys, rest)
 	raw, err := s.rdb.HGet(ctx, rest, "op").Result()
 	if errors.Is(err, redis.Nil) {
-		return keys, nil // cleared meanwhile: the script drops the timer
+		return keys, "", nil // cleared meanwhile: the script drops the timer
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: pending alert: %w", ErrUnavailable, err)
+		return nil, "", fmt.Errorf("%w: pending alert: %w", ErrUnavailable, err)
 	}
 	var o op
 	if err := json.Unmarshal([]byte(raw), &o); err != nil {
-		return keys, nil // not ours to read: the script drops it as it finds it
+		return keys, "", nil // not ours to read: the script drops it as it finds it
 	}
-	return o.K.appendTo(keys), nil
+	app := ""
+	if o.Share > 0 && o.K.Pop == "" {
+		app = o.App
+	}
+	return o.K.appendTo(keys), app, nil
 }
 
 // NextDue returns when the earliest timer of any part is due, for rehearsals

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -15,15 +16,40 @@ import (
 // WAIT lets Fire succeed only once the replicas have them; when they do not
 // answer in time Fire fails and TRTC retries (the retry finds the dedup
 // claim if the writes did survive, so it pages once).
-func (s *Redis) runFire(ctx context.Context, call *fireCall) ([]string, error) {
+func (s *Redis) runFire(ctx context.Context, calls []*fireCall) ([][]string, error) {
 	if s.opts.WaitReplicas == 0 && s.batch != nil {
-		return s.batch.run(ctx, call)
+		return s.batch.run(ctx, calls)
 	}
-	args := fireCommand([]*fireCall{call})
+	if s.cluster && len(calls) > 1 {
+		// One script holds one slot: each partition's call runs on its own
+		// master, at once.
+		out := make([][]string, len(calls))
+		errs := make([]error, len(calls))
+		var wg sync.WaitGroup
+		for i, c := range calls {
+			wg.Go(func() { out[i], errs[i] = s.runOne(ctx, []*fireCall{c}) })
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	res, err := s.runOne(ctx, calls)
+	if err != nil {
+		return nil, err
+	}
+	return splitResults(calls, res)
+}
+
+// runOne runs calls in one script (on Redis Cluster, they are of one
+// partition), followed by WAIT with Options.WaitReplicas.
+func (s *Redis) runOne(ctx context.Context, calls []*fireCall) ([]string, error) {
+	args := fireCommand(calls)
 	if s.opts.WaitReplicas == 0 {
 		return runFireCommand(ctx, s.rdb, args).StringSlice()
 	}
-	conn, err := s.masterFor(ctx, call.fixed[0].(string))
+	conn, err := s.masterFor(ctx, calls[0].fixed[0].(string))
 	if err != nil {
 		return nil, err
 	}
@@ -32,6 +58,24 @@ func (s *Redis) runFire(ctx context.Context, call *fireCall) ([]string, error) {
 		res, err = s.fireAndWait(ctx, conn, wholeScript(args))
 	}
 	return res, err
+}
+
+// splitResults hands each call its verdicts from res, those of the script
+// they shared, in order.
+func splitResults(calls []*fireCall, res []string) ([][]string, error) {
+	total := 0
+	for _, c := range calls {
+		total += c.alerts()
+	}
+	if len(res) != total {
+		return nil, fmt.Errorf("fire: script returned %d results for %d alerts", len(res), total)
+	}
+	out := make([][]string, len(calls))
+	for i, c := range calls {
+		n := c.alerts()
+		out[i], res = res[:n:n], res[n:]
+	}
+	return out, nil
 }
 
 // fireAndWait sends the fire command args and WAIT in one pipeline: one

@@ -8,6 +8,67 @@
 -- a script at all is paid once for them all, and each callback's alerts are
 -- decided at its own time, in its own partition, as if it ran alone.
 
+-- MARK is kept in a relative threshold's window while it is at or above
+-- what it needs (scored at its latest event there): counted entries always
+-- end in "|<time>", so it is never taken for one.
+local MARK = '+'
+
+-- window_members lists the members counted in a threshold's window, each
+-- {name, events, detail at its latest event}.
+local function window_members(k)
+  local seen, members = {}, {}
+  for _, m in ipairs(redis.call('ZRANGE', k, 0, -1)) do
+    local rest, detail = split_detail(m)
+    local who = string.match(rest, '^(.*)|[^|]*$')
+    if who then
+      local i = seen[who]
+      if i then
+        members[i][2] = members[i][2] + 1
+      else
+        i = #members + 1
+        members[i], seen[who] = {who, 1}, i
+      end
+      if detail then members[i][3] = detail end
+    end
+  end
+  return members
+end
+
+-- threshold_share is threshold for a relative threshold: it counts distinct
+-- members (op.k.mem, each at its latest event) and pages when they reach
+-- op.count and op.share of the population; MARK remembers that it did, so
+-- that it pages again only after falling below.
+local function threshold_share(op, k, floor)
+  local added = redis.call('ZADD', k, ms(op.ev), with_detail(op, op.member .. '|' .. ms(op.ev)))
+  redis.call('PEXPIRE', k, ms(op.within + 60000))
+  if added == 0 then return 'duplicate' end -- a redelivery: same who, same time
+  local mk = op.k.mem
+  redis.call('ZADD', mk, 'GT', ms(op.ev), op.member)
+  redis.call('ZREMRANGEBYSCORE', mk, '-inf', '(' .. ms(floor))
+  redis.call('PEXPIRE', mk, ms(op.within + 60000))
+  local distinct = redis.call('ZCARD', mk)
+  local above = redis.call('ZSCORE', k, MARK)
+  local need, n = op.count, nil
+  if distinct >= need then
+    n = population(op, mk, distinct)
+    need = math.max(need, share_of(op.share, n))
+  end
+  if distinct < need then
+    if above then redis.call('ZREM', k, MARK) end
+    return 'counted'
+  end
+  redis.call('ZADD', k, 'GT', ms(op.ev), MARK)
+  if above then
+    if op.group then return deliver(op, nil, 1, false) end
+    mark(op.k.src)
+    return 'duplicate'
+  end
+  local members = window_members(k)
+  local events = 0
+  for _, m in ipairs(members) do events = events + m[2] end
+  return deliver(op, members, events, true, {'dropped', ms(#members), 'population', ms(n)})
+end
+
 -- threshold counts the event in its rule's sliding window (per key) and
 -- pages when the count crosses op.count. The window ends at the newest event
 -- seen, so late events count where they belong and stale ones not at all.
@@ -19,24 +80,16 @@ local function threshold(op)
   local floor = newest - op.within
   redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
   if op.ev < floor then return 'ignored' end
+  if op.share then return threshold_share(op, k, floor) end
   local before = redis.call('ZCARD', k)
-  local added = redis.call('ZADD', k, ms(op.ev), op.member .. '|' .. ms(op.ev))
+  local added = redis.call('ZADD', k, ms(op.ev), with_detail(op, op.member .. '|' .. ms(op.ev)))
   redis.call('PEXPIRE', k, ms(op.within + 60000))
   if added == 0 then return 'duplicate' end -- a redelivery: same who, same time
   local after = before + 1
   if after < op.count then return 'counted' end
   if before < op.count then
-    local seen, members = {}, {}
-    for _, m in ipairs(redis.call('ZRANGE', k, 0, -1)) do
-      local who = string.match(m, '^(.*)|[^|]*$') or m
-      if seen[who] then
-        members[seen[who]][2] = members[seen[who]][2] + 1
-      else
-        members[#members + 1] = {who, 1}
-        seen[who] = #members
-      end
-    end
-    return deliver(op, members, after, true)
+    local members = window_members(k)
+    return deliver(op, members, after, true, {'dropped', ms(#members)})
   end
   -- Above the threshold already: an update for the group, else a duplicate of
   -- the page sent at the crossing. Either way the source keeps firing.
@@ -46,8 +99,13 @@ local function threshold(op)
 end
 
 -- threshold_wait counts who is away, each member once at its latest event.
--- When op.count are away it waits op.wait for them to come back (recover
--- takes a member off), and then pages if op.count are still away (tick.lua).
+-- When op.count are away (and, for a share of the room, that share of its
+-- users) it waits op.wait for them to come back (recover takes a member
+-- off), and then pages if enough are still away (tick.lua). A share of the
+-- app is judged only then: the app's numbers come from a cache that may be
+-- a moment behind the drops. Every member counted is also kept in op.k.drop
+-- (with its detail), which recover leaves alone: the page says how many
+-- dropped as well as how many are still away.
 local function threshold_wait(op, raw)
   local k = op.k.win
   local newest = op.ev
@@ -59,27 +117,79 @@ local function threshold_wait(op, raw)
   if prev and tonumber(prev) >= op.ev then return 'duplicate' end -- a redelivery, or older than what is known
   local h = redis.call('HMGET', op.k.pend, 'state', 'until')
   local held = h[1] and tonumber(h[2]) > NOW
+  local ttl = ms(op.within + op.wait + 60000)
   redis.call('ZADD', k, ms(op.ev), op.member)
+  local drop = op.k.drop
+  if drop then redis.call('ZADD', drop, 'GT', ms(op.ev), with_detail(op, op.member)) end
   if held and h[1] == 'pending' then
     -- The wait runs; this member counts at its end, when tick trims and
     -- reads the window (a storm's hot path: nothing more to do). A window
     -- that exists has a TTL; one this ZADD created gets its own.
-    if not top[1] then redis.call('PEXPIRE', k, ms(op.within + op.wait + 60000)) end
+    if not top[1] then
+      redis.call('PEXPIRE', k, ttl)
+      if drop then redis.call('PEXPIRE', drop, ttl) end
+    end
     return 'pending'
   end
   redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
-  redis.call('PEXPIRE', k, ms(op.within + op.wait + 60000))
+  redis.call('PEXPIRE', k, ttl)
+  if drop then
+    redis.call('ZREMRANGEBYSCORE', drop, '-inf', '(' .. ms(floor))
+    redis.call('PEXPIRE', drop, ttl)
+  end
   if held then
     if op.group then return deliver(op, nil, 1, false) end
     mark(op.k.src)
     return 'duplicate'
   end
-  if redis.call('ZCARD', k) < op.count then return 'counted' end
+  local away = redis.call('ZCARD', k)
+  if away < op.count then return 'counted' end
+  if op.share and op.k.pop and away < share_of(op.share, population(op, k, away)) then return 'counted' end
   redis.call('DEL', op.k.pend)
   redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window))
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
   schedule('w|' .. op.k.pend, NOW + op.wait)
   return 'pending'
+end
+
+-- rearm_state reads a threshold's rearm key: "<counted>:<rearmed>", the
+-- time of the event it last counted and of the newest rearm event after
+-- it was first written, either possibly empty.
+local function rearm_state(op)
+  local v = redis.call('GET', op.k.arm)
+  if not v then return nil, nil end
+  local c, r = string.match(v, '^(%-?%d*):(%-?%d*)$')
+  return tonumber(c), tonumber(r)
+end
+
+-- armed reports whether a threshold with rearm counts this event: nothing
+-- was counted for its key yet, or a rearm event came after what was
+-- counted and this event is no older than that rearm (a late repeat of the
+-- episode already counted does not count again).
+local function armed(op)
+  local c, r = rearm_state(op)
+  if not c then return true end
+  return r ~= nil and r >= c and op.ev >= r
+end
+
+local function disarm(op)
+  local _, r = rearm_state(op)
+  local v = ms(op.ev) .. ':'
+  if r then v = v .. ms(r) end
+  redis.call('SET', op.k.arm, v, 'PX', ms(op.within + 60000))
+end
+
+-- rearm records an event that ends an episode of a threshold with rearm
+-- (a relay RUNNING again): its key's next matching event counts again.
+local function rearm(op)
+  local c, r = rearm_state(op)
+  if not c and not r then return 'ignored' end -- nothing counted: nothing to rearm
+  if r and r >= op.ev then return 'ignored' end
+  local v = ':' .. ms(op.ev)
+  if c then v = ms(c) .. v end
+  redis.call('SET', op.k.arm, v, 'PX', ms(op.within + 60000))
+  if c and op.ev >= c then return 'cleared' end
+  return 'ignored'
 end
 
 -- recover takes a member that came back off a waiting threshold, unless it
@@ -164,10 +274,19 @@ for _, seg in ipairs(segs) do
   use_part(seg.base)
   for j, op in ipairs(seg.ops) do
     local v
-    if op.op == 'threshold' and op.wait then
-      v = threshold_wait(op, seg.raws[j])
-    elseif op.op == 'threshold' then
-      v = threshold(op)
+    if op.op == 'threshold' then
+      if op.k.arm and not armed(op) then
+        v = 'duplicate' -- counted once already in this episode
+      else
+        if op.wait then
+          v = threshold_wait(op, seg.raws[j])
+        else
+          v = threshold(op)
+        end
+        if op.k.arm and v ~= 'ignored' then disarm(op) end
+      end
+    elseif op.op == 'rearm' then
+      v = rearm(op)
     elseif op.op == 'recover' then
       v = recover(op)
     elseif op.op == 'pending' then

@@ -70,8 +70,8 @@ local function enqueue(n, receivers, extra)
   if #receivers > 0 then refresh(OUTBOX, OUTBOX_TTL) end
 end
 
--- top orders members ({name, n} pairs) by events, then name, and returns
--- the first LIST_CAP with how many more there are.
+-- top orders members ({name, n, detail} triples) by events, then name, and
+-- returns the first LIST_CAP with how many more there are.
 local function top(members)
   table.sort(members, function(a, b)
     if a[2] ~= b[2] then return a[2] > b[2] end
@@ -82,9 +82,20 @@ local function top(members)
   return out, #members - #out
 end
 
--- member_fields are the outbox fields that list an aggregate's members.
-local function member_fields(members, overflow)
+-- member_fields are the outbox fields that list an aggregate's members:
+-- each [name, events] or [name, events, detail], where detail is what Go
+-- said of the member at its latest counted event (its role and reason),
+-- passed through untouched. A group keeps details in its meta hash gk.
+local function member_fields(members, overflow, gk)
   local listed, more = top(members)
+  if gk and #listed > 0 then
+    local names = {}
+    for i, m in ipairs(listed) do names[i] = 'd|' .. m[1] end
+    local details = redis.call('HMGET', gk, unpack(names))
+    for i, m in ipairs(listed) do
+      if details[i] then m[3] = details[i] end
+    end
+  end
   local fields = {'members', cjson.encode(listed), 'member_count', ms(#members)}
   more = more + (overflow or 0)
   if more > 0 then
@@ -92,6 +103,57 @@ local function member_fields(members, overflow)
     fields[#fields + 1] = ms(more)
   end
   return fields
+end
+
+-- with_detail is how a member is kept where its detail must be kept too:
+-- "<detail>\n<name>" (the detail never holds a newline; Go sees to it),
+-- or the bare name when there is no detail and the name holds no newline.
+local function with_detail(op, name)
+  if op.detail or string.find(name, '\n', 1, true) then
+    return (op.detail or '') .. '\n' .. name
+  end
+  return name
+end
+
+-- split_detail reads what with_detail wrote: the name, and the detail or nil.
+local function split_detail(s)
+  local nl = string.find(s, '\n', 1, true)
+  if not nl then return s, nil end
+  local d = string.sub(s, 1, nl - 1)
+  if d == '' then d = nil end
+  return string.sub(s, nl + 1), d
+end
+
+-- share_of is ceil(share x n) for a share in ten-thousandths, in integers.
+local function share_of(share, n)
+  return math.floor((share * n + 9999) / 10000)
+end
+
+-- EXACT bounds the members population() checks one by one.
+local EXACT = 64
+
+-- population is N for a relative threshold: the users present (the room's,
+-- HLEN of its population hash, or the app's, as Go passed it) plus the
+-- counted members, those in ZSET counted_key (counted of them), who are away.
+-- A member whose exit the population writer has not applied yet is still
+-- present: it counts once, not twice. While few are counted each is
+-- checked; beyond that only this event's member is (one among many then
+-- hardly moves the share).
+local function population(op, counted_key, counted)
+  if not op.k.pop then return (op.present or 0) + counted end
+  local pop = op.k.pop
+  local n = redis.call('HLEN', pop) + counted
+  if counted == 0 then return n end
+  if counted <= EXACT then
+    local names = redis.call('ZRANGE', counted_key, 0, -1)
+    if #names == 0 then return n end
+    for _, here in ipairs(redis.call('HMGET', pop, unpack(names))) do
+      if here then n = n - 1 end
+    end
+    return n
+  end
+  if redis.call('HEXISTS', pop, op.member) == 1 then n = n - 1 end
+  return n
 end
 
 -- SILENCES caches, per silences key, the silences that have not ended by
@@ -167,9 +229,11 @@ local function schedule(member, at)
   redis.call('PEXPIRE', DUE, DUE_TTL)
 end
 
--- group_add adds members ({name, n} pairs) and count events to the alert's
--- group. A new group flushes after its wait; an idle one at its next interval.
-local function group_add(op, members, count)
+-- group_add adds members ({name, n, detail} triples) and count events to
+-- the alert's group. A new group flushes after its wait; an idle one at its
+-- next interval. why (flat name, value pairs: what a threshold counted when
+-- it crossed) goes out with the group's first page.
+local function group_add(op, members, count, why)
   local g = op.group
   local gk, nk, ak = op.k.grp, op.k.grp_new, op.k.grp_all
   local meta = redis.call('HMGET', gk, 'expires', 'scheduled', 'last')
@@ -184,14 +248,21 @@ local function group_add(op, members, count)
     redis.call('HSET', gk, 'scheduled', '1')
     schedule('g|' .. g.id, at)
   end
+  local details = {}
   for _, m in ipairs(members) do
     if redis.call('HEXISTS', ak, m[1]) == 1 or redis.call('HLEN', ak) < MEMBER_CAP then
       redis.call('HINCRBY', ak, m[1], m[2])
       redis.call('HINCRBY', nk, m[1], m[2])
+      if m[3] then
+        details[#details + 1] = 'd|' .. m[1]
+        details[#details + 1] = m[3]
+      end
     else
       redis.call('HINCRBY', gk, 'overflow', 1)
     end
   end
+  if #details > 0 then redis.call('HSET', gk, unpack(details)) end
+  if why then redis.call('HSET', gk, 'why', cjson.encode(why)) end
   redis.call('HINCRBY', gk, 'new', count)
   redis.call('HINCRBY', gk, 'total', count)
   redis.call('HSET', gk, 'expires', ms(NOW + g.hold))
@@ -201,14 +272,15 @@ end
 
 -- deliver decides an alert's fate: silenced, inhibited, duplicate (when
 -- dedup), grouped, or paged. members/count describe what it stands for; nil
--- members means one plain event.
-local function deliver(op, members, count, dedup)
+-- members means one plain event. why (flat name, value pairs) are the
+-- numbers a threshold counted, added to its page as plain fields.
+local function deliver(op, members, count, dedup, why)
   mark(op.k.src)
   local sid = silenced(op.labels or {})
   if sid then return 'silenced:' .. sid end
   if inhibited(op.k.tgt) then return 'inhibited' end
   if op.group then
-    group_add(op, members or {{op.member, 1}}, count)
+    group_add(op, members or {{op.member, 1, op.detail}}, count, why)
     return 'grouped'
   end
   if dedup and not claim(op.k.dedup, op.window) then return 'duplicate' end
@@ -216,6 +288,7 @@ local function deliver(op, members, count, dedup)
     local extra = member_fields(members)
     extra[#extra + 1] = 'count'
     extra[#extra + 1] = ms(count)
+    for _, v in ipairs(why or {}) do extra[#extra + 1] = v end
     enqueue(op.n, op.r, extra)
   else
     enqueue(op.n, op.r)

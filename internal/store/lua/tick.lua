@@ -1,5 +1,6 @@
 -- tick: fire one due timer, ARGV[6] ("p|<pending key>", "w|<pending key>"
--- of a threshold waiting for recovery, or "g|<group id>").
+-- of a threshold waiting for recovery, or "g|<group id>"); ARGV[7], when
+-- given, the present users of the app an app-relative threshold is about.
 -- It is claimed by ZREM inside this script, so exactly one replica fires it.
 -- KEYS[6..]: the timer's keys (the pending alert and every key its op names,
 -- or the group's three). Returns {rule, timer, verdict}, {} when another
@@ -34,21 +35,53 @@ local function fire_pending(k)
   return {op.rule, 'pending', v}
 end
 
+-- PRESENT is the app's present users, as Go knew them when it read the
+-- timer (ARGV[7]): an app-relative threshold judges its share with it.
+local PRESENT = tonumber(ARGV[7])
+
 -- fire_threshold ends a threshold's wait for recovery: it pages if enough
--- members are still away, listing them, else forgets the wait.
+-- members are still away (op.count, and op.share of the population now),
+-- listing them, else forgets the wait. The page says how many dropped in
+-- the window (op.k.drop, which returns do not empty), how many are still
+-- away, and the population the share was of.
 local function fire_threshold(k)
   local h = redis.call('HMGET', k, 'state', 'op', 'n')
   if h[1] ~= 'pending' then return nil end
   local op = pending_op(h)
-  redis.call('ZREMRANGEBYSCORE', op.k.win, '-inf', '(' .. ms(NOW - op.within - op.wait))
+  local floor = NOW - op.within - op.wait
+  redis.call('ZREMRANGEBYSCORE', op.k.win, '-inf', '(' .. ms(floor))
   local away = redis.call('ZRANGE', op.k.win, 0, -1)
-  if #away < op.count then
+  local need, n = op.count, nil
+  if op.share then
+    if PRESENT and not op.k.pop then op.present = PRESENT end
+    n = population(op, op.k.win, #away)
+    need = math.max(need, share_of(op.share, n))
+  end
+  local drop = op.k.drop
+  if #away < need then
     redis.call('DEL', k)
     return {op.rule, 'threshold', 'cleared'}
   end
+  local details, dropped = {}, #away
+  if drop then
+    redis.call('ZREMRANGEBYSCORE', drop, '-inf', '(' .. ms(floor))
+    local seen = 0
+    for _, m in ipairs(redis.call('ZRANGE', drop, 0, -1)) do
+      local who, detail = split_detail(m)
+      if details[who] == nil then seen = seen + 1 end
+      details[who] = detail or false
+    end
+    redis.call('PEXPIRE', drop, ms(op.within + op.wait + 60000))
+    dropped = math.max(seen, #away)
+  end
   local members = {}
-  for i, m in ipairs(away) do members[i] = {m, 1} end
-  local v = deliver(op, members, #away, true)
+  for i, m in ipairs(away) do members[i] = {m, 1, details[m] or nil} end
+  local why = {'dropped', ms(dropped), 'away', ms(#away)}
+  if n then
+    why[#why + 1] = 'population'
+    why[#why + 1] = ms(n)
+  end
+  local v = deliver(op, members, #away, true, why)
   local state = 'done'
   if v == 'paged' or v == 'grouped' then state = 'paged' end
   redis.call('HSET', k, 'state', state, 'until', ms(NOW + op.window))
@@ -68,8 +101,15 @@ local function flush_group(id, gk, nk, ak)
   local members = {}
   local flat = redis.call('HGETALL', nk)
   for i = 1, #flat, 2 do members[#members + 1] = {flat[i], tonumber(flat[i + 1])} end
-  local extra = member_fields(members, tonumber(m[6] or '0'))
+  local extra = member_fields(members, tonumber(m[6] or '0'), gk)
   for _, v in ipairs({'count', ms(newc), 'flush', ms(seq + 1)}) do extra[#extra + 1] = v end
+  if seq == 0 then
+    -- A threshold's numbers at its crossing go out with its first page.
+    local why = redis.call('HGET', gk, 'why')
+    if why then
+      for _, v in ipairs(cjson.decode(why)) do extra[#extra + 1] = v end
+    end
+  end
   if seq > 0 then
     for _, v in ipairs({'kind', 'update', 'total', m[5], 'total_members', ms(redis.call('HLEN', ak))}) do
       extra[#extra + 1] = v
