@@ -84,6 +84,7 @@ func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 		return fmt.Errorf("400 Bad Request: %w", err)
 	}
 	facts := rules.NewFacts(cat, ev)
+	facts.Scene = rs.Scene(ev.AppID)
 	fmt.Fprintf(w, "%s: app %s, room %q, user %q, at %s\n", file, ev.AppID, ev.RoomID, ev.UserID, facts.Time.Format(time.RFC3339))
 	for _, c := range facts.Codes() {
 		fmt.Fprintf(w, "  %-12s %d %s: %s\n", c.Field, c.Value, c.Name, c.Meaning)

@@ -208,6 +208,9 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		WriteTimeout: readTimeout + handler.DefaultRequestTimeout + time.Second}
 
 	log.Info("rules loaded", "source", rs.Source(), "rules", rs.Len())
+	for _, w := range rs.Warnings() {
+		log.Warn("rules: " + w)
+	}
 	printWelcome(stdout, ln.Addr().String(), devKey)
 
 	var wg sync.WaitGroup
