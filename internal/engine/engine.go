@@ -34,6 +34,14 @@ type RoomLog interface {
 	RecordRoom(ctx context.Context, app, room, what string, at time.Time) error
 }
 
+// Population learns who is in each room from the room events (101 to 104
+// of group 1): population.Tracker implements it. Observe must not wait: it
+// runs on every such callback, before the rules, and a routine callback
+// costs no Redis round trip of its own.
+type Population interface {
+	Observe(ev callback.Event)
+}
+
 // Room lifecycle events and what RoomLog records for them.
 var roomEvents = map[int]string{101: "created", 102: "dismissed"}
 
@@ -45,6 +53,7 @@ type Engine struct {
 	now     func() time.Time
 	metrics *Metrics
 	rooms   RoomLog
+	pop     Population
 	commit  time.Duration
 	current atomic.Pointer[rules.Ruleset]
 	// facts are reused between callbacks: a callback's facts (over a
@@ -72,6 +81,14 @@ func (e *Engine) WithCommitTimeout(d time.Duration) *Engine {
 // enrichment falls back to TRTC's DescribeRoomInfo when one is missing.
 func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
 	e.rooms = rooms
+	return e
+}
+
+// WithPopulation hands every room event (group 1, 101 to 104) to pop,
+// before the rules see it. pop only queues it (it writes within tens of
+// milliseconds, in batches): the callback's answer never waits for Redis.
+func (e *Engine) WithPopulation(pop Population) *Engine {
+	e.pop = pop
 	return e
 }
 
@@ -113,6 +130,9 @@ type Result struct {
 // Handle evaluates ev and, if rules match or it clears a pending alert, acts
 // through the store in one round trip.
 func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) {
+	if e.pop != nil && ev.Group == 1 && ev.Type >= 101 && ev.Type <= 104 {
+		e.pop.Observe(ev)
+	}
 	if what, ok := roomEvents[ev.Type]; ok && e.rooms != nil && ev.Group == 1 {
 		rctx, cancel := context.WithTimeout(ctx, e.commit)
 		_ = e.rooms.RecordRoom(rctx, ev.AppID, ev.RoomID, what, ev.EventTime()) // best effort, see WithRoomLog

@@ -47,7 +47,8 @@ func TestEveryKeyHasTheHashTag(t *testing.T) {
 	byID, ends, muted := k.Silences()
 	meta, fresh, all := k.Group("g")
 	for _, key := range []string{k.Outbox(), k.DeadLetters(), k.Due(), byID, ends, muted, k.Dedup("d"), k.Window("r", "s"),
-		k.Pending("r", "s"), k.Cleared("r", "s"), meta, fresh, all, k.Inhibit("m"), k.Thread("i"), k.Ack("i"), k.Seen("x")} {
+		k.Pending("r", "s"), k.Cleared("r", "s"), meta, fresh, all, k.Inhibit("m"), k.Thread("i"), k.Ack("i"), k.Seen("x"),
+		k.Population("1400000001", "s:r"), k.PopulationRooms(), k.PopulationApps(), k.PopulationGone(), k.PopulationLeft(982000)} {
 		if !strings.HasPrefix(key, "{hook}:") {
 			t.Errorf("key %q lacks the hash tag", key)
 		}
