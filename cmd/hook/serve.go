@@ -165,7 +165,11 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 
-	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout)
+	// Closed after the server has stopped (defers run last in, first out):
+	// the room events of the last callbacks are written before Redis closes.
+	pop := newPopulation(rdb, st.Layout(), rel.redisTimeout, reg, log)
+	defer pop.Close()
+	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).WithPopulation(pop)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
@@ -223,6 +227,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		migrate(dispatchCtx, st, log) // a hook from before partitioning: its silences
 		var timers sync.WaitGroup
 		timers.Go(func() { runTimers(dispatchCtx, router, tickEvery, rel.redisTimeout, log) }) // pending alerts and group flushes
+		timers.Go(func() { pop.Run(dispatchCtx) })                                             // app counts, idle rooms
 		_ = dispatcher.Run(dispatchCtx)
 		timers.Wait()
 	})
