@@ -315,3 +315,17 @@ func (t *Tracker) Flush(ctx context.Context) error {
 		}
 	}
 }
+
+// Sync is a tracker that writes each room event before Observe returns,
+// for rehearsals (hook test --sequence) and tests, where the rules must see
+// the population the events so far made. Never for a server: it costs every
+// room event a round trip on the callback path.
+type Sync struct{ *Tracker }
+
+// Observe queues ev and writes what is queued.
+func (s Sync) Observe(ev callback.Event) {
+	s.Tracker.Observe(ev)
+	ctx, cancel := context.WithTimeout(context.Background(), s.opts.Timeout)
+	defer cancel()
+	_ = s.Flush(ctx) // a failure is counted as dropped, as the writer's
+}

@@ -466,3 +466,13 @@ func TestRoomHashHoldsPresentUsersOnly(t *testing.T) {
 		t.Errorf("app counts %d, want none at zero", n)
 	}
 }
+
+// Sync writes each event before Observe returns: no Flush, no writer.
+func TestSyncWritesAtOnce(t *testing.T) {
+	f := newFixture(t, 4, Options{})
+	s := Sync{f.Tracker}
+	s.Observe(enter("a", 1))
+	if got := f.present(t, "8489"); !slices.Equal(got, []string{"a"}) {
+		t.Errorf("present %v right after Observe, want [a]", got)
+	}
+}
