@@ -84,6 +84,7 @@ func TestDryRun(t *testing.T) {
 	for _, want := range []string{
 		"testdata/user-timeout.json: app 1400000001, room \"8489\", user \"u42\"",
 		"  reason       2 reason.timeout: Timeout\n",
+		"  scene        live\n", // the app is not listed: live
 		"  MATCH user-dropped: matched: event room.exit (104) matches room.exit; reason reason.timeout (2) matches [timeout, force_closed]\n",
 		"        for: opens the pending alert 1400000001/8489/u42; pages after 30s unless a clearing event comes first",
 		"  MATCH room-timeout-storm: ",
