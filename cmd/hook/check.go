@@ -46,6 +46,11 @@ func cmdCheck(args []string, getenv env, stdout, stderr io.Writer) error {
 		return exitError{code: 1, msg: "hook check: " + err.Error()}
 	}
 	fmt.Fprintf(stdout, "%s: %d rules, %d receivers, %d apps: OK\n", rs.Source(), rs.Len(), rs.Receivers(), rs.Apps())
+	// Warnings are what works but is probably not meant (an app without a
+	// scene): said, never failed on.
+	for _, w := range rs.Warnings() {
+		fmt.Fprintln(stderr, w)
+	}
 	for _, k := range missing {
 		fmt.Fprintf(stderr, "note: %s is not set here; the server will need it for the app key that names it\n", k)
 	}

@@ -87,6 +87,7 @@ func TestDryRun(t *testing.T) {
 	for _, want := range []string{
 		"testdata/user-timeout.json: app 1400000001, room \"8489\", user \"u42\"",
 		"  reason       2 reason.timeout: Timeout\n",
+		"  scene        live\n", // the app is not listed: live
 		"  MATCH user-dropped: matched: event room.exit (104) matches room.exit; reason reason.timeout (2) matches [timeout, force_closed]\n",
 		"        for: opens the pending alert 1400000001/8489/u42; pages after 30s unless a clearing event comes first",
 		"  MATCH room-timeout-storm: ",
@@ -114,5 +115,22 @@ func TestDryRunRejects(t *testing.T) {
 	}
 	if _, err := os.Stat("testdata/user-timeout.json"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// An app without a scene is a warning on stderr, after the summary: the
+// check passes (exit 0), and says what the app gets and why it matters.
+func TestCheckWarnsAboutAppsWithoutScene(t *testing.T) {
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), []string{"check", "--rules", "testdata/no-scene.yaml"}, exampleEnv, strings.NewReader(""), &out, &errOut)
+	if err != nil {
+		t.Fatalf("hook check: %v", err)
+	}
+	if want := "testdata/no-scene.yaml: 1 rules, 1 receivers, 2 apps: OK\n"; out.String() != want {
+		t.Errorf("stdout %q, want %q", out.String(), want)
+	}
+	want := "testdata/no-scene.yaml:6:5: warning: app 1400000002 declares no scene, so it is treated as live"
+	if !strings.HasPrefix(errOut.String(), want) || strings.Count(errOut.String(), "warning:") != 1 {
+		t.Errorf("stderr:\n%s\nwant one warning starting %q", errOut.String(), want)
 	}
 }

@@ -84,11 +84,12 @@ func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 		return fmt.Errorf("400 Bad Request: %w", err)
 	}
 	facts := rules.NewFacts(cat, ev)
+	facts.Scene = rs.Scene(ev.AppID)
 	fmt.Fprintf(w, "%s: app %s, room %q, user %q, at %s\n", file, ev.AppID, ev.RoomID, ev.UserID, facts.Time.Format(time.RFC3339))
 	for _, c := range facts.Codes() {
 		fmt.Fprintf(w, "  %-12s %d %s: %s\n", c.Field, c.Value, c.Name, c.Meaning)
 	}
-	for _, kv := range [][2]string{{"task", facts.Task}, {"error_code", facts.ErrorCode}, {"error", facts.ErrorMessage}, {"url", facts.URL}} {
+	for _, kv := range [][2]string{{"scene", facts.Scene}, {"task", facts.Task}, {"error_code", facts.ErrorCode}, {"error", facts.ErrorMessage}, {"url", facts.URL}} {
 		if kv[1] != "" {
 			fmt.Fprintf(w, "  %-12s %s\n", kv[0], kv[1])
 		}

@@ -172,7 +172,11 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	}
 	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
 
-	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout)
+	// Closed after the server has stopped (defers run last in, first out):
+	// the room events of the last callbacks are written before Redis closes.
+	pop := newPopulation(rdb, st.Layout(), rel.redisTimeout, reg, log)
+	defer pop.Close()
+	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).WithPopulation(pop)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
@@ -219,6 +223,9 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		WriteTimeout: readTimeout + handler.DefaultRequestTimeout + time.Second}
 
 	log.Info("rules loaded", "source", rs.Source(), "rules", rs.Len())
+	for _, w := range rs.Warnings() {
+		log.Warn("rules: " + w)
+	}
 	printWelcome(stdout, ln.Addr().String(), devKey)
 
 	var wg sync.WaitGroup
@@ -231,6 +238,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		migrate(dispatchCtx, st, log) // a hook from before partitioning: its silences
 		var timers sync.WaitGroup
 		timers.Go(func() { runTimers(dispatchCtx, router, tickEvery, rel.redisTimeout, log) }) // pending alerts and group flushes
+		timers.Go(func() { pop.Run(dispatchCtx) })                                             // app counts, idle rooms
 		_ = dispatcher.Run(dispatchCtx)
 		timers.Wait()
 	})

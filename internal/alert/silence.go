@@ -25,9 +25,10 @@ type Silence struct {
 }
 
 // SilenceLabels are the labels a silence may match. event is a catalogue
-// name (room.exit), reason the short name (timeout).
+// name (room.exit), reason the short name (timeout), scene the app's scene
+// as the rules file declares it (live or call).
 func SilenceLabels() []string {
-	return []string{"app", "event", "reason", "room", "rule", "severity", "task", "user"}
+	return []string{"app", "event", "reason", "room", "rule", "scene", "severity", "task", "user"}
 }
 
 // Bounds on a silence's length: shorter than MinSilence is a typo (5s rather

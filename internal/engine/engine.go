@@ -50,6 +50,14 @@ type AppTicker interface {
 	TickApps(ctx context.Context, now time.Time, limit int, present func(app string) int) ([]alert.TickOutcome, error)
 }
 
+// Population learns who is in each room from the room events (101 to 104
+// of group 1): population.Tracker implements it. Observe must not wait: it
+// runs on every such callback, before the rules, and a routine callback
+// costs no Redis round trip of its own.
+type Population interface {
+	Observe(ev callback.Event)
+}
+
 // Room lifecycle events and what RoomLog records for them.
 var roomEvents = map[int]string{101: "created", 102: "dismissed"}
 
@@ -62,6 +70,7 @@ type Engine struct {
 	metrics *Metrics
 	rooms   RoomLog
 	apps    AppPopulation // nil: apps' populations unknown (0)
+	pop     Population
 	commit  time.Duration
 	current atomic.Pointer[rules.Ruleset]
 	// facts are reused between callbacks: a callback's facts (over a
@@ -98,6 +107,14 @@ func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
 // population is unknown (0), and such a threshold needs its count alone.
 func (e *Engine) WithAppPopulation(apps AppPopulation) *Engine {
 	e.apps = apps
+	return e
+}
+
+// WithPopulation hands every room event (group 1, 101 to 104) to pop,
+// before the rules see it. pop only queues it (it writes within tens of
+// milliseconds, in batches): the callback's answer never waits for Redis.
+func (e *Engine) WithPopulation(pop Population) *Engine {
+	e.pop = pop
 	return e
 }
 
@@ -140,6 +157,9 @@ type Result struct {
 // Handle evaluates ev and, if rules match or it clears a pending alert, acts
 // through the store in one round trip.
 func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) {
+	if e.pop != nil && ev.Group == 1 && ev.Type >= 101 && ev.Type <= 104 {
+		e.pop.Observe(ev)
+	}
 	if what, ok := roomEvents[ev.Type]; ok && e.rooms != nil && ev.Group == 1 {
 		rctx, cancel := context.WithTimeout(ctx, e.commit)
 		_ = e.rooms.RecordRoom(rctx, ev.AppID, ev.RoomKey(), what, ev.EventTime()) // best effort, see WithRoomLog

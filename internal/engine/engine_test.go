@@ -104,3 +104,45 @@ func TestRoomLogKeysRoomsByKind(t *testing.T) {
 		t.Errorf("recorded\n%s\nwant\n%s", strings.Join(rooms.got, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// fakePopulation records what the engine hands it, and when: before the
+// store is called or not.
+type fakePopulation struct {
+	st   *fakeStore
+	seen []int // event types
+	// storeCallsBefore is how many store calls had happened at each Observe.
+	storeCallsBefore []int
+}
+
+func (p *fakePopulation) Observe(ev callback.Event) {
+	p.seen = append(p.seen, ev.Type)
+	p.storeCallsBefore = append(p.storeCallsBefore, p.st.calls)
+}
+
+// Every room event of group 1 (101 to 104) goes to the population, before
+// the rules act on it, whether or not a rule matches; nothing else does.
+func TestHandleFeedsPopulation(t *testing.T) {
+	tests := []struct {
+		group, typ int
+		fed        bool
+	}{
+		{1, 101, true}, {1, 102, true}, {1, 103, true}, {1, 104, true},
+		{1, 105, false}, {2, 201, false}, {3, 301, false},
+	}
+	for _, tt := range tests {
+		st := &fakeStore{}
+		pop := &fakePopulation{st: st}
+		e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.exit}\n", st).WithPopulation(pop)
+		ev := exitEvent(2)
+		ev.Group, ev.Type = tt.group, tt.typ
+		if _, err := e.Handle(context.Background(), ev); err != nil {
+			t.Fatal(err)
+		}
+		if fed := len(pop.seen) == 1; fed != tt.fed || len(pop.seen) > 1 {
+			t.Errorf("%d/%d: population saw %v, want fed %v", tt.group, tt.typ, pop.seen, tt.fed)
+		}
+		if tt.fed && pop.storeCallsBefore[0] != 0 {
+			t.Errorf("%d/%d: the population saw the event after the store", tt.group, tt.typ)
+		}
+	}
+}

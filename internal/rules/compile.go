@@ -31,6 +31,8 @@ type Ruleset struct {
 	rules     []*compiledRule
 	receivers map[string]Receiver
 	keys      map[string][]byte // SdkAppId -> callback key
+	scenes    map[string]string // SdkAppId -> scene, for apps that declare one
+	warnings  []string          // see Warnings
 	allApps   []byte            // TRTC_CALLBACK_KEY: the key for apps without their own
 	source    string
 	defaults  defaultTemplates
@@ -118,6 +120,10 @@ func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string)
 		return nil, newLoadError(name, errs)
 	}
 	rs.source = name
+	sortErrors(c.warns)
+	for _, w := range c.warns {
+		rs.warnings = append(rs.warnings, fmt.Sprintf("%s:%d:%d: warning: %s", name, w.Line, w.Col, w.Msg))
+	}
 	if k := getenv(AllAppsKeyEnv); k != "" {
 		rs.allApps = []byte(k)
 	}
@@ -133,6 +139,7 @@ type compiler struct {
 	d      *decoder
 	src    []byte
 	errs   []posError
+	warns  []posError // see Ruleset.Warnings
 	// payload is set when an expression or template may read Payload.
 	payload bool
 }
@@ -155,7 +162,7 @@ func (c *compiler) errorAt(p Pos, format string, args ...any) {
 }
 
 func (c *compiler) compile(f *File) *Ruleset {
-	rs := &Ruleset{receivers: map[string]Receiver{}, keys: map[string][]byte{}, defaults: parseDefaults()}
+	rs := &Ruleset{receivers: map[string]Receiver{}, keys: map[string][]byte{}, scenes: map[string]string{}, defaults: parseDefaults()}
 	c.apps(f.Apps, rs)
 	c.receivers(f, rs)
 	c.delivery(f.Delivery, rs)
@@ -246,6 +253,16 @@ func (c *compiler) apps(apps []App, rs *Ruleset) {
 		if _, dup := rs.keys[a.SdkAppID]; dup {
 			c.errorf(path+".sdk_app_id", "app %s is listed twice", a.SdkAppID)
 			continue
+		}
+		_, written := c.d.at[path+".scene"]
+		switch {
+		case c.d.failedUnder(path + ".scene"): // reported by the decoder
+		case a.Scene == "" && !written:
+			c.warns = append(c.warns, posError{c.d.pos(path), sceneWarning(a.SdkAppID)})
+		case validScene(a.Scene):
+			rs.scenes[a.SdkAppID] = a.Scene
+		default:
+			c.errorf(path+".scene", "app %s: scene %q is neither live nor call%s", a.SdkAppID, a.Scene, sceneHint(a.Scene))
 		}
 		key, err := c.secret(a.CallbackKey)
 		if err != nil {

@@ -30,6 +30,9 @@ type App struct {
 	SdkAppID    string `yaml:"sdk_app_id"`
 	Name        string `yaml:"name"`
 	CallbackKey Secret `yaml:"callback_key"`
+	// Scene is the app's kind of TRTC scene, SceneLive or SceneCall (see
+	// scene.go); empty when the file declares none, read as live.
+	Scene string `yaml:"scene"`
 }
 
 // Secret names where a secret lives.

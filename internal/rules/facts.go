@@ -21,6 +21,9 @@ type Facts struct {
 	RoomKey string
 	User    string
 	Task    string
+	// Scene is the app's scene as the rules file declares it (SceneLive or
+	// SceneCall), DefaultScene for an app that declares none.
+	Scene string
 
 	Group       catalog.Code
 	Event       catalog.Code
@@ -44,10 +47,13 @@ type Facts struct {
 }
 
 // NewFacts names a decoded callback's codes with cat, its payload decoded.
+// It knows no rules file, so its Scene is DefaultScene: set it from the
+// ruleset's Scene where one is known.
 func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
 	ev.DecodePayload()
 	var e Facts
 	fill(&e, cat, ev)
+	e.Scene = DefaultScene
 	return e
 }
 
@@ -59,6 +65,7 @@ func (rs *Ruleset) Facts(e *Facts, cat *catalog.Catalog, ev callback.Event) {
 		ev.DecodePayload()
 	}
 	fill(e, cat, ev)
+	e.Scene = rs.Scene(ev.AppID)
 }
 
 func fill(e *Facts, cat *catalog.Catalog, ev callback.Event) {
@@ -93,7 +100,7 @@ func code(cat *catalog.Catalog, cf codeField, ev callback.Event) catalog.Code {
 // AlertEvent is the callback's facts as a notification carries them.
 func (e *Facts) AlertEvent() alert.Event {
 	return alert.Event{
-		App: e.App, Room: e.Room, RoomKey: e.RoomKey, User: e.User, Task: e.Task,
+		App: e.App, Room: e.Room, RoomKey: e.RoomKey, User: e.User, Task: e.Task, Scene: e.Scene,
 		Codes:     e.Codes(),
 		ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, URL: e.URL,
 		Time: e.Time,
@@ -123,6 +130,8 @@ func (e *Facts) stringField(f stringField) string {
 		return e.Task
 	case fieldErrorCode:
 		return e.ErrorCode
+	case fieldScene:
+		return e.Scene
 	}
 	return ""
 }

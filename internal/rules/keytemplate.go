@@ -100,6 +100,8 @@ func fieldGetter(path []string) func(d *TemplateData) string {
 			return func(d *TemplateData) string { return d.Task }
 		case "ErrorCode":
 			return func(d *TemplateData) string { return d.ErrorCode }
+		case "Scene":
+			return func(d *TemplateData) string { return d.Scene }
 		case "Rule":
 			return func(d *TemplateData) string { return d.Rule }
 		case "Count":

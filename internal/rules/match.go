@@ -22,11 +22,13 @@ const (
 	fieldUser
 	fieldTask
 	fieldErrorCode
+	fieldScene // the app's scene, from the rules file (scene.go)
 )
 
 // stringFields are match keys compared as text.
 var stringFields = map[string]stringField{
 	"app": fieldApp, "room": fieldRoom, "user": fieldUser, "task": fieldTask, "error_code": fieldErrorCode,
+	"scene": fieldScene,
 }
 
 // MatchKeys lists every key a rule's match may use, sorted.
@@ -133,6 +135,9 @@ func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, [
 	var errs []posError
 	for i, s := range v.Values {
 		if m.field == "" {
+			if m.str == fieldScene && !validScene(s) {
+				errs = append(errs, posError{valuePos(v, i), fmt.Sprintf("match.scene: %q is neither live nor call%s", s, sceneHint(s))})
+			}
 			m.strs = append(m.strs, s)
 			continue
 		}
@@ -146,11 +151,7 @@ func compileMatcher(cat *catalog.Catalog, key string, v MatchValue) (*matcher, [
 		}
 		vals, ok := cat.Values(m.field, s)
 		if !ok {
-			at := Pos{}
-			if i < len(v.valuePos) {
-				at = v.valuePos[i]
-			}
-			errs = append(errs, posError{at, fmt.Sprintf("match.%s: unknown %s %q%s", key, key, s, suggestName(s, cat, m.field))})
+			errs = append(errs, posError{valuePos(v, i), fmt.Sprintf("match.%s: unknown %s %q%s", key, key, s, suggestName(s, cat, m.field))})
 			continue
 		}
 		m.codes = append(m.codes, vals...)
@@ -164,6 +165,14 @@ func suggestName(s string, cat *catalog.Catalog, f catalog.Field) string {
 		return sug
 	}
 	return fmt.Sprintf(" (run `hook catalog list callback` for the %s names)", f)
+}
+
+// valuePos is where the i-th of v's values was written, if known.
+func valuePos(v MatchValue, i int) Pos {
+	if i < len(v.valuePos) {
+		return v.valuePos[i]
+	}
+	return Pos{}
 }
 
 func firstPos(ps []Pos) Pos {

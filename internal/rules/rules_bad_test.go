@@ -123,6 +123,15 @@ var badFiles = []struct {
 		`runbook.yaml:25:14: rule "j": runbook: "https:///no-host" has no host`,
 		`runbook.yaml:27:14: rule "k": runbook: the URL holds '|', which a page cannot link: percent-encode it (%7C)`,
 	}},
+	// A scene is live or call, exactly so: each mistake is named with both,
+	// and with the scene meant where it can be guessed.
+	{"scene.yaml", []string{
+		`scene.yaml:4:12: app 1400000001: scene "Live" is neither live nor call (write live, in lower case)`,
+		`scene.yaml:7:12: app 1400000002: scene "videocall" is neither live nor call (TRTC's VideoCall and AudioCall scenes are call)`,
+		`scene.yaml:10:12: app 1400000003: scene "" is neither live nor call (live: LIVE and VoiceChatRoom, anchors and audience; call: VideoCall and AudioCall, everyone role 20)`,
+		`scene.yaml:13:12: scene: expected a string, got a list`,
+		`scene.yaml:20:45: rule "a": match.scene: "meeting" is neither live nor call (TRTC's VideoCall and AudioCall scenes are call)`,
+	}},
 	{"secrets.yaml", []string{
 		`secrets.yaml:3:19: app 1400000001: callback_key: environment variable HOOK_TEST_UNSET_KEY is not set`,
 		`secrets.yaml:5:19: app 1400000002: callback_key: give env or file, not both`,

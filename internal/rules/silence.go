@@ -40,6 +40,10 @@ func (rs *Ruleset) NormalizeSilence(cat *catalog.Catalog, s alert.Silence) (aler
 			} else {
 				errs = append(errs, fmt.Sprintf("unknown reason %q%s", v, alert.Suggest(v, cat.Names(catalog.FieldReason))))
 			}
+		case "scene":
+			if !validScene(v) {
+				errs = append(errs, fmt.Sprintf("scene %q is neither live nor call%s", v, sceneHint(v)))
+			}
 		case "severity":
 			if !alert.Severity(v).Valid() {
 				errs = append(errs, fmt.Sprintf("unknown severity %q%s", v, severityHint(v)))

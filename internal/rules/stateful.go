@@ -26,7 +26,7 @@ const (
 )
 
 // groupFields are the event fields group_by and inhibit equal may name.
-var groupFields = []string{"app", "room", "user", "task", "event", "reason"}
+var groupFields = []string{"app", "room", "user", "task", "event", "reason", "scene"}
 
 // labelOf returns the value of a group_by / equal / silence label for e.
 func labelOf(e *Facts, name string) string {

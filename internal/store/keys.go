@@ -134,6 +134,28 @@ func (k Keyspace) Later() string { return k.key("later") }
 // room's population.
 func (k Keyspace) Population(app, roomKey string) string { return k.key("pop", app, roomKey) }
 
+// PopulationRooms is the partition's rooms with someone in them, by when
+// they last changed (a sorted set of "app:roomKey"), so that rooms that end
+// without a dismissal age out (internal/population).
+func (k Keyspace) PopulationRooms() string { return k.key("poprooms") }
+
+// PopulationApps is how many users each app has present in the partition's
+// rooms (a hash of app -> count), kept exact by the same script that
+// changes the rooms (internal/population).
+func (k Keyspace) PopulationApps() string { return k.key("popapps") }
+
+// PopulationGone is the partition's rooms dismissed lately (a sorted set of
+// "app:roomKey" by dismissal time), so that an entry older than its room's
+// dismissal, arriving late, adds nobody (internal/population).
+func (k Keyspace) PopulationGone() string { return k.key("popgone") }
+
+// PopulationLeft is the users who left the partition's rooms during one
+// period (gen counts periods since the Unix epoch), what their entry said
+// and when they left, kept for at least one more period (internal/population).
+func (k Keyspace) PopulationLeft(gen int64) string {
+	return k.key("popleft", strconv.FormatInt(gen, 10))
+}
+
 // Layout says where each room's keys live: in one of a fixed number of
 // partitions, each a Keyspace under its own hash tag, so that on Redis
 // Cluster different rooms spread over every master while all the keys one
