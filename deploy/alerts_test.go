@@ -1,7 +1,6 @@
 package deploy
 
 import (
-	"bytes"
 	"io"
 	"log/slog"
 	"os"
@@ -178,28 +177,6 @@ func checkRenderedAlerts(t *testing.T, pr *monitoringv1.PrometheusRule, job, bas
 			if want := strings.Replace(w.Annotations["runbook_url"], runbookBase, base, 1); r.Annotations["runbook_url"] != want {
 				t.Errorf("%s: runbook_url %q, want %q", w.Alert, r.Annotations["runbook_url"], want)
 			}
-		}
-	}
-}
-
-// TestChartCopiesAreCurrent: the chart cannot read files outside its
-// directory, so it carries copies; they must not drift.
-func TestChartCopiesAreCurrent(t *testing.T) {
-	for copyPath, original := range map[string]string{
-		chartDir + "/files/hook-alerts.yaml":    alertsFile,
-		chartDir + "/files/hook-dashboard.json": dashboardFile,
-		chartDir + "/files/rules.example.yaml":  "../rules.example.yaml",
-	} {
-		a, err := os.ReadFile(copyPath)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := os.ReadFile(original)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(a, b) {
-			t.Errorf("%s differs from %s: cp %s %s", copyPath, original, original, copyPath)
 		}
 	}
 }

@@ -5,3 +5,7 @@
 // It is a module of its own so that Helm, Kubernetes and Prometheus stay out
 // of hook's go.mod: run its tests with `cd deploy && go test ./...`.
 package deploy
+
+// The files the chart embeds (helm/hook/files) are copies of their one
+// source elsewhere in the repository, written by ./chartfiles.
+//go:generate go run ./chartfiles
