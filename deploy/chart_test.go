@@ -74,6 +74,12 @@ func everythingValues() map[string]any {
 			"hosts":       []any{"hook.example.com", "trtc.example.com"},
 			"tls":         []any{map[string]any{"secretName": "hook-tls", "hosts": []any{"hook.example.com", "trtc.example.com"}}},
 		},
+		"httpRoute": map[string]any{
+			"enabled":     true,
+			"annotations": map[string]any{"team": "rtc"},
+			"parentRefs":  []any{map[string]any{"name": "public", "namespace": "gateway-system", "sectionName": "https"}},
+			"hostnames":   []any{"hook.example.com", "trtc.example.com"},
+		},
 		"serviceMonitor": map[string]any{
 			"enabled": true, "additionalLabels": map[string]any{"release": "kube-prometheus-stack"},
 			"relabelings":       []any{map[string]any{"action": "replace", "sourceLabels": []any{"__meta_kubernetes_pod_node_name"}, "targetLabel": "node"}},
@@ -111,6 +117,7 @@ func TestChartRefusesValuesThatCannotWork(t *testing.T) {
 		{"two Redis", map[string]any{"secrets": map[string]any{"callbackKey": "k"},
 			"redis": map[string]any{"url": "redis://r:6379/0", "bundled": map[string]any{"enabled": true}}}, "not both"},
 		{"unknown anti-affinity", merge(minimalValues(), map[string]any{"podAntiAffinity": "sometimes"}), "podAntiAffinity"},
+		{"an HTTPRoute attached to nothing", merge(minimalValues(), map[string]any{"httpRoute": map[string]any{"enabled": true}}), "httpRoute.parentRefs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -131,7 +138,8 @@ func TestChartMinimal(t *testing.T) {
 		checkNamesAndLabels(t, r)
 		checkHookPods(t, r, 2)
 		if n := count(r, "networking.k8s.io/v1/Ingress") + count(r, "monitoring.coreos.com/v1/ServiceMonitor") +
-			count(r, "monitoring.coreos.com/v1/PrometheusRule") + count(r, "apps/v1/StatefulSet"); n != 0 {
+			count(r, "monitoring.coreos.com/v1/PrometheusRule") + count(r, "apps/v1/StatefulSet") +
+			count(r, "gateway.networking.k8s.io/v1/HTTPRoute"); n != 0 {
 			t.Errorf("optional objects rendered by default: %d", n)
 		}
 		fullname := releaseName + "-hook"
@@ -215,10 +223,11 @@ func TestChartEverythingOn(t *testing.T) {
 				t.Errorf("ingress %s%s routes to %s:%s, not to the Service", rule.Host, p.Path, p.Backend.Service.Name, p.Backend.Service.Port.Name)
 			}
 		}
-		if strings.Join(paths, " ") != "/callback /slack/interactions" {
+		if strings.Join(paths, " ") != strings.Join(publicPaths(t), " ") {
 			t.Errorf("ingress publishes %v; only the callback and Slack's button requests should be public", paths)
 		}
 	}
+	checkHTTPRoute(t, r, svc, []string{"hook.example.com", "trtc.example.com"})
 
 	sm := one[monitoringv1.ServiceMonitor](t, r, "monitoring.coreos.com/v1/ServiceMonitor", fullname)
 	if !selects(t, &sm.Spec.Selector, svc.Labels) {

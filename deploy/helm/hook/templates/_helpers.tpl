@@ -104,6 +104,9 @@ together, saying which value to set.
 {{- if not (or .Values.redis.url .Values.redis.bundled.enabled $s.existingSecret) }}
 {{- fail "hook's replicas need one shared Redis: set redis.url (redis://HOST:6379/0), or redis.bundled.enabled=true, or put HOOK_REDIS_URL in secrets.existingSecret" }}
 {{- end }}
+{{- if and .Values.httpRoute.enabled (not .Values.httpRoute.parentRefs) }}
+{{- fail "httpRoute.enabled needs httpRoute.parentRefs: the Gateway(s) the route attaches to, e.g. [{name: public, namespace: gateway-system}]" }}
+{{- end }}
 {{- if not (has .Values.podAntiAffinity (list "" "soft" "hard")) }}
 {{- fail (printf "podAntiAffinity must be \"soft\", \"hard\" or \"\", not %q" .Values.podAntiAffinity) }}
 {{- end }}
