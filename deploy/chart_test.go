@@ -117,7 +117,7 @@ func TestChartRefusesValuesThatCannotWork(t *testing.T) {
 		{"two Redis", map[string]any{"secrets": map[string]any{"callbackKey": "k"},
 			"redis": map[string]any{"url": "redis://r:6379/0", "bundled": map[string]any{"enabled": true}}}, "not both"},
 		{"unknown anti-affinity", merge(minimalValues(), map[string]any{"podAntiAffinity": "sometimes"}), "podAntiAffinity"},
-		{"an HTTPRoute attached to nothing", merge(minimalValues(), map[string]any{"httpRoute": map[string]any{"enabled": true}}), "httpRoute.parentRefs"},
+		{"an HTTPRoute attached to nothing", merge(minimalValues(), map[string]any{"httpRoute": map[string]any{"enabled": true}}), "parentRefs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -190,18 +190,23 @@ func count(r rendered, kind string) int {
 // above fails.
 func lintChart(t *testing.T, vals map[string]any, kubeVersion string) {
 	t.Helper()
-	kv, err := chartutil.ParseKubeVersion(kubeVersion)
-	if err != nil {
-		t.Fatal(err)
-	}
-	linter := lint.AllWithKubeVersion(chartDir, vals, releaseNamespace, kv)
-	for _, m := range linter.Messages {
+	for _, m := range lintMessages(t, vals, kubeVersion) {
 		if m.Severity >= support.WarningSev {
 			t.Errorf("helm lint: %s", m)
 		} else {
 			t.Logf("helm lint: %s", m)
 		}
 	}
+}
+
+// lintMessages runs helm lint's own rules (values.schema.json included) with vals.
+func lintMessages(t *testing.T, vals map[string]any, kubeVersion string) []support.Message {
+	t.Helper()
+	kv, err := chartutil.ParseKubeVersion(kubeVersion)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return lint.AllWithKubeVersion(chartDir, vals, releaseNamespace, kv).Messages
 }
 
 // checkNamesAndLabels applies the API server's own name and label rules.
