@@ -17,11 +17,11 @@ func newHealthCmd(c *cli) *cobra.Command {
 	var url string
 	var timeout time.Duration
 	cmd := &cobra.Command{
-		Use:   "health",
-		Short: "Exit 0 iff a running hook answers 200 (the container health check)",
-		Long:  "Probes a running hook's /healthz (or /readyz): exit 0 and print the answer iff it is 200, else exit 1.",
+		Use:     "health",
+		Short:   "Exit 0 iff a running hook answers 200 (the container health check)",
+		Long:    "Probes a running hook's /healthz (or /readyz): exit 0 and print the answer iff it is 200, else exit 1.",
 		Example: `  hook health --url http://127.0.0.1:8080/readyz`,
-		Args: noArgs(""),
+		Args:    noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return probe(cmd.Context(), url, timeout, c.stdout)
 		},

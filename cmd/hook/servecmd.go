@@ -46,8 +46,8 @@ With no flags and no configuration it serves the embedded example rules on
 :8080, keeps state in an in-process Redis (lost on exit), prints pages to
 stdout, and makes up a callback key for the run, which it prints.`,
 		Annotations: map[string]string{environmentAnnotation: serveEnvironment},
-		Example: `  hook serve --rules rules.yaml --redis redis://localhost:6379/0`,
-		Args:    noArgs(""),
+		Example:     `  hook serve --rules rules.yaml --redis redis://localhost:6379/0`,
+		Args:        noArgs(""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := read(args, c.getenv)
 			if err != nil {
