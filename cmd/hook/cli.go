@@ -37,6 +37,9 @@ Without a command it runs the callback server (hook serve), with the flags below
   hook check --rules rules.yaml         # validate a rules file
   hook simulate --key KEY               # play realistic callbacks to a running hook
   hook silence add --comment "load test" room=8489`
+	root.SetOut(c.stdout) // first: the completion command keeps the writer it finds
+	root.SetErr(c.stderr)
+	root.SetIn(c.stdin)
 	root.Args = nil // an argument is a command: cobra says "unknown command" for others
 	root.Version = version()
 	root.SetVersionTemplate("{{.Version}}\n")
@@ -53,10 +56,16 @@ Without a command it runs the callback server (hook serve), with the flags below
 		newVersionCmd(c),
 	)
 	root.SetHelpCommand(newHelpCmd())
+	// cobra's `hook completion bash|zsh|fish|powershell`, made here rather
+	// than when it executes, so that it is part of the tree (help, tests)
+	// and `hook completion tcsh` is a usage error like any other.
+	root.InitDefaultCompletionCmd()
+	for _, sub := range root.Commands() {
+		if sub.Name() == "completion" {
+			sub.Args, sub.RunE = cobra.ArbitraryArgs, needsSubcommand
+		}
+	}
 	root.SetHelpTemplate(helpTemplate)
-	root.SetOut(c.stdout)
-	root.SetErr(c.stderr)
-	root.SetIn(c.stdin)
 	// run prints errors and usage (through main), once, its own way.
 	root.SilenceErrors, root.SilenceUsage = true, true
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {

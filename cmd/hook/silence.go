@@ -29,7 +29,7 @@ func newSilenceCmd(c *cli) *cobra.Command {
 
 Against a hook on this machine on the in-process Redis (the embedded
 default) no token is needed: that hook writes one to
-$XDG_STATE_HOME/hook/admin-token (else ~/.local/state/hook/admin-token),
+$XDG_STATE_HOME/hook/admin-token (else $HOME/.local/state/hook/admin-token),
 readable only by you, and these commands read it there. Any other hook
 (HOOK_REDIS_URL, production) needs HOOK_ADMIN_TOKEN, set on the server and here.`,
 		Args: cobra.ArbitraryArgs,
@@ -97,7 +97,7 @@ values are checked by the server, which refuses unknown ones with a suggestion.`
 	fs.StringVar(&comment, "comment", "", "why: shown in hook silence list and to whoever wonders where the pages went")
 	required(cmd, "comment")
 	fs.DurationVar(&dur, "for", time.Hour, "how long")
-	fs.StringVar(&author, "author", "", "who is silencing (default: your login name)")
+	fs.StringVar(&author, "author", "", "who is silencing; without it, your login name")
 	fromEnv(fs, "author", "USER")
 	cmd.PreRun = func(*cobra.Command, []string) {
 		if author == "" {
