@@ -38,7 +38,7 @@ Exit status: 0 decoded, 1 unknown id, 2 bad usage.`,
 			if err != nil {
 				return err
 			}
-			if help {
+			if help || len(positional) == 1 && positional[0] == "help" { // `hook catalog help`, as before cobra
 				return cmd.Help()
 			}
 			return catalogLookup(positional, asJSON, c.stdout)

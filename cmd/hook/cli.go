@@ -235,8 +235,11 @@ func needsSubcommand(cmd *cobra.Command, args []string) error {
 			names = append(names, sub.Name())
 		}
 	}
-	if len(args) == 0 {
+	switch {
+	case len(args) == 0:
 		return exitError{code: 2, msg: fmt.Sprintf("%s: give a subcommand: %s", cmd.CommandPath(), strings.Join(names, ", "))}
+	case len(args) == 1 && args[0] == "help": // `hook outbox help`, as before cobra
+		return cmd.Help()
 	}
 	return exitError{code: 2, msg: fmt.Sprintf("%s: unknown subcommand %q (use %s)", cmd.CommandPath(), args[0], strings.Join(names, ", "))}
 }

@@ -338,3 +338,15 @@ func TestBannerShowsTheCommandThatRuns(t *testing.T) {
 		t.Errorf("the binary's banner lacks %q:\n%s", want, p.stdout.String())
 	}
 }
+
+// TestHelpWord: `hook outbox help` and `hook catalog help`, which hook took
+// before cobra, print the command's help.
+func TestHelpWord(t *testing.T) {
+	for _, cmd := range []string{"outbox", "silence", "catalog", "completion"} {
+		want, _, _ := hookRun(t, nil, cmd, "--help")
+		got, _, err := hookRun(t, nil, cmd, "help")
+		if err != nil || got != want {
+			t.Errorf("hook %s help: %v\n%s\nwant:\n%s", cmd, err, got, want)
+		}
+	}
+}
