@@ -6,24 +6,59 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"strings"
 )
 
-// adminClient calls a running hook's admin API (/api/v1) with the bearer
-// token from HOOK_ADMIN_TOKEN; `hook outbox` and `hook silence` share it.
+// adminClient calls a running hook's admin API (/api/v1) with a bearer
+// token; `hook outbox` and `hook silence` share it.
 type adminClient struct {
 	base, token string
-	client      *http.Client
+	// tokenFile is where the token was read when HOOK_ADMIN_TOKEN was not
+	// set (a local hook's, see localAdminToken); "" otherwise.
+	tokenFile string
+	client    *http.Client
 }
 
-// newAdminClient checks that a token is set; cmd names the command in messages.
+// newAdminClient finds the token: HOOK_ADMIN_TOKEN, else, for a hook on this
+// machine, the token a local hook on the in-process Redis wrote to the state
+// directory. cmd names the command in messages.
 func newAdminClient(cmd, base string, getenv env, client *http.Client) (adminClient, error) {
-	token := getenv("HOOK_ADMIN_TOKEN")
-	if token == "" {
-		return adminClient{}, exitError{code: 2, msg: cmd + ": set HOOK_ADMIN_TOKEN to the server's admin token"}
+	a := adminClient{base: strings.TrimSuffix(base, "/"), token: getenv("HOOK_ADMIN_TOKEN"), client: client}
+	if a.token != "" {
+		return a, nil
 	}
-	return adminClient{base: strings.TrimSuffix(base, "/"), token: token, client: client}, nil
+	const set = ": set HOOK_ADMIN_TOKEN to the server's admin token"
+	path := adminTokenFile(getenv)
+	switch {
+	case !isLocal(base):
+		// The local token is for a hook on this machine; it is not sent elsewhere.
+		return a, exitError{code: 2, msg: cmd + set}
+	case path == "":
+		return a, exitError{code: 2, msg: cmd + set + " (no $XDG_STATE_HOME or $HOME to find a local hook's token in)"}
+	}
+	token, err := readAdminToken(path)
+	if err != nil {
+		return a, exitError{code: 2, msg: cmd + set + " (" + err.Error() + ")"}
+	}
+	a.token, a.tokenFile = token, path
+	return a, nil
+}
+
+// isLocal reports whether base names this machine: localhost or a loopback address.
+func isLocal(base string) bool {
+	u, err := url.Parse(base)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // do sends in (if not nil) as JSON and decodes a 2xx answer into out (if not
@@ -61,7 +96,9 @@ func (a adminClient) do(ctx context.Context, method, path string, in, out any) e
 		_ = json.Unmarshal(data, &e)
 		switch {
 		case resp.StatusCode == http.StatusNotFound && e.Message == "Not Found":
-			return fmt.Errorf("404: no admin API there (is HOOK_ADMIN_TOKEN set on the server?)")
+			return fmt.Errorf("404: no admin API there (is HOOK_ADMIN_TOKEN set on the server? A hook with HOOK_REDIS_URL has one only then)")
+		case resp.StatusCode == http.StatusUnauthorized && a.tokenFile != "":
+			return fmt.Errorf("401: the server refused the local token in %s (a hook on the in-process Redis wrote it); set HOOK_ADMIN_TOKEN to this server's token", a.tokenFile)
 		case e.Message != "":
 			return fmt.Errorf("%d: %s", resp.StatusCode, e.Message)
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"strconv"
@@ -13,7 +14,7 @@ import (
 
 func runCatalog(args ...string) (stdout string, err error) {
 	var out, errOut bytes.Buffer
-	err = cmdCatalog(args, &out, &errOut)
+	err = run(context.Background(), append([]string{"catalog"}, args...), func(string) string { return "" }, nil, &out, &errOut)
 	return out.String(), err
 }
 

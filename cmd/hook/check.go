@@ -2,27 +2,39 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+
+	"github.com/spf13/cobra"
 
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/rules"
 )
 
-// cmdCheck validates a rules file like a compiler: every error at once, as
-// file:line:col, and exit 1; or a one-line summary and exit 0.
-func cmdCheck(args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("hook check", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("rules", getenv("HOOK_RULES"), "rules file to check ($HOOK_RULES; default: the embedded rules.example.yaml)")
-	if err := fs.Parse(args); err != nil {
-		return flagError(err)
+// newCheckCmd is `hook check`: it validates a rules file like a compiler:
+// every error at once, as file:line:col, and exit 1; or a one-line summary
+// and exit 0.
+func newCheckCmd(c *cli) *cobra.Command {
+	var path string
+	cmd := &cobra.Command{
+		Use:   "check",
+		Short: "Validate a rules file; every error as file:line:col",
+		Long: `Validates a rules file: every error at once, as file:line:col, and exit 1;
+or a one-line summary and exit 0. Without --rules it checks the embedded
+rules.example.yaml. Key variables the file names need not be set here.`,
+		Example: "  hook check --rules rules.yaml",
+		Args:    noArgs("use --rules FILE"),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return check(path, c.getenv, c.stdout, c.stderr)
+		},
 	}
-	if fs.NArg() > 0 {
-		return exitError{code: 2, msg: fmt.Sprintf("hook check: unexpected argument %q (use --rules FILE)", fs.Arg(0))}
-	}
+	cmd.Flags().StringVar(&path, "rules", "", "rules file to check; without one, the embedded rules.example.yaml")
+	fromEnv(cmd.Flags(), "rules", "HOOK_RULES")
+	return cmd
+}
+
+func check(path string, getenv env, stdout, stderr io.Writer) error {
 	cat, err := catalog.New()
 	if err != nil {
 		return fmt.Errorf("load catalogue: %w", err)
@@ -37,7 +49,7 @@ func cmdCheck(args []string, getenv env, stdout, stderr io.Writer) error {
 		missing = append(missing, k)
 		return "unset-in-hook-check"
 	}
-	rs, err := compileRules(*path, cat, lenient)
+	rs, err := compileRules(path, cat, lenient)
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {

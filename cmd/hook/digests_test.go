@@ -73,8 +73,8 @@ func TestCmdOutboxDigests(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			args := append(tt.args[:1:1], append([]string{"--url", srv.URL}, tt.args[1:]...)...)
-			err := cmdOutbox(ctx, args, getenv, &out, &errOut, srv.Client())
+			args := append([]string{"outbox", tt.args[0], "--url", srv.URL}, tt.args[1:]...)
+			err := run(ctx, args, getenv, nil, &out, &errOut)
 			if got := exitCode(err); got != tt.code {
 				t.Fatalf("exit %d, want %d (err %v, stderr %s)", got, tt.code, err, errOut.String())
 			}

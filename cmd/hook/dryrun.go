@@ -4,12 +4,13 @@ import (
 	"cmp"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
@@ -19,35 +20,54 @@ import (
 	"github.com/hookdev/hook/internal/rules"
 )
 
-// cmdTest is a dry run: for each callback body it shows the decoded event,
-// every rule's verdict and why, the dedup key and the page that would go out.
-// It sends nothing and touches no Redis; no signature is needed.
+// newTestCmd is `hook test`, a dry run: for each callback body it shows the
+// decoded event, every rule's verdict and why, the dedup key and the page
+// that would go out. It sends nothing and touches no Redis; no signature is
+// needed.
 //
 // With --sequence the files are one timeline instead (see runSequence).
-func cmdTest(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("hook test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	path := fs.String("rules", getenv("HOOK_RULES"), "rules file ($HOOK_RULES; default: the embedded rules.example.yaml)")
-	app := fs.String("app", "1400000001", "the SdkAppId header the callbacks arrive with")
-	sequence := fs.Bool("sequence", false, "treat the files (each a body or a JSON array of bodies) as one timeline, ordered by EventMsTs, on in-memory state: what pages when")
-	settle := fs.Duration("settle", rehearsal.Settle, "with --sequence: keep firing timers this long after the last event")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: hook test [--rules FILE] [--app SDKAPPID] [--sequence [--settle D]] EVENT.json...")
-		fs.PrintDefaults()
+func newTestCmd(c *cli) *cobra.Command {
+	var o testOptions
+	cmd := &cobra.Command{
+		Use:   "test EVENT.json...",
+		Short: "Dry-run callback bodies through the rules (sends nothing)",
+		Long: `Dry-runs callback bodies through the rules: the decoded event, every rule's
+verdict and why, the dedup key and the page that would go out. It sends
+nothing and touches no Redis; no signature is needed.
+
+With --sequence the files (each a body or a JSON array of bodies) are one
+timeline, ordered by EventMsTs, played on in-memory state with a simulated
+clock: what pages when.`,
+		Example: `  hook test --rules rules.yaml examples/user-timeout.json
+  hook test --sequence examples/outage.json`,
+		Args: atLeastOne("give one or more callback bodies (EVENT.json)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return dryRunFiles(cmd.Context(), o, args, c.getenv, c.stdout)
+		},
 	}
-	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
-		return flagError(err)
-	}
-	if fs.NArg() == 0 {
-		fs.Usage()
-		return exitError{code: 2}
-	}
+	fs := cmd.Flags()
+	fs.StringVar(&o.rules, "rules", "", "rules file; without one, the embedded rules.example.yaml")
+	fromEnv(fs, "rules", "HOOK_RULES")
+	fs.StringVar(&o.app, "app", "1400000001", "the SdkAppId header the callbacks arrive with")
+	fs.BoolVar(&o.sequence, "sequence", false, "treat the files as one timeline on in-memory state: what pages when")
+	fs.DurationVar(&o.settle, "settle", rehearsal.Settle, "with --sequence: keep firing timers this long after the last event")
+	return cmd
+}
+
+// testOptions are the flags of `hook test`.
+type testOptions struct {
+	rules, app string
+	sequence   bool
+	settle     time.Duration
+}
+
+func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env, stdout io.Writer) error {
 	cat, err := catalog.New()
 	if err != nil {
 		return fmt.Errorf("load catalogue: %w", err)
 	}
 	// Secrets are irrelevant to a dry run: a missing key variable must not stop it.
-	rs, err := compileRules(*path, cat, func(k string) string { return cmp.Or(getenv(k), "unused-in-hook-test") })
+	rs, err := compileRules(o.rules, cat, func(k string) string { return cmp.Or(getenv(k), "unused-in-hook-test") })
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
@@ -55,21 +75,21 @@ func cmdTest(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 		}
 		return exitError{code: 1, msg: "hook test: " + err.Error()}
 	}
-	if *sequence {
-		return runSequence(ctx, rs, cat, *app, *settle, fs.Args(), stdout)
+	if o.sequence {
+		return runSequence(ctx, rs, cat, o.app, o.settle, files, stdout)
 	}
 	rejected := 0
-	for i, file := range fs.Args() {
+	for i, file := range files {
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		if err := dryRun(stdout, rs, cat, *app, file); err != nil {
+		if err := dryRun(stdout, rs, cat, o.app, file); err != nil {
 			fmt.Fprintf(stdout, "%s: REJECTED: %v\n", file, err)
 			rejected++
 		}
 	}
 	if rejected > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, fs.NArg())}
+		return exitError{code: 1, msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, len(files))}
 	}
 	return nil
 }

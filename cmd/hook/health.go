@@ -2,29 +2,39 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-// cmdHealth probes a running hook's health endpoint: exit 0 iff it answers
-// 200. It is the container HEALTHCHECK, since the distroless image has no curl.
-func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("hook health", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("url", "http://127.0.0.1:8080/healthz", "the endpoint to probe (/healthz or /readyz)")
-	timeout := fs.Duration("timeout", 3*time.Second, "give up after this long")
-	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2}
+// newHealthCmd is `hook health`: it probes a running hook's health
+// endpoint, exit 0 iff it answers 200. It is the container HEALTHCHECK,
+// since the distroless image has no curl.
+func newHealthCmd(c *cli) *cobra.Command {
+	var url string
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:     "health",
+		Short:   "Exit 0 iff a running hook answers 200 (the container health check)",
+		Long:    "Probes a running hook's /healthz (or /readyz): exit 0 and print the answer iff it is 200, else exit 1.",
+		Example: `  hook health --url http://127.0.0.1:8080/readyz`,
+		Args:    noArgs(""),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return probe(cmd.Context(), url, timeout, c.stdout)
+		},
 	}
-	if fs.NArg() > 0 {
-		return exitError{code: 2, msg: fmt.Sprintf("hook health: unexpected argument %q", fs.Arg(0))}
-	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	cmd.Flags().StringVar(&url, "url", "http://127.0.0.1:8080/healthz", "the endpoint to probe (/healthz or /readyz)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 3*time.Second, "give up after this long")
+	return cmd
+}
+
+func probe(ctx context.Context, url string, timeout time.Duration, stdout io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, *url, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return exitError{code: 2, msg: fmt.Sprintf("hook health: bad --url: %v", err)}
 	}
@@ -35,7 +45,7 @@ func cmdHealth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return exitError{code: 1, msg: fmt.Sprintf("hook health: %s answered %d: %s", *url, resp.StatusCode, body)}
+		return exitError{code: 1, msg: fmt.Sprintf("hook health: %s answered %d: %s", url, resp.StatusCode, body)}
 	}
 	fmt.Fprintf(stdout, "%s\n", body)
 	return nil

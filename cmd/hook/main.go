@@ -1,6 +1,6 @@
 // Command hook turns signed Tencent RTC (TRTC) server callbacks into on-call pages.
 //
-// main only wires the process to run; everything testable lives behind run.
+// main only wires the process to runCLI; everything testable lives behind run.
 package main
 
 import (
@@ -23,11 +23,15 @@ func main() {
 	redis.SetLogger(quietRedisLog{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	c := &cli{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: invokedAs(os.Args[0])}
+	if err := runCLI(ctx, c, os.Args[1:]); err != nil {
 		var exit exitError
 		if errors.As(err, &exit) { // an answer, not a failure: print it, exit with its status
 			if exit.msg != "" {
 				fmt.Fprintln(os.Stderr, exit.msg)
+			}
+			if exit.usage != "" {
+				fmt.Fprint(os.Stderr, "\n"+exit.usage)
 			}
 			os.Exit(exit.code)
 		}

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -12,72 +10,90 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/spf13/cobra"
 )
 
-const outboxUsage = `Usage:
-  hook outbox list  [--url URL] [--limit N] [--json]   dead letters and the outbox's state
-  hook outbox retry [--url URL] ID...                   move dead letters back to the outbox
-  hook outbox drop  [--url URL] ID...                   delete dead letters for good
-  hook outbox digests [--url URL] [--limit N] [--json] [ID]
-                                                        flood digests; with an ID, the pages in it
+// newOutboxCmd is `hook outbox`: the outbox and its dead letters, inspected
+// and managed through a running hook's admin API.
+func newOutboxCmd(c *cli) *cobra.Command {
+	var base string
+	cmd := &cobra.Command{
+		Use:   "outbox",
+		Short: "Inspect and manage undelivered pages: list, retry, drop, digests (admin API)",
+		Long: `Inspects and manages the pages a running hook has not delivered, through its
+admin API. The token is found as for hook silence: HOOK_ADMIN_TOKEN, else,
+for a hook on this machine on the in-process Redis, the one it wrote to the
+state directory.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: needsSubcommand,
+	}
+	cmd.PersistentFlags().StringVar(&base, "url", "http://localhost:8080", "hook server")
+	fromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
+	admin := func() (adminClient, error) {
+		return newAdminClient(cmd.CommandPath(), base, c.getenv, &http.Client{Timeout: 10 * time.Second})
+	}
+	listing := func(use, short string, args cobra.PositionalArgs, run func(ctx context.Context, api adminClient, args []string, limit int, asJSON bool) error) *cobra.Command {
+		var limit int
+		var asJSON bool
+		sub := &cobra.Command{
+			Use:   use,
+			Short: short,
+			Args:  args,
+			RunE: func(cmd *cobra.Command, args []string) error {
+				api, err := admin()
+				if err != nil {
+					return err
+				}
+				return run(cmd.Context(), api, args, limit, asJSON)
+			},
+		}
+		sub.Flags().IntVar(&limit, "limit", 100, "list at most this many dead letters, digests or digested pages")
+		sub.Flags().BoolVar(&asJSON, "json", false, "print the API's JSON")
+		return sub
+	}
+	cmd.AddCommand(
+		listing("list", "Dead letters and the outbox's state", noArgs(""),
+			func(ctx context.Context, api adminClient, _ []string, limit int, asJSON bool) error {
+				return outboxList(ctx, api, limit, asJSON, c.stdout)
+			}),
+		listing("digests [ID]", "Flood digests; with an ID, the pages absorbed into it", atMost(1, "digest ID"),
+			func(ctx context.Context, api adminClient, args []string, limit int, asJSON bool) error {
+				return outboxDigests(ctx, api, strings.Join(args, ""), limit, asJSON, c.stdout)
+			}),
+		newOutboxActCmd(c, admin, "retry", "Move dead letters back to the outbox", http.MethodPost, "/retry"),
+		newOutboxActCmd(c, admin, "drop", "Delete dead letters for good", http.MethodDelete, ""),
+	)
+	return cmd
+}
 
-Talks to a running "hook serve" admin API with the bearer token in HOOK_ADMIN_TOKEN.
-`
-
-// cmdOutbox inspects and manages the dead-letter stream through the admin API.
-func cmdOutbox(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer, client *http.Client) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		fmt.Fprint(stdout, outboxUsage)
-		if len(args) == 0 {
-			return exitError{code: 2}
-		}
-		return nil
-	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("hook outbox "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	base := fs.String("url", cmp.Or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
-	limit := fs.Int("limit", 100, "list at most this many dead letters, digests or digested pages")
-	asJSON := fs.Bool("json", false, "print the API's JSON")
-	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
-		return flagError(err)
-	}
-	api, err := newAdminClient("hook outbox", *base, getenv, client)
-	if err != nil {
-		return err
-	}
-	switch sub {
-	case "list":
-		return outboxList(ctx, api, *limit, *asJSON, stdout)
-	case "digests":
-		if fs.NArg() > 1 {
-			return exitError{code: 2, msg: "hook outbox digests: give at most one digest ID"}
-		}
-		return outboxDigests(ctx, api, fs.Arg(0), *limit, *asJSON, stdout)
-	case "retry", "drop":
-		if fs.NArg() == 0 {
-			return exitError{code: 2, msg: "hook outbox " + sub + ": give the dead letter IDs (see hook outbox list)"}
-		}
-		method, suffix := http.MethodPost, "/retry"
-		if sub == "drop" {
-			method, suffix = http.MethodDelete, ""
-		}
-		failed := 0
-		for _, id := range fs.Args() {
-			var res map[string]string
-			if err := api.do(ctx, method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, nil, &res); err != nil {
-				fmt.Fprintf(stderr, "%s: %v\n", id, err)
-				failed++
-				continue
+// newOutboxActCmd is `hook outbox retry` or `drop`: method on each dead letter.
+func newOutboxActCmd(c *cli, admin func() (adminClient, error), name, short, method, suffix string) *cobra.Command {
+	return &cobra.Command{
+		Use:   name + " ID...",
+		Short: short,
+		Args:  atLeastOne("give the dead letter IDs (see hook outbox list)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := admin()
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(stdout, "%s %s\n", id, res["status"])
-		}
-		if failed > 0 {
-			return exitError{code: 1}
-		}
-		return nil
+			failed := 0
+			for _, id := range args {
+				var res map[string]string
+				if err := api.do(cmd.Context(), method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, nil, &res); err != nil {
+					fmt.Fprintf(c.stderr, "%s: %v\n", id, err)
+					failed++
+					continue
+				}
+				fmt.Fprintf(c.stdout, "%s %s\n", id, res["status"])
+			}
+			if failed > 0 {
+				return exitError{code: 1}
+			}
+			return nil
+		},
 	}
-	return exitError{code: 2, msg: fmt.Sprintf("hook outbox: unknown subcommand %q\n\n%s", sub, outboxUsage)}
 }
 
 func outboxList(ctx context.Context, api adminClient, limit int, asJSON bool, stdout io.Writer) error {

@@ -45,7 +45,7 @@ func TestCmdOutbox(t *testing.T) {
 			}
 			return ""
 		}
-		err := cmdOutbox(ctx, append(args[:1:1], append([]string{"--url", srv.URL}, args[1:]...)...), getenv, &out, &errOut, srv.Client())
+		err := run(ctx, append([]string{"outbox", args[0], "--url", srv.URL}, args[1:]...), getenv, nil, &out, &errOut)
 		return out.String(), errOut.String(), err
 	}
 

@@ -69,14 +69,26 @@ func openStore(rdb redis.UniversalClient, opts store.Options, log *slog.Logger) 
 // partitions (its queued pages and timers are drained where they are; see
 // store.Migrate). A failure is logged, not fatal: hook serves without the
 // old silences rather than not at all, and the next start copies them.
+//
+// Every silence also has a copy in the single-slot layout, for old replicas
+// during a rolling upgrade, so Migrate copies every silence again at every
+// start: only those the partitions did not have yet were migrated, and only
+// they are worth a line. A fresh install says nothing about migrations.
 func migrate(ctx context.Context, st *store.Redis, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	n, err := st.Migrate(ctx, time.Now())
-	switch {
-	case err != nil:
+	now := time.Now()
+	before, err := st.Silences(ctx, now)
+	if err == nil {
+		var n int
+		if n, err = st.Migrate(ctx, now); err == nil && n > 0 {
+			after, err := st.Silences(ctx, now)
+			if copied := len(after) - len(before); err == nil && copied > 0 {
+				log.Info("copied silences of the single-slot layout into every partition", "silences", copied)
+			}
+		}
+	}
+	if err != nil {
 		log.Error("could not copy the silences of the single-slot layout; they do not mute until the next start copies them", "err", err)
-	case n > 0:
-		log.Info("copied silences of the single-slot layout into every partition", "silences", n)
 	}
 }

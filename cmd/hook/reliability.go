@@ -1,14 +1,13 @@
 package main
 
 import (
-	"cmp"
 	"context"
-	"flag"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"github.com/spf13/pflag"
 
 	"github.com/hookdev/hook/internal/notify"
 )
@@ -34,14 +33,17 @@ type reliabilityConfig struct {
 }
 
 // reliabilityFlags registers the settings on fs and returns the function
-// that reads them once fs is parsed.
-func reliabilityFlags(fs *flag.FlagSet, getenv env) func() (reliabilityConfig, error) {
-	redisTimeout := fs.String("redis-timeout", cmp.Or(getenv("HOOK_REDIS_TIMEOUT"), defaultRedisTimeout.String()),
-		"bound on every Redis call; a callback Redis cannot commit within it gets 503 ($HOOK_REDIS_TIMEOUT)")
-	retryMax := fs.String("retry-max", cmp.Or(getenv("HOOK_RETRY_MAX"), notify.DefaultBackoffMax.String()),
-		"longest wait between two delivery attempts: after a Slack outage paging resumes within it ($HOOK_RETRY_MAX)")
-	reclaimIdle := fs.String("reclaim-idle", cmp.Or(getenv("HOOK_RECLAIM_IDLE"), time.Minute.String()),
-		"pages a replica has not touched for this long are taken over by another ($HOOK_RECLAIM_IDLE)")
+// that reads them once fs is parsed and the environment applied.
+func reliabilityFlags(fs *pflag.FlagSet) func() (reliabilityConfig, error) {
+	redisTimeout := fs.String("redis-timeout", defaultRedisTimeout.String(),
+		"bound on every Redis call; a callback Redis cannot commit within it gets 503")
+	fromEnv(fs, "redis-timeout", "HOOK_REDIS_TIMEOUT")
+	retryMax := fs.String("retry-max", notify.DefaultBackoffMax.String(),
+		"longest wait between two delivery attempts: after a Slack outage paging resumes within it")
+	fromEnv(fs, "retry-max", "HOOK_RETRY_MAX")
+	reclaimIdle := fs.String("reclaim-idle", time.Minute.String(),
+		"pages a replica has not touched for this long are taken over by another")
+	fromEnv(fs, "reclaim-idle", "HOOK_RECLAIM_IDLE")
 	return func() (reliabilityConfig, error) {
 		var c reliabilityConfig
 		var err error

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -20,6 +19,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
+	"github.com/spf13/pflag"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
@@ -52,36 +52,60 @@ type serveConfig struct {
 	adminToken   string // HOOK_ADMIN_TOKEN: the /api/v1 admin API
 	pprofListen  string // HOOK_PPROF_LISTEN: Go's profiler, on a private address
 	trtcConsole  string // HOOK_TRTC_CONSOLE_URL: where pages link to TRTC's call-quality view
+	self         string // how this hook was run, for the commands the banner prints (see invokedAs)
 	shutdown     time.Duration
 	reliability  reliabilityConfig
 }
 
-// parseServe reads flags, each defaulting to its environment variable.
-func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error) {
+// serveFlags registers serve's flags on fs and returns the function that
+// reads the configuration once fs is parsed and the environment applied.
+func serveFlags(fs *pflag.FlagSet) func(args []string, getenv env) (serveConfig, error) {
 	var c serveConfig
-	fs := flag.NewFlagSet("hook serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.listen, "listen", cmp.Or(getenv("HOOK_LISTEN"), ":8080"), "address to listen on ($HOOK_LISTEN)")
-	fs.StringVar(&c.rulesPath, "rules", getenv("HOOK_RULES"), "rules file ($HOOK_RULES; default: the embedded rules.example.yaml)")
-	fs.StringVar(&c.redisURL, "redis", getenv("HOOK_REDIS_URL"), "redis:// or rediss:// URL ($HOOK_REDIS_URL; default: in-process, state lost on exit)")
-	replay := fs.String("replay-window", cmp.Or(getenv("HOOK_REPLAY_WINDOW"), handler.DefaultReplayWindow.String()), "refuse callbacks sent longer ago than this ($HOOK_REPLAY_WINDOW)")
-	fs.StringVar(&c.logFormat, "log-format", cmp.Or(getenv("HOOK_LOG_FORMAT"), "text"), "text or json ($HOOK_LOG_FORMAT)")
-	fs.StringVar(&c.logLevel, "log-level", cmp.Or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
-	shutdown := fs.String("shutdown-timeout", cmp.Or(getenv("HOOK_SHUTDOWN_TIMEOUT"), "10s"), "on SIGTERM, how long requests in flight may take to finish ($HOOK_SHUTDOWN_TIMEOUT)")
-	reliability := reliabilityFlags(fs, getenv)
-	if err := fs.Parse(args); err != nil {
-		return c, flagError(err)
+	var replay, shutdown string
+	fs.StringVar(&c.listen, "listen", ":8080", "address to listen on")
+	fromEnv(fs, "listen", "HOOK_LISTEN")
+	fs.StringVar(&c.rulesPath, "rules", "", "rules file; without one, the embedded rules.example.yaml")
+	fromEnv(fs, "rules", "HOOK_RULES")
+	fs.StringVar(&c.redisURL, "redis", "", "redis:// or rediss:// URL; without one, an in-process Redis whose state is lost on exit")
+	fromEnv(fs, "redis", "HOOK_REDIS_URL")
+	fs.StringVar(&replay, "replay-window", handler.DefaultReplayWindow.String(), "refuse callbacks sent longer ago than this")
+	fromEnv(fs, "replay-window", "HOOK_REPLAY_WINDOW")
+	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
+	fromEnv(fs, "log-format", "HOOK_LOG_FORMAT")
+	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
+	fromEnv(fs, "log-level", "HOOK_LOG_LEVEL")
+	fs.StringVar(&shutdown, "shutdown-timeout", "10s", "on SIGTERM, how long requests in flight may take to finish")
+	fromEnv(fs, "shutdown-timeout", "HOOK_SHUTDOWN_TIMEOUT")
+	reliability := reliabilityFlags(fs)
+	return func(args []string, getenv env) (serveConfig, error) {
+		return c.read(args, getenv, replay, shutdown, reliability)
 	}
-	if fs.NArg() > 0 {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: unexpected argument %q", fs.Arg(0))}
+}
+
+// parseServe reads serve's command line on its own (flags, each defaulting
+// to its environment variable), for tests.
+func parseServe(args []string, getenv env, _ io.Writer) (serveConfig, error) {
+	fs := pflag.NewFlagSet("hook serve", pflag.ContinueOnError)
+	read := serveFlags(fs)
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return serveConfig{}, err
 	}
-	d, err := time.ParseDuration(*replay)
+	return read(fs.Args(), getenv)
+}
+
+// read checks the flags once parsed and adds the settings only the
+// environment gives.
+func (c serveConfig) read(args []string, getenv env, replay, shutdown string, reliability func() (reliabilityConfig, error)) (serveConfig, error) {
+	if len(args) > 0 {
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: unexpected argument %q", args[0])}
+	}
+	d, err := time.ParseDuration(replay)
 	if err != nil || d <= 0 {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --replay-window %q is not a positive duration like 10m", *replay)}
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --replay-window %q is not a positive duration like 10m", replay)}
 	}
 	c.replayWindow = d
-	if c.shutdown, err = time.ParseDuration(*shutdown); err != nil || c.shutdown <= 0 {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", *shutdown)}
+	if c.shutdown, err = time.ParseDuration(shutdown); err != nil || c.shutdown <= 0 {
+		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", shutdown)}
 	}
 	if c.reliability, err = reliability(); err != nil {
 		return c, err
@@ -116,15 +140,12 @@ func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
 }
 
 // cmdServe runs the callback server and the page dispatcher until ctx ends.
-func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	cfg, err := parseServe(args, getenv, stderr)
-	if err != nil {
-		return err
-	}
+func cmdServe(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.Writer) error {
 	log, err := newLogger(cfg, stderr)
 	if err != nil {
 		return err
 	}
+	cfg.adminToken = serveAdminToken(cfg.adminToken, cfg.redisURL, getenv, log)
 	cat, err := catalog.New()
 	if err != nil {
 		return fmt.Errorf("load catalogue: %w", err)
@@ -226,7 +247,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	for _, w := range rs.Warnings() {
 		log.Warn("rules: " + w)
 	}
-	printWelcome(stdout, ln.Addr().String(), devKey)
+	printWelcome(stdout, ln.Addr().String(), devKey, cfg.self)
 
 	var wg sync.WaitGroup
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
@@ -372,7 +393,10 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, std
 	return senders, nil
 }
 
-func printWelcome(w io.Writer, addr, devKey string) {
+// printWelcome is the banner: where hook listens, and how to send it a test
+// callback with self, the command that runs this hook ("hook", "./hook",
+// "go run ./cmd/hook").
+func printWelcome(w io.Writer, addr, devKey, self string) {
 	fmt.Fprintf(w, "hook listening on %s\n", addr)
 	port := addr[strings.LastIndex(addr, ":")+1:]
 	keyHint := "$TRTC_CALLBACK_KEY"
@@ -384,8 +408,8 @@ func printWelcome(w io.Writer, addr, devKey string) {
 	fmt.Fprintf(w, `Send a test callback (a user leaving room 8489 by timeout; the page follows 30 s later, unless they come back):
   now=$(date +%%s%%3N)
   body='{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}'
-  curl -s -H "SdkAppId: 1400000001" -H "Sign: $(printf %%s "$body" | go run ./cmd/hook sign --key %s)" --data-binary "$body" http://localhost:%s/callback
+  curl -s -H "SdkAppId: 1400000001" -H "Sign: $(printf %%s "$body" | %s sign --key %s)" --data-binary "$body" http://localhost:%s/callback
 Or play realistic scenarios (users timing out, a failed upload, a failed relay):
-  go run ./cmd/hook simulate --url http://localhost:%s/callback --key %s
-`, keyHint, port, port, keyHint)
+  %s simulate --url http://localhost:%s/callback --key %s
+`, self, keyHint, port, self, port, keyHint)
 }

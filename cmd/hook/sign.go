@@ -1,43 +1,43 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hookdev/hook/internal/verify"
 )
 
-// cmdSign prints the Sign header value TRTC would send for a body, so a test
-// callback can be sent with curl.
-func cmdSign(args []string, getenv env, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("hook sign", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	key := fs.String("key", getenv("TRTC_CALLBACK_KEY"), "callback key (default $TRTC_CALLBACK_KEY)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: hook sign --key KEY [FILE]\n\nPrints base64(HMAC-SHA256(KEY, body)) for the body in FILE, or stdin.")
-		fs.PrintDefaults()
+// newSignCmd is `hook sign`: the Sign header value TRTC would send for a
+// body, so a test callback can be sent with curl.
+func newSignCmd(c *cli) *cobra.Command {
+	var key string
+	cmd := &cobra.Command{
+		Use:   "sign [FILE]",
+		Short: "Print the Sign header value for a callback body (stdin if no FILE)",
+		Long:  "Prints base64(HMAC-SHA256(KEY, body)), the Sign header TRTC sends, for the body in FILE or on stdin.",
+		Example: `  printf %s "$body" | hook sign --key KEY
+  hook sign --key KEY body.json`,
+		Args: atMost(1, "FILE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var body []byte
+			var err error
+			if len(args) == 1 {
+				body, err = os.ReadFile(args[0])
+			} else {
+				body, err = io.ReadAll(c.stdin)
+			}
+			if err != nil {
+				return fmt.Errorf("read body: %w", err)
+			}
+			fmt.Fprintln(c.stdout, verify.Sign([]byte(key), body))
+			return nil
+		},
 	}
-	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
-		return flagError(err)
-	}
-	if *key == "" {
-		return exitError{code: 2, msg: "hook sign: --key is required (or set TRTC_CALLBACK_KEY)"}
-	}
-	if fs.NArg() > 1 {
-		return exitError{code: 2, msg: "hook sign: at most one FILE"}
-	}
-	var body []byte
-	var err error
-	if fs.NArg() == 1 {
-		body, err = os.ReadFile(fs.Arg(0))
-	} else {
-		body, err = io.ReadAll(stdin)
-	}
-	if err != nil {
-		return fmt.Errorf("read body: %w", err)
-	}
-	fmt.Fprintln(stdout, verify.Sign([]byte(*key), body))
-	return nil
+	cmd.Flags().StringVar(&key, "key", "", "callback key to sign with")
+	fromEnv(cmd.Flags(), "key", "TRTC_CALLBACK_KEY")
+	required(cmd, "key")
+	return cmd
 }

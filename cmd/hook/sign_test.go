@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -65,21 +65,23 @@ func TestUnknownCommand(t *testing.T) {
 	}
 }
 
-func TestFlagsFirst(t *testing.T) {
-	fs := flag.NewFlagSet("t", flag.ContinueOnError)
-	fs.String("for", "", "")
-	fs.Bool("json", false, "")
+// TestDoubleDash: Go-style single-dash long flags, which hook took before
+// cobra, still work: they are rewritten for pflag; negative numbers and
+// what follows "--" are left alone.
+func TestDoubleDash(t *testing.T) {
+	root := newRootCmd(&cli{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
 	tests := []struct{ in, want string }{
-		{"room=1 --for 2h --comment", "--for 2h --comment -- room=1"},
-		{"a --json b", "--json -- a b"},
-		{"--for=1h x -- --json", "--for=1h -- x --json"},
-		{"x --for", "--for -- x"},
-		{"- -1", "-1 -- -"},
+		{"check -rules x.yaml", "check --rules x.yaml"},
+		{"-redis-timeout=1s", "--redis-timeout=1s"},
+		{"catalog sdk 1001 -1 -1", "catalog sdk 1001 -1 -1"},
+		{"silence add room=1 -for 2h -comment x", "silence add room=1 --for 2h --comment x"},
+		{"-h --help -nosuchflag", "-h --help -nosuchflag"},
+		{"test -- -rules", "test -- -rules"},
 	}
 	for _, tt := range tests {
-		got := strings.Join(flagsFirst(fs, strings.Fields(tt.in)), " ")
+		got := strings.Join(doubleDash(root, strings.Fields(tt.in)), " ")
 		if got != tt.want {
-			t.Errorf("flagsFirst(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("doubleDash(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -1,12 +1,8 @@
 package main
 
 import (
-	"cmp"
-	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -15,88 +11,154 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
 )
 
-const silenceUsage = `Usage:
-  hook silence add [--url URL] [--author NAME] --comment TEXT [--for 1h] LABEL=VALUE...
-  hook silence list [--url URL] [--json]
-  hook silence expire [--url URL] ID
+// newSilenceCmd is `hook silence`: silences managed through a running
+// server's admin API, so the CLI needs no Redis credentials and every
+// replica sees the change at once.
+func newSilenceCmd(c *cli) *cobra.Command {
+	var base string
+	cmd := &cobra.Command{
+		Use:   "silence",
+		Short: "Mute pages by app, room, user, rule...: add, list, expire (admin API)",
+		Long: `Manages silences on a running hook through its admin API.
 
-Labels: app, room, user, task, rule, event (e.g. room.exit), reason (e.g. timeout), severity.
-The server's admin API must be on (HOOK_ADMIN_TOKEN set there); the same token is read here.`
+Against a hook on this machine on the in-process Redis (the embedded
+default) no token is needed: that hook writes one to
+$XDG_STATE_HOME/hook/admin-token (else $HOME/.local/state/hook/admin-token),
+readable only by you, and these commands read it there. Any other hook
+(HOOK_REDIS_URL, production) needs HOOK_ADMIN_TOKEN, set on the server and here.`,
+		Args: cobra.ArbitraryArgs,
+		RunE: needsSubcommand,
+	}
+	cmd.PersistentFlags().StringVar(&base, "url", "http://localhost:8080", "hook server")
+	fromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
+	admin := func() (adminClient, error) {
+		return newAdminClient(cmd.CommandPath(), base, c.getenv, &http.Client{Timeout: 10 * time.Second})
+	}
+	cmd.AddCommand(newSilenceAddCmd(c, admin), newSilenceListCmd(c, admin), newSilenceExpireCmd(c, admin))
+	return cmd
+}
 
-// cmdSilence manages silences through a running server's admin API, so the
-// CLI needs no Redis credentials and every replica sees the change at once.
-func cmdSilence(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		return exitError{code: 2, msg: silenceUsage}
-	}
-	sub, args := args[0], args[1:]
-	fs := flag.NewFlagSet("hook silence "+sub, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	base := fs.String("url", cmp.Or(getenv("HOOK_URL"), "http://localhost:8080"), "hook server ($HOOK_URL)")
-	author := fs.String("author", cmp.Or(getenv("USER"), loginName()), "who is silencing (add; default $USER, else your login name)")
-	comment := fs.String("comment", "", "why (add; required)")
-	dur := fs.Duration("for", time.Hour, "how long (add)")
-	asJSON := fs.Bool("json", false, "print JSON (list)")
-	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
-		return flagError(err)
-	}
-	c, err := newAdminClient("hook silence", *base, getenv, &http.Client{Timeout: 10 * time.Second})
-	if err != nil {
-		return err
-	}
-	switch sub {
-	case "add":
-		matchers := map[string]string{}
-		for _, a := range fs.Args() {
-			k, v, ok := strings.Cut(a, "=")
-			if !ok {
-				return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %q is not LABEL=VALUE", a)}
+func newSilenceAddCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+	var author, comment string
+	var dur time.Duration
+	labels := alert.SilenceLabels()
+	cmd := &cobra.Command{
+		Use:   "add LABEL=VALUE...",
+		Short: "Mute what matches every LABEL=VALUE for a while",
+		Long: `Mutes, until it expires, every alert whose labels match all the given values.
+
+Labels: ` + strings.Join(labels, ", ") + `.
+event is a catalogue name (room.exit) and reason a short name (timeout);
+values are checked by the server, which refuses unknown ones with a suggestion.`,
+		Example: `  hook silence add --for 2h --comment "venue wifi down" room=8489
+  hook silence add --for 30m --comment "load test" app=1400000001 rule=anchor-dropped`,
+		Args: atLeastOne("give what to mute as LABEL=VALUE (labels: " + strings.Join(labels, ", ") + ")"),
+		ValidArgsFunction: func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			var out []cobra.Completion
+			for _, l := range labels {
+				if strings.HasPrefix(l+"=", toComplete) {
+					out = append(out, l+"=")
+				}
 			}
-			if _, dup := matchers[k]; dup {
-				return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %s given twice; a silence matches one value per label (add one silence per value)", k)}
+			return out, cobra.ShellCompDirectiveNoSpace | cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			matchers := map[string]string{}
+			for _, a := range args {
+				k, v, ok := strings.Cut(a, "=")
+				if !ok {
+					return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %q is not LABEL=VALUE", a)}
+				}
+				if _, dup := matchers[k]; dup {
+					return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %s given twice; a silence matches one value per label (add one silence per value)", k)}
+				}
+				matchers[k] = v
 			}
-			matchers[k] = v
-		}
-		var s alert.Silence
-		req := handler.SilenceRequest{Matchers: matchers, Author: *author, Comment: *comment, Duration: dur.String()}
-		if err := c.do(ctx, http.MethodPost, "/api/v1/silences", req, &s); err != nil {
-			return exitError{code: 1, msg: "hook silence " + sub + ": " + err.Error()}
-		}
-		fmt.Fprintf(stdout, "silence %s: %s until %s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339))
-		return nil
-	case "list":
-		var out struct {
-			Silences []alert.Silence `json:"silences"`
-		}
-		if err := c.do(ctx, http.MethodGet, "/api/v1/silences", nil, &out); err != nil {
-			return exitError{code: 1, msg: "hook silence " + sub + ": " + err.Error()}
-		}
-		if *asJSON {
-			enc := json.NewEncoder(stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(out.Silences)
-		}
-		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tMATCHERS\tENDS\tMUTED\tAUTHOR\tCOMMENT")
-		for _, s := range out.Silences {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339), s.Muted, s.Author, s.Comment)
-		}
-		return tw.Flush()
-	case "expire":
-		if fs.NArg() != 1 {
-			return exitError{code: 2, msg: "hook silence expire: give one silence ID (see hook silence list)"}
-		}
-		if err := c.do(ctx, http.MethodDelete, "/api/v1/silences/"+url.PathEscape(fs.Arg(0)), nil, nil); err != nil {
-			return exitError{code: 1, msg: "hook silence " + sub + ": " + err.Error()}
-		}
-		fmt.Fprintf(stdout, "silence %s expired\n", fs.Arg(0))
-		return nil
+			api, err := admin()
+			if err != nil {
+				return err
+			}
+			var s alert.Silence
+			req := handler.SilenceRequest{Matchers: matchers, Author: author, Comment: comment, Duration: dur.String()}
+			if err := api.do(cmd.Context(), http.MethodPost, "/api/v1/silences", req, &s); err != nil {
+				return exitError{code: 1, msg: "hook silence add: " + err.Error()}
+			}
+			fmt.Fprintf(c.stdout, "silence %s: %s until %s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339))
+			return nil
+		},
 	}
-	return exitError{code: 2, msg: fmt.Sprintf("hook silence: unknown subcommand %q\n\n%s", sub, silenceUsage)}
+	fs := cmd.Flags()
+	fs.StringVar(&comment, "comment", "", "why: shown in hook silence list and to whoever wonders where the pages went")
+	required(cmd, "comment")
+	fs.DurationVar(&dur, "for", time.Hour, "how long")
+	fs.StringVar(&author, "author", "", "who is silencing; without it, your login name")
+	fromEnv(fs, "author", "USER")
+	cmd.PreRun = func(*cobra.Command, []string) {
+		if author == "" {
+			author = loginName()
+		}
+	}
+	return cmd
+}
+
+func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List the silences in force: id, matchers, end, how many muted, author, comment",
+		Args:  noArgs(""),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			api, err := admin()
+			if err != nil {
+				return err
+			}
+			var out struct {
+				Silences []alert.Silence `json:"silences"`
+			}
+			if err := api.do(cmd.Context(), http.MethodGet, "/api/v1/silences", nil, &out); err != nil {
+				return exitError{code: 1, msg: "hook silence list: " + err.Error()}
+			}
+			if asJSON {
+				enc := json.NewEncoder(c.stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(out.Silences)
+			}
+			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tMATCHERS\tENDS\tMUTED\tAUTHOR\tCOMMENT")
+			for _, s := range out.Silences {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339), s.Muted, s.Author, s.Comment)
+			}
+			return tw.Flush()
+		},
+	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print JSON")
+	return cmd
+}
+
+func newSilenceExpireCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+	return &cobra.Command{
+		Use:     "expire ID",
+		Short:   "End a silence now",
+		Example: "  hook silence expire 3k7x2m9qab4c",
+		Args:    exactlyOne("give one silence ID (see hook silence list)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			api, err := admin()
+			if err != nil {
+				return err
+			}
+			if err := api.do(cmd.Context(), http.MethodDelete, "/api/v1/silences/"+url.PathEscape(args[0]), nil, nil); err != nil {
+				return exitError{code: 1, msg: "hook silence expire: " + err.Error()}
+			}
+			fmt.Fprintf(c.stdout, "silence %s expired\n", args[0])
+			return nil
+		},
+	}
 }
 
 func formatMatchers(m map[string]string) string {

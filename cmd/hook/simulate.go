@@ -2,15 +2,18 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/hookdev/hook/internal/verify"
 )
@@ -24,46 +27,35 @@ type simConfig struct {
 	speed   float64
 	noWait  bool
 	which   []simScenario
+	self    string // how to start hook, for the hint when it does not answer
 }
 
-func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, error) {
-	var c simConfig
-	fs := flag.NewFlagSet("hook simulate", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+// flags registers simulate's flags on fs.
+func (c *simConfig) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.url, "url", "http://localhost:8080/callback", "hook's callback URL")
-	fs.StringVar(&c.key, "key", getenv("TRTC_CALLBACK_KEY"), "callback key to sign with (default $TRTC_CALLBACK_KEY; the development key hook prints at startup)")
+	fs.StringVar(&c.key, "key", "", "callback key to sign with: the development key hook prints at startup")
+	fromEnv(fs, "key", "TRTC_CALLBACK_KEY")
 	fs.StringVar(&c.app, "app", "1400000001", "SdkAppId to send")
 	fs.StringVar(&c.callApp, "call-app", "1400000002", "SdkAppId the call scenario sends: a second app, which rules can declare a call app (scene: call)")
 	fs.Float64Var(&c.speed, "speed", 1, "time factor: 2 plays the scenarios twice as fast (the rules' own waits stay as they are)")
 	fs.BoolVar(&c.noWait, "no-wait", false, "send every callback at once, without the realistic pauses")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "Usage: hook simulate [flags] [SCENARIO]\n\nSends realistic, signed callbacks with fresh timestamps to a running hook. Scenarios:")
-		var inAll []string
-		for _, s := range scenarios() {
-			fmt.Fprintf(stderr, "  %-10s %s\n", s.name, s.about)
-			if !s.alone {
-				inAll = append(inAll, s.name)
-			}
-		}
-		fmt.Fprintf(stderr, "  %-10s %s, one after the other (default)\n\nFlags:\n", "all", strings.Join(inAll, ", "))
-		fs.PrintDefaults()
-	}
-	if err := fs.Parse(flagsFirst(fs, args)); err != nil {
-		return c, exitError{code: 2}
-	}
+}
+
+// resolve checks the flags once parsed and picks the scenarios args name.
+func (c *simConfig) resolve(args []string) error {
 	if c.key == "" {
-		return c, exitError{code: 2, msg: "hook simulate: --key is required (or set TRTC_CALLBACK_KEY): use the key hook printed at startup"}
+		return exitError{code: 2, msg: "hook simulate: --key is required (or set TRTC_CALLBACK_KEY): use the key hook printed at startup"}
 	}
 	if c.speed <= 0 {
-		return c, exitError{code: 2, msg: "hook simulate: --speed must be positive"}
+		return exitError{code: 2, msg: "hook simulate: --speed must be positive"}
 	}
 	name := "all"
-	switch fs.NArg() {
+	switch len(args) {
 	case 0:
 	case 1:
-		name = fs.Arg(0)
+		name = args[0]
 	default:
-		return c, exitError{code: 2, msg: "hook simulate: at most one SCENARIO"}
+		return exitError{code: 2, msg: "hook simulate: at most one SCENARIO"}
 	}
 	var names []string
 	for _, s := range scenarios() {
@@ -73,9 +65,55 @@ func parseSimulate(args []string, getenv env, stderr io.Writer) (simConfig, erro
 		}
 	}
 	if len(c.which) == 0 {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook simulate: unknown scenario %q (use %s or all)", name, strings.Join(names, ", "))}
+		return exitError{code: 2, msg: fmt.Sprintf("hook simulate: unknown scenario %q (use %s or all)", name, strings.Join(names, ", "))}
 	}
-	return c, nil
+	return nil
+}
+
+// parseSimulate is simulate's command line on its own, for tests.
+func parseSimulate(args []string, getenv env, _ io.Writer) (simConfig, error) {
+	c := simConfig{self: "hook"}
+	fs := pflag.NewFlagSet("hook simulate", pflag.ContinueOnError)
+	c.flags(fs)
+	if err := parseFlags(fs, args, getenv); err != nil {
+		return c, err
+	}
+	return c, c.resolve(fs.Args())
+}
+
+// newSimulateCmd is `hook simulate`: it plays scenarios against a running
+// hook, printing each callback and the answer, so a new user sees real
+// pages within a minute.
+func newSimulateCmd(c *cli) *cobra.Command {
+	sc := simConfig{self: c.self}
+	var names, inAll []string
+	var list strings.Builder
+	for _, s := range scenarios() {
+		names = append(names, s.name)
+		fmt.Fprintf(&list, "  %-10s %s\n", s.name, s.about)
+		if !s.alone {
+			inAll = append(inAll, s.name)
+		}
+	}
+	fmt.Fprintf(&list, "  %-10s %s, one after the other (default)", "all", strings.Join(inAll, ", "))
+	cmd := &cobra.Command{
+		Use:   "simulate [SCENARIO]",
+		Short: "Send realistic signed callbacks to a running hook",
+		Long:  "Sends realistic, signed callbacks with fresh timestamps to a running hook,\npaced as TRTC sends them, and prints each with hook's answer. Scenarios:\n\n" + list.String(),
+		Example: `  hook simulate --key KEY
+  hook simulate --key KEY --no-wait relay`,
+		ValidArgs: append(names, "all"),
+		Args:      atMost(1, "SCENARIO"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := sc.resolve(args); err != nil {
+				return err
+			}
+			return simulate(cmd.Context(), sc, c.stdout)
+		},
+	}
+	sc.flags(cmd.Flags())
+	required(cmd, "key")
+	return cmd
 }
 
 // simCall is one callback of a run, placed on simulate's clock.
@@ -115,13 +153,8 @@ func (c simConfig) plan(ids func() (int, string)) []simCall {
 	return calls
 }
 
-// cmdSimulate plays scenarios against a running hook, printing each callback
-// and the answer, so a new user sees real pages within a minute.
-func cmdSimulate(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
-	c, err := parseSimulate(args, getenv, stderr)
-	if err != nil {
-		return err
-	}
+// simulate plays c's scenarios against a running hook.
+func simulate(ctx context.Context, c simConfig, stdout io.Writer) error {
 	client := &http.Client{Timeout: 10 * time.Second}
 	refused := 0
 	// Each callback is due at a fixed time from the start, not after a
@@ -183,7 +216,7 @@ func (c simConfig) send(ctx context.Context, client *http.Client, app string, st
 	if err != nil {
 		var hint string
 		if !errors.Is(err, context.Canceled) {
-			hint = " (is hook running? start it with: go run ./cmd/hook)"
+			hint = " (is hook running? start it with: " + cmp.Or(c.self, "hook") + ")"
 		}
 		return 0, "", fmt.Errorf("%w%s", err, hint)
 	}

@@ -2,8 +2,9 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"runtime/debug"
+
+	"github.com/spf13/cobra"
 )
 
 // linkedRevision is the VCS revision for builds without the repository at hand
@@ -55,7 +56,15 @@ func formatVersion(bi *debug.BuildInfo, ok bool) string {
 	return "hook " + v + " " + bi.GoVersion
 }
 
-func cmdVersion(stdout io.Writer) error {
-	_, err := fmt.Fprintln(stdout, version())
-	return err
+// newVersionCmd is `hook version` (also `hook --version`).
+func newVersionCmd(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version: module, VCS revision and Go version of the build",
+		Args:  noArgs(""),
+		RunE: func(*cobra.Command, []string) error {
+			_, err := fmt.Fprintln(c.stdout, version())
+			return err
+		},
+	}
 }

@@ -132,8 +132,11 @@ type Alert struct {
 	// For is how long to wait for the clearing event (OpPending), or, on a
 	// threshold, for members to come back before counting who is still
 	// away (OpThreshold, OpRecover).
-	For   time.Duration
-	Group *Group // nil: page at once
+	For time.Duration
+	// ClearedBy says, for logs, what clears a pending alert (OpPending):
+	// its rule's clear, as written ("event room.enter").
+	ClearedBy string
+	Group     *Group // nil: page at once
 	// InhibitSources are markers this alert sets while it fires;
 	// InhibitTargets are markers that, when set, mute it.
 	InhibitSources []InhibitMark

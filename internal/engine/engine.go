@@ -147,6 +147,13 @@ type Outcome struct {
 	// resolved) one of its pending alerts, took a member off its threshold,
 	// or rearmed it.
 	Clear bool
+	// Opened is set when the event opened a pending alert (for: and clear:)
+	// of the rule: it pages at PagesAt unless ClearedBy (the rule's clear,
+	// in words) comes for Key first.
+	Opened    bool
+	PagesAt   time.Time
+	ClearedBy string
+	Key       string
 }
 
 // Result is what Handle did with one callback.
@@ -197,6 +204,14 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		e.metrics.observe(v)
 		res.Outcomes[i] = Outcome{Rule: a.Rule, Verdict: v, Fired: v.Fired(),
 			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover || a.Op == alert.OpRearm}
+		if a.Op == alert.OpPending && v == alert.VerdictPending {
+			// The store's timer: the event's time plus for, or now if that passed.
+			o := &res.Outcomes[i]
+			o.Opened, o.ClearedBy, o.Key = true, a.ClearedBy, a.StateKey
+			if o.PagesAt = time.UnixMilli(a.EventMs).Add(a.For); o.PagesAt.Before(now) {
+				o.PagesAt = now
+			}
+		}
 	}
 	return res, nil
 }

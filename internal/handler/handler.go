@@ -166,6 +166,7 @@ func (h *callbacks) checkReplay(ev callback.Event) error {
 }
 
 func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result, err error, took time.Duration) {
+	h.logOpened(app, ev, res)
 	level := logLevel(res, err)
 	if !h.log.Enabled(context.Background(), level) {
 		return
@@ -200,6 +201,24 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 	r := slog.NewRecord(time.Now(), level, "callback", 0)
 	r.AddAttrs(attrs...)
 	_ = h.log.Handler().Handle(context.Background(), r)
+}
+
+// logOpened logs, at info, each pending alert the callback opened: when it
+// will page and what clears it. The callback's own line is routine (debug):
+// without this one the first callback of a newcomer, a user who dropped out,
+// would be invisible until its page, 30 s later.
+func (h *callbacks) logOpened(app string, ev callback.Event, res engine.Result) {
+	for _, o := range res.Outcomes {
+		if !o.Opened || !h.log.Enabled(context.Background(), slog.LevelInfo) {
+			continue
+		}
+		r := slog.NewRecord(time.Now(), slog.LevelInfo, "pending alert opened: it pages unless cleared first", 0)
+		r.AddAttrs(slog.String("rule", o.Rule), slog.String("app", clip(app, maxLoggedHeader)),
+			slog.String("room", clip(ev.RoomID, maxLoggedValue)), slog.String("user", clip(ev.UserID, maxLoggedValue)),
+			slog.Time("pages_at", o.PagesAt.UTC()), slog.Duration("in", o.PagesAt.Sub(h.now()).Round(time.Second)),
+			slog.String("cleared_by", o.ClearedBy), slog.String("key", clip(o.Key, maxLoggedValue)))
+		_ = h.log.Handler().Handle(context.Background(), r)
+	}
 }
 
 // logLevel is how loud a callback's line is. Refusals and callbacks that

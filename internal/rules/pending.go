@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
@@ -13,6 +14,8 @@ type pendingSpec struct {
 	wait  time.Duration
 	clear []*matcher
 	key   string // template source, compiled into the rule's dedupKey
+	// clearedBy is clear in words, as written: "event room.enter".
+	clearedBy string
 }
 
 func (c *compiler) pending(path string, r *Rule, where string) *pendingSpec {
@@ -29,6 +32,11 @@ func (c *compiler) pending(path string, r *Rule, where string) *pendingSpec {
 		c.errorf(path+".for", "%s: for needs clear: the event that means recovery (e.g. {event: room.enter})", where)
 	}
 	s.clear = c.matchers(path+".clear", where+": clear", r.Clear)
+	var words []string
+	for _, m := range s.clear {
+		words = append(words, m.key+" "+m.want)
+	}
+	s.clearedBy = strings.Join(words, ", ")
 	return s
 }
 
@@ -87,6 +95,7 @@ func (rs *Ruleset) pendingAlert(cr *compiledRule, a *alert.Alert, data *Template
 	a.Op = alert.OpPending
 	a.StateKey = renderOr(cr.dedupKey, rs.defaults.dedupKey, data)
 	a.For = cr.state.pending.wait
+	a.ClearedBy = cr.state.pending.clearedBy
 }
 
 func eventMs(e *Facts) int64 {
