@@ -41,7 +41,7 @@ func cmdCheck(args []string, getenv env, stdout, stderr io.Writer) error {
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return exitError{code: 1, msg: le.Error()}
+			return exitError{code: 1, msg: le.Annotated()}
 		}
 		return exitError{code: 1, msg: "hook check: " + err.Error()}
 	}

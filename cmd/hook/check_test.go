@@ -50,7 +50,11 @@ func TestCheck(t *testing.T) {
 			"../../examples/quiet-hours.yaml: 2 rules, 2 receivers, 0 apps: OK\n"},
 		{"all errors", nil, []string{"check", "--rules", "../../internal/rules/testdata/bad/wrong_type.yaml"}, 1,
 			"../../internal/rules/testdata/bad/wrong_type.yaml:7:16: rule \"a\": receivers: expected a list, got \"oncall\" (write [oncall] for a list of one)\n" +
-				"../../internal/rules/testdata/bad/wrong_type.yaml:8:15: rule \"a\": continue: expected true or false, got \"yes\""},
+				"  7 |     receivers: oncall\n" +
+				"    |                ^\n" +
+				"../../internal/rules/testdata/bad/wrong_type.yaml:8:15: rule \"a\": continue: expected true or false, got \"yes\"\n" +
+				"  8 |     continue: \"yes\"\n" +
+				"    |               ^"},
 		// A CI job checking rules has no production secrets: noted on stderr, not an error.
 		{"missing env key", nil, []string{"check", "--rules", "../../examples/multi-app.yaml"}, 0,
 			"../../examples/multi-app.yaml: 4 rules, 3 receivers, 2 apps: OK\n"},

@@ -51,7 +51,7 @@ func cmdTest(ctx context.Context, args []string, getenv env, stdout, stderr io.W
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return exitError{code: 1, msg: le.Error()}
+			return exitError{code: 1, msg: le.Annotated()}
 		}
 		return exitError{code: 1, msg: "hook test: " + err.Error()}
 	}

@@ -117,7 +117,7 @@ func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string)
 		rs = c.compile(f)
 	}
 	if errs := append(d.errs, c.errs...); len(errs) > 0 {
-		return nil, newLoadError(name, errs)
+		return nil, newLoadError(name, data, errs)
 	}
 	rs.source = name
 	sortErrors(c.warns)
@@ -221,6 +221,10 @@ func (c *compiler) matchers(path, where string, ms map[string]MatchValue) []*mat
 	for _, k := range sortedKeys(ms) {
 		mpath := path + "." + k
 		if c.d.failedUnder(mpath) {
+			continue
+		}
+		if hint := misplaced(k, path); hint != "" && !slices.Contains(MatchKeys(), k) {
+			c.errorAt(c.d.keyPos(mpath), "%s: %s", where, hint)
 			continue
 		}
 		m, errs := compileMatcher(c.cat, k, ms[k])
