@@ -45,6 +45,9 @@ func cmdCheck(args []string, getenv env, stdout, stderr io.Writer) error {
 		}
 		return exitError{code: 1, msg: "hook check: " + err.Error()}
 	}
+	for _, line := range rs.RouteTable() {
+		fmt.Fprintln(stdout, line)
+	}
 	fmt.Fprintf(stdout, "%s: %d rules, %d receivers, %d apps: OK\n", rs.Source(), rs.Len(), rs.Receivers(), rs.Apps())
 	// Warnings are what works but is probably not meant (an app without a
 	// scene): said, never failed on.

@@ -22,6 +22,8 @@ type File struct {
 	Delivery        Delivery   `yaml:"delivery"` // see delivery.go
 	// Inhibit lists alerts that mute others while they fire (inhibit.go).
 	Inhibit []InhibitRule `yaml:"inhibit"`
+	// Routes pick the receivers of rules that name none (routes.go).
+	Routes []Route `yaml:"routes"`
 }
 
 // App configures one TRTC application. The callback key is never written in

@@ -110,6 +110,28 @@ var badFiles = []struct {
 		`receivers_unreadable.yaml:1:12: receivers: expected a list, got "oncall" (write [oncall] for a list of one)`,
 	}},
 	// A runbook is a link, a short text, or both: each mistake at its place.
+	// Routes are checked like rules: labels, values, receivers; a route
+	// after one that takes every page is never reached.
+	{"routes.yaml", []string{
+		`routes.yaml:7:38: routes[0]: match.event: unknown event "recording.strat", did you mean "recording.start"?`,
+		`routes.yaml:8:17: routes[0]: unknown receiver "medai", did you mean "media"?`,
+		"routes.yaml:9:13: routes[1]: a route matches pages by app, event, group, rule, scene, severity; `room` is matched by rules (to page someone else for it, give the rule that matches it receivers of its own)",
+		"routes.yaml:9:27: routes[1]: unknown route label `severty`, did you mean `severity`?",
+		`routes.yaml:11:23: routes[2]: unknown severity "urgent" (critical, warning, info)`,
+		`routes.yaml:11:37: routes[2]: unknown rule "nosuch"`,
+		`routes.yaml:11:57: routes[2]: match.scene: "meeting" is neither live nor call (TRTC's VideoCall and AudioCall scenes are call)`,
+		`routes.yaml:13:23: routes[3]: severity takes a value or a list`,
+		`routes.yaml:14:16: routes[3]: needs receivers, e.g. receivers: [oncall]`,
+		"routes.yaml:17:5: a route has no `continue`: the first route that matches picks the receivers; list every receiver the pages should reach in that route's receivers",
+		`routes.yaml:19:5: routes[6] is never reached: routes[5] (line 18) has no match and takes every page before it`,
+		`routes.yaml:21:5: routes[7] is never reached: routes[5] (line 18) has no match and takes every page before it`,
+		"routes.yaml:23:7: routes[7]: `receivers` is a route field; it is under `match:` here (outdent it to line up with `match:`)",
+	}},
+	// Without default_receiver, a rule's pages that may miss every route
+	// have nowhere to go.
+	{"routes_unrouted.yaml", []string{
+		`routes_unrouted.yaml:11:5: rule "a": no receivers and no default_receiver, and the routes may not take all of its pages (routes[1] takes app: 1400000001): give it receivers, add default_receiver, or end routes with one without match`,
+	}},
 	{"runbook.yaml", []string{
 		`runbook.yaml:7:14: rule "a": runbook: "ftp://wiki.example.com/rb": a runbook link must be http or https`,
 		"runbook.yaml:9:49: rule \"b\": unknown field `txt` in runbook, did you mean `text`?",
