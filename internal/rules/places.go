@@ -171,10 +171,19 @@ func misplaced(key, path string) string {
 	switch {
 	case parent != "":
 		return fmt.Sprintf("%s is %s; it is %s here (outdent it to line up with `%s:`)", name, placeLabel(parent), where, lastKey(here))
+	case child != "" && strings.HasSuffix(child, "[]"):
+		return fmt.Sprintf("%s is %s; it is %s here (it goes in %s %s, under `%s:`)", name, placeLabel(child), where,
+			article(placeNoun(child)), placeNoun(child), strings.TrimSuffix(lastKey(child), "[]"))
 	case child != "":
-		return fmt.Sprintf("%s is %s; it is %s here (indent it under `%s:`)", name, placeLabel(child), where, strings.TrimSuffix(lastKey(child), "[]"))
+		return fmt.Sprintf("%s is %s; it is %s here (indent it under `%s:`)", name, placeLabel(child), where, lastKey(child))
+	case len(others) == 1 && others[0] == placeLabel(""):
+		return fmt.Sprintf("%s is %s; it is %s here (top-level keys are not indented)", name, others[0], where)
 	case len(others) > 0:
-		return fmt.Sprintf("%s is %s; it is %s here", name, strings.Join(others, " or "), where)
+		list := others[len(others)-1]
+		if len(others) > 1 {
+			list = strings.Join(others[:len(others)-1], ", ") + " or " + list
+		}
+		return fmt.Sprintf("%s is %s; it is %s here", name, list, where)
 	}
 	return ""
 }

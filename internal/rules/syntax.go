@@ -64,9 +64,10 @@ func locateSyntax(lines []string, from int, problem string) (Pos, bool) {
 	}
 	line := lines[l-1]
 	ends := []int{} // where each character of the line ends, indentation skipped
-	for i, r := range line {
-		if len(ends) > 0 || (r != ' ' && r != '\t') {
-			ends = append(ends, i+utf8.RuneLen(r))
+	for i := 0; i < len(line); {
+		r, w := utf8.DecodeRuneInString(line[i:]) // (w is 1 for a byte that is not UTF-8)
+		if i += w; len(ends) > 0 || (r != ' ' && r != '\t') {
+			ends = append(ends, i)
 		}
 	}
 	c := sort.Search(len(ends), func(i int) bool { return fails(head + line[:ends[i]]) })

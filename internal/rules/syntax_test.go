@@ -180,3 +180,29 @@ func TestSyntaxLocated(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse: whatever the file, parsing reports errors (each at a line of
+// the file, with a quote) rather than panicking.
+func FuzzParse(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "bad", "*.yaml"))
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(wellFormed))
+	f.Add([]byte("rules:\r\n  - name: a\r\n   match: x\r\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_, d := parse(data)
+		lines := strings.Count(string(data), "\n") + 1
+		for _, e := range d.errs {
+			if e.Line < 0 || e.Line > lines || e.Col < 0 {
+				t.Errorf("%v is outside the file (%d lines)", e, lines)
+			}
+		}
+		le := newLoadError("f.yaml", data, d.errs)
+		_ = le.Annotated()
+	})
+}
