@@ -112,7 +112,7 @@ func syntaxAt(lines []string, err error) posError {
 		return posError{Pos{max(line, 1), 1}, "syntax error: " + problem}
 	}
 	text := lines[p.Line-1]
-	at := func(col int) rune { // the character at a column, 0 past the end
+	at := func(col int) rune { // the character at a column (RuneError past the end)
 		r, _ := utf8.DecodeRuneInString(text[byteOffset(text, col):])
 		return r
 	}
