@@ -72,7 +72,7 @@ func TestSchemaValidatesExamples(t *testing.T) {
 			t.Errorf("%s: %v", f, err)
 		}
 	}
-	for _, bad := range []string{"unknown_field.yaml", "unknown_rule_field.yaml", "wrong_type.yaml", "bad_operator.yaml", "runbook.yaml"} {
+	for _, bad := range []string{"unknown_field.yaml", "unknown_rule_field.yaml", "wrong_type.yaml", "bad_operator.yaml", "runbook.yaml", "routes.yaml", "severity_in_match.yaml", "misplaced.yaml"} {
 		if err := sch.Validate(yamlInstance(t, filepath.Join("internal/rules/testdata/bad", bad))); err == nil {
 			t.Errorf("%s passes the schema; want it rejected", bad)
 		}
@@ -201,6 +201,17 @@ func TestSchemaInStepWithGoTypes(t *testing.T) {
 	slices.Sort(keys)
 	if want := rules.MatchKeys(); !slices.Equal(keys, want) {
 		t.Errorf("schema match keys %v, Go match keys %v", keys, want)
+	}
+
+	// So are a route's labels.
+	labels := resolve(root, root["$defs"].(map[string]any)["routeMatch"].(map[string]any))
+	keys = keys[:0]
+	for k := range labels["properties"].(map[string]any) {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if want := rules.RouteLabels(); !slices.Equal(keys, want) {
+		t.Errorf("schema route labels %v, Go route labels %v", keys, want)
 	}
 }
 

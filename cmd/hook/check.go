@@ -53,9 +53,12 @@ func check(path string, getenv env, stdout, stderr io.Writer) error {
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return exitError{code: 1, msg: le.Error()}
+			return exitError{code: 1, msg: le.Annotated()}
 		}
 		return exitError{code: 1, msg: "hook check: " + err.Error()}
+	}
+	for _, line := range rs.RouteTable() {
+		fmt.Fprintln(stdout, line)
 	}
 	fmt.Fprintf(stdout, "%s: %d rules, %d receivers, %d apps: OK\n", rs.Source(), rs.Len(), rs.Receivers(), rs.Apps())
 	// Warnings are what works but is probably not meant (an app without a

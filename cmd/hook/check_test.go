@@ -50,7 +50,26 @@ func TestCheck(t *testing.T) {
 			"../../examples/quiet-hours.yaml: 2 rules, 2 receivers, 0 apps: OK\n"},
 		{"all errors", nil, []string{"check", "--rules", "../../internal/rules/testdata/bad/wrong_type.yaml"}, 1,
 			"../../internal/rules/testdata/bad/wrong_type.yaml:7:16: rule \"a\": receivers: expected a list, got \"oncall\" (write [oncall] for a list of one)\n" +
-				"../../internal/rules/testdata/bad/wrong_type.yaml:8:15: rule \"a\": continue: expected true or false, got \"yes\""},
+				"  7 |     receivers: oncall\n" +
+				"    |                ^\n" +
+				"../../internal/rules/testdata/bad/wrong_type.yaml:8:15: rule \"a\": continue: expected true or false, got \"yes\"\n" +
+				"  8 |     continue: \"yes\"\n" +
+				"    |               ^"},
+		// Routes: which rules take which route, above the summary.
+		{"routes", nil, []string{"check", "--rules", "../../examples/routes.yaml"}, 0,
+			"routes (for rules without receivers of their own; the first that matches a page takes it):\n" +
+				"  routes[0] (line 33) group: [recording, web_recording] -> media\n" +
+				"      recording-start-failed, recording-upload-error, web-recording-limit\n" +
+				"  routes[1] (line 36) group: [relay, ingest], severity: critical -> streaming, oncall\n" +
+				"      relay-failed\n" +
+				"  routes[2] (line 38) group: [relay, ingest] -> streaming\n" +
+				"      relay-flapping\n" +
+				"  routes[3] (line 41) severity: critical -> oncall\n" +
+				"      room-outage\n" +
+				"  default_receiver -> rtc-alerts\n" +
+				"      anchor-dropped\n" +
+				"  rules with receivers of their own: room-dismissed-early\n" +
+				"../../examples/routes.yaml: 8 rules, 4 receivers, 0 apps: OK\n"},
 		// A CI job checking rules has no production secrets: noted on stderr, not an error.
 		{"missing env key", nil, []string{"check", "--rules", "../../examples/multi-app.yaml"}, 0,
 			"../../examples/multi-app.yaml: 4 rules, 3 receivers, 2 apps: OK\n"},

@@ -71,7 +71,7 @@ func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env,
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return exitError{code: 1, msg: le.Error()}
+			return exitError{code: 1, msg: le.Annotated()}
 		}
 		return exitError{code: 1, msg: "hook test: " + err.Error()}
 	}

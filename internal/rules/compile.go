@@ -44,6 +44,9 @@ type Ruleset struct {
 	// payload: some rule or template reads the callback's Payload, so it
 	// is decoded for every callback (see Facts).
 	payload bool
+	// routes pick the receivers of rules without their own (routes.go).
+	routes          []*compiledRoute
+	defaultReceiver string
 }
 
 // AllAppsKeyEnv names the environment variable holding the callback key for
@@ -82,6 +85,10 @@ type compiledRule struct {
 	state    stateful // threshold, for/clear, group_by (stateful.go)
 	// runbook is shared, read only, by every notification of the rule.
 	runbook *alert.Runbook
+	// routed: the rule names no receivers, so its pages take the first of
+	// routes that matches them, else go to receivers (default_receiver).
+	routed bool
+	routes []routeChoice
 }
 
 // Source names the file the ruleset was loaded from.
@@ -117,7 +124,7 @@ func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string)
 		rs = c.compile(f)
 	}
 	if errs := append(d.errs, c.errs...); len(errs) > 0 {
-		return nil, newLoadError(name, errs)
+		return nil, newLoadError(name, data, errs)
 	}
 	rs.source = name
 	sortErrors(c.warns)
@@ -204,11 +211,14 @@ func (c *compiler) compile(f *File) *Ruleset {
 		}
 	}
 	c.inhibits(f, rs)
+	c.routes(f, rs)
+	c.linkRoutes(f, rs)
 	rs.payload = c.payload
+	rs.defaultReceiver = f.DefaultReceiver
 	for _, cr := range rs.rules {
-		cr.targets = make([]alert.Receiver, 0, len(cr.receivers))
-		for _, name := range cr.receivers {
-			cr.targets = append(cr.targets, rs.receiver(name, cr.severity))
+		cr.targets = rs.targets(cr.receivers, cr.severity)
+		for i := range cr.routes {
+			cr.routes[i].targets = rs.targets(cr.routes[i].route.receivers, cr.severity)
 		}
 	}
 	return rs
@@ -221,6 +231,10 @@ func (c *compiler) matchers(path, where string, ms map[string]MatchValue) []*mat
 	for _, k := range sortedKeys(ms) {
 		mpath := path + "." + k
 		if c.d.failedUnder(mpath) {
+			continue
+		}
+		if hint := misplaced(k, path); hint != "" && !slices.Contains(MatchKeys(), k) {
+			c.errorAt(c.d.keyPos(mpath), "%s: %s", where, hint)
 			continue
 		}
 		m, errs := compileMatcher(c.cat, k, ms[k])
@@ -422,11 +436,12 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, 
 	if r.When != "" {
 		cr.when, cr.whenSrc = c.when(path+".when", where, r.When), r.When
 	}
-	cr.receivers = r.Receivers
+	cr.receivers, cr.routed = r.Receivers, len(r.Receivers) == 0
 	if len(cr.receivers) == 0 && f.DefaultReceiver != "" {
 		cr.receivers = []string{f.DefaultReceiver}
 	}
-	if len(cr.receivers) == 0 && !c.d.failedUnder("default_receiver") && !c.d.failedUnder(path+".receivers") {
+	// With routes, linkRoutes says whether every page has somewhere to go.
+	if len(cr.receivers) == 0 && len(f.Routes) == 0 && !c.d.failedUnder("routes") && !c.d.failedUnder("default_receiver") && !c.d.failedUnder(path+".receivers") {
 		c.errorf(path, "%s: no receivers and no default_receiver", where)
 	}
 	if names, ok := c.receiverNames(rs); ok {
@@ -498,3 +513,13 @@ func canonicalApp(id string) bool {
 
 // ReceiverNames lists the receivers, sorted.
 func (rs *Ruleset) ReceiverNames() []string { return sortedKeys(rs.receivers) }
+
+// targets resolves receiver names for a severity, as notifications carry
+// them.
+func (rs *Ruleset) targets(names []string, sev alert.Severity) []alert.Receiver {
+	out := make([]alert.Receiver, 0, len(names))
+	for _, name := range names {
+		out = append(out, rs.receiver(name, sev))
+	}
+	return out
+}

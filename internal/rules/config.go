@@ -22,6 +22,8 @@ type File struct {
 	Delivery        Delivery   `yaml:"delivery"` // see delivery.go
 	// Inhibit lists alerts that mute others while they fire (inhibit.go).
 	Inhibit []InhibitRule `yaml:"inhibit"`
+	// Routes pick the receivers of rules that name none (routes.go).
+	Routes []Route `yaml:"routes"`
 }
 
 // App configures one TRTC application. The callback key is never written in
@@ -238,15 +240,15 @@ const maxSyntaxErrors = 10
 // (which an editor shows as spaces) is easily one of several. Each tab is
 // reported at its own line and column; its line is then blanked, keeping the
 // numbering, and the file parsed again, until it parses, another kind of
-// error is found (reported, then no further: the parser's position for it
-// is too rough to go on from), or maxSyntaxErrors.
+// error is found (reported at its real place, see syntaxAt, then no
+// further), or maxSyntaxErrors.
 func syntaxErrors(data []byte, err error) []posError {
 	var errs []posError
 	lines := strings.Split(string(data), "\n")
 	for err != nil && len(errs) < maxSyntaxErrors {
 		pe := syntaxError(err)
 		if !strings.Contains(err.Error(), "tab character") {
-			return append(errs, pe)
+			return append(errs, syntaxAt(lines, err))
 		}
 		line, col := tabIndent(lines, pe.Line)
 		if line == 0 {
@@ -277,19 +279,26 @@ func tabIndent(lines []string, from int) (line, col int) {
 // "file:line:col: what is wrong" each, in file order.
 type LoadError struct {
 	Errs []string
+	// Quotes holds, for each of Errs, the line of the file it is about and a
+	// caret under its column ("" for an error about no line); Annotated
+	// prints them.
+	Quotes []string
 }
 
 func (e *LoadError) Error() string { return strings.Join(e.Errs, "\n") }
 
-func newLoadError(name string, errs []posError) *LoadError {
+func newLoadError(name string, src []byte, errs []posError) *LoadError {
 	sortErrors(errs)
-	le := &LoadError{Errs: make([]string, 0, len(errs))}
+	le := &LoadError{Errs: make([]string, 0, len(errs)), Quotes: make([]string, 0, len(errs))}
+	lines := strings.Split(string(src), "\n")
 	for _, e := range errs {
 		if e.Line == 0 {
 			le.Errs = append(le.Errs, fmt.Sprintf("%s: %s", name, e.Msg))
+			le.Quotes = append(le.Quotes, "")
 			continue
 		}
 		le.Errs = append(le.Errs, fmt.Sprintf("%s:%d:%d: %s", name, e.Line, e.Col, e.Msg))
+		le.Quotes = append(le.Quotes, quote(lines, e.Pos))
 	}
 	return le
 }

@@ -313,6 +313,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			// A misspelt key is probably the field it resembles: treat that
 			// one as failed too, so validation does not also call it missing.
 			meant := join(path, alert.Closest(k.Value, fields.names))
+			if hint := misplaced(k.Value, path); hint != "" {
+				// A key of another level: where it belongs, not a lookalike.
+				d.errorf(k, join(path, k.Value), "%s", hint)
+				continue
+			}
 			d.errorf(k, meant, "unknown field `%s`%s", k.Value, suggestField(k.Value, fields.names, path))
 			if _, first := d.misspelt[meant]; !first && meant != path {
 				d.misspelt[meant] = val

@@ -27,7 +27,7 @@ func TestDecoderNewFieldsNeedOnlyATag(t *testing.T) {
 	d := newDecoder()
 	var r futureRule
 	d.decodeDocument(&root, &r)
-	le := newLoadError("f.yaml", d.errs)
+	le := newLoadError("f.yaml", []byte(src), d.errs)
 	want := []string{
 		`f.yaml:3:10: count: expected a whole number, got "many"`,
 		"f.yaml:4:3: unknown field `withn`, did you mean `within`?",

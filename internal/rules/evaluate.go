@@ -155,7 +155,7 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 	}
 	rs.statefulAlert(cr, e, &a, &data)
 	a.Notification = n
-	a.Receivers = cr.targets
+	a.Receivers = cr.receiversFor(e)
 	return a
 }
 

@@ -28,6 +28,11 @@ type Explanation struct {
 	// Clears is set on an extra explanation for a rule whose pending alert
 	// this event clears (or, if it already paged, resolves).
 	Clears bool
+	// Route says, for a matched rule that names no receivers, which route
+	// picked its receivers ("routed by routes[0] (line 12), group:
+	// recording, to recording"), or that none did; "" for a rule with
+	// receivers of its own.
+	Route string
 }
 
 // Explain judges e against every rule, in order, exactly as Evaluate does (it
@@ -54,6 +59,9 @@ func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
 		case verdictMatched:
 			v.Matched = true
 			v.Why = cr.matchedBecause(e)
+			if v.Route = rs.routedBy(cr, e); v.Route != "" {
+				v.Why += "; " + v.Route
+			}
 			a := rs.alert(cr, e, now)
 			v.Alert = &a
 			v.State = describeState(a)

@@ -110,6 +110,28 @@ var badFiles = []struct {
 		`receivers_unreadable.yaml:1:12: receivers: expected a list, got "oncall" (write [oncall] for a list of one)`,
 	}},
 	// A runbook is a link, a short text, or both: each mistake at its place.
+	// Routes are checked like rules: labels, values, receivers; a route
+	// after one that takes every page is never reached.
+	{"routes.yaml", []string{
+		`routes.yaml:7:38: routes[0]: match.event: unknown event "recording.strat", did you mean "recording.start"?`,
+		`routes.yaml:8:17: routes[0]: unknown receiver "medai", did you mean "media"?`,
+		"routes.yaml:9:13: routes[1]: a route matches pages by app, event, group, rule, scene, severity; `room` is matched by rules (to page someone else for it, give the rule that matches it receivers of its own)",
+		"routes.yaml:9:27: routes[1]: unknown route label `severty`, did you mean `severity`?",
+		`routes.yaml:11:23: routes[2]: unknown severity "urgent" (critical, warning, info)`,
+		`routes.yaml:11:37: routes[2]: unknown rule "nosuch"`,
+		`routes.yaml:11:57: routes[2]: match.scene: "meeting" is neither live nor call (TRTC's VideoCall and AudioCall scenes are call)`,
+		`routes.yaml:13:23: routes[3]: severity takes a value or a list`,
+		`routes.yaml:14:16: routes[3]: needs receivers, e.g. receivers: [oncall]`,
+		"routes.yaml:17:5: a route has no `continue`: the first route that matches picks the receivers; list every receiver the pages should reach in that route's receivers",
+		`routes.yaml:19:5: routes[6] is never reached: routes[5] (line 18) has no match and takes every page before it`,
+		`routes.yaml:21:5: routes[7] is never reached: routes[5] (line 18) has no match and takes every page before it`,
+		"routes.yaml:23:7: routes[7]: `receivers` is a route field; it is under `match:` here (outdent it to line up with `match:`)",
+	}},
+	// Without default_receiver, a rule's pages that may miss every route
+	// have nowhere to go.
+	{"routes_unrouted.yaml", []string{
+		`routes_unrouted.yaml:11:5: rule "a": no receivers and no default_receiver, and the routes may not take all of its pages (routes[1] takes app: 1400000001): give it receivers, add default_receiver, or end routes with one without match`,
+	}},
 	{"runbook.yaml", []string{
 		`runbook.yaml:7:14: rule "a": runbook: "ftp://wiki.example.com/rb": a runbook link must be http or https`,
 		"runbook.yaml:9:49: rule \"b\": unknown field `txt` in runbook, did you mean `text`?",
@@ -160,13 +182,52 @@ var badFiles = []struct {
 		`threshold_share.yaml:32:62: rule "bad-rearm": threshold.rearm: match.relay_status: unknown relay_status "runing", did you mean "relay.running"?`,
 		`threshold_share.yaml:39:5: inhibit[0]: rule "app-storm" counts app-wide (its threshold.per does not name the room) and rule "anchor" per room: their state lives in different partitions, so one cannot inhibit the other`,
 	}},
+	// A syntax error is at the line at fault, not where yaml.v3 says (the
+	// start of the block around it: line 4, rules:), and an indentation
+	// mistake says how far the line is indented and how far it should be.
 	{"syntax.yaml", []string{
-		`syntax.yaml:4:1: syntax error: did not find expected '-' indicator`,
+		"syntax.yaml:6:4: syntax error: `match` is indented 3 spaces, which lines up with nothing above it; as a rule field it goes 4 spaces in, like `name` on line 5 (yaml: did not find expected '-' indicator)",
 	}},
 	// A tab does not hide the syntax error after it.
 	{"tab_then_syntax.yaml", []string{
 		`tab_then_syntax.yaml:3:1: syntax error: a tab in the indentation (YAML indents with spaces only)`,
-		`tab_then_syntax.yaml:5:1: syntax error: did not find expected '-' indicator`,
+		"tab_then_syntax.yaml:7:4: syntax error: `match` is indented 3 spaces, which lines up with nothing above it; as a rule field it goes 4 spaces in, like `name` on line 6 (yaml: did not find expected '-' indicator)",
+	}},
+	// Issue 24: a slip on the last rule of a long file was reported at the
+	// first rule (yaml.v3 names the block the parser was in).
+	{"indent_near_end.yaml", []string{
+		"indent_near_end.yaml:50:4: syntax error: `per` is indented 3 spaces, which lines up with nothing above it; as a threshold field it goes 6 spaces in, like `within` on line 49 (yaml: did not find expected '-' indicator)",
+	}},
+	{"indent_deeper.yaml", []string{
+		"indent_deeper.yaml:12:9: syntax error: `per` is indented more than `within` on line 11 (8 spaces, not 6), so it reads as more of `within`'s value; as a threshold field it goes 6 spaces in, like `within` on line 11 (yaml: mapping values are not allowed in this context)",
+	}},
+	{"indent_dash.yaml", []string{
+		"indent_dash.yaml:7:3: syntax error: `match` is indented 2 spaces, like the `-` of the list item on line 6, so it is not in that item (its keys are 4 spaces in); as a rule field it goes 4 spaces in, like `name` on line 6 (yaml: did not find expected '-' indicator)",
+	}},
+	// Unclosed brackets and quotes are reported where they open, and a
+	// colon in a plain value where it is.
+	{"unclosed.yaml", []string{
+		"unclosed.yaml:7:12: syntax error: this `{` is not closed by a `}`, or its entries lack a `,` between them (yaml: did not find expected ',' or '}')",
+	}},
+	{"unclosed_quote.yaml", []string{
+		`unclosed_quote.yaml:8:12: syntax error: the " that starts this value is never closed (yaml: found unexpected end of stream)`,
+	}},
+	{"colon_in_value.yaml", []string{
+		"colon_in_value.yaml:8:26: syntax error: the value of `title` holds \": \", which YAML reads as the start of another key: quote the value (yaml: mapping values are not allowed in this context)",
+	}},
+	// Issue 24: a key of another level says where it belongs, not "did you
+	// mean" a lookalike of this one (`severity` was "did you mean `event`?").
+	{"severity_in_match.yaml", []string{
+		"severity_in_match.yaml:9:7: rule \"a\": `severity` is a rule field; it is under `match:` here (outdent it to line up with `match:`)",
+	}},
+	{"misplaced.yaml", []string{
+		"misplaced.yaml:3:5: `channel` is a slack field; it is directly in the receiver here (indent it under `slack:`)",
+		"misplaced.yaml:6:1: `fallback_receiver` is a delivery field; it is at the top level here (indent it under `delivery:`)",
+		"misplaced.yaml:8:3: `window` is a dedup field; it is under `defaults:` here (indent it under `dedup:`)",
+		"misplaced.yaml:15:7: rule \"storm\": `for` is a rule field; it is under `threshold:` here (outdent it to line up with `threshold:`)",
+		"misplaced.yaml:16:5: rule \"storm\": `per` is a threshold field; it is directly in the rule here (indent it under `threshold:`)",
+		"misplaced.yaml:17:5: rule \"storm\": `event` is a match field; it is directly in the rule here (indent it under `match:`)",
+		"misplaced.yaml:21:7: rule \"recorded\": `receivers` is a rule field; it is under `match:` here (outdent it to line up with `match:`)",
 	}},
 	{"template_field.yaml", []string{
 		`template_field.yaml:8:11: rule "a": text: unknown field .Usr, did you mean .User?`,
