@@ -98,7 +98,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 		asked = append(asked, app+"/"+roomKey+"/"+user)
 		return enrich.Member{User: user, Role: 20, Terminal: 2, UserType: 3}, true, nil
 	})
-	pe, err := newEnricher(func(k string) string { return env[k] }, cat, st, members, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	pe, err := newEnricher(func(k string) string { return env[k] }, cat, st, members, time.Now, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil || pe == nil {
 		t.Fatalf("newEnricher: %v, %v", pe, err)
 	}
@@ -154,7 +154,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	for _, want := range []string{
 		"[FOLLOW-UP] User left room: Timeout",
 		"Call (CommId): 1400000001_770001_", // the string room's call, not its numeric twin's
-		"Client: Android · Native SDK · SDK 11.5.0.0 · device Android · rtt max 850 ms",
+		"Client: Android · Native SDK · SDK 11.5.0.0 · Android · rtt max 850 ms", // device Android
 		"5005 Connection to CVM timed out",
 		"follows page p1-oncall",
 	} {

@@ -24,10 +24,10 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
-	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -117,6 +117,27 @@ func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
 
 // cmdServe runs the callback server and the page dispatcher until ctx ends.
 func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer) error {
+	return serve(ctx, args, getenv, stdout, stderr, serveHooks{})
+}
+
+// serveHooks are what a test changes or watches of serve; the zero value is
+// the real program.
+type serveHooks struct {
+	// now is what the server takes to be the time (a callback's replay
+	// window, rule windows and waits, timers, pages' age); nil: time.Now.
+	// Tickers still run in real time: tests play timelines on a clock of
+	// their own and wait for what the tickers do.
+	now func() time.Time
+	// population, when set, is handed the room population once it runs.
+	population func(*population.Tracker)
+}
+
+// serve is cmdServe with hooks.
+func serve(ctx context.Context, args []string, getenv env, stdout, stderr io.Writer, hooks serveHooks) error {
+	now := hooks.now
+	if now == nil {
+		now = time.Now
+	}
 	cfg, err := parseServe(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -170,13 +191,17 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		defer b.Close()
 		st.WithBatcher(b)
 	}
-	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
+	reg.MustRegister(store.NewOutboxCollector(st, time.Second, now))
 
 	// Closed after the server has stopped (defers run last in, first out):
 	// the room events of the last callbacks are written before Redis closes.
-	pop := newPopulation(rdb, st.Layout(), rel.redisTimeout, reg, log)
+	pop := newPopulation(rdb, st.Layout(), rel.redisTimeout, now, reg, log)
 	defer pop.Close()
-	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).WithPopulation(pop)
+	if hooks.population != nil {
+		hooks.population(pop)
+	}
+	router := engine.New(cat, rs, st, now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).
+		WithPopulation(pop).WithAppPopulation(pop)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
@@ -188,10 +213,9 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	notifyMetrics.Receivers(rs.ReceiverNames()...)
 	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics,
 		BackoffMax: rel.retryMax, ReclaimIdle: rel.reclaimIdle, StoreTimeout: rel.redisTimeout}
-	// members (who is in each room, from internal/population) tells user
-	// pages what their room entry said of the client; nil leaves it out.
-	var members enrich.Members
-	enricher, err := newEnricher(getenv, cat, st, members, reg, log)
+	// Who is in each room tells a user's page what their room entry (103)
+	// said of their client.
+	enricher, err := newEnricher(getenv, cat, st, members(pop), now, reg, log)
 	if err != nil {
 		return err
 	}
@@ -200,10 +224,10 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 		dcfg.FollowUps = enricher
 		router.WithRoomLog(st)
 	}
-	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, time.Now)
+	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, now)
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Digests: st, Slack: slackActions(st),
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: now, Outbox: st, Digests: st, Slack: slackActions(st),
 			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -225,6 +249,11 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	log.Info("rules loaded", "source", rs.Source(), "rules", rs.Len())
 	for _, w := range rs.Warnings() {
 		log.Warn("rules: " + w)
+	}
+	for _, app := range rs.KeylessApps() {
+		if _, ok := rs.Key(app); !ok {
+			log.Warn("rules: an app listed without a callback_key takes "+rules.AllAppsKeyEnv+", which is not set: its callbacks are refused (401)", "app", app)
+		}
 	}
 	printWelcome(stdout, ln.Addr().String(), devKey)
 
