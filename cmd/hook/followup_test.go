@@ -153,7 +153,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	follow := all[1]
 	for _, want := range []string{
 		"[FOLLOW-UP] User left room: Timeout",
-		"Call (CommId): 1400000001_770001_", // the string room's call, not its numeric twin's
+		"Call (CommId): 1400000001_770001_",                                      // the string room's call, not its numeric twin's
 		"Client: Android · Native SDK · SDK 11.5.0.0 · Android · rtt max 850 ms", // device Android
 		"5005 Connection to CVM timed out",
 		"follows page p1-oncall",
