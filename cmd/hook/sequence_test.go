@@ -92,3 +92,39 @@ func TestRehearseShippedTimelines(t *testing.T) {
 		})
 	}
 }
+
+// TestREADMERehearsalIsTrue: the lines the README quotes from `hook test
+// --sequence examples/outage.json` are lines it prints.
+func TestREADMERehearsalIsTrue(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "hook test --sequence examples/outage.json")
+	if !ok {
+		t.Fatal("README.md no longer rehearses examples/outage.json")
+	}
+	_, block, _ = strings.Cut(block, "\n") // past the command's own comment
+	block, _, _ = strings.Cut(block, "```")
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"test", "--sequence", "../../examples/outage.json"}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+		t.Fatalf("%v: %s", err, errOut.String())
+	}
+	quoted := 0
+	for _, line := range strings.Split(block, "\n") {
+		line, ok := strings.CutPrefix(strings.TrimSpace(line), "# ")
+		if !ok {
+			continue
+		}
+		if i := strings.Index(line, "  ("); i > 0 && strings.HasSuffix(line, ")") {
+			line = strings.TrimSpace(line[:i]) // the README's comment on the line
+		}
+		quoted++
+		if !strings.Contains(out.String(), line+"\n") {
+			t.Errorf("README.md quotes a line the rehearsal does not print: %s", line)
+		}
+	}
+	if quoted < 5 {
+		t.Errorf("only %d lines quoted: the block was not found", quoted)
+	}
+}

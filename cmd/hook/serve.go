@@ -410,7 +410,7 @@ func printWelcome(w io.Writer, addr, devKey string) {
 		fmt.Fprintf(w, "No callback key configured: this run accepts callbacks signed with the development key %s\n", devKey)
 		fmt.Fprintln(w, "(set TRTC_CALLBACK_KEY, or per-app keys in the rules file, for real use).")
 	}
-	fmt.Fprintf(w, `Send a test callback (a user leaving room 8489 by timeout; the page follows 30 s later, unless they come back):
+	fmt.Fprintf(w, `Send a test callback (anchor u42 of the live app 1400000001 leaving room 8489 by timeout; the page follows 30 s later, unless they come back):
   now=$(date +%%s%%3N)
   body='{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}'
   curl -s -H "SdkAppId: 1400000001" -H "Sign: $(printf %%s "$body" | go run ./cmd/hook sign --key %s)" --data-binary "$body" http://localhost:%s/callback
