@@ -6,6 +6,7 @@ package main
 // (TestDocCommands, in doccommands_test.go).
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -13,6 +14,7 @@ import (
 	"html"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -287,7 +289,10 @@ func TestREADMEIsShort(t *testing.T) {
 // generatedRE marks a text block the code renders: the marker line, then
 // the fence. Kinds: first-page (the page the README's first callback gives),
 // console FILE (a console golden page, verbatim), slack FILE (a Block Kit
-// golden page, drawn as Slack shows it).
+// golden page, drawn as Slack shows it), transcript DIR (the block's first
+// line, "$ hook ...", run in DIR, and what it printed); excerpt DIR is a
+// transcript cut short, checked but not rewritten: each line it shows, but
+// for a (remark) at its end, is a line of the output.
 var generatedRE = regexp.MustCompile(`^<!-- generated: ([a-z-]+)(?: (\S+))? -->$`)
 
 // TestDocGeneratedBlocks keeps the pictures of pages in the docs equal to
@@ -306,7 +311,11 @@ func TestDocGeneratedBlocks(t *testing.T) {
 				continue
 			}
 			found++
-			want := generatedBlock(t, m[1], m[2])
+			if m[1] == "excerpt" {
+				checkExcerpt(t, fmt.Sprintf("%s:%d", p, b.start), m[2], b.lines)
+				continue
+			}
+			want := generatedBlock(t, m[1], m[2], b.lines)
 			got := strings.Join(b.lines, "\n")
 			if got == want {
 				continue
@@ -353,9 +362,11 @@ func closingFence(d mdDoc, b mdBlock) int {
 	return len(d.lines)
 }
 
-func generatedBlock(t *testing.T, kind, arg string) string {
+func generatedBlock(t *testing.T, kind, arg string, lines []string) string {
 	t.Helper()
 	switch kind {
+	case "transcript":
+		return transcript(t, arg, lines)
 	case "first-page":
 		return strings.TrimRight(firstPage(t), "\n")
 	case "console":
@@ -373,6 +384,42 @@ func generatedBlock(t *testing.T, kind, arg string) string {
 	}
 	t.Fatalf("unknown generated block %q", kind)
 	return ""
+}
+
+// transcript runs the command on the first line of a transcript ("$ hook
+// ARGS") in dir, as hook (this binary, see runAsHook), and returns the
+// command line and what it printed on stdout and stderr.
+func transcript(t *testing.T, dir string, lines []string) string {
+	t.Helper()
+	if len(lines) == 0 || !strings.HasPrefix(lines[0], "$ hook ") {
+		t.Fatalf("a transcript starts with $ hook ...; got %q", lines)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(self, shellWords(strings.TrimPrefix(lines[0], "$ hook "))...)
+	cmd.Dir = filepath.Join(repoRoot, dir)
+	cmd.Env = []string{asHookEnv + "=1", "PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir()}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		if _, ok := err.(*exec.ExitError); !ok {
+			t.Fatal(err)
+		}
+	}
+	return lines[0] + "\n" + strings.TrimRight(out.String(), "\n")
+}
+
+func checkExcerpt(t *testing.T, where, dir string, lines []string) {
+	t.Helper()
+	out := strings.Split(transcript(t, dir, lines[:1]), "\n")
+	remark := regexp.MustCompile(`\s+\([^()]*\)$`)
+	for _, l := range lines[1:] {
+		if l = remark.ReplaceAllString(l, ""); !slices.Contains(out, l) {
+			t.Errorf("%s: %q is not what %s prints:\n%s", where, l, lines[0], strings.Join(out, "\n"))
+		}
+	}
 }
 
 // firstPage is the page the README's first callback gives under the
