@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -68,6 +69,10 @@ func check(path string, getenv env, stdout, stderr io.Writer) error {
 	}
 	for _, k := range missing {
 		fmt.Fprintf(stderr, "note: %s is not set here; the server will need it for the app key that names it\n", k)
+	}
+	if keyless := rs.KeylessApps(); len(keyless) > 0 && getenv(rules.AllAppsKeyEnv) == "" {
+		fmt.Fprintf(stderr, "note: %s is not set here; the server will need it for app(s) %s, listed without a callback_key "+
+			"(with no key set at all, hook serve invents a development key for one run)\n", rules.AllAppsKeyEnv, strings.Join(keyless, ", "))
 	}
 	return nil
 }

@@ -28,9 +28,6 @@ func TestCheckExamples(t *testing.T) {
 	files = append(files, "../../rules.example.yaml")
 	for _, f := range files {
 		out, err := runHook(exampleEnv, "check", "--rules", f)
-		if f == sceneRules && err != nil && onlyNewSyntax(err.Error()) {
-			continue // the draft waits for the rule syntax of issue 21 (see timelines_test.go)
-		}
 		if err != nil || !strings.HasSuffix(out, ": OK\n") {
 			t.Errorf("hook check --rules %s: %q, %v", f, out, err)
 		}
@@ -45,7 +42,7 @@ func TestCheck(t *testing.T) {
 		code int
 		want string // stdout, or the error message when code != 0
 	}{
-		{"embedded example", nil, []string{"check"}, 0, "rules.example.yaml: 14 rules, 2 receivers, 0 apps: OK\n"},
+		{"embedded example", nil, []string{"check"}, 0, "rules.example.yaml: 15 rules, 2 receivers, 2 apps: OK\n"},
 		{"HOOK_RULES", map[string]string{"HOOK_RULES": "../../examples/quiet-hours.yaml"}, []string{"check"}, 0,
 			"../../examples/quiet-hours.yaml: 2 rules, 2 receivers, 0 apps: OK\n"},
 		{"all errors", nil, []string{"check", "--rules", "../../internal/rules/testdata/bad/wrong_type.yaml"}, 1,
@@ -151,5 +148,34 @@ func TestCheckWarnsAboutAppsWithoutScene(t *testing.T) {
 	want := "testdata/no-scene.yaml:6:5: warning: app 1400000002 declares no scene, so it is treated as live"
 	if !strings.HasPrefix(errOut.String(), want) || strings.Count(errOut.String(), "warning:") != 1 {
 		t.Errorf("stderr:\n%s\nwant one warning starting %q", errOut.String(), want)
+	}
+}
+
+// The example lists its apps without keys (they take TRTC_CALLBACK_KEY):
+// `hook check` passes and says, where that key is unset, that the server
+// will need it for them.
+func TestCheckKeylessApps(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		note bool
+	}{
+		{"TRTC_CALLBACK_KEY unset", nil, true},
+		{"TRTC_CALLBACK_KEY set", map[string]string{"TRTC_CALLBACK_KEY": "k"}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(context.Background(), []string{"check"}, func(k string) string { return tc.env[k] }, strings.NewReader(""), &out, &errOut)
+			if err != nil || out.String() != "rules.example.yaml: 15 rules, 2 receivers, 2 apps: OK\n" {
+				t.Fatalf("hook check: %q, %v", out.String(), err)
+			}
+			const note = "note: TRTC_CALLBACK_KEY is not set here; the server will need it for app(s) 1400000001, 1400000002, listed without a callback_key"
+			if got := strings.Contains(errOut.String(), note); got != tc.note {
+				t.Errorf("stderr:\n%s\nwant the note %v", errOut.String(), tc.note)
+			}
+			if strings.Contains(errOut.String(), "warning:") {
+				t.Errorf("the example declares every app's scene, yet:\n%s", errOut.String())
+			}
+		})
 	}
 }

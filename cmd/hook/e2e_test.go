@@ -230,9 +230,16 @@ func TestEndToEndDevKeyPrinted(t *testing.T) {
 		t.Fatalf("no development key printed:\n%s", out)
 	}
 	key := strings.Fields(rest)[0]
-	code, body := postBody(t, srv.url, "1400000001", key, callbackBody(1, 101, map[string]any{"RoomId": 1}))
-	if code != http.StatusOK {
-		t.Fatalf("callback signed with the printed key: %d %s", code, body)
+	// The embedded rules list a live app and a call app without keys of
+	// their own: the development key signs both, and any other app.
+	for _, app := range []string{"1400000001", "1400000002", "1400000099"} {
+		code, body := postBody(t, srv.url, app, key, callbackBody(1, 101, map[string]any{"RoomId": 1}))
+		if code != http.StatusOK {
+			t.Fatalf("app %s: callback signed with the printed key: %d %s", app, code, body)
+		}
+	}
+	if strings.Contains(srv.stderr.String(), "level=WARN msg=rules") {
+		t.Errorf("the embedded rules warn on a fresh clone:\n%s", srv.stderr.String())
 	}
 	if code, _ := postBody(t, srv.url, "1400000001", "wrong", callbackBody(1, 101, map[string]any{"RoomId": 1})); code != http.StatusUnauthorized {
 		t.Fatalf("wrong key: %d, want 401", code)

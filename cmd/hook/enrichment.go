@@ -25,7 +25,7 @@ type roomRecords interface {
 // nil means off: pages go out without "what the client saw", and get no
 // follow-up. members, when not nil, tells user pages what the user's room
 // entry (103) said of their client; nil leaves that out.
-func newEnricher(getenv env, cat *catalog.Catalog, rooms roomRecords, members enrich.Members, reg prometheus.Registerer, log *slog.Logger) (*pageEnricher, error) {
+func newEnricher(getenv env, cat *catalog.Catalog, rooms roomRecords, members enrich.Members, now func() time.Time, reg prometheus.Registerer, log *slog.Logger) (*pageEnricher, error) {
 	// Registered either way: the dashboard and alerts see enrichment idle
 	// rather than missing.
 	metrics := enrich.NewMetrics(reg)
@@ -38,7 +38,7 @@ func newEnricher(getenv env, cat *catalog.Catalog, rooms roomRecords, members en
 	if err != nil {
 		return nil, fmt.Errorf("call-quality enrichment: %w", err)
 	}
-	e := enrich.New(client, cat, roomCreations{rooms}, enrich.Options{Metrics: metrics, Members: members}, log, time.Now)
+	e := enrich.New(client, cat, roomCreations{rooms}, enrich.Options{Metrics: metrics, Members: members}, log, now)
 	log.Info("call-quality enrichment on", "api", cfg.String())
 	return &pageEnricher{e: e, rooms: rooms}, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -12,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hookdev/hook/internal/population"
 )
 
 // fakeTencentCloud answers TRTC's call-quality API the way the real one
@@ -52,8 +55,9 @@ func (f *fakeTencentCloud) Actions() []string {
 }
 
 // A user who drops out is paged with what their client reported around the
-// drop, each id decoded through the catalogue; the callback answer never
-// waits for it.
+// drop, each id decoded through the catalogue, and what their room entry
+// (103) said of their client, from the room population serve keeps; the
+// callback answer never waits for it.
 func TestEndToEndEnrichedPage(t *testing.T) {
 	drop := time.Now().Add(-time.Second)
 	created := drop.Add(-time.Minute)
@@ -76,21 +80,35 @@ rules:
 `), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServe(t, map[string]string{
+	var pop *population.Tracker
+	srv := startServeWith(t, map[string]string{
 		"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
 		"TENCENTCLOUD_SECRET_ID": "AKIDe2e", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL,
-	})
-	create := callbackBody(1, 101, map[string]any{"RoomId": 8489, "EventMsTs": created.UnixMilli()})
-	exit := callbackBody(1, 104, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 2, "EventMsTs": drop.UnixMilli()})
-	for _, body := range [][]byte{create, exit} {
+	}, &serveHooks{population: func(p *population.Tracker) { pop = p }})
+	send := func(body []byte) {
+		t.Helper()
 		if code, resp := postBody(t, srv.url, "1400000001", "k", body); code != http.StatusOK {
 			t.Fatalf("callback: %d %s", code, resp)
 		}
 	}
+	send(callbackBody(1, 101, map[string]any{"RoomId": 8489, "EventMsTs": created.UnixMilli()}))
+	// u42 enters from the Android app (TerminalType 2, UserType 3: native SDK).
+	send(callbackBody(1, 103, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 1, "TerminalType": 2, "UserType": 3,
+		"EventMsTs": created.Add(time.Second).UnixMilli()}))
+	// The population writes within milliseconds; a 104 answered before
+	// that would find the room entry not written yet.
+	waitFor(t, 10*time.Second, "u42's entry in the room population", func() bool {
+		_, ok, err := pop.Member(context.Background(), "1400000001", "8489", "u42")
+		return ok && err == nil
+	})
+	send(callbackBody(1, 104, map[string]any{"RoomId": 8489, "UserId": "u42", "Role": 20, "Reason": 2, "EventMsTs": drop.UnixMilli()}))
 	waitFor(t, 10*time.Second, "the enriched page", func() bool { return strings.Contains(srv.stdout.String(), "saw:") })
 	out := srv.stdout.String()
 	if !strings.Contains(out, "5005 ") || !strings.Contains(out, "user-dropped") {
 		t.Errorf("page lacks what the client saw:\n%s", out)
+	}
+	if !strings.Contains(out, "Client: Android · Native SDK") {
+		t.Errorf("page lacks the client u42's room entry told:\n%s", out)
 	}
 	// The call's CommId always comes from DescribeRoomInfo (the creation from
 	// callback 101 picks the call); nothing is missing.
@@ -137,9 +155,12 @@ rules:
 	if strings.Contains(srv.stdout.String(), "saw:") {
 		t.Errorf("a page shows enrichment the API did not give:\n%s", srv.stdout.String())
 	}
-	// Never silent: the user's page says what it lacks.
-	if !strings.Contains(srv.stdout.String(), "missing: call-quality data unavailable: no data") {
-		t.Errorf("the page does not say the call-quality data is missing:\n%s", srv.stdout.String())
+	// Never silent: the user's page says what it lacks, the client their
+	// room entry would have told included (hook never saw u-alone enter).
+	for _, want := range []string{"missing: call-quality data unavailable: no data", "missing: client details unavailable: no data"} {
+		if !strings.Contains(srv.stdout.String(), want) {
+			t.Errorf("the page does not say %q:\n%s", want, srv.stdout.String())
+		}
 	}
 	for _, a := range api.Actions() {
 		if a == "DescribeUnusualEvent" {

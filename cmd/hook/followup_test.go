@@ -98,7 +98,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 		asked = append(asked, app+"/"+roomKey+"/"+user)
 		return enrich.Member{User: user, Role: 20, Terminal: 2, UserType: 3}, true, nil
 	})
-	pe, err := newEnricher(func(k string) string { return env[k] }, cat, st, members, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	pe, err := newEnricher(func(k string) string { return env[k] }, cat, st, members, time.Now, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil || pe == nil {
 		t.Fatalf("newEnricher: %v, %v", pe, err)
 	}

@@ -6,10 +6,15 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -120,5 +125,59 @@ func TestStoppedMessage(t *testing.T) {
 	}
 	if m := stoppedMessage("redis://r:6379"); !strings.Contains(m, "stay in the outbox") {
 		t.Errorf("with Redis it says %q", m)
+	}
+}
+
+// TestWelcomeCallbackPagesAsTheREADMESays: the test callback of the quick
+// start, under the embedded rules, pages once, 30 s later, about the
+// anchor u42 of the live app, saying why and what to do; the README says so.
+func TestWelcomeCallbackPagesAsTheREADMESays(t *testing.T) {
+	body, ok := strings.CutPrefix(welcomeRecipe(t)[1], "body='")
+	if !ok {
+		t.Fatalf("unexpected body line %s", welcomeRecipe(t)[1])
+	}
+	now := simStart
+	body = strings.TrimSuffix(body, "'")
+	body = strings.ReplaceAll(body, "'${now%???}'", strconv.FormatInt(now.Unix(), 10))
+	body = strings.ReplaceAll(body, "'$now'", strconv.FormatInt(now.UnixMilli(), 10))
+	ev, err := callback.Decode("1400000001", []byte(body))
+	if err != nil {
+		t.Fatalf("%v: %s", err, body)
+	}
+	cat, err := catalog.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := compileRules("", cat, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := rehearsal.Run(context.Background(), cat, rs, []callback.Event{ev}, rehearsal.Settle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pages []string
+	for _, st := range steps {
+		for _, n := range st.Pages {
+			if st.At.Sub(now) != 30*time.Second || n.Rule != "live-anchor-gone" || n.Runbook == nil {
+				t.Errorf("page of %s at +%s (runbook %v)", n.Rule, st.At.Sub(now), n.Runbook)
+			}
+			pages = append(pages, notify.RenderText(n))
+		}
+	}
+	if len(pages) != 1 {
+		t.Fatalf("%d pages, want 1:\n%s", len(pages), strings.Join(pages, "\n"))
+	}
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Anchor u42 gone from room 8489: Timeout", "not back within 30s"} {
+		if !strings.Contains(pages[0], want) {
+			t.Errorf("the page lacks %q:\n%s", want, pages[0])
+		}
+		if !strings.Contains(strings.Join(strings.Fields(string(readme)), " "), want) {
+			t.Errorf("README.md's quick start does not say %q", want)
+		}
 	}
 }

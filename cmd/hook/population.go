@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -18,8 +20,17 @@ import (
 // the rest of hook takes through interfaces of their own: AppPresent (app
 // counts, cached: thresholds relative to an app) and Member (what a user's
 // entry said: the enrichment of their exit's page).
-func newPopulation(rdb redis.UniversalClient, layout store.Layout, timeout time.Duration, reg prometheus.Registerer, log *slog.Logger) *population.Tracker {
-	p := population.New(rdb, layout, population.Options{Timeout: timeout, Metrics: population.NewMetrics(reg), Log: log})
+func newPopulation(rdb redis.UniversalClient, layout store.Layout, timeout time.Duration, now func() time.Time, reg prometheus.Registerer, log *slog.Logger) *population.Tracker {
+	p := population.New(rdb, layout, population.Options{Timeout: timeout, Now: now, Metrics: population.NewMetrics(reg), Log: log})
 	p.Start()
 	return p
+}
+
+// members answers the enricher's questions about a user's room entry from
+// the population (their fields are the same, in the same order).
+func members(p *population.Tracker) enrich.Members {
+	return enrich.MembersFunc(func(ctx context.Context, app, roomKey, user string) (enrich.Member, bool, error) {
+		m, ok, err := p.Member(ctx, app, roomKey, user)
+		return enrich.Member(m), ok, err
+	})
 }

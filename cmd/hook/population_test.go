@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -72,4 +77,60 @@ func TestServeKeepsRoomPopulation(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// serve gives the engine each app's present users (WithAppPopulation): the
+// example rules' call-app-incident needs a quarter of the call app's users,
+// at least 10. With 60 users in calls, 10 drops are not enough, and the
+// page, when it comes, counts the app's users; without the population it
+// would page at the 10th drop saying "10 of 10".
+func TestServeAppPopulationReachesThresholds(t *testing.T) {
+	t.Parallel()
+	const key = "app-population-key"
+	var pop *population.Tracker
+	s := startServeWith(t, map[string]string{"TRTC_CALLBACK_KEY": key}, &serveHooks{population: func(p *population.Tracker) { pop = p }})
+	user := func(i int) (room int, id string) { return 9600 + i/4, fmt.Sprintf("caller%02d", i) }
+	for i := range 60 {
+		room, id := user(i)
+		body := callbackBody(1, 103, map[string]any{"RoomId": room, "UserId": id, "Role": 20, "TerminalType": 3, "UserType": 3, "Reason": 1})
+		if got := post(t, s.url, callApp, key, body); got != http.StatusOK {
+			t.Fatalf("enter: status %d", got)
+		}
+	}
+	// The app's count is read every few seconds: the drops below must find
+	// the 60 users in it (the condition, not a guess at the refresh).
+	waitFor(t, 20*time.Second, "60 users of the call app counted", func() bool { return pop.AppPresent(callApp) == 60 })
+	for i := range 20 {
+		room, id := user(4 * i % 60) // one of each call, first
+		if i >= 15 {
+			room, id = user(4*(i-15) + 1)
+		}
+		body := callbackBody(1, 104, map[string]any{"RoomId": room, "UserId": id, "Role": 20, "Reason": 2})
+		if got := post(t, s.url, callApp, key, body); got != http.StatusOK {
+			t.Fatalf("exit: status %d", got)
+		}
+	}
+	waitFor(t, 20*time.Second, "the app's page", func() bool { return strings.Contains(s.stdout.String(), "why now:") })
+	m := regexp.MustCompile(`why now: (\d+) of (\d+) users in the app dropped within 1m`).FindStringSubmatch(s.stdout.String())
+	if m == nil {
+		t.Fatalf("no app-wide why-now line:\n%s", s.stdout.String())
+	}
+	dropped, of := atoi(t, m[1]), atoi(t, m[2])
+	// of: the 60 present when the drops began (the count may lag the
+	// drops by a refresh, never lead them) plus those counted away.
+	if of <= 60 || dropped < 16 || dropped*4 < of {
+		t.Errorf("paged at %d of %d users: want the app's 60 users and more, and a quarter of them dropped", dropped, of)
+	}
+	if n := strings.Count(s.stdout.String(), "callers dropping out of calls across the app"); n != 1 {
+		t.Errorf("%d app pages, want 1", n)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }

@@ -50,8 +50,14 @@ func TestLogsCarryNoSecrets(t *testing.T) {
 		adminToken = "AdminTokenSecret0123456789"
 		redisPass  = "RedisPasswordSecret42"
 	)
-	rulesFile := writeFile(t, "rules.yaml", strings.Replace(string(hook.ExampleRules), "apps: []",
-		"apps:\n  - sdk_app_id: \"1400000002\"\n    name: staging\n    callback_key: {env: STAGING_KEY}", 1))
+	// The example's call app gets a key of its own; its live app keeps
+	// taking TRTC_CALLBACK_KEY.
+	const callEntry = "    name: calls\n    scene: call\n"
+	if !strings.Contains(string(hook.ExampleRules), callEntry) {
+		t.Fatal("the example rules no longer list the call app")
+	}
+	rulesFile := writeFile(t, "rules.yaml", strings.Replace(string(hook.ExampleRules), callEntry,
+		callEntry+"    callback_key: {env: STAGING_KEY}\n", 1))
 
 	for _, run := range []struct{ format, delivery string }{{"text", "bot"}, {"json", "webhook"}} {
 		format, delivery := run.format, run.delivery

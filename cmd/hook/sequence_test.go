@@ -40,30 +40,33 @@ func TestRehearseDropAndReturn(t *testing.T) {
 }
 
 // The shipped timelines rehearse as the README and the example's comments
-// say: a room outage pages once and holds the anchor's page back, a blip
-// pages nobody, relays page only when TRTC's own retries did not heal them,
-// and every recording failure pages once per task.
+// say: a room outage pages once, says why in numbers and holds the anchor's
+// page back, a blip pages nobody, a relay pages when TRTC gives up (FAILURE,
+// final) and when it flaps, never for a blip it heals, and every recording
+// failure pages once per task.
 func TestRehearseShippedTimelines(t *testing.T) {
 	for _, tc := range []struct {
 		file string
 		want []string
 	}{
 		{"outage.json", []string{
-			"12:00:24.000  timer threshold room-outage -> paged",
-			"Users (5): anchor1, viewer1, viewer2, viewer3, viewer4",
+			"12:00:24.000  timer threshold live-room-outage -> paged",
+			"why now: 6 of 9 users dropped within 40s; 5 still away after 20s",
+			"Users (5): anchor1 (Anchor), viewer1 (Audience), viewer2 (Audience), viewer3 (Audience), viewer4 (Audience)",
 			`12:00:25.000  event 308 user "recorder" room "9001" -> recording-upload-error: paged`,
-			"12:00:30.000  timer pending anchor-dropped -> inhibited",
+			"12:00:30.000  timer pending live-anchor-gone -> inhibited",
 			"2 page(s) in all",
 		}},
 		{"blip.json", []string{
-			"12:00:24.000  timer threshold room-outage -> cleared",
+			"12:00:24.000  timer threshold live-room-outage -> cleared",
 			"0 page(s) in all",
 		}},
 		{"relay.json", []string{
-			`12:00:30.000  event 401 user "" room "live1" -> relay-failed: cleared`,
-			"12:01:05.000  timer pending relay-failed -> paged",
-			`12:01:35.000  event 401 user "" room "live3" -> relay-stuck-connecting: paged`,
-			`12:03:00.000  event 401 user "" room "live4" -> relay-flapping: paged`,
+			`12:00:45.000  event 401 user "relay_cdn-a" room "live1" -> relay-flapping: cleared`,
+			`12:01:20.000  event 401 user "relay_cdn-b" room "live2" -> relay-failed: paged`,
+			`12:01:40.000  event 401 user "relay_cdn-c" room "live3" -> relay-failed: paged`,
+			`12:03:30.000  event 401 user "relay_cdn-d" room "live4" -> relay-flapping: paged`,
+			"URL:          rtmp://push.example.com/live/cdn-b",
 			"3 page(s) in all",
 		}},
 		{"recording.json", []string{
@@ -87,5 +90,41 @@ func TestRehearseShippedTimelines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestREADMERehearsalIsTrue: the lines docs/rules.md quotes from `hook test
+// --sequence examples/outage.json` are lines it prints.
+func TestREADMERehearsalIsTrue(t *testing.T) {
+	readme, err := os.ReadFile("../../docs/rules.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(readme), "$ hook test --sequence examples/outage.json")
+	if !ok {
+		t.Fatal("docs/rules.md no longer rehearses examples/outage.json")
+	}
+	_, block, _ = strings.Cut(block, "\n") // past the command line
+	block, _, _ = strings.Cut(block, "```")
+	var out, errOut bytes.Buffer
+	if err := run(context.Background(), []string{"test", "--sequence", "../../examples/outage.json"}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
+		t.Fatalf("%v: %s", err, errOut.String())
+	}
+	quoted := 0
+	for _, line := range strings.Split(block, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		if i := strings.Index(line, "  ("); i > 0 && strings.HasSuffix(line, ")") {
+			line = strings.TrimSpace(line[:i]) // the doc's comment on the line
+		}
+		quoted++
+		if !strings.Contains(out.String(), line+"\n") {
+			t.Errorf("docs/rules.md quotes a line the rehearsal does not print: %s", line)
+		}
+	}
+	if quoted < 5 {
+		t.Errorf("only %d lines quoted: the block was not found", quoted)
 	}
 }

@@ -24,10 +24,10 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
-	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -141,6 +141,27 @@ func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
 
 // cmdServe runs the callback server and the page dispatcher until ctx ends.
 func cmdServe(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.Writer) error {
+	return serve(ctx, cfg, getenv, stdout, stderr, serveHooks{})
+}
+
+// serveHooks are what a test changes or watches of serve; the zero value is
+// the real program.
+type serveHooks struct {
+	// now is what the server takes to be the time (a callback's replay
+	// window, rule windows and waits, timers, pages' age); nil: time.Now.
+	// Tickers still run in real time: tests play timelines on a clock of
+	// their own and wait for what the tickers do.
+	now func() time.Time
+	// population, when set, is handed the room population once it runs.
+	population func(*population.Tracker)
+}
+
+// serve is cmdServe with hooks.
+func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.Writer, hooks serveHooks) error {
+	now := hooks.now
+	if now == nil {
+		now = time.Now
+	}
 	log, err := newLogger(cfg, stderr)
 	if err != nil {
 		return err
@@ -191,13 +212,17 @@ func cmdServe(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr i
 		defer b.Close()
 		st.WithBatcher(b)
 	}
-	reg.MustRegister(store.NewOutboxCollector(st, time.Second, time.Now))
+	reg.MustRegister(store.NewOutboxCollector(st, time.Second, now))
 
 	// Closed after the server has stopped (defers run last in, first out):
 	// the room events of the last callbacks are written before Redis closes.
-	pop := newPopulation(rdb, st.Layout(), rel.redisTimeout, reg, log)
+	pop := newPopulation(rdb, st.Layout(), rel.redisTimeout, now, reg, log)
 	defer pop.Close()
-	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).WithPopulation(pop)
+	if hooks.population != nil {
+		hooks.population(pop)
+	}
+	router := engine.New(cat, rs, st, now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).
+		WithPopulation(pop).WithAppPopulation(pop)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
@@ -209,10 +234,9 @@ func cmdServe(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr i
 	notifyMetrics.Receivers(rs.ReceiverNames()...)
 	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics,
 		BackoffMax: rel.retryMax, ReclaimIdle: rel.reclaimIdle, StoreTimeout: rel.redisTimeout}
-	// members (who is in each room, from internal/population) tells user
-	// pages what their room entry said of the client; nil leaves it out.
-	var members enrich.Members
-	enricher, err := newEnricher(getenv, cat, st, members, reg, log)
+	// Who is in each room tells a user's page what their room entry (103)
+	// said of their client.
+	enricher, err := newEnricher(getenv, cat, st, members(pop), now, reg, log)
 	if err != nil {
 		return err
 	}
@@ -221,10 +245,10 @@ func cmdServe(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr i
 		dcfg.FollowUps = enricher
 		router.WithRoomLog(st)
 	}
-	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, time.Now)
+	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, now)
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Digests: st, Slack: slackActions(st),
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: now, Outbox: st, Digests: st, Slack: slackActions(st),
 			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -246,6 +270,11 @@ func cmdServe(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr i
 	log.Info("rules loaded", "source", rs.Source(), "rules", rs.Len())
 	for _, w := range rs.Warnings() {
 		log.Warn("rules: " + w)
+	}
+	for _, app := range rs.KeylessApps() {
+		if _, ok := rs.Key(app); !ok {
+			log.Warn("rules: an app listed without a callback_key takes "+rules.AllAppsKeyEnv+", which is not set: its callbacks are refused (401)", "app", app)
+		}
 	}
 	printWelcome(stdout, ln.Addr().String(), devKey, cfg.self)
 
@@ -405,7 +434,7 @@ func printWelcome(w io.Writer, addr, devKey, self string) {
 		fmt.Fprintf(w, "No callback key configured: this run accepts callbacks signed with the development key %s\n", devKey)
 		fmt.Fprintln(w, "(set TRTC_CALLBACK_KEY, or per-app keys in the rules file, for real use).")
 	}
-	fmt.Fprintf(w, `Send a test callback (a user leaving room 8489 by timeout; the page follows 30 s later, unless they come back):
+	fmt.Fprintf(w, `Send a test callback (anchor u42 of the live app 1400000001 leaving room 8489 by timeout; the page follows 30 s later, unless they come back):
   now=$(date +%%s%%3N)
   body='{"EventGroupId":1,"EventType":104,"CallbackTs":'$now',"EventInfo":{"RoomId":8489,"EventTs":'${now%%???}',"EventMsTs":'$now',"UserId":"u42","Role":20,"Reason":2}}'
   curl -s -H "SdkAppId: 1400000001" -H "Sign: $(printf %%s "$body" | %s sign --key %s)" --data-binary "$body" http://localhost:%s/callback

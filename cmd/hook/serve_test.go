@@ -51,14 +51,31 @@ var listeningRE = regexp.MustCompile(`hook listening on (\S+)`)
 // defaults to 127.0.0.1:0) and waits until it listens.
 func startServe(t *testing.T, env map[string]string) *served {
 	t.Helper()
+	return startServeWith(t, env, nil)
+}
+
+// startServeWith is startServe with hooks (serveHooks): the server on a
+// test's clock, or watched. nil hooks: through run, as main runs it.
+func startServeWith(t *testing.T, env map[string]string, hooks *serveHooks) *served {
+	t.Helper()
 	if _, ok := env["HOOK_LISTEN"]; !ok {
 		env["HOOK_LISTEN"] = "127.0.0.1:0"
 	}
 	s := &served{stdout: &syncBuffer{}, stderr: &syncBuffer{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
+	getenv := func(k string) string { return env[k] }
 	go func() {
-		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), s.stdout, s.stderr)
+		if hooks != nil {
+			cfg, err := parseServe(nil, getenv, s.stderr)
+			if err != nil {
+				done <- err
+				return
+			}
+			done <- serve(ctx, cfg, getenv, s.stdout, s.stderr, *hooks)
+			return
+		}
+		done <- run(ctx, []string{"serve"}, getenv, strings.NewReader(""), s.stdout, s.stderr)
 	}()
 	var once sync.Once
 	var runErr error

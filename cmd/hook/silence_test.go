@@ -45,11 +45,11 @@ func TestSilenceCLI(t *testing.T) {
 		err := run(context.Background(), append([]string{"silence"}, args...), getenv, nil, &out, &errOut)
 		return out.String() + errOut.String(), err
 	}
-	out, err := hook("add", "--url", srv.URL, "--comment", "known bad room", "--for", "2h", "room=8489", "rule=anchor-dropped")
+	out, err := hook("add", "--url", srv.URL, "--comment", "known bad room", "--for", "2h", "room=8489", "rule=live-anchor-gone")
 	if err != nil {
 		t.Fatalf("add: %v %s", err, out)
 	}
-	id := regexp.MustCompile(`silence (\w+): room=8489,rule=anchor-dropped until`).FindStringSubmatch(out)
+	id := regexp.MustCompile(`silence (\w+): room=8489,rule=live-anchor-gone until`).FindStringSubmatch(out)
 	if id == nil {
 		t.Fatalf("add printed %q", out)
 	}

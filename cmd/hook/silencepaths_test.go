@@ -117,7 +117,7 @@ func TestSilencePathsAgree(t *testing.T) {
 		{"a room", map[string]string{"app": "1400000001", "room": "8489"}, true},
 		{"a room of no app", map[string]string{"app": "", "room": "8489"}, false},
 		{"a blank room", map[string]string{"app": "1400000001", "room": "  "}, false},
-		{"a rule", map[string]string{"rule": "anchor-dropped"}, true},
+		{"a rule", map[string]string{"rule": "live-anchor-gone"}, true},
 		{"a rule that does not exist", map[string]string{"rule": "anchor-droped"}, false},
 		{"no rule", map[string]string{"rule": ""}, false},
 	} {

@@ -41,8 +41,12 @@ func simPlan(t *testing.T, args ...string) []simCall {
 	return c.plan(fixedIDs())
 }
 
-// roomRE finds the plans' room numbers (fixedIDs) in a page's words.
-var roomRE = regexp.MustCompile(`\b8[1-9]\d\d\b`)
+// roomRE and taskRE find the plans' room numbers and task ids (fixedIDs)
+// in a page's words: a real run's are random.
+var (
+	roomRE = regexp.MustCompile(`\b8[1-9]\d\d\b`)
+	taskRE = regexp.MustCompile(`\bsim-\d+\b`)
+)
 
 // simEvents is what hook receives from a plan played at speed 1: each body
 // stamped at its planned time from start.
@@ -68,7 +72,8 @@ func simEvents(t *testing.T, calls []simCall, start time.Time, noWait bool) []ca
 }
 
 // simPage is one page a plan produces: when (from the first callback), which
-// rule, and its title with the plan's room numbers as <room>.
+// rule, and its title with the plan's room numbers as <room> and its task
+// ids as <task>.
 type simPage struct {
 	at    time.Duration
 	rule  string
@@ -107,7 +112,7 @@ func rehearseSimulate(t *testing.T, args ...string) ([]simCall, []simPage) {
 	var pages []simPage
 	for _, st := range steps {
 		for _, n := range st.Pages {
-			title := roomRE.ReplaceAllString(notify.Title(n), "<room>")
+			title := taskRE.ReplaceAllString(roomRE.ReplaceAllString(notify.Title(n), "<room>"), "<task>")
 			if n.Kind != alert.KindFiring {
 				title = string(n.Kind) + ": " + title
 			}

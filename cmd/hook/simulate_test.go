@@ -67,8 +67,8 @@ var pageRuleRE = regexp.MustCompile(`\n  rule ([a-z0-9-]+) `)
 
 // TestSimulatePromise keeps README.md's promises about `hook simulate`: how
 // many callbacks each scenario sends over how long, and which pages the
-// default run gives when, rehearsed on a simulated clock through the
-// embedded rules exactly as simulate plans them.
+// default run, live and call give when, rehearsed on a simulated clock
+// through the embedded rules exactly as simulate plans them.
 func TestSimulatePromise(t *testing.T) {
 	readme, err := os.ReadFile("../../README.md")
 	if err != nil {
@@ -85,8 +85,13 @@ func TestSimulatePromise(t *testing.T) {
 		fmt.Sprintf("simulate --key KEY            # room, recording and relay: %d callbacks over %s", len(calls), clock(calls[len(calls)-1].at)),
 	}
 	for _, name := range []string{"live", "call"} {
-		calls := simPlan(t, name)
+		calls, pages := rehearseSimulate(t, name)
 		wants = append(wants, fmt.Sprintf("%d callbacks over %s", len(calls), clock(calls[len(calls)-1].at)))
+		var at []string
+		for _, p := range pages {
+			at = append(at, clock(p.at)+" "+p.rule)
+		}
+		wants = append(wants, fmt.Sprintf("`%s` pages %s", name, strings.Join(at, ", ")))
 	}
 	for _, w := range wants {
 		if !strings.Contains(string(readme), w) {

@@ -3,19 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/timelines/*.json from the scenarios")
@@ -26,10 +21,6 @@ const (
 	liveApp = "1400000001"
 	callApp = "1400000002"
 )
-
-// sceneRules are the scene-aware example rules, drafted here until the rule
-// syntax they use (scene, share, rearm, runbook) is merged.
-const sceneRules = "../../examples/rules.scenes.draft.yaml"
 
 // timelines are the scenes' stories as files `hook test --sequence` reads,
 // each built from the same pieces as `hook simulate live|call|relay`: the
@@ -163,25 +154,14 @@ func TestTimelineFilesAreTheScenarios(t *testing.T) {
 }
 
 // TestTimelinesUnderSceneRules: each timeline, run with `hook test
-// --sequence` on the scene rules, pages exactly what its entry says. Until
-// the rule syntax the draft uses is merged, the draft does not load and
-// the test says so and skips; any other load error fails.
+// --sequence` on the example rules (the embedded rules.example.yaml, which
+// declares the live app and the call app), pages exactly what its entry
+// says, and nothing else.
 func TestTimelinesUnderSceneRules(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := rules.Load(sceneRules, cat, func(string) string { return "unused" }); err != nil {
-		var le *rules.LoadError
-		if errors.As(err, &le) && onlyNewSyntax(err.Error()) {
-			t.Skipf("%s uses rule syntax this build lacks (scene, share, of, rearm, runbook)", sceneRules)
-		}
-		t.Fatal(err)
-	}
 	for _, tl := range timelines {
 		t.Run(tl.file, func(t *testing.T) {
 			var out, errOut bytes.Buffer
-			args := []string{"test", "--rules", sceneRules, "--app", tl.app, "--sequence", filepath.Join("testdata", "timelines", tl.file)}
+			args := []string{"test", "--app", tl.app, "--sequence", filepath.Join("testdata", "timelines", tl.file)}
 			if err := run(context.Background(), args, func(string) string { return "" }, nil, &out, &errOut); err != nil {
 				t.Fatalf("%v: %s", err, errOut.String())
 			}
@@ -205,56 +185,6 @@ func TestTimelinesUnderSceneRules(t *testing.T) {
 				t.Errorf("the page count disagrees with the pages listed:\n%s", out.String())
 			}
 		})
-	}
-}
-
-// newSyntax are the rule keys issue 21 adds, which the draft uses.
-var newSyntax = regexp.MustCompile(`^(\s*)(scene|share|of|rearm|runbook):`)
-
-// onlyNewSyntax reports whether every error of a rules load is about a key
-// of newSyntax: the draft is then waiting for the branches that add them.
-func onlyNewSyntax(msg string) bool {
-	known := regexp.MustCompile("unknown (match )?field `(scene|share|of|rearm|runbook)`")
-	for _, line := range strings.Split(strings.TrimSpace(msg), "\n") {
-		if !known.MatchString(line) {
-			return false
-		}
-	}
-	return true
-}
-
-// TestSceneRulesDraftIsValidButForNewSyntax: without the keys of newSyntax
-// (and what is nested under them), the draft loads on this build: its
-// templates, matches, thresholds and inhibit rules are right already.
-func TestSceneRulesDraftIsValidButForNewSyntax(t *testing.T) {
-	src, err := os.ReadFile(sceneRules)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var kept []string
-	skip := -1 // indentation of a removed key: deeper lines go with it
-	for _, line := range strings.Split(string(src), "\n") {
-		indent := len(line) - len(strings.TrimLeft(line, " "))
-		if skip >= 0 && (strings.TrimSpace(line) == "" || indent > skip) {
-			continue
-		}
-		skip = -1
-		if m := newSyntax.FindStringSubmatch(line); m != nil {
-			skip = len(m[1])
-			continue
-		}
-		kept = append(kept, line)
-	}
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := rules.Compile("draft-without-new-syntax.yaml", []byte(strings.Join(kept, "\n")), cat, func(string) string { return "unused" })
-	if err != nil {
-		t.Fatalf("the draft is wrong in more than the syntax to come:\n%v", err)
-	}
-	if len(rs.RuleNames()) < 10 {
-		t.Errorf("only %d rules survived the stripping: the stripping removed too much", len(rs.RuleNames()))
 	}
 }
 

@@ -62,7 +62,13 @@ func (e *Enricher) entry(ctx context.Context, s Subject, client *ClientInfo, gap
 		gaps.add(DataClient, nil)
 		return
 	}
-	// A callback without the field holds -1 (callback.Absent): nothing to name.
+	// A callback without the field holds -1 (callback.Absent): nothing to
+	// name. Neither known: hook saw the user leave, not enter (the entry
+	// came before hook ran, or was lost), and the page says so.
+	if m.Terminal < 0 && m.UserType < 0 {
+		gaps.add(DataClient, nil)
+		return
+	}
 	if m.Terminal >= 0 {
 		client.Terminal = e.decode.cat.Code(catalog.FieldTerminal, 0, m.Terminal).Title
 	}

@@ -236,6 +236,8 @@ func TestEnrichTellsTheClientFromTheRoomEntry(t *testing.T) {
 	known := map[string]Member{
 		testApp + "/s:12345/alice": {User: "alice", Role: 20, Terminal: 2, UserType: 3, Entered: eventAt.Add(-time.Hour)},
 		testApp + "/s:12345/bob":   {User: "bob", Role: 21, Terminal: 77, UserType: -1},
+		// hook saw dave leave, not enter: his exit is all it has.
+		testApp + "/s:12345/dave": {User: "dave", Role: 21, Terminal: -1, UserType: -1, Left: eventAt},
 	}
 	tests := []struct {
 		name    string
@@ -247,6 +249,7 @@ func TestEnrichTellsTheClientFromTheRoomEntry(t *testing.T) {
 		{"entry known", &members{known: known}, "alice", &ClientInfo{Terminal: "Android", UserType: "Native SDK"}, nil},
 		{"undocumented terminal, no user type", &members{known: known}, "bob", &ClientInfo{Terminal: "unknown terminal 77"}, nil},
 		{"entry not known", &members{known: known}, "carol", nil, []Missing{{DataClient, ReasonNoData}}},
+		{"exit known, entry not", &members{known: known}, "dave", nil, []Missing{{DataClient, ReasonNoData}}},
 		{"store down", &members{err: errors.New("dial tcp: connection refused")}, "alice", nil, []Missing{{DataClient, ReasonUnreachable}}},
 	}
 	for _, tt := range tests {

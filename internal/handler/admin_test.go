@@ -48,7 +48,7 @@ func TestAdminAPI(t *testing.T) {
 		{"unknown event", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"event":"room.exitt"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `unknown event \"room.exitt\", did you mean \"room.exit\"?`},
 		{"reason number", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"reason":"2"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, "use a name"},
 		{"severity typo", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"severity":"critcal"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `unknown severity \"critcal\"`},
-		{"no such rule", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"rule":"anchor-droped"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `did you mean \"anchor-dropped\"?`},
+		{"no such rule", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"rule":"live-anchor-gon"},"author":"a","comment":"c","duration":"1h"}`, on, http.StatusBadRequest, `did you mean \"live-anchor-gone\"?`},
 		{"bad duration", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c","duration":"bogus"}`, on, http.StatusBadRequest, `duration \"bogus\": give a duration from 1m`},
 		{"too short", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c","duration":"1ns"}`, on, http.StatusBadRequest, "from 1m"},
 		{"no end", http.MethodPost, "/api/v1/silences", "s3cret", `{"matchers":{"room":"1"},"author":"a","comment":"c"}`, on, http.StatusBadRequest, "say when the silence ends"},

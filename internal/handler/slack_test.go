@@ -194,7 +194,7 @@ func newSlackRigServing(t *testing.T, silencer SilenceStore, rs *rules.Ruleset) 
 // click is the form body Slack posts when someone presses action on page p.
 func (r *slackRig) click(t *testing.T, action string) string {
 	t.Helper()
-	p := alert.Notification{ID: "p-1", Kind: alert.KindFiring, Rule: "anchor-dropped", Severity: alert.SeverityWarning,
+	p := alert.Notification{ID: "p-1", Kind: alert.KindFiring, Rule: "live-anchor-gone", Severity: alert.SeverityWarning,
 		Title: "User left", Incident: "1400000001/8489",
 		Event:    alert.Event{App: "1400000001", Room: "8489"},
 		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}}
@@ -315,7 +315,7 @@ func TestSlackInteractionSilence(t *testing.T) {
 		want   map[string]string
 	}{
 		{slacknotify.ActionSilenceRoom, map[string]string{"app": "1400000001", "room": "8489"}},
-		{slacknotify.ActionSilenceRule, map[string]string{"rule": "anchor-dropped"}},
+		{slacknotify.ActionSilenceRule, map[string]string{"rule": "live-anchor-gone"}},
 	} {
 		t.Run(tc.action, func(t *testing.T) {
 			s := &fakeSilencer{}

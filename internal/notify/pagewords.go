@@ -86,6 +86,10 @@ func whoCounted(n alert.Notification, w *alert.Why) string {
 		where = " in the app"
 	}
 	switch {
+	case w.Share == 0 && w.For == 0 && w.Dropped > 0 && n.Count > w.Dropped:
+		// A plain threshold counts events, and one member may send several
+		// (a relay's recovery episodes): the events are what reached it.
+		return strconv.Itoa(n.Count) + " events from " + strconv.Itoa(w.Dropped) + " " + plural(w.Dropped, one, many) + where
 	case w.Dropped > 0 && w.Population >= w.Dropped:
 		return strconv.Itoa(w.Dropped) + " of " + strconv.Itoa(w.Population) + " " + many + where
 	case w.Dropped > 0:

@@ -36,6 +36,8 @@ func TestWhyNow(t *testing.T) {
 		{"pending task", relay, &alert.Why{For: time.Minute}, nil, "not recovered within 1m"},
 		{"tasks counted", relay, &alert.Why{Need: 3, Within: 10 * time.Minute, Dropped: 3}, func(n *alert.Notification) { n.MemberKind = alert.MembersTasks },
 			"3 tasks matched within 10m"},
+		{"events of fewer members", relay, &alert.Why{Need: 3, Within: 10 * time.Minute, Dropped: 1}, func(n *alert.Notification) { n.Count = 3 },
+			"3 events from 1 task matched within 10m"},
 		{"resolved page says who recovered instead", exit, &alert.Why{For: 30 * time.Second}, func(n *alert.Notification) { n.Kind = alert.KindResolved }, ""},
 		{"zero why", exit, &alert.Why{}, nil, ""},
 	}

@@ -317,10 +317,19 @@ func (t *Tracker) Flush(ctx context.Context) error {
 }
 
 // Sync is a tracker that writes each room event before Observe returns,
-// for rehearsals (hook test --sequence) and tests, where the rules must see
-// the population the events so far made. Never for a server: it costs every
-// room event a round trip on the callback path.
+// and reads AppPresent through to Redis, for rehearsals (hook test
+// --sequence) and tests, where the rules must see exactly the population
+// the events so far made. Never for a server: it costs every room event,
+// and every threshold relative to an app, a round trip on the callback
+// path.
 type Sync struct{ *Tracker }
+
+// AppPresent is Present, read now: no cache a moment behind. 0 when Redis
+// does not answer.
+func (s Sync) AppPresent(app string) int {
+	n, _ := s.Present(context.Background(), app)
+	return n
+}
 
 // Observe queues ev and writes what is queued.
 func (s Sync) Observe(ev callback.Event) {

@@ -476,3 +476,31 @@ func TestSyncWritesAtOnce(t *testing.T) {
 		t.Errorf("present %v right after Observe, want [a]", got)
 	}
 }
+
+// Sync's AppPresent reads through: each event counts in its app at once,
+// over every partition, where the tracker's cache waits for a refresh.
+func TestSyncAppPresentIsExact(t *testing.T) {
+	f := newFixture(t, 4, Options{})
+	s := Sync{f.Tracker}
+	rooms := []string{"r1", "r2", "r3", "r4", "r5", "r6"} // over several partitions
+	for i, r := range rooms {
+		s.Observe(at(enter(fmt.Sprint("u", i), int64(i+1)), r))
+		if got := s.AppPresent(app); got != i+1 {
+			t.Fatalf("after %d entries: AppPresent %d", i+1, got)
+		}
+	}
+	s.Observe(at(leave("u0", 10), "r1"))
+	s.Observe(at(dismiss(11), "r2"))
+	if got := s.AppPresent(app); got != 4 {
+		t.Errorf("after an exit and a dismissal: AppPresent %d, want 4", got)
+	}
+	if got := s.AppPresent("1400000009"); got != 0 {
+		t.Errorf("an app nobody entered: %d", got)
+	}
+	if got := f.Tracker.AppPresent(app); got != 0 {
+		t.Errorf("the cache, never refreshed, says %d: Sync must not need it", got)
+	}
+	if n, err := f.Present(context.Background(), app); err != nil || n != 4 {
+		t.Errorf("Present = %d, %v; want 4", n, err)
+	}
+}

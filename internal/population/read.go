@@ -124,6 +124,31 @@ func (t *Tracker) AppPresent(app string) int {
 	return 0
 }
 
+// Present is how many users of app are in any room now, read from Redis
+// (every partition's count, one pipeline): what AppPresent caches.
+func (t *Tracker) Present(ctx context.Context, app string) (int, error) {
+	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
+	defer cancel()
+	n := t.layout.Partitions()
+	counts := make([]*redis.StringCmd, n)
+	_, err := t.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range n {
+			counts[i] = p.HGet(ctx, t.layout.Partition(i).PopulationApps(), app)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return 0, fmt.Errorf("app population: %w", err)
+	}
+	sum := 0
+	for _, c := range counts {
+		if v, err := c.Int(); err == nil && v > 0 {
+			sum += v
+		}
+	}
+	return sum, nil
+}
+
 // Run refreshes AppPresent and ages idle rooms out every RefreshEvery
 // until ctx ends. Every replica may run it: aging out is idempotent.
 func (t *Tracker) Run(ctx context.Context) {

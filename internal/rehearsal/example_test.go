@@ -1,6 +1,7 @@
 package rehearsal_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"testing"
@@ -12,6 +13,14 @@ import (
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
+
+// callApp is the app rules.example.yaml declares a call app.
+const callApp = "1400000002"
+
+// otherApps are the cases of TestExamplePagesFailuresAndNotRoutine sent by
+// an app other than the live one: the call app, and an app the rules do
+// not list (treated as live).
+var otherApps = map[string]string{"call participant times out": callApp, "unlisted app's anchor times out": "1400000099"}
 
 // shippedRules are rules.example.yaml as the binary embeds it.
 func shippedRules(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
@@ -48,10 +57,14 @@ func TestExamplePagesFailuresAndNotRoutine(t *testing.T) {
 		bodies []string
 		rule   string // the rule that pages; "" for none
 	}{
-		{"anchor times out, no return", one(1, 104, `,"Role":20,"Reason":2`), "anchor-dropped"},
-		{"anchor force-closed, no return", one(1, 104, `,"Role":20,"Reason":5`), "anchor-dropped"},
+		{"anchor times out, no return", one(1, 104, `,"Role":20,"Reason":2`), "live-anchor-gone"},
+		{"anchor force-closed, no return", one(1, 104, `,"Role":20,"Reason":5`), "live-anchor-gone"},
 		{"anchor back within 30 s", []string{body(0, 1, 104, `,"Role":20,"Reason":2`), body(10*time.Second, 1, 103, `,"Role":20,"Reason":1`)}, ""},
 		{"audience member times out", one(1, 104, `,"Role":21,"Reason":2`), ""},
+		// The example's call app: everyone is role 20, and one caller losing
+		// signal is nobody's page.
+		{"call participant times out", one(1, 104, `,"Role":20,"Reason":2`), ""},
+		{"unlisted app's anchor times out", one(1, 104, `,"Role":20,"Reason":2`), "live-anchor-gone"},
 		{"301 start failed", one(3, 301, `,"Payload":{"Status":1}`), "recording-start-failed"},
 		{"302 removed by the server", one(3, 302, `,"Payload":{"LeaveCode":3}`), "recording-stopped-abnormally"},
 		{"302 user entered elsewhere", one(3, 302, `,"Payload":{"LeaveCode":101}`), "recording-stopped-abnormally"},
@@ -72,7 +85,9 @@ func TestExamplePagesFailuresAndNotRoutine(t *testing.T) {
 		{"801 web recording migrated", one(8, 801, `,"Payload":{"Status":4}`), ""},
 		{"804 web recording limit", one(8, 804, `,"Payload":{"Status":1}`), "web-recording-limit"},
 		{"401 relay failure, no recovery", one(4, 401, `,"Payload":{"Status":4}`), "relay-failed"},
-		{"401 relay failure, running again", []string{body(0, 4, 401, `,"Payload":{"Status":4}`), body(20*time.Second, 4, 401, `,"Payload":{"Status":2}`)}, ""},
+		// TRTC sends FAILURE after 60 s of retries: final, paged at once.
+		{"401 relay failure, running again", []string{body(0, 4, 401, `,"Payload":{"Status":4}`), body(20*time.Second, 4, 401, `,"Payload":{"Status":2}`)}, "relay-failed"},
+		{"401 relay recovering, once", one(4, 401, `,"Payload":{"Status":3}`), ""},
 		{"701 ingest failed once", one(7, 701, `,"Status":1`), ""},
 		{"701 ingest failed three times", []string{body(0, 7, 701, `,"Status":1`), body(time.Minute, 7, 701, `,"Status":1`), body(2*time.Minute, 7, 701, `,"Status":1`)}, "ingest-failed"},
 		{"101 room created", one(1, 101, ``), ""},
@@ -83,7 +98,7 @@ func TestExamplePagesFailuresAndNotRoutine(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var evs []callback.Event
 			for _, b := range tc.bodies {
-				ev, err := callback.Decode(app, []byte(b))
+				ev, err := callback.Decode(cmp.Or(otherApps[tc.name], app), []byte(b))
 				if err != nil {
 					t.Fatal(err)
 				}

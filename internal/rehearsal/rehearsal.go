@@ -21,6 +21,7 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -52,6 +53,9 @@ type Rig struct {
 	// KeepOutbox leaves notifications in the outbox for a dispatcher to
 	// deliver; Steps then carry no Pages.
 	KeepOutbox bool
+	// Population is who is in each room, as the room events so far made it
+	// (Populate); nil until then.
+	Population *population.Sync
 	mr         *miniredis.Miniredis // nil on a real Redis: TTLs then run in real time, which only bounds memory
 }
 
@@ -65,6 +69,18 @@ func NewRig(rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Cat
 func NewRigOn(st *store.Redis, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
 	clock := &Clock{t: start}
 	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Clock: clock, mr: mr}
+}
+
+// Populate keeps who is in each room, on rdb (the store's Redis) in the
+// store's partitions, as a server does, but exactly: each room event is
+// written before the rules see it, and a threshold relative to its app reads
+// the app's users now, not a count a moment behind. Thresholds relative to
+// a room or an app then judge their share as they would on a server whose
+// population caught up.
+func (r *Rig) Populate(rdb redis.UniversalClient) *Rig {
+	r.Population = &population.Sync{Tracker: population.New(rdb, r.Store.Layout(), population.Options{Now: r.Clock.Now})}
+	r.Router.WithPopulation(r.Population).WithAppPopulation(r.Population)
+	return r
 }
 
 // Step is one moment of a rehearsal: an event handled, or timers fired.
@@ -148,7 +164,7 @@ const Settle = time.Hour
 // Run rehearses events on an in-memory Redis: sorted by EventMs (as TRTC's
 // out-of-order deliveries should be read), each handled at its own time,
 // with every timer fired at its due time in between and for settle after the
-// last event.
+// last event. The rooms' population is kept exactly (Populate).
 func Run(ctx context.Context, cat *catalog.Catalog, rs *rules.Ruleset, events []callback.Event, settle time.Duration) ([]Step, error) {
 	if len(events) == 0 {
 		return nil, errors.New("rehearse: no events")
@@ -162,7 +178,7 @@ func Run(ctx context.Context, cat *catalog.Catalog, rs *rules.Ruleset, events []
 	defer rdb.Close()
 	events = slices.Clone(events)
 	slices.SortStableFunc(events, func(a, b callback.Event) int { return cmp.Compare(a.EventMs, b.EventMs) })
-	rig := NewRig(rdb, mr, cat, rs, time.UnixMilli(events[0].EventMs))
+	rig := NewRig(rdb, mr, cat, rs, time.UnixMilli(events[0].EventMs)).Populate(rdb)
 	var steps []Step
 	for _, ev := range events {
 		more, err := rig.Advance(ctx, time.UnixMilli(ev.EventMs))

@@ -31,6 +31,7 @@ type Ruleset struct {
 	rules     []*compiledRule
 	receivers map[string]Receiver
 	keys      map[string][]byte // SdkAppId -> callback key
+	keyless   []string          // apps listed without a callback_key: they take allApps
 	scenes    map[string]string // SdkAppId -> scene, for apps that declare one
 	warnings  []string          // see Warnings
 	allApps   []byte            // TRTC_CALLBACK_KEY: the key for apps without their own
@@ -53,7 +54,8 @@ type Ruleset struct {
 // every app that has no key of its own in the rules file.
 const AllAppsKeyEnv = "TRTC_CALLBACK_KEY"
 
-// Key returns the callback key for an app: its own, else the key for every app.
+// Key returns the callback key for an app: its own, else the key for every
+// app (an app listed without a callback_key takes it too).
 func (rs *Ruleset) Key(sdkAppID string) ([]byte, bool) {
 	if k, ok := rs.keys[sdkAppID]; ok {
 		return k, true
@@ -100,8 +102,14 @@ func (rs *Ruleset) Len() int { return len(rs.rules) }
 // Receivers is the number of receivers defined.
 func (rs *Ruleset) Receivers() int { return len(rs.receivers) }
 
-// Apps is the number of apps with a callback key of their own.
-func (rs *Ruleset) Apps() int { return len(rs.keys) }
+// Apps is the number of apps the file lists, with a callback key of their
+// own or not.
+func (rs *Ruleset) Apps() int { return len(rs.keys) + len(rs.keyless) }
+
+// KeylessApps lists the apps the file lists without a callback_key, in file
+// order: they are signed with the key for every app (TRTC_CALLBACK_KEY, or
+// the development key `hook serve` invents when no key is set at all).
+func (rs *Ruleset) KeylessApps() []string { return rs.keyless }
 
 // Load reads, decodes and compiles a rules file.
 func Load(path string, cat *catalog.Catalog, getenv func(string) string) (*Ruleset, error) {
@@ -264,7 +272,7 @@ func (c *compiler) apps(apps []App, rs *Ruleset) {
 			// hook refuses any other spelling: this app could never match.
 			c.errorf(path+".sdk_app_id", "apps[%d]: sdk_app_id %q must be a decimal number like 1400000001 (no sign, spaces or leading zeros)", i, a.SdkAppID)
 		}
-		if _, dup := rs.keys[a.SdkAppID]; dup {
+		if _, dup := rs.keys[a.SdkAppID]; dup || slices.Contains(rs.keyless, a.SdkAppID) {
 			c.errorf(path+".sdk_app_id", "app %s is listed twice", a.SdkAppID)
 			continue
 		}
@@ -277,6 +285,12 @@ func (c *compiler) apps(apps []App, rs *Ruleset) {
 			rs.scenes[a.SdkAppID] = a.Scene
 		default:
 			c.errorf(path+".scene", "app %s: scene %q is neither live nor call%s", a.SdkAppID, a.Scene, sceneHint(a.Scene))
+		}
+		if _, written := c.d.at[path+".callback_key"]; !written {
+			// No key of its own: the key for every app signs it, so a file
+			// can declare scenes without a key per app.
+			rs.keyless = append(rs.keyless, a.SdkAppID)
+			continue
 		}
 		key, err := c.secret(a.CallbackKey)
 		if err != nil {
@@ -310,7 +324,7 @@ func (c *compiler) secret(s Secret) (string, error) {
 		}
 		return v, nil
 	}
-	return "", fmt.Errorf("needs {env: VAR} or {file: PATH} (keys are never written in the rules file)")
+	return "", fmt.Errorf("needs {env: VAR} or {file: PATH} (keys are never written in the rules file; without callback_key the app takes %s)", AllAppsKeyEnv)
 }
 
 // mentionRE accepts the Slack tokens that actually notify people.

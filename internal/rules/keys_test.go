@@ -5,12 +5,15 @@ import (
 )
 
 // Ruleset.Key: an app's own key wins; TRTC_CALLBACK_KEY covers every other
-// app; with neither, the app is unknown.
+// app, listed without a callback_key (app 3, for its scene) or not listed;
+// with neither, the app is unknown.
 func TestRulesetKeys(t *testing.T) {
 	const src = `
 apps:
   - sdk_app_id: "1"
     callback_key: {env: OWN_KEY}
+  - sdk_app_id: "3"
+    scene: call
 receivers: [{name: c, console: {}}]
 default_receiver: c
 rules: [{name: r, match: {event: room.exit}}]
@@ -36,8 +39,10 @@ rules: [{name: r, match: {event: room.exit}}]
 	}{
 		{withAll, "1", "own", true},
 		{withAll, "2", "shared", true},
+		{withAll, "3", "shared", true},
 		{ownOnly, "1", "own", true},
 		{ownOnly, "2", "", false},
+		{ownOnly, "3", "", false},
 	}
 	for _, tt := range tests {
 		k, ok := tt.rs.Key(tt.app)
@@ -47,6 +52,25 @@ rules: [{name: r, match: {event: room.exit}}]
 	}
 	if !ownOnly.HasKeys() {
 		t.Error("a ruleset with an app key says it has none")
+	}
+	if got := ownOnly.KeylessApps(); len(got) != 1 || got[0] != "3" || ownOnly.Apps() != 2 {
+		t.Errorf("KeylessApps() = %v, Apps() = %d; want [3] of 2 apps", got, ownOnly.Apps())
+	}
+	if ownOnly.Scene("3") != "call" {
+		t.Errorf("app 3 without a key lost its scene: %s", ownOnly.Scene("3"))
+	}
+	// An app without a key of its own and no key for every app: no key at all.
+	keyless, err := Compile("keyless.yaml", []byte(`
+apps: [{sdk_app_id: "3", scene: call}]
+receivers: [{name: c, console: {}}]
+default_receiver: c
+rules: [{name: r, match: {event: room.exit}}]
+`), testCatalog(t), env(""))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if keyless.HasKeys() {
+		t.Error("apps without keys and no TRTC_CALLBACK_KEY: HasKeys says there is one")
 	}
 }
 

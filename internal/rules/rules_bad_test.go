@@ -157,8 +157,8 @@ var badFiles = []struct {
 	{"secrets.yaml", []string{
 		`secrets.yaml:3:19: app 1400000001: callback_key: environment variable HOOK_TEST_UNSET_KEY is not set`,
 		`secrets.yaml:5:19: app 1400000002: callback_key: give env or file, not both`,
-		`secrets.yaml:6:5: app 1400000003: callback_key: needs {env: VAR} or {file: PATH} (keys are never written in the rules file)`,
-		`secrets.yaml:7:5: apps[3]: sdk_app_id is required`,
+		`secrets.yaml:7:19: app 1400000003: callback_key: needs {env: VAR} or {file: PATH} (keys are never written in the rules file; without callback_key the app takes TRTC_CALLBACK_KEY)`,
+		`secrets.yaml:9:5: apps[4]: sdk_app_id is required`, // 1400000004, without callback_key, is fine
 	}},
 	{"severity.yaml", []string{
 		`severity.yaml:6:9: receiver "oncall": mentions for unknown severity "urgent" (critical, warning or info)`,

@@ -327,9 +327,12 @@ func TestThresholdRearm(t *testing.T) {
 			{"running", running(15 * time.Second), alert.VerdictCleared},
 			{"running repeated", running(15 * time.Second), alert.VerdictIgnored},
 			{"a late repeat of the first episode", flap(12 * time.Second), alert.VerdictDuplicate},
-			{"recovering again", flap(20 * time.Second), alert.VerdictCounted},
+			// In the running's very millisecond (callbacks sent at once): a
+			// new episode, counted once, never again until the next running.
+			{"recovering again, in the running's millisecond", flap(15 * time.Second), alert.VerdictCounted},
+			{"its repeat", flap(20 * time.Second), alert.VerdictDuplicate},
 			{"its repeat", flap(25 * time.Second), alert.VerdictDuplicate},
-			{"a late running, before the episode", running(18 * time.Second), alert.VerdictIgnored},
+			{"a late running, before the episode", running(14 * time.Second), alert.VerdictIgnored},
 			{"another repeat", flap(30 * time.Second), alert.VerdictDuplicate},
 			{"running", running(40 * time.Second), alert.VerdictCleared},
 			{"the third episode", flap(45 * time.Second), alert.VerdictPaged},

@@ -153,8 +153,8 @@ local function threshold_wait(op, raw)
 end
 
 -- rearm_state reads a threshold's rearm key: "<counted>:<rearmed>", the
--- time of the event it last counted and of the newest rearm event after
--- it was first written, either possibly empty.
+-- time of the event it last counted and of the newest rearm event since,
+-- either possibly empty.
 local function rearm_state(op)
   local v = redis.call('GET', op.k.arm)
   if not v then return nil, nil end
@@ -172,11 +172,11 @@ local function armed(op)
   return r ~= nil and r >= c and op.ev >= r
 end
 
+-- disarm records the event just counted; the rearm that allowed it is
+-- spent (kept, a rearm in the counted event's very millisecond would allow
+-- every later repeat of the episode).
 local function disarm(op)
-  local _, r = rearm_state(op)
-  local v = ms(op.ev) .. ':'
-  if r then v = v .. ms(r) end
-  redis.call('SET', op.k.arm, v, 'PX', ms(op.within + 60000))
+  redis.call('SET', op.k.arm, ms(op.ev) .. ':', 'PX', ms(op.within + 60000))
 end
 
 -- rearm records an event that ends an episode of a threshold with rearm
