@@ -23,6 +23,14 @@ import (
 func newPopulation(rdb redis.UniversalClient, layout store.Layout, timeout time.Duration, now func() time.Time, reg prometheus.Registerer, log *slog.Logger) *population.Tracker {
 	p := population.New(rdb, layout, population.Options{Timeout: timeout, Now: now, Metrics: population.NewMetrics(reg), Log: log})
 	p.Start()
+	// Read the app counts once before the first callback: until the first
+	// refresh an app's population is unknown (0), and a threshold relative
+	// to it would need its floor alone.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := p.Refresh(ctx); err != nil {
+		log.Warn("room population: first read of the app counts failed; they are read again every 2s", "err", err)
+	}
 	return p
 }
 

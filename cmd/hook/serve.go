@@ -319,7 +319,7 @@ func loadRules(path string, cat *catalog.Catalog, getenv env) (*rules.Ruleset, e
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return nil, exitError{code: 1, msg: "hook: the rules file has errors:\n" + le.Error()}
+			return nil, exitError{code: 1, msg: "hook: the rules file has errors:\n" + le.Annotated()}
 		}
 		return nil, err
 	}
