@@ -17,7 +17,7 @@ import (
 
 const (
 	alertsFile  = "prometheus/hook-alerts.yaml"
-	runbookBase = "https://github.com/hookdev/hook/blob/main/README.md"
+	runbookBase = "https://github.com/hookdev/hook/blob/main/docs/operations.md"
 )
 
 // wantAlerts is what issue 13 asks hook to alert on about itself.
@@ -103,16 +103,16 @@ func TestAlertRulesUseHooksMetrics(t *testing.T) {
 	}
 }
 
-// TestRunbook: the README has one runbook entry per alert, under "### Runbook",
-// each with the anchor its runbook_url points at.
+// TestRunbook: docs/operations.md has one runbook entry per alert, under
+// "### Runbook", each with the anchor its runbook_url points at.
 func TestRunbook(t *testing.T) {
-	readme, err := os.ReadFile("../README.md")
+	readme, err := os.ReadFile("../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
 	section := markdownSection(string(readme), "### Runbook")
 	if section == "" {
-		t.Fatal(`README.md has no "### Runbook" section`)
+		t.Fatal(`docs/operations.md has no "### Runbook" section`)
 	}
 	anchorRE := regexp.MustCompile(`<a id="([a-z0-9-]+)"></a>\*\*(\w+)\*\*`)
 	var anchors []string

@@ -85,7 +85,7 @@ func everythingValues() map[string]any {
 			"relabelings":       []any{map[string]any{"action": "replace", "sourceLabels": []any{"__meta_kubernetes_pod_node_name"}, "targetLabel": "node"}},
 			"metricRelabelings": []any{map[string]any{"action": "drop", "regex": "go_gc_.*", "sourceLabels": []any{"__name__"}}},
 		},
-		"prometheusRule":   map[string]any{"enabled": true, "additionalLabels": map[string]any{"release": "kube-prometheus-stack"}, "runbookBaseURL": "https://git.example/hook/README.md"},
+		"prometheusRule":   map[string]any{"enabled": true, "additionalLabels": map[string]any{"release": "kube-prometheus-stack"}, "runbookBaseURL": "https://git.example/hook/docs/operations.md"},
 		"grafanaDashboard": map[string]any{"enabled": true, "namespace": "monitoring"},
 	}
 }
@@ -244,7 +244,7 @@ func TestChartEverythingOn(t *testing.T) {
 	}
 
 	pr := one[monitoringv1.PrometheusRule](t, r, "monitoring.coreos.com/v1/PrometheusRule", fullname)
-	checkRenderedAlerts(t, pr, "trtc-hook", "https://git.example/hook/README.md")
+	checkRenderedAlerts(t, pr, "trtc-hook", "https://git.example/hook/docs/operations.md")
 
 	dash := one[corev1.ConfigMap](t, r, "v1/ConfigMap", fullname+"-dashboard")
 	if dash.Namespace != "monitoring" || dash.Labels["grafana_dashboard"] != "1" {

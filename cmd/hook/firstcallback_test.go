@@ -20,7 +20,7 @@ import (
 )
 
 // anchorTimeout is the README's first callback: anchor u42 leaves room 8489
-// by timeout, now. Under the example rules it opens anchor-dropped's pending
+// by timeout, now. Under the example rules it opens live-anchor-gone's pending
 // alert (for: 30s, clear: event room.enter).
 func anchorTimeout() []byte {
 	now := time.Now()
@@ -37,7 +37,7 @@ func TestFirstCallbackIsVisible(t *testing.T) {
 	if code := post(t, s.url, "1400000001", "k", anchorTimeout()); code != http.StatusOK {
 		t.Fatalf("callback: %d", code)
 	}
-	line := regexp.MustCompile(`level=INFO msg="pending alert opened: it pages unless cleared first" rule=anchor-dropped app=1400000001 room=8489 user=u42 pages_at=(\S+) in=(\S+) cleared_by="event room.enter" key=1400000001/8489/u42`)
+	line := regexp.MustCompile(`level=INFO msg="pending alert opened: it pages unless cleared first" rule=live-anchor-gone app=1400000001 room=8489 user=u42 pages_at=(\S+) in=(\S+) cleared_by="event room.enter" key=1400000001/8489/u42`)
 	var m []string
 	waitFor(t, 5*time.Second, "the pending alert's log line", func() bool {
 		m = line.FindStringSubmatch(s.stderr.String())

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -24,20 +25,28 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	c := &cli{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: invokedAs(os.Args[0])}
-	if err := runCLI(ctx, c, os.Args[1:]); err != nil {
-		var exit exitError
-		if errors.As(err, &exit) { // an answer, not a failure: print it, exit with its status
-			if exit.msg != "" {
-				fmt.Fprintln(os.Stderr, exit.msg)
-			}
-			if exit.usage != "" {
-				fmt.Fprint(os.Stderr, "\n"+exit.usage)
-			}
-			os.Exit(exit.code)
-		}
-		fmt.Fprintln(os.Stderr, "hook:", err)
-		os.Exit(1)
+	os.Exit(exitStatus(runCLI(ctx, c, os.Args[1:]), os.Stderr))
+}
+
+// exitStatus is the process's exit status for what runCLI returned, after
+// printing what goes with it on stderr: an exitError is an answer (its
+// message and usage, its status); any other error is a failure, status 1.
+func exitStatus(err error, stderr io.Writer) int {
+	if err == nil {
+		return 0
 	}
+	var exit exitError
+	if errors.As(err, &exit) { // an answer, not a failure: print it, exit with its status
+		if exit.msg != "" {
+			fmt.Fprintln(stderr, exit.msg)
+		}
+		if exit.usage != "" {
+			fmt.Fprint(stderr, "\n"+exit.usage)
+		}
+		return exit.code
+	}
+	fmt.Fprintln(stderr, "hook:", err)
+	return 1
 }
 
 // quietRedisLog discards go-redis's internal log lines (see main).

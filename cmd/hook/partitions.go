@@ -17,7 +17,7 @@ const defaultPartitions = 16
 
 // defaultRedisBatch: under load, concurrent callbacks share round trips;
 // alone, a callback sends its own at once (store.Batcher). Measured in
-// bench/ (see README, Performance).
+// bench/ (see docs/performance.md).
 const defaultRedisBatch = store.DefaultBatch
 
 // storeOptions reads how the state store lays out its keys and how it

@@ -8,10 +8,11 @@ import (
 	"testing"
 )
 
-// TestREADMEDocumentsEverySetting keeps the README's settings table honest:
-// every environment variable and serve flag the code reads appears in it.
+// TestREADMEDocumentsEverySetting keeps the settings table of
+// docs/operations.md honest: every environment variable and serve flag the
+// code reads appears in it.
 func TestREADMEDocumentsEverySetting(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
+	readme, err := os.ReadFile("../../docs/operations.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +31,7 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		for _, m := range envRE.FindAllStringSubmatch(string(src), -1) {
 			seen++
 			if !strings.Contains(string(readme), "`"+m[1]+"`") {
-				t.Errorf("%s reads $%s, which README.md does not document", f, m[1])
+				t.Errorf("%s reads $%s, which docs/operations.md does not document", f, m[1])
 			}
 		}
 		if f != "serve.go" {
@@ -39,7 +40,7 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		for _, m := range flagRE.FindAllStringSubmatch(string(src), -1) {
 			seen++
 			if !strings.Contains(string(readme), "`--"+m[1]+"`") {
-				t.Errorf("hook serve --%s is not in README.md's settings table", m[1])
+				t.Errorf("hook serve --%s is not in the settings table of docs/operations.md", m[1])
 			}
 		}
 	}

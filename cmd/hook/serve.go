@@ -367,7 +367,7 @@ func openRedis(url string, timeout time.Duration, log *slog.Logger) (redis.Unive
 func redisClient(url string, timeout time.Duration) (rdb redis.UniversalClient, topology string, err error) {
 	// Parse errors can echo the URL, password included: say only what is wrong.
 	invalid := func(kind string) error {
-		return exitError{code: 2, msg: "hook: HOOK_REDIS_URL is not a valid " + kind + " URL (see the README's Redis section)"}
+		return exitError{code: 2, msg: "hook: HOOK_REDIS_URL is not a valid " + kind + " URL (see docs/deploy.md, Redis Cluster and Sentinel)"}
 	}
 	switch {
 	case strings.Contains(url, "master_name="):

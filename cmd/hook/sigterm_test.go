@@ -30,6 +30,9 @@ var binary struct {
 }
 
 func TestMain(m *testing.M) {
+	if os.Getenv(asHookEnv) != "" { // this binary, run by TestDocCommands as hook
+		os.Exit(runAsHook())
+	}
 	code := m.Run()
 	if binary.dir != "" {
 		os.RemoveAll(binary.dir)

@@ -14,7 +14,7 @@ import (
 )
 
 // readyTimeout bounds the Redis ping of /readyz: a probe must answer well
-// within a load balancer's own timeout (the README promises 2 s), and a
+// within a load balancer's own timeout (docs/operations.md promises 2 s), and a
 // Redis slower than this is as good as down for callbacks (TRTC waits 5 s in
 // all).
 const readyTimeout = time.Second
