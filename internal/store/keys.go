@@ -156,6 +156,11 @@ func (k Keyspace) PopulationLeft(gen int64) string {
 	return k.key("popleft", strconv.FormatInt(gen, 10))
 }
 
+// Record is the partition's share of the record of accepted callbacks: a
+// stream of (app, body) entries whose ids are arrival times, bounded by
+// length and age (internal/record owns its format).
+func (k Keyspace) Record() string { return k.key("record") }
+
 // Layout says where each room's keys live: in one of a fixed number of
 // partitions, each a Keyspace under its own hash tag, so that on Redis
 // Cluster different rooms spread over every master while all the keys one
