@@ -58,7 +58,7 @@ const (
 	// 290 bytes for TRTC's room events of 235 bytes), so 500,000 room
 	// events take about 150 MB. An app sending more in MaxAge keeps its
 	// latest 500,000.
-	DefaultMaxLen = 500_000
+	DefaultMaxLen     = 500_000
 	DefaultQueue      = 1 << 16
 	DefaultBatch      = 2048
 	DefaultFlushEvery = 50 * time.Millisecond
