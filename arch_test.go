@@ -36,8 +36,12 @@ var allowedImports = map[string][]string{
 	// population keeps its own keys in the store's partitions (store.Layout)
 	// and reads room events; the engine feeds it through an interface of its own.
 	"internal/population": {"internal/callback", "internal/store"},
+	// record keeps accepted callbacks in the store's partitions; the handler
+	// hands it each one through an interface of its own, and streams it to
+	// the admin API.
+	"internal/record": {"internal/callback", "internal/store"},
 	"internal/handler": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine",
-		"internal/notify", "internal/notify/slack", "internal/rules", "internal/verify"},
+		"internal/notify", "internal/notify/slack", "internal/record", "internal/rules", "internal/verify"},
 	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/rules", "internal/store"},
 }
 
