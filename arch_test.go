@@ -42,6 +42,10 @@ var allowedImports = map[string][]string{
 	"internal/record": {"internal/callback", "internal/store"},
 	"internal/handler": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine",
 		"internal/notify", "internal/notify/slack", "internal/record", "internal/rules", "internal/verify"},
+	// backtest replays the record through two rulesets, each on the
+	// server's engine, store and population over an in-memory Redis.
+	"internal/backtest": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify",
+		"internal/population", "internal/record", "internal/rules", "internal/store"},
 	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/rules", "internal/store"},
 }
 

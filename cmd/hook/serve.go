@@ -54,6 +54,7 @@ type serveConfig struct {
 	trtcConsole  string // HOOK_TRTC_CONSOLE_URL: where pages link to TRTC's call-quality view
 	shutdown     time.Duration
 	reliability  reliabilityConfig
+	record       recordConfig // HOOK_RECORD*: the record hook backtest replays
 }
 
 // parseServe reads flags, each defaulting to its environment variable.
@@ -69,6 +70,7 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 	fs.StringVar(&c.logLevel, "log-level", cmp.Or(getenv("HOOK_LOG_LEVEL"), "info"), "debug, info, warn or error ($HOOK_LOG_LEVEL)")
 	shutdown := fs.String("shutdown-timeout", cmp.Or(getenv("HOOK_SHUTDOWN_TIMEOUT"), "10s"), "on SIGTERM, how long requests in flight may take to finish ($HOOK_SHUTDOWN_TIMEOUT)")
 	reliability := reliabilityFlags(fs, getenv)
+	recordOpts := recordFlags(fs, getenv)
 	if err := fs.Parse(args); err != nil {
 		return c, flagError(err)
 	}
@@ -84,6 +86,9 @@ func parseServe(args []string, getenv env, stderr io.Writer) (serveConfig, error
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", *shutdown)}
 	}
 	if c.reliability, err = reliability(); err != nil {
+		return c, err
+	}
+	if c.record, err = recordOpts(); err != nil {
 		return c, err
 	}
 	host, _ := os.Hostname()
@@ -176,6 +181,8 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 	// the room events of the last callbacks are written before Redis closes.
 	pop := newPopulation(rdb, st.Layout(), rel.redisTimeout, reg, log)
 	defer pop.Close()
+	recorder, recordSource, stopRecord := newRecord(cfg.record, cfg.redisURL == "", rdb, st.Layout(), rel.redisTimeout, reg, log)
+	defer stopRecord()
 	router := engine.New(cat, rs, st, time.Now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).WithPopulation(pop)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
@@ -204,7 +211,7 @@ func cmdServe(ctx context.Context, args []string, getenv env, stdout, stderr io.
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
 		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: time.Now, Outbox: st, Digests: st, Slack: slackActions(st),
-			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
+			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg, Record: recorder, RecordReader: recordSource})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
