@@ -98,6 +98,7 @@ Usage:
   hook check [--rules FILE]       validate a rules file; all errors as file:line:col
   hook test [--rules FILE] EVENT.json...  dry-run callback bodies through the rules (sends nothing)
   hook test --sequence EVENTS.json...     rehearse a timeline on in-memory state: what pages when
+  hook backtest --rules NEW.yaml [--since 24h]  what the recorded callbacks would have paged under NEW.yaml
   hook catalog TABLE ID [P1] [P2] decode a TRTC id (tables: sdk, webrtc, experience, dismissal, realtime, callback)
   hook catalog list [TABLE] [--json]
   hook silence add|list|expire    manage silences on a running server (admin API, HOOK_ADMIN_TOKEN)
@@ -129,6 +130,8 @@ func run(ctx context.Context, args []string, getenv env, stdin io.Reader, stdout
 		return cmdCheck(args, getenv, stdout, stderr)
 	case "test":
 		return cmdTest(ctx, args, getenv, stdout, stderr)
+	case "backtest":
+		return cmdBacktest(ctx, args, getenv, stdout, stderr)
 	case "catalog":
 		return cmdCatalog(args, stdout, stderr)
 	case "outbox":

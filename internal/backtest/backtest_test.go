@@ -235,3 +235,27 @@ func TestRunErrors(t *testing.T) {
 }
 
 type recordEntry = record.Entry
+
+// A timer the very last callbacks open still fires in the settle: the
+// alerts waiting for their script run first, then the timers they made.
+func TestLastCallbacksOpenATimer(t *testing.T) {
+	cat := newCatalog(t)
+	absolute, _ := churnRules(t, cat)
+	var b strings.Builder
+	b.WriteString("[\n")
+	for i := range 6 {
+		if i > 0 {
+			b.WriteString(",\n")
+		}
+		ms := t0.UnixMilli() + int64(i)*100
+		fmt.Fprintf(&b, ` {"EventGroupId":1,"EventType":104,"CallbackTs":%d,"EventInfo":{"RoomId":9130,"UserId":"u%d","Reason":2,"EventMsTs":%d}}`, ms, i, ms)
+	}
+	b.WriteString("\n]\n")
+	rep, err := Run(context.Background(), Options{Catalog: cat, Current: absolute, New: absolute}, ReadTimeline(strings.NewReader(b.String()), liveApp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rep.Rules[0]; r.Current != 1 || r.Kept != 1 {
+		t.Errorf("%+v: want the outage paged once on each side", r)
+	}
+}

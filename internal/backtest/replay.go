@@ -193,7 +193,7 @@ func (r *replayer) flushFires(ctx context.Context) error {
 	}
 	_, err := r.st.FireSequence(ctx, r.queued)
 	clear(r.queued)
-	r.queued = r.queued[:0]
+	r.queued, r.dueKnown = r.queued[:0], false // they may have opened timers
 	return err
 }
 
