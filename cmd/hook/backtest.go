@@ -80,7 +80,9 @@ func parseBacktest(args []string, getenv env, stderr io.Writer, now time.Time) (
 		return c, flagError(err)
 	}
 	fs.Visit(func(f *flag.Flag) { c.urlGiven = c.urlGiven || f.Name == "url" })
-	usage := func(msg string) error { return exitError{code: 2, msg: "hook backtest: " + msg + " (hook backtest --help)"} }
+	usage := func(msg string) error {
+		return exitError{code: 2, msg: "hook backtest: " + msg + " (hook backtest --help)"}
+	}
 	switch {
 	case fs.NArg() > 0:
 		return c, usage(fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
