@@ -4,6 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -12,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redistest"
 )
 
@@ -71,12 +79,16 @@ func play(t *testing.T, url string, steps []nightStep) int {
 		} else {
 			info["TerminalType"], info["UserType"] = 2, 3
 		}
-		if code, resp := postBody(t, url, "1400000001", "k", callbackBody(1, st.typ, info)); code != 200 {
+		if code, resp := postBody(t, url, "1400000001", e2eKey, callbackBody(1, st.typ, info)); code != 200 {
 			t.Fatalf("%v: %d %s", st, code, resp)
 		}
 	}
 	return len(steps)
 }
+
+// e2eKey is the callback key of the end-to-end runs: the record never
+// holds it, nor any Sign made with it.
+const e2eKey = "e2e-secret-callback-key"
 
 // The rules of the end-to-end runs: the example's room outage, as a team
 // might have it, and tuned to the room's size.
@@ -147,9 +159,11 @@ func TestBacktestEndToEnd(t *testing.T) {
 	}
 	for _, mode := range []string{"admin API", "HOOK_REDIS_URL"} {
 		t.Run(mode, func(t *testing.T) {
-			env := map[string]string{"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile, "HOOK_ADMIN_TOKEN": "admin-secret"}
+			env := map[string]string{"TRTC_CALLBACK_KEY": e2eKey, "HOOK_RULES": rulesFile, "HOOK_ADMIN_TOKEN": "admin-secret"}
+			var rdb *redis.Client
 			if mode == "HOOK_REDIS_URL" {
-				env["HOOK_REDIS_URL"] = "redis://" + redistest.Start(t).Options().Addr
+				rdb = redistest.Start(t)
+				env["HOOK_REDIS_URL"] = "redis://" + rdb.Options().Addr
 			}
 			srv := startServe(t, env)
 			posted := play(t, srv.url, shortNight())
@@ -157,6 +171,21 @@ func TestBacktestEndToEnd(t *testing.T) {
 				_, m := get(t, srv.url+"/metrics")
 				return metricValue(m, "hook_record_written_total", "") == float64(posted)
 			})
+			if rdb != nil {
+				// What the record holds: the app and the body, nothing else.
+				keys, err := rdb.Keys(context.Background(), "*:record").Result()
+				if err != nil || len(keys) < 8 {
+					t.Fatalf("record streams %v, %v: want them spread over the partitions", keys, err)
+				}
+				for _, k := range keys {
+					msgs, _ := rdb.XRange(context.Background(), k, "-", "+").Result()
+					for _, m := range msgs {
+						if len(m.Values) != 2 || m.Values["a"] != "1400000001" || strings.Contains(fmt.Sprint(m.Values), e2eKey) || strings.Contains(fmt.Sprint(m.Values), "Sign") {
+							t.Fatalf("record entry %v", m.Values)
+						}
+					}
+				}
+			}
 			cli := map[string]string{"HOOK_RULES": rulesFile}
 			if mode == "admin API" {
 				cli["HOOK_URL"], cli["HOOK_ADMIN_TOKEN"] = srv.url, "admin-secret"
@@ -218,5 +247,141 @@ func TestBacktestEndToEnd(t *testing.T) {
 				t.Errorf("the export replayed:\n%s", fromFile)
 			}
 		})
+	}
+}
+
+// A NEW.yaml that does not check gets the errors hook check prints, exit
+// 1, and nothing is replayed: not even the server is asked.
+func TestBacktestRefusesRulesThatDoNotCheck(t *testing.T) {
+	bad := "../../internal/rules/testdata/bad/wrong_type.yaml"
+	_, checkErr := runHook(func(string) string { return "" }, "check", "--rules", bad)
+	var want exitError
+	if !errors.As(checkErr, &want) || want.code != 1 {
+		t.Fatalf("hook check: %v", checkErr)
+	}
+	asked := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked = true }))
+	defer srv.Close()
+	out, errOut, err := hookCmd(map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}, "backtest", "--rules", bad)
+	var got exitError
+	if !errors.As(err, &got) || got.code != 1 || got.msg != want.msg {
+		t.Errorf("hook backtest: %v (%q %q), want exit 1 with hook check's errors:\n%s", err, out, errOut, want.msg)
+	}
+	if asked {
+		t.Error("the record was read for rules that do not check")
+	}
+}
+
+// Flags: what is asked, and what is refused before anything runs.
+func TestBacktestFlags(t *testing.T) {
+	now := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		err  string
+		want func(c backtestConfig) bool
+	}{
+		{"default: the record's day", []string{"--rules", "n.yaml"}, nil, "",
+			func(c backtestConfig) bool {
+				return c.from.Equal(now.Add(-24*time.Hour)) && c.to.IsZero() && c.current == ""
+			}},
+		{"since", []string{"--rules", "n.yaml", "--since", "2h"}, nil, "", func(c backtestConfig) bool { return c.from.Equal(now.Add(-2 * time.Hour)) }},
+		{"a window", []string{"--rules", "n.yaml", "--from", "2026-03-01T20:00:00Z", "--to", "2026-03-01 22:00"}, nil, "",
+			func(c backtestConfig) bool {
+				return c.from.Equal(now.Add(-12*time.Hour)) && c.to.Equal(now.Add(-10*time.Hour))
+			}},
+		{"narrowed", []string{"--rules", "n.yaml", "--app", "1400000002", "--room", "9130", "--json"}, nil, "",
+			func(c backtestConfig) bool {
+				return c.app == "1400000002" && c.room == "9130" && c.json && c.defaultApp == "1400000002"
+			}},
+		{"current from HOOK_RULES", []string{"--rules", "n.yaml"}, map[string]string{"HOOK_RULES": "cur.yaml"}, "",
+			func(c backtestConfig) bool { return c.current == "cur.yaml" }},
+		{"a file has no default window", []string{"--rules", "n.yaml", "--input", "f.json"}, nil, "",
+			func(c backtestConfig) bool { return c.from.IsZero() && c.defaultApp == "1400000001" }},
+		{"--url wins over HOOK_REDIS_URL", []string{"--rules", "n.yaml", "--url", "http://h:1"}, map[string]string{"HOOK_REDIS_URL": "redis://r"}, "",
+			func(c backtestConfig) bool { return c.urlGiven && c.url == "http://h:1" }},
+		{"no rules", []string{"--since", "1h"}, nil, "say which rules to compare", nil},
+		{"since and from", []string{"--rules", "n.yaml", "--since", "1h", "--from", "2026-03-01T00:00:00Z"}, nil, "not both", nil},
+		{"bad time", []string{"--rules", "n.yaml", "--from", "yesterday"}, nil, `--from "yesterday" is not a time`, nil},
+		{"backwards", []string{"--rules", "n.yaml", "--from", "2026-03-01T20:00:00Z", "--to", "2026-03-01T19:00:00Z"}, nil, "--to is before --from", nil},
+		{"export and input", []string{"--export", "a.json", "--input", "b.json"}, nil, "not both", nil},
+		{"export replays nothing", []string{"--export", "a.json", "--rules", "n.yaml"}, nil, "replays nothing", nil},
+		{"stray argument", []string{"--rules", "n.yaml", "x.yaml"}, nil, `unexpected argument "x.yaml"`, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := parseBacktest(tc.args, func(k string) string { return tc.env[k] }, io.Discard, now)
+			if tc.err != "" {
+				var e exitError
+				if !errors.As(err, &e) || e.code != 2 || !strings.Contains(e.msg, tc.err) {
+					t.Errorf("error %v, want exit 2 saying %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !tc.want(c) {
+				t.Errorf("%+v, %v", c, err)
+			}
+		})
+	}
+}
+
+// Without HOOK_REDIS_URL or HOOK_ADMIN_TOKEN there is no record to read,
+// and the command says where to find one.
+func TestBacktestNeedsARecord(t *testing.T) {
+	_, _, err := hookCmd(map[string]string{}, "backtest", "--rules", "../../rules.example.yaml")
+	var e exitError
+	if !errors.As(err, &e) || e.code != 2 || !strings.Contains(e.msg, "HOOK_REDIS_URL") || !strings.Contains(e.msg, "HOOK_ADMIN_TOKEN") {
+		t.Errorf("%v", err)
+	}
+}
+
+// A timeline has no SdkAppId: a period of two apps is exported one app at
+// a time, and the file is written whole or not at all.
+func TestBacktestExportOneApp(t *testing.T) {
+	at := time.Now().Add(-time.Minute)
+	var stream []byte
+	for i, app := range []string{"1400000001", "1400000002", "1400000001"} {
+		body := callbackBody(1, 103, map[string]any{"RoomId": 9000 + i, "UserId": "u"})
+		stream = record.AppendLine(stream, record.Entry{At: at, App: app, Body: body})
+	}
+	stream = record.AppendEnd(stream, 3)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer t" {
+			http.Error(w, "no", http.StatusUnauthorized)
+			return
+		}
+		var out []byte
+		lr := record.NewLineReader(bytes.NewReader(stream))
+		n := 0
+		for {
+			e, ok, _ := lr.Next()
+			if !ok {
+				break
+			}
+			if app := r.URL.Query().Get("app"); app == "" || app == e.App {
+				out = record.AppendLine(out, e)
+				n++
+			}
+		}
+		w.Write(record.AppendEnd(out, n))
+	}))
+	defer srv.Close()
+	env := map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}
+	file := filepath.Join(t.TempDir(), "night.json")
+	_, _, err := hookCmd(env, "backtest", "--export", file)
+	var e exitError
+	if !errors.As(err, &e) || e.code != 1 || !strings.Contains(e.msg, "more than one app") || !strings.Contains(e.msg, "--app") {
+		t.Errorf("%v", err)
+	}
+	if _, err := os.Stat(file); !os.IsNotExist(err) {
+		t.Errorf("a partial export was left behind: %v", err)
+	}
+	_, errOut, err := hookCmd(env, "backtest", "--export", file, "--app", "1400000001")
+	if err != nil || !strings.Contains(errOut, "wrote 2 callbacks of app 1400000001") {
+		t.Fatalf("%v %s", err, errOut)
+	}
+	data, _ := os.ReadFile(file)
+	if lines := strings.Count(string(data), "\n"); lines != 4 || !strings.HasPrefix(string(data), "[\n {") {
+		t.Errorf("timeline:\n%s", data)
 	}
 }
