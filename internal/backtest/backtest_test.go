@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/alicebob/miniredis/v2"
+
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
@@ -73,56 +75,65 @@ func TestReplayAgreesWithRehearsal(t *testing.T) {
 	cat := newCatalog(t)
 	rs := exampleRuleset(t, cat)
 	for _, path := range timelines(t) {
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			var events []callback.Event
-			if err := fileSource(t, path, liveApp)(context.Background(), func(e recordEntry) error {
-				ev, err := callback.Decode(e.App, e.Body)
-				events = append(events, ev)
-				return err
-			}); err != nil {
-				t.Fatal(err)
-			}
-			steps, err := rehearsal.Run(context.Background(), cat, rs, events, DefaultSettle)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var want []string
-			for _, st := range steps {
-				for _, p := range st.Pages {
-					want = append(want, pageID(p, st.At))
-				}
-			}
-			r, err := newReplayer(cat, rs)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.close()
-			var got []string
-			collect := func(ps []page) {
-				for _, p := range ps {
-					got = append(got, pageID(p.n, p.at))
-				}
-			}
-			ctx := context.Background()
-			slices.SortStableFunc(events, func(a, b callback.Event) int { return int(a.EventMs - b.EventMs) })
-			for _, ev := range events {
-				ps, err := r.handle(ctx, ev, ev.EventTime(), nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				collect(ps)
-			}
-			ps, err := r.finish(ctx, r.now.Add(DefaultSettle))
-			if err != nil {
-				t.Fatal(err)
-			}
-			collect(ps)
-			slices.Sort(got)
-			slices.Sort(want)
-			if strings.Join(got, "\n") != strings.Join(want, "\n") {
-				t.Errorf("replay paged:\n%s\nthe rehearsal:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-			}
-		})
+		for _, every := range []int{compactEvery, 7} {
+			t.Run(fmt.Sprintf("%s/compact every %d", filepath.Base(path), every), func(t *testing.T) {
+				agreesWithRehearsal(t, cat, rs, path, every)
+			})
+		}
+	}
+}
+
+// agreesWithRehearsal replays the timeline at path, compacting the
+// replay's Redis every so many callbacks, and compares with the rehearsal.
+func agreesWithRehearsal(t *testing.T, cat *catalog.Catalog, rs *rules.Ruleset, path string, every int) {
+	var events []callback.Event
+	if err := fileSource(t, path, liveApp)(context.Background(), func(e recordEntry) error {
+		ev, err := callback.Decode(e.App, e.Body)
+		events = append(events, ev)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	steps, err := rehearsal.Run(context.Background(), cat, rs, events, DefaultSettle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, st := range steps {
+		for _, p := range st.Pages {
+			want = append(want, pageID(p, st.At))
+		}
+	}
+	r, err := newReplayer(cat, rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.close()
+	r.compactEvery = every
+	var got []string
+	collect := func(ps []page) {
+		for _, p := range ps {
+			got = append(got, pageID(p.n, p.at))
+		}
+	}
+	ctx := context.Background()
+	slices.SortStableFunc(events, func(a, b callback.Event) int { return int(a.EventMs - b.EventMs) })
+	for _, ev := range events {
+		ps, err := r.handle(ctx, ev, ev.EventTime(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		collect(ps)
+	}
+	ps, err := r.finish(ctx, r.now.Add(DefaultSettle))
+	if err != nil {
+		t.Fatal(err)
+	}
+	collect(ps)
+	slices.Sort(got)
+	slices.Sort(want)
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("replay paged:\n%s\nthe rehearsal:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 
@@ -257,5 +268,33 @@ func TestLastCallbacksOpenATimer(t *testing.T) {
 	}
 	if r := rep.Rules[0]; r.Current != 1 || r.Kept != 1 {
 		t.Errorf("%+v: want the outage paged once on each side", r)
+	}
+}
+
+// copyKeys carries every kind of key hook writes, with its TTL.
+func TestCopyKeys(t *testing.T) {
+	from, to := miniredis.RunT(t), miniredis.RunT(t)
+	from.Set("s", "v")
+	from.SetTTL("s", time.Minute)
+	from.HSet("h", "a", "1", "b", "2")
+	from.ZAdd("z", 1772366400123, "m1")
+	from.ZAdd("z", 2.5, "m2")
+	from.SetAdd("set", "x", "y")
+	from.Push("l", "1", "2", "3")
+	from.XAdd("st", "1772366400123-0", []string{"n", "page"})
+	if err := copyKeys(from, to); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := fmt.Sprint(to.Dump()), fmt.Sprint(from.Dump()); got != want {
+		t.Errorf("copy:\n%s\nfrom:\n%s", got, want)
+	}
+	if to.TTL("s") != time.Minute || to.TTL("h") != 0 {
+		t.Errorf("TTLs %v %v", to.TTL("s"), to.TTL("h"))
+	}
+	if s, _ := to.ZScore("z", "m1"); s != 1772366400123 {
+		t.Errorf("score %v", s)
+	}
+	if e, _ := to.Stream("st"); len(e) != 1 || e[0].ID != "1772366400123-0" {
+		t.Errorf("stream %v", e)
 	}
 }

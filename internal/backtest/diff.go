@@ -24,10 +24,13 @@ func keyOf(n alert.Notification) pageKey {
 	return pageKey{rule: n.Rule, kind: string(n.Kind), dedup: n.DedupKey, receiver: n.Receiver.Name}
 }
 
-// waiting is a page of one side not yet matched by the other.
+// waiting is a page of one side not yet matched by the other: what the
+// report shows of it, not the whole notification (a page of a storm lists
+// its members and weighs kilobytes).
 type waiting struct {
 	key     pageKey
-	p       page
+	at      time.Time
+	ex      Example
 	matched bool
 }
 
@@ -97,10 +100,17 @@ func (d *differ) add(s int, p page) {
 	other := d.sides[1-s]
 	ws := other.unmatched[k]
 	for i, w := range ws {
-		if dt := p.at.Sub(w.p.at); dt > d.match || dt < -d.match {
+		if dt := p.at.Sub(w.at); dt > d.match || dt < -d.match {
 			continue // too far apart: it will settle as one side's
 		}
 		w.matched = true
+		if len(rr.KeptExamples) < d.rep.examples {
+			kept := w.ex // the page the new rules send
+			if s == updated {
+				kept = exampleOf(p)
+			}
+			rr.KeptExamples = append(rr.KeptExamples, kept)
+		}
 		if len(ws) == 1 {
 			delete(other.unmatched, k)
 		} else {
@@ -110,7 +120,7 @@ func (d *differ) add(s int, p page) {
 		return
 	}
 	me := d.sides[s]
-	w := &waiting{key: k, p: p}
+	w := &waiting{key: k, at: p.at, ex: exampleOf(p)}
 	me.queue = append(me.queue, w)
 	me.unmatched[k] = append(me.unmatched[k], w)
 }
@@ -132,7 +142,7 @@ func (d *differ) expire(all bool) {
 	for s, sd := range d.sides {
 		for sd.head < len(sd.queue) {
 			w := sd.queue[sd.head]
-			if !all && !w.p.at.Before(horizon) {
+			if !all && !w.at.Before(horizon) {
 				break
 			}
 			sd.queue[sd.head] = nil
@@ -149,7 +159,7 @@ func (d *differ) expire(all bool) {
 					}
 				}
 			}
-			d.settle(s, w.p)
+			d.settle(s, w)
 		}
 		if sd.head > 1024 && sd.head*2 > len(sd.queue) {
 			sd.queue = append(sd.queue[:0], sd.queue[sd.head:]...)
@@ -158,16 +168,16 @@ func (d *differ) expire(all bool) {
 	}
 }
 
-// settle counts p as a page only its side sends.
-func (d *differ) settle(s int, p page) {
-	rr := d.rep.rule(p.n.Rule)
+// settle counts w as a page only its side sends.
+func (d *differ) settle(s int, w *waiting) {
+	rr := d.rep.rule(w.key.rule)
 	list, n := &rr.GoneExamples, &rr.Gone
 	if s == updated {
 		list, n = &rr.AddedExamples, &rr.Added
 	}
 	*n++
 	if len(*list) < d.rep.examples {
-		*list = append(*list, exampleOf(p))
+		*list = append(*list, w.ex)
 	}
 }
 

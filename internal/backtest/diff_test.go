@@ -110,7 +110,7 @@ func TestReportText(t *testing.T) {
 	if err := rep.WriteText(&out); err != nil {
 		t.Fatal(err)
 	}
-	want := `Replayed 12,345 callbacks received 2026-03-01 12:00:00 to 2026-03-01 13:30:00 (1h30m).
+	want := `Replayed 12,345 callbacks from 2026-03-01 12:00:00 to 2026-03-01 13:30:00 (1h30m).
 current: rules.yaml
 new:     tuned.yaml
 

@@ -39,15 +39,16 @@ func TestBusyAppThroughput(t *testing.T) {
 	app := busyApp{seed: 1, n: *busyN, start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), rate: 116, rooms: 2000}
 	defer debug.SetGCPercent(debug.SetGCPercent(400)) // as hook backtest runs it
 	runtime.GC()
-	var peak uint64
+	var peak, peakLive uint64
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
 		for {
 			metrics.Read(s)
 			peak = max(peak, s[0].Value.Uint64())
+			peakLive = max(peakLive, s[1].Value.Uint64())
 			select {
 			case <-stop:
 				return
@@ -61,15 +62,16 @@ func TestBusyAppThroughput(t *testing.T) {
 	rep, err := Run(context.Background(), Options{Catalog: cat, Current: cur, New: cur, CurrentName: "a", NewName: "b"}, app.source())
 	took := time.Since(start)
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &after)
-	cpu := time.Duration(after.Utime.Nano()+after.Stime.Nano()-before.Utime.Nano()-before.Stime.Nano())
+	cpu := time.Duration(after.Utime.Nano() + after.Stime.Nano() - before.Utime.Nano() - before.Stime.Nano())
 	close(stop)
 	<-done
 	if err != nil {
 		t.Fatal(err)
 	}
 	rate := float64(rep.Callbacks) / took.Seconds()
-	t.Logf("%d callbacks (%s of traffic) in %v (%v of CPU, %.0f µs a callback): %.0f callbacks/s; 10 M would take %v; peak heap %d MB; pages %d/%d",
+	t.Logf("%d callbacks (%s of traffic) in %v (%v of CPU, %.0f µs a callback): %.0f callbacks/s; 10 M would take %v; "+
+		"peak heap %d MB (live %d MB), max RSS %d MB; pages %d/%d",
 		rep.Callbacks, rep.To.Sub(rep.From).Round(time.Minute), took.Round(time.Millisecond), cpu.Round(time.Millisecond),
 		float64(cpu.Microseconds())/float64(rep.Callbacks), rate,
-		time.Duration(10e6/rate*float64(time.Second)).Round(time.Second), peak>>20, rep.CurrentPages, rep.NewPages)
+		time.Duration(10e6/rate*float64(time.Second)).Round(time.Second), peak>>20, peakLive>>20, after.Maxrss>>10, rep.CurrentPages, rep.NewPages)
 }

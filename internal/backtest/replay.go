@@ -55,6 +55,8 @@ type page struct {
 // for a ruleset with relative thresholds, in batches, before a script
 // that reads it.
 type replayer struct {
+	cat    *catalog.Catalog
+	rs     *rules.Ruleset
 	mr     *miniredis.Miniredis
 	rdb    *redis.Client
 	st     *store.Redis
@@ -71,6 +73,9 @@ type replayer struct {
 	queued      []store.Prepared // callbacks' alerts waiting for their fire script
 	queuedSince time.Time        // when the first of them came
 
+	handled      int // callbacks, for compact
+	compactEvery int // compactEvery unless a test says otherwise
+
 	pop        *population.Tracker // nil: the ruleset needs no population
 	popQueued  int
 	refreshed  time.Time // when AppPresent's cache was last refreshed
@@ -82,14 +87,23 @@ func newReplayer(cat *catalog.Catalog, rs *rules.Ruleset) (*replayer, error) {
 	if err := mr.Start(); err != nil {
 		return nil, fmt.Errorf("start in-memory redis: %w", err)
 	}
-	r := &replayer{mr: mr, rdb: redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})}
+	r := &replayer{cat: cat, rs: rs, compactEvery: compactEvery}
+	r.use(mr)
+	return r, nil
+}
+
+// use runs the replay on mr from now on: a client, the store and the
+// engine on it, and the population tracker if the ruleset needs one.
+func (r *replayer) use(mr *miniredis.Miniredis) {
+	r.mr = mr
+	r.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	r.st = store.New(r.rdb, "hook")
-	r.engine = engine.New(cat, rs, lazyStore{r.st, r}, r.clock, nil)
-	if rs.Relative() {
+	r.engine = engine.New(r.cat, r.rs, lazyStore{r.st, r}, r.clock, nil)
+	if r.rs.Relative() {
 		r.pop = population.New(r.rdb, r.st.Layout(), population.Options{Queue: populationBatch + 1, Batch: populationBatch, Now: r.clock})
 		r.engine.WithPopulation(lazyPopulation{r}).WithAppPopulation(lazyPopulation{r})
+		r.refreshed = time.Time{}
 	}
-	return r, nil
 }
 
 func (r *replayer) clock() time.Time { return r.now }
@@ -102,6 +116,11 @@ func (r *replayer) close() {
 // handle runs ev at its time (never before the clock: the clock only goes
 // forward), after every timer due by then, and returns what was paged.
 func (r *replayer) handle(ctx context.Context, ev callback.Event, at time.Time, out []page) ([]page, error) {
+	if r.handled++; r.handled%r.compactEvery == 0 {
+		if err := r.compact(ctx); err != nil {
+			return out, err
+		}
+	}
 	if len(r.queued) > 0 && at.Sub(r.queuedSince) >= fireWindow {
 		if err := r.flushFires(ctx); err != nil {
 			return out, err

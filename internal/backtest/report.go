@@ -40,9 +40,11 @@ type RuleReport struct {
 	Kept      int  `json:"kept"`    // pages both would have sent
 	Gone      int  `json:"gone"`    // pages only the current rules send
 	Added     int  `json:"added"`   // pages only the new rules send
-	// A few of the pages gone and added, oldest first.
+	// A few of the pages gone, added and kept (as the new rules send them),
+	// oldest first.
 	GoneExamples  []Example `json:"gone_examples,omitempty"`
 	AddedExamples []Example `json:"added_examples,omitempty"`
+	KeptExamples  []Example `json:"kept_examples,omitempty"`
 }
 
 // Changed reports whether the rule pages differently under the new rules.
@@ -83,7 +85,7 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // for each rule that changed, a few of the pages gone and added.
 func (rep *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Replayed %s callbacks received %s to %s (%s).\n", notify.Thousands(rep.Callbacks),
+	fmt.Fprintf(&b, "Replayed %s callbacks from %s to %s (%s).\n", notify.Thousands(rep.Callbacks),
 		stamp(rep.From), stamp(rep.To), notify.Span(rep.To.Sub(rep.From).Round(time.Second)))
 	if rep.Skipped > 0 {
 		fmt.Fprintf(&b, "%s bodies did not decode and were skipped.\n", notify.Thousands(rep.Skipped))
@@ -119,6 +121,12 @@ func (rep *Report) WriteText(w io.Writer) error {
 		}
 		if more := r.Added - len(r.AddedExamples); more > 0 && len(r.AddedExamples) > 0 {
 			fmt.Fprintf(&b, "  + ... and %s more\n", notify.Thousands(more))
+		}
+		for _, e := range r.KeptExamples {
+			b.WriteString("  = " + exampleLine(e) + "\n")
+		}
+		if more := r.Kept - len(r.KeptExamples); more > 0 && len(r.KeptExamples) > 0 {
+			fmt.Fprintf(&b, "  = ... and %s more kept\n", notify.Thousands(more))
 		}
 	}
 	if changed == 0 {
