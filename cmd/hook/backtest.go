@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -166,9 +165,7 @@ func cmdBacktest(ctx context.Context, args []string, getenv env, stdout, stderr 
 	if c.export != "" {
 		return exportTimeline(ctx, c, src, stdout, stderr)
 	}
-	// A replay allocates much and keeps little: fewer collections, for
-	// memory a few times the live heap (tens of MB).
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer backtest.TuneGC()()
 	rep, err := backtest.Run(ctx, backtest.Options{Catalog: cat, Current: cur, New: upd, CurrentName: rulesName(c.current, true),
 		NewName: rulesName(c.rules, false), Settle: c.settle, Examples: max(c.examples, 0) - boolInt(c.examples == 0)}, src)
 	if errors.Is(err, backtest.ErrNothing) {

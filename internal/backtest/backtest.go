@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -195,4 +196,17 @@ func replaySide(ctx context.Context, side int, r *replayer, in <-chan []item, se
 	end := r.now.Add(settle)
 	pages, err := r.finish(ctx, end)
 	out <- result{side: side, pages: pages, progress: end, err: err}
+}
+
+// TuneGC sets the process's garbage collector for a replay, which
+// allocates much and keeps little: collections four times rarer than Go's
+// default, within a soft limit of 512 MiB, so that the heap stays a few
+// hundred MB however long the replay. It returns what undoes it.
+func TuneGC() (restore func()) {
+	percent := debug.SetGCPercent(400)
+	limit := debug.SetMemoryLimit(512 << 20)
+	return func() {
+		debug.SetGCPercent(percent)
+		debug.SetMemoryLimit(limit)
+	}
 }

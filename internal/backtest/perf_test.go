@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"runtime"
-	"runtime/debug"
 	"runtime/metrics"
 	"syscall"
 	"testing"
@@ -37,7 +36,7 @@ func TestBusyAppThroughput(t *testing.T) {
 	}
 	cur := exampleRuleset(t, cat)
 	app := busyApp{seed: 1, n: *busyN, start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), rate: 116, rooms: 2000}
-	defer debug.SetGCPercent(debug.SetGCPercent(400)) // as hook backtest runs it
+	defer TuneGC()() // as hook backtest runs it
 	runtime.GC()
 	var peak, peakLive uint64
 	stop := make(chan struct{})
