@@ -18,8 +18,7 @@ import (
 )
 
 // inProcessRecordMax is the record's default length on the in-process
-// Redis, which lives in hook's own memory (about 350 bytes a callback
-// there): 100,000 callbacks, about 35 MB.
+// Redis, which lives in hook's own memory: 100,000 callbacks, about 30 MB.
 const inProcessRecordMax = 100_000
 
 // recordConfig is the record of accepted callbacks `hook backtest` replays

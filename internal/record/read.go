@@ -3,6 +3,7 @@ package record
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -44,8 +45,15 @@ func (q Query) Match(e Entry) bool {
 	return true
 }
 
-// DefaultChunk is how many entries Read asks one partition for at once.
-const DefaultChunk = 1000
+// DefaultChunk is how many entries (batches of callbacks) Read asks one
+// partition for at once.
+const DefaultChunk = 4
+
+// rangeSlack widens the entries Read asks for beyond the period: an
+// entry's id is its batch's first arrival, and its last may come up to
+// maxSpan later (or the id was moved later, after another replica's
+// batch).
+const rangeSlack = time.Minute
 
 // Reader streams the record back.
 type Reader struct {
@@ -71,14 +79,15 @@ func NewReader(rdb redis.UniversalClient, layout store.Layout, timeout time.Dura
 func (r *Reader) Read(ctx context.Context, q Query, fn func(Entry) error) error {
 	start, end := "-", "+"
 	if !q.From.IsZero() {
-		start = strconv.FormatInt(q.From.UnixMilli(), 10)
+		start = strconv.FormatInt(max(q.From.Add(-rangeSlack).UnixMilli(), 0), 10)
 	}
 	if !q.To.IsZero() {
-		end = strconv.FormatInt(q.To.UnixMilli(), 10)
+		end = strconv.FormatInt(q.To.Add(rangeSlack).UnixMilli(), 10)
 	}
 	cursors := make([]*cursor, r.layout.Partitions())
 	for i := range cursors {
-		cursors[i] = &cursor{key: r.layout.Partition(i).Record(), part: i, next: start, end: end}
+		stream, _, _ := r.layout.Partition(i).Record()
+		cursors[i] = &cursor{key: stream, part: i, next: start, end: end}
 	}
 	for {
 		var head *cursor
@@ -106,70 +115,64 @@ func (r *Reader) Read(ctx context.Context, q Query, fn func(Entry) error) error 
 	}
 }
 
-// cursor reads one partition's stream a chunk at a time.
+// cursor reads one partition's stream a few entries at a time, and hands
+// out their callbacks in arrival order.
 type cursor struct {
 	key       string
 	part      int
-	next, end string // the next chunk's range
+	next, end string // the next read's range
 	done      bool   // the stream has nothing after buf
-	buf       []entryAt
+	buf       []Entry
 	pos       int
+	bad       int // entries that did not decode (skipped)
 }
 
-type entryAt struct {
-	ms, seq int64
-	Entry
-}
-
-// ensure reads the next chunk when the current one is used up.
+// ensure reads the next entries when the callbacks read are used up.
 func (c *cursor) ensure(ctx context.Context, r *Reader) error {
-	if c.pos < len(c.buf) || c.done {
-		return nil
-	}
-	ctx, cancel := context.WithTimeout(ctx, r.timeout)
-	defer cancel()
-	msgs, err := r.rdb.XRangeN(ctx, c.key, c.next, c.end, int64(r.chunk)).Result()
-	if err != nil {
-		return fmt.Errorf("read the record (%s): %w", c.key, err)
-	}
-	c.buf, c.pos = c.buf[:0], 0
-	for _, m := range msgs {
-		ms, seq, ok := parseID(m.ID)
-		if !ok {
-			continue
+	for c.pos >= len(c.buf) && !c.done {
+		ctx, cancel := context.WithTimeout(ctx, r.timeout)
+		msgs, err := r.rdb.XRangeN(ctx, c.key, c.next, c.end, int64(r.chunk)).Result()
+		cancel()
+		if err != nil {
+			return fmt.Errorf("read the record (%s): %w", c.key, err)
 		}
-		app, _ := m.Values["a"].(string)
-		body, _ := m.Values["b"].(string)
-		c.buf = append(c.buf, entryAt{ms: ms, seq: seq, Entry: Entry{At: time.UnixMilli(ms).UTC(), App: app, Body: []byte(body)}})
-	}
-	if len(msgs) < r.chunk {
-		c.done = true
-	} else if ms, seq, ok := parseID(msgs[len(msgs)-1].ID); ok {
-		c.next = strconv.FormatInt(ms, 10) + "-" + strconv.FormatInt(seq+1, 10)
-	} else {
-		c.done = true
+		clear(c.buf)
+		c.buf, c.pos = c.buf[:0], 0
+		for _, m := range msgs {
+			d, _ := m.Values["d"].(string)
+			var err error
+			if c.buf, err = decodeBatch(c.buf, []byte(d)); err != nil {
+				c.bad++
+			}
+		}
+		// Entries of one stream hold arrivals in order, to within a
+		// batch: sorted here, they merge with the other partitions'.
+		slices.SortStableFunc(c.buf, func(x, y Entry) int { return x.At.Compare(y.At) })
+		if len(msgs) < r.chunk {
+			c.done = true
+		} else if ms, seq, ok := parseID(msgs[len(msgs)-1].ID); ok {
+			c.next = strconv.FormatInt(ms, 10) + "-" + strconv.FormatInt(seq+1, 10)
+		} else {
+			c.done = true
+		}
 	}
 	return nil
 }
 
 func (c *cursor) empty() bool { return c.pos >= len(c.buf) }
 
-// before orders heads by arrival, then by partition: ids of one partition
-// only grow.
+// before orders heads by arrival, then by partition.
 func (c *cursor) before(d *cursor) bool {
-	a, b := c.buf[c.pos], d.buf[d.pos]
-	if a.ms != b.ms {
-		return a.ms < b.ms
+	a, b := c.buf[c.pos].At, d.buf[d.pos].At
+	if !a.Equal(b) {
+		return a.Before(b)
 	}
-	if c.part != d.part {
-		return c.part < d.part
-	}
-	return a.seq < b.seq
+	return c.part < d.part
 }
 
 func (c *cursor) pop() Entry {
-	e := c.buf[c.pos].Entry
-	c.buf[c.pos] = entryAt{} // the body is the caller's now
+	e := c.buf[c.pos]
+	c.buf[c.pos] = Entry{} // the body is the caller's now
 	c.pos++
 	return e
 }

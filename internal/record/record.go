@@ -3,29 +3,35 @@
 // rules file and say what it would have paged.
 //
 // It owns:
-//   - its Redis keys, one stream per partition (store.Keyspace.Record:
-//     "{hook:pNN}:record"), so that on Redis Cluster the record spreads over
-//     every master; callbacks are dealt to the partitions in turn, so each
-//     holds an even share whatever the rooms;
-//   - record.lua, embedded, the only code that writes them;
+//   - its Redis keys, in every partition (store.Keyspace.Record:
+//     "{hook:pNN}:record", a stream of batches of callbacks, with the
+//     number of callbacks of each entry and in all beside it), so that on
+//     Redis Cluster the record spreads over every master: each batch goes
+//     to the partition after the last one's, so each holds an even share
+//     over time, whatever the rooms;
+//   - record.lua, embedded, the only code that writes them, and the batch
+//     format (encode.go);
 //   - the Writer: a batched writer the handler hands every accepted
 //     callback without waiting, and Read, which streams a period back in
 //     arrival order (the partitions merged by time) without loading it.
 //
 // What it keeps: the callback's body as accepted (the bytes the signature
 // covered, which decode to the event the rules saw), the SdkAppId it came
-// with, and its arrival time (the entry's stream id). Never the Sign header
-// or any key. Entries are bounded by age (MaxAge, default 24 h: XTRIM MINID,
-// and a stream nobody writes to expires) and by number (MaxLen over all
-// partitions: XTRIM MAXLEN). Memory per callback, measured on redis-server
-// 7.0 (TestBytesPerCallback): the body and about 55 bytes; see
-// DefaultMaxLen.
+// with, and its arrival time. Never the Sign header or any key. Callbacks
+// are bounded by age (MaxAge, default 24 h: entries that began before are
+// trimmed when their partition is next written, and a partition nobody
+// writes to expires) and by number (MaxLen over all partitions: the
+// oldest batches go whole, so a partition keeps its share less at most a
+// batch). Memory per callback, measured on redis-server 7.0
+// (TestBytesPerCallback): the body and about 22 bytes; see DefaultMaxLen.
 //
 // Writes never delay a callback: Record queues, and a goroutine sends what
-// is queued every FlushEvery (or as soon as Batch wait) as one pipeline with
-// one script per partition. When the queue is full a callback is dropped and
-// counted (hook_record_dropped_total), and so is a batch Redis refused or
-// did not answer in time.
+// is queued every FlushEvery (or as soon as Batch wait) as one stream entry:
+// one script run, one round trip, one XADD for the whole batch, whose cost
+// to Redis is then little more than its bytes (about 1.4 µs of Redis CPU a
+// callback). When the queue is full a callback is dropped and counted
+// (hook_record_dropped_total), and so is a batch Redis refused or did not
+// answer in time.
 package record
 
 import (
@@ -53,11 +59,11 @@ const (
 	// would yesterday have paged" can be asked.
 	DefaultMaxAge = 24 * time.Hour
 	// DefaultMaxLen is how many callbacks are kept, at most, over all
-	// partitions: a record costs the body plus about 55 bytes a callback
-	// (redis-server 7.0, MEMORY USAGE of every stream; TestBytesPerCallback:
-	// 290 bytes for TRTC's room events of 235 bytes), so 500,000 room
-	// events take about 150 MB. An app sending more in MaxAge keeps its
-	// latest 500,000.
+	// partitions: a record costs the body plus about 22 bytes a callback
+	// (redis-server 7.0, MEMORY USAGE of every record key;
+	// TestBytesPerCallback: 257 bytes for TRTC's room events of 235
+	// bytes), so 500,000 room events take about 130 MB. An app sending
+	// more in MaxAge keeps its latest 500,000.
 	DefaultMaxLen     = 500_000
 	DefaultQueue      = 1 << 16
 	DefaultBatch      = 2048
@@ -126,7 +132,8 @@ type Writer struct {
 	running atomic.Bool
 	closed  atomic.Bool
 
-	next      int          // the partition the next callback goes to (writer goroutine only)
+	next      int          // the partition the next batch goes to (the writing goroutine only)
+	buf       []byte       // the batch being encoded, reused
 	lost      atomic.Int64 // callbacks lost to Redis errors since the last log line
 	lastLogMs atomic.Int64
 }

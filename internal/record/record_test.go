@@ -49,6 +49,17 @@ func miniClient(t testing.TB) (*redis.Client, *miniredis.Miniredis) {
 	return rdb, mr
 }
 
+// held is how many callbacks partition p's record says it holds.
+func held(t testing.TB, rdb redis.UniversalClient, l store.Layout, p int) int {
+	t.Helper()
+	_, _, total := l.Partition(p).Record()
+	n, err := rdb.Get(context.Background(), total).Int()
+	if err != nil && err != redis.Nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // readAll reads what q picks.
 func readAll(t testing.TB, rdb redis.UniversalClient, l store.Layout, q Query) []Entry {
 	t.Helper()
@@ -99,10 +110,17 @@ func TestRecordReadsBackInArrivalOrder(t *testing.T) {
 					t.Fatalf("entry %d: %v %s %s, want %v %s %s", i, got[i].At, got[i].App, got[i].Body, want[i].At, want[i].App, want[i].Body)
 				}
 			}
+			sum := 0
 			for p := range parts {
-				if k, _ := rdb.XLen(context.Background(), l.Partition(p).Record()).Result(); k < n/int64(parts)-1 || k > n/int64(parts)+1 {
+				// Batches (of 7 at most) go to the partitions in turn.
+				k := held(t, rdb, l, p)
+				sum += k
+				if k == 0 || k > n/parts+2*7 {
 					t.Errorf("partition %d holds %d of %d callbacks: not an even share", p, k, n)
 				}
+			}
+			if sum != n {
+				t.Errorf("the partitions' counts add up to %d, want %d", sum, n)
 			}
 		})
 	}
@@ -154,25 +172,21 @@ func TestQueryPicks(t *testing.T) {
 	}
 }
 
-// Arrival times that go back (replicas' clocks, batches interleaving) take
-// the stream's newest time: ids only grow, and nothing is refused.
+// A batch's entry id is its first arrival; one that goes back (replicas'
+// clocks, batches interleaving) takes the stream's newest time: ids only
+// grow, and nothing is refused.
 func TestIDsOnlyGrow(t *testing.T) {
 	rdb, _ := miniClient(t)
 	l := layout(t, 1)
 	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0 }})
-	ats := []time.Duration{5, 3, 5, 9, 1, 9}
-	for i, ms := range ats {
+	for i, ms := range []time.Duration{5, 3, 9} {
 		w.Record(app, roomBody(103, 1, fmt.Sprint("u", i), 0), t0.Add(ms*time.Millisecond))
-		if i == 2 {
-			if err := w.Flush(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+		if err := w.Flush(context.Background()); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if err := w.Flush(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	msgs, err := rdb.XRange(context.Background(), l.Partition(0).Record(), "-", "+").Result()
+	stream, _, _ := l.Partition(0).Record()
+	msgs, err := rdb.XRange(context.Background(), stream, "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,21 +195,23 @@ func TestIDsOnlyGrow(t *testing.T) {
 		ids = append(ids, m.ID)
 	}
 	base := t0.UnixMilli()
-	want := []string{fmt.Sprintf("%d-0", base+5), fmt.Sprintf("%d-1", base+5), fmt.Sprintf("%d-2", base+5),
-		fmt.Sprintf("%d-0", base+9), fmt.Sprintf("%d-1", base+9), fmt.Sprintf("%d-2", base+9)}
+	want := []string{fmt.Sprintf("%d-0", base+5), fmt.Sprintf("%d-1", base+5), fmt.Sprintf("%d-0", base+9)}
 	if fmt.Sprint(ids) != fmt.Sprint(want) {
 		t.Errorf("ids %v, want %v", ids, want)
+	}
+	if got := readAll(t, rdb, l, Query{}); len(got) != 3 || !got[0].At.Equal(t0.Add(3*time.Millisecond)) {
+		t.Errorf("read back %d, the first at %v: want 3, each at its own arrival", len(got), got[0].At)
 	}
 }
 
 // The record keeps at most MaxLen callbacks (over the partitions) and none
-// older than MaxAge, and a partition nobody writes to expires after
-// MaxAge.
+// older than MaxAge, exactly, and a partition nobody writes to expires
+// after MaxAge.
 func TestBounds(t *testing.T) {
-	t.Run("length", func(t *testing.T) {
+	t.Run("number", func(t *testing.T) {
 		rdb, _ := miniClient(t)
 		l := layout(t, 2)
-		w := NewWriter(rdb, l, Options{MaxLen: 400, Now: func() time.Time { return t0 }})
+		w := NewWriter(rdb, l, Options{MaxLen: 400, Batch: 10, Now: func() time.Time { return t0 }})
 		for i := range 3000 {
 			w.Record(app, roomBody(103, 1, fmt.Sprint("u", i), 0), t0)
 		}
@@ -203,13 +219,23 @@ func TestBounds(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := readAll(t, rdb, l, Query{})
-		// MAXLEN ~ trims whole nodes of the stream (100 entries each on
-		// redis-server): a partition may keep up to a node more.
-		if len(got) < 400 || len(got) > 400+2*100 {
-			t.Fatalf("%d callbacks kept, want 400 (and at most a node more per partition)", len(got))
+		if len(got) != 400 || held(t, rdb, l, 0) != 200 || held(t, rdb, l, 1) != 200 {
+			t.Fatalf("%d callbacks kept (%d and %d), want 400", len(got), held(t, rdb, l, 0), held(t, rdb, l, 1))
 		}
 		if last := got[len(got)-1]; !bytes.Contains(last.Body, []byte(`"u2999"`)) {
 			t.Errorf("the newest callback is not the last recorded: %s", last.Body)
+		}
+	})
+	t.Run("a batch larger than the bound stays", func(t *testing.T) {
+		rdb, _ := miniClient(t)
+		l := layout(t, 1)
+		w := NewWriter(rdb, l, Options{MaxLen: 5, Now: func() time.Time { return t0 }})
+		for i := range 8 {
+			w.Record(app, roomBody(103, 1, fmt.Sprint("u", i), 0), t0)
+		}
+		_ = w.Flush(context.Background())
+		if got := readAll(t, rdb, l, Query{}); len(got) != 8 {
+			t.Fatalf("%d kept: the newest batch goes whole", len(got))
 		}
 	})
 	t.Run("age", func(t *testing.T) {
@@ -224,19 +250,32 @@ func TestBounds(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		// An hour's callbacks are 61 (both ends); MINID ~ trims whole nodes
-		// too, so a partition may keep up to a node more for a while.
-		if got := readAll(t, rdb, l, Query{}); len(got) < 61 || len(got) > 61+2*100 {
-			t.Fatalf("%d callbacks kept, the oldest from %v: an hour's are 61", len(got), got[0].At)
+		// An hour's callbacks, both ends included, are 61; a partition is
+		// trimmed when it is written, so the one written a minute ago holds
+		// a minute more.
+		if got := readAll(t, rdb, l, Query{}); len(got) != 62 || held(t, rdb, l, 0)+held(t, rdb, l, 1) != 62 {
+			t.Fatalf("%d callbacks kept, the oldest from %v: an hour's are 61, and one a minute older", len(got), got[0].At)
+		}
+		if got := readAll(t, rdb, l, Query{From: now.Add(-time.Hour)}); len(got) != 61 {
+			t.Errorf("the last hour: %d", len(got))
 		}
 		for p := range 2 {
-			if ttl := mr.TTL(l.Partition(p).Record()); ttl <= 0 || ttl > time.Hour {
-				t.Errorf("partition %d's stream lives %v, want at most the record's age", p, ttl)
+			stream, counts, total := l.Partition(p).Record()
+			for _, k := range []string{stream, counts, total} {
+				if ttl := mr.TTL(k); ttl <= 0 || ttl > time.Hour {
+					t.Errorf("%s lives %v, want at most the record's age", k, ttl)
+				}
 			}
 		}
 		mr.FastForward(time.Hour + time.Second)
 		if got := readAll(t, rdb, l, Query{}); len(got) != 0 {
 			t.Errorf("%d callbacks kept an hour after the last write", len(got))
+		}
+		// The partition written again starts afresh.
+		w.Record(app, roomBody(103, 1, "again", 0), now)
+		_ = w.Flush(context.Background())
+		if got := readAll(t, rdb, l, Query{}); len(got) != 1 || held(t, rdb, l, 0)+held(t, rdb, l, 1) != 1 {
+			t.Errorf("%d callbacks after the record expired and one came", len(got))
 		}
 	})
 }
@@ -360,13 +399,13 @@ func TestReadStopsOnError(t *testing.T) {
 func TestReadInChunks(t *testing.T) {
 	rdb, _ := miniClient(t)
 	l := layout(t, 3)
-	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0 }})
+	w := NewWriter(rdb, l, Options{Batch: 9, Now: func() time.Time { return t0 }})
 	for i := range 1000 {
-		w.Record(app, roomBody(103, 1, fmt.Sprint("u", i), 0), t0.Add(time.Duration(i%250)*time.Millisecond))
+		w.Record(app, roomBody(103, 1, fmt.Sprint("u", i), 0), t0.Add(time.Duration(i/4)*time.Millisecond))
 	}
 	_ = w.Flush(context.Background())
 	r := NewReader(rdb, l, 0)
-	r.chunk = 7
+	r.chunk = 1
 	seen := map[string]bool{}
 	var last time.Time
 	if err := r.Read(context.Background(), Query{}, func(e Entry) error {
@@ -389,3 +428,26 @@ func TestReadInChunks(t *testing.T) {
 type quiet struct{}
 
 func (quiet) Printf(context.Context, string, ...any) {}
+
+// A queue that held minutes of callbacks (Redis was down; or Close's last
+// flush) is written as entries of at most maxSpan each, so a reader asking
+// for a period finds all of it.
+func TestLongQueueIsCutByTime(t *testing.T) {
+	rdb, _ := miniClient(t)
+	l := layout(t, 4)
+	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
+	for i := range 600 { // one a second for ten minutes, in one flush
+		w.Record(app, roomBody(103, 1, fmt.Sprint("u", i), 0), t0.Add(time.Duration(i)*time.Second))
+	}
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	stream, _, _ := l.Partition(0).Record()
+	if n, _ := rdb.XLen(context.Background(), stream).Result(); n < 10 {
+		t.Errorf("partition 0 holds %d entries: ten minutes were not cut", n)
+	}
+	got := readAll(t, rdb, l, Query{From: t0.Add(9 * time.Minute), To: t0.Add(9*time.Minute + 59*time.Second)})
+	if len(got) != 60 {
+		t.Errorf("the ninth minute: %d callbacks, want 60", len(got))
+	}
+}

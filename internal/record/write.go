@@ -4,117 +4,52 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
-// call is one run of the script: the callbacks of one partition.
-type call struct {
-	key  string
-	args []any
-	n    int
-}
+// maxSpan bounds the arrivals one entry holds: a reader asking for a
+// period reads the entries that began up to rangeSlack before it, which
+// must hold every callback of the period.
+const maxSpan = 10 * time.Second
 
-// calls deals items to the partitions in turn, one script run each.
-func (w *Writer) calls(items []item, now time.Time) []*call {
-	parts := w.layout.Partitions()
-	perPart := max(1, w.opts.MaxLen/parts)
-	oldest := strconv.FormatInt(now.Add(-w.opts.MaxAge).UnixMilli(), 10)
-	ttl := w.opts.MaxAge.Milliseconds()
-	byPart := make([]*call, parts)
-	var order []*call
-	for _, it := range items {
-		p := w.next
-		w.next = (w.next + 1) % parts
-		c := byPart[p]
-		if c == nil {
-			c = &call{key: w.layout.Partition(p).Record(), args: make([]any, 0, 3+3*(len(items)/parts+1))}
-			c.args = append(c.args, perPart, oldest, ttl)
-			byPart[p] = c
-			order = append(order, c)
-		}
-		// The body goes as the handler's own bytes: go-redis writes a
-		// []byte as it is, without a copy.
-		c.args = append(c.args, it.at, it.app, it.body)
-		c.n++
-	}
-	return order
-}
-
-// write appends items: one script per partition, all in one pipeline.
-// Callbacks Redis did not take are counted as dropped.
+// write appends items, as one entry of a partition's stream per run of
+// them that arrived within maxSpan (nearly always one). Callbacks Redis
+// did not take are counted as dropped.
 func (w *Writer) write(ctx context.Context, items []item) error {
-	if len(items) == 0 {
-		return nil
-	}
-	calls := w.calls(items, w.opts.Now())
-	errs := w.run(ctx, calls)
-	written := 0
-	for i, err := range errs {
-		if err != nil {
-			w.lose(calls[i].n, err)
-			continue
+	var errs []error
+	for len(items) > 0 {
+		n := 1
+		for n < len(items) && items[n].at-items[0].at < maxSpan.Milliseconds() && items[0].at-items[n].at < maxSpan.Milliseconds() {
+			n++
 		}
-		written += calls[i].n
+		if err := w.writeEntry(ctx, items[:n]); err != nil {
+			errs = append(errs, err)
+		}
+		items = items[n:]
 	}
-	w.opts.Metrics.wrote(written)
-	return joined(errs, len(calls))
+	return errors.Join(errs...)
 }
 
-// joined is one error for the calls that failed, or nil.
-func joined(errs []error, calls int) error {
-	var failed []error
-	for _, err := range errs {
-		if err != nil {
-			failed = append(failed, err)
-		}
+// writeEntry appends items as one entry of the next partition's stream
+// (each batch goes to the partition after the last one's: over time every
+// partition, so every master of a Cluster, holds an even share): one
+// script run, one round trip.
+func (w *Writer) writeEntry(ctx context.Context, items []item) error {
+	p := w.next
+	w.next = (w.next + 1) % w.layout.Partitions()
+	stream, counts, total := w.layout.Partition(p).Record()
+	now := w.opts.Now()
+	w.buf = appendBatch(w.buf[:0], items)
+	args := []any{max(1, w.opts.MaxLen/w.layout.Partitions()), now.Add(-w.opts.MaxAge).UnixMilli(), w.opts.MaxAge.Milliseconds(),
+		items[0].at, len(items), w.buf}
+	err := script.Run(ctx, w.rdb, []string{stream, counts, total}, args...).Err()
+	if err != nil {
+		err = fmt.Errorf("record: %d callbacks not written: %w", len(items), err)
+		w.lose(len(items), err)
+		return err
 	}
-	if len(failed) == 0 {
-		return nil
-	}
-	return fmt.Errorf("record: %d of %d partitions not written: %w", len(failed), calls, errors.Join(failed...))
-}
-
-// run sends calls in one pipeline, loading the script where Redis does not
-// know it (a restart, a failover) and sending only those calls again: the
-// others ran.
-func (w *Writer) run(ctx context.Context, calls []*call) []error {
-	cmds := w.pipeline(ctx, calls)
-	var missed []int
-	for i, c := range cmds {
-		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
-			missed = append(missed, i)
-		}
-	}
-	if len(missed) > 0 {
-		if err := script.Load(ctx, w.rdb).Err(); err == nil {
-			again := make([]*call, len(missed))
-			for k, i := range missed {
-				again[k] = calls[i]
-			}
-			for k, c := range w.pipeline(ctx, again) {
-				cmds[missed[k]] = c
-			}
-		}
-	}
-	errs := make([]error, len(calls))
-	for i, c := range cmds {
-		errs[i] = c.Err()
-	}
-	return errs
-}
-
-func (w *Writer) pipeline(ctx context.Context, calls []*call) []*redis.Cmd {
-	cmds := make([]*redis.Cmd, len(calls))
-	_, _ = w.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, c := range calls {
-			cmds[i] = script.EvalSha(ctx, p, []string{c.key}, c.args...)
-		}
-		return nil
-	}) // errors are read per command
-	return cmds
+	w.opts.Metrics.wrote(len(items))
+	return nil
 }
 
 // lose counts n callbacks Redis did not take, and says so in the log at

@@ -156,10 +156,14 @@ func (k Keyspace) PopulationLeft(gen int64) string {
 	return k.key("popleft", strconv.FormatInt(gen, 10))
 }
 
-// Record is the partition's share of the record of accepted callbacks: a
-// stream of (app, body) entries whose ids are arrival times, bounded by
-// length and age (internal/record owns its format).
-func (k Keyspace) Record() string { return k.key("record") }
+// Record is the partition's share of the record of accepted callbacks
+// (internal/record owns its format): a stream of batches of callbacks,
+// whose ids are arrival times, the number of callbacks in each of its
+// entries (a list, oldest first), and how many it holds in all.
+func (k Keyspace) Record() (stream, counts, total string) {
+	r := k.key("record")
+	return r, r + ":n", r + ":total"
+}
 
 // Layout says where each room's keys live: in one of a fixed number of
 // partitions, each a Keyspace under its own hash tag, so that on Redis
