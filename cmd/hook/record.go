@@ -18,7 +18,8 @@ import (
 )
 
 // inProcessRecordMax is the record's default length on the in-process
-// Redis, which lives in hook's own memory: 100,000 callbacks, about 30 MB.
+// Redis, which lives in hook's own memory: 100,000 callbacks, about 25 MB
+// (TRTC's room events).
 const inProcessRecordMax = 100_000
 
 // recordConfig is the record of accepted callbacks `hook backtest` replays

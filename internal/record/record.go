@@ -23,7 +23,7 @@
 // writes to expires) and by number (MaxLen over all partitions: the
 // oldest batches go whole, so a partition keeps its share less at most a
 // batch). Memory per callback, measured on redis-server 7.0
-// (TestBytesPerCallback): the body and about 22 bytes; see DefaultMaxLen.
+// (TestBytesPerCallback): the body and about 28 bytes; see DefaultMaxLen.
 //
 // Writes never delay a callback: Record queues, and a goroutine sends what
 // is queued every FlushEvery (or as soon as Batch wait) as one stream entry:
@@ -59,9 +59,9 @@ const (
 	// would yesterday have paged" can be asked.
 	DefaultMaxAge = 24 * time.Hour
 	// DefaultMaxLen is how many callbacks are kept, at most, over all
-	// partitions: a record costs the body plus about 22 bytes a callback
+	// partitions: a record costs the body plus about 28 bytes a callback
 	// (redis-server 7.0, MEMORY USAGE of every record key;
-	// TestBytesPerCallback: 257 bytes for TRTC's room events of 235
+	// TestBytesPerCallback: 263 bytes for TRTC's room events of 235
 	// bytes), so 500,000 room events take about 130 MB. An app sending
 	// more in MaxAge keeps its latest 500,000.
 	DefaultMaxLen     = 500_000
