@@ -47,7 +47,7 @@ func (q Query) Match(e Entry) bool {
 
 // DefaultChunk is how many entries (batches of callbacks) Read asks one
 // partition for at once.
-const DefaultChunk = 4
+const DefaultChunk = 2
 
 // rangeSlack widens the entries Read asks for beyond the period: an
 // entry's id is its batch's first arrival, and its last may come up to
