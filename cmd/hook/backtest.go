@@ -166,8 +166,12 @@ func cmdBacktest(ctx context.Context, args []string, getenv env, stdout, stderr 
 		return exportTimeline(ctx, c, src, stdout, stderr)
 	}
 	defer backtest.TuneGC()()
+	examples := c.examples
+	if examples == 0 {
+		examples = -1 // none: 0 is the package's default
+	}
 	rep, err := backtest.Run(ctx, backtest.Options{Catalog: cat, Current: cur, New: upd, CurrentName: rulesName(c.current, true),
-		NewName: rulesName(c.rules, false), Settle: c.settle, Examples: max(c.examples, 0) - boolInt(c.examples == 0)}, src)
+		NewName: rulesName(c.rules, false), Settle: c.settle, Examples: examples}, src)
 	if errors.Is(err, backtest.ErrNothing) {
 		return exitError{code: 1, msg: "hook backtest: " + nothingMessage(c)}
 	}
@@ -178,13 +182,6 @@ func cmdBacktest(ctx context.Context, args []string, getenv env, stdout, stderr 
 		return rep.WriteJSON(stdout)
 	}
 	return rep.WriteText(stdout)
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
 }
 
 // rulesExit is a rules file's load errors as hook check prints them.
