@@ -150,6 +150,9 @@ func Run(ctx context.Context, opts Options, src Source) (*Report, error) {
 	if readErr == nil {
 		readErr = send()
 	}
+	if readErr != nil {
+		cancel() // the replays stop: their report would be of part of the period
+	}
 	for _, in := range inputs {
 		close(in)
 	}
@@ -157,10 +160,10 @@ func Run(ctx context.Context, opts Options, src Source) (*Report, error) {
 	close(results)
 	diffErr := <-diffDone
 	switch {
-	case diffErr != nil:
-		return nil, diffErr
 	case readErr != nil:
 		return nil, readErr
+	case diffErr != nil:
+		return nil, diffErr
 	case n == 0:
 		return nil, ErrNothing
 	}

@@ -298,3 +298,24 @@ func TestCopyKeys(t *testing.T) {
 		t.Errorf("stream %v", e)
 	}
 }
+
+// A source that fails part way fails the backtest with its own error: no
+// report of part of the period.
+func TestRunStopsWhenTheRecordFails(t *testing.T) {
+	cat := newCatalog(t)
+	rs := exampleRuleset(t, cat)
+	cut := fmt.Errorf("the record stream ended early")
+	app := busyApp{seed: 5, n: 3000, start: t0, rate: 116, rooms: 20}
+	n := 0
+	_, err := Run(context.Background(), Options{Catalog: cat, Current: rs, New: rs}, func(ctx context.Context, fn func(recordEntry) error) error {
+		return app.source()(ctx, func(e recordEntry) error {
+			if n++; n == 1000 {
+				return cut
+			}
+			return fn(e)
+		})
+	})
+	if err != cut {
+		t.Errorf("error %v, want %v", err, cut)
+	}
+}

@@ -102,7 +102,11 @@ func (rep *Report) WriteText(w io.Writer) error {
 	for _, r := range rep.Rules {
 		row(r.Rule+ruleNote(r), count(r.Current, r.InCurrent), count(r.New, r.InNew), delta(r.New-r.Current, r.Changed()))
 	}
-	row("in all", notify.Thousands(rep.CurrentPages), notify.Thousands(rep.NewPages), delta(rep.NewPages-rep.CurrentPages, rep.CurrentPages != rep.NewPages))
+	anyChanged := false
+	for _, r := range rep.Rules {
+		anyChanged = anyChanged || r.Changed()
+	}
+	row("in all", notify.Thousands(rep.CurrentPages), notify.Thousands(rep.NewPages), delta(rep.NewPages-rep.CurrentPages, anyChanged))
 	changed := 0
 	for _, r := range rep.Rules {
 		if !r.Changed() {
