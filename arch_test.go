@@ -36,8 +36,16 @@ var allowedImports = map[string][]string{
 	// population keeps its own keys in the store's partitions (store.Layout)
 	// and reads room events; the engine feeds it through an interface of its own.
 	"internal/population": {"internal/callback", "internal/store"},
+	// record keeps accepted callbacks in the store's partitions; the handler
+	// hands it each one through an interface of its own, and streams it to
+	// the admin API.
+	"internal/record": {"internal/callback", "internal/store"},
 	"internal/handler": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine",
-		"internal/notify", "internal/notify/slack", "internal/rules", "internal/verify"},
+		"internal/notify", "internal/notify/slack", "internal/record", "internal/rules", "internal/verify"},
+	// backtest replays the record through two rulesets, each on the
+	// server's engine, store and population over an in-memory Redis.
+	"internal/backtest": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify",
+		"internal/population", "internal/record", "internal/rules", "internal/store"},
 	// rehearsal feeds the rooms' population as a server does, written at once.
 	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/population",
 		"internal/rules", "internal/store"},

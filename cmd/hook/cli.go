@@ -48,6 +48,7 @@ Without a command it runs the callback server (hook serve), with the flags below
 		newSignCmd(c),
 		newCheckCmd(c),
 		newTestCmd(c),
+		newBacktestCmd(c),
 		newCatalogCmd(c),
 		newSimulateCmd(c),
 		newHealthCmd(c),

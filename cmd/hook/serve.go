@@ -55,6 +55,7 @@ type serveConfig struct {
 	self         string // how this hook was run, for the commands the banner prints (see invokedAs)
 	shutdown     time.Duration
 	reliability  reliabilityConfig
+	record       recordConfig // HOOK_RECORD*: the record hook backtest replays
 }
 
 // serveFlags registers serve's flags on fs and returns the function that
@@ -77,8 +78,9 @@ func serveFlags(fs *pflag.FlagSet) func(args []string, getenv env) (serveConfig,
 	fs.StringVar(&shutdown, "shutdown-timeout", "10s", "on SIGTERM, how long requests in flight may take to finish")
 	fromEnv(fs, "shutdown-timeout", "HOOK_SHUTDOWN_TIMEOUT")
 	reliability := reliabilityFlags(fs)
+	recordOpts := recordFlags(fs)
 	return func(args []string, getenv env) (serveConfig, error) {
-		return c.read(args, getenv, replay, shutdown, reliability)
+		return c.read(args, getenv, replay, shutdown, reliability, recordOpts)
 	}
 }
 
@@ -95,7 +97,8 @@ func parseServe(args []string, getenv env, _ io.Writer) (serveConfig, error) {
 
 // read checks the flags once parsed and adds the settings only the
 // environment gives.
-func (c serveConfig) read(args []string, getenv env, replay, shutdown string, reliability func() (reliabilityConfig, error)) (serveConfig, error) {
+func (c serveConfig) read(args []string, getenv env, replay, shutdown string, reliability func() (reliabilityConfig, error),
+	recordOpts func() (recordConfig, error)) (serveConfig, error) {
 	if len(args) > 0 {
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: unexpected argument %q", args[0])}
 	}
@@ -108,6 +111,9 @@ func (c serveConfig) read(args []string, getenv env, replay, shutdown string, re
 		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", shutdown)}
 	}
 	if c.reliability, err = reliability(); err != nil {
+		return c, err
+	}
+	if c.record, err = recordOpts(); err != nil {
 		return c, err
 	}
 	host, _ := os.Hostname()
@@ -221,6 +227,8 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	if hooks.population != nil {
 		hooks.population(pop)
 	}
+	recorder, recordSource, stopRecord := newRecord(cfg.record, cfg.redisURL == "", rdb, st.Layout(), rel.redisTimeout, reg, log)
+	defer stopRecord()
 	router := engine.New(cat, rs, st, now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).
 		WithPopulation(pop).WithAppPopulation(pop)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
@@ -249,7 +257,8 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
 		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: now, Outbox: st, Digests: st, Slack: slackActions(st),
-			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg})
+			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg,
+			Record: recorder, RecordReader: recordSource})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)

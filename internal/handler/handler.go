@@ -73,6 +73,11 @@ type Deps struct {
 	Metrics *Metrics
 	// Gatherer is served at GET /metrics; nil leaves /metrics unregistered.
 	Gatherer prometheus.Gatherer
+	// Record is handed every callback answered 200 (record.Writer); nil:
+	// nothing is recorded. RecordReader streams the record to the admin
+	// API (GET /api/v1/record, for hook backtest); nil: no such endpoint.
+	Record       Recorder
+	RecordReader RecordSource
 }
 
 // RulesSource reports the ruleset now serving; nil means none is loaded.
@@ -99,7 +104,7 @@ func New(cfg Config, d Deps) http.Handler {
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	// Callbacks have a shorter deadline of their own, set by the router
 	// around its store's work (engine.WithCommitTimeout).
-	e.Use(withDeadline(cfg.RequestTimeout, callbackPath))
+	e.Use(withDeadline(cfg.RequestTimeout, callbackPath, recordPath))
 	routes(e, cfg, d)
 	return e
 }
@@ -112,6 +117,7 @@ type callbacks struct {
 	now      func() time.Time
 	cat      *catalog.Catalog
 	metrics  *Metrics
+	record   Recorder // nil: no record
 }
 
 func (h *callbacks) handle(c echo.Context) error {
@@ -146,21 +152,27 @@ func (h *callbacks) process(req *http.Request, app string) (callback.Event, engi
 		// Decode fails only for bodies that are not a usable callback.
 		return ev, engine.Result{}, alert.Wrap(alert.EINVALID, "invalid", err)
 	}
-	if err := h.checkReplay(ev); err != nil {
+	now := h.now()
+	if err := h.checkReplay(ev, now); err != nil {
 		return ev, engine.Result{}, err
 	}
 	// The router bounds its store's work itself (engine.WithCommitTimeout):
 	// only a callback that reaches the store pays for a deadline.
 	res, err := h.router.Handle(req.Context(), ev)
+	if err == nil && h.record != nil {
+		// Accepted: kept for hook backtest, without waiting (the body is
+		// this request's own buffer, handed over, not copied).
+		h.record.Record(app, body, now)
+	}
 	return ev, res, err
 }
 
-func (h *callbacks) checkReplay(ev callback.Event) error {
+func (h *callbacks) checkReplay(ev callback.Event, now time.Time) error {
 	sent := time.UnixMilli(ev.CallbackMs)
-	skew := h.now().Sub(sent)
+	skew := now.Sub(sent)
 	if skew > h.cfg.ReplayWindow || skew < -h.cfg.ReplayWindow {
 		return fmt.Errorf("%w: sent %s, now %s, window %s (check the clocks)", errReplay,
-			sent.UTC().Format(time.RFC3339), h.now().UTC().Format(time.RFC3339), h.cfg.ReplayWindow)
+			sent.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339), h.cfg.ReplayWindow)
 	}
 	return nil
 }

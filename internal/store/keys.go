@@ -156,6 +156,15 @@ func (k Keyspace) PopulationLeft(gen int64) string {
 	return k.key("popleft", strconv.FormatInt(gen, 10))
 }
 
+// Record is the partition's share of the record of accepted callbacks
+// (internal/record owns its format): a stream of batches of callbacks,
+// whose ids are arrival times, the number of callbacks in each of its
+// entries (a list, oldest first), and how many it holds in all.
+func (k Keyspace) Record() (stream, counts, total string) {
+	r := k.key("record")
+	return r, r + ":n", r + ":total"
+}
+
 // Layout says where each room's keys live: in one of a fixed number of
 // partitions, each a Keyspace under its own hash tag, so that on Redis
 // Cluster different rooms spread over every master while all the keys one

@@ -46,11 +46,12 @@ func TestEveryKeyHasTheHashTag(t *testing.T) {
 	k := NewKeyspace("hook")
 	byID, ends, muted := k.Silences()
 	meta, fresh, all := k.Group("g")
+	rec, recN, recTotal := k.Record()
 	for _, key := range []string{k.Outbox(), k.DeadLetters(), k.Due(), byID, ends, muted, k.Dedup("d"), k.Window("r", "s"),
 		k.Pending("r", "s"), k.Cleared("r", "s"), meta, fresh, all, k.Inhibit("m"), k.Thread("i"), k.Ack("i"), k.Seen("x"),
 		k.Room("1400000001", "s:1"), k.Later(),
 		k.Distinct("r", "s"), k.Dropped("r", "s"), k.Rearm("r", "s"), k.Population("a", "r"),
-		k.Population("1400000001", "s:r"), k.PopulationRooms(), k.PopulationApps(), k.PopulationGone(), k.PopulationLeft(982000)} {
+		k.Population("1400000001", "s:r"), k.PopulationRooms(), k.PopulationApps(), k.PopulationGone(), k.PopulationLeft(982000), rec, recN, recTotal} {
 		if !strings.HasPrefix(key, "{hook}:") {
 			t.Errorf("key %q lacks the hash tag", key)
 		}
