@@ -178,7 +178,13 @@ func (r *replayer) finish(ctx context.Context, end time.Time) ([]page, error) {
 	if err := r.flushFires(ctx); err != nil {
 		return nil, err
 	}
-	return r.advance(ctx, end, nil)
+	// What the last alerts paged is taken before the timers: advance takes
+	// pages only after a tick, and there may be none.
+	out, err := r.drain(ctx, nil)
+	if err != nil {
+		return out, err
+	}
+	return r.advance(ctx, end, out)
 }
 
 // drain takes what the store enqueued since the last drain, if it was
