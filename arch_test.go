@@ -35,11 +35,14 @@ var allowedImports = map[string][]string{
 	"internal/store":        {"internal/alert", "internal/notify", "internal/notify/slack"},
 	// population keeps its own keys in the store's partitions (store.Layout)
 	// and reads room events; the engine feeds it through an interface of its own.
-	"internal/population": {"internal/callback", "internal/store"},
+	"internal/population": {"internal/callback", "internal/store", "internal/writebehind"},
 	// record keeps accepted callbacks in the store's partitions; the handler
 	// hands it each one through an interface of its own, and streams it to
 	// the admin API.
-	"internal/record": {"internal/callback", "internal/store"},
+	"internal/record": {"internal/callback", "internal/store", "internal/writebehind"},
+	// writebehind is the queue behind population and record writes; it knows
+	// nothing of what it writes.
+	"internal/writebehind": {},
 	"internal/handler": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine",
 		"internal/notify", "internal/notify/slack", "internal/record", "internal/rules", "internal/verify"},
 	// backtest replays the record through two rulesets, each on the

@@ -46,7 +46,6 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,6 +53,7 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/writebehind"
 )
 
 //go:embed population.lua
@@ -117,15 +117,7 @@ type Tracker struct {
 	opts   Options
 	log    *slog.Logger
 
-	queue chan op
-	stop  chan struct{} // closed by Close
-	done  chan struct{} // closed when the writer has flushed and returned
-	start sync.Once
-	close sync.Once
-	// running is set by Start: Close then waits for the writer to flush;
-	// without it Close flushes itself.
-	running atomic.Bool
-	closed  atomic.Bool
+	q *writebehind.Queue[op]
 
 	apps      atomic.Pointer[map[string]int] // AppPresent's cache
 	lost      atomic.Int64                   // ops lost to Redis errors since the last log line
@@ -163,8 +155,9 @@ func New(rdb redis.UniversalClient, layout store.Layout, opts Options) *Tracker 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Tracker{rdb: rdb, layout: layout, opts: opts, log: log,
-		queue: make(chan op, opts.Queue), stop: make(chan struct{}), done: make(chan struct{})}
+	t := &Tracker{rdb: rdb, layout: layout, opts: opts, log: log}
+	t.q = writebehind.New(writebehind.Options{Capacity: opts.Queue, Batch: opts.Batch, Every: opts.FlushEvery, Timeout: opts.Timeout}, t.write)
+	return t
 }
 
 // op is one room event to write. Its strings are the callback's own.
@@ -200,13 +193,10 @@ func (t *Tracker) Observe(ev callback.Event) {
 		t.opts.Metrics.drop(reasonInvalid, 1)
 		return
 	}
-	if t.closed.Load() {
+	switch t.q.Offer(o) {
+	case writebehind.ErrClosed:
 		t.opts.Metrics.drop(reasonClosed, 1)
-		return
-	}
-	select {
-	case t.queue <- o:
-	default:
+	case writebehind.ErrFull:
 		t.opts.Metrics.drop(reasonQueueFull, 1)
 	}
 }
@@ -228,93 +218,15 @@ func valid(o op) bool {
 
 // Start starts the writer: it sends what is queued every FlushEvery, or
 // as soon as Batch ops wait, until Close.
-func (t *Tracker) Start() {
-	t.start.Do(func() {
-		t.running.Store(true)
-		go t.writer()
-	})
-}
+func (t *Tracker) Start() { t.q.Start() }
 
 // Close stops the writer after it has written what is queued (each round
 // trip bounded by Timeout); ops observed after it are dropped.
-func (t *Tracker) Close() {
-	t.close.Do(func() {
-		t.closed.Store(true)
-		close(t.stop)
-		if t.running.Load() {
-			<-t.done
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), t.opts.Timeout)
-		defer cancel()
-		_ = t.Flush(ctx)
-	})
-}
-
-func (t *Tracker) writer() {
-	defer close(t.done)
-	tick := time.NewTicker(t.opts.FlushEvery)
-	defer tick.Stop()
-	buf := make([]op, 0, t.opts.Batch)
-	send := func() {
-		if len(buf) == 0 {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), t.opts.Timeout)
-		_ = t.write(ctx, buf)
-		cancel()
-		clear(buf) // the callbacks' strings are not kept alive
-		buf = buf[:0]
-	}
-	for {
-		select {
-		case o := <-t.queue:
-			buf = append(buf, o)
-			if len(buf) >= t.opts.Batch {
-				send()
-			}
-		case <-tick.C:
-			send()
-		case <-t.stop:
-			for {
-				select {
-				case o := <-t.queue:
-					buf = append(buf, o)
-					if len(buf) >= t.opts.Batch {
-						send()
-					}
-				default:
-					send()
-					return
-				}
-			}
-		}
-	}
-}
+func (t *Tracker) Close() { t.q.Close() }
 
 // Flush writes what is queued now, in batches, and returns the first error.
 // The writer does this by itself; tests and Close without Start call it.
-func (t *Tracker) Flush(ctx context.Context) error {
-	var first error
-	for {
-		buf := make([]op, 0, t.opts.Batch)
-	fill:
-		for len(buf) < t.opts.Batch {
-			select {
-			case o := <-t.queue:
-				buf = append(buf, o)
-			default:
-				break fill
-			}
-		}
-		if len(buf) == 0 {
-			return first
-		}
-		if err := t.write(ctx, buf); err != nil && first == nil {
-			first = err
-		}
-	}
-}
+func (t *Tracker) Flush(ctx context.Context) error { return t.q.Flush(ctx) }
 
 // Sync is a tracker that writes each room event before Observe returns,
 // and reads AppPresent through to Redis, for rehearsals (hook test

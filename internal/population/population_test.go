@@ -322,8 +322,8 @@ func TestInvalidOpsCounted(t *testing.T) {
 	if got := f.dropped(reasonInvalid); got != 4 {
 		t.Errorf("dropped invalid = %v, want 4", got)
 	}
-	if len(f.queue) != 0 {
-		t.Errorf("%d ops queued, want none", len(f.queue))
+	if f.q.Len() != 0 {
+		t.Errorf("%d ops queued, want none", f.q.Len())
 	}
 }
 

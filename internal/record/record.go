@@ -38,13 +38,13 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/writebehind"
 )
 
 //go:embed record.lua
@@ -122,15 +122,7 @@ type Writer struct {
 	layout store.Layout
 	opts   Options
 
-	queue chan item
-	stop  chan struct{} // closed by Close
-	done  chan struct{} // closed when the writer has flushed and returned
-	start sync.Once
-	close sync.Once
-	// running is set by Start: Close then waits for the writer to flush;
-	// without it Close flushes itself.
-	running atomic.Bool
-	closed  atomic.Bool
+	q *writebehind.Queue[item]
 
 	next      int          // the partition the next batch goes to (the writing goroutine only)
 	buf       []byte       // the batch being encoded, reused
@@ -150,8 +142,9 @@ type item struct {
 // it; Close stops it.
 func NewWriter(rdb redis.UniversalClient, layout store.Layout, opts Options) *Writer {
 	opts = opts.withDefaults()
-	return &Writer{rdb: rdb, layout: layout, opts: opts,
-		queue: make(chan item, opts.Queue), stop: make(chan struct{}), done: make(chan struct{})}
+	w := &Writer{rdb: rdb, layout: layout, opts: opts}
+	w.q = writebehind.New(writebehind.Options{Capacity: opts.Queue, Batch: opts.Batch, Every: opts.FlushEvery, Timeout: opts.Timeout}, w.write)
+	return w
 }
 
 // Record queues a callback hook accepted: app is its SdkAppId, body the
@@ -163,103 +156,22 @@ func (w *Writer) Record(app string, body []byte, at time.Time) {
 		w.opts.Metrics.drop(reasonTooLarge, 1)
 		return
 	}
-	if w.closed.Load() {
+	switch w.q.Offer(item{app: app, body: body, at: at.UnixMilli()}) {
+	case writebehind.ErrClosed:
 		w.opts.Metrics.drop(reasonClosed, 1)
-		return
-	}
-	select {
-	case w.queue <- item{app: app, body: body, at: at.UnixMilli()}:
-	default:
+	case writebehind.ErrFull:
 		w.opts.Metrics.drop(reasonQueueFull, 1)
 	}
 }
 
 // Start starts the writer: it sends what is queued every FlushEvery, or
 // as soon as Batch callbacks wait, until Close.
-func (w *Writer) Start() {
-	w.start.Do(func() {
-		w.running.Store(true)
-		go w.writer()
-	})
-}
+func (w *Writer) Start() { w.q.Start() }
 
 // Close stops the writer after it has written what is queued (each round
 // trip bounded by Timeout); callbacks recorded after it are dropped.
-func (w *Writer) Close() {
-	w.close.Do(func() {
-		w.closed.Store(true)
-		close(w.stop)
-		if w.running.Load() {
-			<-w.done
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), w.opts.Timeout)
-		defer cancel()
-		_ = w.Flush(ctx)
-	})
-}
-
-func (w *Writer) writer() {
-	defer close(w.done)
-	tick := time.NewTicker(w.opts.FlushEvery)
-	defer tick.Stop()
-	buf := make([]item, 0, w.opts.Batch)
-	send := func() {
-		if len(buf) == 0 {
-			return
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), w.opts.Timeout)
-		_ = w.write(ctx, buf)
-		cancel()
-		clear(buf) // the bodies are not kept alive
-		buf = buf[:0]
-	}
-	for {
-		select {
-		case it := <-w.queue:
-			buf = append(buf, it)
-			if len(buf) >= w.opts.Batch {
-				send()
-			}
-		case <-tick.C:
-			send()
-		case <-w.stop:
-			for {
-				select {
-				case it := <-w.queue:
-					buf = append(buf, it)
-					if len(buf) >= w.opts.Batch {
-						send()
-					}
-				default:
-					send()
-					return
-				}
-			}
-		}
-	}
-}
+func (w *Writer) Close() { w.q.Close() }
 
 // Flush writes what is queued now, in batches, and returns the first error.
 // The writer does this by itself; tests and Close without Start call it.
-func (w *Writer) Flush(ctx context.Context) error {
-	var first error
-	for {
-		buf := make([]item, 0, w.opts.Batch)
-	fill:
-		for len(buf) < w.opts.Batch {
-			select {
-			case it := <-w.queue:
-				buf = append(buf, it)
-			default:
-				break fill
-			}
-		}
-		if len(buf) == 0 {
-			return first
-		}
-		if err := w.write(ctx, buf); err != nil && first == nil {
-			first = err
-		}
-	}
-}
+func (w *Writer) Flush(ctx context.Context) error { return w.q.Flush(ctx) }

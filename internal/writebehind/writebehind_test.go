@@ -1,0 +1,97 @@
+package writebehind
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// sink records the batches written.
+type sink struct {
+	mu      sync.Mutex
+	batches [][]int
+}
+
+func (s *sink) write(_ context.Context, b []int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.batches = append(s.batches, slices.Clone(b))
+	return nil
+}
+
+func (s *sink) all() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Concat(s.batches...)
+}
+
+// Offer never waits: past Capacity it refuses with ErrFull, after Close
+// with ErrClosed; Close writes everything queued, in batches of at most
+// Batch, in order.
+func TestQueue(t *testing.T) {
+	tests := []struct {
+		name    string
+		started bool
+	}{
+		{"closed without Start (Close flushes)", false},
+		{"the writer flushes on Close", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := &sink{}
+			// Every is an hour: only a full batch or Close writes.
+			q := New(Options{Capacity: 10, Batch: 4, Every: time.Hour, Timeout: time.Second}, s.write)
+			for i := range 10 {
+				if err := q.Offer(i); err != nil {
+					t.Fatalf("offer %d: %v", i, err)
+				}
+			}
+			if err := q.Offer(10); !errors.Is(err, ErrFull) {
+				t.Fatalf("offer past capacity: %v, want ErrFull", err)
+			}
+			if tt.started {
+				q.Start()
+			}
+			q.Close()
+			if err := q.Offer(11); !errors.Is(err, ErrClosed) {
+				t.Fatalf("offer after Close: %v, want ErrClosed", err)
+			}
+			if got := s.all(); !slices.Equal(got, []int{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}) {
+				t.Errorf("written %v", got)
+			}
+			for _, b := range s.batches {
+				if len(b) > 4 {
+					t.Errorf("a batch of %d, want at most 4", len(b))
+				}
+			}
+			if q.Len() != 0 {
+				t.Errorf("%d still queued", q.Len())
+			}
+		})
+	}
+}
+
+// Flush returns the first error a write gave, and still writes the rest.
+func TestFlushReportsTheFirstError(t *testing.T) {
+	calls := 0
+	boom := errors.New("boom")
+	q := New(Options{Capacity: 8, Batch: 2, Every: time.Hour, Timeout: time.Second}, func(_ context.Context, b []int) error {
+		calls++
+		if calls == 1 {
+			return boom
+		}
+		return nil
+	})
+	for i := range 5 {
+		_ = q.Offer(i)
+	}
+	if err := q.Flush(context.Background()); !errors.Is(err, boom) {
+		t.Errorf("Flush: %v, want boom", err)
+	}
+	if calls != 3 {
+		t.Errorf("%d writes, want 3", calls)
+	}
+}
