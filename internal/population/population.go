@@ -119,9 +119,8 @@ type Tracker struct {
 
 	q *writebehind.Queue[op]
 
-	apps      atomic.Pointer[map[string]int] // AppPresent's cache
-	lost      atomic.Int64                   // ops lost to Redis errors since the last log line
-	lastLogMs atomic.Int64
+	apps   atomic.Pointer[map[string]int] // AppPresent's cache
+	losses writebehind.Losses             // lost to Redis errors, between log lines
 }
 
 // New returns a tracker writing to rdb in layout's partitions. Start starts

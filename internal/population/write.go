@@ -179,19 +179,11 @@ func (t *Tracker) pipeline(ctx context.Context, calls []*call) []*redis.Cmd {
 }
 
 // lose counts n ops Redis did not take, and says so in the log at most
-// every lossLogEvery, with how many were lost since.
+// every writebehind.LossLogEvery, with how many were lost since.
 func (t *Tracker) lose(n int, err error) {
 	t.opts.Metrics.drop(reasonRedis, n)
-	lost := t.lost.Add(int64(n))
-	now := t.opts.Now().UnixMilli()
-	last := t.lastLogMs.Load()
-	if now-last < lossLogEvery.Milliseconds() || !t.lastLogMs.CompareAndSwap(last, now) {
-		return
+	if lost := t.losses.Add(n, t.opts.Now()); lost > 0 {
+		t.log.Warn("room population not written: rooms' and apps' user counts may be off until they change again",
+			"ops", lost, "err", err)
 	}
-	t.lost.Add(-lost)
-	t.log.Warn("room population not written: rooms' and apps' user counts may be off until they change again",
-		"ops", lost, "err", err)
 }
-
-// lossLogEvery bounds the log lines lost writes cost.
-const lossLogEvery = 10 * time.Second

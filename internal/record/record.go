@@ -38,7 +38,6 @@ import (
 	"context"
 	_ "embed"
 	"log/slog"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -124,10 +123,9 @@ type Writer struct {
 
 	q *writebehind.Queue[item]
 
-	next      int          // the partition the next batch goes to (the writing goroutine only)
-	buf       []byte       // the batch being encoded, reused
-	lost      atomic.Int64 // callbacks lost to Redis errors since the last log line
-	lastLogMs atomic.Int64
+	next   int                // the partition the next batch goes to (the writing goroutine only)
+	buf    []byte             // the batch being encoded, reused
+	losses writebehind.Losses // lost to Redis errors, between log lines
 }
 
 // item is one accepted callback waiting to be written. body is the

@@ -53,19 +53,11 @@ func (w *Writer) writeEntry(ctx context.Context, items []item) error {
 }
 
 // lose counts n callbacks Redis did not take, and says so in the log at
-// most every lossLogEvery, with how many were lost since.
+// most every writebehind.LossLogEvery, with how many were lost since.
 func (w *Writer) lose(n int, err error) {
 	w.opts.Metrics.drop(reasonRedis, n)
-	lost := w.lost.Add(int64(n))
-	now := w.opts.Now().UnixMilli()
-	last := w.lastLogMs.Load()
-	if now-last < lossLogEvery.Milliseconds() || !w.lastLogMs.CompareAndSwap(last, now) {
-		return
+	if lost := w.losses.Add(n, w.opts.Now()); lost > 0 {
+		w.opts.Log.Warn("record of accepted callbacks not written: hook backtest will miss them",
+			"callbacks", lost, "err", err)
 	}
-	w.lost.Add(-lost)
-	w.opts.Log.Warn("record of accepted callbacks not written: hook backtest will miss them",
-		"callbacks", lost, "err", err)
 }
-
-// lossLogEvery bounds the log lines lost writes cost.
-const lossLogEvery = 10 * time.Second

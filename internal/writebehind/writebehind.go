@@ -156,3 +156,26 @@ func (q *Queue[T]) Flush(ctx context.Context) error {
 		}
 	}
 }
+
+// LossLogEvery bounds the log lines lost writes cost: a Redis outage is
+// one line every LossLogEvery, not one per batch.
+const LossLogEvery = 10 * time.Second
+
+// Losses counts the items failed writes lost, between log lines.
+type Losses struct {
+	lost   atomic.Int64
+	lastMs atomic.Int64
+}
+
+// Add counts n items lost at now and returns how many to report in a log
+// line now (all lost since the last line), or 0 while LossLogEvery has not
+// passed since it.
+func (l *Losses) Add(n int, now time.Time) int64 {
+	lost := l.lost.Add(int64(n))
+	ms, last := now.UnixMilli(), l.lastMs.Load()
+	if ms-last < LossLogEvery.Milliseconds() || !l.lastMs.CompareAndSwap(last, ms) {
+		return 0
+	}
+	l.lost.Add(-lost)
+	return lost
+}

@@ -95,3 +95,26 @@ func TestFlushReportsTheFirstError(t *testing.T) {
 		t.Errorf("%d writes, want 3", calls)
 	}
 }
+
+// Losses reports at most one line every LossLogEvery, with everything lost
+// since the last one.
+func TestLosses(t *testing.T) {
+	var l Losses
+	t0 := time.Unix(1_800_000_000, 0)
+	steps := []struct {
+		n    int
+		at   time.Duration
+		want int64
+	}{
+		{3, 0, 3},               // the first loss is said at once
+		{2, time.Second, 0},     // then held back
+		{4, 9 * time.Second, 0}, // still within LossLogEvery
+		{1, LossLogEvery, 7},    // all held back since, and this one
+		{5, LossLogEvery + time.Second, 0},
+	}
+	for i, s := range steps {
+		if got := l.Add(s.n, t0.Add(s.at)); got != s.want {
+			t.Errorf("step %d: Add(%d) = %d, want %d", i, s.n, got, s.want)
+		}
+	}
+}
