@@ -32,14 +32,14 @@ var allowedImports = map[string][]string{
 	"internal/engine":       {"internal/alert", "internal/callback", "internal/catalog", "internal/rules"},
 	"internal/notify":       {"internal/alert"},
 	"internal/notify/slack": {"internal/alert", "internal/notify"},
-	"internal/store":        {"internal/alert", "internal/notify", "internal/notify/slack"},
-	// population keeps its own keys in the store's partitions (store.Layout)
+	"internal/state":        {"internal/alert", "internal/notify", "internal/notify/slack"},
+	// population keeps its own keys in the store's partitions (state.Layout)
 	// and reads room events; the engine feeds it through an interface of its own.
-	"internal/population": {"internal/callback", "internal/store", "internal/writebehind"},
+	"internal/population": {"internal/callback", "internal/state", "internal/writebehind"},
 	// record keeps accepted callbacks in the store's partitions; the handler
 	// hands it each one through an interface of its own, and streams it to
 	// the admin API.
-	"internal/record": {"internal/callback", "internal/store", "internal/writebehind"},
+	"internal/record": {"internal/callback", "internal/state", "internal/writebehind"},
 	// writebehind is the queue behind population and record writes; it knows
 	// nothing of what it writes.
 	"internal/writebehind": {},
@@ -48,10 +48,10 @@ var allowedImports = map[string][]string{
 	// backtest replays the record through two rulesets, each on the
 	// server's engine, store and population over an in-memory Redis.
 	"internal/backtest": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify",
-		"internal/population", "internal/record", "internal/rules", "internal/store"},
+		"internal/population", "internal/record", "internal/rules", "internal/state"},
 	// rehearsal feeds the rooms' population as a server does, written at once.
 	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/population",
-		"internal/rules", "internal/store"},
+		"internal/rules", "internal/state"},
 }
 
 func TestImportsFlowOneWay(t *testing.T) {

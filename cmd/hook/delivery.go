@@ -9,7 +9,7 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // buttonSecret is the signing secret for /slack/interactions, or "" when
@@ -29,7 +29,7 @@ func buttonSecret(cfg serveConfig, log *slog.Logger) string {
 
 // slackActions is what the Slack buttons act with: all of it lives in Redis,
 // so a click handled by any replica acts for all of them.
-func slackActions(st *store.Redis) handler.SlackActions {
+func slackActions(st *state.Redis) handler.SlackActions {
 	return handler.SlackActions{Seen: st, Acks: st,
 		Responder: slacknotify.NewResponder(&http.Client{Timeout: 5 * time.Second})}
 }

@@ -16,7 +16,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // anchorTimeout is the README's first callback: anchor u42 leaves room 8489
@@ -96,7 +96,7 @@ func TestNoMigrationOnAFreshInstall(t *testing.T) {
 	mr2 := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr2.Addr()})
 	defer rdb.Close()
-	old := store.New(rdb, keyPrefix)
+	old := state.New(rdb, keyPrefix)
 	if _, err := old.AddSilence(context.Background(), alert.Silence{Matchers: map[string]string{"room": "1"}, EndsAt: time.Now().Add(time.Hour)}, time.Now()); err != nil {
 		t.Fatal(err)
 	}

@@ -18,7 +18,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // printed is a console receiver that keeps each notification as printed.
@@ -88,7 +88,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	cat, err := catalog.New()
 	if err != nil {
 		t.Fatal(err)

@@ -15,14 +15,14 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 func TestCmdOutbox(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	ctx := context.Background()
 	for _, id := range []string{"p-1", "p-2"} {
 		n := alert.Notification{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: alert.Receiver{Name: "oncall"}}

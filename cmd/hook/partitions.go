@@ -9,25 +9,25 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // defaultPartitions spreads rooms over 16 hash tags: enough for 16 masters.
 const defaultPartitions = 16
 
 // defaultRedisBatch: under load, concurrent callbacks share round trips;
-// alone, a callback sends its own at once (store.Batcher). Measured in
+// alone, a callback sends its own at once (state.Batcher). Measured in
 // bench/ (see docs/performance.md).
-const defaultRedisBatch = store.DefaultBatch
+const defaultRedisBatch = state.DefaultBatch
 
 // storeOptions reads how the state store lays out its keys and how it
 // writes: HOOK_PARTITIONS (rooms spread over that many hash tags, fixed for
 // a deployment) and HOOK_REDIS_WAIT_REPLICAS (replicas every callback's
 // writes must reach before it is answered).
-func storeOptions(getenv env) (store.Options, error) {
-	var opts store.Options
+func storeOptions(getenv env) (state.Options, error) {
+	var opts state.Options
 	var err error
-	if opts.Partitions, err = wholeNumber("HOOK_PARTITIONS", getenv("HOOK_PARTITIONS"), defaultPartitions, 1, store.MaxPartitions); err != nil {
+	if opts.Partitions, err = wholeNumber("HOOK_PARTITIONS", getenv("HOOK_PARTITIONS"), defaultPartitions, 1, state.MaxPartitions); err != nil {
 		return opts, err
 	}
 	if opts.WaitReplicas, err = wholeNumber("HOOK_REDIS_WAIT_REPLICAS", getenv("HOOK_REDIS_WAIT_REPLICAS"), 0, 0, 16); err != nil {
@@ -56,8 +56,8 @@ func wholeNumber(name, raw string, def, lo, hi int) (int, error) {
 }
 
 // openStore returns the state store on rdb, tuned by opts.
-func openStore(rdb redis.UniversalClient, opts store.Options, log *slog.Logger) (*store.Redis, error) {
-	st, err := store.NewPartitioned(rdb, keyPrefix, opts)
+func openStore(rdb redis.UniversalClient, opts state.Options, log *slog.Logger) (*state.Redis, error) {
+	st, err := state.NewPartitioned(rdb, keyPrefix, opts)
 	if err != nil {
 		return nil, exitError{code: 2, msg: "hook serve: " + err.Error()}
 	}
@@ -67,14 +67,14 @@ func openStore(rdb redis.UniversalClient, opts store.Options, log *slog.Logger) 
 
 // migrate carries the silences of a hook from before partitioning into the
 // partitions (its queued pages and timers are drained where they are; see
-// store.Migrate). A failure is logged, not fatal: hook serves without the
+// state.Migrate). A failure is logged, not fatal: hook serves without the
 // old silences rather than not at all, and the next start copies them.
 //
 // Every silence also has a copy in the single-slot layout, for old replicas
 // during a rolling upgrade, so Migrate copies every silence again at every
 // start: only those the partitions did not have yet were migrated, and only
 // they are worth a line. A fresh install says nothing about migrations.
-func migrate(ctx context.Context, st *store.Redis, log *slog.Logger) {
+func migrate(ctx context.Context, st *state.Redis, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	now := time.Now()

@@ -4,22 +4,22 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 func TestStoreOptions(t *testing.T) {
 	tests := []struct {
 		env  map[string]string
-		want store.Options
+		want state.Options
 		err  string
 	}{
-		{nil, store.Options{Partitions: defaultPartitions}, ""},
-		{map[string]string{"HOOK_PARTITIONS": "1"}, store.Options{Partitions: 1}, ""},
-		{map[string]string{"HOOK_PARTITIONS": "64", "HOOK_REDIS_WAIT_REPLICAS": "1"}, store.Options{Partitions: 64, WaitReplicas: 1}, ""},
-		{map[string]string{"HOOK_PARTITIONS": "0"}, store.Options{}, "HOOK_PARTITIONS"},
-		{map[string]string{"HOOK_PARTITIONS": "2000"}, store.Options{}, "between 1 and 1024"},
-		{map[string]string{"HOOK_PARTITIONS": "16x"}, store.Options{}, "HOOK_PARTITIONS"},
-		{map[string]string{"HOOK_REDIS_WAIT_REPLICAS": "-1"}, store.Options{}, "HOOK_REDIS_WAIT_REPLICAS"},
+		{nil, state.Options{Partitions: defaultPartitions}, ""},
+		{map[string]string{"HOOK_PARTITIONS": "1"}, state.Options{Partitions: 1}, ""},
+		{map[string]string{"HOOK_PARTITIONS": "64", "HOOK_REDIS_WAIT_REPLICAS": "1"}, state.Options{Partitions: 64, WaitReplicas: 1}, ""},
+		{map[string]string{"HOOK_PARTITIONS": "0"}, state.Options{}, "HOOK_PARTITIONS"},
+		{map[string]string{"HOOK_PARTITIONS": "2000"}, state.Options{}, "between 1 and 1024"},
+		{map[string]string{"HOOK_PARTITIONS": "16x"}, state.Options{}, "HOOK_PARTITIONS"},
+		{map[string]string{"HOOK_REDIS_WAIT_REPLICAS": "-1"}, state.Options{}, "HOOK_REDIS_WAIT_REPLICAS"},
 	}
 	for _, tt := range tests {
 		got, err := storeOptions(func(k string) string { return tt.env[k] })

@@ -12,7 +12,7 @@ import (
 
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // serve feeds the room population from the room callbacks, and writes what
@@ -38,7 +38,7 @@ func TestServeKeepsRoomPopulation(t *testing.T) {
 	t.Run("redis-server", func(t *testing.T) {
 		rdb := redistest.Start(t)
 		s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": key, "HOOK_REDIS_URL": "redis://" + rdb.Options().Addr})
-		layout, err := store.NewLayout(keyPrefix, defaultPartitions)
+		layout, err := state.NewLayout(keyPrefix, defaultPartitions)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,11 +29,11 @@ import (
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // keyPrefix starts every Redis key hook writes: "{hook}:..." for what is
-// global, "{hook:pNN}:..." for the rooms of partition NN (see store.Layout).
+// global, "{hook:pNN}:..." for the rooms of partition NN (see state.Layout).
 const keyPrefix = "hook"
 
 // serveConfig is everything "hook serve" reads from flags and the environment.
@@ -204,7 +204,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	}
 	defer closeRedis()
 	reg := newRegistry()
-	store.NewMetrics(reg).Instrument(rdb)
+	state.NewMetrics(reg).Instrument(rdb)
 	st, err := openStore(rdb, storeOpts, log)
 	if err != nil {
 		return err
@@ -214,11 +214,11 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 		return err
 	}
 	if batch > 0 {
-		b := store.NewBatcher(rdb, batch, rel.redisTimeout)
+		b := state.NewBatcher(rdb, batch, rel.redisTimeout)
 		defer b.Close()
 		st.WithBatcher(b)
 	}
-	reg.MustRegister(store.NewOutboxCollector(st, time.Second, now))
+	reg.MustRegister(state.NewOutboxCollector(st, time.Second, now))
 
 	// Closed after the server has stopped (defers run last in, first out):
 	// the room events of the last callbacks are written before Redis closes.
@@ -401,7 +401,7 @@ func redisClient(url string, timeout time.Duration) (rdb redis.UniversalClient, 
 
 // newSenders picks how each receiver kind is delivered. Without Slack
 // credentials, Slack pages print to the console instead of vanishing.
-func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
+func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *state.Redis, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
 	console := notify.NewConsole(stdout)
 	console.TRTCConsole = cfg.trtcConsole
 	senders := map[alert.ReceiverKind]notify.Sender{alert.ReceiverConsole: console}
@@ -413,7 +413,7 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *store.Redis, std
 		}
 		opts = append(opts, slack.OptionHTTPClient(slacknotify.NewHTTPClient(10*time.Second, time.Now)))
 		client := slack.New(cfg.slackToken, opts...)
-		api := slacknotify.NewAPI(client, store.NewThreads(rdb, keyPrefix), log)
+		api := slacknotify.NewAPI(client, state.NewThreads(rdb, keyPrefix), log)
 		api.Buttons = cfg.slackSecret != ""
 		api.Acks = st
 		api.TRTCConsole = cfg.trtcConsole

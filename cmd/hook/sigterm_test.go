@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -179,7 +179,7 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	outbox, err := store.NewPartitioned(rdb, keyPrefix, store.Options{Partitions: defaultPartitions})
+	outbox, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: defaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 func TestSilenceCLI(t *testing.T) {
@@ -32,7 +32,7 @@ func TestSilenceCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
 		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: st, Catalog: cat,
 			Rules: engine.New(cat, rs, st, time.Now, nil)}))

@@ -23,7 +23,7 @@ import (
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // TestSilencePathsAgree asks for the same silences through the three ways
@@ -42,7 +42,7 @@ func TestSilencePathsAgree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
 	t.Cleanup(responses.Close)
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok", SlackSigningSecret: secret},

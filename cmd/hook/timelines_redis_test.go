@@ -22,7 +22,7 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // testClock is a server's time, set by the test (serveHooks.now).
@@ -191,7 +191,7 @@ func playSigned(t *testing.T, db *redis.Client, app string, bodies [][]byte) []s
 		"TRTC_CALLBACK_KEY": key, // the example's apps have no keys of their own
 		"HOOK_REDIS_URL":    fmt.Sprintf("redis://%s/%d", db.Options().Addr, db.Options().DB),
 	}, &serveHooks{now: clock.Now})
-	st, err := store.NewPartitioned(db, keyPrefix, store.Options{Partitions: defaultPartitions})
+	st, err := state.NewPartitioned(db, keyPrefix, state.Options{Partitions: defaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,7 @@ import (
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -79,7 +79,7 @@ func recordNight(t *testing.T, rulesFile string) string {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st, err := store.NewPartitioned(rdb, keyPrefix, store.Options{Partitions: defaultPartitions})
+	st, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: defaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // Replay costs, traded for exactness where nothing depends on it.
@@ -33,7 +33,7 @@ const (
 	// server (population.DefaultRefreshEvery).
 	appRefresh = population.DefaultRefreshEvery
 	// fireWindow and fireBatch bound the callbacks whose alerts wait to run
-	// together in one fire script (store.FireSequence): each is still
+	// together in one fire script (state.FireSequence): each is still
 	// decided at its own time and after the ones before it, as on a server;
 	// a timer they open fires at most fireWindow after its due time, as a
 	// server's, which looks for due timers once a second, may.
@@ -59,7 +59,7 @@ type replayer struct {
 	rs     *rules.Ruleset
 	mr     *miniredis.Miniredis
 	rdb    *redis.Client
-	st     *store.Redis
+	st     *state.Redis
 	engine *engine.Engine
 
 	now     time.Time // the replay's clock
@@ -70,7 +70,7 @@ type replayer struct {
 	hasDue   bool
 	touched  bool // the store was called since the last drain
 
-	queued      []store.Prepared // callbacks' alerts waiting for their fire script
+	queued      []state.Prepared // callbacks' alerts waiting for their fire script
 	queuedSince time.Time        // when the first of them came
 
 	handled      int // callbacks, for compact
@@ -97,7 +97,7 @@ func newReplayer(cat *catalog.Catalog, rs *rules.Ruleset) (*replayer, error) {
 func (r *replayer) use(mr *miniredis.Miniredis) {
 	r.mr = mr
 	r.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
-	r.st = store.New(r.rdb, "hook")
+	r.st = state.New(r.rdb, "hook")
 	r.engine = engine.New(r.cat, r.rs, lazyStore{r.st, r}, r.clock, nil)
 	if r.rs.Relative() {
 		r.pop = population.New(r.rdb, r.st.Layout(), population.Options{Queue: populationBatch + 1, Batch: populationBatch, Now: r.clock})
@@ -249,7 +249,7 @@ func (r *replayer) flushPopulation(ctx context.Context) error {
 
 // lazyStore is the store, brought up to the clock before each script.
 type lazyStore struct {
-	*store.Redis
+	*state.Redis
 	r *replayer
 }
 

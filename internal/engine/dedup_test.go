@@ -13,7 +13,7 @@ import (
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 const dedupRules = `
@@ -27,7 +27,7 @@ rules:
     dedup: {window: 2m}
 `
 
-func dedupRouter(t *testing.T, rdb redis.UniversalClient) (*engine.Engine, *store.Redis) {
+func dedupRouter(t *testing.T, rdb redis.UniversalClient) (*engine.Engine, *state.Redis) {
 	t.Helper()
 	cat, err := catalog.New()
 	if err != nil {
@@ -37,7 +37,7 @@ func dedupRouter(t *testing.T, rdb redis.UniversalClient) (*engine.Engine, *stor
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	return engine.New(cat, rs, st, time.Now, nil), st
 }
 
@@ -59,7 +59,7 @@ func fire(t *testing.T, r *engine.Engine) bool {
 	return res.Outcomes[0].Fired
 }
 
-func outbox(t *testing.T, rdb redis.UniversalClient, st *store.Redis) int64 {
+func outbox(t *testing.T, rdb redis.UniversalClient, st *state.Redis) int64 {
 	n, err := rdb.XLen(context.Background(), st.OutboxKey()).Result()
 	if err != nil {
 		t.Fatal(err)

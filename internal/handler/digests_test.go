@@ -13,14 +13,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 func TestDigestAdmin(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	ctx := context.Background()
 	r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}
 	n := alert.Notification{ID: "p-1", Kind: alert.KindFiring, Rule: "recording-start-failed", Severity: alert.SeverityCritical,

@@ -16,19 +16,19 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 const adminToken = "s3cret-admin"
 
 // newOutboxServer has one dead letter (page p-1, channel_not_found) and
 // returns its id.
-func newOutboxServer(t *testing.T, token string) (*echo.Echo, *store.Redis, string) {
+func newOutboxServer(t *testing.T, token string) (*echo.Echo, *state.Redis, string) {
 	t.Helper()
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	ctx := context.Background()
 	n := alert.Notification{ID: "p-1", Rule: "user-dropped", Title: "User left", CreatedAt: time.Now().Add(-2 * time.Hour),
 		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack}}

@@ -20,7 +20,7 @@ import (
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -73,9 +73,9 @@ func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
 func pipelineOn(tb testing.TB, rdb redis.UniversalClient) (http.Handler, *countingStore) {
 	tb.Helper()
 	cat, rs := exampleRules(tb)
-	st := &countingStore{next: store.New(rdb, "hook")}
+	st := &countingStore{next: state.New(rdb, "hook")}
 	router := engine.New(cat, rs, st, time.Now, nil)
-	h := New(Config{}, Deps{Router: router, Catalog: cat, Store: store.New(rdb, "hook"),
+	h := New(Config{}, Deps{Router: router, Catalog: cat, Store: state.New(rdb, "hook"),
 		Log: slog.New(slog.DiscardHandler), Now: time.Now})
 	return h, st
 }
@@ -188,7 +188,7 @@ func TestStoreDownAnswers503(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	defer rdb.Close()
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
 		Log: slog.New(slog.DiscardHandler), Now: time.Now})
 	mr.Close() // Redis goes away

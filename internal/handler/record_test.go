@@ -20,7 +20,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/record"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -97,7 +97,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 		defer rdb.Close()
 		cat, rs := exampleRules(t)
-		st := store.New(rdb, "hook")
+		st := state.New(rdb, "hook")
 		h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
 			Log: slog.New(slog.DiscardHandler), Now: time.Now, Record: rec})
 		const runs = 200
@@ -116,7 +116,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	l, _ := store.NewLayout("hook", 16)
+	l, _ := state.NewLayout("hook", 16)
 	w := record.NewWriter(rdb, l, record.Options{}) // not started: the queue holds them
 	defer w.Close()
 	with := allocs(w)
@@ -146,14 +146,14 @@ func TestHungRedisDelaysNoAnswer(t *testing.T) {
 	defer hung.Close()
 	reg := prometheus.NewRegistry()
 	m := record.NewMetrics(reg)
-	l, _ := store.NewLayout("hook", 16)
+	l, _ := state.NewLayout("hook", 16)
 	w := record.NewWriter(hung, l, record.Options{Queue: 8, Batch: 4, FlushEvery: time.Millisecond, Timeout: 3 * time.Second, Metrics: m})
 	w.Start()
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
 	cat, rs := exampleRules(t)
-	st := store.New(rdb, "hook")
+	st := state.New(rdb, "hook")
 	h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
 		Log: slog.New(slog.DiscardHandler), Now: time.Now, Record: w})
 	start := time.Now()

@@ -22,7 +22,7 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // t0 is when every test's pages are made; the fake clock starts there.
@@ -146,7 +146,7 @@ type rig struct {
 	t       *testing.T
 	rdb     redis.UniversalClient
 	mr      *miniredis.Miniredis // nil on real Redis
-	st      *store.Redis
+	st      *state.Redis
 	clock   *fakeClock
 	slack   *fakeSlack
 	console *recorder
@@ -162,10 +162,10 @@ func newRig(t *testing.T, rdb redis.UniversalClient, mr *miniredis.Miniredis) *r
 	srv := httptest.NewServer(fs)
 	t.Cleanup(srv.Close)
 	client := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"))
-	api := slacknotify.NewAPI(client, store.NewThreads(rdb, "hook"), nil)
+	api := slacknotify.NewAPI(client, state.NewThreads(rdb, "hook"), nil)
 	console := &recorder{}
 	reg := prometheus.NewRegistry()
-	return &rig{t: t, rdb: rdb, mr: mr, st: store.New(rdb, "hook"), clock: clock, slack: fs, console: console,
+	return &rig{t: t, rdb: rdb, mr: mr, st: state.New(rdb, "hook"), clock: clock, slack: fs, console: console,
 		metrics: reg, m: notify.NewMetrics(reg),
 		senders: map[alert.ReceiverKind]notify.Sender{alert.ReceiverSlack: api, alert.ReceiverConsole: console}}
 }

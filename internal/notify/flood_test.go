@@ -21,7 +21,7 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // slackCall is one message call the strict fake Slack answered.
@@ -80,7 +80,7 @@ func (r *rig) useStrictSlack(now func() time.Time) *strictSlack {
 	srv := httptest.NewServer(fs)
 	r.t.Cleanup(srv.Close)
 	client := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"))
-	r.senders[alert.ReceiverSlack] = slacknotify.NewAPI(client, store.NewThreads(r.rdb, "hook"), nil)
+	r.senders[alert.ReceiverSlack] = slacknotify.NewAPI(client, state.NewThreads(r.rdb, "hook"), nil)
 	return fs
 }
 

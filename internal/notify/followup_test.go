@@ -11,7 +11,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // advance moves the fake clock on, as time passing between a page and its
@@ -177,7 +177,7 @@ func TestFollowUpText(t *testing.T) {
 // crashAtAck is the outbox of a replica killed between a page's send and its
 // acknowledgement: the ack never reaches Redis.
 type crashAtAck struct {
-	*store.Redis
+	*state.Redis
 	kill func()
 }
 

@@ -15,7 +15,7 @@ import (
 
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // outage is Redis unreachable for one replica.
@@ -27,7 +27,7 @@ var errRedisDown = errors.New("redis: connection refused (simulated outage)")
 // the outage lasts. It records the pages whose Ack failed: the only ones the
 // README allows to be delivered twice (a send whose outcome Redis never learnt).
 type outageOutbox struct {
-	*store.Redis
+	*state.Redis
 	o         *outage
 	mu        sync.Mutex
 	ackFailed map[string]bool

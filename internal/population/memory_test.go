@@ -11,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // maxBytesPerUser is the bound the package documentation promises room: the
@@ -30,7 +30,7 @@ func TestMemoryPerPresentUser(t *testing.T) {
 	}
 	rdb := redistest.Start(t)
 	ctx := context.Background()
-	layout, err := store.NewLayout("hook", 16)
+	layout, err := state.NewLayout("hook", 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func fill(t *testing.T, tr *Tracker, app string, rooms, perRoom int) {
 }
 
 // keysOf lists the room keys of app in every partition.
-func keysOf(t *testing.T, rdb *redis.Client, layout store.Layout, app string) []string {
+func keysOf(t *testing.T, rdb *redis.Client, layout state.Layout, app string) []string {
 	t.Helper()
 	ctx := context.Background()
 	var keys []string
@@ -127,7 +127,7 @@ func keysOf(t *testing.T, rdb *redis.Client, layout store.Layout, app string) []
 	return keys
 }
 
-func sharedKeys(layout store.Layout) []string {
+func sharedKeys(layout state.Layout) []string {
 	var keys []string
 	for i := range layout.Partitions() {
 		ks := layout.Partition(i)

@@ -14,7 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 const app = "1400000001"
@@ -36,7 +36,7 @@ func newFixture(t *testing.T, partitions int, opts Options) *fixture {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	layout, err := store.NewLayout("hook", partitions)
+	layout, err := state.NewLayout("hook", partitions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // call is one run of the script: the ops of one partition.
@@ -20,7 +20,7 @@ type call struct {
 }
 
 // fixedKeys are the first five KEYS of a script run in partition ks.
-func fixedKeys(ks store.Keyspace, gen int64) []string {
+func fixedKeys(ks state.Keyspace, gen int64) []string {
 	return []string{ks.PopulationRooms(), ks.PopulationApps(), ks.PopulationGone(), ks.PopulationLeft(gen), ks.PopulationLeft(gen - 1)}
 }
 
@@ -28,7 +28,7 @@ func fixedKeys(ks store.Keyspace, gen int64) []string {
 func generation(now time.Time) int64 { return now.UnixMilli() / DepartedPeriod.Milliseconds() }
 
 // newCall starts a script run in partition ks at now.
-func (t *Tracker) newCall(ks store.Keyspace, now time.Time) *call {
+func (t *Tracker) newCall(ks state.Keyspace, now time.Time) *call {
 	gen := generation(now)
 	// The period's departures are kept through the next period: each is
 	// remembered for at least DepartedPeriod.

@@ -11,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // Entry is one recorded callback.
@@ -58,14 +58,14 @@ const rangeSlack = time.Minute
 // Reader streams the record back.
 type Reader struct {
 	rdb     redis.UniversalClient
-	layout  store.Layout
+	layout  state.Layout
 	chunk   int
 	timeout time.Duration
 }
 
 // NewReader reads the record in layout's partitions of rdb, each round trip
 // bounded by timeout (DefaultTimeout when 0).
-func NewReader(rdb redis.UniversalClient, layout store.Layout, timeout time.Duration) *Reader {
+func NewReader(rdb redis.UniversalClient, layout state.Layout, timeout time.Duration) *Reader {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 const app = "1400000001"
@@ -32,9 +32,9 @@ func roomBody(typ, room int, user string, ms int64) []byte {
 		ms, ms, ms/1000, extra, room, user, typ)
 }
 
-func layout(t testing.TB, n int) store.Layout {
+func layout(t testing.TB, n int) state.Layout {
 	t.Helper()
-	l, err := store.NewLayout("hook", n)
+	l, err := state.NewLayout("hook", n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func miniClient(t testing.TB) (*redis.Client, *miniredis.Miniredis) {
 }
 
 // held is how many callbacks partition p's record says it holds.
-func held(t testing.TB, rdb redis.UniversalClient, l store.Layout, p int) int {
+func held(t testing.TB, rdb redis.UniversalClient, l state.Layout, p int) int {
 	t.Helper()
 	_, _, total := l.Partition(p).Record()
 	n, err := rdb.Get(context.Background(), total).Int()
@@ -61,7 +61,7 @@ func held(t testing.TB, rdb redis.UniversalClient, l store.Layout, p int) int {
 }
 
 // readAll reads what q picks.
-func readAll(t testing.TB, rdb redis.UniversalClient, l store.Layout, q Query) []Entry {
+func readAll(t testing.TB, rdb redis.UniversalClient, l state.Layout, q Query) []Entry {
 	t.Helper()
 	var out []Entry
 	if err := NewReader(rdb, l, 0).Read(context.Background(), q, func(e Entry) error {

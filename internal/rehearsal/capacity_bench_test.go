@@ -15,7 +15,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // BenchmarkRedisWork measures what each workload costs Redis per callback,
@@ -99,7 +99,7 @@ func BenchmarkRedisWork(b *testing.B) {
 	rs := exampleRules(b, cat)
 	for _, topo := range topologies {
 		rdb, masters := topo.open(b)
-		st, err := store.NewPartitioned(rdb, "hook", store.Options{Partitions: topo.partitions})
+		st, err := state.NewPartitioned(rdb, "hook", state.Options{Partitions: topo.partitions})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func (c *benchClock) Now() time.Time { return c.t }
 
 // replay handles evs at their times and fires timers as a replica does, one
 // Tick a second; after the last event it skips the seconds with nothing due.
-func replay(b *testing.B, ctx context.Context, eng *engine.Engine, st *store.Redis, clock *benchClock, evs []callback.Event) {
+func replay(b *testing.B, ctx context.Context, eng *engine.Engine, st *state.Redis, clock *benchClock, evs []callback.Event) {
 	b.Helper()
 	next := time.UnixMilli(evs[0].EventMs).Truncate(time.Second).Add(time.Second)
 	for _, ev := range evs {

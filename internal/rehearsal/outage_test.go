@@ -20,7 +20,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // fakeClock is the dispatcher's time: Sleep advances it instead of waiting,
@@ -134,7 +134,7 @@ func TestOutboxUnderSlackOutage(t *testing.T) {
 			fs := &outageSlack{down: 8}
 			srv := httptest.NewServer(fs)
 			defer srv.Close()
-			api := slacknotify.NewAPI(slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/")), store.NewThreads(rdb, "hook"), nil)
+			api := slacknotify.NewAPI(slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/")), state.NewThreads(rdb, "hook"), nil)
 			sent := &delivered{next: api}
 			console := &delivered{next: notify.NewConsole(&strings.Builder{})}
 			clock := &fakeClock{now: rig.Clock.Now()}

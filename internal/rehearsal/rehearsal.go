@@ -23,7 +23,7 @@ import (
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 // Clock is a settable clock shared by the routers of a rig.
@@ -48,7 +48,7 @@ func (c *Clock) set(t time.Time) {
 // Rig is an engine on a Redis whose time it controls.
 type Rig struct {
 	Router *engine.Engine
-	Store  *store.Redis
+	Store  *state.Redis
 	Clock  *Clock
 	// KeepOutbox leaves notifications in the outbox for a dispatcher to
 	// deliver; Steps then carry no Pages.
@@ -62,11 +62,11 @@ type Rig struct {
 // NewRig returns a rig on rdb, in the single-slot layout, starting at start.
 // mr, when rdb is a miniredis, has its TTLs fast-forwarded as the clock moves.
 func NewRig(rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
-	return NewRigOn(store.New(rdb, "hook"), mr, cat, rs, start)
+	return NewRigOn(state.New(rdb, "hook"), mr, cat, rs, start)
 }
 
 // NewRigOn returns a rig on st (any layout) starting at start; mr as for NewRig.
-func NewRigOn(st *store.Redis, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
+func NewRigOn(st *state.Redis, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
 	clock := &Clock{t: start}
 	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Clock: clock, mr: mr}
 }

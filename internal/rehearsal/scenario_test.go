@@ -22,7 +22,7 @@ import (
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/store"
+	"github.com/hookdev/hook/internal/state"
 )
 
 func TestMain(m *testing.M) { os.Exit(redistest.Main(m)) }
@@ -62,9 +62,9 @@ var backends = []backend{
 }
 
 // store is a store on rdb with b's partitions.
-func (b backend) store(t testing.TB, rdb redis.UniversalClient) *store.Redis {
+func (b backend) store(t testing.TB, rdb redis.UniversalClient) *state.Redis {
 	t.Helper()
-	st, err := store.NewPartitioned(rdb, "hook", store.Options{Partitions: b.partitions})
+	st, err := state.NewPartitioned(rdb, "hook", state.Options{Partitions: b.partitions})
 	if err != nil {
 		t.Fatal(err)
 	}

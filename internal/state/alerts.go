@@ -1,0 +1,342 @@
+package state
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/alert"
+)
+
+var (
+	//go:embed lua/lib.lua
+	luaLib string
+	//go:embed lua/fire.lua
+	luaFire string
+	//go:embed lua/tick.lua
+	luaTick string
+)
+
+// fireScript does everything one callback asks for (dedup claims, threshold
+// windows, pending timers, clears, groups, silences, inhibitions, outbox) in
+// one atomic step: a crash can never leave state without its notifications or
+// notifications without their state, and two replicas can never both page.
+var fireScript = redis.NewScript(fireSource)
+
+// tickScript fires one due timer; see lua/tick.lua.
+var tickScript = redis.NewScript(luaLib + luaTick)
+
+// Bounds the scripts keep to (lua/lib.lua reads them from ARGV).
+const (
+	// DueTTL bounds the timers index's life without writes.
+	DueTTL = 2 * 24 * time.Hour
+	// GroupMemberCap is how many distinct members a group remembers; more
+	// are counted, not named.
+	GroupMemberCap = 500
+	// ListedMembers is how many members one notification names.
+	ListedMembers = 20
+)
+
+// op is one alert as the scripts read it. Durations are milliseconds; K
+// names every key the op touches, each also passed in KEYS. encode writes it
+// with appendOp (opjson.go), which must match encoding/json's output.
+//
+// The notification is not in the op: it goes to the script as an argument of
+// its own, so that Lua, which only passes it on, never parses it. Pending
+// alerts of a hook from before kept it inside the op (N); the scripts read
+// either.
+type op struct {
+	Op     alert.Op          `json:"op"`
+	Rule   string            `json:"rule"`
+	K      opKeys            `json:"k"`
+	Window int64             `json:"window"`
+	Ev     int64             `json:"ev"`
+	N      string            `json:"n,omitempty"` // the notification, in ops stored by an older hook only
+	R      []string          `json:"r"`           // the receivers, encoded
+	Labels map[string]string `json:"labels,omitempty"`
+	Member string            `json:"member"`
+	Count  int               `json:"count,omitempty"`
+	Within int64             `json:"within,omitempty"`
+	Wait   int64             `json:"wait,omitempty"`
+	Group  *groupOp          `json:"group,omitempty"`
+	// Detail is what Go says of the member at this event (its role and
+	// reason, see memberDetail); the scripts keep it and hand it back.
+	Detail string `json:"detail,omitempty"`
+	// Share (ten-thousandths) makes a threshold relative; Present and App
+	// are an app-relative one's present users and app (the tick asks Go
+	// for the app's present users again); a room-relative one names the
+	// room's population in K.Pop instead.
+	Share   int    `json:"share,omitempty"`
+	Present int    `json:"present,omitempty"`
+	App     string `json:"app,omitempty"`
+}
+
+type opKeys struct {
+	Dedup  string   `json:"dedup,omitempty"`
+	Win    string   `json:"win,omitempty"`
+	Pend   string   `json:"pend,omitempty"`
+	Clr    string   `json:"clr,omitempty"`
+	Grp    string   `json:"grp,omitempty"`
+	GrpNew string   `json:"grp_new,omitempty"`
+	GrpAll string   `json:"grp_all,omitempty"`
+	Src    []markOp `json:"src,omitempty"`
+	Tgt    []string `json:"tgt,omitempty"`
+	Mem    string   `json:"mem,omitempty"`
+	Drop   string   `json:"drop,omitempty"`
+	Arm    string   `json:"arm,omitempty"`
+	Pop    string   `json:"pop,omitempty"`
+}
+
+// appendTo appends every key in k that keys lacks, for KEYS. A callback's
+// alerts name a handful of keys: a linear search beats a set.
+func (k opKeys) appendTo(keys []string) []string {
+	add := func(key string) {
+		if key != "" && !slices.Contains(keys, key) {
+			keys = append(keys, key)
+		}
+	}
+	for _, key := range [...]string{k.Dedup, k.Win, k.Pend, k.Clr, k.Grp, k.GrpNew, k.GrpAll} {
+		add(key)
+	}
+	for _, m := range k.Src {
+		add(m.Key)
+	}
+	for _, t := range k.Tgt {
+		add(t)
+	}
+	for _, key := range [...]string{k.Mem, k.Drop, k.Arm, k.Pop} {
+		add(key)
+	}
+	return keys
+}
+
+type groupOp struct {
+	ID       string `json:"id"`
+	Wait     int64  `json:"wait"`
+	Interval int64  `json:"interval"`
+	Hold     int64  `json:"hold"`
+}
+
+type markOp struct {
+	Key  string `json:"key"`
+	Hold int64  `json:"hold"`
+}
+
+func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
+
+// encode turns a into the op the scripts read, with every key it touches,
+// and the notification each receiver gets if it pages (nil for an op that
+// never pages: a recovery only takes a member off a window).
+func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
+	o := op{
+		Op: a.Op, Rule: a.Rule, Window: millis(a.Window), Ev: a.EventMs, Labels: a.Labels,
+		Member: a.Member, Count: a.Count, Detail: memberDetail(a.MemberRole, a.MemberReason),
+	}
+	if o.Op == "" {
+		o.Op = alert.OpPage
+	}
+	switch o.Op {
+	case alert.OpPage:
+		o.K.Dedup = ks.Dedup(a.DedupKey)
+	case alert.OpThreshold:
+		o.K.Dedup = ks.Dedup(a.DedupKey)
+		o.K.Win = ks.Window(a.Rule, a.StateKey)
+		o.Within = millis(a.Within)
+		if a.For > 0 {
+			// Waiting for recovery: the window holds who is away, and the
+			// wait is a pending entry of the same key.
+			o.K.Pend = ks.Pending(a.Rule, a.StateKey)
+			o.Wait = millis(a.For)
+			o.K.Drop = ks.Dropped(a.Rule, a.StateKey)
+		} else if a.Share > 0 {
+			o.K.Mem = ks.Distinct(a.Rule, a.StateKey)
+		}
+		if a.Share > 0 {
+			o.Share = a.Share
+			if ev := a.Notification.Event; a.Of == alert.OfApp {
+				o.Present, o.App = a.Present, ev.App
+			} else {
+				o.K.Pop = ks.Population(ev.App, ev.RoomKey)
+			}
+		}
+		if a.Rearm {
+			o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
+		}
+	case alert.OpRearm:
+		o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
+		o.Within = millis(a.Within)
+	case alert.OpRecover:
+		o.K.Win = ks.Window(a.Rule, a.StateKey)
+		o.Within, o.Wait = millis(a.Within), millis(a.For)
+	case alert.OpPending:
+		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
+		o.Wait = millis(a.For)
+	case alert.OpClear:
+		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
+	default:
+		return nil, nil, opKeys{}, fmt.Errorf("alert of rule %s: unknown op %q", a.Rule, a.Op)
+	}
+	if g := a.Group; g != nil {
+		o.Group = &groupOp{ID: g.ID, Wait: max(g.Wait.Milliseconds(), 0), Interval: millis(g.Interval), Hold: millis(g.Hold)}
+		o.K.Grp, o.K.GrpNew, o.K.GrpAll = ks.Group(g.ID)
+	}
+	for _, m := range a.InhibitSources {
+		o.K.Src = append(o.K.Src, markOp{Key: ks.Inhibit(m.Key), Hold: millis(m.Hold)})
+	}
+	for _, t := range a.InhibitTargets {
+		o.K.Tgt = append(o.K.Tgt, ks.Inhibit(t))
+	}
+	var n []byte
+	if o.Op != alert.OpRecover && o.Op != alert.OpRearm {
+		var err error
+		if n, err = a.Notification.Marshal(); err != nil {
+			return nil, nil, opKeys{}, fmt.Errorf("encode notification %s: %w", a.Notification.ID, err)
+		}
+	}
+	// The op is built in scratch space on the stack, then copied once, at
+	// its exact size, for go-redis to hold until the script ran.
+	var obuf [2048]byte
+	b := appendOp(obuf[:0], &o, a.Receivers)
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out, n, o.K, nil
+}
+
+// memberDetail is what the scripts keep of a member beside its name: its
+// role and reason, joined by a unit separator, which neither holds (nor a
+// newline: the scripts keep a detail before one), or "" when neither is known.
+func memberDetail(role, reason string) string {
+	if role == "" && reason == "" {
+		return ""
+	}
+	return detailClean.Replace(role) + detailSep + detailClean.Replace(reason)
+}
+
+// detailSep joins a member's role and reason in its detail.
+const detailSep = "\x1f"
+
+var detailClean = strings.NewReplacer(detailSep, " ", "\n", " ")
+
+// scriptArgs are the arguments every alert script starts with (lua/lib.lua).
+func scriptArgs(now time.Time, extra int) []any {
+	return appendConstArgs(make([]any, 0, 5+extra), now.UnixMilli())
+}
+
+// appendConstArgs appends the arguments every alert script starts with,
+// now (Unix ms) first.
+func appendConstArgs(args []any, now any) []any {
+	// Constants, so that boxing them allocates nothing.
+	const outboxTTL, dueTTL = int64(OutboxTTL / time.Millisecond), int64(DueTTL / time.Millisecond)
+	return append(args, now, outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
+}
+
+// fixedKeys are the keys every alert script may touch, KEYS[1..5]: those
+// of the part it runs in.
+func fixedKeys(ks Keyspace, extra int) []string {
+	byID, ends, muted := ks.Silences()
+	keys := make([]string, 0, 5+extra)
+	return append(keys, ks.Outbox(), ks.Due(), byID, ends, muted)
+}
+
+// Fire implements engine.Store: one round trip for all the alerts of one
+// callback, in the partition of the room they are about (and, for an
+// app-wide threshold, in its app's: see Redis.fireCalls).
+func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) ([]alert.Verdict, error) {
+	if len(alerts) == 0 {
+		return nil, nil
+	}
+	calls, err := s.fireCalls(now, alerts)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.runFire(ctx, calls)
+	if err != nil {
+		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
+	}
+	out := make([]alert.Verdict, len(alerts))
+	for i, c := range calls {
+		if len(res[i]) != c.alerts() {
+			return nil, fmt.Errorf("fire: script returned %d results for %d alerts", len(res[i]), c.alerts())
+		}
+		for j, r := range res[i] {
+			if c.idx != nil {
+				j = c.idx[j]
+			}
+			out[j] = verdict(r)
+		}
+	}
+	return out, nil
+}
+
+// fireCalls encodes the alerts of one callback for the fire script: one
+// call per partition they fire into, each with its alerts in the
+// callback's order. That is nearly always one, the room's; an app-wide
+// threshold's state is in its app's partition, so that every room of the
+// app counts together (see partitionOf). Partitions share no key, so a
+// call per partition decides each alert as one call for all would.
+func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert) ([]*fireCall, error) {
+	room, err := s.partitionOf(alerts)
+	if err != nil {
+		return nil, err
+	}
+	partOf := func(a *alert.Alert) *part {
+		if a.AppWide {
+			return s.appPart(a)
+		}
+		return room
+	}
+	split := false
+	for i := range alerts {
+		split = split || partOf(&alerts[i]) != room
+	}
+	if !split { // the usual callback: one call, its verdicts in order
+		call := s.newFireCall(room, now, len(alerts))
+		for i := range alerts {
+			if err := call.add(&alerts[i]); err != nil {
+				return nil, err
+			}
+		}
+		return []*fireCall{call}, nil
+	}
+	var calls []*fireCall
+	for i := range alerts {
+		p := partOf(&alerts[i])
+		at := slices.IndexFunc(calls, func(c *fireCall) bool { return c.part == p })
+		if at < 0 {
+			at = len(calls)
+			calls = append(calls, s.newFireCall(p, now, 1))
+		}
+		if err := calls[at].add(&alerts[i]); err != nil {
+			return nil, err
+		}
+		calls[at].idx = append(calls[at].idx, i)
+	}
+	return calls, nil
+}
+
+func (s *Redis) newFireCall(p *part, now time.Time, alerts int) *fireCall {
+	return &fireCall{part: p, fixed: p.keys.boxed, keys: make([]string, 0, 4*alerts), now: now.UnixMilli(),
+		ops: make([]any, 0, 2*alerts)}
+}
+
+// add encodes a into c.
+func (c *fireCall) add(a *alert.Alert) error {
+	o, n, k, err := encode(c.part.keys, *a)
+	if err != nil {
+		return err
+	}
+	c.ops = append(c.ops, o, n)
+	c.keys = k.appendTo(c.keys)
+	return nil
+}
+
+// verdict drops the detail some verdicts carry ("silenced:<id>").
+func verdict(s string) alert.Verdict {
+	v, _, _ := strings.Cut(s, ":")
+	return alert.Verdict(v)
+}
