@@ -14,7 +14,6 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -28,7 +27,7 @@ func TestCmdOutbox(t *testing.T) {
 		n := alert.Notification{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: alert.Receiver{Name: "oncall"}}
 		b, _ := n.Marshal()
 		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}}).Val()
-		if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
+		if err := st.DeadLetter(ctx, alert.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
 			t.Fatal(err)
 		}
 	}

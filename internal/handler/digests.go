@@ -16,8 +16,8 @@ import (
 // summarised instead of sent one by one (store.Redis implements it).
 type DigestAdmin interface {
 	DigestCount(ctx context.Context) (int64, error)
-	Digests(ctx context.Context, limit int) ([]notify.DigestRecord, error)
-	Digest(ctx context.Context, id string, limit int) (notify.DigestRecord, []notify.DigestedPage, error)
+	Digests(ctx context.Context, limit int) ([]alert.DigestRecord, error)
+	Digest(ctx context.Context, id string, limit int) (alert.DigestRecord, []alert.DigestedPage, error)
 }
 
 // Limits of GET /api/v1/digests?limit=N and GET /api/v1/digests/ID?limit=N.
@@ -122,7 +122,7 @@ func (h *digestAdmin) show(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-func digestJSON(r notify.DigestRecord) DigestJSON {
+func digestJSON(r alert.DigestRecord) DigestJSON {
 	j := DigestJSON{ID: r.ID, Receiver: r.Receiver, Channel: r.Channel, Pages: r.Pages, Listed: r.Listed,
 		Since: r.Since, Until: r.Until, Message: r.Message, DeadLettered: r.DeadLettered}
 	if r.Shown != nil {

@@ -8,13 +8,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
 )
 
 // OutboxAdmin is what the admin API needs from the outbox and its dead letters.
 type OutboxAdmin interface {
-	OutboxStats(ctx context.Context, now time.Time) (notify.OutboxStats, error)
-	DeadLetters(ctx context.Context, limit int) ([]notify.DeadLetter, error)
+	OutboxStats(ctx context.Context, now time.Time) (alert.OutboxStats, error)
+	DeadLetters(ctx context.Context, limit int) ([]alert.DeadLetter, error)
 	RetryDeadLetter(ctx context.Context, id string, now time.Time) (string, error)
 	DropDeadLetter(ctx context.Context, id string) error
 }

@@ -15,7 +15,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -37,7 +36,7 @@ func newOutboxServer(t *testing.T, token string) (*echo.Echo, *state.Redis, stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
+	if err := st.DeadLetter(ctx, alert.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
 		t.Fatal(err)
 	}
 	dls, err := st.DeadLetters(ctx, 10)

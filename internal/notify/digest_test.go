@@ -136,35 +136,35 @@ func TestRenderDigestTextGolden(t *testing.T) {
 // everything else is absorbed and puts its rule in the flood.
 func TestFloodSort(t *testing.T) {
 	crit, warn := alert.SeverityCritical, alert.SeverityWarning
-	del := func(id, rule string, sev alert.Severity) Delivery {
-		return Delivery{ID: id, Notification: alert.Notification{ID: id, Rule: rule, Severity: sev}}
+	del := func(id, rule string, sev alert.Severity) alert.Delivery {
+		return alert.Delivery{ID: id, Notification: alert.Notification{ID: id, Rule: rule, Severity: sev}}
 	}
 	tests := []struct {
 		name        string
 		inFlood     []string
-		urgent      []Delivery
-		incoming    []Delivery
+		urgent      []alert.Delivery
+		incoming    []alert.Delivery
 		wantUrgent  string
 		wantHeld    string
 		wantInFlood string
 	}{
 		{"a flood of one critical rule is absorbed whole",
-			nil, nil, []Delivery{del("1", "rec", crit), del("2", "rec", crit), del("3", "rec", crit)},
+			nil, nil, []alert.Delivery{del("1", "rec", crit), del("2", "rec", crit), del("3", "rec", crit)},
 			"[]", "[1 2 3]", "[rec]"},
 		{"a lone critical page of another rule goes out",
-			[]string{"rec"}, nil, []Delivery{del("1", "rec", crit), del("2", "crash", crit), del("3", "rec", crit)},
+			[]string{"rec"}, nil, []alert.Delivery{del("1", "rec", crit), del("2", "crash", crit), del("3", "rec", crit)},
 			"[2]", "[1 3]", "[rec]"},
 		{"a warning is absorbed, whatever its rule",
-			[]string{"rec"}, nil, []Delivery{del("1", "slow", warn)},
+			[]string{"rec"}, nil, []alert.Delivery{del("1", "slow", warn)},
 			"[]", "[1]", "[rec slow]"},
 		{"a second page of a rule already waiting to go out floods it",
-			[]string{"rec"}, []Delivery{del("0", "crash", crit)}, []Delivery{del("1", "crash", crit)},
+			[]string{"rec"}, []alert.Delivery{del("0", "crash", crit)}, []alert.Delivery{del("1", "crash", crit)},
 			"[0]", "[1]", "[crash rec]"},
 		{"the pages going out on their own are bounded by the threshold",
-			[]string{"rec"}, []Delivery{del("a", "x", crit), del("b", "y", crit)}, []Delivery{del("c", "z", crit)},
+			[]string{"rec"}, []alert.Delivery{del("a", "x", crit), del("b", "y", crit)}, []alert.Delivery{del("c", "z", crit)},
 			"[a b]", "[c]", "[rec z]"},
 	}
-	ids := func(ds []Delivery) string {
+	ids := func(ds []alert.Delivery) string {
 		var s []string
 		for _, d := range ds {
 			s = append(s, d.ID)

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"time"
 
 	"github.com/hookdev/hook/internal/alert"
 )
@@ -14,7 +13,7 @@ type DigestStore interface {
 	// step (acknowledged and deleted from the outbox, and recorded with the
 	// digest), so a page is never in both nor in neither. Only pages consumer
 	// still holds are absorbed; it returns their outbox ids.
-	Absorb(ctx context.Context, consumer string, n alert.Notification, dels []Delivery) (absorbed []string, err error)
+	Absorb(ctx context.Context, consumer string, n alert.Notification, dels []alert.Delivery) (absorbed []string, err error)
 	// SaveDigest records digest n as last shown, and the message that shows
 	// it ("" if it cannot be edited), for operators.
 	SaveDigest(ctx context.Context, n alert.Notification, message string) error
@@ -33,45 +32,4 @@ type Editor interface {
 	// Edit replaces the message ref with n. A permanent failure (the message
 	// was deleted) makes the caller post anew.
 	Edit(ctx context.Context, ref string, n alert.Notification) (retry bool, err error)
-}
-
-// ErrDigestNotFound is returned for a digest id that does not exist (wrong,
-// or expired).
-var ErrDigestNotFound = &alert.Error{Code: alert.ENOTFOUND, Reason: "not_found", Message: "no such digest"}
-
-// DigestRecord is a digest as the store keeps it, for operators.
-type DigestRecord struct {
-	ID       string
-	Receiver string
-	Channel  string
-	// Pages is how many pages were absorbed into it; Listed how many of them
-	// are kept one by one (the first ones; the rest are counted only).
-	Pages  int64
-	Listed int64
-	// Since and Until are when its first and latest pages were absorbed.
-	Since, Until time.Time
-	// Shown is the digest as last posted, with its counts by rule and
-	// severity; nil until it was posted once.
-	Shown *alert.Notification
-	// Message names the Slack message that shows it ("channel/ts"), "" when
-	// it cannot be edited (webhook) or was not posted yet.
-	Message string
-	// DeadLettered is set when the digest itself could not be delivered.
-	DeadLettered string
-}
-
-// DigestedPage is one page absorbed into a digest.
-type DigestedPage struct {
-	OutboxID  string
-	PageID    string
-	Kind      alert.Kind
-	Rule      string
-	Severity  alert.Severity
-	App       string
-	Room      string
-	User      string
-	Task      string
-	CreatedAt time.Time
-	// DigestedAt is when it was absorbed.
-	DigestedAt time.Time
 }

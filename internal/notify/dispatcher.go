@@ -16,30 +16,20 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 )
 
-// Delivery is one outbox entry: the stream id and the notification. Err is
-// set, with Raw holding the entry, when it could not be decoded: then it is
-// dead-lettered, not lost and not stuck.
-type Delivery struct {
-	ID           string
-	Notification alert.Notification
-	Err          error
-	Raw          []byte
-}
-
 // Outbox is the durable queue of pages. Entries stay in it until Ack or
-// DeadLetter, so a page survives restarts and crashed replicas.
+// alert.DeadLetter, so a page survives restarts and crashed replicas.
 type Outbox interface {
 	// Read returns new entries for consumer, waiting up to block for some.
-	Read(ctx context.Context, consumer string, count int, block time.Duration) ([]Delivery, error)
+	Read(ctx context.Context, consumer string, count int, block time.Duration) ([]alert.Delivery, error)
 	// Reclaim takes over entries another consumer left unacknowledged for minIdle.
-	Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]Delivery, error)
+	Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]alert.Delivery, error)
 	// Touch tells the queue consumer is still working on ids, so they are not
 	// reclaimed, and returns those consumer no longer holds (another consumer
 	// took them over, or they are gone): consumer must drop those unsent.
 	// It never takes an entry back from another consumer.
 	Touch(ctx context.Context, consumer string, ids ...string) (lost []string, err error)
 	Ack(ctx context.Context, id string) error
-	DeadLetter(ctx context.Context, d Delivery, reason string) error
+	DeadLetter(ctx context.Context, d alert.Delivery, reason string) error
 }
 
 // DispatcherConfig tunes delivery. Zero values take the defaults below.
@@ -158,7 +148,7 @@ type Dispatcher struct {
 	slots chan struct{} // one per page in memory
 	mu    sync.Mutex
 	held  map[string]*holding // outbox ids in memory, kept alive by Touch
-	lanes map[string]chan Delivery
+	lanes map[string]chan alert.Delivery
 	wg    sync.WaitGroup
 	// caughtUp is set when the last outbox read found no more than it
 	// could take: flood control's sign that the backlog is all read.
@@ -176,7 +166,7 @@ func NewDispatcher(outbox Outbox, senders map[alert.ReceiverKind]Sender, cfg Dis
 		now:     now,
 		slots:   make(chan struct{}, cfg.MaxInFlight),
 		held:    map[string]*holding{},
-		lanes:   map[string]chan Delivery{},
+		lanes:   map[string]chan alert.Delivery{},
 	}
 }
 
@@ -197,7 +187,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			lastRelease = time.Now()
 			d.releaseDue(ctx)
 		}
-		var batch []Delivery
+		var batch []alert.Delivery
 		var err error
 		if time.Since(lastReclaim) >= d.cfg.ReclaimIdle/2 {
 			lastReclaim = time.Now()
@@ -239,7 +229,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	for _, ch := range d.lanes {
 		close(ch)
 	}
-	d.lanes = map[string]chan Delivery{}
+	d.lanes = map[string]chan alert.Delivery{}
 	d.mu.Unlock()
 	d.wg.Wait()
 	return nil
@@ -256,7 +246,7 @@ func (d *Dispatcher) waitFree(ctx context.Context) int {
 	return cap(d.slots) - len(d.slots)
 }
 
-func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
+func (d *Dispatcher) enqueue(ctx context.Context, del alert.Delivery) {
 	if !d.hold(ctx, del.ID) {
 		return // already working on it (reclaimed our own entry)
 	}
@@ -272,7 +262,7 @@ func (d *Dispatcher) enqueue(ctx context.Context, del Delivery) {
 	d.mu.Lock()
 	ch, ok := d.lanes[lane]
 	if !ok {
-		ch = make(chan Delivery, cap(d.slots))
+		ch = make(chan alert.Delivery, cap(d.slots))
 		d.lanes[lane] = ch
 		limit := rate.Inf
 		if p.Receiver.Kind == alert.ReceiverSlack {
@@ -295,7 +285,7 @@ func (d *Dispatcher) release(id string) {
 	<-d.slots
 }
 
-func (d *Dispatcher) runLane(ctx context.Context, ch <-chan Delivery, limiter *rate.Limiter) {
+func (d *Dispatcher) runLane(ctx context.Context, ch <-chan alert.Delivery, limiter *rate.Limiter) {
 	defer d.wg.Done()
 	for del := range ch {
 		if ctx.Err() == nil {
@@ -311,7 +301,7 @@ func (d *Dispatcher) runLane(ctx context.Context, ch <-chan Delivery, limiter *r
 // Every send and dead letter is preceded by a check that this consumer still
 // holds the page (claim): a page another replica took over is dropped, not
 // sent twice.
-func (d *Dispatcher) deliver(runCtx context.Context, del Delivery, limiter *rate.Limiter) {
+func (d *Dispatcher) deliver(runCtx context.Context, del alert.Delivery, limiter *rate.Limiter) {
 	// ctx ends early when a keep-alive finds the page taken over.
 	ctx := d.heldContext(runCtx, del.ID)
 	p := del.Notification
@@ -393,7 +383,7 @@ func (d *Dispatcher) waitTurn(ctx context.Context, limiter *rate.Limiter) bool {
 
 // deadLetter moves a page to the dead letters, counts and logs it, and hands
 // it once to the fallback receiver. kind is the bounded metrics label.
-func (d *Dispatcher) deadLetter(ctx context.Context, del Delivery, kind, reason string) {
+func (d *Dispatcher) deadLetter(ctx context.Context, del alert.Delivery, kind, reason string) {
 	p := del.Notification
 	d.log.Error("page dead-lettered", "page", p.PageID(), "rule", p.Rule, "receiver", p.Receiver.Name, "reason", reason)
 	d.cfg.Metrics.deadLetter(p.Receiver.Name, kind)

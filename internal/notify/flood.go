@@ -59,7 +59,7 @@ const floodPoll = 20 * time.Millisecond
 // floodControl runs after each page a lane sent: when more pages wait behind
 // it than the threshold, the lane digests them until the flood is over, then
 // returns to sending pages one by one. r is the lane's receiver.
-func (d *Dispatcher) floodControl(ctx context.Context, ch <-chan Delivery, limiter *rate.Limiter, r alert.Receiver) {
+func (d *Dispatcher) floodControl(ctx context.Context, ch <-chan alert.Delivery, limiter *rate.Limiter, r alert.Receiver) {
 	cfg := d.cfg.Flood
 	if cfg.Off || ctx.Err() != nil || len(ch) <= cfg.Threshold || limiter.Limit() == rate.Inf {
 		return // an unlimited receiver (the console) keeps up with any flood
@@ -81,7 +81,7 @@ func (d *Dispatcher) floodControl(ctx context.Context, ch <-chan Delivery, limit
 // flood is one lane's digest mode; it lives in the lane's goroutine.
 type flood struct {
 	d        *Dispatcher
-	ch       <-chan Delivery
+	ch       <-chan alert.Delivery
 	limiter  *rate.Limiter
 	store    DigestStore
 	sender   Sender
@@ -90,13 +90,13 @@ type flood struct {
 	quiet    int
 
 	digest     *digestBuilder
-	rules      map[string]bool // rules in the flood: they have pages in the digest
-	incoming   []Delivery      // taken from the lane, not yet sorted
-	urgent     []Delivery      // critical pages of rules not in the flood, sent on their own
-	held       []Delivery      // sorted to absorb
-	ref        string          // the digest's message, for edits
-	posted     bool            // the digest has a message
-	dirty      bool            // pages were absorbed since the message was last refreshed
+	rules      map[string]bool  // rules in the flood: they have pages in the digest
+	incoming   []alert.Delivery // taken from the lane, not yet sorted
+	urgent     []alert.Delivery // critical pages of rules not in the flood, sent on their own
+	held       []alert.Delivery // sorted to absorb
+	ref        string           // the digest's message, for edits
+	posted     bool             // the digest has a message
+	dirty      bool             // pages were absorbed since the message was last refreshed
 	dirtySince time.Time
 	attempt    int       // failed refreshes in a row
 	due        time.Time // when the digest may be refreshed next
@@ -267,16 +267,16 @@ func (f *flood) idle() bool {
 // clock only moves when someone sleeps); once the backlog is read it sleeps
 // on the dispatcher's clock, woken by a page. untilIdle returns as soon as
 // the backlog is read.
-func (f *flood) awaitPage(ctx context.Context, until time.Time, untilIdle bool) (del Delivery, got, open bool) {
+func (f *flood) awaitPage(ctx context.Context, until time.Time, untilIdle bool) (del alert.Delivery, got, open bool) {
 	d := f.d
 	for {
 		rest := until.Sub(d.now())
 		if rest <= 0 || ctx.Err() != nil {
-			return Delivery{}, false, true
+			return alert.Delivery{}, false, true
 		}
 		if f.idle() {
 			if untilIdle {
-				return Delivery{}, false, true
+				return alert.Delivery{}, false, true
 			}
 			return f.sleepOrPage(ctx, rest)
 		}
@@ -287,14 +287,14 @@ func (f *flood) awaitPage(ctx context.Context, until time.Time, untilIdle bool) 
 			return del, ok, ok
 		case <-ctx.Done():
 			t.Stop()
-			return Delivery{}, false, true
+			return alert.Delivery{}, false, true
 		case <-t.C:
 		}
 	}
 }
 
 // sleepOrPage sleeps rest on the dispatcher's clock unless a page comes first.
-func (f *flood) sleepOrPage(ctx context.Context, rest time.Duration) (del Delivery, got, open bool) {
+func (f *flood) sleepOrPage(ctx context.Context, rest time.Duration) (del alert.Delivery, got, open bool) {
 	sctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := make(chan struct{})
@@ -308,7 +308,7 @@ func (f *flood) sleepOrPage(ctx context.Context, rest time.Duration) (del Delive
 		<-done
 		return del, ok, ok
 	case <-done:
-		return Delivery{}, false, true
+		return alert.Delivery{}, false, true
 	}
 }
 
@@ -407,7 +407,7 @@ func (f *flood) fail(ctx context.Context, class, reason string) {
 // the digest gets one last refresh if it has news.
 func (f *flood) stop(ctx context.Context) {
 	d := f.d
-	for _, dels := range [][]Delivery{f.urgent, f.held, f.incoming} {
+	for _, dels := range [][]alert.Delivery{f.urgent, f.held, f.incoming} {
 		for _, del := range dels {
 			d.release(del.ID)
 		}

@@ -94,7 +94,7 @@ func (d *Dispatcher) followUpOf(ctx context.Context, p alert.Notification) *aler
 // waitLonger sends follow-up p back to wait when FollowUps says it is not due
 // yet; it reports whether it did (or lost the entry meanwhile): the caller
 // then leaves it.
-func (d *Dispatcher) waitLonger(ctx, runCtx context.Context, del Delivery, p alert.Notification) bool {
+func (d *Dispatcher) waitLonger(ctx, runCtx context.Context, del alert.Delivery, p alert.Notification) bool {
 	if d.cfg.FollowUps == nil || p.Kind != alert.KindFollowUp {
 		return false
 	}

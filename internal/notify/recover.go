@@ -1,13 +1,17 @@
 package notify
 
-import "context"
+import (
+	"context"
+
+	"github.com/hookdev/hook/internal/alert"
+)
 
 // PendingReader is an Outbox that can hand a consumer back the entries it
 // itself read and never acknowledged: the pages a previous run of this
 // consumer was still retrying when it was stopped. Without it those pages wait
 // ReclaimIdle before any consumer (this one included) takes them over.
 type PendingReader interface {
-	Pending(ctx context.Context, consumer string, count int) ([]Delivery, error)
+	Pending(ctx context.Context, consumer string, count int) ([]alert.Delivery, error)
 }
 
 // resumeOwn re-queues what this consumer left pending on its last run, so a

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/state"
@@ -40,14 +41,14 @@ func (f *outageOutbox) fail() error {
 	return nil
 }
 
-func (f *outageOutbox) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]notify.Delivery, error) {
+func (f *outageOutbox) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]alert.Delivery, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
 	return f.Redis.Read(ctx, consumer, count, block)
 }
 
-func (f *outageOutbox) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]notify.Delivery, error) {
+func (f *outageOutbox) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]alert.Delivery, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
@@ -71,14 +72,14 @@ func (f *outageOutbox) Ack(ctx context.Context, id string) error {
 	return f.Redis.Ack(ctx, id)
 }
 
-func (f *outageOutbox) DeadLetter(ctx context.Context, d notify.Delivery, reason string) error {
+func (f *outageOutbox) DeadLetter(ctx context.Context, d alert.Delivery, reason string) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
 	return f.Redis.DeadLetter(ctx, d, reason)
 }
 
-func (f *outageOutbox) Pending(ctx context.Context, consumer string, count int) ([]notify.Delivery, error) {
+func (f *outageOutbox) Pending(ctx context.Context, consumer string, count int) ([]alert.Delivery, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 )
 
 // Flood digests (notify/flood.go) are recorded here: an index of digests by
@@ -100,7 +99,7 @@ type digestedPage struct {
 }
 
 // Absorb implements notify.DigestStore.
-func (s *Redis) Absorb(ctx context.Context, consumer string, n alert.Notification, dels []notify.Delivery) ([]string, error) {
+func (s *Redis) Absorb(ctx context.Context, consumer string, n alert.Notification, dels []alert.Delivery) ([]string, error) {
 	if !digestIDRE.MatchString(n.ID) {
 		return nil, fmt.Errorf("digest id %q is not valid", n.ID)
 	}
@@ -275,7 +274,7 @@ func (s *Redis) DigestCount(ctx context.Context) (int64, error) {
 }
 
 // Digests lists up to limit digests, newest first.
-func (s *Redis) Digests(ctx context.Context, limit int) ([]notify.DigestRecord, error) {
+func (s *Redis) Digests(ctx context.Context, limit int) ([]alert.DigestRecord, error) {
 	ids, err := s.digestIDs(ctx)
 	if err != nil {
 		return nil, err
@@ -283,10 +282,10 @@ func (s *Redis) Digests(ctx context.Context, limit int) ([]notify.DigestRecord, 
 	if len(ids) > limit {
 		ids = ids[:limit]
 	}
-	out := make([]notify.DigestRecord, 0, len(ids))
+	out := make([]alert.DigestRecord, 0, len(ids))
 	for _, id := range ids {
 		r, _, err := s.Digest(ctx, id, 0)
-		if errors.Is(err, notify.ErrDigestNotFound) {
+		if errors.Is(err, alert.ErrDigestNotFound) {
 			continue // expired meanwhile
 		}
 		if err != nil {
@@ -299,9 +298,9 @@ func (s *Redis) Digests(ctx context.Context, limit int) ([]notify.DigestRecord, 
 
 // Digest returns one digest and up to limit of its pages, in the order
 // they were absorbed (partition by partition).
-func (s *Redis) Digest(ctx context.Context, id string, limit int) (notify.DigestRecord, []notify.DigestedPage, error) {
+func (s *Redis) Digest(ctx context.Context, id string, limit int) (alert.DigestRecord, []alert.DigestedPage, error) {
 	if !digestIDRE.MatchString(id) {
-		return notify.DigestRecord{}, nil, fmt.Errorf("%w: %q", notify.ErrDigestNotFound, id)
+		return alert.DigestRecord{}, nil, fmt.Errorf("%w: %q", alert.ErrDigestNotFound, id)
 	}
 	spaces := s.digestSpaces()
 	pipe := s.rdb.Pipeline()
@@ -316,11 +315,11 @@ func (s *Redis) Digest(ctx context.Context, id string, limit int) (notify.Digest
 		}
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return notify.DigestRecord{}, nil, fmt.Errorf("%w: read digest %s: %w", ErrUnavailable, id, err)
+		return alert.DigestRecord{}, nil, fmt.Errorf("%w: read digest %s: %w", ErrUnavailable, id, err)
 	}
 	m := map[string]string{}
 	var listed int64
-	var out []notify.DigestedPage
+	var out []alert.DigestedPage
 	for i := range spaces {
 		mergeDigest(m, metas[i].Val())
 		listed += counts[i].Val()
@@ -333,26 +332,26 @@ func (s *Redis) Digest(ctx context.Context, id string, limit int) (notify.Digest
 			}
 			var p digestedPage
 			if err := json.Unmarshal([]byte(l), &p); err != nil {
-				return notify.DigestRecord{}, nil, fmt.Errorf("digest %s: page line %q: %w", id, l, err)
+				return alert.DigestRecord{}, nil, fmt.Errorf("digest %s: page line %q: %w", id, l, err)
 			}
-			out = append(out, notify.DigestedPage{OutboxID: p.OutboxID, PageID: p.PageID, Kind: alert.Kind(p.Kind),
+			out = append(out, alert.DigestedPage{OutboxID: p.OutboxID, PageID: p.PageID, Kind: alert.Kind(p.Kind),
 				Rule: p.Rule, Severity: alert.Severity(p.Severity), App: p.App, Room: p.Room, User: p.User, Task: p.Task,
 				CreatedAt: unixMilli(p.CreatedAt), DigestedAt: unixMilli(p.DigestedAt)})
 		}
 	}
 	if len(m) == 0 {
-		return notify.DigestRecord{}, nil, fmt.Errorf("%w: %s", notify.ErrDigestNotFound, id)
+		return alert.DigestRecord{}, nil, fmt.Errorf("%w: %s", alert.ErrDigestNotFound, id)
 	}
 	return digestRecord(id, m, listed), out, nil
 }
 
-func digestRecord(id string, m map[string]string, listed int64) notify.DigestRecord {
+func digestRecord(id string, m map[string]string, listed int64) alert.DigestRecord {
 	ms := func(k string) time.Time {
 		v, _ := strconv.ParseInt(m[k], 10, 64)
 		return unixMilli(v)
 	}
 	pages, _ := strconv.ParseInt(m["pages"], 10, 64)
-	r := notify.DigestRecord{ID: id, Receiver: m["receiver"], Channel: m["channel"], Pages: pages, Listed: listed,
+	r := alert.DigestRecord{ID: id, Receiver: m["receiver"], Channel: m["channel"], Pages: pages, Listed: listed,
 		Since: ms("since"), Until: ms("until"), Message: m["message"], DeadLettered: m["dead_lettered"]}
 	if shown := m["shown"]; shown != "" {
 		if n, err := alert.UnmarshalNotification([]byte(shown)); err == nil {

@@ -11,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 )
 
@@ -99,7 +98,7 @@ func TestDigests(t *testing.T) {
 			}
 
 			for _, bad := range []string{"dg-2", "", "../x", "a b"} {
-				if _, _, err := s.Digest(ctx, bad, 1); !errors.Is(err, notify.ErrDigestNotFound) {
+				if _, _, err := s.Digest(ctx, bad, 1); !errors.Is(err, alert.ErrDigestNotFound) {
 					t.Errorf("digest %q: %v, want not found", bad, err)
 				}
 			}

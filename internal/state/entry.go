@@ -11,7 +11,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 )
 
 // An outbox entry is the notification as Go encoded it when the alert fired
@@ -118,11 +117,11 @@ func decodeReceiver(b []byte, r *alert.Receiver) error {
 // not decode is still handed over, with its error, so it is dead-lettered
 // rather than stuck.
 // Their ids name part p (see part.id).
-func deliveries(p part, msgs []redis.XMessage) []notify.Delivery {
-	out := make([]notify.Delivery, 0, len(msgs))
+func deliveries(p part, msgs []redis.XMessage) []alert.Delivery {
+	out := make([]alert.Delivery, 0, len(msgs))
 	for _, m := range msgs {
 		n, err := decodeEntry(m.Values)
-		d := notify.Delivery{ID: p.id(m.ID), Notification: n, Err: err}
+		d := alert.Delivery{ID: p.id(m.ID), Notification: n, Err: err}
 		if err != nil {
 			d.Raw, _ = json.Marshal(m.Values)
 		}

@@ -9,7 +9,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 )
 
 // TestFollowUpIsScheduledOnceAndReleasedOnce: a page's follow-up is scheduled
@@ -39,7 +38,7 @@ func TestFollowUpIsScheduledOnceAndReleasedOnce(t *testing.T) {
 			// A read of several partitions may come back empty when the
 			// machine is slow to answer within its block: read until the page
 			// comes, or give up after a while.
-			var got []notify.Delivery
+			var got []alert.Delivery
 			for deadline := time.Now().Add(5 * time.Second); len(got) == 0 && err == nil && time.Now().Before(deadline); {
 				got, err = s.Read(ctx, "a", 10, 10*time.Millisecond)
 			}

@@ -14,11 +14,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 )
 
 // DeadLetters lists up to limit dead letters, oldest first, from every part.
-func (s *Redis) DeadLetters(ctx context.Context, limit int) ([]notify.DeadLetter, error) {
+func (s *Redis) DeadLetters(ctx context.Context, limit int) ([]alert.DeadLetter, error) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.XMessageSliceCmd, len(s.parts))
 	for i, p := range s.parts {
@@ -29,7 +28,7 @@ func (s *Redis) DeadLetters(ctx context.Context, limit int) ([]notify.DeadLetter
 	}
 	type entry struct {
 		at int64
-		dl notify.DeadLetter
+		dl alert.DeadLetter
 	}
 	var all []entry
 	for i, c := range cmds {
@@ -39,7 +38,7 @@ func (s *Redis) DeadLetters(ctx context.Context, limit int) ([]notify.DeadLetter
 		}
 	}
 	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.at, b.at) })
-	out := make([]notify.DeadLetter, 0, min(len(all), limit))
+	out := make([]alert.DeadLetter, 0, min(len(all), limit))
 	for _, e := range all[:min(len(all), limit)] {
 		out = append(out, e.dl)
 	}
@@ -47,9 +46,9 @@ func (s *Redis) DeadLetters(ctx context.Context, limit int) ([]notify.DeadLetter
 }
 
 // deadLetter decodes dead-letter entry m of part p.
-func deadLetter(p part, m redis.XMessage) notify.DeadLetter {
+func deadLetter(p part, m redis.XMessage) alert.DeadLetter {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
-	dl := notify.DeadLetter{ID: p.id(m.ID), Reason: str("reason"), OutboxID: str("outbox_id")}
+	dl := alert.DeadLetter{ID: p.id(m.ID), Reason: str("reason"), OutboxID: str("outbox_id")}
 	if raw := str("raw"); raw != "" {
 		dl.Raw = []byte(raw)
 	} else if n, err := decodeEntry(m.Values); err == nil {
@@ -82,14 +81,14 @@ return id
 func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (string, error) {
 	p, sid, ok := s.locate(id)
 	if !ok {
-		return "", fmt.Errorf("%w: %q", notify.ErrDeadLetterNotFound, id)
+		return "", fmt.Errorf("%w: %q", alert.ErrDeadLetterNotFound, id)
 	}
 	msgs, err := s.rdb.XRangeN(ctx, p.keys.DeadLetters(), sid, sid, 1).Result()
 	if err != nil {
 		return "", fmt.Errorf("%w: read dead letter %s: %w", ErrUnavailable, id, err)
 	}
 	if len(msgs) == 0 {
-		return "", fmt.Errorf("%w: %s", notify.ErrDeadLetterNotFound, id)
+		return "", fmt.Errorf("%w: %s", alert.ErrDeadLetterNotFound, id)
 	}
 	n, err := decodeEntry(msgs[0].Values)
 	if err != nil {
@@ -102,7 +101,7 @@ func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (
 	}
 	newID, err := retryScript.Run(ctx, s.rdb, []string{p.keys.Outbox(), p.keys.DeadLetters()}, sid, page, OutboxTTL.Milliseconds()).Text()
 	if errors.Is(err, redis.Nil) {
-		return "", fmt.Errorf("%w: %s", notify.ErrDeadLetterNotFound, id)
+		return "", fmt.Errorf("%w: %s", alert.ErrDeadLetterNotFound, id)
 	}
 	if err != nil {
 		return "", fmt.Errorf("%w: retry dead letter %s: %w", ErrUnavailable, id, err)
@@ -114,22 +113,22 @@ func (s *Redis) RetryDeadLetter(ctx context.Context, id string, now time.Time) (
 func (s *Redis) DropDeadLetter(ctx context.Context, id string) error {
 	p, sid, ok := s.locate(id)
 	if !ok {
-		return fmt.Errorf("%w: %q", notify.ErrDeadLetterNotFound, id)
+		return fmt.Errorf("%w: %q", alert.ErrDeadLetterNotFound, id)
 	}
 	n, err := s.rdb.XDel(ctx, p.keys.DeadLetters(), sid).Result()
 	if err != nil {
 		return fmt.Errorf("%w: drop dead letter %s: %w", ErrUnavailable, id, err)
 	}
 	if n == 0 {
-		return fmt.Errorf("%w: %s", notify.ErrDeadLetterNotFound, id)
+		return fmt.Errorf("%w: %s", alert.ErrDeadLetterNotFound, id)
 	}
 	return nil
 }
 
 // OutboxStats reports the outbox's depth, pending entries, oldest page age
 // and the number of dead letters, over every part.
-func (s *Redis) OutboxStats(ctx context.Context, now time.Time) (notify.OutboxStats, error) {
-	var st notify.OutboxStats
+func (s *Redis) OutboxStats(ctx context.Context, now time.Time) (alert.OutboxStats, error) {
+	var st alert.OutboxStats
 	var err error
 	if st.Depth, err = s.sumLen(ctx, func(k Keyspace) string { return k.Outbox() }); err != nil {
 		return st, fmt.Errorf("%w: outbox stats: %w", ErrUnavailable, err)

@@ -10,7 +10,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 )
 
@@ -43,7 +42,7 @@ func TestDeadLetterAdmin(t *testing.T) {
 			if err != nil || st.Depth != 1 || st.Pending != 1 || st.DeadLetters != 0 {
 				t.Fatalf("stats = %+v, %v", st, err)
 			}
-			if err := s.DeadLetter(ctx, notify.Delivery{ID: oid, Notification: n}, "expired"); err != nil {
+			if err := s.DeadLetter(ctx, alert.Delivery{ID: oid, Notification: n}, "expired"); err != nil {
 				t.Fatal(err)
 			}
 			dls, err := s.DeadLetters(ctx, 10)
@@ -58,7 +57,7 @@ func TestDeadLetterAdmin(t *testing.T) {
 			if _, err := s.RetryDeadLetter(ctx, dls[0].ID, now); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.RetryDeadLetter(ctx, dls[0].ID, now); !errors.Is(err, notify.ErrDeadLetterNotFound) {
+			if _, err := s.RetryDeadLetter(ctx, dls[0].ID, now); !errors.Is(err, alert.ErrDeadLetterNotFound) {
 				t.Errorf("second retry: %v, want ErrDeadLetterNotFound", err)
 			}
 			got, err := s.Read(ctx, "a", 10, time.Millisecond)
@@ -77,12 +76,12 @@ func TestDeadLetterAdmin(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, id := range []string{dls[0].ID, "-", "+", "0", "x-1"} {
-				if err := s.DropDeadLetter(ctx, id); !errors.Is(err, notify.ErrDeadLetterNotFound) {
+				if err := s.DropDeadLetter(ctx, id); !errors.Is(err, alert.ErrDeadLetterNotFound) {
 					t.Errorf("drop %q: %v, want ErrDeadLetterNotFound", id, err)
 				}
 			}
 			st, _ = s.OutboxStats(ctx, now)
-			if st != (notify.OutboxStats{}) {
+			if st != (alert.OutboxStats{}) {
 				t.Errorf("at the end: %+v, want all zero", st)
 			}
 		})

@@ -13,7 +13,6 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 )
 
@@ -150,7 +149,7 @@ func TestPartitionedOutbox(t *testing.T) {
 		if err := s.Ack(ctx, byID["0-0"]); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeadLetter(ctx, notify.Delivery{ID: byID["1-0"], Notification: alert.Notification{ID: "1-0"}}, "channel_not_found"); err != nil {
+		if err := s.DeadLetter(ctx, alert.Delivery{ID: byID["1-0"], Notification: alert.Notification{ID: "1-0"}}, "channel_not_found"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.Touch(ctx, "w", byID["2-0"], byID["3-1"], "bogus", "p99:1-0"); err != nil {
@@ -169,7 +168,7 @@ func TestPartitionedOutbox(t *testing.T) {
 			t.Fatalf("retry = %q, %v; want a new id in partition p01", retried, err)
 		}
 		for _, bad := range []string{"p01", "p99:1-0", "p01:x", "x:1-0"} {
-			if err := s.DropDeadLetter(ctx, bad); !errors.Is(err, notify.ErrDeadLetterNotFound) {
+			if err := s.DropDeadLetter(ctx, bad); !errors.Is(err, alert.ErrDeadLetterNotFound) {
 				t.Errorf("drop %q: %v, want not found", bad, err)
 			}
 		}

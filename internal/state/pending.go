@@ -8,14 +8,14 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // Pending implements notify.PendingReader: the entries consumer read and never
 // acknowledged, oldest first within each stream, with their pages
 // (XREADGROUP from id 0), up to count in all.
-func (s *Redis) Pending(ctx context.Context, consumer string, count int) ([]notify.Delivery, error) {
-	var out []notify.Delivery
+func (s *Redis) Pending(ctx context.Context, consumer string, count int) ([]alert.Delivery, error) {
+	var out []alert.Delivery
 	for _, p := range s.parts {
 		if len(out) >= count {
 			break

@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/alert"
 )
 
 // The outbox is one stream per part (see partition.go), each with the
@@ -54,7 +54,7 @@ func (s *Redis) withGroup(ctx context.Context, p part, op func() error) error {
 // blocking read may name several streams only within one cluster slot, so
 // Read reads them all in one pipeline (one round trip per master), and when
 // none has anything waits Options.Poll and looks again, until block.
-func (s *Redis) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]notify.Delivery, error) {
+func (s *Redis) Read(ctx context.Context, consumer string, count int, block time.Duration) ([]alert.Delivery, error) {
 	if len(s.parts) == 1 {
 		return s.readBlocking(ctx, s.parts[0], consumer, count, block)
 	}
@@ -78,7 +78,7 @@ func (s *Redis) Read(ctx context.Context, consumer string, count int, block time
 	}
 }
 
-func (s *Redis) readBlocking(ctx context.Context, p part, consumer string, count int, block time.Duration) ([]notify.Delivery, error) {
+func (s *Redis) readBlocking(ctx context.Context, p part, consumer string, count int, block time.Duration) ([]alert.Delivery, error) {
 	var streams []redis.XStream
 	err := s.withGroup(ctx, p, func() (err error) {
 		streams, err = s.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
@@ -96,7 +96,7 @@ func (s *Redis) readBlocking(ctx context.Context, p part, consumer string, count
 	if err != nil {
 		return nil, fmt.Errorf("%w: read outbox: %w", ErrUnavailable, err)
 	}
-	var out []notify.Delivery
+	var out []alert.Delivery
 	for _, st := range streams {
 		out = append(out, deliveries(p, st.Messages)...)
 	}
@@ -108,7 +108,7 @@ func (s *Redis) readBlocking(ctx context.Context, p part, consumer string, count
 // the remainder, or one each when count is smaller than the number of
 // streams), and the turn moves on with every poll so no stream waits behind
 // the others. A stream without its group gets one, and is read next time.
-func (s *Redis) poll(ctx context.Context, consumer string, count int) ([]notify.Delivery, error) {
+func (s *Redis) poll(ctx context.Context, consumer string, count int) ([]alert.Delivery, error) {
 	n := len(s.parts)
 	start := int(s.next.Add(1)) % n
 	type read struct {
@@ -129,7 +129,7 @@ func (s *Redis) poll(ctx context.Context, consumer string, count int) ([]notify.
 		})})
 	}
 	_, _ = pipe.Exec(ctx) // errors checked per command below
-	var out []notify.Delivery
+	var out []alert.Delivery
 	var failed error
 	for _, r := range reads {
 		streams, err := r.cmd.Result()
@@ -159,8 +159,8 @@ func (s *Redis) poll(ctx context.Context, consumer string, count int) ([]notify.
 // Reclaim implements notify.Outbox: takes over pages another consumer (a
 // crashed replica, or this process before a restart) left pending for
 // minIdle, from each stream in turn until count.
-func (s *Redis) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]notify.Delivery, error) {
-	var out []notify.Delivery
+func (s *Redis) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]alert.Delivery, error) {
+	var out []alert.Delivery
 	for _, p := range s.parts {
 		if len(out) >= count {
 			break
@@ -220,7 +220,7 @@ return 1
 // DeadLetter implements notify.Outbox.
 // The dead letter holds the whole notification as delivery saw it ("n"), or
 // an undecodable entry's raw fields ("raw"), for a human to read.
-func (s *Redis) DeadLetter(ctx context.Context, d notify.Delivery, reason string) error {
+func (s *Redis) DeadLetter(ctx context.Context, d alert.Delivery, reason string) error {
 	p, sid, ok := s.locate(d.ID)
 	if !ok {
 		return fmt.Errorf("dead-letter %s: not an outbox id", d.ID)
