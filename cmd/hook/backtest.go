@@ -20,9 +20,9 @@ import (
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/backtest"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // backtestConfig is what `hook backtest` was asked.
@@ -277,7 +277,7 @@ func backtestSource(c backtestConfig, getenv env) (backtest.Source, func(), erro
 			rdb.Close()
 			return nil, nil, err
 		}
-		layout, err := state.NewLayout(keyPrefix, opts.Partitions)
+		layout, err := keyspace.NewLayout(keyPrefix, opts.Partitions)
 		if err != nil {
 			rdb.Close()
 			return nil, nil, exitError{code: 2, msg: "hook backtest: " + err.Error()}

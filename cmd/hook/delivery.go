@@ -9,7 +9,7 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/threads"
 )
 
 // buttonSecret is the signing secret for /slack/interactions, or "" when
@@ -29,8 +29,8 @@ func buttonSecret(cfg serveConfig, log *slog.Logger) string {
 
 // slackActions is what the Slack buttons act with: all of it lives in Redis,
 // so a click handled by any replica acts for all of them.
-func slackActions(st *state.Redis) handler.SlackActions {
-	return handler.SlackActions{Seen: st, Acks: st,
+func slackActions(th *threads.Store) handler.SlackActions {
+	return handler.SlackActions{Seen: th, Acks: th,
 		Responder: slacknotify.NewResponder(&http.Client{Timeout: 5 * time.Second})}
 }
 

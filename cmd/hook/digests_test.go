@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -22,7 +23,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := state.New(rdb, "hook")
+	st := outbox.New(rdb, singleSlot(), outbox.Options{})
 	ctx := context.Background()
 	r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}
 	for i := range 3 {
@@ -30,7 +31,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 			Severity: alert.SeverityCritical, CreatedAt: time.Now(), Receiver: r,
 			Event: alert.Event{App: "1400000001", Room: fmt.Sprintf("room-%d", i), Task: "t\x1b[31m"}}
 		b, _ := n.Marshal()
-		rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}})
+		rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.Key(), Values: []any{"n", b}})
 	}
 	dels, err := st.Read(ctx, "a", 10, time.Millisecond)
 	if err != nil || len(dels) != 3 {
@@ -45,7 +46,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Store: st, Outbox: st, Digests: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
+		handler.Deps{Store: state.New(rdb, "hook"), Outbox: st, Digests: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
 	t.Cleanup(srv.Close)
 	getenv := func(k string) string {
 		if k == "HOOK_ADMIN_TOKEN" {

@@ -14,7 +14,7 @@ import (
 	"github.com/hookdev/hook/internal/enrich"
 )
 
-// roomRecords reads what hook saw of a room's life (store.Redis implements it):
+// roomRecords reads what hook saw of a room's life (rooms.Store implements it):
 // its creation (101) and dismissal (102), by room key.
 type roomRecords interface {
 	Room(ctx context.Context, app, roomKey string) (created, dismissed time.Time, ok bool, err error)

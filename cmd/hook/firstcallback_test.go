@@ -16,6 +16,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -96,7 +97,7 @@ func TestNoMigrationOnAFreshInstall(t *testing.T) {
 	mr2 := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr2.Addr()})
 	defer rdb.Close()
-	old := state.New(rdb, keyPrefix)
+	old := silence.New(rdb, state.New(rdb, keyPrefix).Layout())
 	if _, err := old.AddSilence(context.Background(), alert.Silence{Matchers: map[string]string{"room": "1"}, EndsAt: time.Now().Add(time.Hour)}, time.Now()); err != nil {
 		t.Fatal(err)
 	}

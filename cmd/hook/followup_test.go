@@ -18,7 +18,8 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/outbox"
+	"github.com/hookdev/hook/internal/rooms"
 )
 
 // printed is a console receiver that keeps each notification as printed.
@@ -88,7 +89,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	st := state.New(rdb, "hook")
+	st := outbox.New(rdb, singleSlot(), outbox.Options{})
 	cat, err := catalog.New()
 	if err != nil {
 		t.Fatal(err)
@@ -98,7 +99,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 		asked = append(asked, app+"/"+roomKey+"/"+user)
 		return enrich.Member{User: user, Role: 20, Terminal: 2, UserType: 3}, true, nil
 	})
-	pe, err := newEnricher(func(k string) string { return env[k] }, cat, st, members, time.Now, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+	pe, err := newEnricher(func(k string) string { return env[k] }, cat, rooms.New(rdb, "hook"), members, time.Now, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
 	if err != nil || pe == nil {
 		t.Fatalf("newEnricher: %v, %v", pe, err)
 	}
@@ -109,7 +110,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 			Codes: []alert.Code{{Field: "group", Value: 1, Name: "room"}, {Field: "event", Value: 104, Name: "room.exit"}}},
 		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverConsole}}
 	body, _ := page.Marshal()
-	if err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", body}}).Err(); err != nil {
+	if err := rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: st.Key(), Values: []any{"n", body}}).Err(); err != nil {
 		t.Fatal(err)
 	}
 	out := &printed{}

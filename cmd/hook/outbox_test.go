@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	outboxpkg "github.com/hookdev/hook/internal/outbox"
+
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
@@ -21,19 +23,19 @@ func TestCmdOutbox(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := state.New(rdb, "hook")
+	st := outboxpkg.New(rdb, singleSlot(), outboxpkg.Options{})
 	ctx := context.Background()
 	for _, id := range []string{"p-1", "p-2"} {
 		n := alert.Notification{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: alert.Receiver{Name: "oncall"}}
 		b, _ := n.Marshal()
-		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}}).Val()
+		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.Key(), Values: []any{"n", b}}).Val()
 		if err := st.DeadLetter(ctx, alert.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	dls, _ := st.DeadLetters(ctx, 10)
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Store: st, Outbox: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
+		handler.Deps{Store: state.New(rdb, "hook"), Outbox: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
 	t.Cleanup(srv.Close)
 
 	outbox := func(token string, args ...string) (string, string, error) {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -27,7 +29,7 @@ const defaultRedisBatch = state.DefaultBatch
 func storeOptions(getenv env) (state.Options, error) {
 	var opts state.Options
 	var err error
-	if opts.Partitions, err = wholeNumber("HOOK_PARTITIONS", getenv("HOOK_PARTITIONS"), defaultPartitions, 1, state.MaxPartitions); err != nil {
+	if opts.Partitions, err = wholeNumber("HOOK_PARTITIONS", getenv("HOOK_PARTITIONS"), defaultPartitions, 1, keyspace.MaxPartitions); err != nil {
 		return opts, err
 	}
 	if opts.WaitReplicas, err = wholeNumber("HOOK_REDIS_WAIT_REPLICAS", getenv("HOOK_REDIS_WAIT_REPLICAS"), 0, 0, 16); err != nil {
@@ -67,17 +69,17 @@ func openStore(rdb redis.UniversalClient, opts state.Options, log *slog.Logger) 
 
 // migrate carries the silences of a hook from before partitioning into the
 // partitions (its queued pages and timers are drained where they are; see
-// state.Migrate). A failure is logged, not fatal: hook serves without the
+// silence.Store.Migrate). Legacy: removed in the next release, with it. A failure is logged, not fatal: hook serves without the
 // old silences rather than not at all, and the next start copies them.
 //
 // Every silence also has a copy in the single-slot layout, for old replicas
 // during a rolling upgrade, so Migrate copies every silence again at every
 // start: only those the partitions did not have yet were migrated, and only
 // they are worth a line. A fresh install says nothing about migrations.
-func migrate(ctx context.Context, st *state.Redis, log *slog.Logger) {
+func migrate(ctx context.Context, st *silence.Store, clock func() time.Time, log *slog.Logger) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	now := time.Now()
+	now := clock()
 	before, err := st.Silences(ctx, now)
 	if err == nil {
 		var n int

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -33,4 +34,10 @@ func TestStoreOptions(t *testing.T) {
 			t.Errorf("%v: %+v, %v; want %+v", tt.env, got, err, tt.want)
 		}
 	}
+}
+
+// singleSlot is the layout of one partition under "hook", the tests' layout.
+func singleSlot() keyspace.Layout {
+	l, _ := keyspace.NewLayout("hook", 1) // one partition is always valid
+	return l
 }

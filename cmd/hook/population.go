@@ -9,8 +9,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/enrich"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/population"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // newPopulation builds the room population tracker serve runs, in the
@@ -20,7 +20,7 @@ import (
 // the rest of hook takes through interfaces of their own: AppPresent (app
 // counts, cached: thresholds relative to an app) and Member (what a user's
 // entry said: the enrichment of their exit's page).
-func newPopulation(rdb redis.UniversalClient, layout state.Layout, timeout time.Duration, now func() time.Time, reg prometheus.Registerer, log *slog.Logger) *population.Tracker {
+func newPopulation(rdb redis.UniversalClient, layout keyspace.Layout, timeout time.Duration, now func() time.Time, reg prometheus.Registerer, log *slog.Logger) *population.Tracker {
 	p := population.New(rdb, layout, population.Options{Timeout: timeout, Now: now, Metrics: population.NewMetrics(reg), Log: log})
 	p.Start()
 	// Read the app counts once before the first callback: until the first

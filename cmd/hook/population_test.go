@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // serve feeds the room population from the room callbacks, and writes what
@@ -38,11 +38,11 @@ func TestServeKeepsRoomPopulation(t *testing.T) {
 	t.Run("redis-server", func(t *testing.T) {
 		rdb := redistest.Start(t)
 		s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": key, "HOOK_REDIS_URL": "redis://" + rdb.Options().Addr})
-		layout, err := state.NewLayout(keyPrefix, defaultPartitions)
+		layout, err := keyspace.NewLayout(keyPrefix, defaultPartitions)
 		if err != nil {
 			t.Fatal(err)
 		}
-		room := layout.Partition(layout.PartitionOf(app, "8489")).Population(app, "8489")
+		room := population.Key(layout.Partition(layout.PartitionOf(app, "8489")), app, "8489")
 		send(t, s, enter("u1"))
 		send(t, s, enter("u2"))
 		send(t, s, exit("u1"))

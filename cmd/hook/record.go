@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // inProcessRecordMax is the record's default length on the in-process
@@ -66,7 +66,7 @@ func recordFlags(fs *pflag.FlagSet) func() (recordConfig, error) {
 // every accepted callback (nil when the record is off), its reader for the
 // admin API (served even when off: what was kept before is still there),
 // and stop, which writes what is queued once the server has stopped.
-func newRecord(c recordConfig, inProcess bool, rdb redis.UniversalClient, layout state.Layout, timeout time.Duration,
+func newRecord(c recordConfig, inProcess bool, rdb redis.UniversalClient, layout keyspace.Layout, timeout time.Duration,
 	reg prometheus.Registerer, log *slog.Logger) (handler.Recorder, handler.RecordSource, func()) {
 	src := record.NewReader(rdb, layout, timeout)
 	if !c.on {

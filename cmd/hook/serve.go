@@ -27,9 +27,13 @@ import (
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
+	"github.com/hookdev/hook/internal/rooms"
 	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/threads"
 )
 
 // keyPrefix starts every Redis key hook writes: "{hook}:..." for what is
@@ -218,7 +222,14 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 		defer b.Close()
 		st.WithBatcher(b)
 	}
-	reg.MustRegister(state.NewOutboxCollector(st, time.Second, now))
+	// What shares the store's Redis and layout, each its own idea: the outbox
+	// the fire script enqueues into, the silences it checks, Slack's threads
+	// and acknowledgements, and the rooms' records for enrichment.
+	ob := outbox.New(rdb, st.Layout(), outbox.Options{Now: now})
+	silences := silence.New(rdb, st.Layout())
+	threadStore := threads.New(rdb, keyPrefix, slacknotify.DefaultThreadTTL)
+	roomLog := rooms.New(rdb, keyPrefix)
+	reg.MustRegister(outbox.NewCollector(ob, time.Second, now))
 
 	// Closed after the server has stopped (defers run last in, first out):
 	// the room events of the last callbacks are written before Redis closes.
@@ -232,7 +243,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	router := engine.New(cat, rs, st, now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).
 		WithPopulation(pop).WithAppPopulation(pop)
 	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
-	senders, err := newSenders(cfg, rdb, st, stdout, log)
+	senders, err := newSenders(cfg, threadStore, stdout, log)
 	if err != nil {
 		return err
 	}
@@ -244,20 +255,20 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 		BackoffMax: rel.retryMax, ReclaimIdle: rel.reclaimIdle, StoreTimeout: rel.redisTimeout}
 	// Who is in each room tells a user's page what their room entry (103)
 	// said of their client.
-	enricher, err := newEnricher(getenv, cat, st, members(pop), now, reg, log)
+	enricher, err := newEnricher(getenv, cat, roomLog, members(pop), now, reg, log)
 	if err != nil {
 		return err
 	}
 	if enricher != nil {
 		dcfg.Enricher = enricher
 		dcfg.FollowUps = enricher
-		router.WithRoomLog(st)
+		router.WithRoomLog(roomLog)
 	}
-	dispatcher := notify.NewDispatcher(st, senders, dcfg, log, now)
+	dispatcher := notify.NewDispatcher(ob, senders, dcfg, log, now)
 
 	h := handler.New(handler.Config{ReplayWindow: cfg.replayWindow, AdminToken: cfg.adminToken, SlackSigningSecret: buttonSecret(cfg, log)},
-		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: now, Outbox: st, Digests: st, Slack: slackActions(st),
-			Silences: st, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg,
+		handler.Deps{Router: router, Catalog: cat, Store: st, Log: log, Now: now, Outbox: ob, Digests: ob, Slack: slackActions(threadStore),
+			Silences: silences, Rules: router, Metrics: handler.NewMetrics(reg), Gatherer: reg,
 			Record: recorder, RecordReader: recordSource})
 	ln, err := net.Listen("tcp", cfg.listen)
 	if err != nil {
@@ -294,7 +305,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 		if !waitForRedis(dispatchCtx, st, rel.redisTimeout, log) {
 			return
 		}
-		migrate(dispatchCtx, st, log) // a hook from before partitioning: its silences
+		migrate(dispatchCtx, silences, now, log) // a hook from before partitioning: its silences
 		var timers sync.WaitGroup
 		timers.Go(func() { runTimers(dispatchCtx, router, tickEvery, rel.redisTimeout, log) }) // pending alerts and group flushes
 		timers.Go(func() { pop.Run(dispatchCtx) })                                             // app counts, idle rooms
@@ -401,7 +412,7 @@ func redisClient(url string, timeout time.Duration) (rdb redis.UniversalClient, 
 
 // newSenders picks how each receiver kind is delivered. Without Slack
 // credentials, Slack pages print to the console instead of vanishing.
-func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *state.Redis, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
+func newSenders(cfg serveConfig, threadStore *threads.Store, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
 	console := notify.NewConsole(stdout)
 	console.TRTCConsole = cfg.trtcConsole
 	senders := map[alert.ReceiverKind]notify.Sender{alert.ReceiverConsole: console}
@@ -413,9 +424,9 @@ func newSenders(cfg serveConfig, rdb redis.UniversalClient, st *state.Redis, std
 		}
 		opts = append(opts, slack.OptionHTTPClient(slacknotify.NewHTTPClient(10*time.Second, time.Now)))
 		client := slack.New(cfg.slackToken, opts...)
-		api := slacknotify.NewAPI(client, state.NewThreads(rdb, keyPrefix), log)
+		api := slacknotify.NewAPI(client, threadStore, log)
 		api.Buttons = cfg.slackSecret != ""
-		api.Acks = st
+		api.Acks = threadStore
 		api.TRTCConsole = cfg.trtcConsole
 		senders[alert.ReceiverSlack] = api
 		log.Info("slack delivery: Web API (bot token)")

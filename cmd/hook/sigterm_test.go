@@ -16,8 +16,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/keyspace"
+	outboxpkg "github.com/hookdev/hook/internal/outbox"
+
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -179,10 +181,11 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	outbox, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: defaultPartitions})
+	layout, err := keyspace.NewLayout(keyPrefix, defaultPartitions)
 	if err != nil {
 		t.Fatal(err)
 	}
+	outbox := outboxpkg.New(rdb, layout, outboxpkg.Options{})
 	n, err := outbox.Depth(ctx)
 	if err != nil {
 		t.Fatal(err)

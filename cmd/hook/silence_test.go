@@ -17,6 +17,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -33,8 +34,9 @@ func TestSilenceCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := state.New(rdb, "hook")
+	silences := silence.New(rdb, st.Layout())
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: st, Catalog: cat,
+		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: silences, Catalog: cat,
 			Rules: engine.New(cat, rs, st, time.Now, nil)}))
 	defer srv.Close()
 	getenv := func(k string) string {

@@ -23,7 +23,9 @@ import (
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/threads"
 )
 
 // TestSilencePathsAgree asks for the same silences through the three ways
@@ -43,16 +45,18 @@ func TestSilencePathsAgree(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := state.New(rdb, "hook")
+	silences := silence.New(rdb, st.Layout())
+	th := threads.New(rdb, "hook", slacknotify.DefaultThreadTTL)
 	responses := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) }))
 	t.Cleanup(responses.Close)
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok", SlackSigningSecret: secret},
-		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: st, Catalog: cat, Store: st,
+		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: silences, Catalog: cat, Store: st,
 			Rules: engine.New(cat, rs, st, time.Now, nil),
-			Slack: handler.SlackActions{Seen: st, Acks: st, Responder: slacknotify.NewResponder(responses.Client())}}))
+			Slack: handler.SlackActions{Seen: th, Acks: th, Responder: slacknotify.NewResponder(responses.Client())}}))
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
 	count := func() int {
-		ss, err := st.Silences(ctx, time.Now())
+		ss, err := silences.Silences(ctx, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

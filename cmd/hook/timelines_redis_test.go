@@ -20,6 +20,8 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/outbox"
+	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/state"
@@ -196,12 +198,13 @@ func playSigned(t *testing.T, db *redis.Client, app string, bodies [][]byte) []s
 		t.Fatal(err)
 	}
 	layout := st.Layout()
+	ob := outbox.New(db, layout, outbox.Options{})
 
 	// delivered waits until every page enqueued so far has been printed.
 	delivered := func() {
 		t.Helper()
 		waitFor(t, time.Minute, "the outbox delivered", func() bool {
-			s, err := st.OutboxStats(ctx, clock.Now())
+			s, err := ob.OutboxStats(ctx, clock.Now())
 			return err == nil && s.Depth == 0
 		})
 	}
@@ -230,7 +233,7 @@ func playSigned(t *testing.T, db *redis.Client, app string, bodies [][]byte) []s
 	present := map[string]map[string]bool{}
 	populated := func(ev callback.Event) {
 		t.Helper()
-		room := layout.Partition(layout.PartitionOf(ev.AppID, ev.RoomID)).Population(ev.AppID, ev.RoomKey())
+		room := population.Key(layout.Partition(layout.PartitionOf(ev.AppID, ev.RoomID)), ev.AppID, ev.RoomKey())
 		want := present[ev.RoomKey()]
 		waitFor(t, time.Minute, "room "+ev.RoomID+"'s population written", func() bool {
 			users, err := db.HKeys(ctx, room).Result()

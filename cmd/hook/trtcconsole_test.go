@@ -45,7 +45,7 @@ func TestTRTCConsoleSetting(t *testing.T) {
 				t.Fatal(err)
 			}
 			var out bytes.Buffer
-			senders, err := newSenders(cfg, nil, nil, &out, slog.New(slog.DiscardHandler))
+			senders, err := newSenders(cfg, nil, &out, slog.New(slog.DiscardHandler))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -22,9 +22,11 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
 )
@@ -90,7 +92,7 @@ func recordNight(t *testing.T, rulesFile string) string {
 	router := engine.New(cat, rs, st, clock.Now, nil).WithPopulation(pop).WithAppPopulation(pop)
 	w := record.NewWriter(rdb, st.Layout(), record.Options{Now: clock.Now, MaxLen: inProcessRecordMax})
 	h := handler.New(handler.Config{AdminToken: "doc-admin-token"}, handler.Deps{Router: router, Catalog: cat, Store: st,
-		Log: slog.New(slog.DiscardHandler), Now: clock.Now, Outbox: st, Silences: st, Rules: router,
+		Log: slog.New(slog.DiscardHandler), Now: clock.Now, Outbox: outbox.New(rdb, st.Layout(), outbox.Options{}), Silences: silence.New(rdb, st.Layout()), Rules: router,
 		Record: w, RecordReader: record.NewReader(rdb, st.Layout(), 0)})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

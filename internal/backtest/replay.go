@@ -12,6 +12,7 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/state"
@@ -60,6 +61,7 @@ type replayer struct {
 	mr     *miniredis.Miniredis
 	rdb    *redis.Client
 	st     *state.Redis
+	outbox *outbox.Outbox // where st enqueues: drained after each step
 	engine *engine.Engine
 
 	now     time.Time // the replay's clock
@@ -98,6 +100,7 @@ func (r *replayer) use(mr *miniredis.Miniredis) {
 	r.mr = mr
 	r.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	r.st = state.New(r.rdb, "hook")
+	r.outbox = outbox.New(r.rdb, r.st.Layout(), outbox.Options{Now: r.clock})
 	r.engine = engine.New(r.cat, r.rs, lazyStore{r.st, r}, r.clock, nil)
 	if r.rs.Relative() {
 		r.pop = population.New(r.rdb, r.st.Layout(), population.Options{Queue: populationBatch + 1, Batch: populationBatch, Now: r.clock})
@@ -194,7 +197,7 @@ func (r *replayer) drain(ctx context.Context, out []page) ([]page, error) {
 		return out, nil
 	}
 	r.touched, r.dueKnown = false, false
-	ns, err := r.st.Drain(ctx)
+	ns, err := r.outbox.Drain(ctx)
 	if err != nil {
 		return out, err
 	}

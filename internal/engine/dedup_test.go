@@ -11,6 +11,7 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	outboxpkg "github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/state"
@@ -60,7 +61,7 @@ func fire(t *testing.T, r *engine.Engine) bool {
 }
 
 func outbox(t *testing.T, rdb redis.UniversalClient, st *state.Redis) int64 {
-	n, err := rdb.XLen(context.Background(), st.OutboxKey()).Result()
+	n, err := rdb.XLen(context.Background(), outboxpkg.Stream(st.Layout().Global())).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/hookdev/hook/internal/rules"
 )
 
-// Store keeps alert state and the outbox (store.Redis implements it). Fire
+// Store keeps alert state and enqueues into the outbox (state.Redis implements it). Fire
 // acts on every alert of one callback atomically and in one round trip, and
 // says what it did with each. Tick fires the timers (pending alerts, group
 // flushes) due at now, at most limit of them, each exactly once across
@@ -28,7 +28,7 @@ type Store interface {
 }
 
 // RoomLog remembers rooms' creation and dismissal for call-quality
-// enrichment (store.Redis implements it), by room key: a string room and the
+// enrichment (rooms.Store implements it), by room key: a string room and the
 // numeric room of the same digits are two rooms. Set only when enrichment is
 // on: it is the one write a routine callback (101, 102) then costs.
 type RoomLog interface {
@@ -44,7 +44,7 @@ type AppPopulation interface {
 
 // AppTicker is a Store whose due timers may need each app's present users
 // now: a threshold relative to its app's users judges its share when its
-// wait for recovery ends. store.Redis implements it; the engine ticks a
+// wait for recovery ends. state.Redis implements it; the engine ticks a
 // Store that does not with Tick.
 type AppTicker interface {
 	TickApps(ctx context.Context, now time.Time, limit int, present func(app string) int) ([]alert.TickOutcome, error)

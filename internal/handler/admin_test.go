@@ -10,8 +10,6 @@ import (
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/hookdev/hook/internal/state"
 )
 
 func newAdminServer(t *testing.T, token string) http.Handler {
@@ -21,7 +19,7 @@ func newAdminServer(t *testing.T, token string) http.Handler {
 	t.Cleanup(func() { rdb.Close() })
 	now := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	cat, rs := exampleRules(t)
-	return New(Config{AdminToken: token}, Deps{Log: slog.New(slog.DiscardHandler), Now: now, Silences: state.New(rdb, "hook"),
+	return New(Config{AdminToken: token}, Deps{Log: slog.New(slog.DiscardHandler), Now: now, Silences: newSilences(rdb),
 		Catalog: cat, Rules: fakeRules{rs}})
 }
 

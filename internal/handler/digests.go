@@ -13,7 +13,7 @@ import (
 )
 
 // DigestAdmin is what the admin API needs to list flood digests: the pages
-// summarised instead of sent one by one (store.Redis implements it).
+// summarised instead of sent one by one (outbox.Outbox implements it).
 type DigestAdmin interface {
 	DigestCount(ctx context.Context) (int64, error)
 	Digests(ctx context.Context, limit int) ([]alert.DigestRecord, error)

@@ -13,20 +13,19 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/state"
 )
 
 func TestDigestAdmin(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := state.New(rdb, "hook")
+	st := newOutbox(rdb)
 	ctx := context.Background()
 	r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}
 	n := alert.Notification{ID: "p-1", Kind: alert.KindFiring, Rule: "recording-start-failed", Severity: alert.SeverityCritical,
 		CreatedAt: time.Now(), Receiver: r, Event: alert.Event{App: "1400000001", Room: "r1"}}
 	b, _ := n.Marshal()
-	rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}})
+	rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.Key(), Values: []any{"n", b}})
 	dels, _ := st.Read(ctx, "a", 10, time.Millisecond)
 	digest := alert.Notification{ID: "dg-1", Kind: alert.KindDigest, Receiver: r,
 		Digest: &alert.Digest{Pages: 1, Final: true, ByRule: []alert.DigestRule{{Rule: "recording-start-failed", Pages: 1}}}}

@@ -15,24 +15,24 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/outbox"
 )
 
 const adminToken = "s3cret-admin"
 
 // newOutboxServer has one dead letter (page p-1, channel_not_found) and
 // returns its id.
-func newOutboxServer(t *testing.T, token string) (*echo.Echo, *state.Redis, string) {
+func newOutboxServer(t *testing.T, token string) (*echo.Echo, *outbox.Outbox, string) {
 	t.Helper()
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := state.New(rdb, "hook")
+	st := newOutbox(rdb)
 	ctx := context.Background()
 	n := alert.Notification{ID: "p-1", Rule: "user-dropped", Title: "User left", CreatedAt: time.Now().Add(-2 * time.Hour),
 		Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack}}
 	p, _ := n.Marshal()
-	oid, err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"page", p}}).Result()
+	oid, err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.Key(), Values: []any{"page", p}}).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
@@ -116,7 +117,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
-	l, _ := state.NewLayout("hook", 16)
+	l, _ := keyspace.NewLayout("hook", 16)
 	w := record.NewWriter(rdb, l, record.Options{}) // not started: the queue holds them
 	defer w.Close()
 	with := allocs(w)
@@ -146,7 +147,7 @@ func TestHungRedisDelaysNoAnswer(t *testing.T) {
 	defer hung.Close()
 	reg := prometheus.NewRegistry()
 	m := record.NewMetrics(reg)
-	l, _ := state.NewLayout("hook", 16)
+	l, _ := keyspace.NewLayout("hook", 16)
 	w := record.NewWriter(hung, l, record.Options{Queue: 8, Batch: 4, FlushEvery: time.Millisecond, Timeout: 3 * time.Second, Metrics: m})
 	w.Start()
 	mr := miniredis.RunT(t)

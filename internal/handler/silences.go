@@ -19,7 +19,7 @@ import (
 // configured cannot be muted by anyone who finds it.
 const AdminTokenEnv = "HOOK_ADMIN_TOKEN"
 
-// SilenceStore keeps silences (store.Redis implements it).
+// SilenceStore keeps silences (silence.Store implements it).
 type SilenceStore interface {
 	AddSilence(ctx context.Context, s alert.Silence, now time.Time) (alert.Silence, error)
 	Silences(ctx context.Context, now time.Time) ([]alert.Silence, error)

@@ -27,7 +27,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/threads"
 )
 
 // Slack's documented example, from "Verifying requests from Slack".
@@ -154,7 +154,7 @@ func (f *fakeSilencer) ExpireSilence(context.Context, string, time.Time) error {
 
 type slackRig struct {
 	e        *echo.Echo
-	st       *state.Redis
+	st       *threads.Store
 	slackMsg *fakeResponseURL
 	url      string
 	now      time.Time
@@ -176,7 +176,7 @@ func newSlackRigServing(t *testing.T, silencer SilenceStore, rs *rules.Ruleset) 
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st := state.New(rdb, "hook")
+	st := threads.New(rdb, "hook", time.Hour)
 	fr := &fakeResponseURL{}
 	srv := httptest.NewServer(fr)
 	t.Cleanup(srv.Close)

@@ -6,7 +6,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 )
 
-// DigestStore is an Outbox that can absorb pages into digests (store.Redis
+// DigestStore is an Outbox that can absorb pages into digests (outbox.Outbox
 // implements it). Flood control needs it: without it every page is sent.
 type DigestStore interface {
 	// Absorb moves pages from the outbox into digest n's record, each in one

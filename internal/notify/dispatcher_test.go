@@ -19,10 +19,12 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/threads"
 )
 
 // t0 is when every test's pages are made; the fake clock starts there.
@@ -146,7 +148,7 @@ type rig struct {
 	t       *testing.T
 	rdb     redis.UniversalClient
 	mr      *miniredis.Miniredis // nil on real Redis
-	st      *state.Redis
+	st      *outbox.Outbox
 	clock   *fakeClock
 	slack   *fakeSlack
 	console *recorder
@@ -162,10 +164,10 @@ func newRig(t *testing.T, rdb redis.UniversalClient, mr *miniredis.Miniredis) *r
 	srv := httptest.NewServer(fs)
 	t.Cleanup(srv.Close)
 	client := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"))
-	api := slacknotify.NewAPI(client, state.NewThreads(rdb, "hook"), nil)
+	api := slacknotify.NewAPI(client, threads.New(rdb, "hook", slacknotify.DefaultThreadTTL), nil)
 	console := &recorder{}
 	reg := prometheus.NewRegistry()
-	return &rig{t: t, rdb: rdb, mr: mr, st: state.New(rdb, "hook"), clock: clock, slack: fs, console: console,
+	return &rig{t: t, rdb: rdb, mr: mr, st: outbox.New(rdb, singleSlot(), outbox.Options{}), clock: clock, slack: fs, console: console,
 		metrics: reg, m: notify.NewMetrics(reg),
 		senders: map[alert.ReceiverKind]notify.Sender{alert.ReceiverSlack: api, alert.ReceiverConsole: console}}
 }
@@ -191,7 +193,7 @@ func (r *rig) enqueue(ps ...alert.Notification) {
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		if err := r.rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: r.st.OutboxKey(), Values: []any{"n", b}}).Err(); err != nil {
+		if err := r.rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: r.st.Key(), Values: []any{"n", b}}).Err(); err != nil {
 			r.t.Fatal(err)
 		}
 	}
@@ -595,4 +597,10 @@ func TestDispatcherMemoryIsBounded(t *testing.T) {
 	if d := r.depth(); d != backlog {
 		t.Errorf("outbox holds %d pages after the stop, want all %d (nothing delivered, nothing lost)", d, backlog)
 	}
+}
+
+// singleSlot is the layout of one partition under "hook", the tests' layout.
+func singleSlot() keyspace.Layout {
+	l, _ := keyspace.NewLayout("hook", 1) // one partition is always valid
+	return l
 }

@@ -21,7 +21,7 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/threads"
 )
 
 // slackCall is one message call the strict fake Slack answered.
@@ -80,7 +80,7 @@ func (r *rig) useStrictSlack(now func() time.Time) *strictSlack {
 	srv := httptest.NewServer(fs)
 	r.t.Cleanup(srv.Close)
 	client := slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/"))
-	r.senders[alert.ReceiverSlack] = slacknotify.NewAPI(client, state.NewThreads(r.rdb, "hook"), nil)
+	r.senders[alert.ReceiverSlack] = slacknotify.NewAPI(client, threads.New(r.rdb, "hook", slacknotify.DefaultThreadTTL), nil)
 	return fs
 }
 
@@ -127,7 +127,7 @@ func (r *rig) enqueueFast(ps []alert.Notification) {
 		if err != nil {
 			r.t.Fatal(err)
 		}
-		pipe.XAdd(context.Background(), &redis.XAddArgs{Stream: r.st.OutboxKey(), Values: []any{"n", b}})
+		pipe.XAdd(context.Background(), &redis.XAddArgs{Stream: r.st.Key(), Values: []any{"n", b}})
 	}
 	if _, err := pipe.Exec(context.Background()); err != nil {
 		r.t.Fatal(err)

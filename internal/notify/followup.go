@@ -29,7 +29,7 @@ import (
 // follow-up; they neither lose nor repeat it.
 
 // Deferrer is an Outbox that can hold a notification back until a time of its
-// own (store.Redis implements it).
+// own (outbox.Outbox implements it).
 type Deferrer interface {
 	// AckDefer acknowledges entry id, as Ack does, and schedules n to enter
 	// the outbox at n.CreatedAt, only if this call removed the entry.

@@ -11,7 +11,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/outbox"
 )
 
 // advance moves the fake clock on, as time passing between a page and its
@@ -177,7 +177,7 @@ func TestFollowUpText(t *testing.T) {
 // crashAtAck is the outbox of a replica killed between a page's send and its
 // acknowledgement: the ack never reaches Redis.
 type crashAtAck struct {
-	*state.Redis
+	*outbox.Outbox
 	kill func()
 }
 
@@ -195,7 +195,7 @@ func TestFollowUpOfAPageSentTwiceIsPostedOnce(t *testing.T) {
 	f := &followUps{delay: 5 * time.Minute}
 	r.enqueue(followUpPage("p1"))
 	ctx, cancel := context.WithCancel(context.Background())
-	d := notify.NewDispatcher(&crashAtAck{Redis: r.st, kill: cancel}, r.senders, r.followUpConfig("a", f), slog.New(slog.DiscardHandler), r.clock.Now)
+	d := notify.NewDispatcher(&crashAtAck{Outbox: r.st, kill: cancel}, r.senders, r.followUpConfig("a", f), slog.New(slog.DiscardHandler), r.clock.Now)
 	_ = d.Run(ctx)
 	if len(r.slack.Posts()) != 1 || r.deferred() != 0 {
 		t.Fatalf("before the restart: %d posts, %d deferred", len(r.slack.Posts()), r.deferred())

@@ -15,8 +15,8 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // outage is Redis unreachable for one replica.
@@ -28,7 +28,7 @@ var errRedisDown = errors.New("redis: connection refused (simulated outage)")
 // the outage lasts. It records the pages whose Ack failed: the only ones the
 // README allows to be delivered twice (a send whose outcome Redis never learnt).
 type outageOutbox struct {
-	*state.Redis
+	*outbox.Outbox
 	o         *outage
 	mu        sync.Mutex
 	ackFailed map[string]bool
@@ -45,21 +45,21 @@ func (f *outageOutbox) Read(ctx context.Context, consumer string, count int, blo
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Redis.Read(ctx, consumer, count, block)
+	return f.Outbox.Read(ctx, consumer, count, block)
 }
 
 func (f *outageOutbox) Reclaim(ctx context.Context, consumer string, minIdle time.Duration, count int) ([]alert.Delivery, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Redis.Reclaim(ctx, consumer, minIdle, count)
+	return f.Outbox.Reclaim(ctx, consumer, minIdle, count)
 }
 
 func (f *outageOutbox) Touch(ctx context.Context, consumer string, ids ...string) ([]string, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Redis.Touch(ctx, consumer, ids...)
+	return f.Outbox.Touch(ctx, consumer, ids...)
 }
 
 func (f *outageOutbox) Ack(ctx context.Context, id string) error {
@@ -69,21 +69,21 @@ func (f *outageOutbox) Ack(ctx context.Context, id string) error {
 		f.mu.Unlock()
 		return err
 	}
-	return f.Redis.Ack(ctx, id)
+	return f.Outbox.Ack(ctx, id)
 }
 
 func (f *outageOutbox) DeadLetter(ctx context.Context, d alert.Delivery, reason string) error {
 	if err := f.fail(); err != nil {
 		return err
 	}
-	return f.Redis.DeadLetter(ctx, d, reason)
+	return f.Outbox.DeadLetter(ctx, d, reason)
 }
 
 func (f *outageOutbox) Pending(ctx context.Context, consumer string, count int) ([]alert.Delivery, error) {
 	if err := f.fail(); err != nil {
 		return nil, err
 	}
-	return f.Redis.Pending(ctx, consumer, count)
+	return f.Outbox.Pending(ctx, consumer, count)
 }
 
 // TestReplicasAfterRedisOutageSendEachPageOnce is issue 11's duplicate
@@ -133,7 +133,7 @@ func replicasThroughOutage(t *testing.T, cutOff []bool, slackDown bool) {
 		if cut {
 			o = &out
 		}
-		outboxes = append(outboxes, &outageOutbox{Redis: r.st, o: o, ackFailed: map[string]bool{}})
+		outboxes = append(outboxes, &outageOutbox{Outbox: r.st, o: o, ackFailed: map[string]bool{}})
 	}
 	var stops []func()
 	for i, ob := range outboxes {

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // On a three-master Redis Cluster the writer's one pipeline carries one
@@ -17,7 +17,7 @@ import (
 func TestOnRedisCluster(t *testing.T) {
 	rdb, _ := redistest.StartCluster(t)
 	ctx := context.Background()
-	layout, err := state.NewLayout("hook", 16)
+	layout, err := keyspace.NewLayout("hook", 16)
 	if err != nil {
 		t.Fatal(err)
 	}

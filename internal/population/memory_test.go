@@ -10,8 +10,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/redistest"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // maxBytesPerUser is the bound the package documentation promises room: the
@@ -30,7 +30,7 @@ func TestMemoryPerPresentUser(t *testing.T) {
 	}
 	rdb := redistest.Start(t)
 	ctx := context.Background()
-	layout, err := state.NewLayout("hook", 16)
+	layout, err := keyspace.NewLayout("hook", 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,12 +110,12 @@ func fill(t *testing.T, tr *Tracker, app string, rooms, perRoom int) {
 }
 
 // keysOf lists the room keys of app in every partition.
-func keysOf(t *testing.T, rdb *redis.Client, layout state.Layout, app string) []string {
+func keysOf(t *testing.T, rdb *redis.Client, layout keyspace.Layout, app string) []string {
 	t.Helper()
 	ctx := context.Background()
 	var keys []string
 	for i := range layout.Partitions() {
-		prefix := layout.Partition(i).Population(app, "")
+		prefix := Key(layout.Partition(i), app, "")
 		iter := rdb.Scan(ctx, 0, strings.ReplaceAll(prefix, "{", `\{`)+"*", 10_000).Iterator()
 		for iter.Next(ctx) {
 			keys = append(keys, iter.Val())
@@ -127,11 +127,11 @@ func keysOf(t *testing.T, rdb *redis.Client, layout state.Layout, app string) []
 	return keys
 }
 
-func sharedKeys(layout state.Layout) []string {
+func sharedKeys(layout keyspace.Layout) []string {
 	var keys []string
 	for i := range layout.Partitions() {
 		ks := layout.Partition(i)
-		keys = append(keys, ks.PopulationRooms(), ks.PopulationApps())
+		keys = append(keys, roomsKey(ks), appsKey(ks))
 	}
 	return keys
 }

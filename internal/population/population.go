@@ -4,8 +4,8 @@
 // said.
 //
 // It owns:
-//   - its Redis keys, all built by state.Keyspace in the room's partition
-//     (state.Layout.PartitionOf(app, room)): Population(app, roomKey), a hash
+//   - its Redis keys, all built by keyspace.Keyspace in the room's partition
+//     (keyspace.Layout.PartitionOf(app, room)): Population(app, roomKey), a hash
 //     of the users present (user id -> what their 103 said; HLEN is the
 //     room's population, read by the fire script), PopulationRooms (rooms by
 //     last change, for the age-out), PopulationApps (users present per app),
@@ -52,7 +52,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/writebehind"
 )
 
@@ -113,7 +113,7 @@ type Options struct {
 // documentation.
 type Tracker struct {
 	rdb    redis.UniversalClient
-	layout state.Layout
+	layout keyspace.Layout
 	opts   Options
 	log    *slog.Logger
 
@@ -125,7 +125,7 @@ type Tracker struct {
 
 // New returns a tracker writing to rdb in layout's partitions. Start starts
 // its writer; Close stops it.
-func New(rdb redis.UniversalClient, layout state.Layout, opts Options) *Tracker {
+func New(rdb redis.UniversalClient, layout keyspace.Layout, opts Options) *Tracker {
 	if opts.Queue <= 0 {
 		opts.Queue = DefaultQueue
 	}

@@ -14,7 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/keyspace"
 )
 
 const app = "1400000001"
@@ -36,7 +36,7 @@ func newFixture(t *testing.T, partitions int, opts Options) *fixture {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	layout, err := state.NewLayout("hook", partitions)
+	layout, err := keyspace.NewLayout("hook", partitions)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func (f *fixture) flush(t *testing.T) {
 func (f *fixture) present(t *testing.T, room string) []string {
 	t.Helper()
 	ks := f.layout.Partition(f.layout.PartitionOf(app, room))
-	users, err := f.rdb.HKeys(context.Background(), ks.Population(app, room)).Result()
+	users, err := f.rdb.HKeys(context.Background(), Key(ks, app, room)).Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -451,18 +451,18 @@ func TestRoomHashHoldsPresentUsersOnly(t *testing.T) {
 	f.Observe(leave("c", 4))
 	f.flush(t)
 	ks := f.layout.Partition(0)
-	if n, _ := f.rdb.HLen(context.Background(), ks.Population(app, "8489")).Result(); n != 1 {
+	if n, _ := f.rdb.HLen(context.Background(), Key(ks, app, "8489")).Result(); n != 1 {
 		t.Errorf("HLEN = %d, want 1", n)
 	}
 	f.Observe(leave("b", 5))
 	f.flush(t)
-	if n, _ := f.rdb.Exists(context.Background(), ks.Population(app, "8489")).Result(); n != 0 {
+	if n, _ := f.rdb.Exists(context.Background(), Key(ks, app, "8489")).Result(); n != 0 {
 		t.Error("an empty room's key remains")
 	}
-	if n, _ := f.rdb.ZCard(context.Background(), ks.PopulationRooms()).Result(); n != 0 {
+	if n, _ := f.rdb.ZCard(context.Background(), roomsKey(ks)).Result(); n != 0 {
 		t.Errorf("%d rooms indexed, want 0", n)
 	}
-	if n, _ := f.rdb.HLen(context.Background(), ks.PopulationApps()).Result(); n != 0 {
+	if n, _ := f.rdb.HLen(context.Background(), appsKey(ks)).Result(); n != 0 {
 		t.Errorf("app counts %d, want none at zero", n)
 	}
 }

@@ -43,11 +43,11 @@ func (t *Tracker) Member(ctx context.Context, app, roomKey, user string) (Member
 	var present *redis.StringCmd
 	var left [3]*redis.StringCmd
 	_, err := t.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		present = p.HGet(ctx, ks.Population(app, roomKey), user)
+		present = p.HGet(ctx, Key(ks, app, roomKey), user)
 		// The period before, this one, and the next (a writer whose clock
 		// is ahead may already write there).
 		for i := range left {
-			left[i] = p.HGet(ctx, ks.PopulationLeft(gen-1+int64(i)), lf)
+			left[i] = p.HGet(ctx, leftKey(ks, gen-1+int64(i)), lf)
 		}
 		return nil
 	})
@@ -107,7 +107,7 @@ func (t *Tracker) RoomPresent(ctx context.Context, app, roomKey string) (int, er
 	ks := t.layout.Partition(t.layout.PartitionOf(app, roomOf(roomKey)))
 	ctx, cancel := context.WithTimeout(ctx, t.opts.Timeout)
 	defer cancel()
-	n, err := t.rdb.HLen(ctx, ks.Population(app, roomKey)).Result()
+	n, err := t.rdb.HLen(ctx, Key(ks, app, roomKey)).Result()
 	if err != nil {
 		return 0, fmt.Errorf("room population: %w", err)
 	}
@@ -133,7 +133,7 @@ func (t *Tracker) Present(ctx context.Context, app string) (int, error) {
 	counts := make([]*redis.StringCmd, n)
 	_, err := t.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range n {
-			counts[i] = p.HGet(ctx, t.layout.Partition(i).PopulationApps(), app)
+			counts[i] = p.HGet(ctx, appsKey(t.layout.Partition(i)), app)
 		}
 		return nil
 	})
@@ -181,9 +181,9 @@ func (t *Tracker) Refresh(ctx context.Context) error {
 	_, err := t.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range n {
 			ks := t.layout.Partition(i)
-			apps[i] = p.HGetAll(ctx, ks.PopulationApps())
-			idle[i] = p.ZRangeByScore(ctx, ks.PopulationRooms(), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(cutoff, 10), Count: sweepBatch})
-			p.ZRemRangeByScore(ctx, ks.PopulationGone(), "-inf", strconv.FormatInt(now.Add(-GoneFor).UnixMilli(), 10))
+			apps[i] = p.HGetAll(ctx, appsKey(ks))
+			idle[i] = p.ZRangeByScore(ctx, roomsKey(ks), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(cutoff, 10), Count: sweepBatch})
+			p.ZRemRangeByScore(ctx, goneKey(ks), "-inf", strconv.FormatInt(now.Add(-GoneFor).UnixMilli(), 10))
 		}
 		return nil
 	})

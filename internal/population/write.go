@@ -9,7 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/keyspace"
 )
 
 // call is one run of the script: the ops of one partition.
@@ -20,15 +20,15 @@ type call struct {
 }
 
 // fixedKeys are the first five KEYS of a script run in partition ks.
-func fixedKeys(ks state.Keyspace, gen int64) []string {
-	return []string{ks.PopulationRooms(), ks.PopulationApps(), ks.PopulationGone(), ks.PopulationLeft(gen), ks.PopulationLeft(gen - 1)}
+func fixedKeys(ks keyspace.Keyspace, gen int64) []string {
+	return []string{roomsKey(ks), appsKey(ks), goneKey(ks), leftKey(ks, gen), leftKey(ks, gen-1)}
 }
 
 // generation is the departure period now falls in.
 func generation(now time.Time) int64 { return now.UnixMilli() / DepartedPeriod.Milliseconds() }
 
 // newCall starts a script run in partition ks at now.
-func (t *Tracker) newCall(ks state.Keyspace, now time.Time) *call {
+func (t *Tracker) newCall(ks keyspace.Keyspace, now time.Time) *call {
 	gen := generation(now)
 	// The period's departures are kept through the next period: each is
 	// remembered for at least DepartedPeriod.
@@ -87,7 +87,7 @@ func (t *Tracker) calls(ops []op, now time.Time) []*call {
 			byPart[p] = c
 			order = append(order, c)
 		}
-		k := t.layout.Partition(p).Population(o.app, o.roomKey)
+		k := Key(t.layout.Partition(p), o.app, o.roomKey)
 		i, ok := keyIndex[k]
 		if !ok {
 			c.keys = append(c.keys, k)

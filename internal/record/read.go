@@ -11,7 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/keyspace"
 )
 
 // Entry is one recorded callback.
@@ -58,14 +58,14 @@ const rangeSlack = time.Minute
 // Reader streams the record back.
 type Reader struct {
 	rdb     redis.UniversalClient
-	layout  state.Layout
+	layout  keyspace.Layout
 	chunk   int
 	timeout time.Duration
 }
 
 // NewReader reads the record in layout's partitions of rdb, each round trip
 // bounded by timeout (DefaultTimeout when 0).
-func NewReader(rdb redis.UniversalClient, layout state.Layout, timeout time.Duration) *Reader {
+func NewReader(rdb redis.UniversalClient, layout keyspace.Layout, timeout time.Duration) *Reader {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
@@ -86,7 +86,7 @@ func (r *Reader) Read(ctx context.Context, q Query, fn func(Entry) error) error 
 	}
 	cursors := make([]*cursor, r.layout.Partitions())
 	for i := range cursors {
-		stream, _, _ := r.layout.Partition(i).Record()
+		stream, _, _ := keys(r.layout.Partition(i))
 		cursors[i] = &cursor{key: stream, part: i, next: start, end: end}
 	}
 	for {

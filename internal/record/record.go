@@ -3,7 +3,7 @@
 // rules file and say what it would have paged.
 //
 // It owns:
-//   - its Redis keys, in every partition (state.Keyspace.Record:
+//   - its Redis keys, in every partition (record.keys:
 //     "{hook:pNN}:record", a stream of batches of callbacks, with the
 //     number of callbacks of each entry and in all beside it), so that on
 //     Redis Cluster the record spreads over every master: each batch goes
@@ -42,7 +42,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/writebehind"
 )
 
@@ -118,7 +118,7 @@ func (o Options) withDefaults() Options {
 // documentation.
 type Writer struct {
 	rdb    redis.UniversalClient
-	layout state.Layout
+	layout keyspace.Layout
 	opts   Options
 
 	q *writebehind.Queue[item]
@@ -138,7 +138,7 @@ type item struct {
 
 // NewWriter returns a writer to rdb in layout's partitions. Start starts
 // it; Close stops it.
-func NewWriter(rdb redis.UniversalClient, layout state.Layout, opts Options) *Writer {
+func NewWriter(rdb redis.UniversalClient, layout keyspace.Layout, opts Options) *Writer {
 	opts = opts.withDefaults()
 	w := &Writer{rdb: rdb, layout: layout, opts: opts}
 	w.q = writebehind.New(writebehind.Options{Capacity: opts.Queue, Batch: opts.Batch, Every: opts.FlushEvery, Timeout: opts.Timeout}, w.write)

@@ -13,7 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/keyspace"
 )
 
 const app = "1400000001"
@@ -32,9 +32,9 @@ func roomBody(typ, room int, user string, ms int64) []byte {
 		ms, ms, ms/1000, extra, room, user, typ)
 }
 
-func layout(t testing.TB, n int) state.Layout {
+func layout(t testing.TB, n int) keyspace.Layout {
 	t.Helper()
-	l, err := state.NewLayout("hook", n)
+	l, err := keyspace.NewLayout("hook", n)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,9 +50,9 @@ func miniClient(t testing.TB) (*redis.Client, *miniredis.Miniredis) {
 }
 
 // held is how many callbacks partition p's record says it holds.
-func held(t testing.TB, rdb redis.UniversalClient, l state.Layout, p int) int {
+func held(t testing.TB, rdb redis.UniversalClient, l keyspace.Layout, p int) int {
 	t.Helper()
-	_, _, total := l.Partition(p).Record()
+	_, _, total := keys(l.Partition(p))
 	n, err := rdb.Get(context.Background(), total).Int()
 	if err != nil && err != redis.Nil {
 		t.Fatal(err)
@@ -61,7 +61,7 @@ func held(t testing.TB, rdb redis.UniversalClient, l state.Layout, p int) int {
 }
 
 // readAll reads what q picks.
-func readAll(t testing.TB, rdb redis.UniversalClient, l state.Layout, q Query) []Entry {
+func readAll(t testing.TB, rdb redis.UniversalClient, l keyspace.Layout, q Query) []Entry {
 	t.Helper()
 	var out []Entry
 	if err := NewReader(rdb, l, 0).Read(context.Background(), q, func(e Entry) error {
@@ -185,7 +185,7 @@ func TestIDsOnlyGrow(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	stream, _, _ := l.Partition(0).Record()
+	stream, _, _ := keys(l.Partition(0))
 	msgs, err := rdb.XRange(context.Background(), stream, "-", "+").Result()
 	if err != nil {
 		t.Fatal(err)
@@ -260,7 +260,7 @@ func TestBounds(t *testing.T) {
 			t.Errorf("the last hour: %d", len(got))
 		}
 		for p := range 2 {
-			stream, counts, total := l.Partition(p).Record()
+			stream, counts, total := keys(l.Partition(p))
 			for _, k := range []string{stream, counts, total} {
 				if ttl := mr.TTL(k); ttl <= 0 || ttl > time.Hour {
 					t.Errorf("%s lives %v, want at most the record's age", k, ttl)
@@ -442,7 +442,7 @@ func TestLongQueueIsCutByTime(t *testing.T) {
 	if err := w.Flush(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	stream, _, _ := l.Partition(0).Record()
+	stream, _, _ := keys(l.Partition(0))
 	if n, _ := rdb.XLen(context.Background(), stream).Result(); n < 10 {
 		t.Errorf("partition 0 holds %d entries: ten minutes were not cut", n)
 	}

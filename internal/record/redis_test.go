@@ -56,7 +56,7 @@ func TestBytesPerCallback(t *testing.T) {
 			}
 			var mem, kept int64
 			for p := range parts {
-				stream, counts, total := l.Partition(p).Record()
+				stream, counts, total := keys(l.Partition(p))
 				for _, key := range []string{stream, counts, total} {
 					m, err := rdb.MemoryUsage(ctx, key, 0).Result()
 					if err != nil {
@@ -115,7 +115,7 @@ func TestOnRealRedis(t *testing.T) {
 		t.Errorf("%d callbacks older than the record's age kept", len(got))
 	}
 	for p := range 4 {
-		stream, _, _ := l.Partition(p).Record()
+		stream, _, _ := keys(l.Partition(p))
 		if ttl, _ := rdb.PTTL(ctx, stream).Result(); ttl <= 0 || ttl > time.Hour {
 			t.Errorf("partition %d: TTL %v", p, ttl)
 		}

@@ -37,7 +37,7 @@ func (w *Writer) write(ctx context.Context, items []item) error {
 func (w *Writer) writeEntry(ctx context.Context, items []item) error {
 	p := w.next
 	w.next = (w.next + 1) % w.layout.Partitions()
-	stream, counts, total := w.layout.Partition(p).Record()
+	stream, counts, total := keys(w.layout.Partition(p))
 	now := w.opts.Now()
 	w.buf = appendBatch(w.buf[:0], items)
 	args := []any{max(1, w.opts.MaxLen/w.layout.Partitions()), now.Add(-w.opts.MaxAge).UnixMilli(), w.opts.MaxAge.Milliseconds(),

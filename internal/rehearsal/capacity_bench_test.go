@@ -14,6 +14,7 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/state"
 )
@@ -103,6 +104,7 @@ func BenchmarkRedisWork(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		ob := outbox.New(rdb, st.Layout(), outbox.Options{})
 		for _, w := range workloads {
 			b.Run(topo.name+"/"+w.name, func(b *testing.B) {
 				ctx := context.Background()
@@ -156,7 +158,7 @@ func BenchmarkRedisWork(b *testing.B) {
 						if topo.partitions == 1 {
 							break
 						}
-						if _, err := st.Read(ctx, "bench", 100, 0); err != nil {
+						if _, err := ob.Read(ctx, "bench", 100, 0); err != nil {
 							b.Fatal(err)
 						}
 					}

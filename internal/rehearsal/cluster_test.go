@@ -13,8 +13,8 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/state"
 )
 
 // exitIn and enterIn are exit and enter in room r.
@@ -77,7 +77,7 @@ func TestStormAcrossFiftyRooms(t *testing.T) {
 
 // assertKeysOnEveryMaster checks that every master holds hook keys, and says
 // how the partitions spread.
-func assertKeysOnEveryMaster(t *testing.T, cc *redis.ClusterClient, l state.Layout) {
+func assertKeysOnEveryMaster(t *testing.T, cc *redis.ClusterClient, l keyspace.Layout) {
 	t.Helper()
 	ctx := context.Background()
 	var (
@@ -137,7 +137,7 @@ rules:
 	if err != nil {
 		t.Fatal(err)
 	}
-	layout, _ := state.NewLayout("hook", 16)
+	layout, _ := keyspace.NewLayout("hook", 16)
 	// Two rooms in one partition, two in another.
 	byPart := map[int][]string{}
 	var rooms []string

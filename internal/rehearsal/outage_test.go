@@ -20,7 +20,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
-	"github.com/hookdev/hook/internal/state"
+	"github.com/hookdev/hook/internal/threads"
 )
 
 // fakeClock is the dispatcher's time: Sleep advances it instead of waiting,
@@ -126,7 +126,7 @@ func TestOutboxUnderSlackOutage(t *testing.T) {
 			if _, err := rig.Advance(ctx, t0.Add(10*time.Minute)); err != nil {
 				t.Fatal(err)
 			}
-			queued, err := rig.Store.Depth(ctx)
+			queued, err := rig.Outbox.Depth(ctx)
 			if err != nil || queued == 0 {
 				t.Fatalf("outbox depth %d, %v before delivery", queued, err)
 			}
@@ -134,11 +134,11 @@ func TestOutboxUnderSlackOutage(t *testing.T) {
 			fs := &outageSlack{down: 8}
 			srv := httptest.NewServer(fs)
 			defer srv.Close()
-			api := slacknotify.NewAPI(slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/")), state.NewThreads(rdb, "hook"), nil)
+			api := slacknotify.NewAPI(slack.New("xoxb-test", slack.OptionAPIURL(srv.URL+"/api/")), threads.New(rdb, "hook", slacknotify.DefaultThreadTTL), nil)
 			sent := &delivered{next: api}
 			console := &delivered{next: notify.NewConsole(&strings.Builder{})}
 			clock := &fakeClock{now: rig.Clock.Now()}
-			d := notify.NewDispatcher(rig.Store, map[alert.ReceiverKind]notify.Sender{alert.ReceiverSlack: sent, alert.ReceiverConsole: console},
+			d := notify.NewDispatcher(rig.Outbox, map[alert.ReceiverKind]notify.Sender{alert.ReceiverSlack: sent, alert.ReceiverConsole: console},
 				// Flood control off: this test pins page-by-page order and delivery.
 				notify.DispatcherConfig{Consumer: "a", Block: 10 * time.Millisecond, Sleep: clock.Sleep, Flood: notify.FloodConfig{Off: true},
 					Fallback: &alert.Receiver{Name: "console", Kind: alert.ReceiverConsole}},
@@ -147,7 +147,7 @@ func TestOutboxUnderSlackOutage(t *testing.T) {
 			done := make(chan struct{})
 			go func() { defer close(done); _ = d.Run(runCtx) }()
 			for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-				if n, err := rig.Store.Depth(ctx); err == nil && n == 0 && len(sent.Pages()) == int(queued) {
+				if n, err := rig.Outbox.Depth(ctx); err == nil && n == 0 && len(sent.Pages()) == int(queued) {
 					break
 				}
 				if time.Now().After(deadline) {

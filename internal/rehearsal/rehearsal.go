@@ -21,8 +21,10 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -49,7 +51,10 @@ func (c *Clock) set(t time.Time) {
 type Rig struct {
 	Router *engine.Engine
 	Store  *state.Redis
-	Clock  *Clock
+	Outbox *outbox.Outbox // where Store enqueues; Drain empties it
+	// Silences are the silences Store checks.
+	Silences *silence.Store
+	Clock    *Clock
 	// KeepOutbox leaves notifications in the outbox for a dispatcher to
 	// deliver; Steps then carry no Pages.
 	KeepOutbox bool
@@ -68,7 +73,9 @@ func NewRig(rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Cat
 // NewRigOn returns a rig on st (any layout) starting at start; mr as for NewRig.
 func NewRigOn(st *state.Redis, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
 	clock := &Clock{t: start}
-	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Clock: clock, mr: mr}
+	ob := outbox.New(st.Client(), st.Layout(), outbox.Options{Now: clock.Now})
+	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Outbox: ob,
+		Silences: silence.New(st.Client(), st.Layout()), Clock: clock, mr: mr}
 }
 
 // Populate keeps who is in each room, on rdb (the store's Redis) in the
@@ -154,7 +161,7 @@ func (r *Rig) Drain(ctx context.Context) ([]alert.Notification, error) {
 	if r.KeepOutbox {
 		return nil, nil
 	}
-	return r.Store.Drain(ctx)
+	return r.Outbox.Drain(ctx)
 }
 
 // Settle is how long after the last event Run keeps firing timers, so that

@@ -10,6 +10,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -223,7 +224,7 @@ func TestRoomShareOutage(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%d dropped, %d back", tc.drops, tc.back), func(t *testing.T) {
 			eachBackend(t, outage, func(t *testing.T, s *scenario) {
-				pop := s.rig.Store.Layout().Partition(s.rig.Store.Layout().PartitionOf(app, room)).Population(app, room)
+				pop := population.Key(s.rig.Store.Layout().Partition(s.rig.Store.Layout().PartitionOf(app, room)), app, room)
 				for i := range 10 {
 					s.rdb.HSet(s.ctx, pop, fmt.Sprint("v", i), "{}")
 				}

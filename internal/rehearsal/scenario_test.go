@@ -358,7 +358,7 @@ func TestExitArrivingAfterNewerEnterOpensNothing(t *testing.T) {
 
 func TestSilenceMutesAndExpires(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *scenario) {
-		sil, err := s.rig.Store.AddSilence(s.ctx, alert.Silence{
+		sil, err := s.rig.Silences.AddSilence(s.ctx, alert.Silence{
 			Matchers: map[string]string{"room": room, "rule": "user-dropped"},
 			Author:   "alice", Comment: "known bad room", EndsAt: t0.Add(time.Hour),
 		}, t0)
@@ -370,7 +370,7 @@ func TestSilenceMutesAndExpires(t *testing.T) {
 		if len(s.pages) != 0 {
 			t.Fatalf("silenced alert paged: %s", notify.Title(s.pages[0]))
 		}
-		list, err := s.rig.Store.Silences(s.ctx, t0.Add(time.Minute))
+		list, err := s.rig.Silences.Silences(s.ctx, t0.Add(time.Minute))
 		if err != nil || len(list) != 1 || list[0].ID != sil.ID || list[0].Muted != 1 {
 			t.Fatalf("silences = %+v, %v; want %s with 1 muted", list, err, sil.ID)
 		}
@@ -380,7 +380,7 @@ func TestSilenceMutesAndExpires(t *testing.T) {
 		if got := len(s.byRule("user-dropped")); got != 1 {
 			t.Errorf("%d pages after the silence ended, want 1", got)
 		}
-		if list, _ := s.rig.Store.Silences(s.ctx, after); len(list) != 0 {
+		if list, _ := s.rig.Silences.Silences(s.ctx, after); len(list) != 0 {
 			t.Errorf("expired silence still listed: %+v", list)
 		}
 	})

@@ -11,6 +11,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/outbox"
 )
 
 var (
@@ -132,64 +134,64 @@ func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
 // encode turns a into the op the scripts read, with every key it touches,
 // and the notification each receiver gets if it pages (nil for an op that
 // never pages: a recovery only takes a member off a window).
-func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
+func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
 	o := op{
 		Op: a.Op, Rule: a.Rule, Window: millis(a.Window), Ev: a.EventMs, Labels: a.Labels,
-		Member: a.Member, Count: a.Count, Detail: memberDetail(a.MemberRole, a.MemberReason),
+		Member: a.Member, Count: a.Count, Detail: outbox.MemberDetail(a.MemberRole, a.MemberReason),
 	}
 	if o.Op == "" {
 		o.Op = alert.OpPage
 	}
 	switch o.Op {
 	case alert.OpPage:
-		o.K.Dedup = ks.Dedup(a.DedupKey)
+		o.K.Dedup = dedupKey(ks, a.DedupKey)
 	case alert.OpThreshold:
-		o.K.Dedup = ks.Dedup(a.DedupKey)
-		o.K.Win = ks.Window(a.Rule, a.StateKey)
+		o.K.Dedup = dedupKey(ks, a.DedupKey)
+		o.K.Win = windowKey(ks, a.Rule, a.StateKey)
 		o.Within = millis(a.Within)
 		if a.For > 0 {
 			// Waiting for recovery: the window holds who is away, and the
 			// wait is a pending entry of the same key.
-			o.K.Pend = ks.Pending(a.Rule, a.StateKey)
+			o.K.Pend = pendingKey(ks, a.Rule, a.StateKey)
 			o.Wait = millis(a.For)
-			o.K.Drop = ks.Dropped(a.Rule, a.StateKey)
+			o.K.Drop = droppedKey(ks, a.Rule, a.StateKey)
 		} else if a.Share > 0 {
-			o.K.Mem = ks.Distinct(a.Rule, a.StateKey)
+			o.K.Mem = distinctKey(ks, a.Rule, a.StateKey)
 		}
 		if a.Share > 0 {
 			o.Share = a.Share
 			if ev := a.Notification.Event; a.Of == alert.OfApp {
 				o.Present, o.App = a.Present, ev.App
 			} else {
-				o.K.Pop = ks.Population(ev.App, ev.RoomKey)
+				o.K.Pop = populationKey(ks, ev.App, ev.RoomKey)
 			}
 		}
 		if a.Rearm {
-			o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
+			o.K.Arm = rearmKey(ks, a.Rule, a.StateKey)
 		}
 	case alert.OpRearm:
-		o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
+		o.K.Arm = rearmKey(ks, a.Rule, a.StateKey)
 		o.Within = millis(a.Within)
 	case alert.OpRecover:
-		o.K.Win = ks.Window(a.Rule, a.StateKey)
+		o.K.Win = windowKey(ks, a.Rule, a.StateKey)
 		o.Within, o.Wait = millis(a.Within), millis(a.For)
 	case alert.OpPending:
-		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
+		o.K.Pend, o.K.Clr = pendingKey(ks, a.Rule, a.StateKey), clearedKey(ks, a.Rule, a.StateKey)
 		o.Wait = millis(a.For)
 	case alert.OpClear:
-		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
+		o.K.Pend, o.K.Clr = pendingKey(ks, a.Rule, a.StateKey), clearedKey(ks, a.Rule, a.StateKey)
 	default:
 		return nil, nil, opKeys{}, fmt.Errorf("alert of rule %s: unknown op %q", a.Rule, a.Op)
 	}
 	if g := a.Group; g != nil {
 		o.Group = &groupOp{ID: g.ID, Wait: max(g.Wait.Milliseconds(), 0), Interval: millis(g.Interval), Hold: millis(g.Hold)}
-		o.K.Grp, o.K.GrpNew, o.K.GrpAll = ks.Group(g.ID)
+		o.K.Grp, o.K.GrpNew, o.K.GrpAll = groupKeys(ks, g.ID)
 	}
 	for _, m := range a.InhibitSources {
-		o.K.Src = append(o.K.Src, markOp{Key: ks.Inhibit(m.Key), Hold: millis(m.Hold)})
+		o.K.Src = append(o.K.Src, markOp{Key: inhibitKey(ks, m.Key), Hold: millis(m.Hold)})
 	}
 	for _, t := range a.InhibitTargets {
-		o.K.Tgt = append(o.K.Tgt, ks.Inhibit(t))
+		o.K.Tgt = append(o.K.Tgt, inhibitKey(ks, t))
 	}
 	var n []byte
 	if o.Op != alert.OpRecover && o.Op != alert.OpRearm {
@@ -207,21 +209,6 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 	return out, n, o.K, nil
 }
 
-// memberDetail is what the scripts keep of a member beside its name: its
-// role and reason, joined by a unit separator, which neither holds (nor a
-// newline: the scripts keep a detail before one), or "" when neither is known.
-func memberDetail(role, reason string) string {
-	if role == "" && reason == "" {
-		return ""
-	}
-	return detailClean.Replace(role) + detailSep + detailClean.Replace(reason)
-}
-
-// detailSep joins a member's role and reason in its detail.
-const detailSep = "\x1f"
-
-var detailClean = strings.NewReplacer(detailSep, " ", "\n", " ")
-
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
 func scriptArgs(now time.Time, extra int) []any {
 	return appendConstArgs(make([]any, 0, 5+extra), now.UnixMilli())
@@ -231,16 +218,8 @@ func scriptArgs(now time.Time, extra int) []any {
 // now (Unix ms) first.
 func appendConstArgs(args []any, now any) []any {
 	// Constants, so that boxing them allocates nothing.
-	const outboxTTL, dueTTL = int64(OutboxTTL / time.Millisecond), int64(DueTTL / time.Millisecond)
+	const outboxTTL, dueTTL = int64(outbox.TTL / time.Millisecond), int64(DueTTL / time.Millisecond)
 	return append(args, now, outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
-}
-
-// fixedKeys are the keys every alert script may touch, KEYS[1..5]: those
-// of the part it runs in.
-func fixedKeys(ks Keyspace, extra int) []string {
-	byID, ends, muted := ks.Silences()
-	keys := make([]string, 0, 5+extra)
-	return append(keys, ks.Outbox(), ks.Due(), byID, ends, muted)
 }
 
 // Fire implements engine.Store: one round trip for all the alerts of one
@@ -256,7 +235,7 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 	}
 	res, err := s.runFire(ctx, calls)
 	if err != nil {
-		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: fire: %w", alert.ErrStoreUnavailable, err)
 	}
 	out := make([]alert.Verdict, len(alerts))
 	for i, c := range calls {
@@ -320,7 +299,7 @@ func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert) ([]*fireCall, err
 }
 
 func (s *Redis) newFireCall(p *part, now time.Time, alerts int) *fireCall {
-	return &fireCall{part: p, fixed: p.keys.boxed, keys: make([]string, 0, 4*alerts), now: now.UnixMilli(),
+	return &fireCall{part: p, fixed: p.boxed, keys: make([]string, 0, 4*alerts), now: now.UnixMilli(),
 		ops: make([]any, 0, 2*alerts)}
 }
 

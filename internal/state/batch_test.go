@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
 )
 
@@ -24,11 +25,11 @@ import (
 // on three masters.
 func TestBatcherConcurrentFires(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
-		testConcurrentFires(t, rdb, New(rdb, "hook"))
+		testConcurrentFires(t, rdb, wire(New(rdb, "hook")))
 	})
 	t.Run("cluster", func(t *testing.T) {
 		rdb, _ := redistest.StartCluster(t)
-		s, err := NewPartitioned(rdb, "hook", Options{Partitions: 16})
+		s, err := wireNew(rdb, "hook", Options{Partitions: 16})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -36,7 +37,7 @@ func TestBatcherConcurrentFires(t *testing.T) {
 	})
 }
 
-func testConcurrentFires(t *testing.T, rdb redis.UniversalClient, s *Redis) {
+func testConcurrentFires(t *testing.T, rdb redis.UniversalClient, s *wired) {
 	ctx := context.Background()
 	b := NewBatcher(rdb, 16, 0)
 	defer b.Close()
@@ -83,7 +84,7 @@ func TestBatcherClosed(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		b := NewBatcher(rdb, 0, 0)
 		b.Close()
-		s := New(rdb, "hook").WithBatcher(b)
+		s := wire(New(rdb, "hook").WithBatcher(b))
 		if _, err := s.Fire(context.Background(), time.Now(), []alert.Alert{plain("r", "k", "k")}); !isUnavailable(err) {
 			t.Errorf("fire after Close: %v, want unavailable", err)
 		}
@@ -96,7 +97,7 @@ func BenchmarkFireConcurrent(b *testing.B) {
 	for _, batched := range []bool{false, true} {
 		b.Run(fmt.Sprintf("batched=%v", batched), func(b *testing.B) {
 			rdb := startBenchRedis(b)
-			s := New(rdb, "hook")
+			s := wire(New(rdb, "hook"))
 			if batched {
 				bt := NewBatcher(rdb, 0, 0)
 				defer bt.Close()
@@ -182,7 +183,7 @@ func TestBatcherHungRedis(t *testing.T) {
 	defer rdb.Close()
 	b := NewBatcher(rdb, 2, 300*time.Millisecond)
 	defer b.Close()
-	s := New(rdb, "hook").WithBatcher(b)
+	s := wire(New(rdb, "hook").WithBatcher(b))
 	fire := func(ctx context.Context, key string) error {
 		_, err := s.Fire(ctx, time.Now(), []alert.Alert{plain("r", key, key)})
 		return err
@@ -272,7 +273,7 @@ func TestBatcherSharedScript(t *testing.T) {
 // take scripts scripts for it.
 func testSharedScript(t *testing.T, rdb redis.UniversalClient, scripts int64) {
 	ctx := context.Background()
-	s, err := NewPartitioned(rdb, "hook", Options{Partitions: 4})
+	s, err := wireNew(rdb, "hook", Options{Partitions: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +323,7 @@ func testSharedScript(t *testing.T, rdb redis.UniversalClient, scripts int64) {
 	// Each page is in its own partition's outbox.
 	for i, want := range []int64{1, 3} {
 		p := s.parts[s.layout.PartitionOf("1400000001", rooms[i])]
-		if n, err := rdb.XLen(ctx, p.keys.Outbox()).Result(); err != nil || n != want {
+		if n, err := rdb.XLen(ctx, outbox.Stream(p.keys)).Result(); err != nil || n != want {
 			t.Errorf("room %s's outbox holds %d, %v; want %d", rooms[i], n, err, want)
 		}
 	}
@@ -333,12 +334,12 @@ func testSharedScript(t *testing.T, rdb redis.UniversalClient, scripts int64) {
 func TestBatcherIsolatesAFailingCall(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		b := NewBatcher(rdb, 0, 0)
 		defer b.Close()
 		broken := inRoom("room", "broken")
 		// Its dedup key is a hash (an operator's mistake): the script's GET fails.
-		if err := rdb.HSet(ctx, s.layout.Partition(0).Dedup(broken.DedupKey), "f", "v").Err(); err != nil {
+		if err := rdb.HSet(ctx, dedupKey(s.layout.Partition(0), broken.DedupKey), "f", "v").Err(); err != nil {
 			t.Fatal(err)
 		}
 		alerts := []alert.Alert{inRoom("room", "a"), broken, inRoom("room", "b")}
@@ -368,7 +369,7 @@ func TestBatcherIsolatesAFailingCall(t *testing.T) {
 }
 
 // oneCall is the fire call of a callback whose alerts fire into one partition.
-func oneCall(t *testing.T, s *Redis, at time.Time, alerts ...alert.Alert) *fireCall {
+func oneCall(t *testing.T, s *wired, at time.Time, alerts ...alert.Alert) *fireCall {
 	t.Helper()
 	calls, err := s.fireCalls(at, alerts)
 	if err != nil {
@@ -382,7 +383,7 @@ func oneCall(t *testing.T, s *Redis, at time.Time, alerts ...alert.Alert) *fireC
 
 // roomsInDistinctPartitions finds n rooms of app 1400000001 in n different
 // partitions of s.
-func roomsInDistinctPartitions(t *testing.T, s *Redis, n int) []string {
+func roomsInDistinctPartitions(t *testing.T, s *wired, n int) []string {
 	t.Helper()
 	seen := map[int]bool{}
 	var rooms []string

@@ -24,7 +24,7 @@ type flow struct {
 	wg       sync.WaitGroup
 }
 
-func startFlow(st *Redis) *flow {
+func startFlow(st *wired) *flow {
 	ctx, cancel := context.WithCancel(context.Background())
 	f := &flow{stop: cancel}
 	for w := range 4 { // four replicas' worth of callbacks in flight
@@ -80,7 +80,7 @@ func (f *flow) lost(t *testing.T, master string) []string {
 	if role, err := rdb.Do(context.Background(), "role").Slice(); err != nil || role[0] != "master" {
 		t.Fatalf("%s is not the master after the failover: %v %v", master, role, err)
 	}
-	direct, _ := NewPartitioned(rdb, "hook", Options{Partitions: 16})
+	direct, _ := wireNew(rdb, "hook", Options{Partitions: 16})
 	pages, err := direct.Drain(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +104,7 @@ func failover(t *testing.T, replicas int, opts Options, promote func(*redistest.
 	t.Helper()
 	s := redistest.StartSentinel(t, replicas)
 	opts.Partitions = 16
-	st, err := NewPartitioned(s.Client(t), "hook", opts)
+	st, err := wireNew(s.Client(t), "hook", opts)
 	if err != nil {
 		t.Fatal(err)
 	}

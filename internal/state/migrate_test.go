@@ -20,7 +20,7 @@ func TestUpgradeFromTheSingleSlotLayout(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		now := time.Now()
-		old := New(rdb, "hook")
+		old := wire(New(rdb, "hook"))
 		pend := about("room-2", "pending")
 		pend.Op, pend.StateKey, pend.For, pend.EventMs = alert.OpPending, "app/room-2/u1", 30*time.Second, now.UnixMilli()
 		if v, err := old.Fire(ctx, now, []alert.Alert{pend}); err != nil || v[0] != alert.VerdictPending {

@@ -44,14 +44,14 @@ func TestPendingAlertsOfAnOlderHook(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		now := time.Now()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		pend := about("room-1", "old-pending")
 		pend.Op, pend.StateKey, pend.For, pend.EventMs = alert.OpPending, "app/room-1/u1", 30*time.Second, now.UnixMilli()
 		pend.Notification.Title = "anchor dropped"
 		if v, err := s.Fire(ctx, now, []alert.Alert{pend}); err != nil || v[0] != alert.VerdictPending {
 			t.Fatalf("pending: %v, %v", v, err)
 		}
-		key := s.layout.Global().Pending(pend.Rule, pend.StateKey)
+		key := pendingKey(s.layout.Global(), pend.Rule, pend.StateKey)
 		oldFormat(t, rdb, key)
 
 		outs, err := s.Tick(ctx, now.Add(31*time.Second), 100)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/keyspace"
 )
 
 // hostile are strings JSON escaping gets wrong most easily.
@@ -80,7 +81,7 @@ func TestOpJSONMatchesEncodingJSON(t *testing.T) {
 // encoding/json made of it, with the notification and receivers as their
 // JSON.
 func TestEncodeMatchesEncodingJSON(t *testing.T) {
-	ks := NewKeyspace("hook")
+	ks := keyspace.New("hook")
 	with := func(a alert.Alert, op alert.Op, f func(*alert.Alert)) alert.Alert {
 		a.Op = op
 		f(&a)
@@ -180,7 +181,7 @@ func typicalAlert() alert.Alert {
 }
 
 func BenchmarkEncode(b *testing.B) {
-	ks := NewKeyspace("hook")
+	ks := keyspace.New("hook")
 	a := typicalAlert()
 	b.ReportAllocs()
 	for b.Loop() {

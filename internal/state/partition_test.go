@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 	"testing"
@@ -13,63 +12,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
+	"github.com/hookdev/hook/internal/silence"
 )
 
-func TestLayout(t *testing.T) {
-	one, err := NewLayout("hook", 1)
-	if err != nil || one.Partition(0).Tag() != "{hook}" || one.Global().Tag() != "{hook}" {
-		t.Fatalf("one partition is the single-slot layout: %+v, %v", one, err)
-	}
-	for _, n := range []int{0, -1, MaxPartitions + 1} {
-		if _, err := NewLayout("hook", n); err == nil {
-			t.Errorf("NewLayout accepted %d partitions", n)
-		}
-	}
-	for _, n := range []int{2, 3, 16, 100} {
-		l, err := NewLayout("hook", n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		seen := map[string]bool{}
-		for i := range n {
-			tag := l.Partition(i).Tag()
-			inner := strings.Trim(tag, "{}")
-			slot := int(crc16(inner) % clusterSlots)
-			if !strings.HasPrefix(tag, fmt.Sprintf("{hook:p%02d", i)) || seen[tag] || tag == l.Global().Tag() {
-				t.Errorf("%d partitions: partition %d has tag %s", n, i, tag)
-			}
-			if lo, hi := i*clusterSlots/n, (i+1)*clusterSlots/n; slot < lo+(hi-lo)/4 || slot >= hi-(hi-lo)/4 {
-				t.Errorf("%d partitions: partition %d (%s) is in slot %d, want [%d, %d)", n, i, tag, slot, lo, hi)
-			}
-			seen[tag] = true
-		}
-		// Rooms spread over every partition, and a room always lands in the same one.
-		hits := make([]int, n)
-		for r := range 100 * n {
-			p := l.PartitionOf("1400000001", fmt.Sprint(r))
-			if p != l.PartitionOf("1400000001", fmt.Sprint(r)) {
-				t.Fatal("PartitionOf is not a function of app and room")
-			}
-			hits[p]++
-		}
-		if slices.Contains(hits, 0) {
-			t.Errorf("%d partitions: some got no room of %d: %v", n, 100*n, hits)
-		}
-	}
-}
-
-// crc16 is the hash Redis Cluster uses: the slots are CLUSTER KEYSLOT's.
-func TestCRC16IsRedisClusterKeySlot(t *testing.T) {
-	for key, slot := range map[string]int{"123456789": 12739, "hook": 11666, "": 0} {
-		if got := int(crc16(key) % clusterSlots); got != slot {
-			t.Errorf("slot of %q = %d, want %d", key, got, slot)
-		}
-	}
-}
-
 // roomsInPartitions returns one room per partition of s, in order.
-func roomsInPartitions(s *Redis) []string {
+func roomsInPartitions(s *wired) []string {
 	rooms := make([]string, s.layout.Partitions())
 	found := 0
 	for r := 0; found < len(rooms); r++ {
@@ -89,9 +38,9 @@ func about(room, id string) alert.Alert {
 	return a
 }
 
-func partitioned(t *testing.T, rdb redis.UniversalClient, n int) *Redis {
+func partitioned(t *testing.T, rdb redis.UniversalClient, n int) *wired {
 	t.Helper()
-	s, err := NewPartitioned(rdb, "hook", Options{Partitions: n, Poll: time.Millisecond})
+	s, err := wireNew(rdb, "hook", Options{Partitions: n})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +58,7 @@ func TestPartitionedOutbox(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			key := s.layout.Partition(i).Outbox()
+			key := outbox.Stream(s.layout.Partition(i))
 			if n := rdb.XLen(ctx, key).Val(); n != 2 {
 				t.Fatalf("partition %d's outbox %s holds %d pages, want its room's 2", i, key, n)
 			}
@@ -205,7 +154,7 @@ func TestSilenceInEveryPartition(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range s.parts {
-			byID, _, _ := p.keys.Silences()
+			byID, _, _ := silence.Keys(p.keys)
 			if !rdb.HExists(ctx, byID, sil.ID).Val() {
 				t.Errorf("%s has no copy of the silence", byID)
 			}
@@ -227,7 +176,7 @@ func TestSilenceInEveryPartition(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, p := range s.parts {
-			_, ends, _ := p.keys.Silences()
+			_, ends, _ := silence.Keys(p.keys)
 			if rdb.ZScore(ctx, ends, sil.ID).Err() == nil {
 				t.Errorf("%s still holds the expired silence", ends)
 			}
@@ -241,33 +190,13 @@ func TestSilenceInEveryPartition(t *testing.T) {
 // WAIT is a real server's: miniredis has no replicas to wait for.
 func TestWaitWithoutReplicasFails(t *testing.T) {
 	for _, rdb := range []redis.UniversalClient{redistest.Start(t)} {
-		s, err := NewPartitioned(rdb, "hook", Options{Partitions: 2, WaitReplicas: 1, WaitTimeout: 10 * time.Millisecond})
+		s, err := wireNew(rdb, "hook", Options{Partitions: 2, WaitReplicas: 1, WaitTimeout: 10 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = s.Fire(context.Background(), time.Now(), []alert.Alert{about("r", "a")})
 		if !isUnavailable(err) || !strings.Contains(err.Error(), "0 of 1 replicas") {
 			t.Fatalf("Fire with WAIT 1 and no replica: %v, want unavailable, 0 of 1 replicas", err)
-		}
-	}
-}
-
-// A room's partition is where its state already is: the hash must never
-// change (it was hash/fnv's FNV-1a of app, a zero byte and room).
-func TestPartitionOfIsStable(t *testing.T) {
-	l, err := NewLayout("hook", 16)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range []struct{ app, room string }{
-		{"1400000001", "12345"}, {"1400000001", "s:12345"}, {"", ""}, {"1400000001", "房间-1"}, {"a", "\x00b"},
-	} {
-		h := fnv.New64a()
-		h.Write([]byte(c.app))
-		h.Write([]byte{0})
-		h.Write([]byte(c.room))
-		if got, want := l.PartitionOf(c.app, c.room), int(h.Sum64()%16); got != want {
-			t.Errorf("PartitionOf(%q, %q) = %d, want %d", c.app, c.room, got, want)
 		}
 	}
 }

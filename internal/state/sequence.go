@@ -45,7 +45,7 @@ func (s *Redis) FireSequence(ctx context.Context, seq []Prepared) ([][]alert.Ver
 	}
 	res, err := s.runOne(ctx, calls)
 	if err != nil {
-		return nil, fmt.Errorf("%w: fire: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: fire: %w", alert.ErrStoreUnavailable, err)
 	}
 	split, err := splitResults(calls, res)
 	if err != nil {

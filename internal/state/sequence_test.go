@@ -16,7 +16,7 @@ import (
 func TestFireSequenceIsFireInOrder(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
 		var seq []Prepared
 		for _, c := range []struct {

@@ -1,14 +1,14 @@
-// Package store keeps hook's durable state in Redis: dedup claims, alert state
-// (threshold windows, pending timers, groups, inhibitions, silences), the
-// outbox of pages waiting for delivery, and the dead letters. Every key has a
-// TTL; the streams' is refreshed on every write.
+// Package state keeps alert state in Redis and moves it on: dedup claims,
+// threshold windows, pending timers, groups and inhibitions, decided for
+// each callback by one atomic script (lua/fire.lua) that also checks the
+// silences and enqueues what pages into the outbox, and for each due timer
+// by another (lua/tick.lua). Every key has a TTL.
 //
-// Keys are built in one place (keys.go) and every script is handed each key
-// it touches in KEYS, as Redis Cluster requires. A room's keys live in one of
-// a fixed number of partitions, each under its own hash tag, so that on Redis
-// Cluster rooms spread over the masters while one callback stays one script
-// in one slot (keys.go, partition.go); the store reads the partitions'
-// outboxes and timers as one.
+// Keys are built in Go (keys.go; the outbox's and the silences' by their
+// packages) and every script is handed each key it touches in KEYS, as
+// Redis Cluster requires. A room's keys live in one of a fixed number of
+// partitions (keyspace.Layout), so that on Redis Cluster rooms spread over
+// the masters while one callback stays one script in one slot.
 package state
 
 import (
@@ -20,22 +20,17 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/keyspace"
 )
-
-// ErrUnavailable wraps every failure to reach Redis, so callers can tell "the
-// state store is down" (answer 503, let TRTC retry) from a bug.
-var ErrUnavailable = &alert.Error{Code: alert.EUNAVAILABLE, Reason: "unavailable", Message: "state store unavailable"}
 
 // Redis is the state store. It is safe for concurrent use by any number of
 // goroutines and replicas.
 type Redis struct {
 	rdb    redis.UniversalClient
-	layout Layout
+	layout keyspace.Layout
 	parts  []part // the partitions, then (when several) the single-slot layout, drained
-	group  string
 	opts   Options
-	next   atomic.Uint32 // where the next outbox poll starts, so no partition waits behind the others
-	batch  *Batcher      // nil: each Fire is its own round trip
+	batch  *Batcher // nil: each Fire is its own round trip
 	// cluster is set on Redis Cluster, where a script holds keys of one slot.
 	cluster bool
 	// versionOK is set once every master was found recent enough (Ping).
@@ -55,10 +50,6 @@ type Options struct {
 	// fails (TRTC retries it). WaitTimeout bounds the wait (default 1s).
 	WaitReplicas int
 	WaitTimeout  time.Duration
-	// Poll is how often an idle dispatcher looks at the outbox streams when
-	// there are several (default 100ms): one blocking read cannot wait on
-	// streams in different cluster slots.
-	Poll time.Duration
 }
 
 // New returns a store using rdb with keys under prefix (e.g. "hook"), in the
@@ -70,7 +61,7 @@ func New(rdb redis.UniversalClient, prefix string) *Redis {
 
 // NewPartitioned returns a store using rdb with keys under prefix, tuned by opts.
 func NewPartitioned(rdb redis.UniversalClient, prefix string, opts Options) (*Redis, error) {
-	l, err := NewLayout(prefix, max(opts.Partitions, 1))
+	l, err := keyspace.NewLayout(prefix, max(opts.Partitions, 1))
 	if err != nil {
 		return nil, err
 	}
@@ -87,29 +78,22 @@ func NewPartitioned(rdb redis.UniversalClient, prefix string, opts Options) (*Re
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = time.Second
 	}
-	if opts.Poll <= 0 {
-		opts.Poll = 100 * time.Millisecond
-	}
 	_, cluster := rdb.(*redis.ClusterClient)
-	return &Redis{rdb: rdb, layout: l, parts: newParts(l), group: "hook", opts: opts, cluster: cluster}, nil
+	return &Redis{rdb: rdb, layout: l, parts: newParts(l), opts: opts, cluster: cluster}, nil
 }
 
 // Layout is where the store keeps each room's keys.
-func (s *Redis) Layout() Layout { return s.layout }
+func (s *Redis) Layout() keyspace.Layout { return s.layout }
 
-// OutboxKey is the outbox stream of the single-slot layout: with one
-// partition, the outbox; with several, the stream hook kept before
-// partitioning, which the dispatcher drains.
-func (s *Redis) OutboxKey() string { return s.layout.Global().Outbox() }
-
-// DeadLetterKey is the dead-letter stream of the single-slot layout (see OutboxKey).
-func (s *Redis) DeadLetterKey() string { return s.layout.Global().DeadLetters() }
+// Client is the Redis client the store runs on, for what shares its Redis
+// and layout (the outbox it enqueues into, the silences it checks).
+func (s *Redis) Client() redis.UniversalClient { return s.rdb }
 
 // Ping reports whether Redis answers, and, the first time it does, whether
 // it is a Redis hook runs on (see checkVersion).
 func (s *Redis) Ping(ctx context.Context) error {
 	if err := s.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		return fmt.Errorf("%w: %w", alert.ErrStoreUnavailable, err)
 	}
 	if s.versionOK.Load() {
 		return nil
@@ -120,7 +104,3 @@ func (s *Redis) Ping(ctx context.Context) error {
 	s.versionOK.Store(true)
 	return nil
 }
-
-// OutboxTTL bounds the outbox stream's life without writes; every enqueue
-// (lua/lib.lua) pushes it out again, so only an idle hook lets it lapse.
-const OutboxTTL = 7 * 24 * time.Hour

@@ -45,7 +45,7 @@ func plain(rule, key, id string, receivers ...string) alert.Alert {
 func TestFireClaimsOnceAndEnqueues(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		f := plain("r", "r:app/room/user/104", "p", "oncall", "console")
 		other := plain("s", "s:x", "p3")
 
@@ -60,7 +60,7 @@ func TestFireClaimsOnceAndEnqueues(t *testing.T) {
 		if n, _ := s.Depth(ctx); n != 3 {
 			t.Fatalf("outbox depth %d, want 3 (2 pages + 1, none for the duplicate)", n)
 		}
-		ttl := rdb.PTTL(ctx, s.layout.Partition(0).Dedup(f.DedupKey)).Val()
+		ttl := rdb.PTTL(ctx, dedupKey(s.layout.Partition(0), f.DedupKey)).Val()
 		if ttl <= 0 || ttl > time.Minute {
 			t.Fatalf("dedup key TTL %v, want (0, 1m]", ttl)
 		}
@@ -73,64 +73,10 @@ func TestFireClaimsOnceAndEnqueues(t *testing.T) {
 	})
 }
 
-func TestOutboxLifecycle(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
-		ctx := context.Background()
-		s := New(rdb, "hook")
-		for _, id := range []string{"a", "b", "c"} {
-			if _, err := s.Fire(ctx, time.Now(), []alert.Alert{plain("r", id, id)}); err != nil {
-				t.Fatal(err)
-			}
-		}
-		got, err := s.Read(ctx, "worker-1", 10, 10*time.Millisecond)
-		if err != nil || len(got) != 3 {
-			t.Fatalf("Read = %d entries, %v; want 3", len(got), err)
-		}
-		if p := got[0].Notification; got[0].Err != nil || p.ID != "a" || p.Receiver.Name != "oncall" {
-			t.Fatalf("first entry is %+v (%v), want a for oncall (outbox order)", p, got[0].Err)
-		}
-		if err := s.Ack(ctx, got[0].ID); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.DeadLetter(ctx, got[1], "channel_not_found"); err != nil {
-			t.Fatal(err)
-		}
-		if n, _ := s.Depth(ctx); n != 1 {
-			t.Fatalf("outbox depth %d after ack and dead-letter, want 1", n)
-		}
-		dl, _ := rdb.XRange(ctx, s.DeadLetterKey(), "-", "+").Result()
-		if len(dl) != 1 || dl[0].Values["reason"] != "channel_not_found" {
-			t.Fatalf("dead letters = %v", dl)
-		}
-		if n, err := decodeEntry(dl[0].Values); err != nil || n.ID != "b" || n.Receiver.Name != "oncall" {
-			t.Fatalf("dead letter holds %+v, %v; want notification b for oncall", n, err)
-		}
-		// worker-1 "crashed" holding c: another worker reclaims it once idle.
-		if again, _ := s.Reclaim(ctx, "worker-2", time.Hour, 10); len(again) != 0 {
-			t.Fatalf("reclaimed %d entries that are not idle yet", len(again))
-		}
-		time.Sleep(20 * time.Millisecond)
-		again, err := s.Reclaim(ctx, "worker-2", 10*time.Millisecond, 10)
-		if err != nil || len(again) != 1 || again[0].ID != got[2].ID {
-			t.Fatalf("Reclaim = %v, %v; want entry c", again, err)
-		}
-		// Touch keeps an entry from being reclaimed.
-		if lost, err := s.Touch(ctx, "worker-2", again[0].ID); err != nil || len(lost) != 0 {
-			t.Fatalf("Touch by the owner = lost %v, %v; want none lost", lost, err)
-		}
-		if stolen, _ := s.Reclaim(ctx, "worker-3", time.Second, 10); len(stolen) != 0 {
-			t.Fatalf("a touched entry was reclaimed")
-		}
-		if more, _ := s.Read(ctx, "worker-1", 10, 10*time.Millisecond); len(more) != 0 {
-			t.Fatalf("Read returned %d entries already delivered to the group", len(more))
-		}
-	})
-}
-
 func TestUnavailable(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialTimeout: 100 * time.Millisecond})
 	defer rdb.Close()
-	s := New(rdb, "hook")
+	s := wire(New(rdb, "hook"))
 	ctx := context.Background()
 	if _, err := s.Fire(ctx, time.Now(), []alert.Alert{plain("r", "k", "k")}); !isUnavailable(err) {
 		t.Errorf("Fire: %v, want ErrUnavailable", err)
@@ -140,20 +86,7 @@ func TestUnavailable(t *testing.T) {
 	}
 }
 
-func isUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
-
-func TestOutboxCreatedByAReadHasATTL(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
-		ctx := context.Background()
-		s := New(rdb, "hook")
-		if got, err := s.Read(ctx, "w", 10, 10*time.Millisecond); err != nil || len(got) != 0 {
-			t.Fatalf("Read on a fresh Redis = %v, %v", got, err)
-		}
-		if ttl := rdb.PTTL(ctx, s.OutboxKey()).Val(); ttl <= 0 || ttl > OutboxTTL {
-			t.Fatalf("outbox created by the consumer group has TTL %v, want (0, %v]", ttl, OutboxTTL)
-		}
-	})
-}
+func isUnavailable(err error) bool { return errors.Is(err, alert.ErrStoreUnavailable) }
 
 // A threshold waiting for recovery counts members while its wait runs with
 // as little as it can (no trim, no TTL refresh), but a window it creates
@@ -161,7 +94,7 @@ func TestOutboxCreatedByAReadHasATTL(t *testing.T) {
 func TestThresholdWaitWindowKeepsTTL(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		now := time.Now()
 		away := func(user string, at time.Time) alert.Alert {
 			a := plain("storm", "storm:room", "storm-room")
@@ -169,7 +102,7 @@ func TestThresholdWaitWindowKeepsTTL(t *testing.T) {
 			a.Within, a.For, a.EventMs = time.Minute, time.Minute, at.UnixMilli()
 			return a
 		}
-		win := s.layout.Partition(0).Window("storm", "room")
+		win := windowKey(s.layout.Partition(0), "storm", "room")
 		steps := []struct {
 			user string
 			at   time.Time

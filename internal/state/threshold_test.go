@@ -39,8 +39,8 @@ type room struct {
 	key string
 }
 
-func roomOf(t *testing.T, rdb redis.UniversalClient, s *Redis) room {
-	return room{t, rdb, s.parts[s.layout.PartitionOf(testApp, "8489")].keys.Population(testApp, "8489")}
+func roomOf(t *testing.T, rdb redis.UniversalClient, s *wired) room {
+	return room{t, rdb, populationKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, testApp, "8489")}
 }
 
 // enter and leave play the population writer: a user's 103 and 104.
@@ -117,7 +117,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
-				s := New(rdb, "hook")
+				s := wire(New(rdb, "hook"))
 				r := roomOf(t, rdb, s)
 				r.enter(users(tc.present)...)
 				t0 := time.Now()
@@ -156,7 +156,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 func TestRelativeThresholdCrossesAgain(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		r := roomOf(t, rdb, s)
 		r.enter("u1", "u2", "u3", "u4")
 		t0 := time.Now()
@@ -188,7 +188,7 @@ func TestRelativeThresholdCrossesAgain(t *testing.T) {
 func TestRelativeThresholdOfTheApp(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
 		for i, u := range users(4) {
 			a := drop(u, t0.Add(time.Duration(i)*time.Second), 2, 3000)
@@ -236,7 +236,7 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
-				s := New(rdb, "hook")
+				s := wire(New(rdb, "hook"))
 				r := roomOf(t, rdb, s)
 				r.enter(users(9)...)
 				t0 := time.Now()
@@ -301,7 +301,7 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 func TestThresholdRearm(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
 		flap := func(at time.Duration) alert.Alert {
 			a := plain("flapping", "flapping:task", "flapping-page")
@@ -343,7 +343,7 @@ func TestThresholdRearm(t *testing.T) {
 				t.Fatalf("step %d, %s: %v, %v; want %s", i, st.what, v, err, st.want)
 			}
 		}
-		key := s.layout.Partition(0).Rearm("flapping", "task")
+		key := rearmKey(s.layout.Partition(0), "flapping", "task")
 		if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 {
 			t.Errorf("rearm state has TTL %s, want one", ttl)
 		}
@@ -356,7 +356,7 @@ func TestThresholdRearm(t *testing.T) {
 func TestMemberDetailsInAggregates(t *testing.T) {
 	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
-		s := New(rdb, "hook")
+		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
 		anchor := drop("anchor", t0, 2, 0)
 		anchor.MemberRole = "Anchor"
@@ -386,20 +386,6 @@ func TestMemberDetailsInAggregates(t *testing.T) {
 			t.Errorf("why %+v: want the 2 dropped at the crossing", w)
 		}
 	})
-}
-
-// The detail the scripts keep never holds what they split it at.
-func TestMemberDetail(t *testing.T) {
-	for _, tc := range []struct{ role, reason, want string }{
-		{"", "", ""},
-		{"Anchor", "", "Anchor\x1f"},
-		{"", "Timeout", "\x1fTimeout"},
-		{"a\x1fb\nc", "d\ne", "a b c\x1fd e"},
-	} {
-		if got := memberDetail(tc.role, tc.reason); got != tc.want {
-			t.Errorf("memberDetail(%q, %q) = %q, want %q", tc.role, tc.reason, got, tc.want)
-		}
-	}
 }
 
 // appWide is drop made app-wide: counted per app, whatever the room.
@@ -481,7 +467,7 @@ func TestAppWideThresholdAcrossPartitions(t *testing.T) {
 		if app != 1 || len(pages) != 21 {
 			t.Errorf("%d pages, %d for the app; want 21 and 1", len(pages), app)
 		}
-		win := s.layout.Partition(appPart).Window("app-outage", testApp)
+		win := windowKey(s.layout.Partition(appPart), "app-outage", testApp)
 		if n := rdb.ZCard(ctx, win).Val(); n != 20 {
 			t.Errorf("the app's window in its partition holds %d, want 20", n)
 		}
@@ -503,7 +489,7 @@ func TestAppWideThresholdAcrossPartitions(t *testing.T) {
 // app's waits for the replicas of both: it succeeds once they have its
 // writes, and fails (TRTC retries) when they cannot.
 func TestAppWideWithWait(t *testing.T) {
-	callback := func(s *Redis) []alert.Alert {
+	callback := func(s *wired) []alert.Alert {
 		room := ""
 		for i := 0; ; i++ {
 			room = fmt.Sprint("room-", i)
@@ -516,7 +502,7 @@ func TestAppWideWithWait(t *testing.T) {
 	}
 	t.Run("a replica", func(t *testing.T) {
 		sen := redistest.StartSentinel(t, 1)
-		s, err := NewPartitioned(sen.Client(t), "hook", Options{Partitions: 16, WaitReplicas: 1})
+		s, err := wireNew(sen.Client(t), "hook", Options{Partitions: 16, WaitReplicas: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -527,7 +513,7 @@ func TestAppWideWithWait(t *testing.T) {
 		}
 	})
 	t.Run("no replica", func(t *testing.T) {
-		s, err := NewPartitioned(redistest.Start(t), "hook", Options{Partitions: 16, WaitReplicas: 1, WaitTimeout: 10 * time.Millisecond})
+		s, err := wireNew(redistest.Start(t), "hook", Options{Partitions: 16, WaitReplicas: 1, WaitTimeout: 10 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

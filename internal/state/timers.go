@@ -58,12 +58,12 @@ func (s *Redis) due(ctx context.Context, now time.Time, limit int) ([][]string, 
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.StringSliceCmd, len(s.parts))
 	for i, p := range s.parts {
-		cmds[i] = pipe.ZRangeByScore(ctx, p.keys.Due(), &redis.ZRangeBy{
+		cmds[i] = pipe.ZRangeByScore(ctx, p.due(), &redis.ZRangeBy{
 			Min: "-inf", Max: strconv.FormatInt(now.UnixMilli(), 10), Count: int64(limit),
 		})
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return nil, fmt.Errorf("%w: due timers: %w", ErrUnavailable, err)
+		return nil, fmt.Errorf("%w: due timers: %w", alert.ErrStoreUnavailable, err)
 	}
 	found := make([][]string, len(s.parts))
 	for i, c := range cmds {
@@ -90,7 +90,7 @@ func (s *Redis) due(ctx context.Context, now time.Time, limit int) ([][]string, 
 func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []string, present func(string) int) ([]alert.TickOutcome, error) {
 	out := make([]alert.TickOutcome, 0, len(members))
 	for _, member := range members {
-		keys, app, err := s.timerKeys(ctx, p.keys, member)
+		keys, app, err := s.timerKeys(ctx, &p, member)
 		if err != nil {
 			return out, err
 		}
@@ -100,7 +100,7 @@ func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []s
 		}
 		res, err := tickScript.Run(ctx, s.rdb, keys, args...).StringSlice()
 		if err != nil && !errors.Is(err, redis.Nil) {
-			return out, fmt.Errorf("%w: tick: %w", ErrUnavailable, err)
+			return out, fmt.Errorf("%w: tick: %w", alert.ErrStoreUnavailable, err)
 		}
 		if len(res) == 3 && res[2] != "retry" {
 			out = append(out, alert.TickOutcome{Rule: res[0], Timer: res[1], Verdict: verdict(res[2])})
@@ -109,13 +109,13 @@ func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []s
 	return out, nil
 }
 
-// timerKeys are the keys the tick script needs for one due timer of ks,
+// timerKeys are the keys the tick script needs for one due timer of p,
 // and the app whose present users it needs ("" for none).
-func (s *Redis) timerKeys(ctx context.Context, ks Keyspace, member string) ([]string, string, error) {
+func (s *Redis) timerKeys(ctx context.Context, p *part, member string) ([]string, string, error) {
 	kind, rest, _ := strings.Cut(member, "|")
-	keys := fixedKeys(ks, 8)
+	keys := append(make([]string, 0, 5+8), p.fixed[:]...)
 	if kind == "g" {
-		meta, fresh, all := ks.Group(rest)
+		meta, fresh, all := groupKeys(p.keys, rest)
 		return append(keys, meta, fresh, all), "", nil
 	}
 	keys = append(keys, rest)
@@ -124,7 +124,7 @@ func (s *Redis) timerKeys(ctx context.Context, ks Keyspace, member string) ([]st
 		return keys, "", nil // cleared meanwhile: the script drops the timer
 	}
 	if err != nil {
-		return nil, "", fmt.Errorf("%w: pending alert: %w", ErrUnavailable, err)
+		return nil, "", fmt.Errorf("%w: pending alert: %w", alert.ErrStoreUnavailable, err)
 	}
 	var o op
 	if err := json.Unmarshal([]byte(raw), &o); err != nil {
@@ -143,10 +143,10 @@ func (s *Redis) NextDue(ctx context.Context) (time.Time, bool, error) {
 	pipe := s.rdb.Pipeline()
 	cmds := make([]*redis.ZSliceCmd, len(s.parts))
 	for i, p := range s.parts {
-		cmds[i] = pipe.ZRangeWithScores(ctx, p.keys.Due(), 0, 0)
+		cmds[i] = pipe.ZRangeWithScores(ctx, p.due(), 0, 0)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
-		return time.Time{}, false, fmt.Errorf("%w: next due timer: %w", ErrUnavailable, err)
+		return time.Time{}, false, fmt.Errorf("%w: next due timer: %w", alert.ErrStoreUnavailable, err)
 	}
 	var next time.Time
 	found := false

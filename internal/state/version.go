@@ -36,7 +36,7 @@ func (s *Redis) checkVersion(ctx context.Context) error {
 			if errors.As(err, &refused) {
 				return nil // INFO refused (renamed, or not offered): nothing to go by
 			}
-			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+			return fmt.Errorf("%w: %w", alert.ErrStoreUnavailable, err)
 		}
 		v := infoField(info, "redis_version")
 		if v != "" && olderThan(v, minVersion) {

@@ -91,7 +91,7 @@ func TestPingChecksTheVersion(t *testing.T) {
 		return rdb
 	}
 	old := fakeRedis(t, "# Server\r\nredis_version:6.0.16\r\nredis_mode:standalone\r\n")
-	err := New(client(old), "hook").Ping(context.Background())
+	err := wire(New(client(old), "hook")).Ping(context.Background())
 	var coded *alert.Error
 	if !errors.As(err, &coded) || coded.Reason != alert.ReasonStoreUnsupported || alert.CodeOf(err) != alert.EUNAVAILABLE ||
 		!strings.Contains(err.Error(), "6.0.16") || !strings.Contains(coded.Message, "6.2") {
@@ -101,15 +101,15 @@ func TestPingChecksTheVersion(t *testing.T) {
 		"recent":           fakeRedis(t, "# Server\r\nredis_version:7.2.4\r\n"),
 		"no version given": fakeRedis(t, "# Clients\r\nconnected_clients:1\r\n"),
 	} {
-		if err := New(client(addr), "hook").Ping(context.Background()); err != nil {
+		if err := wire(New(client(addr), "hook")).Ping(context.Background()); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if err := New(redistest.Start(t), "hook").Ping(context.Background()); err != nil {
+	if err := wire(New(redistest.Start(t), "hook")).Ping(context.Background()); err != nil {
 		t.Errorf("redis-server: %v", err)
 	}
 	cluster, _ := redistest.StartCluster(t) // every master is asked
-	if err := New(cluster, "hook").Ping(context.Background()); err != nil {
+	if err := wire(New(cluster, "hook")).Ping(context.Background()); err != nil {
 		t.Errorf("redis cluster: %v", err)
 	}
 }

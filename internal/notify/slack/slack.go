@@ -53,7 +53,7 @@ const (
 	parentCheck = 100 * time.Millisecond
 )
 
-// AckReader says who acknowledged an incident (store.Redis implements it).
+// AckReader says who acknowledged an incident (threads.Store implements it).
 type AckReader interface {
 	Acknowledged(ctx context.Context, incident string) (user string, at time.Time, ok bool, err error)
 }

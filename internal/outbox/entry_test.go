@@ -1,0 +1,145 @@
+package outbox
+
+import (
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/hookdev/hook/internal/alert"
+)
+
+// TestDecodeEntryReceiver: the "r" field is decoded onto the notification's
+// receiver exactly as json.Unmarshal did it before the fast decoder.
+func TestDecodeEntryReceiver(t *testing.T) {
+	oncall := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "C1", Mentions: []string{"<!here>"}}
+	for name, tc := range map[string]struct {
+		carried alert.Receiver // the receiver inside "n"
+		r       string
+	}{
+		"empty carried":             {r: `{"name":"oncall","kind":"slack","channel":"C1","mentions":["\u003c!here\u003e"]}`},
+		"empty carried, odd r":      {r: ` {"Name":"x","kind":"console","mentions":[]} `},
+		"carried, r replaces some":  {carried: oncall, r: `{"name":"backup","kind":"console"}`},
+		"carried, r sets mentions":  {carried: oncall, r: `{"name":"backup","kind":"slack","mentions":["<@U1>","<@U2>"]}`},
+		"carried mentions only":     {carried: alert.Receiver{Mentions: []string{}}, r: `{"name":"a","kind":"slack"}`},
+		"empty carried, r not JSON": {r: `{"name":`},
+		"carried, r not JSON":       {carried: oncall, r: `[1]`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			n, err := alert.Notification{ID: "a", Kind: alert.KindFiring, Receiver: tc.carried}.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := alert.UnmarshalNotification(n)
+			wantErr := json.Unmarshal([]byte(tc.r), &want.Receiver)
+			got, err := decodeEntry(map[string]any{"n": string(n), "r": tc.r})
+			if (err != nil) != (wantErr != nil) {
+				t.Fatalf("error %v, json.Unmarshal's %v", err, wantErr)
+			}
+			if err != nil {
+				if !strings.HasPrefix(err.Error(), "decode receiver: ") {
+					t.Fatalf("error %q, want it to start with %q", err, "decode receiver: ")
+				}
+				return
+			}
+			if !reflect.DeepEqual(got.Receiver, want.Receiver) {
+				t.Fatalf("receiver %#v, want %#v", got.Receiver, want.Receiver)
+			}
+		})
+	}
+}
+
+// TestDecodeEntryMembersAndWhy: members listed with or without a detail
+// (entries queued by a hook from before details have none), and a
+// threshold's numbers added to the condition its notification carries.
+func TestDecodeEntryMembersAndWhy(t *testing.T) {
+	need := &alert.Why{Need: 3, Share: 0.5, Of: alert.OfRoom}
+	for name, tc := range map[string]struct {
+		why     *alert.Why
+		fields  map[string]any
+		members []alert.Member
+		want    *alert.Why
+		err     bool
+	}{
+		"members without details": {fields: map[string]any{"members": `[["u1",2],["42",1]]`},
+			members: []alert.Member{{Name: "u1", Events: 2}, {Name: "42", Events: 1}}},
+		"a user id that went through Lua as a number": {fields: map[string]any{"members": `[[42,1]]`},
+			members: []alert.Member{{Name: "42", Events: 1}}},
+		"members with details": {fields: map[string]any{"members": "[[\"u1\",1,\"Anchor\\u001fTimeout\"],[\"u2\",1,\"\\u001fForce-closed\"],[\"u3\",1]]"},
+			members: []alert.Member{{Name: "u1", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "u2", Events: 1, Reason: "Force-closed"}, {Name: "u3", Events: 1}}},
+		"a member without events": {fields: map[string]any{"members": `[["u1"]]`}, err: true},
+		"numbers onto the condition": {why: need, fields: map[string]any{"dropped": "7", "away": "6", "population": "9"},
+			want: &alert.Why{Need: 3, Share: 0.5, Of: alert.OfRoom, Dropped: 7, Away: 6, Population: 9}},
+		"numbers without a condition": {fields: map[string]any{"dropped": "2"}, want: &alert.Why{Dropped: 2}},
+		"a condition without numbers": {why: need, want: need},
+	} {
+		t.Run(name, func(t *testing.T) {
+			n, err := alert.Notification{ID: "a", Kind: alert.KindFiring, Why: tc.why}.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			values := map[string]any{"n": string(n)}
+			for k, v := range tc.fields {
+				values[k] = v
+			}
+			got, err := decodeEntry(values)
+			if (err != nil) != tc.err {
+				t.Fatalf("error %v, want one: %v", err, tc.err)
+			}
+			if err != nil {
+				return
+			}
+			if !reflect.DeepEqual(got.Members, tc.members) {
+				t.Errorf("members %+v, want %+v", got.Members, tc.members)
+			}
+			if !reflect.DeepEqual(got.Why, tc.want) {
+				t.Errorf("why %+v, want %+v", got.Why, tc.want)
+			}
+		})
+	}
+}
+
+// TestLegacyEntriesDecode: pages queued by a hook from before notifications
+// were typed are still delivered after an upgrade, with the same page ids.
+func TestLegacyEntriesDecode(t *testing.T) {
+	page := map[string]any{
+		"id": "abc-oncall-g2", "kind": "firing", "rule": "storm", "severity": "critical",
+		"title": "Update: Users dropping out", "text": "User left room (Timeout) in room `8489`",
+		"fields": []map[string]string{{"name": "App", "value": "1400000001"}, {"name": "Room", "value": "8489"},
+			{"name": "New users (2)", "value": "u1, u2"}},
+		"codes":    []alert.Code{{Field: "event", Value: 104, Name: "room.exit", Meaning: "User left room"}},
+		"incident": "1400000001/8489", "count": 2, "created_at": "2026-11-27T03:00:00Z",
+		"receiver": map[string]any{"name": "oncall", "kind": "slack", "channel": "#oncall"},
+	}
+	b, _ := json.Marshal(page)
+	n, err := decodeEntry(map[string]any{"page": string(b)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.PageID() != "abc-oncall-g2" || n.Event.App != "1400000001" || n.Event.Room != "8489" ||
+		n.Receiver.Channel != "#oncall" || !strings.Contains(n.Text, "New users (2): u1, u2") || n.Count != 2 {
+		t.Errorf("legacy page decoded as %+v (page id %s)", n, n.PageID())
+	}
+	resolved := map[string]any{"id": "abc-oncall-resolved", "kind": "resolved", "receiver": map[string]any{"name": "oncall"}}
+	b, _ = json.Marshal(resolved)
+	if n, err := decodeEntry(map[string]any{"page": string(b)}); err != nil || n.PageID() != "abc-oncall-resolved" || n.Kind != alert.KindResolved {
+		t.Errorf("legacy resolved page: %+v, %v", n, err)
+	}
+	if _, err := decodeEntry(map[string]any{"page": "{not json"}); err == nil {
+		t.Error("an undecodable legacy page decoded")
+	}
+}
+
+// The detail the scripts keep never holds what they split it at.
+func TestMemberDetail(t *testing.T) {
+	for _, tc := range []struct{ role, reason, want string }{
+		{"", "", ""},
+		{"Anchor", "", "Anchor\x1f"},
+		{"", "Timeout", "\x1fTimeout"},
+		{"a\x1fb\nc", "d\ne", "a b c\x1fd e"},
+	} {
+		if got := MemberDetail(tc.role, tc.reason); got != tc.want {
+			t.Errorf("MemberDetail(%q, %q) = %q, want %q", tc.role, tc.reason, got, tc.want)
+		}
+	}
+}

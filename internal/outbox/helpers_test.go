@@ -1,0 +1,59 @@
+package outbox
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/redistest"
+)
+
+// backends runs a test against miniredis and against a real redis-server, so
+// the Lua scripts are proven on the real thing, not only on the emulator.
+func backends(t *testing.T, test func(t *testing.T, rdb redis.UniversalClient, fastForward func(time.Duration))) {
+	t.Run("miniredis", func(t *testing.T) {
+		mr := miniredis.RunT(t)
+		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+		t.Cleanup(func() { rdb.Close() })
+		test(t, rdb, mr.FastForward)
+	})
+	t.Run("redis-server", func(t *testing.T) {
+		rdb := redistest.Start(t)
+		test(t, rdb, nil)
+	})
+}
+
+// newOutbox is the outbox of n partitions under prefix on rdb, polled often.
+func newOutbox(t testing.TB, rdb redis.UniversalClient, prefix string, n int) *Outbox {
+	t.Helper()
+	l, err := keyspace.NewLayout(prefix, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return New(rdb, l, Options{Poll: time.Millisecond})
+}
+
+// enqueue adds a page for each id to the outbox of the single-slot layout
+// (or the first partition), as the fire script does (internal/state): the
+// notification, its receiver and when.
+func enqueue(ctx context.Context, o *Outbox, ids ...string) error {
+	for _, id := range ids {
+		n := alert.Notification{ID: id, Kind: alert.KindFiring, Rule: "r"}
+		body, err := n.Marshal()
+		if err != nil {
+			return err
+		}
+		r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverConsole}
+		err = o.rdb.XAdd(ctx, &redis.XAddArgs{Stream: Stream(o.layout.Partition(0)),
+			Values: []any{"n", body, "r", r.AppendJSON(nil), "at", time.Now().UnixMilli()}}).Err()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,44 @@
+package state
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/outbox"
+	"github.com/hookdev/hook/internal/silence"
+)
+
+// wired is the state store with the outbox it enqueues into and the
+// silences it checks, on its Redis and layout, as hook serve wires them:
+// the state's tests read what the fire script paged from the outbox.
+type wired struct {
+	*Redis
+	*outbox.Outbox
+	*silence.Store
+}
+
+func wire(s *Redis) *wired {
+	return &wired{Redis: s, Outbox: outbox.New(s.rdb, s.layout, outbox.Options{Poll: time.Millisecond}),
+		Store: silence.New(s.rdb, s.layout)}
+}
+
+// wireNew is NewPartitioned, wired.
+func wireNew(rdb redis.UniversalClient, prefix string, opts Options) (*wired, error) {
+	s, err := NewPartitioned(rdb, prefix, opts)
+	if err != nil {
+		return nil, err
+	}
+	return wire(s), nil
+}
+
+// fire fires a plain page alert with dedup key and id key.
+func fire(t *testing.T, s *wired, key string) {
+	t.Helper()
+	if _, err := s.Fire(context.Background(), time.Now(), []alert.Alert{plain("r", key, key)}); err != nil {
+		t.Fatal(err)
+	}
+}
