@@ -1,9 +1,11 @@
 package outbox
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -75,7 +77,7 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 			n.Members = append(n.Members, mb)
 		}
 		n.MemberCount = num("member_count")
-		n.MembersMore = num("more")
+		n.MembersMore = num("more") + rank(&n.Members)
 	}
 	n.Total, n.TotalMembers, n.Flush = num("total"), num("total_members"), num("flush")
 	if d, a, p := num("dropped"), num("away"), num("population"); d > 0 || a > 0 || p > 0 {
@@ -144,3 +146,27 @@ func MemberDetail(role, reason string) string {
 const detailSep = "\x1f"
 
 var detailClean = strings.NewReplacer(detailSep, " ", "\n", " ")
+
+// ListedMembers is how many members one notification names; the rest it
+// counts (MembersMore).
+const ListedMembers = 20
+
+// rank orders an aggregate's members as a page lists them, most events
+// first, then by name, keeps the first ListedMembers and says how many it
+// dropped. The fire script lists every member, in no order: ranking and
+// truncating is wording, Go's. (Entries enqueued by a hook from before
+// came ranked and truncated already: ranking them again changes nothing.)
+func rank(members *[]alert.Member) int {
+	m := *members
+	slices.SortFunc(m, func(a, b alert.Member) int {
+		if a.Events != b.Events {
+			return cmp.Compare(b.Events, a.Events)
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	if len(m) <= ListedMembers {
+		return 0
+	}
+	*members = slices.Clone(m[:ListedMembers]) // not the whole list behind it
+	return len(m) - ListedMembers
+}

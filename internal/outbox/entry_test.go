@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -140,6 +141,34 @@ func TestMemberDetail(t *testing.T) {
 	} {
 		if got := MemberDetail(tc.role, tc.reason); got != tc.want {
 			t.Errorf("MemberDetail(%q, %q) = %q, want %q", tc.role, tc.reason, got, tc.want)
+		}
+	}
+}
+
+// A page names its members with the most events first, then by name, and
+// counts the rest; the fire script lists them all, in no order.
+func TestEntryRanksAndTruncatesMembers(t *testing.T) {
+	var listed []string
+	for i := range ListedMembers + 5 {
+		listed = append(listed, fmt.Sprintf(`["u%02d",%d]`, i, 1+i%3))
+	}
+	n, _ := (&alert.Notification{ID: "p", Kind: alert.KindFiring}).Marshal()
+	got, err := decodeEntry(map[string]any{"n": string(n), "members": "[" + strings.Join(listed, ",") + "]",
+		"member_count": fmt.Sprint(len(listed)), "more": "3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Members) != ListedMembers || got.MembersMore != 5+3 || got.MemberCount != ListedMembers+5 {
+		t.Fatalf("%d members listed, %d more, %d in all; want %d, 8, %d", len(got.Members), got.MembersMore, got.MemberCount,
+			ListedMembers, ListedMembers+5)
+	}
+	if first := got.Members[0]; first.Name != "u02" || first.Events != 3 {
+		t.Errorf("first member %+v, want u02 with 3 events", first)
+	}
+	for i := 1; i < len(got.Members); i++ {
+		a, b := got.Members[i-1], got.Members[i]
+		if a.Events < b.Events || a.Events == b.Events && a.Name > b.Name {
+			t.Errorf("members out of order at %d: %+v before %+v", i, a, b)
 		}
 	}
 }

@@ -40,9 +40,11 @@ const (
 	// GroupMemberCap is how many distinct members a group remembers; more
 	// are counted, not named.
 	GroupMemberCap = 500
-	// ListedMembers is how many members one notification names.
-	ListedMembers = 20
 )
+
+// constArgs is how many arguments every alert script starts with
+// (appendConstArgs; CONST_ARGS in lua/lib.lua).
+const constArgs = 7
 
 // op is one alert as the scripts read it. Durations are milliseconds; K
 // names every key the op touches, each also passed in KEYS. encode writes it
@@ -211,7 +213,7 @@ func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _
 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
 func scriptArgs(now time.Time, extra int) []any {
-	return appendConstArgs(make([]any, 0, 5+extra), now.UnixMilli())
+	return appendConstArgs(make([]any, 0, constArgs+extra), now.UnixMilli())
 }
 
 // appendConstArgs appends the arguments every alert script starts with,
@@ -219,7 +221,7 @@ func scriptArgs(now time.Time, extra int) []any {
 func appendConstArgs(args []any, now any) []any {
 	// Constants, so that boxing them allocates nothing.
 	const outboxTTL, dueTTL = int64(outbox.TTL / time.Millisecond), int64(DueTTL / time.Millisecond)
-	return append(args, now, outboxTTL, dueTTL, GroupMemberCap, ListedMembers)
+	return append(args, now, outboxTTL, dueTTL, GroupMemberCap, timerPending, timerWait, timerGroup)
 }
 
 // Fire implements engine.Store: one round trip for all the alerts of one

@@ -37,7 +37,7 @@ func (c *fireCall) samePart(o *fireCall) bool { return c.fixed[0] == o.fixed[0] 
 // keys; ARGV one segment per call. It is built here, not by go-redis's
 // Script, so that the fixed keys are not boxed again for every callback.
 func fireCommand(calls []*fireCall) []any {
-	n := 3 + 5
+	n := 3 + constArgs
 	for _, c := range calls {
 		n += len(c.fixed) + len(c.keys) + 3 + len(c.ops)
 	}

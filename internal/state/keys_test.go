@@ -53,3 +53,21 @@ func TestEveryKeyHasTheHashTag(t *testing.T) {
 		}
 	}
 }
+
+// A timer is its kind's prefix then its subject, whatever the subject holds.
+func TestTimerFormat(t *testing.T) {
+	ks := keyspace.New("hook")
+	for _, c := range []struct{ kind, subject string }{
+		{timerPending, pendingKey(ks, "r", "1400000001/8489|u|1")},
+		{timerWait, pendingKey(ks, "storm", "room")},
+		{timerGroup, "rule:1400000001/8489"},
+	} {
+		member := timerMember(c.kind, c.subject)
+		if kind, subject := parseTimer(member); kind != c.kind || subject != c.subject {
+			t.Errorf("parseTimer(%q) = %q, %q; want %q, %q", member, kind, subject, c.kind, c.subject)
+		}
+	}
+	if kind, subject := parseTimer("garbage"); kind != "" || subject != "garbage" {
+		t.Errorf("parseTimer of a member without a kind: %q, %q", kind, subject)
+	}
+}

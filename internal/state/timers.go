@@ -94,7 +94,8 @@ func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []s
 		if err != nil {
 			return out, err
 		}
-		args := append(scriptArgs(now, 2), member)
+		kind, subject := parseTimer(member)
+		args := append(scriptArgs(now, 4), member, kind, subject)
 		if app != "" && present != nil {
 			args = append(args, present(app))
 		}
@@ -112,9 +113,9 @@ func (s *Redis) tickPart(ctx context.Context, p part, now time.Time, members []s
 // timerKeys are the keys the tick script needs for one due timer of p,
 // and the app whose present users it needs ("" for none).
 func (s *Redis) timerKeys(ctx context.Context, p *part, member string) ([]string, string, error) {
-	kind, rest, _ := strings.Cut(member, "|")
+	kind, rest := parseTimer(member)
 	keys := append(make([]string, 0, 5+8), p.fixed[:]...)
-	if kind == "g" {
+	if kind == timerGroup {
 		meta, fresh, all := groupKeys(p.keys, rest)
 		return append(keys, meta, fresh, all), "", nil
 	}
@@ -158,4 +159,27 @@ func (s *Redis) NextDue(ctx context.Context) (time.Time, bool, error) {
 		}
 	}
 	return next, found, nil
+}
+
+// A timer is a member of a part's due set, scored by when it is due: its
+// kind's prefix, then its subject. Go owns the format: the scripts are
+// handed the prefixes (lua/lib.lua) and only join one to a subject they
+// hold, and the tick script is handed the timer already parsed.
+const (
+	timerPending = "p|" // a for: alert's wait; subject: its pending key
+	timerWait    = "w|" // a threshold's wait for recovery; subject: its pending key
+	timerGroup   = "g|" // a group's next flush; subject: the group's id
+)
+
+// timerMember is the timer of kind (a prefix above) about subject.
+func timerMember(kind, subject string) string { return kind + subject }
+
+// parseTimer splits a timer into its kind's prefix and its subject; kind is
+// "" for a member that has none.
+func parseTimer(member string) (kind, subject string) {
+	k, subject, ok := strings.Cut(member, "|")
+	if !ok {
+		return "", member
+	}
+	return k + "|", subject
 }

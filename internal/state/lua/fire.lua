@@ -1,5 +1,5 @@
 -- fire: every alert of one or more callbacks, in one atomic step.
--- ARGV[6..]: one segment per callback, each its time (Unix ms), where its
+-- ARGV[CONST_ARGS + 1..]: one segment per callback, each its time (Unix ms), where its
 -- partition's five keys start in KEYS, and how many alerts it has; then two
 -- arguments per alert: its op, JSON-encoded (store.op), and its notification
 -- as Go encoded it (op.n), passed on its own so that the script never
@@ -148,7 +148,7 @@ local function threshold_wait(op, raw)
   redis.call('DEL', op.k.pend)
   redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window))
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
-  schedule('w|' .. op.k.pend, NOW + op.wait)
+  schedule(TIMER_WAIT .. op.k.pend, NOW + op.wait)
   return 'pending'
 end
 
@@ -214,7 +214,7 @@ local function pending(op, raw)
   redis.call('DEL', k)
   redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(due + op.window))
   redis.call('PEXPIRE', k, ms(due - NOW + op.window + 60000))
-  schedule('p|' .. k, due)
+  schedule(TIMER_PENDING .. k, due)
   return 'pending'
 end
 
@@ -233,7 +233,7 @@ local function clear(op)
   if tonumber(h[1]) > op.ev then return 'ignored' end
   redis.call('DEL', k)
   if h[2] == 'pending' then
-    redis.call('ZREM', DUE, 'p|' .. k)
+    redis.call('ZREM', DUE, TIMER_PENDING .. k)
     return 'cleared'
   end
   if h[2] == 'paged' then
@@ -247,7 +247,7 @@ end
 -- Every op is decoded and checked before anything is written: a script
 -- that fails the check changes nothing.
 local segs = {}
-local i = 6
+local i = CONST_ARGS + 1
 while i <= #ARGV do
   local seg = {now = tonumber(ARGV[i]), base = tonumber(ARGV[i + 1]), ops = {}, raws = {}}
   local n = tonumber(ARGV[i + 2])

@@ -10,7 +10,12 @@
 -- before any write.
 -- ARGV[1] now (Unix ms, the caller's clock, so tests and rehearsals can inject
 -- time), ARGV[2] outbox TTL ms, ARGV[3] due TTL ms, ARGV[4] members
--- remembered per group, ARGV[5] members listed per notification.
+-- remembered per group, ARGV[5..7] the prefixes of the timers' kinds
+-- (pending alert, threshold's wait, group flush): a timer, a member of the
+-- due set, is its kind's prefix then its subject (a pending key, a group
+-- id). Go defines that format (state/timers.go) and reads it back; a script
+-- only joins a prefix it was handed to a subject. A script's own arguments
+-- start after these CONST_ARGS.
 -- Times in state are compared with NOW, never with key expiry, so behaviour
 -- does not depend on the server's clock; TTLs only bound memory.
 local NOW = tonumber(ARGV[1])
@@ -18,7 +23,8 @@ local OUTBOX, DUE, SIL, SIL_ENDS, SIL_MUTED
 local OUTBOX_TTL = tonumber(ARGV[2])
 local DUE_TTL = tonumber(ARGV[3])
 local MEMBER_CAP = tonumber(ARGV[4])
-local LIST_CAP = tonumber(ARGV[5])
+local TIMER_PENDING, TIMER_WAIT, TIMER_GROUP = ARGV[5], ARGV[6], ARGV[7]
+local CONST_ARGS = 7
 
 -- use_part makes the five keys from KEYS[base] those of the partition the
 -- next alerts are in.
@@ -70,37 +76,26 @@ local function enqueue(n, receivers, extra)
   if #receivers > 0 then refresh(OUTBOX, OUTBOX_TTL) end
 end
 
--- top orders members ({name, n, detail} triples) by events, then name, and
--- returns the first LIST_CAP with how many more there are.
-local function top(members)
-  table.sort(members, function(a, b)
-    if a[2] ~= b[2] then return a[2] > b[2] end
-    return a[1] < b[1]
-  end)
-  local out = {}
-  for i = 1, math.min(#members, LIST_CAP) do out[i] = members[i] end
-  return out, #members - #out
-end
-
 -- member_fields are the outbox fields that list an aggregate's members:
 -- each [name, events] or [name, events, detail], where detail is what Go
 -- said of the member at its latest counted event (its role and reason),
 -- passed through untouched. A group keeps details in its meta hash gk.
+-- Every member is listed, in no order: which ones a page names, and how it
+-- says the rest, is Go's (outbox.decodeEntry). overflow counts members a
+-- group counted without remembering them.
 local function member_fields(members, overflow, gk)
-  local listed, more = top(members)
-  if gk and #listed > 0 then
+  if gk and #members > 0 then
     local names = {}
-    for i, m in ipairs(listed) do names[i] = 'd|' .. m[1] end
+    for i, m in ipairs(members) do names[i] = 'd|' .. m[1] end
     local details = redis.call('HMGET', gk, unpack(names))
-    for i, m in ipairs(listed) do
+    for i, m in ipairs(members) do
       if details[i] then m[3] = details[i] end
     end
   end
-  local fields = {'members', cjson.encode(listed), 'member_count', ms(#members)}
-  more = more + (overflow or 0)
-  if more > 0 then
+  local fields = {'members', cjson.encode(members), 'member_count', ms(#members)}
+  if overflow and overflow > 0 then
     fields[#fields + 1] = 'more'
-    fields[#fields + 1] = ms(more)
+    fields[#fields + 1] = ms(overflow)
   end
   return fields
 end
@@ -241,12 +236,12 @@ local function group_add(op, members, count, why)
     redis.call('DEL', gk, nk, ak)
     redis.call('HSET', gk, 'n', op.n, 'r', cjson.encode(op.r), 'seq', '0', 'scheduled', '1',
       'rule', op.rule, 'interval', ms(g.interval), 'last', ms(NOW))
-    schedule('g|' .. g.id, NOW + g.wait)
+    schedule(TIMER_GROUP .. g.id, NOW + g.wait)
   elseif meta[2] == '0' then
     local at = tonumber(meta[3]) + g.interval
     if at < NOW then at = NOW end
     redis.call('HSET', gk, 'scheduled', '1')
-    schedule('g|' .. g.id, at)
+    schedule(TIMER_GROUP .. g.id, at)
   end
   local details = {}
   for _, m in ipairs(members) do

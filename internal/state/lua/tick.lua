@@ -1,6 +1,8 @@
--- tick: fire one due timer, ARGV[6] ("p|<pending key>", "w|<pending key>"
--- of a threshold waiting for recovery, or "g|<group id>"); ARGV[7], when
--- given, the present users of the app an app-relative threshold is about.
+-- tick: fire one due timer: after the CONST_ARGS, the timer (a member of
+-- the due set), its kind's prefix and its subject, as Go parsed them
+-- (TIMER_PENDING and a pending key, TIMER_WAIT and the pending key of a
+-- threshold waiting for recovery, or TIMER_GROUP and a group id); then,
+-- when given, the present users of the app an app-relative threshold is about.
 -- It is claimed by ZREM inside this script, so exactly one replica fires it.
 -- KEYS[6..]: the timer's keys (the pending alert and every key its op names,
 -- or the group's three). Returns {rule, timer, verdict}, {} when another
@@ -36,8 +38,8 @@ local function fire_pending(k)
 end
 
 -- PRESENT is the app's present users, as Go knew them when it read the
--- timer (ARGV[7]): an app-relative threshold judges its share with it.
-local PRESENT = tonumber(ARGV[7])
+-- timer: an app-relative threshold judges its share with it.
+local PRESENT = tonumber(ARGV[CONST_ARGS + 4])
 
 -- fire_threshold ends a threshold's wait for recovery: it pages if enough
 -- members are still away (op.count, and op.share of the population now),
@@ -118,23 +120,22 @@ local function flush_group(id, gk, nk, ak)
   enqueue(m[1], cjson.decode(m[2]), extra)
   redis.call('DEL', nk)
   redis.call('HSET', gk, 'seq', ms(seq + 1), 'new', '0', 'overflow', '0', 'last', ms(NOW), 'scheduled', '1')
-  schedule('g|' .. id, NOW + tonumber(m[7]))
+  schedule(TIMER_GROUP .. id, NOW + tonumber(m[7]))
   if seq == 0 then return {m[8], 'group', 'paged'} end
   return {m[8], 'group', 'updated'}
 end
 
-local member = ARGV[6]
-local kind, rest = string.sub(member, 1, 1), string.sub(member, 3)
-if kind == 'p' or kind == 'w' then
+local member, kind, rest = ARGV[CONST_ARGS + 1], ARGV[CONST_ARGS + 2], ARGV[CONST_ARGS + 3]
+if kind == TIMER_PENDING or kind == TIMER_WAIT then
   if not DECLARED[rest] then return {'', '', 'retry'} end
   local raw = redis.call('HGET', rest, 'op')
   if raw and not declared(cjson.decode(raw)) then return {'', '', 'retry'} end
 end
 if redis.call('ZREM', DUE, member) == 0 then return {} end
 local r
-if kind == 'p' then
+if kind == TIMER_PENDING then
   r = fire_pending(rest)
-elseif kind == 'w' then
+elseif kind == TIMER_WAIT then
   r = fire_threshold(rest)
 else
   r = flush_group(rest, KEYS[6], KEYS[7], KEYS[8])
