@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,21 @@ type digestedPage struct {
 	DigestedAt int64  `json:"digested_at"`          // Unix ms
 }
 
+// lineOf is the line of page d, absorbed at now (Unix ms).
+func lineOf(d alert.Delivery, now int64) digestedPage {
+	p := d.Notification
+	return digestedPage{OutboxID: d.ID, PageID: p.PageID(), Kind: string(p.Kind), Rule: p.Rule,
+		Severity: string(p.Severity), App: p.Event.App, Room: p.Event.Room, User: p.Event.User, Task: p.Event.Task,
+		CreatedAt: p.CreatedAt.UnixMilli(), DigestedAt: now}
+}
+
+// page is the line as operators see it.
+func (l digestedPage) page() alert.DigestedPage {
+	return alert.DigestedPage{OutboxID: l.OutboxID, PageID: l.PageID, Kind: alert.Kind(l.Kind),
+		Rule: l.Rule, Severity: alert.Severity(l.Severity), App: l.App, Room: l.Room, User: l.User, Task: l.Task,
+		CreatedAt: unixMilli(l.CreatedAt), DigestedAt: unixMilli(l.DigestedAt)}
+}
+
 // Absorb implements notify.DigestStore.
 func (o *Outbox) Absorb(ctx context.Context, consumer string, n alert.Notification, dels []alert.Delivery) ([]string, error) {
 	if !digestIDRE.MatchString(n.ID) {
@@ -72,10 +88,7 @@ func (o *Outbox) Absorb(ctx context.Context, consumer string, n alert.Notificati
 		n.Receiver.Name, n.Receiver.Channel}
 	head := len(args)
 	for _, d := range dels {
-		p := d.Notification
-		line, err := json.Marshal(digestedPage{OutboxID: d.ID, PageID: p.PageID(), Kind: string(p.Kind), Rule: p.Rule,
-			Severity: string(p.Severity), App: p.Event.App, Room: p.Event.Room, User: p.Event.User, Task: p.Event.Task,
-			CreatedAt: p.CreatedAt.UnixMilli(), DigestedAt: now})
+		line, err := json.Marshal(lineOf(d, now))
 		if err != nil {
 			return nil, fmt.Errorf("encode digested page %s: %w", d.ID, err)
 		}
@@ -128,29 +141,45 @@ func (o *Outbox) digestSpaces() []keyspace.Keyspace {
 	return out
 }
 
-// mergeDigest folds the records of one digest kept in several keyspaces:
+// record is a digest's record in Redis, field for field: the one
+// declaration of its shape. lua/absorb.lua counts pages into pages, since
+// and until and names the receiver and channel; lua/dead_letter_digest.lua
+// sets dead_lettered; SaveDigest sets shown and message.
+// TestDigestRecordIsTheHash holds the scripts to it.
+type record struct {
+	Receiver     string `redis:"receiver"`
+	Channel      string `redis:"channel"`
+	Pages        int64  `redis:"pages"`
+	Since        int64  `redis:"since"` // Unix ms
+	Until        int64  `redis:"until"` // Unix ms
+	Shown        string `redis:"shown"` // the digest as last posted, a notification
+	Message      string `redis:"message"`
+	DeadLettered string `redis:"dead_lettered"`
+}
+
+// merge folds in the record of the same digest kept in another keyspace:
 // page counts add up, the time span widens, the rest is whichever has it.
-func mergeDigest(into, m map[string]string) {
-	for k, v := range m {
-		switch k {
-		case "pages":
-			a, _ := strconv.ParseInt(into[k], 10, 64)
-			b, _ := strconv.ParseInt(v, 10, 64)
-			into[k] = strconv.FormatInt(a+b, 10)
-		case "since":
-			if into[k] == "" || v < into[k] {
-				into[k] = v
-			}
-		case "until":
-			if v > into[k] {
-				into[k] = v
-			}
-		default:
-			if into[k] == "" {
-				into[k] = v
-			}
+func (r *record) merge(o record) {
+	r.Pages += o.Pages
+	if o.Since != 0 && (r.Since == 0 || o.Since < r.Since) {
+		r.Since = o.Since
+	}
+	r.Until = max(r.Until, o.Until)
+	r.Receiver, r.Channel = cmp.Or(r.Receiver, o.Receiver), cmp.Or(r.Channel, o.Channel)
+	r.Shown, r.Message, r.DeadLettered = cmp.Or(r.Shown, o.Shown), cmp.Or(r.Message, o.Message), cmp.Or(r.DeadLettered, o.DeadLettered)
+}
+
+// digest is the record as operators see it; listed is how many of its
+// pages are kept one by one.
+func (r record) digest(id string, listed int64) alert.DigestRecord {
+	d := alert.DigestRecord{ID: id, Receiver: r.Receiver, Channel: r.Channel, Pages: r.Pages, Listed: listed,
+		Since: unixMilli(r.Since), Until: unixMilli(r.Until), Message: r.Message, DeadLettered: r.DeadLettered}
+	if r.Shown != "" {
+		if n, err := alert.UnmarshalNotification([]byte(r.Shown)); err == nil {
+			d.Shown = &n
 		}
 	}
+	return d
 }
 
 // SaveDigest implements notify.DigestStore.
@@ -265,11 +294,19 @@ func (o *Outbox) Digest(ctx context.Context, id string, limit int) (alert.Digest
 	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		return alert.DigestRecord{}, nil, fmt.Errorf("%w: read digest %s: %w", alert.ErrStoreUnavailable, id, err)
 	}
-	m := map[string]string{}
+	var rec record
+	found := false
 	var listed int64
 	var out []alert.DigestedPage
 	for i := range spaces {
-		mergeDigest(m, metas[i].Val())
+		if len(metas[i].Val()) > 0 {
+			var r record
+			if err := metas[i].Scan(&r); err != nil {
+				return alert.DigestRecord{}, nil, fmt.Errorf("digest %s: record: %w", id, err)
+			}
+			rec.merge(r)
+			found = true
+		}
 		listed += counts[i].Val()
 		if lines[i] == nil {
 			continue
@@ -282,31 +319,13 @@ func (o *Outbox) Digest(ctx context.Context, id string, limit int) (alert.Digest
 			if err := json.Unmarshal([]byte(l), &p); err != nil {
 				return alert.DigestRecord{}, nil, fmt.Errorf("digest %s: page line %q: %w", id, l, err)
 			}
-			out = append(out, alert.DigestedPage{OutboxID: p.OutboxID, PageID: p.PageID, Kind: alert.Kind(p.Kind),
-				Rule: p.Rule, Severity: alert.Severity(p.Severity), App: p.App, Room: p.Room, User: p.User, Task: p.Task,
-				CreatedAt: unixMilli(p.CreatedAt), DigestedAt: unixMilli(p.DigestedAt)})
+			out = append(out, p.page())
 		}
 	}
-	if len(m) == 0 {
+	if !found {
 		return alert.DigestRecord{}, nil, fmt.Errorf("%w: %s", alert.ErrDigestNotFound, id)
 	}
-	return digestRecord(id, m, listed), out, nil
-}
-
-func digestRecord(id string, m map[string]string, listed int64) alert.DigestRecord {
-	ms := func(k string) time.Time {
-		v, _ := strconv.ParseInt(m[k], 10, 64)
-		return unixMilli(v)
-	}
-	pages, _ := strconv.ParseInt(m["pages"], 10, 64)
-	r := alert.DigestRecord{ID: id, Receiver: m["receiver"], Channel: m["channel"], Pages: pages, Listed: listed,
-		Since: ms("since"), Until: ms("until"), Message: m["message"], DeadLettered: m["dead_lettered"]}
-	if shown := m["shown"]; shown != "" {
-		if n, err := alert.UnmarshalNotification([]byte(shown)); err == nil {
-			r.Shown = &n
-		}
-	}
-	return r
+	return rec.digest(id, listed), out, nil
 }
 
 func unixMilli(ms int64) time.Time {

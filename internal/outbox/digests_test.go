@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"testing"
 	"time"
 
@@ -164,6 +165,53 @@ func TestAbsorbManyPages(t *testing.T) {
 		rec, pages, err := s.Digest(ctx, "dg-many", n)
 		if err != nil || rec.Pages != n || rec.Listed != n || len(pages) != n || pages[n-1].PageID != fmt.Sprint("p", n-1) {
 			t.Fatalf("digest = %+v (%d listed), %v", rec, len(pages), err)
+		}
+	})
+}
+
+// TestDigestRecordIsTheHash: every field the scripts and SaveDigest write
+// into a digest's record is a field of record, and reads back into it.
+func TestDigestRecordIsTheHash(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := newOutbox(t, rdb, "hook", 1)
+		if err := enqueue(ctx, s, "p1", "p2"); err != nil {
+			t.Fatal(err)
+		}
+		dels, err := s.Read(ctx, "a", 10, time.Millisecond)
+		if err != nil || len(dels) != 2 {
+			t.Fatalf("read %d, %v", len(dels), err)
+		}
+		digest := alert.Notification{ID: "dg-1", Kind: alert.KindDigest,
+			Receiver: alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}}
+		if _, err := s.Absorb(ctx, "a", digest, dels); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SaveDigest(ctx, digest, "C1/1.2"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeadLetterDigest(ctx, digest, "channel_not_found"); err != nil {
+			t.Fatal(err)
+		}
+		fields := map[string]bool{}
+		rt := reflect.TypeFor[record]()
+		for i := range rt.NumField() {
+			fields[rt.Field(i).Tag.Get("redis")] = true
+		}
+		meta, _ := Digest(s.layout.Global(), digest.ID)
+		m := rdb.HGetAll(ctx, meta).Val()
+		for k := range m {
+			if !fields[k] {
+				t.Errorf("the digest's record has field %q, which record does not declare", k)
+			}
+		}
+		if len(m) != len(fields) {
+			t.Errorf("the record holds %v, want every field of record", m)
+		}
+		rec, _, err := s.Digest(ctx, digest.ID, 0)
+		if err != nil || rec.Pages != 2 || rec.Channel != "#oncall" || rec.Message != "C1/1.2" || rec.DeadLettered != "channel_not_found" ||
+			rec.Shown == nil || rec.Since.IsZero() || rec.Until.Before(rec.Since) {
+			t.Errorf("digest read back as %+v, %v", rec, err)
 		}
 	})
 }
