@@ -29,7 +29,7 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 	str := func(k string) string { v, _ := values[k].(string); return v }
 	num := func(k string) int { v, _ := strconv.Atoi(str(k)); return v }
 	if raw := str("page"); raw != "" {
-		return legacyPage([]byte(raw))
+		return legacyPage([]byte(raw)) // Legacy: see legacyPage
 	}
 	raw := str("n")
 	if raw == "" {

@@ -9,6 +9,10 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 )
 
+// Legacy: removed in the next release (no release is tagged yet; grep
+// "Legacy:" when tagging one), once no outbox or dead letter can hold a
+// page of a hook from before typed notifications.
+//
 // legacyPage reads a page queued (or dead-lettered) by a hook from before
 // notifications were typed: a rendered page with display fields. Its words
 // were chosen then, so they travel as the notification's title and text, and

@@ -24,7 +24,8 @@ local function fire_pending(k)
   local op = pending_op(h)
   if not op.k then
     -- Opened by a hook from before notifications were typed: its pages
-    -- were rendered then and go out as they are.
+    -- were rendered then and go out as they are. Legacy: removed in the
+    -- next release, with outbox/legacy.go.
     for _, p in ipairs(op.pages or {}) do redis.call('XADD', OUTBOX, '*', 'page', p) end
     redis.call('DEL', k)
     return {op.rule, 'pending', 'paged'}
