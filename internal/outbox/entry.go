@@ -97,7 +97,7 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 }
 
 // decodeReceiver decodes an entry's receiver onto the one its notification
-// carries. That one is empty as the store writes entries, so the receiver
+// carries. That one is empty as the fire script writes entries, so the receiver
 // is decoded on its own, without reflection; one that is not keeps what
 // json.Unmarshal always did: the fields "r" has replace its own.
 func decodeReceiver(b []byte, r *alert.Receiver) error {

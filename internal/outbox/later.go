@@ -14,7 +14,7 @@ import (
 )
 
 // Notifications that enter the outbox at a time of their own (a page's
-// follow-up, minutes after it) wait in each part's later set (Keyspace.Later),
+// follow-up, minutes after it) wait in each part's later set (Later),
 // beside its outbox, in its slot. They get there with the acknowledgement of
 // the page they follow (AckDefer) and leave it for the outbox when due
 // (ReleaseDue): both steps are single scripts, so a follow-up survives

@@ -1,7 +1,7 @@
 -- Appends one batch of accepted callbacks to a partition's record, and
 -- bounds the record by age and by number of callbacks.
 --
--- KEYS[1]  the partition's record stream (store.Keyspace.Record): one entry
+-- KEYS[1]  the partition's record stream (record.keys): one entry
 --          per batch, its field d the batch as Go encoded it (encode.go)
 -- KEYS[2]  the number of callbacks of each entry, oldest first (a list)
 -- KEYS[3]  how many callbacks the stream holds in all

@@ -1,10 +1,10 @@
 -- fire: every alert of one or more callbacks, in one atomic step.
 -- ARGV[CONST_ARGS + 1..]: one segment per callback, each its time (Unix ms), where its
 -- partition's five keys start in KEYS, and how many alerts it has; then two
--- arguments per alert: its op, JSON-encoded (store.op), and its notification
+-- arguments per alert: its op, JSON-encoded (state.op), and its notification
 -- as Go encoded it (op.n), passed on its own so that the script never
 -- parses it. Returns one verdict per alert, in order.
--- Concurrent callbacks share one script (store.Batcher): the cost of running
+-- Concurrent callbacks share one script (state.Batcher): the cost of running
 -- a script at all is paid once for them all, and each callback's alerts are
 -- decided at its own time, in its own partition, as if it ran alone.
 

@@ -6,7 +6,7 @@
 -- KEYS[1] outbox, KEYS[2] due timers, KEYS[3..5] silences (by id, ends,
 -- muted) of the partition the script works in (fire.lua may switch to
 -- another's five, use_part); every further key an op uses is in KEYS too,
--- named in its op.k (built in Go, store/keys.go) and checked by declared()
+-- named in its op.k (built in Go, state/keys.go) and checked by declared()
 -- before any write.
 -- ARGV[1] now (Unix ms, the caller's clock, so tests and rehearsals can inject
 -- time), ARGV[2] outbox TTL ms, ARGV[3] due TTL ms, ARGV[4] members
