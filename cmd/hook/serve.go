@@ -37,7 +37,7 @@ import (
 )
 
 // keyPrefix starts every Redis key hook writes: "{hook}:..." for what is
-// global, "{hook:pNN}:..." for the rooms of partition NN (see state.Layout).
+// global, "{hook:pNN}:..." for the rooms of partition NN (see keyspace.Layout).
 const keyPrefix = "hook"
 
 // serveConfig is everything "hook serve" reads from flags and the environment.

@@ -4,13 +4,12 @@
 // said.
 //
 // It owns:
-//   - its Redis keys, all built by keyspace.Keyspace in the room's partition
-//     (keyspace.Layout.PartitionOf(app, room)): Population(app, roomKey), a hash
+//   - its Redis keys (keys.go), in the room's partition's keyspace
+//     (keyspace.Layout.PartitionOf(app, room)): Key(app, roomKey), a hash
 //     of the users present (user id -> what their 103 said; HLEN is the
-//     room's population, read by the fire script), PopulationRooms (rooms by
-//     last change, for the age-out), PopulationApps (users present per app),
-//     PopulationGone (rooms dismissed lately) and PopulationLeft (users who
-//     left, per half hour);
+//     room's population, read by the fire script), the rooms by last change
+//     (for the age-out), the users present per app, the rooms dismissed
+//     lately and the users who left, per half hour;
 //   - population.lua, embedded, the only code that changes them;
 //   - the Tracker: a batched writer the engine feeds every room callback
 //     (101 to 104) without waiting, the reads (Member, RoomPresent), and an
