@@ -10,7 +10,7 @@ import (
 )
 
 // TestDecodeEntryReceiver: the "r" field is decoded onto the notification's
-// receiver exactly as json.Unmarshal did it before the fast decoder.
+// receiver as json.Unmarshal does: the fields "r" has replace its own.
 func TestDecodeEntryReceiver(t *testing.T) {
 	oncall := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "C1", Mentions: []string{"<!here>"}}
 	for name, tc := range map[string]struct {

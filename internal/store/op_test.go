@@ -1,10 +1,9 @@
 package store
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"math"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -19,68 +18,8 @@ var hostile = []string{
 	"\x00\x01\x1f\x7f\b\f\n\r\t", "emoji 😀, é, 中文", strings.Repeat("long <\"é\u2028\x01\xff ", 2000),
 }
 
-// wantOp is what encode wrote before appendOp: o, with the receivers as
-// strings, through encoding/json (and no notification: it travels beside).
-func wantOp(t *testing.T, o op, rs []alert.Receiver) []byte {
-	t.Helper()
-	o.N, o.R = "", make([]string, 0, len(rs))
-	for _, r := range rs {
-		rb, err := json.Marshal(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.R = append(o.R, string(rb))
-	}
-	b, err := json.Marshal(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func TestOpJSONMatchesEncodingJSON(t *testing.T) {
-	manyLabels := map[string]string{}
-	for i := range 40 {
-		manyLabels[fmt.Sprintf("k%02d<\xff>", 39-i)] = fmt.Sprint(i)
-	}
-	ops := map[string]op{
-		"zero": {},
-		"page": {Op: alert.OpPage, Rule: "r", K: opKeys{Dedup: "{hook}:dedup:r:x"}, Window: 60000, Ev: 1700000000000,
-			Labels: map[string]string{"rule": "r", "app": "1", "room": "8489"}, Member: "u"},
-		"every field": {Op: alert.OpThreshold, Rule: "r", Window: 1, Ev: -5, Member: "m", Count: 3, Within: 60000, Wait: 1000,
-			K: opKeys{Dedup: "d", Win: "w", Pend: "p", Clr: "c", Grp: "g", GrpNew: "gn", GrpAll: "ga",
-				Src: []markOp{{Key: "s1", Hold: 1}, {Key: "s2", Hold: math.MaxInt64}}, Tgt: []string{"t1", "t2"},
-				Mem: "wm", Drop: "dr", Arm: "ar", Pop: "po"},
-			Labels: manyLabels, Group: &groupOp{ID: "g", Wait: 0, Interval: math.MinInt64, Hold: -1},
-			Detail: "Anchor\x1fTimeout", Share: 5000, Present: math.MaxInt32, App: "1400000001"},
-		"empty collections": {K: opKeys{Src: []markOp{}, Tgt: []string{}}, Labels: map[string]string{}, Group: &groupOp{}},
-		"negative":          {Count: -1, Within: -1, Wait: math.MinInt64, Ev: math.MinInt64, Window: math.MaxInt64, Share: -1, Present: -1},
-	}
-	for i, s := range hostile {
-		ops[fmt.Sprint("hostile ", i)] = op{Op: alert.Op(s), Rule: s, Member: s, Labels: map[string]string{s: s, s + "2": s},
-			K: opKeys{Dedup: s, Win: s, Pend: s, Clr: s, Grp: s, GrpNew: s, GrpAll: s, Src: []markOp{{Key: s}}, Tgt: []string{s, s},
-				Mem: s, Drop: s, Arm: s, Pop: s},
-			Group: &groupOp{ID: s}, Detail: s, App: s}
-	}
-	receivers := [][]alert.Receiver{nil, {}, {{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "C1", Mentions: []string{"<!here>", "<@U1>"}}, {}}}
-	for _, s := range hostile {
-		receivers = append(receivers, []alert.Receiver{{Name: s, Kind: alert.ReceiverKind(s), Channel: s, Mentions: []string{s}}})
-	}
-	for name, o := range ops {
-		for i, rs := range receivers {
-			want := wantOp(t, o, rs)
-			if got := appendOp([]byte("prefix"), &o, rs); !bytes.Equal(got, append([]byte("prefix"), want...)) {
-				t.Fatalf("%s, receivers %d:\n got %q\nwant %q", name, i, got, want)
-			}
-		}
-	}
-}
-
-// TestEncodeMatchesEncodingJSON: every kind of op encode builds is what
-// encoding/json made of it, with the notification and receivers as their
-// JSON.
-func TestEncodeMatchesEncodingJSON(t *testing.T) {
-	ks := NewKeyspace("hook")
+// encodeCases are every kind of op encode builds.
+func encodeCases() map[string]alert.Alert {
 	with := func(a alert.Alert, op alert.Op, f func(*alert.Alert)) alert.Alert {
 		a.Op = op
 		f(&a)
@@ -114,47 +53,156 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		"no receivers": with(base, alert.OpPage, func(a *alert.Alert) { a.Receivers = nil }),
 	}
 	for i, s := range hostile {
-		alerts[fmt.Sprint("hostile notification ", i)] = with(base, alert.OpPage, func(a *alert.Alert) {
+		alerts[fmt.Sprint("hostile ", i)] = with(base, alert.OpPage, func(a *alert.Alert) {
+			a.Rule, a.Member, a.DedupKey, a.Labels = s, s, s, map[string]string{s: s}
 			a.Notification.Title, a.Notification.Event.ErrorMessage = s, s
 			a.Receivers = []alert.Receiver{{Name: s, Kind: alert.ReceiverKind(s), Mentions: []string{s}}}
 		})
 	}
-	for name, a := range alerts {
+	return alerts
+}
+
+// TestEncode: the op the scripts read says what the alert asks for, names
+// the keys encode returns, and carries each receiver as the JSON text the
+// outbox entry keeps; the notification travels beside it.
+func TestEncode(t *testing.T) {
+	ks := NewKeyspace("hook")
+	for name, a := range encodeCases() {
 		b, n, k, err := encode(ks, a)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		switch want, _ := a.Notification.Marshal(); {
-		case (a.Op == alert.OpRecover || a.Op == alert.OpRearm) && n != nil:
+		switch never := a.Op == alert.OpRecover || a.Op == alert.OpRearm; {
+		case never && n != nil:
 			t.Errorf("%s: a recovery carries a notification %q it never pages with", name, n)
-		case a.Op != alert.OpRecover && a.Op != alert.OpRearm && !bytes.Equal(n, want):
-			t.Errorf("%s: notification\n got %q\nwant %q", name, n, want)
+		case !never:
+			if _, err := alert.UnmarshalNotification(n); err != nil {
+				t.Errorf("%s: notification: %v", name, err)
+			}
 		}
 		var o op
 		if err := json.Unmarshal(b, &o); err != nil {
 			t.Fatalf("%s: %v in %q", name, err, b)
 		}
-		if !reflect.DeepEqual(o.K, k) {
-			t.Errorf("%s: keys %+v, op says %+v", name, k, o.K)
+		// Invalid UTF-8 arrives as U+FFFD, as it always did.
+		if !reflect.DeepEqual(o.K, viaJSON(t, k)) {
+			t.Errorf("%s: keys differ from the op's", name)
 		}
-		if o.N != "" {
-			t.Errorf("%s: the op carries its notification", name)
+		wantOp := a.Op
+		if wantOp == "" {
+			wantOp = alert.OpPage
 		}
-		o.R = nil
-		if want := wantOp(t, o, a.Receivers); !bytes.Equal(b, want) {
-			t.Errorf("%s:\n got %q\nwant %q", name, b, want)
+		if o.Op != wantOp || o.Rule != viaJSON(t, a.Rule) || o.Ev != a.EventMs || o.Member != viaJSON(t, a.Member) || o.N != "" {
+			t.Errorf("%s: op says op %q, rule %.40q, ev %d, member %.40q, n %.40q", name, o.Op, o.Rule, o.Ev, o.Member, o.N)
 		}
-		if len(b) != cap(b) {
-			t.Errorf("%s: op of %d bytes has capacity %d", name, len(b), cap(b))
+		if len(a.Labels) > 0 && !reflect.DeepEqual(o.Labels, viaJSON(t, a.Labels)) {
+			t.Errorf("%s: labels differ", name)
+		}
+		if o.R == nil || len(o.R) != len(a.Receivers) {
+			t.Fatalf("%s: receivers %q: the scripts need a list, even empty", name, o.R)
+		}
+		for i, r := range o.R {
+			if !reflect.DeepEqual(alert.Receiver(r), viaJSON(t, a.Receivers[i])) {
+				t.Errorf("%s: receiver %d: %.80q", name, i, r.Name)
+			}
 		}
 	}
-	if _, _, _, err := encode(ks, with(base, "explode", func(*alert.Alert) {})); err == nil {
+	bad := typicalAlert()
+	bad.Op = "explode"
+	if _, _, _, err := encode(ks, bad); err == nil {
 		t.Error("encode of an unknown op: no error")
 	}
-	bad := with(base, alert.OpPage, func(a *alert.Alert) { a.Notification.CreatedAt = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC) })
+	bad = typicalAlert()
+	bad.Notification.Event.Time = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
 	if _, _, _, err := encode(ks, bad); err == nil {
 		t.Error("encode of a notification encoding/json refuses: no error")
 	}
+}
+
+// TestEncodeKeepsThePreviousWireForm: an op a previous version stored in a
+// pending alert (testdata, written by its hand encoder) decodes into the
+// same op as this version's, and this version writes it byte for byte.
+func TestEncodeKeepsThePreviousWireForm(t *testing.T) {
+	old, err := os.ReadFile("testdata/op-threshold-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := typicalAlert()
+	a.Op, a.StateKey, a.Count, a.Within, a.For, a.Share, a.Of, a.Present = alert.OpThreshold, "s", 3, time.Minute, time.Second, 3333, alert.OfApp, 12
+	a.Rearm, a.MemberRole, a.MemberReason = true, "Anchor", "Timeout"
+	a.Group = &alert.Group{ID: "g", Wait: time.Second, Interval: time.Minute, Hold: time.Hour}
+	a.InhibitSources = []alert.InhibitMark{{Key: "m1", Hold: time.Minute}}
+	a.InhibitTargets = []string{"t1"}
+	b, _, _, err := encode(NewKeyspace("hook"), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b), strings.TrimSpace(string(old)); got != want {
+		t.Errorf("op changed its wire form:\n got %s\nwant %s", got, want)
+	}
+	var was, is op
+	if err := json.Unmarshal(old, &was); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &is); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(was, is) {
+		t.Errorf("old op decodes to\n%+v\nnew to\n%+v", was, is)
+	}
+}
+
+// FuzzOp: whatever the bytes, decoding an op never panics, and what
+// decodes encodes to an op that decodes the same.
+func FuzzOp(f *testing.F) {
+	ks := NewKeyspace("hook")
+	for _, a := range encodeCases() {
+		if b, _, _, err := encode(ks, a); err == nil && len(b) <= 4096 {
+			f.Add(b)
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var o op
+		if json.Unmarshal(b, &o) != nil {
+			return
+		}
+		again, err := json.Marshal(&o)
+		if err != nil {
+			t.Fatalf("%+v: %v", o, err)
+		}
+		var back op
+		if err := json.Unmarshal(again, &back); err != nil || !reflect.DeepEqual(normalOp(back), normalOp(o)) {
+			t.Fatalf("round trip of %.200q: %v", again, err)
+		}
+	})
+}
+
+// normalOp is o as a round trip keeps it: empty lists and maps left out.
+func normalOp(o op) op {
+	if len(o.Labels) == 0 {
+		o.Labels = nil
+	}
+	if len(o.K.Src) == 0 {
+		o.K.Src = nil
+	}
+	if len(o.K.Tgt) == 0 {
+		o.K.Tgt = nil
+	}
+	return o
+}
+
+// viaJSON is v as encoding/json gives it back.
+func viaJSON[T any](t *testing.T, v T) T {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back T
+	if err := json.Unmarshal(b, &back); err != nil {
+		t.Fatal(err)
+	}
+	return back
 }
 
 // typicalAlert is what a task-failure callback fires: a page with labels,
