@@ -68,14 +68,13 @@ type Notification struct {
 	// receivers able to thread reply under one parent message.
 	Incident string `json:"incident,omitempty"`
 
-	// CreatedAt and Receiver are left out when zero: the store passes
-	// neither in the notification it keeps for a page, since the outbox
-	// entry carries both beside it ("at", "r"), once per receiver.
 	CreatedAt time.Time `json:"created_at"`
 	// RetriedAt is set when an operator moves it back from the dead letters:
 	// its max age counts again from then.
 	RetriedAt time.Time `json:"retried_at,omitzero"`
-	Receiver  Receiver  `json:"receiver,omitzero"`
+	// Receiver is left out when empty, as it is in the notification the
+	// store keeps for a page: the outbox entry carries it beside ("r").
+	Receiver Receiver `json:"receiver,omitzero"`
 	// Note is a remark of hook's own, e.g. why a fallback receiver got it.
 	Note string `json:"note,omitempty"`
 	// Enrichment is what the client saw, added in delivery when TRTC's

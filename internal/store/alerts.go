@@ -211,17 +211,9 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 	for _, t := range a.InhibitTargets {
 		o.K.Tgt = append(o.K.Tgt, ks.Inhibit(t))
 	}
-	// The notification is encoded on its own (the scripts pass it on as
-	// text), without its creation time: the outbox entry's "at" is when it
-	// was paged, and that is what the dispatcher takes.
-	var n []byte
-	if o.Op != alert.OpRecover && o.Op != alert.OpRearm {
-		kept := a.Notification
-		kept.CreatedAt = time.Time{}
-		var err error
-		if n, err = kept.Marshal(); err != nil {
-			return nil, nil, opKeys{}, err // "encode notification <id>: ..."
-		}
+	n, err := notificationOf(o.Op, &a.Notification)
+	if err != nil {
+		return nil, nil, opKeys{}, err
 	}
 	o.R = make([]receiverText, len(a.Receivers))
 	for i, r := range a.Receivers {
@@ -232,6 +224,29 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 		return nil, nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", a.Rule, err)
 	}
 	return b, n, o.K, nil
+}
+
+// notificationOf is the notification an op of kind op hands the script:
+// none for an op that never pages (a recovery only takes a member off a
+// window); for a clear, only its event, all that the resolved page reads of
+// it ("by", see decodeEntry), as a notification with nothing else set.
+func notificationOf(op alert.Op, n *alert.Notification) ([]byte, error) {
+	switch op {
+	case alert.OpRecover, alert.OpRearm:
+		return nil, nil
+	case alert.OpClear:
+		b, err := gojson.MarshalOf(clearing{Event: n.Event})
+		if err != nil {
+			return nil, fmt.Errorf("encode clearing event of %s: %w", n.ID, err)
+		}
+		return b, nil
+	}
+	return n.Marshal() // "encode notification <id>: ..."
+}
+
+// clearing is the notification of a clear: its event.
+type clearing struct {
+	Event alert.Event `json:"event"`
 }
 
 // memberDetail is what the scripts keep of a member beside its name: its

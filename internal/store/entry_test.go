@@ -2,9 +2,12 @@ package store
 
 import (
 	"encoding/json"
+	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookdev/hook/internal/alert"
 )
@@ -96,5 +99,29 @@ func TestDecodeEntryMembersAndWhy(t *testing.T) {
 				t.Errorf("why %+v, want %+v", got.Why, tc.want)
 			}
 		})
+	}
+}
+
+// TestDecodeEntryOfThePreviousVersion: an outbox entry queued by the
+// previous version (its notification in testdata, as its hand encoder wrote
+// it) decodes to the page it was: an upgrade loses no queued page.
+func TestDecodeEntryOfThePreviousVersion(t *testing.T) {
+	old, err := os.ReadFile("testdata/op-threshold-v1.n.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 14, 9, 27, 0, 0, time.UTC)
+	got, err := decodeEntry(map[string]any{"n": string(old), "at": strconv.FormatInt(at.UnixMilli(), 10),
+		"r":    `{"name":"oncall","kind":"slack","channel":"C0123456","mentions":["\u003c!here\u003e","\u003c@U123\u003e"]}`,
+		"kind": "firing", "count": "3", "members": `[["t1",2,"Anchor\u001fTimeout"],[42,1]]`, "member_count": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := typicalAlert().Notification
+	want.CreatedAt, want.Count, want.MemberCount = at, 3, 2
+	want.Receiver = typicalAlert().Receivers[0]
+	want.Members = []alert.Member{{Name: "t1", Events: 2, Role: "Anchor", Reason: "Timeout"}, {Name: "42", Events: 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("old entry:\n got %+v\nwant %+v", got, want)
 	}
 }

@@ -72,12 +72,21 @@ func TestEncode(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
-		switch never := a.Op == alert.OpRecover || a.Op == alert.OpRearm; {
-		case never && n != nil:
-			t.Errorf("%s: a recovery carries a notification %q it never pages with", name, n)
-		case !never:
-			if _, err := alert.UnmarshalNotification(n); err != nil {
-				t.Errorf("%s: notification: %v", name, err)
+		switch a.Op {
+		case alert.OpRecover, alert.OpRearm:
+			if n != nil {
+				t.Errorf("%s: a recovery carries a notification %q it never pages with", name, n)
+			}
+		case alert.OpClear:
+			// A resolved page reads the clearing event of it, nothing else.
+			got, err := alert.UnmarshalNotification(n)
+			if want := (alert.Notification{Event: viaJSON(t, a.Notification.Event)}); err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: clearing notification %s, %v; want its event only", name, n, err)
+			}
+		default:
+			got, err := alert.UnmarshalNotification(n)
+			if want := viaJSON(t, a.Notification); err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: notification %.200s, %v", name, n, err)
 			}
 		}
 		var o op
