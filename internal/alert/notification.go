@@ -3,10 +3,10 @@ package alert
 import (
 	"encoding/json"
 	"fmt"
-
-	gojson "github.com/goccy/go-json"
 	"strconv"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Kind says what a notification tells about its incident.

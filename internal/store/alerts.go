@@ -43,12 +43,12 @@ const (
 	ListedMembers = 20
 )
 
-// op is one alert as the scripts read it (cjson.decode), encoded by
-// goccy/go-json (the same JSON as encoding/json, in one allocation). Durations are milliseconds; K names every key the op
-// touches, each also passed in KEYS. The field names are the scripts': an
-// op is kept in Redis while a timer is open (a pending alert, a threshold
-// waiting for recovery), so a name changed here strands those of the
-// previous version.
+// op is one alert as the scripts read it (cjson.decode), encoded from its
+// tags by goccy/go-json: the same JSON as encoding/json, in one allocation.
+// Durations are milliseconds; K names every key the op touches, each also
+// passed in KEYS. The field names are the scripts': an op is kept in Redis
+// while a timer is open (a pending alert, a threshold waiting for
+// recovery), so a name changed here strands those of the previous version.
 //
 // The notification is not in the op: it goes to the script as an argument of
 // its own, so that Lua, which only passes it on, never parses it. Pending
@@ -123,8 +123,8 @@ func (k opKeys) appendTo(keys []string) []string {
 // string, since the scripts hand it on untouched as an outbox entry's "r".
 type receiverText alert.Receiver
 
-// MarshalText takes a pointer: the op's receivers are in an array the
-// encoder reaches by address, so nothing is copied to the heap.
+// MarshalText takes a pointer: the encoder reaches the op's receivers by
+// address, so none is copied to the heap to be encoded.
 func (r *receiverText) MarshalText() ([]byte, error) {
 	return gojson.Marshal((*alert.Receiver)(r))
 }
