@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -103,33 +106,80 @@ func typicalNotification() Notification {
 	}
 }
 
-func TestNotificationJSONMatchesEncodingJSON(t *testing.T) {
+// TestMarshalIsEncodingJSON: Marshal (goccy/go-json) writes what
+// encoding/json writes, byte for byte, hostile strings and all: the
+// scripts, older hooks and every reader expect that JSON.
+func TestMarshalIsEncodingJSON(t *testing.T) {
 	for name, n := range notificationCases() {
 		t.Run(name, func(t *testing.T) {
 			want, err := json.Marshal(n)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := n.AppendJSON([]byte("prefix"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.Equal(got, append([]byte("prefix"), want...)) {
-				t.Fatalf("AppendJSON:\n got %q\nwant %q", got, want)
-			}
 			if got, err := n.Marshal(); err != nil || !bytes.Equal(got, want) {
-				t.Fatalf("Marshal = %q, %v;\nwant %q", got, err, want)
-			}
-			if got := n.Receiver.AppendJSON(nil); !bytes.Equal(got, mustMarshal(t, n.Receiver)) {
-				t.Fatalf("Receiver.AppendJSON = %q, want %q", got, mustMarshal(t, n.Receiver))
+				t.Fatalf("Marshal = %.300q, %v;\nwant %.300q", got, err, want)
 			}
 		})
 	}
 }
 
-// TestNotificationJSONRefusesWhatEncodingJSONRefuses: times RFC 3339 cannot
-// express fail in both, wherever they are.
-func TestNotificationJSONRefusesWhatEncodingJSONRefuses(t *testing.T) {
+// TestMarshalRoundTrip: what Marshal writes decodes to the same
+// notification, up to what JSON cannot carry (invalid UTF-8 becomes
+// U+FFFD, a time keeps its instant and offset, not its *Location).
+func TestMarshalRoundTrip(t *testing.T) {
+	for name, n := range notificationCases() {
+		t.Run(name, func(t *testing.T) {
+			b, err := n.Marshal()
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := UnmarshalNotification(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want Notification // what encoding/json makes of its own output
+			if err := json.Unmarshal(mustMarshal(t, n), &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("round trip:\n got %.300v\nwant %.300v", got, want)
+			}
+		})
+	}
+}
+
+// TestUnmarshalNotificationOfThePreviousVersion: entries a previous version
+// queued (testdata, written by its hand encoder) decode to what it encoded,
+// so an upgrade loses no page.
+func TestUnmarshalNotificationOfThePreviousVersion(t *testing.T) {
+	at := time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+	every := everyField("x <é>", at, 7)
+	every.Why = &Why{Need: 3, Share: 0.3, Of: "room", Within: time.Minute, For: time.Second, Dropped: 4, Away: 2, Population: 10}
+	every.Runbook = &Runbook{URL: "https://example.com/rb", Text: "do <this> & that"}
+	for file, want := range map[string]Notification{
+		"notification-typical-v1.json":     typicalNotification(),
+		"notification-every-field-v1.json": every,
+	} {
+		b, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := UnmarshalNotification(b)
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %+v\nwant %+v", file, got, want)
+		}
+		if again, err := got.Marshal(); err != nil || !bytes.Equal(again, bytes.TrimSpace(b)) {
+			t.Errorf("%s: this version writes it otherwise:\n got %s, %v\nwant %s", file, again, err, b)
+		}
+	}
+}
+
+// TestMarshalRefusesWhatEncodingJSONRefuses: times RFC 3339 cannot
+// express fail, wherever they are.
+func TestMarshalRefusesWhatEncodingJSONRefuses(t *testing.T) {
 	bad := map[string]time.Time{
 		"year 10000":   time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC),
 		"year -1":      time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC),
@@ -151,20 +201,25 @@ func TestNotificationJSONRefusesWhatEncodingJSONRefuses(t *testing.T) {
 	}
 }
 
-func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
-	for _, s := range append(hostileStrings, "{\"json\":\"\\u003c\\\"\"}") {
-		want := mustMarshal(t, s)
-		if got := AppendJSONString(nil, s); !bytes.Equal(got, want) {
-			t.Errorf("AppendJSONString(%q) = %q, want %q", s, got, want)
+// TestUnmarshalOddInputs: what is not a notification is an error, never a
+// panic; what encoding/json accepts is accepted.
+func TestUnmarshalOddInputs(t *testing.T) {
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{
+		{``, false}, {`null`, true}, {`{}`, true}, {`[]`, false}, {`{"id":1}`, false}, {`{"id":"a"`, false},
+		{`{"id":"a"} x`, false}, {`{"ID":"a","unknown":[1,{"x":null}]}`, true}, {`{"members":null}`, true},
+		{`{"created_at":"yesterday"}`, false}, {`{"count":1.5}`, false}, {`{"count":1e400}`, false},
+		{`{"event":{"codes":[{"value":"3"}]}}`, false}, {"{\"id\":\"\xff\"}", true}, {`{"id":"\ud800"}`, true},
+	} {
+		_, err := UnmarshalNotification([]byte(tc.in))
+		if (err == nil) != tc.ok {
+			t.Errorf("%q: error %v, want ok %v", tc.in, err, tc.ok)
 		}
-		if got := AppendJSONString(nil, []byte(s)); !bytes.Equal(got, want) {
-			t.Errorf("AppendJSONString([]byte(%q)) = %q, want %q", s, got, want)
-		}
-	}
-	for c := range 256 {
-		s := string([]byte{'a', byte(c), 'b'})
-		if got, want := AppendJSONString(nil, s), mustMarshal(t, s); !bytes.Equal(got, want) {
-			t.Errorf("byte %#x: got %q, want %q", c, got, want)
+		_, err = UnmarshalReceiver([]byte(tc.in))
+		if wantErr := json.Unmarshal([]byte(tc.in), new(Receiver)); (err == nil) != (wantErr == nil) {
+			t.Errorf("receiver %q: error %v, encoding/json's %v", tc.in, err, wantErr)
 		}
 	}
 }
@@ -178,77 +233,25 @@ func mustMarshal(t testing.TB, v any) []byte {
 	return b
 }
 
-// FuzzNotificationJSON builds notifications from fuzzed strings, numbers
-// and times: AppendJSON must write what json.Marshal writes, and fail
-// where it fails.
-func FuzzNotificationJSON(f *testing.F) {
-	for i, s := range hostileStrings {
-		if len(s) > 1000 {
-			continue // the table has it; as a seed it slows every mutation down
-		}
-		at := jsonTimes[i%len(jsonTimes)]
-		_, off := at.Zone()
-		f.Add(s, hostileStrings[(i+1)%len(hostileStrings)], int64(i-3), at.Unix(), int64(at.Nanosecond()), off, uint8(i))
-	}
-	f.Fuzz(func(t *testing.T, s, u string, i, sec, nsec int64, off int, shape uint8) {
-		at := time.Unix(sec, nsec).In(time.FixedZone(s, off))
-		n := everyField(s, at, int(i))
-		n.Title, n.Event.User, n.Receiver.Mentions[1], n.Members[1].Name = u, u, u, u
-		if shape&1 != 0 {
-			n.ResolvedBy, n.Enrichment, n.Digest = nil, nil, nil
-		}
-		if shape&2 != 0 {
-			n.Event.Codes, n.Members, n.Receiver.Mentions = nil, []Member{}, []string{}
-		}
-		if shape&4 != 0 {
-			n.RetriedAt, n.Event.Time = time.Time{}, time.Time{}
-		}
-		want, wantErr := json.Marshal(n)
-		got, err := n.AppendJSON(nil)
-		if (err != nil) != (wantErr != nil) {
-			t.Fatalf("AppendJSON error %v, json.Marshal error %v", err, wantErr)
-		}
-		if err == nil && !bytes.Equal(got, want) {
-			t.Fatalf("AppendJSON:\n got %q\nwant %q", got, want)
-		}
-	})
-}
-
-func BenchmarkNotificationJSON(b *testing.B) {
+func BenchmarkMarshal(b *testing.B) {
 	n := typicalNotification()
-	b.Run("encoding-json", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := json.Marshal(n); err != nil {
-				b.Fatal(err)
-			}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := n.Marshal(); err != nil {
+			b.Fatal(err)
 		}
-	})
-	b.Run("Marshal", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, err := n.Marshal(); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("AppendJSON", func(b *testing.B) {
-		b.ReportAllocs()
-		buf := make([]byte, 0, 1024)
-		for b.Loop() {
-			var err error
-			if buf, err = n.AppendJSON(buf[:0]); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+	}
 }
 
-func BenchmarkAppendJSONString(b *testing.B) {
-	j, _ := json.Marshal(typicalNotification())
-	buf := make([]byte, 0, 4096)
-	b.SetBytes(int64(len(j)))
+func BenchmarkUnmarshalNotification(b *testing.B) {
+	j, err := typicalNotification().Marshal()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
 	for b.Loop() {
-		buf = AppendJSONString(buf[:0], j)
+		if _, err := UnmarshalNotification(j); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Kind says what a notification tells about its incident.
@@ -70,7 +72,9 @@ type Notification struct {
 	// RetriedAt is set when an operator moves it back from the dead letters:
 	// its max age counts again from then.
 	RetriedAt time.Time `json:"retried_at,omitzero"`
-	Receiver  Receiver  `json:"receiver"`
+	// Receiver is left out when empty, as it is in the notification the
+	// store keeps for a page: the outbox entry carries it beside ("r").
+	Receiver Receiver `json:"receiver,omitzero"`
 	// Note is a remark of hook's own, e.g. why a fallback receiver got it.
 	Note string `json:"note,omitempty"`
 	// Enrichment is what the client saw, added in delivery when TRTC's
@@ -262,28 +266,37 @@ func (n Notification) Time() time.Time {
 	return n.CreatedAt
 }
 
-// Marshal encodes a notification for the outbox.
+// Marshal encodes a notification for the outbox: the same JSON as
+// encoding/json, by goccy/go-json, which allocates once for the result
+// where encoding/json reflects its way to a dozen (the store encodes one
+// for every alert that fires, on the callback's path). MarshalOf, not
+// Marshal: n stays where it is, not copied to the heap to be referred to.
 func (n Notification) Marshal() ([]byte, error) {
-	var scratch [2048]byte // most notifications fit: the result is copied once, at its size
-	b, err := n.AppendJSON(scratch[:0])
+	b, err := gojson.MarshalOf(n)
 	if err != nil {
 		return nil, fmt.Errorf("encode notification %s: %w", n.ID, err)
 	}
-	out := make([]byte, len(b))
-	copy(out, b)
-	return out, nil
+	return b, nil
 }
 
-// UnmarshalNotification decodes a notification read from the outbox: what
-// AppendJSON wrote is read without reflection (jsondecode.go), anything
-// else by encoding/json, with the same result.
+// UnmarshalNotification decodes a notification read from the outbox, as
+// Marshal wrote it now or in any earlier version: fields are only ever
+// added, so an entry queued before an upgrade decodes after it. Whatever
+// Redis holds is read by encoding/json, hook's most tested parser: decoding
+// is off the callback's path.
 func UnmarshalNotification(b []byte) (Notification, error) {
-	if n, ok := decodeNotification(string(b)); ok {
-		return n, nil
-	}
 	var n Notification
 	if err := json.Unmarshal(b, &n); err != nil {
 		return Notification{}, fmt.Errorf("decode notification: %w", err)
 	}
 	return n, nil
+}
+
+// UnmarshalReceiver decodes a receiver as encoding/json wrote it.
+func UnmarshalReceiver(b []byte) (Receiver, error) {
+	var r Receiver
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Receiver{}, fmt.Errorf("decode receiver: %w", err)
+	}
+	return r, nil
 }

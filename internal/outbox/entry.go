@@ -97,21 +97,12 @@ func decodeEntry(values map[string]any) (alert.Notification, error) {
 }
 
 // decodeReceiver decodes an entry's receiver onto the one its notification
-// carries. That one is empty as the fire script writes entries, so the receiver
-// is decoded on its own, without reflection; one that is not keeps what
-// json.Unmarshal always did: the fields "r" has replace its own.
+// carries (none, as the fire script writes entries): the fields "r" has replace
+// its own.
 func decodeReceiver(b []byte, r *alert.Receiver) error {
-	if r.Name != "" || r.Kind != "" || r.Channel != "" || r.Mentions != nil {
-		if err := json.Unmarshal(b, r); err != nil {
-			return fmt.Errorf("decode receiver: %w", err)
-		}
-		return nil
+	if err := json.Unmarshal(b, r); err != nil {
+		return fmt.Errorf("decode receiver: %w", err)
 	}
-	rc, err := alert.UnmarshalReceiver(b)
-	if err != nil {
-		return err // "decode receiver: ..."
-	}
-	*r = rc
 	return nil
 }
 

@@ -3,15 +3,18 @@ package outbox
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookdev/hook/internal/alert"
 )
 
 // TestDecodeEntryReceiver: the "r" field is decoded onto the notification's
-// receiver exactly as json.Unmarshal did it before the fast decoder.
+// receiver as json.Unmarshal does: the fields "r" has replace its own.
 func TestDecodeEntryReceiver(t *testing.T) {
 	oncall := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "C1", Mentions: []string{"<!here>"}}
 	for name, tc := range map[string]struct {
@@ -170,5 +173,42 @@ func TestEntryRanksAndTruncatesMembers(t *testing.T) {
 		if a.Events < b.Events || a.Events == b.Events && a.Name > b.Name {
 			t.Errorf("members out of order at %d: %+v before %+v", i, a, b)
 		}
+	}
+}
+
+// TestDecodeEntryOfThePreviousVersion: an outbox entry queued by the
+// previous version (its notification in testdata, as its hand encoder wrote
+// it) decodes to the page it was: an upgrade loses no queued page.
+func TestDecodeEntryOfThePreviousVersion(t *testing.T) {
+	old, err := os.ReadFile("testdata/op-threshold-v1.n.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 3, 14, 9, 27, 0, 0, time.UTC)
+	got, err := decodeEntry(map[string]any{"n": string(old), "at": strconv.FormatInt(at.UnixMilli(), 10),
+		"r":    `{"name":"oncall","kind":"slack","channel":"C0123456","mentions":["\u003c!here\u003e","\u003c@U123\u003e"]}`,
+		"kind": "firing", "count": "3", "members": `[["t1",2,"Anchor\u001fTimeout"],[42,1]]`, "member_count": "2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := typicalNotification()
+	want.CreatedAt, want.Count, want.MemberCount = at, 3, 2
+	want.Receiver = alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "C0123456", Mentions: []string{"<!here>", "<@U123>"}}
+	want.Members = []alert.Member{{Name: "t1", Events: 2, Role: "Anchor", Reason: "Timeout"}, {Name: "42", Events: 1}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("old entry:\n got %+v\nwant %+v", got, want)
+	}
+}
+
+// typicalNotification is the notification of state's typical alert (its
+// op_test.go), whose previous version's encoding testdata holds.
+func typicalNotification() alert.Notification {
+	at := time.Date(2025, 3, 14, 9, 26, 53, 589793000, time.UTC)
+	return alert.Notification{
+		ID: "01JPBX3Q6W2YV8H6F0ZK3R9M4N", Kind: alert.KindFiring, Rule: "cloud-recording-failed", Severity: alert.SeverityCritical,
+		Event: alert.Event{App: "1400188366", Room: "8489", RoomKey: "s:8489", Task: "t1",
+			Codes:     []alert.Code{{Field: "event", Label: "Event", Value: 308, Name: "event.308", Meaning: "Cloud recording failed"}},
+			ErrorCode: "E", ErrorMessage: `upload to <storage> failed: "quota" & retry`, Time: at},
+		Count: 1, DedupKey: "cloud-recording-failed:1400188366/s:8489/t1", Incident: "1400188366/s:8489", CreatedAt: at,
 	}
 }

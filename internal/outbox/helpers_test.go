@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -48,9 +49,12 @@ func enqueue(ctx context.Context, o *Outbox, ids ...string) error {
 		if err != nil {
 			return err
 		}
-		r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverConsole}
+		r, err := json.Marshal(alert.Receiver{Name: "oncall", Kind: alert.ReceiverConsole})
+		if err != nil {
+			return err
+		}
 		err = o.rdb.XAdd(ctx, &redis.XAddArgs{Stream: Stream(o.layout.Partition(0)),
-			Values: []any{"n", body, "r", r.AppendJSON(nil), "at", time.Now().UnixMilli()}}).Err()
+			Values: []any{"n", body, "r", r, "at", time.Now().UnixMilli()}}).Err()
 		if err != nil {
 			return err
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
@@ -46,9 +47,12 @@ const (
 // (appendConstArgs; CONST_ARGS in lua/lib.lua).
 const constArgs = 7
 
-// op is one alert as the scripts read it. Durations are milliseconds; K
-// names every key the op touches, each also passed in KEYS. encode writes it
-// with appendOp (opjson.go), which must match encoding/json's output.
+// op is one alert as the scripts read it (cjson.decode), encoded from its
+// tags by goccy/go-json: the same JSON as encoding/json, in one allocation.
+// Durations are milliseconds; K names every key the op touches, each also
+// passed in KEYS. The field names are the scripts': an op is kept in Redis
+// while a timer is open (a pending alert, a threshold waiting for
+// recovery), so a name changed here strands those of the previous version.
 //
 // The notification is not in the op: it goes to the script as an argument of
 // its own, so that Lua, which only passes it on, never parses it. Pending
@@ -61,7 +65,7 @@ type op struct {
 	Window int64             `json:"window"`
 	Ev     int64             `json:"ev"`
 	N      string            `json:"n,omitempty"` // the notification, in ops stored by an older hook only
-	R      []string          `json:"r"`           // the receivers, encoded
+	R      []receiverText    `json:"r"`           // the receivers, each as the JSON text its outbox entry keeps
 	Labels map[string]string `json:"labels,omitempty"`
 	Member string            `json:"member"`
 	Count  int               `json:"count,omitempty"`
@@ -117,6 +121,22 @@ func (k opKeys) appendTo(keys []string) []string {
 		add(key)
 	}
 	return keys
+}
+
+// receiverText is a receiver as the op carries it: its own JSON, as a
+// string, since the scripts hand it on untouched as an outbox entry's "r".
+type receiverText alert.Receiver
+
+// MarshalText takes a pointer: the encoder reaches the op's receivers by
+// address, so none is copied to the heap to be encoded.
+func (r *receiverText) MarshalText() ([]byte, error) {
+	return gojson.Marshal((*alert.Receiver)(r))
+}
+
+func (r *receiverText) UnmarshalText(b []byte) error {
+	rc, err := alert.UnmarshalReceiver(b)
+	*r = receiverText(rc)
+	return err
 }
 
 type groupOp struct {
@@ -195,20 +215,42 @@ func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _
 	for _, t := range a.InhibitTargets {
 		o.K.Tgt = append(o.K.Tgt, inhibitKey(ks, t))
 	}
-	var n []byte
-	if o.Op != alert.OpRecover && o.Op != alert.OpRearm {
-		var err error
-		if n, err = a.Notification.Marshal(); err != nil {
-			return nil, nil, opKeys{}, fmt.Errorf("encode notification %s: %w", a.Notification.ID, err)
-		}
+	n, err := notificationOf(o.Op, &a.Notification)
+	if err != nil {
+		return nil, nil, opKeys{}, err
 	}
-	// The op is built in scratch space on the stack, then copied once, at
-	// its exact size, for go-redis to hold until the script ran.
-	var obuf [2048]byte
-	b := appendOp(obuf[:0], &o, a.Receivers)
-	out := make([]byte, len(b))
-	copy(out, b)
-	return out, n, o.K, nil
+	o.R = make([]receiverText, len(a.Receivers))
+	for i, r := range a.Receivers {
+		o.R[i] = receiverText(r)
+	}
+	b, err := gojson.MarshalOf(o)
+	if err != nil {
+		return nil, nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", a.Rule, err)
+	}
+	return b, n, o.K, nil
+}
+
+// notificationOf is the notification an op of kind op hands the script:
+// none for an op that never pages (a recovery only takes a member off a
+// window); for a clear, only its event, all that the resolved page reads of
+// it ("by", see decodeEntry), as a notification with nothing else set.
+func notificationOf(op alert.Op, n *alert.Notification) ([]byte, error) {
+	switch op {
+	case alert.OpRecover, alert.OpRearm:
+		return nil, nil
+	case alert.OpClear:
+		b, err := gojson.MarshalOf(clearing{Event: n.Event})
+		if err != nil {
+			return nil, fmt.Errorf("encode clearing event of %s: %w", n.ID, err)
+		}
+		return b, nil
+	}
+	return n.Marshal() // "encode notification <id>: ..."
+}
+
+// clearing is the notification of a clear: its event.
+type clearing struct {
+	Event alert.Event `json:"event"`
 }
 
 // scriptArgs are the arguments every alert script starts with (lua/lib.lua).
