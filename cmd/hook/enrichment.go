@@ -12,6 +12,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/enrich"
+	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 // roomRecords reads what hook saw of a room's life (store.Redis implements it):
@@ -29,12 +30,12 @@ func newEnricher(getenv env, cat *catalog.Catalog, rooms roomRecords, members en
 	// Registered either way: the dashboard and alerts see enrichment idle
 	// rather than missing.
 	metrics := enrich.NewMetrics(reg)
-	cfg, ok := enrich.ConfigFromEnv(getenv)
+	cfg, ok := trtcapi.ConfigFromEnv(getenv)
 	if !ok {
 		log.Info("call-quality enrichment off: set TENCENTCLOUD_SECRET_ID and TENCENTCLOUD_SECRET_KEY to add what the client saw to pages")
 		return nil, nil
 	}
-	client, err := enrich.NewClient(cfg)
+	client, err := trtcapi.NewClient(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("call-quality enrichment: %w", err)
 	}
