@@ -33,7 +33,7 @@ const (
 	ClassAPI Class = "api"
 )
 
-// Sentinels for errors.Is: errors.Is(err, enrich.ErrRateLimited) holds for every
+// Sentinels for errors.Is: errors.Is(err, trtcapi.ErrRateLimited) holds for every
 // *Error of that class.
 var (
 	ErrAuth        = &Error{Class: ClassAuth}
