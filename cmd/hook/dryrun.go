@@ -178,3 +178,24 @@ func shortDuration(d time.Duration) string {
 	}
 	return s
 }
+
+// runSequence is `hook test --sequence`: it runs callbacks through the rules
+// on in-memory state (an in-process Redis and a simulated clock), in EventMsTs
+// order, firing due timers between them, and prints what would be paged
+// when: storms, drops and returns, rehearsed without a server.
+func runSequence(ctx context.Context, rs *rules.Ruleset, cat *catalog.Catalog, appID string, settle time.Duration, files []string, stdout io.Writer) error {
+	var events []callback.Event
+	for _, path := range files {
+		evs, err := rehearsal.ReadEvents(path, appID)
+		if err != nil {
+			return exitError{code: 1, msg: "hook test: " + err.Error()}
+		}
+		events = append(events, evs...)
+	}
+	steps, err := rehearsal.Run(ctx, cat, rs, events, settle)
+	if err != nil {
+		return err
+	}
+	rehearsal.Print(stdout, steps)
+	return nil
+}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hookdev/hook/internal/adminclient"
 )
 
 // newOutboxCmd is `hook outbox`: the outbox and its dead letters, inspected
@@ -30,10 +32,8 @@ state directory.`,
 	}
 	cmd.PersistentFlags().StringVar(&base, "url", "http://localhost:8080", "hook server")
 	fromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
-	admin := func() (adminClient, error) {
-		return newAdminClient(cmd.CommandPath(), base, c.getenv, &http.Client{Timeout: 10 * time.Second})
-	}
-	listing := func(use, short string, args cobra.PositionalArgs, run func(ctx context.Context, api adminClient, args []string, limit int, asJSON bool) error) *cobra.Command {
+	admin := adminFor(cmd.CommandPath, &base, c.getenv)
+	listing := func(use, short string, args cobra.PositionalArgs, run func(ctx context.Context, api adminclient.Client, args []string, limit int, asJSON bool) error) *cobra.Command {
 		var limit int
 		var asJSON bool
 		sub := &cobra.Command{
@@ -54,11 +54,11 @@ state directory.`,
 	}
 	cmd.AddCommand(
 		listing("list", "Dead letters and the outbox's state", noArgs(""),
-			func(ctx context.Context, api adminClient, _ []string, limit int, asJSON bool) error {
+			func(ctx context.Context, api adminclient.Client, _ []string, limit int, asJSON bool) error {
 				return outboxList(ctx, api, limit, asJSON, c.stdout)
 			}),
 		listing("digests [ID]", "Flood digests; with an ID, the pages absorbed into it", atMost(1, "digest ID"),
-			func(ctx context.Context, api adminClient, args []string, limit int, asJSON bool) error {
+			func(ctx context.Context, api adminclient.Client, args []string, limit int, asJSON bool) error {
 				return outboxDigests(ctx, api, strings.Join(args, ""), limit, asJSON, c.stdout)
 			}),
 		newOutboxActCmd(c, admin, "retry", "Move dead letters back to the outbox", http.MethodPost, "/retry"),
@@ -68,7 +68,7 @@ state directory.`,
 }
 
 // newOutboxActCmd is `hook outbox retry` or `drop`: method on each dead letter.
-func newOutboxActCmd(c *cli, admin func() (adminClient, error), name, short, method, suffix string) *cobra.Command {
+func newOutboxActCmd(c *cli, admin func() (adminclient.Client, error), name, short, method, suffix string) *cobra.Command {
 	return &cobra.Command{
 		Use:   name + " ID...",
 		Short: short,
@@ -81,7 +81,7 @@ func newOutboxActCmd(c *cli, admin func() (adminClient, error), name, short, met
 			failed := 0
 			for _, id := range args {
 				var res map[string]string
-				if err := api.do(cmd.Context(), method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, nil, &res); err != nil {
+				if err := api.Do(cmd.Context(), method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, nil, &res); err != nil {
 					fmt.Fprintf(c.stderr, "%s: %v\n", id, err)
 					failed++
 					continue
@@ -96,9 +96,9 @@ func newOutboxActCmd(c *cli, admin func() (adminClient, error), name, short, met
 	}
 }
 
-func outboxList(ctx context.Context, api adminClient, limit int, asJSON bool, stdout io.Writer) error {
+func outboxList(ctx context.Context, api adminclient.Client, limit int, asJSON bool, stdout io.Writer) error {
 	var stats map[string]any
-	if err := api.do(ctx, http.MethodGet, "/api/v1/outbox", nil, &stats); err != nil {
+	if err := api.Do(ctx, http.MethodGet, "/api/v1/outbox", nil, &stats); err != nil {
 		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
 	}
 	var list struct {
@@ -115,7 +115,7 @@ func outboxList(ctx context.Context, api adminClient, limit int, asJSON bool, st
 		} `json:"dead_letters"`
 	}
 	var raw json.RawMessage
-	if err := api.do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/deadletters?limit=%d", limit), nil, &raw); err != nil {
+	if err := api.Do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/deadletters?limit=%d", limit), nil, &raw); err != nil {
 		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
 	}
 	if asJSON {

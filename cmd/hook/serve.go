@@ -231,7 +231,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	defer stopRecord()
 	router := engine.New(cat, rs, st, now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).
 		WithPopulation(pop).WithAppPopulation(pop)
-	startReload(ctx, cfg.rulesPath, router, cat, getenv, reg, log)
+	startReload(ctx, cfg.rulesPath, router, cat, getenv, now, reg, log)
 	senders, err := newSenders(cfg, rdb, st, stdout, log)
 	if err != nil {
 		return err

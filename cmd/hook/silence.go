@@ -13,6 +13,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookdev/hook/internal/adminclient"
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
 )
@@ -37,14 +38,12 @@ readable only by you, and these commands read it there. Any other hook
 	}
 	cmd.PersistentFlags().StringVar(&base, "url", "http://localhost:8080", "hook server")
 	fromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
-	admin := func() (adminClient, error) {
-		return newAdminClient(cmd.CommandPath(), base, c.getenv, &http.Client{Timeout: 10 * time.Second})
-	}
+	admin := adminFor(cmd.CommandPath, &base, c.getenv)
 	cmd.AddCommand(newSilenceAddCmd(c, admin), newSilenceListCmd(c, admin), newSilenceExpireCmd(c, admin))
 	return cmd
 }
 
-func newSilenceAddCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+func newSilenceAddCmd(c *cli, admin func() (adminclient.Client, error)) *cobra.Command {
 	var author, comment string
 	var dur time.Duration
 	labels := alert.SilenceLabels()
@@ -86,7 +85,7 @@ values are checked by the server, which refuses unknown ones with a suggestion.`
 			}
 			var s alert.Silence
 			req := handler.SilenceRequest{Matchers: matchers, Author: author, Comment: comment, Duration: dur.String()}
-			if err := api.do(cmd.Context(), http.MethodPost, "/api/v1/silences", req, &s); err != nil {
+			if err := api.Do(cmd.Context(), http.MethodPost, "/api/v1/silences", req, &s); err != nil {
 				return exitError{code: 1, msg: "hook silence add: " + err.Error()}
 			}
 			fmt.Fprintf(c.stdout, "silence %s: %s until %s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339))
@@ -107,7 +106,7 @@ values are checked by the server, which refuses unknown ones with a suggestion.`
 	return cmd
 }
 
-func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+func newSilenceListCmd(c *cli, admin func() (adminclient.Client, error)) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -121,7 +120,7 @@ func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command
 			var out struct {
 				Silences []alert.Silence `json:"silences"`
 			}
-			if err := api.do(cmd.Context(), http.MethodGet, "/api/v1/silences", nil, &out); err != nil {
+			if err := api.Do(cmd.Context(), http.MethodGet, "/api/v1/silences", nil, &out); err != nil {
 				return exitError{code: 1, msg: "hook silence list: " + err.Error()}
 			}
 			if asJSON {
@@ -141,7 +140,7 @@ func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command
 	return cmd
 }
 
-func newSilenceExpireCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+func newSilenceExpireCmd(c *cli, admin func() (adminclient.Client, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:     "expire ID",
 		Short:   "End a silence now",
@@ -152,7 +151,7 @@ func newSilenceExpireCmd(c *cli, admin func() (adminClient, error)) *cobra.Comma
 			if err != nil {
 				return err
 			}
-			if err := api.do(cmd.Context(), http.MethodDelete, "/api/v1/silences/"+url.PathEscape(args[0]), nil, nil); err != nil {
+			if err := api.Do(cmd.Context(), http.MethodDelete, "/api/v1/silences/"+url.PathEscape(args[0]), nil, nil); err != nil {
 				return exitError{code: 1, msg: "hook silence expire: " + err.Error()}
 			}
 			fmt.Fprintf(c.stdout, "silence %s expired\n", args[0])

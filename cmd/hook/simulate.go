@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -15,7 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"github.com/hookdev/hook/internal/verify"
+	"github.com/hookdev/hook/internal/simulate"
 )
 
 // simConfig is what "hook simulate" reads from its flags.
@@ -26,7 +24,7 @@ type simConfig struct {
 	callApp string
 	speed   float64
 	noWait  bool
-	which   []simScenario
+	which   []simulate.Scenario
 	self    string // how to start hook, for the hint when it does not answer
 }
 
@@ -58,9 +56,9 @@ func (c *simConfig) resolve(args []string) error {
 		return exitError{code: 2, msg: "hook simulate: at most one SCENARIO"}
 	}
 	var names []string
-	for _, s := range scenarios() {
-		names = append(names, s.name)
-		if name == s.name || name == "all" && !s.alone {
+	for _, s := range simulate.Scenarios() {
+		names = append(names, s.Name)
+		if name == s.Name || name == "all" && !s.Alone {
 			c.which = append(c.which, s)
 		}
 	}
@@ -88,11 +86,11 @@ func newSimulateCmd(c *cli) *cobra.Command {
 	sc := simConfig{self: c.self}
 	var names, inAll []string
 	var list strings.Builder
-	for _, s := range scenarios() {
-		names = append(names, s.name)
-		fmt.Fprintf(&list, "  %-10s %s\n", s.name, s.about)
-		if !s.alone {
-			inAll = append(inAll, s.name)
+	for _, s := range simulate.Scenarios() {
+		names = append(names, s.Name)
+		fmt.Fprintf(&list, "  %-10s %s\n", s.Name, s.About)
+		if !s.Alone {
+			inAll = append(inAll, s.Name)
 		}
 	}
 	fmt.Fprintf(&list, "  %-10s %s, one after the other (default)", "all", strings.Join(inAll, ", "))
@@ -108,7 +106,7 @@ func newSimulateCmd(c *cli) *cobra.Command {
 			if err := sc.resolve(args); err != nil {
 				return err
 			}
-			return simulate(cmd.Context(), sc, c.stdout)
+			return playScenarios(cmd.Context(), sc, c.stdout)
 		},
 	}
 	sc.flags(cmd.Flags())
@@ -116,63 +114,26 @@ func newSimulateCmd(c *cli) *cobra.Command {
 	return cmd
 }
 
-// simCall is one callback of a run, placed on simulate's clock.
-type simCall struct {
-	at       time.Duration // since the run started, at --speed 1 with the pauses
-	app      string        // the SdkAppId header
-	scenario *simScenario  // set on a scenario's first callback, for its heading
-	room     int
-	step     simStep
-}
-
-// plan lays the chosen scenarios end to end, each starting a second after
-// the last callback of the one before, with ids from ids: exactly what
-// cmdSimulate sends and when, and what the tests rehearse.
-func (c simConfig) plan(ids func() (int, string)) []simCall {
-	var calls []simCall
-	var start time.Duration
-	for i := range c.which {
-		s := &c.which[i]
-		app := c.app
-		if s.call {
-			app = c.callApp
-		}
-		room, task := ids()
-		steps := s.steps(room, task)
-		for j, st := range steps {
-			call := simCall{at: start + st.at, app: app, room: room, step: st}
-			if j == 0 {
-				call.scenario = s
-			}
-			calls = append(calls, call)
-		}
-		if len(steps) > 0 {
-			start += steps[len(steps)-1].at + time.Second
-		}
-	}
-	return calls
-}
-
-// simulate plays c's scenarios against a running hook.
-func simulate(ctx context.Context, c simConfig, stdout io.Writer) error {
+// playScenarios plays c's scenarios against a running hook.
+func playScenarios(ctx context.Context, c simConfig, stdout io.Writer) error {
 	client := &http.Client{Timeout: 10 * time.Second}
 	refused := 0
 	// Each callback is due at a fixed time from the start, not after a
 	// pause from the one before: slow answers do not push the rest later,
 	// so the pages come when the README says.
 	began := time.Now()
-	for _, call := range c.plan(simIDs) {
-		if s := call.scenario; s != nil {
-			fmt.Fprintf(stdout, "== %s: %s (room %d, app %s)\n", s.name, s.about, call.room, call.app)
+	for _, call := range c.plan(simulate.IDs) {
+		if s := call.Scenario; s != nil {
+			fmt.Fprintf(stdout, "== %s: %s (room %d, app %s)\n", s.Name, s.About, call.Room, call.App)
 		}
-		if !c.noWait && !pause(ctx, time.Until(began.Add(time.Duration(float64(call.at)/c.speed)))) {
+		if !c.noWait && !pause(ctx, time.Until(began.Add(time.Duration(float64(call.At)/c.speed)))) {
 			return ctx.Err()
 		}
-		status, answer, err := c.send(ctx, client, call.app, call.step, time.Now())
+		status, answer, err := c.send(ctx, client, call.App, call.Step, time.Now())
 		if err != nil {
-			return fmt.Errorf("simulate: %s: %w", call.step.what, err)
+			return fmt.Errorf("simulate: %s: %w", call.Step.What, err)
 		}
-		fmt.Fprintf(stdout, "  %-50s -> %d %s\n", fmt.Sprintf("%d %s", call.step.typ, call.step.what), status, answer)
+		fmt.Fprintf(stdout, "  %-50s -> %d %s\n", fmt.Sprintf("%d %s", call.Step.Type, call.Step.What), status, answer)
 		if status != http.StatusOK {
 			refused++
 		}
@@ -183,46 +144,19 @@ func simulate(ctx context.Context, c simConfig, stdout io.Writer) error {
 	return nil
 }
 
-// simBody is the callback body of st as TRTC would send it at now.
-func simBody(st simStep, now time.Time) ([]byte, error) {
-	info := make(map[string]any, len(st.info)+2)
-	for k, v := range st.info {
-		info[k] = v
+// send posts one step for app, stamped now and signed, and returns hook's
+// answer; an error says how to start hook when it did not answer.
+func (c simConfig) send(ctx context.Context, client *http.Client, app string, st simulate.Step, now time.Time) (int, string, error) {
+	status, answer, err := simulate.Send(ctx, client, c.url, c.key, app, st, now)
+	if err != nil && !strings.HasPrefix(err.Error(), "bad --url") && !errors.Is(err, context.Canceled) {
+		err = fmt.Errorf("%w (is hook running? start it with: %s)", err, cmp.Or(c.self, "hook"))
 	}
-	info["EventTs"] = now.Unix()
-	info["EventMsTs"] = now.UnixMilli()
-	return json.Marshal(map[string]any{
-		"EventGroupId": st.group,
-		"EventType":    st.typ,
-		"CallbackTs":   now.UnixMilli(),
-		"EventInfo":    info,
-	})
+	return status, answer, err
 }
 
-// send posts one step for app, stamped now and signed, and returns hook's answer.
-func (c simConfig) send(ctx context.Context, client *http.Client, app string, st simStep, now time.Time) (int, string, error) {
-	body, err := simBody(st, now)
-	if err != nil {
-		return 0, "", err
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
-	if err != nil {
-		return 0, "", fmt.Errorf("bad --url: %w", err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("SdkAppId", app)
-	req.Header.Set("Sign", verify.Sign([]byte(c.key), body))
-	resp, err := client.Do(req)
-	if err != nil {
-		var hint string
-		if !errors.Is(err, context.Canceled) {
-			hint = " (is hook running? start it with: " + cmp.Or(c.self, "hook") + ")"
-		}
-		return 0, "", fmt.Errorf("%w%s", err, hint)
-	}
-	defer resp.Body.Close()
-	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 2000))
-	return resp.StatusCode, strings.TrimSpace(string(answer)), nil
+// plan is what c sends and when, with ids from ids.
+func (c simConfig) plan(ids func() (int, string)) []simulate.Call {
+	return simulate.Plan(c.which, c.app, c.callApp, ids)
 }
 
 // pause is how simulate waits for a callback's time: sleep, except in the

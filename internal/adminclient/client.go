@@ -1,9 +1,15 @@
+// Package adminclient calls a running hook's admin API (/api/v1) for the
+// CLI (hook silence, outbox, backtest): the bearer token (HOOK_ADMIN_TOKEN,
+// or the local token a hook on this machine wrote), the requests, and the
+// server's refusals turned into messages that say what to do. It also owns
+// that local token's file, which hook serve writes and the CLI reads.
 package adminclient
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,36 +18,37 @@ import (
 	"strings"
 )
 
-// adminClient calls a running hook's admin API (/api/v1) with a bearer
-// token; `hook outbox` and `hook silence` share it.
-type adminClient struct {
+// Client calls a running hook's admin API (/api/v1) with a bearer token;
+// `hook outbox` and `hook silence` share it.
+type Client struct {
 	base, token string
 	// tokenFile is where the token was read when HOOK_ADMIN_TOKEN was not
-	// set (a local hook's, see localAdminToken); "" otherwise.
+	// set (a local hook's, see LocalToken); "" otherwise.
 	tokenFile string
 	client    *http.Client
 }
 
-// newAdminClient finds the token: HOOK_ADMIN_TOKEN, else, for a hook on this
-// machine, the token a local hook on the in-process Redis wrote to the state
-// directory. cmd names the command in messages.
-func newAdminClient(cmd, base string, getenv env, client *http.Client) (adminClient, error) {
-	a := adminClient{base: strings.TrimSuffix(base, "/"), token: getenv("HOOK_ADMIN_TOKEN"), client: client}
+// New finds the token: HOOK_ADMIN_TOKEN, else, for a hook on this machine,
+// the token a local hook on the in-process Redis wrote to the state
+// directory. cmd names the command in messages. Its error is the command
+// line's: the caller exits with usage status.
+func New(cmd, base string, getenv func(string) string, client *http.Client) (Client, error) {
+	a := Client{base: strings.TrimSuffix(base, "/"), token: getenv("HOOK_ADMIN_TOKEN"), client: client}
 	if a.token != "" {
 		return a, nil
 	}
 	const set = ": set HOOK_ADMIN_TOKEN to the server's admin token"
-	path := adminTokenFile(getenv)
+	path := TokenFile(getenv)
 	switch {
 	case !isLocal(base):
 		// The local token is for a hook on this machine; it is not sent elsewhere.
-		return a, exitError{code: 2, msg: cmd + set}
+		return a, errors.New(cmd + set)
 	case path == "":
-		return a, exitError{code: 2, msg: cmd + set + " (no $XDG_STATE_HOME or $HOME to find a local hook's token in)"}
+		return a, errors.New(cmd + set + " (no $XDG_STATE_HOME or $HOME to find a local hook's token in)")
 	}
-	token, err := readAdminToken(path)
+	token, err := ReadToken(path)
 	if err != nil {
-		return a, exitError{code: 2, msg: cmd + set + " (" + err.Error() + ")"}
+		return a, errors.New(cmd + set + " (" + err.Error() + ")")
 	}
 	a.token, a.tokenFile = token, path
 	return a, nil
@@ -61,9 +68,9 @@ func isLocal(base string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// do sends in (if not nil) as JSON and decodes a 2xx answer into out (if not
+// Do sends in (if not nil) as JSON and decodes a 2xx answer into out (if not
 // nil). Other answers become errors carrying the server's message.
-func (a adminClient) do(ctx context.Context, method, path string, in, out any) error {
+func (a Client) Do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)

@@ -1,4 +1,4 @@
-package adminclient
+package main
 
 import (
 	"context"
@@ -10,19 +10,20 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/hookdev/hook/internal/adminclient"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 )
 
 // outboxDigests lists the flood digests, or with an id the pages absorbed
 // into one: where the pages went that were summarised, not sent.
-func outboxDigests(ctx context.Context, api adminClient, id string, limit int, asJSON bool, stdout io.Writer) error {
+func outboxDigests(ctx context.Context, api adminclient.Client, id string, limit int, asJSON bool, stdout io.Writer) error {
 	path := fmt.Sprintf("/api/v1/digests?limit=%d", limit)
 	if id != "" {
 		path = fmt.Sprintf("/api/v1/digests/%s?limit=%d", url.PathEscape(id), limit)
 	}
 	var raw json.RawMessage
-	if err := api.do(ctx, http.MethodGet, path, nil, &raw); err != nil {
+	if err := api.Do(ctx, http.MethodGet, path, nil, &raw); err != nil {
 		return exitError{code: 1, msg: "hook outbox digests: " + err.Error()}
 	}
 	if asJSON {
