@@ -26,7 +26,7 @@ var allowedImports = map[string][]string{
 	"internal/catalog":   {},
 	"internal/callback":  {},
 	"internal/redistest": {},
-	"internal/enrich":    {"internal/catalog", "internal/trtcapi"},
+	"internal/enrich":    {"internal/alert", "internal/catalog", "internal/trtcapi"},
 	// trtcapi is Tencent Cloud's TRTC API, signed and classified; enrich
 	// declares what it asks of it. trtcapitest fakes it for tests.
 	"internal/trtcapi":             {},
