@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/adminclient"
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // adminFor returns how a command reaches the admin API at *base: the
@@ -14,7 +15,7 @@ func adminFor(cmd func() string, base *string, getenv env) func() (adminclient.C
 	return func() (adminclient.Client, error) {
 		a, err := adminclient.New(cmd(), *base, getenv, &http.Client{Timeout: 10 * time.Second})
 		if err != nil {
-			return a, exitError{code: 2, msg: err.Error()}
+			return a, cli.Exit{Code: 2, Msg: err.Error()}
 		}
 		return a, nil
 	}

@@ -20,6 +20,7 @@ import (
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/backtest"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
@@ -59,9 +60,9 @@ func backtestFlags(fs *pflag.FlagSet) func(args []string, getenv env, now time.T
 	fs.StringVar(&c.input, "input", "", "replay this file (a timeline as hook test --sequence reads, or a saved record stream) instead of the record")
 	fs.StringVar(&c.export, "export", "", "write the period's callbacks to this file as a timeline (hook test --sequence reads it; - for stdout), and replay nothing")
 	fs.StringVar(&c.url, "url", "http://localhost:8080", "the server whose record to read through its admin API (used unless --redis or HOOK_REDIS_URL is set)")
-	fromEnv(fs, "url", "HOOK_URL")
+	cli.FromEnv(fs, "url", "HOOK_URL")
 	fs.StringVar(&c.redisURL, "redis", "", "read the record from this Redis")
-	fromEnv(fs, "redis", "HOOK_REDIS_URL")
+	cli.FromEnv(fs, "redis", "HOOK_REDIS_URL")
 	fs.DurationVar(&c.settle, "settle", backtest.DefaultSettle, "keep firing timers this long after the last callback")
 	fs.IntVar(&c.examples, "examples", backtest.DefaultExamples, "pages shown for each side of a changed rule")
 	return func(args []string, getenv env, now time.Time) (backtestConfig, error) {
@@ -77,7 +78,7 @@ func parseBacktest(args []string, getenv env, _ io.Writer, now time.Time) (backt
 	fs := pflag.NewFlagSet("hook backtest", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	read := backtestFlags(fs)
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if err := cli.ParseFlags(fs, args, getenv); err != nil {
 		return backtestConfig{}, err
 	}
 	return read(fs.Args(), getenv, now)
@@ -86,7 +87,7 @@ func parseBacktest(args []string, getenv env, _ io.Writer, now time.Time) (backt
 // check refuses what cannot be meant and works out the period.
 func (c backtestConfig) check(args []string, from, to string, now time.Time) (backtestConfig, error) {
 	usage := func(msg string) error {
-		return exitError{code: 2, msg: "hook backtest: " + msg + " (hook backtest --help)"}
+		return cli.Exit{Code: 2, Msg: "hook backtest: " + msg + " (hook backtest --help)"}
 	}
 	switch {
 	case len(args) > 0:
@@ -125,7 +126,7 @@ func (c backtestConfig) check(args []string, from, to string, now time.Time) (ba
 
 // newBacktestCmd is `hook backtest`: what the recorded callbacks (or a file)
 // would have paged under an edited rules file (internal/backtest).
-func newBacktestCmd(c *cli) *cobra.Command {
+func newBacktestCmd(c *proc) *cobra.Command {
 	var read func(args []string, getenv env, now time.Time) (backtestConfig, error)
 	cmd := &cobra.Command{
 		Use:   "backtest --rules NEW.yaml [--since 24h | --from TIME [--to TIME]]",
@@ -163,7 +164,7 @@ func parseTime(flagName, s string) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, exitError{code: 2, msg: fmt.Sprintf("hook backtest: %s %q is not a time like 2026-03-01T12:00:00Z", flagName, s)}
+	return time.Time{}, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook backtest: %s %q is not a time like 2026-03-01T12:00:00Z", flagName, s)}
 }
 
 // runBacktest runs `hook backtest` as c asks.
@@ -184,9 +185,9 @@ func runBacktest(ctx context.Context, c backtestConfig, getenv env, stdout, stde
 		if cur, err = compileRules(c.current, cat, keys); err != nil {
 			var le *rules.LoadError
 			if errors.As(err, &le) {
-				return exitError{code: 1, msg: "hook backtest: the rules now serving ($HOOK_RULES) have errors:\n" + le.Annotated()}
+				return cli.Exit{Code: 1, Msg: "hook backtest: the rules now serving ($HOOK_RULES) have errors:\n" + le.Annotated()}
 			}
-			return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+			return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 		}
 	}
 	src, closeSrc, err := backtestSource(c, getenv)
@@ -205,10 +206,10 @@ func runBacktest(ctx context.Context, c backtestConfig, getenv env, stdout, stde
 	rep, err := backtest.Run(ctx, backtest.Options{Catalog: cat, Current: cur, New: upd, CurrentName: rulesName(c.current, true),
 		NewName: rulesName(c.rules, false), Settle: c.settle, Examples: examples}, src)
 	if errors.Is(err, backtest.ErrNothing) {
-		return exitError{code: 1, msg: "hook backtest: " + nothingMessage(c)}
+		return cli.Exit{Code: 1, Msg: "hook backtest: " + nothingMessage(c)}
 	}
 	if err != nil {
-		return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 	}
 	if c.json {
 		return rep.WriteJSON(stdout)
@@ -220,9 +221,9 @@ func runBacktest(ctx context.Context, c backtestConfig, getenv env, stdout, stde
 func rulesExit(err error) error {
 	var le *rules.LoadError
 	if errors.As(err, &le) {
-		return exitError{code: 1, msg: le.Annotated()}
+		return cli.Exit{Code: 1, Msg: le.Annotated()}
 	}
-	return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+	return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 }
 
 // rulesName is how the report names a ruleset.
@@ -263,7 +264,7 @@ func backtestSource(c backtestConfig, getenv env) (backtest.Source, func(), erro
 	case c.input != "":
 		f, err := os.Open(c.input)
 		if err != nil {
-			return nil, nil, exitError{code: 1, msg: "hook backtest: " + err.Error()}
+			return nil, nil, cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 		}
 		q.App = "" // the file's bodies are all c.defaultApp's
 		return backtest.Filter(backtest.ReadTimeline(f, c.defaultApp), q), func() { f.Close() }, nil
@@ -280,7 +281,7 @@ func backtestSource(c backtestConfig, getenv env) (backtest.Source, func(), erro
 		layout, err := store.NewLayout(keyPrefix, opts.Partitions)
 		if err != nil {
 			rdb.Close()
-			return nil, nil, exitError{code: 2, msg: "hook backtest: " + err.Error()}
+			return nil, nil, cli.Exit{Code: 2, Msg: "hook backtest: " + err.Error()}
 		}
 		r := record.NewReader(rdb, layout, c.timeout)
 		return func(ctx context.Context, fn func(record.Entry) error) error { return r.Read(ctx, q, fn) },
@@ -288,7 +289,7 @@ func backtestSource(c backtestConfig, getenv env) (backtest.Source, func(), erro
 	}
 	token := getenv("HOOK_ADMIN_TOKEN")
 	if token == "" {
-		return nil, nil, exitError{code: 2, msg: "hook backtest: set HOOK_REDIS_URL to read the record from Redis, or HOOK_ADMIN_TOKEN to read it from the server at " + c.url}
+		return nil, nil, cli.Exit{Code: 2, Msg: "hook backtest: set HOOK_REDIS_URL to read the record from Redis, or HOOK_ADMIN_TOKEN to read it from the server at " + c.url}
 	}
 	return adminRecord(c.url, token, q), func() {}, nil
 }
@@ -353,7 +354,7 @@ func exportTimeline(ctx context.Context, c backtestConfig, src backtest.Source, 
 		var err error
 		tmp, err = os.CreateTemp(filepath.Dir(c.export), "."+filepath.Base(c.export)+".*")
 		if err != nil {
-			return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+			return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 		}
 		defer os.Remove(tmp.Name()) // after the rename, nothing
 		defer tmp.Close()
@@ -362,23 +363,23 @@ func exportTimeline(ctx context.Context, c backtestConfig, src backtest.Source, 
 	tl := backtest.NewTimeline(w)
 	err := src(ctx, tl.Add)
 	if errors.Is(err, backtest.ErrSeveralApps) {
-		return exitError{code: 1, msg: "hook backtest: " + err.Error() + " with --app"}
+		return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error() + " with --app"}
 	}
 	if err != nil {
-		return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 	}
 	if tl.Len() == 0 {
-		return exitError{code: 1, msg: "hook backtest: " + nothingMessage(c)}
+		return cli.Exit{Code: 1, Msg: "hook backtest: " + nothingMessage(c)}
 	}
 	if err := tl.Close(); err != nil {
-		return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 	}
 	if tmp != nil {
 		if err := tmp.Close(); err != nil {
-			return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+			return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 		}
 		if err := os.Rename(tmp.Name(), c.export); err != nil {
-			return exitError{code: 1, msg: "hook backtest: " + err.Error()}
+			return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
 		}
 	}
 	fmt.Fprintf(stderr, "wrote %d callbacks of app %s to %s (replay: hook test --sequence --app %s %s)\n",

@@ -18,6 +18,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redistest"
 )
@@ -256,17 +257,17 @@ func TestBacktestEndToEnd(t *testing.T) {
 func TestBacktestRefusesRulesThatDoNotCheck(t *testing.T) {
 	bad := "../../internal/rules/testdata/bad/wrong_type.yaml"
 	_, checkErr := runHook(func(string) string { return "" }, "check", "--rules", bad)
-	var want exitError
-	if !errors.As(checkErr, &want) || want.code != 1 {
+	var want cli.Exit
+	if !errors.As(checkErr, &want) || want.Code != 1 {
 		t.Fatalf("hook check: %v", checkErr)
 	}
 	asked := false
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked = true }))
 	defer srv.Close()
 	out, errOut, err := hookCmd(map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}, "backtest", "--rules", bad)
-	var got exitError
-	if !errors.As(err, &got) || got.code != 1 || got.msg != want.msg {
-		t.Errorf("hook backtest: %v (%q %q), want exit 1 with hook check's errors:\n%s", err, out, errOut, want.msg)
+	var got cli.Exit
+	if !errors.As(err, &got) || got.Code != 1 || got.Msg != want.Msg {
+		t.Errorf("hook backtest: %v (%q %q), want exit 1 with hook check's errors:\n%s", err, out, errOut, want.Msg)
 	}
 	if asked {
 		t.Error("the record was read for rules that do not check")
@@ -313,8 +314,8 @@ func TestBacktestFlags(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := parseBacktest(tc.args, func(k string) string { return tc.env[k] }, io.Discard, now)
 			if tc.err != "" {
-				var e exitError
-				if !errors.As(err, &e) || e.code != 2 || !strings.Contains(e.msg, tc.err) {
+				var e cli.Exit
+				if !errors.As(err, &e) || e.Code != 2 || !strings.Contains(e.Msg, tc.err) {
 					t.Errorf("error %v, want exit 2 saying %q", err, tc.err)
 				}
 				return
@@ -330,8 +331,8 @@ func TestBacktestFlags(t *testing.T) {
 // and the command says where to find one.
 func TestBacktestNeedsARecord(t *testing.T) {
 	_, _, err := hookCmd(map[string]string{}, "backtest", "--rules", "../../rules.example.yaml")
-	var e exitError
-	if !errors.As(err, &e) || e.code != 2 || !strings.Contains(e.msg, "HOOK_REDIS_URL") || !strings.Contains(e.msg, "HOOK_ADMIN_TOKEN") {
+	var e cli.Exit
+	if !errors.As(err, &e) || e.Code != 2 || !strings.Contains(e.Msg, "HOOK_REDIS_URL") || !strings.Contains(e.Msg, "HOOK_ADMIN_TOKEN") {
 		t.Errorf("%v", err)
 	}
 }
@@ -370,8 +371,8 @@ func TestBacktestExportOneApp(t *testing.T) {
 	env := map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}
 	file := filepath.Join(t.TempDir(), "night.json")
 	_, _, err := hookCmd(env, "backtest", "--export", file)
-	var e exitError
-	if !errors.As(err, &e) || e.code != 1 || !strings.Contains(e.msg, "more than one app") || !strings.Contains(e.msg, "--app") {
+	var e cli.Exit
+	if !errors.As(err, &e) || e.Code != 1 || !strings.Contains(e.Msg, "more than one app") || !strings.Contains(e.Msg, "--app") {
 		t.Errorf("%v", err)
 	}
 	if _, err := os.Stat(file); !os.IsNotExist(err) {

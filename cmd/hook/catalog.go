@@ -9,11 +9,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // newCatalogCmd is `hook catalog`. It builds its own catalogue: the command
 // is a one-shot lookup and needs nothing from the server.
-func newCatalogCmd(c *cli) *cobra.Command {
+func newCatalogCmd(c *proc) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "catalog TABLE ID [P1] [P2]",
 		Short: "Decode a TRTC id, or list a table of the catalogue",
@@ -59,7 +60,7 @@ func catalogArgs(args []string) (positional []string, asJSON, help bool, err err
 		case a == "-h" || a == "--help" || a == "-help":
 			help = true
 		case strings.HasPrefix(a, "-") && len(a) > 1 && (a[1] < '0' || a[1] > '9'):
-			return nil, false, false, exitError{code: 2, msg: fmt.Sprintf("hook catalog: unknown flag: %s", a)}
+			return nil, false, false, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook catalog: unknown flag: %s", a)}
 		default:
 			positional = append(positional, a)
 		}
@@ -81,7 +82,7 @@ func catalogLookup(positional []string, asJSON bool, stdout io.Writer) error {
 		if le.Usage {
 			code = 2
 		}
-		return exitError{code: code, msg: "hook catalog: " + le.Msg}
+		return cli.Exit{Code: code, Msg: "hook catalog: " + le.Msg}
 	}
 	return err
 }

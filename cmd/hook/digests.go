@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/adminclient"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 )
@@ -24,7 +25,7 @@ func outboxDigests(ctx context.Context, api adminclient.Client, id string, limit
 	}
 	var raw json.RawMessage
 	if err := api.Do(ctx, http.MethodGet, path, nil, &raw); err != nil {
-		return exitError{code: 1, msg: "hook outbox digests: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook outbox digests: " + err.Error()}
 	}
 	if asJSON {
 		_, err := fmt.Fprintln(stdout, string(raw))
@@ -33,13 +34,13 @@ func outboxDigests(ctx context.Context, api adminclient.Client, id string, limit
 	if id != "" {
 		var one handler.DigestPagesJSON
 		if err := json.Unmarshal(raw, &one); err != nil {
-			return exitError{code: 1, msg: "hook outbox digests: unexpected answer: " + err.Error()}
+			return cli.Exit{Code: 1, Msg: "hook outbox digests: unexpected answer: " + err.Error()}
 		}
 		return printDigestPages(stdout, one)
 	}
 	var list handler.DigestsJSON
 	if err := json.Unmarshal(raw, &list); err != nil {
-		return exitError{code: 1, msg: "hook outbox digests: unexpected answer: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook outbox digests: unexpected answer: " + err.Error()}
 	}
 	if len(list.Digests) == 0 {
 		_, err := fmt.Fprintln(stdout, "no flood digests")

@@ -15,6 +15,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
@@ -26,7 +27,7 @@ import (
 // needed.
 //
 // With --sequence the files are one timeline instead (see runSequence).
-func newTestCmd(c *cli) *cobra.Command {
+func newTestCmd(c *proc) *cobra.Command {
 	var o testOptions
 	cmd := &cobra.Command{
 		Use:   "test EVENT.json...",
@@ -40,14 +41,14 @@ timeline, ordered by EventMsTs, played on in-memory state with a simulated
 clock: what pages when.`,
 		Example: `  hook test --rules rules.yaml examples/user-timeout.json
   hook test --sequence examples/outage.json`,
-		Args: atLeastOne("give one or more callback bodies (EVENT.json)"),
+		Args: cli.AtLeastOne("give one or more callback bodies (EVENT.json)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return dryRunFiles(cmd.Context(), o, args, c.getenv, c.stdout)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.rules, "rules", "", "rules file; without one, the embedded rules.example.yaml")
-	fromEnv(fs, "rules", "HOOK_RULES")
+	cli.FromEnv(fs, "rules", "HOOK_RULES")
 	fs.StringVar(&o.app, "app", "1400000001", "the SdkAppId header the callbacks arrive with")
 	fs.BoolVar(&o.sequence, "sequence", false, "treat the files as one timeline on in-memory state: what pages when")
 	fs.DurationVar(&o.settle, "settle", rehearsal.Settle, "with --sequence: keep firing timers this long after the last event")
@@ -71,9 +72,9 @@ func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env,
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return exitError{code: 1, msg: le.Annotated()}
+			return cli.Exit{Code: 1, Msg: le.Annotated()}
 		}
-		return exitError{code: 1, msg: "hook test: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook test: " + err.Error()}
 	}
 	if o.sequence {
 		return runSequence(ctx, rs, cat, o.app, o.settle, files, stdout)
@@ -89,7 +90,7 @@ func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env,
 		}
 	}
 	if rejected > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, len(files))}
+		return cli.Exit{Code: 1, Msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, len(files))}
 	}
 	return nil
 }
@@ -188,7 +189,7 @@ func runSequence(ctx context.Context, rs *rules.Ruleset, cat *catalog.Catalog, a
 	for _, path := range files {
 		evs, err := rehearsal.ReadEvents(path, appID)
 		if err != nil {
-			return exitError{code: 1, msg: "hook test: " + err.Error()}
+			return cli.Exit{Code: 1, Msg: "hook test: " + err.Error()}
 		}
 		events = append(events, evs...)
 	}

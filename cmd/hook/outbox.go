@@ -14,11 +14,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookdev/hook/internal/adminclient"
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // newOutboxCmd is `hook outbox`: the outbox and its dead letters, inspected
 // and managed through a running hook's admin API.
-func newOutboxCmd(c *cli) *cobra.Command {
+func newOutboxCmd(c *proc) *cobra.Command {
 	var base string
 	cmd := &cobra.Command{
 		Use:   "outbox",
@@ -28,10 +29,10 @@ admin API. The token is found as for hook silence: HOOK_ADMIN_TOKEN, else,
 for a hook on this machine on the in-process Redis, the one it wrote to the
 state directory.`,
 		Args: cobra.ArbitraryArgs,
-		RunE: needsSubcommand,
+		RunE: cli.NeedsSubcommand,
 	}
 	cmd.PersistentFlags().StringVar(&base, "url", "http://localhost:8080", "hook server")
-	fromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
+	cli.FromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
 	admin := adminFor(cmd.CommandPath, &base, c.getenv)
 	listing := func(use, short string, args cobra.PositionalArgs, run func(ctx context.Context, api adminclient.Client, args []string, limit int, asJSON bool) error) *cobra.Command {
 		var limit int
@@ -53,11 +54,11 @@ state directory.`,
 		return sub
 	}
 	cmd.AddCommand(
-		listing("list", "Dead letters and the outbox's state", noArgs(""),
+		listing("list", "Dead letters and the outbox's state", cli.NoArgs(""),
 			func(ctx context.Context, api adminclient.Client, _ []string, limit int, asJSON bool) error {
 				return outboxList(ctx, api, limit, asJSON, c.stdout)
 			}),
-		listing("digests [ID]", "Flood digests; with an ID, the pages absorbed into it", atMost(1, "digest ID"),
+		listing("digests [ID]", "Flood digests; with an ID, the pages absorbed into it", cli.AtMost(1, "digest ID"),
 			func(ctx context.Context, api adminclient.Client, args []string, limit int, asJSON bool) error {
 				return outboxDigests(ctx, api, strings.Join(args, ""), limit, asJSON, c.stdout)
 			}),
@@ -68,11 +69,11 @@ state directory.`,
 }
 
 // newOutboxActCmd is `hook outbox retry` or `drop`: method on each dead letter.
-func newOutboxActCmd(c *cli, admin func() (adminclient.Client, error), name, short, method, suffix string) *cobra.Command {
+func newOutboxActCmd(c *proc, admin func() (adminclient.Client, error), name, short, method, suffix string) *cobra.Command {
 	return &cobra.Command{
 		Use:   name + " ID...",
 		Short: short,
-		Args:  atLeastOne("give the dead letter IDs (see hook outbox list)"),
+		Args:  cli.AtLeastOne("give the dead letter IDs (see hook outbox list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := admin()
 			if err != nil {
@@ -89,7 +90,7 @@ func newOutboxActCmd(c *cli, admin func() (adminclient.Client, error), name, sho
 				fmt.Fprintf(c.stdout, "%s %s\n", id, res["status"])
 			}
 			if failed > 0 {
-				return exitError{code: 1}
+				return cli.Exit{Code: 1}
 			}
 			return nil
 		},
@@ -99,7 +100,7 @@ func newOutboxActCmd(c *cli, admin func() (adminclient.Client, error), name, sho
 func outboxList(ctx context.Context, api adminclient.Client, limit int, asJSON bool, stdout io.Writer) error {
 	var stats map[string]any
 	if err := api.Do(ctx, http.MethodGet, "/api/v1/outbox", nil, &stats); err != nil {
-		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook outbox list: " + err.Error()}
 	}
 	var list struct {
 		DeadLetters []struct {
@@ -116,7 +117,7 @@ func outboxList(ctx context.Context, api adminclient.Client, limit int, asJSON b
 	}
 	var raw json.RawMessage
 	if err := api.Do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/deadletters?limit=%d", limit), nil, &raw); err != nil {
-		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook outbox list: " + err.Error()}
 	}
 	if asJSON {
 		b, _ := json.MarshalIndent(map[string]any{"outbox": stats, "dead_letters": json.RawMessage(raw)}, "", "  ")
@@ -124,7 +125,7 @@ func outboxList(ctx context.Context, api adminclient.Client, limit int, asJSON b
 		return nil
 	}
 	if err := json.Unmarshal(raw, &list); err != nil {
-		return exitError{code: 1, msg: "hook outbox list: unexpected answer: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook outbox list: unexpected answer: " + err.Error()}
 	}
 	age, _ := stats["oldest_age_seconds"].(float64)
 	fmt.Fprintf(stdout, "outbox: %v waiting (%v pending), oldest %s; %v dead letters",

@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/store"
 )
 
@@ -50,7 +51,7 @@ func wholeNumber(name, raw string, def, lo, hi int) (int, error) {
 	}
 	n, err := strconv.Atoi(raw)
 	if err != nil || n < lo || n > hi {
-		return 0, exitError{code: 2, msg: fmt.Sprintf("hook serve: %s=%q is not a whole number between %d and %d", name, raw, lo, hi)}
+		return 0, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: %s=%q is not a whole number between %d and %d", name, raw, lo, hi)}
 	}
 	return n, nil
 }
@@ -59,7 +60,7 @@ func wholeNumber(name, raw string, def, lo, hi int) (int, error) {
 func openStore(rdb redis.UniversalClient, opts store.Options, log *slog.Logger) (*store.Redis, error) {
 	st, err := store.NewPartitioned(rdb, keyPrefix, opts)
 	if err != nil {
-		return nil, exitError{code: 2, msg: "hook serve: " + err.Error()}
+		return nil, cli.Exit{Code: 2, Msg: "hook serve: " + err.Error()}
 	}
 	log.Info("state store layout", "partitions", st.Layout().Partitions(), "wait_replicas", opts.WaitReplicas)
 	return st, nil

@@ -16,7 +16,7 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	envRE := regexp.MustCompile(`(?:getenv\(|fromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
+	envRE := regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
 	flagRE := regexp.MustCompile(`fs\.(?:String|Bool|Duration|Float64|Int)(?:Var\([^,]+,)?\(?\s*"([a-z-]+)"`)
 	files, _ := filepath.Glob("*.go")
 	seen := 0

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/store"
@@ -34,12 +35,12 @@ type recordConfig struct {
 // function that reads them once fs is parsed.
 func recordFlags(fs *pflag.FlagSet) func() (recordConfig, error) {
 	on := fs.String("record", "on", "keep a record of accepted callbacks for hook backtest: on or off")
-	fromEnv(fs, "record", "HOOK_RECORD")
+	cli.FromEnv(fs, "record", "HOOK_RECORD")
 	age := fs.String("record-age", record.DefaultMaxAge.String(), "how long the record keeps a callback")
-	fromEnv(fs, "record-age", "HOOK_RECORD_AGE")
+	cli.FromEnv(fs, "record-age", "HOOK_RECORD_AGE")
 	maxLen := fs.String("record-max", "",
 		fmt.Sprintf("callbacks the record keeps, at most (default %d, %d on the in-process Redis)", record.DefaultMaxLen, inProcessRecordMax))
-	fromEnv(fs, "record-max", "HOOK_RECORD_MAX")
+	cli.FromEnv(fs, "record-max", "HOOK_RECORD_MAX")
 	return func() (recordConfig, error) {
 		var c recordConfig
 		switch strings.ToLower(*on) {
@@ -47,15 +48,15 @@ func recordFlags(fs *pflag.FlagSet) func() (recordConfig, error) {
 			c.on = true
 		case "off", "false", "0", "no":
 		default:
-			return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --record %q: use on or off", *on)}
+			return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --record %q: use on or off", *on)}
 		}
 		var err error
 		if c.maxAge, err = time.ParseDuration(*age); err != nil || c.maxAge < time.Minute {
-			return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --record-age %q is not a duration of at least 1m, like 24h", *age)}
+			return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --record-age %q is not a duration of at least 1m, like 24h", *age)}
 		}
 		if *maxLen != "" {
 			if c.maxLen, err = strconv.Atoi(*maxLen); err != nil || c.maxLen < 1000 || c.maxLen > 100_000_000 {
-				return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --record-max %q is not a whole number from 1000 to 100000000", *maxLen)}
+				return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --record-max %q is not a whole number from 1000 to 100000000", *maxLen)}
 			}
 		}
 		return c, nil

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // The record's settings: flags over variables, and what is refused.
@@ -32,7 +34,7 @@ func TestRecordSettings(t *testing.T) {
 			fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
 			fs.SetOutput(io.Discard)
 			read := recordFlags(fs)
-			if err := parseFlags(fs, tc.args, func(k string) string { return tc.env[k] }); err != nil {
+			if err := cli.ParseFlags(fs, tc.args, func(k string) string { return tc.env[k] }); err != nil {
 				t.Fatal(err)
 			}
 			got, err := read()

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/notify"
 )
 
@@ -37,24 +38,24 @@ type reliabilityConfig struct {
 func reliabilityFlags(fs *pflag.FlagSet) func() (reliabilityConfig, error) {
 	redisTimeout := fs.String("redis-timeout", defaultRedisTimeout.String(),
 		"bound on every Redis call; a callback Redis cannot commit within it gets 503")
-	fromEnv(fs, "redis-timeout", "HOOK_REDIS_TIMEOUT")
+	cli.FromEnv(fs, "redis-timeout", "HOOK_REDIS_TIMEOUT")
 	retryMax := fs.String("retry-max", notify.DefaultBackoffMax.String(),
 		"longest wait between two delivery attempts: after a Slack outage paging resumes within it")
-	fromEnv(fs, "retry-max", "HOOK_RETRY_MAX")
+	cli.FromEnv(fs, "retry-max", "HOOK_RETRY_MAX")
 	reclaimIdle := fs.String("reclaim-idle", time.Minute.String(),
 		"pages a replica has not touched for this long are taken over by another")
-	fromEnv(fs, "reclaim-idle", "HOOK_RECLAIM_IDLE")
+	cli.FromEnv(fs, "reclaim-idle", "HOOK_RECLAIM_IDLE")
 	return func() (reliabilityConfig, error) {
 		var c reliabilityConfig
 		var err error
 		if c.redisTimeout, err = time.ParseDuration(*redisTimeout); err != nil || c.redisTimeout <= 0 || c.redisTimeout >= trtcBudget {
-			return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --redis-timeout %q is not a duration above 0 and under TRTC's %s, like 2s", *redisTimeout, trtcBudget)}
+			return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --redis-timeout %q is not a duration above 0 and under TRTC's %s, like 2s", *redisTimeout, trtcBudget)}
 		}
 		if c.retryMax, err = time.ParseDuration(*retryMax); err != nil || c.retryMax < time.Second {
-			return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --retry-max %q is not a duration of at least 1s, like 20s", *retryMax)}
+			return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --retry-max %q is not a duration of at least 1s, like 20s", *retryMax)}
 		}
 		if c.reclaimIdle, err = time.ParseDuration(*reclaimIdle); err != nil || c.reclaimIdle < 2*time.Second {
-			return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --reclaim-idle %q is not a duration of at least 2s, like 1m", *reclaimIdle)}
+			return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --reclaim-idle %q is not a duration of at least 2s, like 1m", *reclaimIdle)}
 		}
 		return c, nil
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 func TestReliabilitySettings(t *testing.T) {
@@ -32,8 +34,8 @@ func TestReliabilitySettings(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg, err := parseServe(tt.args, func(k string) string { return tt.env[k] }, io.Discard)
 			if tt.err != "" {
-				var exit exitError
-				if !errors.As(err, &exit) || exit.code != 2 || !strings.Contains(exit.msg, tt.err) {
+				var exit cli.Exit
+				if !errors.As(err, &exit) || exit.Code != 2 || !strings.Contains(exit.Msg, tt.err) {
 					t.Fatalf("got %v, want exit 2 saying %q", err, tt.err)
 				}
 				return

@@ -23,6 +23,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
@@ -64,19 +65,19 @@ func serveFlags(fs *pflag.FlagSet) func(args []string, getenv env) (serveConfig,
 	var c serveConfig
 	var replay, shutdown string
 	fs.StringVar(&c.listen, "listen", ":8080", "address to listen on")
-	fromEnv(fs, "listen", "HOOK_LISTEN")
+	cli.FromEnv(fs, "listen", "HOOK_LISTEN")
 	fs.StringVar(&c.rulesPath, "rules", "", "rules file; without one, the embedded rules.example.yaml")
-	fromEnv(fs, "rules", "HOOK_RULES")
+	cli.FromEnv(fs, "rules", "HOOK_RULES")
 	fs.StringVar(&c.redisURL, "redis", "", "redis:// or rediss:// URL; without one, an in-process Redis whose state is lost on exit")
-	fromEnv(fs, "redis", "HOOK_REDIS_URL")
+	cli.FromEnv(fs, "redis", "HOOK_REDIS_URL")
 	fs.StringVar(&replay, "replay-window", handler.DefaultReplayWindow.String(), "refuse callbacks sent longer ago than this")
-	fromEnv(fs, "replay-window", "HOOK_REPLAY_WINDOW")
+	cli.FromEnv(fs, "replay-window", "HOOK_REPLAY_WINDOW")
 	fs.StringVar(&c.logFormat, "log-format", "text", "text or json")
-	fromEnv(fs, "log-format", "HOOK_LOG_FORMAT")
+	cli.FromEnv(fs, "log-format", "HOOK_LOG_FORMAT")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
-	fromEnv(fs, "log-level", "HOOK_LOG_LEVEL")
+	cli.FromEnv(fs, "log-level", "HOOK_LOG_LEVEL")
 	fs.StringVar(&shutdown, "shutdown-timeout", "10s", "on SIGTERM, how long requests in flight may take to finish")
-	fromEnv(fs, "shutdown-timeout", "HOOK_SHUTDOWN_TIMEOUT")
+	cli.FromEnv(fs, "shutdown-timeout", "HOOK_SHUTDOWN_TIMEOUT")
 	reliability := reliabilityFlags(fs)
 	recordOpts := recordFlags(fs)
 	return func(args []string, getenv env) (serveConfig, error) {
@@ -89,7 +90,7 @@ func serveFlags(fs *pflag.FlagSet) func(args []string, getenv env) (serveConfig,
 func parseServe(args []string, getenv env, _ io.Writer) (serveConfig, error) {
 	fs := pflag.NewFlagSet("hook serve", pflag.ContinueOnError)
 	read := serveFlags(fs)
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if err := cli.ParseFlags(fs, args, getenv); err != nil {
 		return serveConfig{}, err
 	}
 	return read(fs.Args(), getenv)
@@ -100,15 +101,15 @@ func parseServe(args []string, getenv env, _ io.Writer) (serveConfig, error) {
 func (c serveConfig) read(args []string, getenv env, replay, shutdown string, reliability func() (reliabilityConfig, error),
 	recordOpts func() (recordConfig, error)) (serveConfig, error) {
 	if len(args) > 0 {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: unexpected argument %q", args[0])}
+		return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: unexpected argument %q", args[0])}
 	}
 	d, err := time.ParseDuration(replay)
 	if err != nil || d <= 0 {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --replay-window %q is not a positive duration like 10m", replay)}
+		return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --replay-window %q is not a positive duration like 10m", replay)}
 	}
 	c.replayWindow = d
 	if c.shutdown, err = time.ParseDuration(shutdown); err != nil || c.shutdown <= 0 {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", shutdown)}
+		return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --shutdown-timeout %q is not a positive duration like 10s", shutdown)}
 	}
 	if c.reliability, err = reliability(); err != nil {
 		return c, err
@@ -125,7 +126,7 @@ func (c serveConfig) read(args []string, getenv env, replay, shutdown string, re
 	c.pprofListen = getenv("HOOK_PPROF_LISTEN")
 	c.trtcConsole = strings.TrimSpace(getenv("HOOK_TRTC_CONSOLE_URL"))
 	if u, err := url.Parse(c.trtcConsole); c.trtcConsole != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
-		return c, exitError{code: 2, msg: fmt.Sprintf("hook serve: HOOK_TRTC_CONSOLE_URL %q is not an http(s) URL like %s", c.trtcConsole, notify.DefaultTRTCConsole)}
+		return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: HOOK_TRTC_CONSOLE_URL %q is not an http(s) URL like %s", c.trtcConsole, notify.DefaultTRTCConsole)}
 	}
 	return c, nil
 }
@@ -133,7 +134,7 @@ func (c serveConfig) read(args []string, getenv env, replay, shutdown string, re
 func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
-		return nil, exitError{code: 2, msg: fmt.Sprintf("hook serve: log level %q: use debug, info, warn or error", c.logLevel)}
+		return nil, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: log level %q: use debug, info, warn or error", c.logLevel)}
 	}
 	opts := &slog.HandlerOptions{Level: level}
 	switch c.logFormat {
@@ -142,7 +143,7 @@ func newLogger(c serveConfig, w io.Writer) (*slog.Logger, error) {
 	case "json":
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
-	return nil, exitError{code: 2, msg: fmt.Sprintf("hook serve: log format %q: use text or json", c.logFormat)}
+	return nil, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: log format %q: use text or json", c.logFormat)}
 }
 
 // cmdServe runs the callback server and the page dispatcher until ctx ends.
@@ -328,7 +329,7 @@ func loadRules(path string, cat *catalog.Catalog, getenv env) (*rules.Ruleset, e
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return nil, exitError{code: 1, msg: "hook: the rules file has errors:\n" + le.Annotated()}
+			return nil, cli.Exit{Code: 1, Msg: "hook: the rules file has errors:\n" + le.Annotated()}
 		}
 		return nil, err
 	}
@@ -376,7 +377,7 @@ func openRedis(url string, timeout time.Duration, log *slog.Logger) (redis.Unive
 func redisClient(url string, timeout time.Duration) (rdb redis.UniversalClient, topology string, err error) {
 	// Parse errors can echo the URL, password included: say only what is wrong.
 	invalid := func(kind string) error {
-		return exitError{code: 2, msg: "hook: HOOK_REDIS_URL is not a valid " + kind + " URL (see docs/deploy.md, Redis Cluster and Sentinel)"}
+		return cli.Exit{Code: 2, Msg: "hook: HOOK_REDIS_URL is not a valid " + kind + " URL (see docs/deploy.md, Redis Cluster and Sentinel)"}
 	}
 	switch {
 	case strings.Contains(url, "master_name="):

@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // environmentAnnotation holds, on a command, the environment variables it
@@ -35,7 +37,7 @@ const serveEnvironment = `Environment (settings without a flag):
 
 // newServeCmd is `hook serve`, under the name use: "serve", or "hook" for
 // the root command, which serves when no command is given.
-func newServeCmd(c *cli, use string) *cobra.Command {
+func newServeCmd(c *proc, use string) *cobra.Command {
 	var read func([]string, env) (serveConfig, error)
 	cmd := &cobra.Command{
 		Use:   use,
@@ -47,7 +49,7 @@ With no flags and no configuration it serves the embedded example rules on
 stdout, and makes up a callback key for the run, which it prints.`,
 		Annotations: map[string]string{environmentAnnotation: serveEnvironment},
 		Example:     `  hook serve --rules rules.yaml --redis redis://localhost:6379/0`,
-		Args:        noArgs(""),
+		Args:        cli.NoArgs(""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := read(args, c.getenv)
 			if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/simulate"
 )
 
@@ -32,7 +33,7 @@ type simConfig struct {
 func (c *simConfig) flags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.url, "url", "http://localhost:8080/callback", "hook's callback URL")
 	fs.StringVar(&c.key, "key", "", "callback key to sign with: the development key hook prints at startup")
-	fromEnv(fs, "key", "TRTC_CALLBACK_KEY")
+	cli.FromEnv(fs, "key", "TRTC_CALLBACK_KEY")
 	fs.StringVar(&c.app, "app", "1400000001", "SdkAppId to send")
 	fs.StringVar(&c.callApp, "call-app", "1400000002", "SdkAppId the call scenario sends: a second app, which rules can declare a call app (scene: call)")
 	fs.Float64Var(&c.speed, "speed", 1, "time factor: 2 plays the scenarios twice as fast (the rules' own waits stay as they are)")
@@ -42,10 +43,10 @@ func (c *simConfig) flags(fs *pflag.FlagSet) {
 // resolve checks the flags once parsed and picks the scenarios args name.
 func (c *simConfig) resolve(args []string) error {
 	if c.key == "" {
-		return exitError{code: 2, msg: "hook simulate: --key is required (or set TRTC_CALLBACK_KEY): use the key hook printed at startup"}
+		return cli.Exit{Code: 2, Msg: "hook simulate: --key is required (or set TRTC_CALLBACK_KEY): use the key hook printed at startup"}
 	}
 	if c.speed <= 0 {
-		return exitError{code: 2, msg: "hook simulate: --speed must be positive"}
+		return cli.Exit{Code: 2, Msg: "hook simulate: --speed must be positive"}
 	}
 	name := "all"
 	switch len(args) {
@@ -53,7 +54,7 @@ func (c *simConfig) resolve(args []string) error {
 	case 1:
 		name = args[0]
 	default:
-		return exitError{code: 2, msg: "hook simulate: at most one SCENARIO"}
+		return cli.Exit{Code: 2, Msg: "hook simulate: at most one SCENARIO"}
 	}
 	var names []string
 	for _, s := range simulate.Scenarios() {
@@ -63,7 +64,7 @@ func (c *simConfig) resolve(args []string) error {
 		}
 	}
 	if len(c.which) == 0 {
-		return exitError{code: 2, msg: fmt.Sprintf("hook simulate: unknown scenario %q (use %s or all)", name, strings.Join(names, ", "))}
+		return cli.Exit{Code: 2, Msg: fmt.Sprintf("hook simulate: unknown scenario %q (use %s or all)", name, strings.Join(names, ", "))}
 	}
 	return nil
 }
@@ -73,7 +74,7 @@ func parseSimulate(args []string, getenv env, _ io.Writer) (simConfig, error) {
 	c := simConfig{self: "hook"}
 	fs := pflag.NewFlagSet("hook simulate", pflag.ContinueOnError)
 	c.flags(fs)
-	if err := parseFlags(fs, args, getenv); err != nil {
+	if err := cli.ParseFlags(fs, args, getenv); err != nil {
 		return c, err
 	}
 	return c, c.resolve(fs.Args())
@@ -82,7 +83,7 @@ func parseSimulate(args []string, getenv env, _ io.Writer) (simConfig, error) {
 // newSimulateCmd is `hook simulate`: it plays scenarios against a running
 // hook, printing each callback and the answer, so a new user sees real
 // pages within a minute.
-func newSimulateCmd(c *cli) *cobra.Command {
+func newSimulateCmd(c *proc) *cobra.Command {
 	sc := simConfig{self: c.self}
 	var names, inAll []string
 	var list strings.Builder
@@ -101,7 +102,7 @@ func newSimulateCmd(c *cli) *cobra.Command {
 		Example: `  hook simulate --key KEY
   hook simulate --key KEY --no-wait relay`,
 		ValidArgs: append(names, "all"),
-		Args:      atMost(1, "SCENARIO"),
+		Args:      cli.AtMost(1, "SCENARIO"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := sc.resolve(args); err != nil {
 				return err
@@ -110,7 +111,7 @@ func newSimulateCmd(c *cli) *cobra.Command {
 		},
 	}
 	sc.flags(cmd.Flags())
-	required(cmd, "key")
+	cli.Required(cmd, "key")
 	return cmd
 }
 
@@ -139,7 +140,7 @@ func playScenarios(ctx context.Context, c simConfig, stdout io.Writer) error {
 		}
 	}
 	if refused > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("hook simulate: hook refused %d callback(s); a 401 usually means --key is not the server's key", refused)}
+		return cli.Exit{Code: 1, Msg: fmt.Sprintf("hook simulate: hook refused %d callback(s); a 401 usually means --key is not the server's key", refused)}
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/notify"
 )
 
@@ -35,8 +36,8 @@ func TestTRTCConsoleSetting(t *testing.T) {
 				return ""
 			}, io.Discard)
 			if tt.want == "" {
-				var exit exitError
-				if !errors.As(err, &exit) || exit.code != 2 || !strings.Contains(exit.msg, "HOOK_TRTC_CONSOLE_URL") {
+				var exit cli.Exit
+				if !errors.As(err, &exit) || exit.Code != 2 || !strings.Contains(exit.Msg, "HOOK_TRTC_CONSOLE_URL") {
 					t.Fatalf("got %v, want exit 2 naming HOOK_TRTC_CONSOLE_URL", err)
 				}
 				return
