@@ -62,6 +62,8 @@ var allowedImports = map[string][]string{
 	// adminclient is the CLI's side of the admin API; the record it streams
 	// is record's.
 	"internal/adminclient": {"internal/record"},
+	// redisconn opens the Redis every stateful package is handed.
+	"internal/redisconn": {},
 	// cli is the command line's conventions; the commands are cmd/hook's.
 	"internal/cli": {},
 	// reload swaps a recompiled rules file into what serves (the engine,

@@ -22,6 +22,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/record"
+	"github.com/hookdev/hook/internal/redisconn"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -269,9 +270,9 @@ func backtestSource(c backtestConfig, getenv env) (backtest.Source, func(), erro
 		q.App = "" // the file's bodies are all c.defaultApp's
 		return backtest.Filter(backtest.ReadTimeline(f, c.defaultApp), q), func() { f.Close() }, nil
 	case c.redisURL != "" && !c.urlGiven:
-		rdb, _, err := redisClient(c.redisURL, c.timeout)
+		rdb, _, err := redisconn.New(c.redisURL, c.timeout)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, redisURLExit(err)
 		}
 		opts, err := storeOptions(getenv)
 		if err != nil {

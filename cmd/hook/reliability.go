@@ -1,12 +1,9 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/pflag"
 
 	"github.com/hookdev/hook/internal/cli"
@@ -21,9 +18,6 @@ const (
 	// trtcBudget is how long TRTC waits for an answer before it gives up on
 	// one attempt; a Redis timeout must leave room inside it.
 	trtcBudget = 5 * time.Second
-	// redisWaitMax caps the wait between two tries at a Redis that did not
-	// answer at startup.
-	redisWaitMax = 10 * time.Second
 )
 
 // reliabilityConfig is how long hook waits on Redis and on receivers.
@@ -58,66 +52,5 @@ func reliabilityFlags(fs *pflag.FlagSet) func() (reliabilityConfig, error) {
 			return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: --reclaim-idle %q is not a duration of at least 2s, like 1m", *reclaimIdle)}
 		}
 		return c, nil
-	}
-}
-
-// boundRedis makes every call of a client built from these options end
-// within timeout: go-redis ignores context deadlines unless
-// ContextTimeoutEnabled is set, and waits PoolTimeout for a free connection
-// before it even sends, so each wait is bounded here.
-func boundRedis(timeout time.Duration) (dial, read, write, pool time.Duration, ctxTimeouts bool) {
-	return timeout, timeout, timeout, timeout, true
-}
-
-func boundClient(o *redis.Options, timeout time.Duration) *redis.Options {
-	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.ContextTimeoutEnabled = boundRedis(timeout)
-	return o
-}
-
-func boundCluster(o *redis.ClusterOptions, timeout time.Duration) *redis.ClusterOptions {
-	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.ContextTimeoutEnabled = boundRedis(timeout)
-	return o
-}
-
-func boundFailover(o *redis.FailoverOptions, timeout time.Duration) *redis.FailoverOptions {
-	o.DialTimeout, o.ReadTimeout, o.WriteTimeout, o.PoolTimeout, o.ContextTimeoutEnabled = boundRedis(timeout)
-	return o
-}
-
-// pinger is what waitForRedis needs of the store.
-type pinger interface {
-	Ping(ctx context.Context) error
-}
-
-// waitForRedis returns once Redis answers a ping, trying again with a
-// backoff capped at redisWaitMax: a hook started before its Redis (a
-// restart of both, a Kubernetes rollout) serves /healthz and answers
-// callbacks 503 and /readyz 503 meanwhile, instead of exiting into a crash
-// loop. false when ctx ends first.
-func waitForRedis(ctx context.Context, p pinger, timeout time.Duration, log *slog.Logger) bool {
-	wait := 250 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		pingCtx, cancel := context.WithTimeout(ctx, timeout)
-		err := p.Ping(pingCtx)
-		cancel()
-		if err == nil {
-			if attempt > 1 {
-				log.Info("redis answers: starting delivery and timers")
-			}
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		log.Warn("redis unavailable: callbacks get 503 and /readyz 503 until it answers; retrying",
-			"attempt", attempt, "retry_in", wait, "err", err)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return false
-		case <-t.C:
-		}
-		wait = min(2*wait, redisWaitMax)
 	}
 }

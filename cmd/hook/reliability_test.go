@@ -1,10 +1,8 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -47,30 +45,5 @@ func TestReliabilitySettings(t *testing.T) {
 				t.Errorf("got %+v, want %+v", cfg.reliability, tt.want)
 			}
 		})
-	}
-}
-
-type flakyPinger struct{ failures int }
-
-func (p *flakyPinger) Ping(context.Context) error {
-	if p.failures > 0 {
-		p.failures--
-		return errors.New("dial tcp: connection refused")
-	}
-	return nil
-}
-
-// TestWaitForRedis: the wait returns once Redis answers, and gives up
-// (false) when hook is stopped first.
-func TestWaitForRedis(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	p := &flakyPinger{failures: 2}
-	if !waitForRedis(context.Background(), p, time.Second, log) {
-		t.Error("waitForRedis gave up on a Redis that came back")
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if waitForRedis(ctx, &flakyPinger{failures: 1}, time.Second, log) {
-		t.Error("waitForRedis reported Redis up after being stopped")
 	}
 }

@@ -16,7 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 	"github.com/spf13/pflag"
@@ -29,6 +28,7 @@ import (
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/population"
+	"github.com/hookdev/hook/internal/redisconn"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/store"
 )
@@ -199,9 +199,9 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	if err != nil {
 		return err
 	}
-	rdb, closeRedis, err := openRedis(cfg.redisURL, rel.redisTimeout, log)
+	rdb, closeRedis, err := redisconn.Open(cfg.redisURL, rel.redisTimeout, log)
 	if err != nil {
-		return err
+		return redisURLExit(err)
 	}
 	defer closeRedis()
 	reg := newRegistry()
@@ -292,7 +292,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	dispatchCtx, stopDispatch := context.WithCancel(context.WithoutCancel(ctx))
 	wg.Go(func() {
 		// Redis may not answer yet: HTTP serves meanwhile (callbacks 503).
-		if !waitForRedis(dispatchCtx, st, rel.redisTimeout, log) {
+		if !redisconn.Wait(dispatchCtx, st, rel.redisTimeout, log) {
 			return
 		}
 		migrate(dispatchCtx, st, log) // a hook from before partitioning: its silences
@@ -347,57 +347,13 @@ func withKey(getenv env, key string) env {
 	}
 }
 
-// openRedis connects to url, or starts an in-process Redis when url is empty.
-// Every call the client makes ends within timeout.
-func openRedis(url string, timeout time.Duration, log *slog.Logger) (redis.UniversalClient, func(), error) {
-	if url == "" {
-		mr, err := miniredis.Run()
-		if err != nil {
-			return nil, nil, fmt.Errorf("start in-process redis: %w", err)
-		}
-		log.Warn("HOOK_REDIS_URL is not set: state is in memory (in-process Redis) and lost on exit")
-		rdb := redis.NewClient(boundClient(&redis.Options{Addr: mr.Addr()}, timeout))
-		return rdb, func() { rdb.Close(); mr.Close() }, nil
+// redisURLExit makes a HOOK_REDIS_URL that does not parse a usage error (2).
+func redisURLExit(err error) error {
+	var bad *redisconn.URLError
+	if errors.As(err, &bad) {
+		return cli.Exit{Code: 2, Msg: "hook: " + err.Error()}
 	}
-	rdb, topology, err := redisClient(url, timeout)
-	if err != nil {
-		return nil, nil, err
-	}
-	log.Info("state store", "redis", topology)
-	return rdb, func() { rdb.Close() }, nil
-}
-
-// redisClient builds the client HOOK_REDIS_URL describes:
-//
-//	redis://[:password@]host:6379/0                     one server (rediss:// for TLS)
-//	redis://host1:6379?addr=host2:6379&addr=host3:6379   Redis Cluster (seed nodes)
-//	redis://host1:26379?master_name=mymaster&addr=...    Sentinel (sentinel nodes)
-//
-// topology describes it for the log, without the password.
-func redisClient(url string, timeout time.Duration) (rdb redis.UniversalClient, topology string, err error) {
-	// Parse errors can echo the URL, password included: say only what is wrong.
-	invalid := func(kind string) error {
-		return cli.Exit{Code: 2, Msg: "hook: HOOK_REDIS_URL is not a valid " + kind + " URL (see docs/deploy.md, Redis Cluster and Sentinel)"}
-	}
-	switch {
-	case strings.Contains(url, "master_name="):
-		opts, err := redis.ParseFailoverURL(url)
-		if err != nil {
-			return nil, "", invalid("Redis Sentinel")
-		}
-		return redis.NewFailoverClient(boundFailover(opts, timeout)), fmt.Sprintf("sentinel master %q via %v", opts.MasterName, opts.SentinelAddrs), nil
-	case strings.Contains(url, "addr="):
-		opts, err := redis.ParseClusterURL(url)
-		if err != nil {
-			return nil, "", invalid("Redis Cluster")
-		}
-		return redis.NewClusterClient(boundCluster(opts, timeout)), fmt.Sprintf("cluster seeds %v, tls %v", opts.Addrs, opts.TLSConfig != nil), nil
-	}
-	opts, err := redis.ParseURL(url)
-	if err != nil {
-		return nil, "", invalid("redis:// or rediss://")
-	}
-	return redis.NewClient(boundClient(opts, timeout)), fmt.Sprintf("%s db %d, tls %v", opts.Addr, opts.DB, opts.TLSConfig != nil), nil
+	return err
 }
 
 // newSenders picks how each receiver kind is delivered. Without Slack
