@@ -6,17 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -84,7 +80,7 @@ func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env,
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		if err := dryRun(stdout, rs, cat, o.app, file); err != nil {
+		if err := rehearsal.DryRun(stdout, rs, cat, o.app, file, time.Now()); err != nil {
 			fmt.Fprintf(stdout, "%s: REJECTED: %v\n", file, err)
 			rejected++
 		}
@@ -93,91 +89,6 @@ func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env,
 		return cli.Exit{Code: 1, Msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, len(files))}
 	}
 	return nil
-}
-
-func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file string) error {
-	body, err := os.ReadFile(file)
-	if err != nil {
-		return err
-	}
-	ev, err := callback.Decode(app, body)
-	if err != nil {
-		return fmt.Errorf("400 Bad Request: %w", err)
-	}
-	facts := rules.NewFacts(cat, ev)
-	facts.Scene = rs.Scene(ev.AppID)
-	fmt.Fprintf(w, "%s: app %s, room %q, user %q, at %s\n", file, ev.AppID, ev.RoomID, ev.UserID, facts.Time.Format(time.RFC3339))
-	for _, c := range facts.Codes() {
-		fmt.Fprintf(w, "  %-12s %d %s: %s\n", c.Field, c.Value, c.Name, c.Meaning)
-	}
-	for _, kv := range [][2]string{{"scene", facts.Scene}, {"task", facts.Task}, {"error_code", facts.ErrorCode}, {"error", facts.ErrorMessage}, {"url", facts.URL}} {
-		if kv[1] != "" {
-			fmt.Fprintf(w, "  %-12s %s\n", kv[0], kv[1])
-		}
-	}
-	verdicts, err := rs.Explain(&facts, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "rules:")
-	paged := 0
-	for _, v := range verdicts {
-		mark := "no   "
-		switch {
-		case v.Clears:
-			mark = "CLEAR"
-		case v.Matched:
-			mark = "MATCH"
-		case !v.Considered:
-			mark = "skip "
-		}
-		fmt.Fprintf(w, "  %s %s: %s\n", mark, v.Rule, v.Why)
-		if v.Clears {
-			paged++ // not routine: it reaches the store
-			continue
-		}
-		if v.Alert == nil {
-			continue
-		}
-		paged++
-		if v.State == "" {
-			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Alert.DedupKey, shortDuration(v.Alert.Window))
-		} else {
-			fmt.Fprintf(w, "        %s\n", v.State)
-			fmt.Fprintln(w, "        (hook test --sequence shows when it would page)")
-		}
-		for _, r := range v.Alert.Receivers {
-			p := v.Alert.Notification
-			p.Receiver = r
-			fmt.Fprintf(w, "        page to %s (%s%s):\n", p.Receiver.Name, p.Receiver.Kind, channelOf(p.Receiver))
-			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
-				fmt.Fprintf(w, "          %s\n", line)
-			}
-		}
-	}
-	if paged == 0 {
-		fmt.Fprintln(w, "no rule matched: TRTC gets 200 and nobody is paged")
-	}
-	return nil
-}
-
-func channelOf(r alert.Receiver) string {
-	if r.Channel == "" {
-		return ""
-	}
-	return " " + r.Channel
-}
-
-// shortDuration writes 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if t, ok := strings.CutSuffix(s, "m0s"); ok {
-		s = t + "m"
-	}
-	if t, ok := strings.CutSuffix(s, "h0m"); ok {
-		s = t + "h"
-	}
-	return s
 }
 
 // runSequence is `hook test --sequence`: it runs callbacks through the rules
