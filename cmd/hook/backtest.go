@@ -6,18 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/hookdev/hook"
+	"github.com/hookdev/hook/internal/adminclient"
 	"github.com/hookdev/hook/internal/backtest"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
@@ -292,98 +288,23 @@ func backtestSource(c backtestConfig, getenv env) (backtest.Source, func(), erro
 	if token == "" {
 		return nil, nil, cli.Exit{Code: 2, Msg: "hook backtest: set HOOK_REDIS_URL to read the record from Redis, or HOOK_ADMIN_TOKEN to read it from the server at " + c.url}
 	}
-	return adminRecord(c.url, token, q), func() {}, nil
-}
-
-// adminRecord streams the record from a server's GET /api/v1/record.
-func adminRecord(base, token string, q record.Query) backtest.Source {
 	return func(ctx context.Context, fn func(record.Entry) error) error {
-		v := url.Values{}
-		if !q.From.IsZero() {
-			v.Set("from", strconv.FormatInt(q.From.UnixMilli(), 10))
-		}
-		if !q.To.IsZero() {
-			v.Set("to", strconv.FormatInt(q.To.UnixMilli(), 10))
-		}
-		if q.App != "" {
-			v.Set("app", q.App)
-		}
-		if q.Room != "" {
-			v.Set("room", q.Room)
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimSuffix(base, "/")+"/api/v1/record?"+v.Encode(), nil)
-		if err != nil {
-			return fmt.Errorf("bad --url: %w", err)
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		// No overall timeout: a day of a busy app streams for minutes. The
-		// server must answer its headers promptly, though.
-		client := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 30 * time.Second, Proxy: http.ProxyFromEnvironment}}
-		resp, err := client.Do(req)
-		if err != nil {
-			return fmt.Errorf("hook server unreachable: %w", err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
-			if resp.StatusCode == http.StatusNotFound {
-				return fmt.Errorf("%s answers 404 for the record: is HOOK_ADMIN_TOKEN set on the server, and is it a hook with hook backtest?", base)
-			}
-			return fmt.Errorf("%s answers %d: %s", base, resp.StatusCode, strings.TrimSpace(string(body)))
-		}
-		lr := record.NewLineReader(resp.Body)
-		for {
-			e, ok, err := lr.Next()
-			if err != nil || !ok {
-				return err
-			}
-			if err := fn(e); err != nil {
-				return err
-			}
-		}
-	}
+		return adminclient.StreamRecord(ctx, c.url, token, q, fn)
+	}, func() {}, nil
 }
 
-// exportTimeline writes the period as a timeline file, whole or not at all:
-// into a temporary file renamed over FILE once complete.
+// exportTimeline writes the period as a timeline file (backtest.Export).
 func exportTimeline(ctx context.Context, c backtestConfig, src backtest.Source, stdout, stderr io.Writer) error {
-	var w io.Writer
-	var tmp *os.File
-	if c.export == "-" {
-		w = stdout
-	} else {
-		var err error
-		tmp, err = os.CreateTemp(filepath.Dir(c.export), "."+filepath.Base(c.export)+".*")
-		if err != nil {
-			return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
-		}
-		defer os.Remove(tmp.Name()) // after the rename, nothing
-		defer tmp.Close()
-		w = tmp
-	}
-	tl := backtest.NewTimeline(w)
-	err := src(ctx, tl.Add)
-	if errors.Is(err, backtest.ErrSeveralApps) {
+	n, app, err := backtest.Export(ctx, src, c.export, stdout)
+	switch {
+	case errors.Is(err, backtest.ErrSeveralApps):
 		return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error() + " with --app"}
-	}
-	if err != nil {
-		return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
-	}
-	if tl.Len() == 0 {
+	case errors.Is(err, backtest.ErrNothing):
 		return cli.Exit{Code: 1, Msg: "hook backtest: " + nothingMessage(c)}
-	}
-	if err := tl.Close(); err != nil {
+	case err != nil:
 		return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
-	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
-		}
-		if err := os.Rename(tmp.Name(), c.export); err != nil {
-			return cli.Exit{Code: 1, Msg: "hook backtest: " + err.Error()}
-		}
 	}
 	fmt.Fprintf(stderr, "wrote %d callbacks of app %s to %s (replay: hook test --sequence --app %s %s)\n",
-		tl.Len(), tl.App(), c.export, tl.App(), c.export)
+		n, app, c.export, app, c.export)
 	return nil
 }
