@@ -275,7 +275,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	// deadline, or a 503 would be cut off unsent.
 	const readTimeout = 10 * time.Second
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: readTimeout,
-		WriteTimeout: readTimeout + handler.DefaultRequestTimeout + time.Second}
+		WriteTimeout: readTimeout + handler.RequestTimeout + time.Second}
 
 	log.Info("rules loaded", "source", rs.Source(), "rules", rs.Len())
 	for _, w := range rs.Warnings() {
