@@ -67,7 +67,7 @@ func recordFlags(fs *pflag.FlagSet) func() (recordConfig, error) {
 // every accepted callback (nil when the record is off), its reader for the
 // admin API (served even when off: what was kept before is still there),
 // and stop, which writes what is queued once the server has stopped.
-func newRecord(c recordConfig, inProcess bool, rdb redis.UniversalClient, layout store.Layout, timeout time.Duration,
+func newRecord(c recordConfig, inProcess bool, rdb redis.UniversalClient, layout store.Layout, timeout time.Duration, now func() time.Time,
 	reg prometheus.Registerer, log *slog.Logger) (handler.Recorder, handler.RecordSource, func()) {
 	src := record.NewReader(rdb, layout, timeout)
 	if !c.on {
@@ -78,7 +78,7 @@ func newRecord(c recordConfig, inProcess bool, rdb redis.UniversalClient, layout
 	if maxLen == 0 && inProcess {
 		maxLen = inProcessRecordMax
 	}
-	w := record.NewWriter(rdb, layout, record.Options{MaxAge: c.maxAge, MaxLen: maxLen, Timeout: timeout,
+	w := record.NewWriter(rdb, layout, record.Options{MaxAge: c.maxAge, MaxLen: maxLen, Timeout: timeout, Now: now,
 		Metrics: record.NewMetrics(reg), Log: log})
 	w.Start()
 	log.Info("record of accepted callbacks", "age", c.maxAge, "max", cmp.Or(maxLen, record.DefaultMaxLen))

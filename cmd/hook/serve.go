@@ -228,7 +228,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	if hooks.population != nil {
 		hooks.population(pop)
 	}
-	recorder, recordSource, stopRecord := newRecord(cfg.record, cfg.redisURL == "", rdb, st.Layout(), rel.redisTimeout, reg, log)
+	recorder, recordSource, stopRecord := newRecord(cfg.record, cfg.redisURL == "", rdb, st.Layout(), rel.redisTimeout, now, reg, log)
 	defer stopRecord()
 	router := engine.New(cat, rs, st, now, engine.NewMetrics(reg)).WithCommitTimeout(rel.redisTimeout).
 		WithPopulation(pop).WithAppPopulation(pop)

@@ -169,14 +169,11 @@ type Enricher struct {
 }
 
 // New builds an Enricher. rooms may be nil (every room's creation is then looked
-// up with DescribeRoomInfo); log nil discards; now nil is time.Now.
+// up with DescribeRoomInfo); log nil discards; now is the clock.
 func New(api API, cat *catalog.Catalog, rooms RoomCreations, opts Options, log *slog.Logger, now func() time.Time) *Enricher {
 	opts = opts.withDefaults()
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	if now == nil {
-		now = time.Now
 	}
 	limiters := map[string]*rate.Limiter{}
 	for _, a := range trtcapi.Actions() {
@@ -204,9 +201,9 @@ const maxSubjectChars = 256
 // Either way the Enrichment holds what could be had (the CommId, the client) and
 // lists in Missing what could not, each already logged and counted.
 func (e *Enricher) Enrich(ctx context.Context, s Subject) (Enrichment, error) {
-	start := time.Now()
+	start := e.now()
 	res, gaps, err := e.enrich(ctx, s)
-	e.opts.Metrics.enrichment(outcomeOf(res, err), time.Since(start).Seconds())
+	e.opts.Metrics.enrichment(outcomeOf(res, err), e.now().Sub(start).Seconds())
 	for _, g := range gaps {
 		e.gaps.note(ctx, s, g)
 	}

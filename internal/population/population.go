@@ -104,7 +104,7 @@ type Options struct {
 	Timeout      time.Duration // bounds every round trip to Redis
 	Idle         time.Duration // IdleRoom unless set (tests)
 	MaxDeparted  int           // MaxDeparted unless set
-	Now          func() time.Time
+	Now          func() time.Time // the clock (required: the server's, or a test's)
 	Metrics      *Metrics // nil: nothing counted
 	Log          *slog.Logger
 }
@@ -146,9 +146,6 @@ func New(rdb redis.UniversalClient, layout store.Layout, opts Options) *Tracker 
 	}
 	if opts.MaxDeparted <= 0 {
 		opts.MaxDeparted = MaxDeparted
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
 	}
 	log := opts.Log
 	if log == nil {

@@ -63,7 +63,7 @@ type Config struct {
 	// Debounce waits for a burst of file events (an editor's write, rename,
 	// chmod) to settle before reloading once. Default 250ms.
 	Debounce time.Duration
-	Now      func() time.Time
+	Now      func() time.Time // the clock (required)
 }
 
 // Swapper serves a ruleset and takes a new one (engine.Engine).
@@ -90,9 +90,6 @@ type Reloader struct {
 func New(cfg Config, router Swapper, metrics *Metrics, log *slog.Logger) *Reloader {
 	if cfg.Debounce <= 0 {
 		cfg.Debounce = 250 * time.Millisecond
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	r := &Reloader{cfg: cfg, router: router, metrics: metrics, log: log}
 	r.last, _ = os.ReadFile(cfg.Path)

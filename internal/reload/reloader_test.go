@@ -109,7 +109,7 @@ func startReloader(t *testing.T, path string) reloadFixture {
 	router := engine.New(cat, rs, fakeStore{}, time.Now, nil)
 	metrics := NewMetrics(prometheus.NewRegistry())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rl := New(Config{Path: path, Catalog: cat, Getenv: noEnv, Debounce: 20 * time.Millisecond}, router, metrics, log)
+	rl := New(Config{Path: path, Catalog: cat, Getenv: noEnv, Debounce: 20 * time.Millisecond, Now: time.Now}, router, metrics, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rl.Run(ctx) }()
@@ -241,7 +241,7 @@ func TestReloadRecoversWhenTheSameFileReturns(t *testing.T) {
 		t.Fatal(err)
 	}
 	metrics := NewMetrics(prometheus.NewRegistry())
-	rl := New(Config{Path: path, Catalog: cat, Getenv: noEnv},
+	rl := New(Config{Path: path, Catalog: cat, Getenv: noEnv, Now: time.Now},
 		engine.New(cat, rs, fakeStore{}, time.Now, nil), metrics, slog.New(slog.DiscardHandler))
 	if err := rl.reload(false); err != nil {
 		t.Fatal(err)
