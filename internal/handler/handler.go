@@ -201,7 +201,7 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 	}
 	// Straight to the handler: Logger.LogAttrs would walk the stack for a
 	// source position no handler of hook's prints.
-	r := slog.NewRecord(time.Now(), level, "callback", 0)
+	r := slog.NewRecord(h.now(), level, "callback", 0)
 	r.AddAttrs(attrs...)
 	_ = h.log.Handler().Handle(context.Background(), r)
 }
@@ -215,7 +215,7 @@ func (h *callbacks) logOpened(app string, ev callback.Event, res engine.Result) 
 		if !o.Opened || !h.log.Enabled(context.Background(), slog.LevelInfo) {
 			continue
 		}
-		r := slog.NewRecord(time.Now(), slog.LevelInfo, "pending alert opened: it pages unless cleared first", 0)
+		r := slog.NewRecord(h.now(), slog.LevelInfo, "pending alert opened: it pages unless cleared first", 0)
 		r.AddAttrs(slog.String("rule", o.Rule), slog.String("app", clip(app, maxLoggedHeader)),
 			slog.String("room", clip(ev.RoomID, maxLoggedValue)), slog.String("user", clip(ev.UserID, maxLoggedValue)),
 			slog.Time("pages_at", o.PagesAt.UTC()), slog.Duration("in", o.PagesAt.Sub(h.now()).Round(time.Second)),
