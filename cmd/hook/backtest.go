@@ -17,6 +17,7 @@ import (
 	"github.com/hookdev/hook/internal/backtest"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
+	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redisconn"
 	"github.com/hookdev/hook/internal/rules"
@@ -64,7 +65,7 @@ func backtestFlags(fs *pflag.FlagSet) func(args []string, getenv env, now time.T
 	fs.IntVar(&c.examples, "examples", backtest.DefaultExamples, "pages shown for each side of a changed rule")
 	return func(args []string, getenv env, now time.Time) (backtestConfig, error) {
 		c := c
-		c.current, c.timeout = getenv("HOOK_RULES"), defaultRedisTimeout
+		c.current, c.timeout = getenv("HOOK_RULES"), config.DefaultRedisTimeout
 		c.urlGiven = fs.Changed("url")
 		return c.check(args, from, to, now)
 	}
@@ -270,7 +271,7 @@ func backtestSource(c backtestConfig, getenv env) (backtest.Source, func(), erro
 		if err != nil {
 			return nil, nil, redisURLExit(err)
 		}
-		opts, err := storeOptions(getenv)
+		opts, err := config.StoreOptions(getenv)
 		if err != nil {
 			rdb.Close()
 			return nil, nil, err

@@ -238,6 +238,8 @@ func TestEnvInHelp(t *testing.T) {
 	read := map[string]bool{"TRTC_CALLBACK_KEY": true, "TENCENTCLOUD_SECRET_ID": true}
 	re := regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
 	files, _ := filepath.Glob("*.go")
+	settings, _ := filepath.Glob("../../internal/config/*.go") // serve's settings
+	files = append(files, settings...)
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue

@@ -4,6 +4,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookdev/hook/internal/cli"
+	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/handler"
 )
 
 // environmentAnnotation holds, on a command, the environment variables it
@@ -38,7 +40,7 @@ const serveEnvironment = `Environment (settings without a flag):
 // newServeCmd is `hook serve`, under the name use: "serve", or "hook" for
 // the root command, which serves when no command is given.
 func newServeCmd(c *proc, use string) *cobra.Command {
-	var read func([]string, env) (serveConfig, error)
+	var read func([]string, func(string) string) (config.Serve, error)
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: "Run the callback server (the default command)",
@@ -55,10 +57,10 @@ stdout, and makes up a callback key for the run, which it prints.`,
 			if err != nil {
 				return err
 			}
-			cfg.self = c.self
+			cfg.Self = c.self
 			return cmdServe(cmd.Context(), cfg, c.getenv, c.stdout, c.stderr)
 		},
 	}
-	read = serveFlags(cmd.Flags())
+	read = config.ServeFlags(cmd.Flags(), handler.DefaultReplayWindow)
 	return cmd
 }

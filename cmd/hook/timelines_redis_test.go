@@ -19,6 +19,7 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
@@ -192,7 +193,7 @@ func playSigned(t *testing.T, db *redis.Client, app string, bodies [][]byte) []s
 		"TRTC_CALLBACK_KEY": key, // the example's apps have no keys of their own
 		"HOOK_REDIS_URL":    fmt.Sprintf("redis://%s/%d", db.Options().Addr, db.Options().DB),
 	}, &serveHooks{now: clock.Now})
-	st, err := store.NewPartitioned(db, keyPrefix, store.Options{Partitions: defaultPartitions})
+	st, err := store.NewPartitioned(db, keyPrefix, store.Options{Partitions: config.DefaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}
