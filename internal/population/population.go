@@ -104,9 +104,10 @@ type Options struct {
 	Timeout      time.Duration // bounds every round trip to Redis
 	Idle         time.Duration // IdleRoom unless set (tests)
 	MaxDeparted  int           // MaxDeparted unless set
-	Now          func() time.Time // the clock (required: the server's, or a test's)
-	Metrics      *Metrics // nil: nothing counted
-	Log          *slog.Logger
+	// Now is the clock: required (the server's, or a test's).
+	Now     func() time.Time
+	Metrics *Metrics // nil: nothing counted
+	Log     *slog.Logger
 }
 
 // Tracker keeps the population of every room in Redis: see the package

@@ -81,9 +81,10 @@ type Options struct {
 	Batch      int           // callbacks one flush sends, at most
 	FlushEvery time.Duration // how long a callback waits for company, at most
 	Timeout    time.Duration // bounds every round trip to Redis
-	Now        func() time.Time // the clock (required: the server's, or a test's)
-	Metrics    *Metrics // nil: nothing counted
-	Log        *slog.Logger
+	// Now is the clock: required (the server's, or a test's).
+	Now     func() time.Time
+	Metrics *Metrics // nil: nothing counted
+	Log     *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
