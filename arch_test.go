@@ -64,9 +64,9 @@ var allowedImports = map[string][]string{
 	"internal/adminclient": {"internal/record"},
 	// redisconn opens the Redis every stateful package is handed.
 	"internal/redisconn": {},
-	// config is hook serve's settings, with the defaults of the packages
-	// they tune.
-	"internal/config": {"internal/cli", "internal/notify", "internal/record", "internal/store"},
+	// config is the settings of hook serve and hook backtest, with the
+	// defaults of the packages they tune.
+	"internal/config": {"internal/backtest", "internal/cli", "internal/notify", "internal/record", "internal/store"},
 	// cli is the command line's conventions; the commands are cmd/hook's.
 	"internal/cli": {},
 	// reload swaps a recompiled rules file into what serves (the engine,
