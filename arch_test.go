@@ -58,7 +58,7 @@ var allowedImports = map[string][]string{
 	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify",
 		"internal/population", "internal/rules", "internal/store"},
 	// simulate is the scenarios hook simulate sends, signed as TRTC signs.
-	"internal/simulate": {"internal/verify"},
+	"internal/simulate": {"internal/cli", "internal/verify"},
 	// adminclient is the CLI's side of the admin API; the record it streams
 	// is record's.
 	"internal/adminclient": {"internal/record"},

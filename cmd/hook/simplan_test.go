@@ -39,7 +39,7 @@ func simPlan(t *testing.T, args ...string) []simulate.Call {
 	if err != nil {
 		t.Fatalf("parse %v: %v", args, err)
 	}
-	return c.plan(fixedIDs())
+	return c.Plan(fixedIDs())
 }
 
 // roomRE and taskRE find the plans' room numbers and task ids (fixedIDs)
