@@ -61,7 +61,7 @@ var allowedImports = map[string][]string{
 	"internal/simulate": {"internal/cli", "internal/verify"},
 	// adminclient is the CLI's side of the admin API; the record it streams
 	// is record's.
-	"internal/adminclient": {"internal/record"},
+	"internal/adminclient": {"internal/alert", "internal/notify", "internal/record"},
 	// redisconn opens the Redis every stateful package is handed.
 	"internal/redisconn": {},
 	// config is the settings of hook serve and hook backtest, with the

@@ -2,14 +2,10 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -56,7 +52,10 @@ state directory.`,
 	cmd.AddCommand(
 		listing("list", "Dead letters and the outbox's state", cli.NoArgs(""),
 			func(ctx context.Context, api adminclient.Client, _ []string, limit int, asJSON bool) error {
-				return outboxList(ctx, api, limit, asJSON, c.stdout)
+				if err := api.OutboxList(ctx, limit, asJSON, c.stdout); err != nil {
+					return cli.Exit{Code: 1, Msg: "hook outbox list: " + err.Error()}
+				}
+				return nil
 			}),
 		listing("digests [ID]", "Flood digests; with an ID, the pages absorbed into it", cli.AtMost(1, "digest ID"),
 			func(ctx context.Context, api adminclient.Client, args []string, limit int, asJSON bool) error {
@@ -95,61 +94,4 @@ func newOutboxActCmd(c *proc, admin func() (adminclient.Client, error), name, sh
 			return nil
 		},
 	}
-}
-
-func outboxList(ctx context.Context, api adminclient.Client, limit int, asJSON bool, stdout io.Writer) error {
-	var stats map[string]any
-	if err := api.Do(ctx, http.MethodGet, "/api/v1/outbox", nil, &stats); err != nil {
-		return cli.Exit{Code: 1, Msg: "hook outbox list: " + err.Error()}
-	}
-	var list struct {
-		DeadLetters []struct {
-			ID       string    `json:"id"`
-			Reason   string    `json:"reason"`
-			FailedAt time.Time `json:"failed_at"`
-			Page     struct {
-				ID       string `json:"id"`
-				Rule     string `json:"rule"`
-				Title    string `json:"title"`
-				Receiver string `json:"receiver"`
-			} `json:"page"`
-		} `json:"dead_letters"`
-	}
-	var raw json.RawMessage
-	if err := api.Do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/deadletters?limit=%d", limit), nil, &raw); err != nil {
-		return cli.Exit{Code: 1, Msg: "hook outbox list: " + err.Error()}
-	}
-	if asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"outbox": stats, "dead_letters": json.RawMessage(raw)}, "", "  ")
-		fmt.Fprintln(stdout, string(b))
-		return nil
-	}
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return cli.Exit{Code: 1, Msg: "hook outbox list: unexpected answer: " + err.Error()}
-	}
-	age, _ := stats["oldest_age_seconds"].(float64)
-	fmt.Fprintf(stdout, "outbox: %v waiting (%v pending), oldest %s; %v dead letters",
-		stats["depth"], stats["pending"], (time.Duration(age) * time.Second).String(), stats["dead_letters"])
-	if n, ok := stats["digests"]; ok {
-		fmt.Fprintf(stdout, "; %v flood digests (hook outbox digests)", n)
-	}
-	fmt.Fprintln(stdout)
-	if len(list.DeadLetters) == 0 {
-		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tFAILED AT\tPAGE\tRULE\tRECEIVER\tREASON")
-	for _, d := range list.DeadLetters {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.FailedAt.UTC().Format("2006-01-02 15:04:05"),
-			d.Page.ID, d.Page.Rule, d.Page.Receiver, oneLine(d.Reason, 100))
-	}
-	return tw.Flush()
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = s[:n-1] + "…"
-	}
-	return s
 }

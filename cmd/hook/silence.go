@@ -89,7 +89,7 @@ values are checked by the server, which refuses unknown ones with a suggestion.`
 			if err := api.Do(cmd.Context(), http.MethodPost, "/api/v1/silences", req, &s); err != nil {
 				return cli.Exit{Code: 1, Msg: "hook silence add: " + err.Error()}
 			}
-			fmt.Fprintf(c.stdout, "silence %s: %s until %s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339))
+			fmt.Fprintf(c.stdout, "silence %s: %s until %s\n", s.ID, adminclient.FormatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339))
 			return nil
 		},
 	}
@@ -132,7 +132,7 @@ func newSilenceListCmd(c *proc, admin func() (adminclient.Client, error)) *cobra
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tMATCHERS\tENDS\tMUTED\tAUTHOR\tCOMMENT")
 			for _, s := range out.Silences {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339), s.Muted, s.Author, s.Comment)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, adminclient.FormatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339), s.Muted, s.Author, s.Comment)
 			}
 			return tw.Flush()
 		},
@@ -159,16 +159,6 @@ func newSilenceExpireCmd(c *proc, admin func() (adminclient.Client, error)) *cob
 			return nil
 		},
 	}
-}
-
-func formatMatchers(m map[string]string) string {
-	parts := make([]string, 0, len(m))
-	for _, k := range alert.SilenceLabels() {
-		if v, ok := m[k]; ok {
-			parts = append(parts, k+"="+v)
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // loginName names who runs the command when $USER is unset (containers,
