@@ -1,7 +1,8 @@
 // Package adminclient calls a running hook's admin API (/api/v1) for the
 // CLI (hook silence, outbox, backtest): the bearer token (HOOK_ADMIN_TOKEN,
 // or the local token a hook on this machine wrote), the requests, and the
-// server's refusals turned into messages that say what to do. It also owns
+// server's refusals turned into messages that say what to do, and the
+// outbox's listing and the cells the CLI's admin tables share. It also owns
 // that local token's file, which hook serve writes and the CLI reads.
 package adminclient
 
