@@ -74,29 +74,27 @@ type decoder struct {
 // eventTable picks the table of a DescribeUserEvent id: SDK ids have four digits,
 // WebRTC ids five. A documented id decides by itself.
 func (d decoder) eventTable(id int) catalog.Table {
-	switch {
-	case d.cat.Known(catalog.SDK, id):
-		return catalog.SDK
-	case d.cat.Known(catalog.WebRTC, id):
-		return catalog.WebRTC
-	case id >= 10000:
-		return catalog.WebRTC
-	}
-	return catalog.SDK
+	return d.tableOf(id, catalog.SDK, catalog.WebRTC, 10000)
 }
 
 // causeTable picks the table of an abnormal event id: 1001-1032 room dismissal,
 // 2001-2026 real time.
 func (d decoder) causeTable(id int) catalog.Table {
+	return d.tableOf(id, catalog.Dismissal, catalog.Realtime, 2000)
+}
+
+// tableOf is the table of id of the two that share its numbers: the one that
+// documents it, else low below from and high from there on.
+func (d decoder) tableOf(id int, low, high catalog.Table, from int) catalog.Table {
 	switch {
-	case d.cat.Known(catalog.Dismissal, id):
-		return catalog.Dismissal
-	case d.cat.Known(catalog.Realtime, id):
-		return catalog.Realtime
-	case id >= 2000:
-		return catalog.Realtime
+	case d.cat.Known(low, id):
+		return low
+	case d.cat.Known(high, id):
+		return high
+	case id >= from:
+		return high
 	}
-	return catalog.Dismissal
+	return low
 }
 
 func (d decoder) event(peer string, ev trtcapi.UserEvent) ClientEvent {
