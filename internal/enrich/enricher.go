@@ -16,6 +16,10 @@
 // Enrichment.Missing (what, and why: TRTC's error code, "timeout",
 // "unreachable", "no data"), logged at warn (a few lines a minute per kind at
 // most) and counted; the page goes out with what there is.
+//
+// The API is trtcapi's; enrich declares what it asks of it (API). Pages is
+// what the dispatcher holds: it picks what a page is about and turns the
+// answer into the page's fields.
 package enrich
 
 import (
