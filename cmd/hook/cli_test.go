@@ -238,8 +238,10 @@ func TestEnvInHelp(t *testing.T) {
 	read := map[string]bool{"TRTC_CALLBACK_KEY": true, "TENCENTCLOUD_SECRET_ID": true}
 	re := regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
 	files, _ := filepath.Glob("*.go")
-	settings, _ := filepath.Glob("../../internal/config/*.go") // serve's settings
-	files = append(files, settings...)
+	for _, pkg := range []string{"config", "adminclient"} { // the settings, and the CLI's admin token
+		more, _ := filepath.Glob("../../internal/" + pkg + "/*.go")
+		files = append(files, more...)
+	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue

@@ -19,8 +19,10 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 	envRE := regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
 	flagRE := regexp.MustCompile(`fs\.(?:String|Bool|Duration|Float64|Int)(?:Var\([^,]+,)?\(?\s*"([a-z-]+)"`)
 	files, _ := filepath.Glob("*.go")
-	settings, _ := filepath.Glob("../../internal/config/*.go") // serve's settings
-	files = append(files, settings...)
+	for _, pkg := range []string{"config", "adminclient"} { // the settings, and the CLI's admin token
+		more, _ := filepath.Glob("../../internal/" + pkg + "/*.go")
+		files = append(files, more...)
+	}
 	seen := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
