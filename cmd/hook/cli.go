@@ -69,7 +69,7 @@ Without a command it runs the callback server (hook serve), with the flags below
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
 		return cli.Exit{Code: 2, Msg: cmd.CommandPath() + ": " + err.Error()}
 	})
-	// Flags not given take their environment variable (fromEnv), before
+	// Flags not given take their environment variable (cli.FromEnv), before
 	// cobra checks the required ones.
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
 		return cli.ApplyEnv(cmd.Flags(), c.getenv)

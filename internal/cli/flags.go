@@ -13,12 +13,12 @@ import (
 // from an environment variable (FromEnv).
 const envAnnotation = "hook_env"
 
-// describedAnnotation marks a flag whose help describeFlags has completed.
+// describedAnnotation marks a flag whose help DescribeFlags has completed.
 const describedAnnotation = "hook_described"
 
 // FromEnv says that flag name of fs takes its value from the environment
-// variable envName when it is not on the command line. describeFlags writes
-// it into the flag's help, "(env HOOK_LISTEN)", and applyEnv reads it: the
+// variable envName when it is not on the command line. DescribeFlags writes
+// it into the flag's help, "(env HOOK_LISTEN)", and ApplyEnv reads it: the
 // flag's default stays the built-in one, so help never shows the value of a
 // variable (a key, a token) as a default.
 func FromEnv(fs *pflag.FlagSet, name, envName string) {
