@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/store"
 	"github.com/hookdev/hook/internal/verify"
@@ -179,7 +180,7 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	outbox, err := store.NewPartitioned(rdb, keyPrefix, store.Options{Partitions: defaultPartitions})
+	outbox, err := store.NewPartitioned(rdb, keyPrefix, store.Options{Partitions: config.DefaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package config
 
 import (
 	"strings"
@@ -13,7 +13,7 @@ func TestStoreOptions(t *testing.T) {
 		want store.Options
 		err  string
 	}{
-		{nil, store.Options{Partitions: defaultPartitions}, ""},
+		{nil, store.Options{Partitions: DefaultPartitions}, ""},
 		{map[string]string{"HOOK_PARTITIONS": "1"}, store.Options{Partitions: 1}, ""},
 		{map[string]string{"HOOK_PARTITIONS": "64", "HOOK_REDIS_WAIT_REPLICAS": "1"}, store.Options{Partitions: 64, WaitReplicas: 1}, ""},
 		{map[string]string{"HOOK_PARTITIONS": "0"}, store.Options{}, "HOOK_PARTITIONS"},
@@ -22,7 +22,7 @@ func TestStoreOptions(t *testing.T) {
 		{map[string]string{"HOOK_REDIS_WAIT_REPLICAS": "-1"}, store.Options{}, "HOOK_REDIS_WAIT_REPLICAS"},
 	}
 	for _, tt := range tests {
-		got, err := storeOptions(func(k string) string { return tt.env[k] })
+		got, err := StoreOptions(func(k string) string { return tt.env[k] })
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%v: error %v, want one naming %s", tt.env, err, tt.err)
