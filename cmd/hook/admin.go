@@ -1,113 +1,48 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net"
+	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
+	"time"
+
+	"github.com/hookdev/hook/internal/adminclient"
+	"github.com/hookdev/hook/internal/cli"
 )
 
-// adminClient calls a running hook's admin API (/api/v1) with a bearer
-// token; `hook outbox` and `hook silence` share it.
-type adminClient struct {
-	base, token string
-	// tokenFile is where the token was read when HOOK_ADMIN_TOKEN was not
-	// set (a local hook's, see localAdminToken); "" otherwise.
-	tokenFile string
-	client    *http.Client
-}
-
-// newAdminClient finds the token: HOOK_ADMIN_TOKEN, else, for a hook on this
-// machine, the token a local hook on the in-process Redis wrote to the state
-// directory. cmd names the command in messages.
-func newAdminClient(cmd, base string, getenv env, client *http.Client) (adminClient, error) {
-	a := adminClient{base: strings.TrimSuffix(base, "/"), token: getenv("HOOK_ADMIN_TOKEN"), client: client}
-	if a.token != "" {
+// adminFor returns how a command reaches the admin API at *base: the
+// client, or the usage error (2) that says how to give it a token.
+func adminFor(cmd func() string, base *string, getenv env) func() (adminclient.Client, error) {
+	return func() (adminclient.Client, error) {
+		a, err := adminclient.New(cmd(), *base, getenv, &http.Client{Timeout: 10 * time.Second})
+		if err != nil {
+			return a, cli.Exit{Code: 2, Msg: err.Error()}
+		}
 		return a, nil
 	}
-	const set = ": set HOOK_ADMIN_TOKEN to the server's admin token"
-	path := adminTokenFile(getenv)
+}
+
+// serveAdminToken is the admin token hook serve runs with: HOOK_ADMIN_TOKEN
+// when set; on the in-process Redis, the local token (made on first use,
+// then kept, so every local hook and the CLI agree); with a real Redis and
+// no HOOK_ADMIN_TOKEN, none: the admin API is off.
+func serveAdminToken(token, redisURL string, getenv env, log *slog.Logger) string {
 	switch {
-	case !isLocal(base):
-		// The local token is for a hook on this machine; it is not sent elsewhere.
-		return a, exitError{code: 2, msg: cmd + set}
-	case path == "":
-		return a, exitError{code: 2, msg: cmd + set + " (no $XDG_STATE_HOME or $HOME to find a local hook's token in)"}
+	case token != "":
+		return token
+	case redisURL != "":
+		log.Info("admin API off: set HOOK_ADMIN_TOKEN to use hook silence and hook outbox")
+		return ""
 	}
-	token, err := readAdminToken(path)
+	path := adminclient.TokenFile(getenv)
+	if path == "" {
+		log.Warn("admin API off: no $XDG_STATE_HOME or $HOME for a local admin token; set HOOK_ADMIN_TOKEN to use hook silence and hook outbox")
+		return ""
+	}
+	token, err := adminclient.LocalToken(path)
 	if err != nil {
-		return a, exitError{code: 2, msg: cmd + set + " (" + err.Error() + ")"}
+		log.Warn("admin API off: could not keep a local admin token; set HOOK_ADMIN_TOKEN to use hook silence and hook outbox", "err", err)
+		return ""
 	}
-	a.token, a.tokenFile = token, path
-	return a, nil
-}
-
-// isLocal reports whether base names this machine: localhost or a loopback address.
-func isLocal(base string) bool {
-	u, err := url.Parse(base)
-	if err != nil {
-		return false
-	}
-	host := u.Hostname()
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// do sends in (if not nil) as JSON and decodes a 2xx answer into out (if not
-// nil). Other answers become errors carrying the server's message.
-func (a adminClient) do(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return fmt.Errorf("encode request: %w", err)
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
-	if err != nil {
-		return fmt.Errorf("bad --url: %w", err)
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := a.client.Do(req)
-	if err != nil {
-		return fmt.Errorf("hook server unreachable: %w", err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-	if err != nil {
-		return fmt.Errorf("read answer: %w", err)
-	}
-	if resp.StatusCode < 200 || resp.StatusCode >= 300 {
-		var e struct {
-			Message string `json:"message"`
-		}
-		_ = json.Unmarshal(data, &e)
-		switch {
-		case resp.StatusCode == http.StatusNotFound && e.Message == "Not Found":
-			return fmt.Errorf("404: no admin API there (is HOOK_ADMIN_TOKEN set on the server? A hook with HOOK_REDIS_URL has one only then)")
-		case resp.StatusCode == http.StatusUnauthorized && a.tokenFile != "":
-			return fmt.Errorf("401: the server refused the local token in %s (a hook on the in-process Redis wrote it); set HOOK_ADMIN_TOKEN to this server's token", a.tokenFile)
-		case e.Message != "":
-			return fmt.Errorf("%d: %s", resp.StatusCode, e.Message)
-		}
-		return fmt.Errorf("status %d", resp.StatusCode)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			return fmt.Errorf("unexpected answer: %w", err)
-		}
-	}
-	return nil
+	log.Info("admin API on with a local token: hook silence and hook outbox on this machine read it", "file", path)
+	return token
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +17,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hookdev/hook/internal/cli"
+	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redistest"
 )
@@ -256,17 +257,17 @@ func TestBacktestEndToEnd(t *testing.T) {
 func TestBacktestRefusesRulesThatDoNotCheck(t *testing.T) {
 	bad := "../../internal/rules/testdata/bad/wrong_type.yaml"
 	_, checkErr := runHook(func(string) string { return "" }, "check", "--rules", bad)
-	var want exitError
-	if !errors.As(checkErr, &want) || want.code != 1 {
+	var want cli.Exit
+	if !errors.As(checkErr, &want) || want.Code != 1 {
 		t.Fatalf("hook check: %v", checkErr)
 	}
 	asked := false
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked = true }))
 	defer srv.Close()
 	out, errOut, err := hookCmd(map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}, "backtest", "--rules", bad)
-	var got exitError
-	if !errors.As(err, &got) || got.code != 1 || got.msg != want.msg {
-		t.Errorf("hook backtest: %v (%q %q), want exit 1 with hook check's errors:\n%s", err, out, errOut, want.msg)
+	var got cli.Exit
+	if !errors.As(err, &got) || got.Code != 1 || got.Msg != want.Msg {
+		t.Errorf("hook backtest: %v (%q %q), want exit 1 with hook check's errors:\n%s", err, out, errOut, want.Msg)
 	}
 	if asked {
 		t.Error("the record was read for rules that do not check")
@@ -281,27 +282,27 @@ func TestBacktestFlags(t *testing.T) {
 		args []string
 		env  map[string]string
 		err  string
-		want func(c backtestConfig) bool
+		want func(c config.Backtest) bool
 	}{
 		{"default: the record's day", []string{"--rules", "n.yaml"}, nil, "",
-			func(c backtestConfig) bool {
-				return c.from.Equal(now.Add(-24*time.Hour)) && c.to.IsZero() && c.current == ""
+			func(c config.Backtest) bool {
+				return c.From.Equal(now.Add(-24*time.Hour)) && c.To.IsZero() && c.Current == ""
 			}},
-		{"since", []string{"--rules", "n.yaml", "--since", "2h"}, nil, "", func(c backtestConfig) bool { return c.from.Equal(now.Add(-2 * time.Hour)) }},
+		{"since", []string{"--rules", "n.yaml", "--since", "2h"}, nil, "", func(c config.Backtest) bool { return c.From.Equal(now.Add(-2 * time.Hour)) }},
 		{"a window", []string{"--rules", "n.yaml", "--from", "2026-03-01T20:00:00Z", "--to", "2026-03-01 22:00"}, nil, "",
-			func(c backtestConfig) bool {
-				return c.from.Equal(now.Add(-12*time.Hour)) && c.to.Equal(now.Add(-10*time.Hour))
+			func(c config.Backtest) bool {
+				return c.From.Equal(now.Add(-12*time.Hour)) && c.To.Equal(now.Add(-10*time.Hour))
 			}},
 		{"narrowed", []string{"--rules", "n.yaml", "--app", "1400000002", "--room", "9130", "--json"}, nil, "",
-			func(c backtestConfig) bool {
-				return c.app == "1400000002" && c.room == "9130" && c.json && c.defaultApp == "1400000002"
+			func(c config.Backtest) bool {
+				return c.App == "1400000002" && c.Room == "9130" && c.JSON && c.DefaultApp == "1400000002"
 			}},
 		{"current from HOOK_RULES", []string{"--rules", "n.yaml"}, map[string]string{"HOOK_RULES": "cur.yaml"}, "",
-			func(c backtestConfig) bool { return c.current == "cur.yaml" }},
+			func(c config.Backtest) bool { return c.Current == "cur.yaml" }},
 		{"a file has no default window", []string{"--rules", "n.yaml", "--input", "f.json"}, nil, "",
-			func(c backtestConfig) bool { return c.from.IsZero() && c.defaultApp == "1400000001" }},
+			func(c config.Backtest) bool { return c.From.IsZero() && c.DefaultApp == "1400000001" }},
 		{"--url wins over HOOK_REDIS_URL", []string{"--rules", "n.yaml", "--url", "http://h:1"}, map[string]string{"HOOK_REDIS_URL": "redis://r"}, "",
-			func(c backtestConfig) bool { return c.urlGiven && c.url == "http://h:1" }},
+			func(c config.Backtest) bool { return c.URLGiven && c.URL == "http://h:1" }},
 		{"no rules", []string{"--since", "1h"}, nil, "say which rules to compare", nil},
 		{"since and from", []string{"--rules", "n.yaml", "--since", "1h", "--from", "2026-03-01T00:00:00Z"}, nil, "not both", nil},
 		{"bad time", []string{"--rules", "n.yaml", "--from", "yesterday"}, nil, `--from "yesterday" is not a time`, nil},
@@ -311,10 +312,10 @@ func TestBacktestFlags(t *testing.T) {
 		{"stray argument", []string{"--rules", "n.yaml", "x.yaml"}, nil, `unexpected argument "x.yaml"`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := parseBacktest(tc.args, func(k string) string { return tc.env[k] }, io.Discard, now)
+			c, err := config.ParseBacktest(tc.args, func(k string) string { return tc.env[k] }, now)
 			if tc.err != "" {
-				var e exitError
-				if !errors.As(err, &e) || e.code != 2 || !strings.Contains(e.msg, tc.err) {
+				var e cli.Exit
+				if !errors.As(err, &e) || e.Code != 2 || !strings.Contains(e.Msg, tc.err) {
 					t.Errorf("error %v, want exit 2 saying %q", err, tc.err)
 				}
 				return
@@ -330,8 +331,8 @@ func TestBacktestFlags(t *testing.T) {
 // and the command says where to find one.
 func TestBacktestNeedsARecord(t *testing.T) {
 	_, _, err := hookCmd(map[string]string{}, "backtest", "--rules", "../../rules.example.yaml")
-	var e exitError
-	if !errors.As(err, &e) || e.code != 2 || !strings.Contains(e.msg, "HOOK_REDIS_URL") || !strings.Contains(e.msg, "HOOK_ADMIN_TOKEN") {
+	var e cli.Exit
+	if !errors.As(err, &e) || e.Code != 2 || !strings.Contains(e.Msg, "HOOK_REDIS_URL") || !strings.Contains(e.Msg, "HOOK_ADMIN_TOKEN") {
 		t.Errorf("%v", err)
 	}
 }
@@ -370,8 +371,8 @@ func TestBacktestExportOneApp(t *testing.T) {
 	env := map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}
 	file := filepath.Join(t.TempDir(), "night.json")
 	_, _, err := hookCmd(env, "backtest", "--export", file)
-	var e exitError
-	if !errors.As(err, &e) || e.code != 1 || !strings.Contains(e.msg, "more than one app") || !strings.Contains(e.msg, "--app") {
+	var e cli.Exit
+	if !errors.As(err, &e) || e.Code != 1 || !strings.Contains(e.Msg, "more than one app") || !strings.Contains(e.Msg, "--app") {
 		t.Errorf("%v", err)
 	}
 	if _, err := os.Stat(file); !os.IsNotExist(err) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/cli"
 )
 
 func runCatalog(args ...string) (stdout string, err error) {
@@ -19,9 +20,9 @@ func runCatalog(args ...string) (stdout string, err error) {
 }
 
 func exitCode(err error) int {
-	var exit exitError
+	var exit cli.Exit
 	if errors.As(err, &exit) {
-		return exit.code
+		return exit.Code
 	}
 	if err != nil {
 		return -1

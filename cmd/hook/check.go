@@ -10,13 +10,14 @@ import (
 
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/rules"
 )
 
 // newCheckCmd is `hook check`: it validates a rules file like a compiler:
 // every error at once, as file:line:col, and exit 1; or a one-line summary
 // and exit 0.
-func newCheckCmd(c *cli) *cobra.Command {
+func newCheckCmd(c *proc) *cobra.Command {
 	var path string
 	cmd := &cobra.Command{
 		Use:   "check",
@@ -25,13 +26,13 @@ func newCheckCmd(c *cli) *cobra.Command {
 or a one-line summary and exit 0. Without --rules it checks the embedded
 rules.example.yaml. Key variables the file names need not be set here.`,
 		Example: "  hook check --rules rules.yaml",
-		Args:    noArgs("use --rules FILE"),
+		Args:    cli.NoArgs("use --rules FILE"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return check(path, c.getenv, c.stdout, c.stderr)
 		},
 	}
 	cmd.Flags().StringVar(&path, "rules", "", "rules file to check; without one, the embedded rules.example.yaml")
-	fromEnv(cmd.Flags(), "rules", "HOOK_RULES")
+	cli.FromEnv(cmd.Flags(), "rules", "HOOK_RULES")
 	return cmd
 }
 
@@ -54,9 +55,9 @@ func check(path string, getenv env, stdout, stderr io.Writer) error {
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return exitError{code: 1, msg: le.Annotated()}
+			return cli.Exit{Code: 1, Msg: le.Annotated()}
 		}
-		return exitError{code: 1, msg: "hook check: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook check: " + err.Error()}
 	}
 	for _, line := range rs.RouteTable() {
 		fmt.Fprintln(stdout, line)

@@ -14,6 +14,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // hookRun runs hook with args and env, returning stdout, stderr and the error.
@@ -28,9 +30,9 @@ func hookRun(t *testing.T, env map[string]string, args ...string) (string, strin
 // "hook": {}, {"check"}, {"silence", "add"}...
 func commandPaths(t *testing.T) [][]string {
 	t.Helper()
-	root := newRootCmd(&cli{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+	root := newRootCmd(&proc{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
 	var paths [][]string
-	walk(root, func(c *cobra.Command) {
+	cli.Walk(root, func(c *cobra.Command) {
 		if c.Hidden {
 			return
 		}
@@ -110,15 +112,15 @@ func TestUsageErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			out, _, err := hookRun(t, tt.env, tt.args...)
-			exit, ok := err.(exitError)
-			if !ok || exit.code != 2 {
+			exit, ok := err.(cli.Exit)
+			if !ok || exit.Code != 2 {
 				t.Fatalf("run = %v (%T), want exit 2; stdout %q", err, err, out)
 			}
-			if !strings.Contains(exit.msg, tt.msg) {
-				t.Errorf("message %q, want it to say %q", exit.msg, tt.msg)
+			if !strings.Contains(exit.Msg, tt.msg) {
+				t.Errorf("message %q, want it to say %q", exit.Msg, tt.msg)
 			}
-			if !strings.HasPrefix(exit.usage, "Usage:\n  "+tt.usage+"\n") {
-				t.Errorf("usage:\n%s\nwant it to start with Usage: %s", exit.usage, tt.usage)
+			if !strings.HasPrefix(exit.Usage, "Usage:\n  "+tt.usage+"\n") {
+				t.Errorf("usage:\n%s\nwant it to start with Usage: %s", exit.Usage, tt.usage)
 			}
 		})
 	}
@@ -170,15 +172,15 @@ func TestCompletion(t *testing.T) {
 // TestRequiredFlags: the flags a command cannot do without are marked for
 // cobra (which enforces them and tells completion) and said to be in help.
 func TestRequiredFlags(t *testing.T) {
-	root := newRootCmd(&cli{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+	root := newRootCmd(&proc{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
 	want := map[string]bool{"hook sign --key": true, "hook simulate --key": true, "hook silence add --comment": true}
-	walk(root, func(c *cobra.Command) {
+	cli.Walk(root, func(c *cobra.Command) {
 		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
 			name := c.CommandPath() + " --" + f.Name
-			if isRequired(f) != want[name] {
-				t.Errorf("%s: required %v, want %v", name, isRequired(f), want[name])
+			if cli.IsRequired(f) != want[name] {
+				t.Errorf("%s: required %v, want %v", name, cli.IsRequired(f), want[name])
 			}
-			if isRequired(f) && !strings.Contains(f.Usage, "(required") {
+			if cli.IsRequired(f) && !strings.Contains(f.Usage, "(required") {
 				t.Errorf("%s is required but its help does not say so: %q", name, f.Usage)
 			}
 			delete(want, name)
@@ -208,7 +210,7 @@ func TestEnvInHelp(t *testing.T) {
 			t.Fatal(err)
 		}
 		helps += help
-		root := newRootCmd(&cli{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+		root := newRootCmd(&proc{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
 		cmd, _, err := root.Find(path)
 		if err != nil {
 			t.Fatal(err)
@@ -225,7 +227,7 @@ func TestEnvInHelp(t *testing.T) {
 				t.Errorf("hook %s --help has no line for --%s:\n%s", strings.Join(path, " "), f.Name, help)
 				return
 			}
-			if e := envOf(f); e != "" && !strings.Contains(line, "env "+e+")") {
+			if e := cli.EnvOf(f); e != "" && !strings.Contains(line, "env "+e+")") {
 				t.Errorf("hook %s --help: --%s falls back on %s but says %q", strings.Join(path, " "), f.Name, e, line)
 			}
 		})
@@ -234,8 +236,12 @@ func TestEnvInHelp(t *testing.T) {
 		}
 	}
 	read := map[string]bool{"TRTC_CALLBACK_KEY": true, "TENCENTCLOUD_SECRET_ID": true}
-	re := regexp.MustCompile(`(?:getenv\(|fromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
+	re := regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
 	files, _ := filepath.Glob("*.go")
+	for _, pkg := range []string{"config", "adminclient"} { // the settings, and the CLI's admin token
+		more, _ := filepath.Glob("../../internal/" + pkg + "/*.go")
+		files = append(files, more...)
+	}
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
 			continue
@@ -311,8 +317,8 @@ func TestInvokedAs(t *testing.T) {
 		{"", "hook"},
 	}
 	for _, tt := range tests {
-		if got := invokedAs(tt.argv0); got != tt.want {
-			t.Errorf("invokedAs(%q) = %q, want %q", tt.argv0, got, tt.want)
+		if got := cli.InvokedAs(tt.argv0); got != tt.want {
+			t.Errorf("cli.InvokedAs(%q) = %q, want %q", tt.argv0, got, tt.want)
 		}
 	}
 }

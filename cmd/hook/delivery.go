@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
@@ -15,16 +16,16 @@ import (
 // buttonSecret is the signing secret for /slack/interactions, or "" when
 // buttons are off: they need the Web API (a webhook message cannot be
 // updated) as well as the secret.
-func buttonSecret(cfg serveConfig, log *slog.Logger) string {
+func buttonSecret(cfg config.Serve, log *slog.Logger) string {
 	switch {
-	case cfg.slackSecret == "":
+	case cfg.SlackSecret == "":
 		return ""
-	case cfg.slackToken == "":
+	case cfg.SlackToken == "":
 		log.Warn("SLACK_SIGNING_SECRET is set but SLACK_BOT_TOKEN is not: no buttons (they need the Web API)")
 		return ""
 	}
 	log.Info("slack buttons on: POST /slack/interactions verifies Slack's signature")
-	return cfg.slackSecret
+	return cfg.SlackSecret
 }
 
 // slackActions is what the Slack buttons act with: all of it lives in Redis,

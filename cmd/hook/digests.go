@@ -8,22 +8,23 @@ import (
 	"net/http"
 	"net/url"
 	"text/tabwriter"
-	"time"
 
+	"github.com/hookdev/hook/internal/adminclient"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 )
 
 // outboxDigests lists the flood digests, or with an id the pages absorbed
 // into one: where the pages went that were summarised, not sent.
-func outboxDigests(ctx context.Context, api adminClient, id string, limit int, asJSON bool, stdout io.Writer) error {
+func outboxDigests(ctx context.Context, api adminclient.Client, id string, limit int, asJSON bool, stdout io.Writer) error {
 	path := fmt.Sprintf("/api/v1/digests?limit=%d", limit)
 	if id != "" {
 		path = fmt.Sprintf("/api/v1/digests/%s?limit=%d", url.PathEscape(id), limit)
 	}
 	var raw json.RawMessage
-	if err := api.do(ctx, http.MethodGet, path, nil, &raw); err != nil {
-		return exitError{code: 1, msg: "hook outbox digests: " + err.Error()}
+	if err := api.Do(ctx, http.MethodGet, path, nil, &raw); err != nil {
+		return cli.Exit{Code: 1, Msg: "hook outbox digests: " + err.Error()}
 	}
 	if asJSON {
 		_, err := fmt.Fprintln(stdout, string(raw))
@@ -32,13 +33,13 @@ func outboxDigests(ctx context.Context, api adminClient, id string, limit int, a
 	if id != "" {
 		var one handler.DigestPagesJSON
 		if err := json.Unmarshal(raw, &one); err != nil {
-			return exitError{code: 1, msg: "hook outbox digests: unexpected answer: " + err.Error()}
+			return cli.Exit{Code: 1, Msg: "hook outbox digests: unexpected answer: " + err.Error()}
 		}
 		return printDigestPages(stdout, one)
 	}
 	var list handler.DigestsJSON
 	if err := json.Unmarshal(raw, &list); err != nil {
-		return exitError{code: 1, msg: "hook outbox digests: unexpected answer: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook outbox digests: unexpected answer: " + err.Error()}
 	}
 	if len(list.Digests) == 0 {
 		_, err := fmt.Fprintln(stdout, "no flood digests")
@@ -47,8 +48,8 @@ func outboxDigests(ctx context.Context, api adminClient, id string, limit int, a
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tRECEIVER\tCHANNEL\tPAGES\tFIRST\tLATEST\tSTATE\tHEADLINE")
 	for _, d := range list.Digests {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(d.ID, 64), cell(d.Receiver, 40), cell(d.Channel, 40),
-			notify.Thousands(int(d.Pages)), stamp(d.Since), stamp(d.Until), digestState(d), cell(d.Title, 100))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", adminclient.Cell(d.ID, 64), adminclient.Cell(d.Receiver, 40), adminclient.Cell(d.Channel, 40),
+			notify.Thousands(int(d.Pages)), adminclient.Stamp(d.Since), adminclient.Stamp(d.Until), digestState(d), adminclient.Cell(d.Title, 100))
 	}
 	return tw.Flush()
 }
@@ -56,8 +57,8 @@ func outboxDigests(ctx context.Context, api adminClient, id string, limit int, a
 func printDigestPages(w io.Writer, one handler.DigestPagesJSON) error {
 	d := one.Digest
 	fmt.Fprintf(w, "digest %s: %s pages for %s (%s), %s to %s, %s; %s listed one by one, %d shown\n",
-		cell(d.ID, 64), notify.Thousands(int(d.Pages)), cell(d.Receiver, 40), cell(d.Channel, 40),
-		stamp(d.Since), stamp(d.Until), digestState(d), notify.Thousands(int(d.Listed)), len(one.Pages))
+		adminclient.Cell(d.ID, 64), notify.Thousands(int(d.Pages)), adminclient.Cell(d.Receiver, 40), adminclient.Cell(d.Channel, 40),
+		adminclient.Stamp(d.Since), adminclient.Stamp(d.Until), digestState(d), notify.Thousands(int(d.Listed)), len(one.Pages))
 	if d.Listed < d.Pages {
 		fmt.Fprintf(w, "(only the first %s pages of a digest are listed; the rest are counted)\n", notify.Thousands(int(d.Listed)))
 	}
@@ -67,8 +68,8 @@ func printDigestPages(w io.Writer, one handler.DigestPagesJSON) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "OUTBOX ID\tPAGE\tRULE\tSEVERITY\tAPP\tROOM\tUSER\tTASK\tCREATED")
 	for _, p := range one.Pages {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", cell(p.OutboxID, 40), cell(p.PageID, 80), cell(p.Rule, 60),
-			cell(p.Severity, 10), cell(p.App, 20), cell(p.Room, 64), cell(p.User, 64), cell(p.Task, 64), stamp(p.CreatedAt))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", adminclient.Cell(p.OutboxID, 40), adminclient.Cell(p.PageID, 80), adminclient.Cell(p.Rule, 60),
+			adminclient.Cell(p.Severity, 10), adminclient.Cell(p.App, 20), adminclient.Cell(p.Room, 64), adminclient.Cell(p.User, 64), adminclient.Cell(p.Task, 64), adminclient.Stamp(p.CreatedAt))
 	}
 	return tw.Flush()
 }
@@ -83,21 +84,4 @@ func digestState(d handler.DigestJSON) string {
 		return "not posted"
 	}
 	return "open"
-}
-
-// cell is a table cell from data that may come from TRTC clients: one line,
-// no control characters, bounded.
-func cell(s string, n int) string {
-	s = notify.Clean(oneLine(s, n))
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func stamp(t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return t.UTC().Format("2006-01-02 15:04:05")
 }

@@ -21,6 +21,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // TestDocCommands runs every command the README and docs/*.md show in a
@@ -132,8 +134,8 @@ func runAsHook() int {
 	redis.SetLogger(quietRedisLog{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c := &cli{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: "hook"}
-	return exitStatus(runCLI(ctx, c, os.Args[1:]), os.Stderr)
+	c := &proc{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: "hook"}
+	return cli.Status(runCLI(ctx, c, os.Args[1:]), os.Stderr)
 }
 
 // docPlaceholders are what a reader replaces, and what the test puts there.

@@ -6,16 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -26,7 +23,7 @@ import (
 // needed.
 //
 // With --sequence the files are one timeline instead (see runSequence).
-func newTestCmd(c *cli) *cobra.Command {
+func newTestCmd(c *proc) *cobra.Command {
 	var o testOptions
 	cmd := &cobra.Command{
 		Use:   "test EVENT.json...",
@@ -40,14 +37,14 @@ timeline, ordered by EventMsTs, played on in-memory state with a simulated
 clock: what pages when.`,
 		Example: `  hook test --rules rules.yaml examples/user-timeout.json
   hook test --sequence examples/outage.json`,
-		Args: atLeastOne("give one or more callback bodies (EVENT.json)"),
+		Args: cli.AtLeastOne("give one or more callback bodies (EVENT.json)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return dryRunFiles(cmd.Context(), o, args, c.getenv, c.stdout)
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.rules, "rules", "", "rules file; without one, the embedded rules.example.yaml")
-	fromEnv(fs, "rules", "HOOK_RULES")
+	cli.FromEnv(fs, "rules", "HOOK_RULES")
 	fs.StringVar(&o.app, "app", "1400000001", "the SdkAppId header the callbacks arrive with")
 	fs.BoolVar(&o.sequence, "sequence", false, "treat the files as one timeline on in-memory state: what pages when")
 	fs.DurationVar(&o.settle, "settle", rehearsal.Settle, "with --sequence: keep firing timers this long after the last event")
@@ -71,9 +68,9 @@ func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env,
 	if err != nil {
 		var le *rules.LoadError
 		if errors.As(err, &le) {
-			return exitError{code: 1, msg: le.Annotated()}
+			return cli.Exit{Code: 1, Msg: le.Annotated()}
 		}
-		return exitError{code: 1, msg: "hook test: " + err.Error()}
+		return cli.Exit{Code: 1, Msg: "hook test: " + err.Error()}
 	}
 	if o.sequence {
 		return runSequence(ctx, rs, cat, o.app, o.settle, files, stdout)
@@ -83,98 +80,34 @@ func dryRunFiles(ctx context.Context, o testOptions, files []string, getenv env,
 		if i > 0 {
 			fmt.Fprintln(stdout)
 		}
-		if err := dryRun(stdout, rs, cat, o.app, file); err != nil {
+		if err := rehearsal.DryRun(stdout, rs, cat, o.app, file, time.Now()); err != nil {
 			fmt.Fprintf(stdout, "%s: REJECTED: %v\n", file, err)
 			rejected++
 		}
 	}
 	if rejected > 0 {
-		return exitError{code: 1, msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, len(files))}
+		return cli.Exit{Code: 1, Msg: fmt.Sprintf("hook test: %d of %d bodies would be rejected", rejected, len(files))}
 	}
 	return nil
 }
 
-func dryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file string) error {
-	body, err := os.ReadFile(file)
+// runSequence is `hook test --sequence`: it runs callbacks through the rules
+// on in-memory state (an in-process Redis and a simulated clock), in EventMsTs
+// order, firing due timers between them, and prints what would be paged
+// when: storms, drops and returns, rehearsed without a server.
+func runSequence(ctx context.Context, rs *rules.Ruleset, cat *catalog.Catalog, appID string, settle time.Duration, files []string, stdout io.Writer) error {
+	var events []callback.Event
+	for _, path := range files {
+		evs, err := rehearsal.ReadEvents(path, appID)
+		if err != nil {
+			return cli.Exit{Code: 1, Msg: "hook test: " + err.Error()}
+		}
+		events = append(events, evs...)
+	}
+	steps, err := rehearsal.Run(ctx, cat, rs, events, settle)
 	if err != nil {
 		return err
 	}
-	ev, err := callback.Decode(app, body)
-	if err != nil {
-		return fmt.Errorf("400 Bad Request: %w", err)
-	}
-	facts := rules.NewFacts(cat, ev)
-	facts.Scene = rs.Scene(ev.AppID)
-	fmt.Fprintf(w, "%s: app %s, room %q, user %q, at %s\n", file, ev.AppID, ev.RoomID, ev.UserID, facts.Time.Format(time.RFC3339))
-	for _, c := range facts.Codes() {
-		fmt.Fprintf(w, "  %-12s %d %s: %s\n", c.Field, c.Value, c.Name, c.Meaning)
-	}
-	for _, kv := range [][2]string{{"scene", facts.Scene}, {"task", facts.Task}, {"error_code", facts.ErrorCode}, {"error", facts.ErrorMessage}, {"url", facts.URL}} {
-		if kv[1] != "" {
-			fmt.Fprintf(w, "  %-12s %s\n", kv[0], kv[1])
-		}
-	}
-	verdicts, err := rs.Explain(&facts, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "rules:")
-	paged := 0
-	for _, v := range verdicts {
-		mark := "no   "
-		switch {
-		case v.Clears:
-			mark = "CLEAR"
-		case v.Matched:
-			mark = "MATCH"
-		case !v.Considered:
-			mark = "skip "
-		}
-		fmt.Fprintf(w, "  %s %s: %s\n", mark, v.Rule, v.Why)
-		if v.Clears {
-			paged++ // not routine: it reaches the store
-			continue
-		}
-		if v.Alert == nil {
-			continue
-		}
-		paged++
-		if v.State == "" {
-			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Alert.DedupKey, shortDuration(v.Alert.Window))
-		} else {
-			fmt.Fprintf(w, "        %s\n", v.State)
-			fmt.Fprintln(w, "        (hook test --sequence shows when it would page)")
-		}
-		for _, r := range v.Alert.Receivers {
-			p := v.Alert.Notification
-			p.Receiver = r
-			fmt.Fprintf(w, "        page to %s (%s%s):\n", p.Receiver.Name, p.Receiver.Kind, channelOf(p.Receiver))
-			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
-				fmt.Fprintf(w, "          %s\n", line)
-			}
-		}
-	}
-	if paged == 0 {
-		fmt.Fprintln(w, "no rule matched: TRTC gets 200 and nobody is paged")
-	}
+	rehearsal.Print(stdout, steps)
 	return nil
-}
-
-func channelOf(r alert.Receiver) string {
-	if r.Channel == "" {
-		return ""
-	}
-	return " " + r.Channel
-}
-
-// shortDuration writes 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if t, ok := strings.CutSuffix(s, "m0s"); ok {
-		s = t + "m"
-	}
-	if t, ok := strings.CutSuffix(s, "h0m"); ok {
-		s = t + "h"
-	}
-	return s
 }

@@ -173,23 +173,3 @@ func TestFollowUpEndToEnd(t *testing.T) {
 		t.Errorf("%d DescribeCallDetailInfo requests, want 1 (the follow-up's): %v", details, api.Actions())
 	}
 }
-
-func TestCallDismissal(t *testing.T) {
-	t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name                      string
-		created, dismissed, event time.Time
-		want                      time.Time
-	}{
-		{"dismissed after the event", t0, t0.Add(time.Hour), t0.Add(30 * time.Minute), t0.Add(time.Hour)},
-		{"not dismissed", t0, time.Time{}, t0.Add(time.Minute), time.Time{}},
-		{"an earlier call's dismissal, before this call's creation", t0, t0.Add(-time.Minute), t0.Add(time.Minute), time.Time{}},
-		{"creation not seen, dismissal long before the event", time.Time{}, t0, t0.Add(time.Hour), time.Time{}},
-		{"creation not seen, dismissal right after the event", time.Time{}, t0.Add(time.Second), t0, t0.Add(time.Second)},
-	}
-	for _, tt := range tests {
-		if got := callDismissal(tt.created, tt.dismissed, tt.event); !got.Equal(tt.want) {
-			t.Errorf("%s: %s, want %s", tt.name, got, tt.want)
-		}
-	}
-}

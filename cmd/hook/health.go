@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // newHealthCmd is `hook health`: it probes a running hook's health
 // endpoint, exit 0 iff it answers 200. It is the container HEALTHCHECK,
 // since the distroless image has no curl.
-func newHealthCmd(c *cli) *cobra.Command {
+func newHealthCmd(c *proc) *cobra.Command {
 	var url string
 	var timeout time.Duration
 	cmd := &cobra.Command{
@@ -21,7 +23,7 @@ func newHealthCmd(c *cli) *cobra.Command {
 		Short:   "Exit 0 iff a running hook answers 200 (the container health check)",
 		Long:    "Probes a running hook's /healthz (or /readyz): exit 0 and print the answer iff it is 200, else exit 1.",
 		Example: `  hook health --url http://127.0.0.1:8080/readyz`,
-		Args:    noArgs(""),
+		Args:    cli.NoArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return probe(cmd.Context(), url, timeout, c.stdout)
 		},
@@ -36,16 +38,16 @@ func probe(ctx context.Context, url string, timeout time.Duration, stdout io.Wri
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return exitError{code: 2, msg: fmt.Sprintf("hook health: bad --url: %v", err)}
+		return cli.Exit{Code: 2, Msg: fmt.Sprintf("hook health: bad --url: %v", err)}
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return exitError{code: 1, msg: fmt.Sprintf("hook health: %v", err)}
+		return cli.Exit{Code: 1, Msg: fmt.Sprintf("hook health: %v", err)}
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if resp.StatusCode != http.StatusOK {
-		return exitError{code: 1, msg: fmt.Sprintf("hook health: %s answered %d: %s", url, resp.StatusCode, body)}
+		return cli.Exit{Code: 1, Msg: fmt.Sprintf("hook health: %s answered %d: %s", url, resp.StatusCode, body)}
 	}
 	fmt.Fprintf(stdout, "%s\n", body)
 	return nil

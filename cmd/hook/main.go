@@ -5,14 +5,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 func main() {
@@ -24,29 +23,8 @@ func main() {
 	redis.SetLogger(quietRedisLog{})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	c := &cli{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: invokedAs(os.Args[0])}
-	os.Exit(exitStatus(runCLI(ctx, c, os.Args[1:]), os.Stderr))
-}
-
-// exitStatus is the process's exit status for what runCLI returned, after
-// printing what goes with it on stderr: an exitError is an answer (its
-// message and usage, its status); any other error is a failure, status 1.
-func exitStatus(err error, stderr io.Writer) int {
-	if err == nil {
-		return 0
-	}
-	var exit exitError
-	if errors.As(err, &exit) { // an answer, not a failure: print it, exit with its status
-		if exit.msg != "" {
-			fmt.Fprintln(stderr, exit.msg)
-		}
-		if exit.usage != "" {
-			fmt.Fprint(stderr, "\n"+exit.usage)
-		}
-		return exit.code
-	}
-	fmt.Fprintln(stderr, "hook:", err)
-	return 1
+	c := &proc{getenv: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, self: cli.InvokedAs(os.Args[0])}
+	os.Exit(cli.Status(runCLI(ctx, c, os.Args[1:]), os.Stderr))
 }
 
 // quietRedisLog discards go-redis's internal log lines (see main).

@@ -2,21 +2,20 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
-	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hookdev/hook/internal/adminclient"
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // newOutboxCmd is `hook outbox`: the outbox and its dead letters, inspected
 // and managed through a running hook's admin API.
-func newOutboxCmd(c *cli) *cobra.Command {
+func newOutboxCmd(c *proc) *cobra.Command {
 	var base string
 	cmd := &cobra.Command{
 		Use:   "outbox",
@@ -26,14 +25,12 @@ admin API. The token is found as for hook silence: HOOK_ADMIN_TOKEN, else,
 for a hook on this machine on the in-process Redis, the one it wrote to the
 state directory.`,
 		Args: cobra.ArbitraryArgs,
-		RunE: needsSubcommand,
+		RunE: cli.NeedsSubcommand,
 	}
 	cmd.PersistentFlags().StringVar(&base, "url", "http://localhost:8080", "hook server")
-	fromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
-	admin := func() (adminClient, error) {
-		return newAdminClient(cmd.CommandPath(), base, c.getenv, &http.Client{Timeout: 10 * time.Second})
-	}
-	listing := func(use, short string, args cobra.PositionalArgs, run func(ctx context.Context, api adminClient, args []string, limit int, asJSON bool) error) *cobra.Command {
+	cli.FromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
+	admin := adminFor(cmd.CommandPath, &base, c.getenv)
+	listing := func(use, short string, args cobra.PositionalArgs, run func(ctx context.Context, api adminclient.Client, args []string, limit int, asJSON bool) error) *cobra.Command {
 		var limit int
 		var asJSON bool
 		sub := &cobra.Command{
@@ -53,12 +50,15 @@ state directory.`,
 		return sub
 	}
 	cmd.AddCommand(
-		listing("list", "Dead letters and the outbox's state", noArgs(""),
-			func(ctx context.Context, api adminClient, _ []string, limit int, asJSON bool) error {
-				return outboxList(ctx, api, limit, asJSON, c.stdout)
+		listing("list", "Dead letters and the outbox's state", cli.NoArgs(""),
+			func(ctx context.Context, api adminclient.Client, _ []string, limit int, asJSON bool) error {
+				if err := api.OutboxList(ctx, limit, asJSON, c.stdout); err != nil {
+					return cli.Exit{Code: 1, Msg: "hook outbox list: " + err.Error()}
+				}
+				return nil
 			}),
-		listing("digests [ID]", "Flood digests; with an ID, the pages absorbed into it", atMost(1, "digest ID"),
-			func(ctx context.Context, api adminClient, args []string, limit int, asJSON bool) error {
+		listing("digests [ID]", "Flood digests; with an ID, the pages absorbed into it", cli.AtMost(1, "digest ID"),
+			func(ctx context.Context, api adminclient.Client, args []string, limit int, asJSON bool) error {
 				return outboxDigests(ctx, api, strings.Join(args, ""), limit, asJSON, c.stdout)
 			}),
 		newOutboxActCmd(c, admin, "retry", "Move dead letters back to the outbox", http.MethodPost, "/retry"),
@@ -68,11 +68,11 @@ state directory.`,
 }
 
 // newOutboxActCmd is `hook outbox retry` or `drop`: method on each dead letter.
-func newOutboxActCmd(c *cli, admin func() (adminClient, error), name, short, method, suffix string) *cobra.Command {
+func newOutboxActCmd(c *proc, admin func() (adminclient.Client, error), name, short, method, suffix string) *cobra.Command {
 	return &cobra.Command{
 		Use:   name + " ID...",
 		Short: short,
-		Args:  atLeastOne("give the dead letter IDs (see hook outbox list)"),
+		Args:  cli.AtLeastOne("give the dead letter IDs (see hook outbox list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := admin()
 			if err != nil {
@@ -81,7 +81,7 @@ func newOutboxActCmd(c *cli, admin func() (adminClient, error), name, short, met
 			failed := 0
 			for _, id := range args {
 				var res map[string]string
-				if err := api.do(cmd.Context(), method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, nil, &res); err != nil {
+				if err := api.Do(cmd.Context(), method, "/api/v1/deadletters/"+url.PathEscape(id)+suffix, nil, &res); err != nil {
 					fmt.Fprintf(c.stderr, "%s: %v\n", id, err)
 					failed++
 					continue
@@ -89,66 +89,9 @@ func newOutboxActCmd(c *cli, admin func() (adminClient, error), name, short, met
 				fmt.Fprintf(c.stdout, "%s %s\n", id, res["status"])
 			}
 			if failed > 0 {
-				return exitError{code: 1}
+				return cli.Exit{Code: 1}
 			}
 			return nil
 		},
 	}
-}
-
-func outboxList(ctx context.Context, api adminClient, limit int, asJSON bool, stdout io.Writer) error {
-	var stats map[string]any
-	if err := api.do(ctx, http.MethodGet, "/api/v1/outbox", nil, &stats); err != nil {
-		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
-	}
-	var list struct {
-		DeadLetters []struct {
-			ID       string    `json:"id"`
-			Reason   string    `json:"reason"`
-			FailedAt time.Time `json:"failed_at"`
-			Page     struct {
-				ID       string `json:"id"`
-				Rule     string `json:"rule"`
-				Title    string `json:"title"`
-				Receiver string `json:"receiver"`
-			} `json:"page"`
-		} `json:"dead_letters"`
-	}
-	var raw json.RawMessage
-	if err := api.do(ctx, http.MethodGet, fmt.Sprintf("/api/v1/deadletters?limit=%d", limit), nil, &raw); err != nil {
-		return exitError{code: 1, msg: "hook outbox list: " + err.Error()}
-	}
-	if asJSON {
-		b, _ := json.MarshalIndent(map[string]any{"outbox": stats, "dead_letters": json.RawMessage(raw)}, "", "  ")
-		fmt.Fprintln(stdout, string(b))
-		return nil
-	}
-	if err := json.Unmarshal(raw, &list); err != nil {
-		return exitError{code: 1, msg: "hook outbox list: unexpected answer: " + err.Error()}
-	}
-	age, _ := stats["oldest_age_seconds"].(float64)
-	fmt.Fprintf(stdout, "outbox: %v waiting (%v pending), oldest %s; %v dead letters",
-		stats["depth"], stats["pending"], (time.Duration(age) * time.Second).String(), stats["dead_letters"])
-	if n, ok := stats["digests"]; ok {
-		fmt.Fprintf(stdout, "; %v flood digests (hook outbox digests)", n)
-	}
-	fmt.Fprintln(stdout)
-	if len(list.DeadLetters) == 0 {
-		return nil
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tFAILED AT\tPAGE\tRULE\tRECEIVER\tREASON")
-	for _, d := range list.DeadLetters {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", d.ID, d.FailedAt.UTC().Format("2006-01-02 15:04:05"),
-			d.Page.ID, d.Page.Rule, d.Page.Receiver, oneLine(d.Reason, 100))
-	}
-	return tw.Flush()
-}
-
-func oneLine(s string, n int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > n {
-		s = s[:n-1] + "…"
-	}
-	return s
 }

@@ -2,66 +2,21 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 )
-
-// defaultPartitions spreads rooms over 16 hash tags: enough for 16 masters.
-const defaultPartitions = 16
-
-// defaultRedisBatch: under load, concurrent callbacks share round trips;
-// alone, a callback sends its own at once (state.Batcher). Measured in
-// bench/ (see docs/performance.md).
-const defaultRedisBatch = state.DefaultBatch
-
-// storeOptions reads how the state store lays out its keys and how it
-// writes: HOOK_PARTITIONS (rooms spread over that many hash tags, fixed for
-// a deployment) and HOOK_REDIS_WAIT_REPLICAS (replicas every callback's
-// writes must reach before it is answered).
-func storeOptions(getenv env) (state.Options, error) {
-	var opts state.Options
-	var err error
-	if opts.Partitions, err = wholeNumber("HOOK_PARTITIONS", getenv("HOOK_PARTITIONS"), defaultPartitions, 1, keyspace.MaxPartitions); err != nil {
-		return opts, err
-	}
-	if opts.WaitReplicas, err = wholeNumber("HOOK_REDIS_WAIT_REPLICAS", getenv("HOOK_REDIS_WAIT_REPLICAS"), 0, 0, 16); err != nil {
-		return opts, err
-	}
-	return opts, nil
-}
-
-// redisBatch is HOOK_REDIS_BATCH: how many concurrent callbacks' scripts may
-// share one pipeline to Redis (0: each its own round trip).
-func redisBatch(getenv env) (int, error) {
-	return wholeNumber("HOOK_REDIS_BATCH", getenv("HOOK_REDIS_BATCH"), defaultRedisBatch, 0, 1024)
-}
-
-// wholeNumber reads raw, the value of variable name: def when unset, else a
-// whole number between lo and hi.
-func wholeNumber(name, raw string, def, lo, hi int) (int, error) {
-	if raw == "" {
-		return def, nil
-	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < lo || n > hi {
-		return 0, exitError{code: 2, msg: fmt.Sprintf("hook serve: %s=%q is not a whole number between %d and %d", name, raw, lo, hi)}
-	}
-	return n, nil
-}
 
 // openStore returns the state store on rdb, tuned by opts.
 func openStore(rdb redis.UniversalClient, opts state.Options, log *slog.Logger) (*state.Redis, error) {
 	st, err := state.NewPartitioned(rdb, keyPrefix, opts)
 	if err != nil {
-		return nil, exitError{code: 2, msg: "hook serve: " + err.Error()}
+		return nil, cli.Exit{Code: 2, Msg: "hook serve: " + err.Error()}
 	}
 	log.Info("state store layout", "partitions", st.Layout().Partitions(), "wait_replicas", opts.WaitReplicas)
 	return st, nil

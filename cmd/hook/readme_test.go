@@ -16,9 +16,13 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	envRE := regexp.MustCompile(`(?:getenv\(|fromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
+	envRE := regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
 	flagRE := regexp.MustCompile(`fs\.(?:String|Bool|Duration|Float64|Int)(?:Var\([^,]+,)?\(?\s*"([a-z-]+)"`)
 	files, _ := filepath.Glob("*.go")
+	for _, pkg := range []string{"config", "adminclient"} { // the settings, and the CLI's admin token
+		more, _ := filepath.Glob("../../internal/" + pkg + "/*.go")
+		files = append(files, more...)
+	}
 	seen := 0
 	for _, f := range files {
 		if strings.HasSuffix(f, "_test.go") {
@@ -34,7 +38,7 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 				t.Errorf("%s reads $%s, which docs/operations.md does not document", f, m[1])
 			}
 		}
-		if f != "serve.go" {
+		if f != "../../internal/config/serve.go" {
 			continue
 		}
 		for _, m := range flagRE.FindAllStringSubmatch(string(src), -1) {

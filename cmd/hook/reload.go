@@ -6,22 +6,24 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/reload"
 )
 
 // startReload keeps the router's rules in step with the rules file: on every
 // change to it (watched by the reloader) and on SIGHUP. Embedded rules never
 // change, so then SIGHUP is only acknowledged. It stops when ctx ends.
-func startReload(ctx context.Context, path string, router swapper, cat *catalog.Catalog, getenv env, reg prometheus.Registerer, log *slog.Logger) {
+func startReload(ctx context.Context, path string, router reload.Swapper, cat *catalog.Catalog, getenv env, now func() time.Time, reg prometheus.Registerer, log *slog.Logger) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
-	var reloader *Reloader
+	var reloader *reload.Reloader
 	if path != "" {
-		reloader = NewReloader(ReloaderConfig{Path: path, Catalog: cat, Getenv: getenv},
-			router, NewReloadMetrics(reg), log)
+		reloader = reload.New(reload.Config{Path: path, Catalog: cat, Getenv: getenv, Now: now},
+			router, reload.NewMetrics(reg), log)
 		go func() {
 			if err := reloader.Run(ctx); err != nil {
 				log.Error("rules watcher stopped: reload with SIGHUP", "err", err)

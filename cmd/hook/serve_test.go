@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -67,7 +69,7 @@ func startServeWith(t *testing.T, env map[string]string, hooks *serveHooks) *ser
 	getenv := func(k string) string { return env[k] }
 	go func() {
 		if hooks != nil {
-			cfg, err := parseServe(nil, getenv, s.stderr)
+			cfg, err := config.ParseServe(nil, getenv, handler.DefaultReplayWindow)
 			if err != nil {
 				done <- err
 				return

@@ -2,6 +2,10 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+
+	"github.com/hookdev/hook/internal/cli"
+	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/handler"
 )
 
 // environmentAnnotation holds, on a command, the environment variables it
@@ -35,8 +39,8 @@ const serveEnvironment = `Environment (settings without a flag):
 
 // newServeCmd is `hook serve`, under the name use: "serve", or "hook" for
 // the root command, which serves when no command is given.
-func newServeCmd(c *cli, use string) *cobra.Command {
-	var read func([]string, env) (serveConfig, error)
+func newServeCmd(c *proc, use string) *cobra.Command {
+	var read func([]string, func(string) string) (config.Serve, error)
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: "Run the callback server (the default command)",
@@ -47,16 +51,16 @@ With no flags and no configuration it serves the embedded example rules on
 stdout, and makes up a callback key for the run, which it prints.`,
 		Annotations: map[string]string{environmentAnnotation: serveEnvironment},
 		Example:     `  hook serve --rules rules.yaml --redis redis://localhost:6379/0`,
-		Args:        noArgs(""),
+		Args:        cli.NoArgs(""),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := read(args, c.getenv)
 			if err != nil {
 				return err
 			}
-			cfg.self = c.self
+			cfg.Self = c.self
 			return cmdServe(cmd.Context(), cfg, c.getenv, c.stdout, c.stderr)
 		},
 	}
-	read = serveFlags(cmd.Flags())
+	read = config.ServeFlags(cmd.Flags(), handler.DefaultReplayWindow)
 	return cmd
 }

@@ -7,12 +7,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/verify"
 )
 
 // newSignCmd is `hook sign`: the Sign header value TRTC would send for a
 // body, so a test callback can be sent with curl.
-func newSignCmd(c *cli) *cobra.Command {
+func newSignCmd(c *proc) *cobra.Command {
 	var key string
 	cmd := &cobra.Command{
 		Use:   "sign [FILE]",
@@ -20,7 +21,7 @@ func newSignCmd(c *cli) *cobra.Command {
 		Long:  "Prints base64(HMAC-SHA256(KEY, body)), the Sign header TRTC sends, for the body in FILE or on stdin.",
 		Example: `  printf %s "$body" | hook sign --key KEY
   hook sign --key KEY body.json`,
-		Args: atMost(1, "FILE"),
+		Args: cli.AtMost(1, "FILE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var body []byte
 			var err error
@@ -37,7 +38,7 @@ func newSignCmd(c *cli) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&key, "key", "", "callback key to sign with")
-	fromEnv(cmd.Flags(), "key", "TRTC_CALLBACK_KEY")
-	required(cmd, "key")
+	cli.FromEnv(cmd.Flags(), "key", "TRTC_CALLBACK_KEY")
+	cli.Required(cmd, "key")
 	return cmd
 }

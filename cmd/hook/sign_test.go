@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 func TestSign(t *testing.T) {
@@ -25,7 +27,7 @@ func TestSign(t *testing.T) {
 		env    map[string]string
 		stdin  string
 		want   string
-		status int // exitError code, 0 for success
+		status int // cli.Exit code, 0 for success
 	}{
 		{"stdin", []string{"sign", "--key", "123654"}, nil, body, want, 0},
 		{"file", []string{"sign", "--key", "123654", file}, nil, "", want, 0},
@@ -44,10 +46,10 @@ func TestSign(t *testing.T) {
 				}
 				return
 			}
-			var exit exitError
+			var exit cli.Exit
 			code := 1
 			if errors.As(err, &exit) {
-				code = exit.code
+				code = exit.Code
 			}
 			if err == nil || code != tt.status {
 				t.Fatalf("run = %v (exit %d), want exit %d", err, code, tt.status)
@@ -59,8 +61,8 @@ func TestSign(t *testing.T) {
 func TestUnknownCommand(t *testing.T) {
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, strings.NewReader(""), &out, &errOut)
-	var exit exitError
-	if !errors.As(err, &exit) || exit.code != 2 || !strings.Contains(exit.msg, `unknown command "frobnicate"`) {
+	var exit cli.Exit
+	if !errors.As(err, &exit) || exit.Code != 2 || !strings.Contains(exit.Msg, `unknown command "frobnicate"`) {
 		t.Fatalf("run = %v, want exit 2 naming the command", err)
 	}
 }
@@ -69,7 +71,7 @@ func TestUnknownCommand(t *testing.T) {
 // cobra, still work: they are rewritten for pflag; negative numbers and
 // what follows "--" are left alone.
 func TestDoubleDash(t *testing.T) {
-	root := newRootCmd(&cli{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
+	root := newRootCmd(&proc{getenv: func(string) string { return "" }, stdout: io.Discard, stderr: io.Discard})
 	tests := []struct{ in, want string }{
 		{"check -rules x.yaml", "check --rules x.yaml"},
 		{"-redis-timeout=1s", "--redis-timeout=1s"},
@@ -79,9 +81,9 @@ func TestDoubleDash(t *testing.T) {
 		{"test -- -rules", "test -- -rules"},
 	}
 	for _, tt := range tests {
-		got := strings.Join(doubleDash(root, strings.Fields(tt.in)), " ")
+		got := strings.Join(cli.DoubleDash(root, strings.Fields(tt.in)), " ")
 		if got != tt.want {
-			t.Errorf("doubleDash(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("cli.DoubleDash(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

@@ -13,14 +13,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/hookdev/hook/internal/adminclient"
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/handler"
 )
 
 // newSilenceCmd is `hook silence`: silences managed through a running
 // server's admin API, so the CLI needs no Redis credentials and every
 // replica sees the change at once.
-func newSilenceCmd(c *cli) *cobra.Command {
+func newSilenceCmd(c *proc) *cobra.Command {
 	var base string
 	cmd := &cobra.Command{
 		Use:   "silence",
@@ -33,18 +35,16 @@ $XDG_STATE_HOME/hook/admin-token (else $HOME/.local/state/hook/admin-token),
 readable only by you, and these commands read it there. Any other hook
 (HOOK_REDIS_URL, production) needs HOOK_ADMIN_TOKEN, set on the server and here.`,
 		Args: cobra.ArbitraryArgs,
-		RunE: needsSubcommand,
+		RunE: cli.NeedsSubcommand,
 	}
 	cmd.PersistentFlags().StringVar(&base, "url", "http://localhost:8080", "hook server")
-	fromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
-	admin := func() (adminClient, error) {
-		return newAdminClient(cmd.CommandPath(), base, c.getenv, &http.Client{Timeout: 10 * time.Second})
-	}
+	cli.FromEnv(cmd.PersistentFlags(), "url", "HOOK_URL")
+	admin := adminFor(cmd.CommandPath, &base, c.getenv)
 	cmd.AddCommand(newSilenceAddCmd(c, admin), newSilenceListCmd(c, admin), newSilenceExpireCmd(c, admin))
 	return cmd
 }
 
-func newSilenceAddCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+func newSilenceAddCmd(c *proc, admin func() (adminclient.Client, error)) *cobra.Command {
 	var author, comment string
 	var dur time.Duration
 	labels := alert.SilenceLabels()
@@ -58,7 +58,7 @@ event is a catalogue name (room.exit) and reason a short name (timeout);
 values are checked by the server, which refuses unknown ones with a suggestion.`,
 		Example: `  hook silence add --for 2h --comment "venue wifi down" room=8489
   hook silence add --for 30m --comment "load test" app=1400000001 rule=anchor-dropped`,
-		Args: atLeastOne("give what to mute as LABEL=VALUE (labels: " + strings.Join(labels, ", ") + ")"),
+		Args: cli.AtLeastOne("give what to mute as LABEL=VALUE (labels: " + strings.Join(labels, ", ") + ")"),
 		ValidArgsFunction: func(_ *cobra.Command, _ []string, toComplete string) ([]cobra.Completion, cobra.ShellCompDirective) {
 			var out []cobra.Completion
 			for _, l := range labels {
@@ -73,10 +73,10 @@ values are checked by the server, which refuses unknown ones with a suggestion.`
 			for _, a := range args {
 				k, v, ok := strings.Cut(a, "=")
 				if !ok {
-					return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %q is not LABEL=VALUE", a)}
+					return cli.Exit{Code: 2, Msg: fmt.Sprintf("hook silence add: %q is not LABEL=VALUE", a)}
 				}
 				if _, dup := matchers[k]; dup {
-					return exitError{code: 2, msg: fmt.Sprintf("hook silence add: %s given twice; a silence matches one value per label (add one silence per value)", k)}
+					return cli.Exit{Code: 2, Msg: fmt.Sprintf("hook silence add: %s given twice; a silence matches one value per label (add one silence per value)", k)}
 				}
 				matchers[k] = v
 			}
@@ -86,19 +86,19 @@ values are checked by the server, which refuses unknown ones with a suggestion.`
 			}
 			var s alert.Silence
 			req := handler.SilenceRequest{Matchers: matchers, Author: author, Comment: comment, Duration: dur.String()}
-			if err := api.do(cmd.Context(), http.MethodPost, "/api/v1/silences", req, &s); err != nil {
-				return exitError{code: 1, msg: "hook silence add: " + err.Error()}
+			if err := api.Do(cmd.Context(), http.MethodPost, "/api/v1/silences", req, &s); err != nil {
+				return cli.Exit{Code: 1, Msg: "hook silence add: " + err.Error()}
 			}
-			fmt.Fprintf(c.stdout, "silence %s: %s until %s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339))
+			fmt.Fprintf(c.stdout, "silence %s: %s until %s\n", s.ID, adminclient.FormatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339))
 			return nil
 		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&comment, "comment", "", "why: shown in hook silence list and to whoever wonders where the pages went")
-	required(cmd, "comment")
+	cli.Required(cmd, "comment")
 	fs.DurationVar(&dur, "for", time.Hour, "how long")
 	fs.StringVar(&author, "author", "", "who is silencing; without it, your login name")
-	fromEnv(fs, "author", "USER")
+	cli.FromEnv(fs, "author", "USER")
 	cmd.PreRun = func(*cobra.Command, []string) {
 		if author == "" {
 			author = loginName()
@@ -107,12 +107,12 @@ values are checked by the server, which refuses unknown ones with a suggestion.`
 	return cmd
 }
 
-func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+func newSilenceListCmd(c *proc, admin func() (adminclient.Client, error)) *cobra.Command {
 	var asJSON bool
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List the silences in force: id, matchers, end, how many muted, author, comment",
-		Args:  noArgs(""),
+		Args:  cli.NoArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			api, err := admin()
 			if err != nil {
@@ -121,8 +121,8 @@ func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command
 			var out struct {
 				Silences []alert.Silence `json:"silences"`
 			}
-			if err := api.do(cmd.Context(), http.MethodGet, "/api/v1/silences", nil, &out); err != nil {
-				return exitError{code: 1, msg: "hook silence list: " + err.Error()}
+			if err := api.Do(cmd.Context(), http.MethodGet, "/api/v1/silences", nil, &out); err != nil {
+				return cli.Exit{Code: 1, Msg: "hook silence list: " + err.Error()}
 			}
 			if asJSON {
 				enc := json.NewEncoder(c.stdout)
@@ -132,7 +132,7 @@ func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command
 			tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tMATCHERS\tENDS\tMUTED\tAUTHOR\tCOMMENT")
 			for _, s := range out.Silences {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, formatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339), s.Muted, s.Author, s.Comment)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t%s\n", s.ID, adminclient.FormatMatchers(s.Matchers), s.EndsAt.Local().Format(time.RFC3339), s.Muted, s.Author, s.Comment)
 			}
 			return tw.Flush()
 		},
@@ -141,34 +141,24 @@ func newSilenceListCmd(c *cli, admin func() (adminClient, error)) *cobra.Command
 	return cmd
 }
 
-func newSilenceExpireCmd(c *cli, admin func() (adminClient, error)) *cobra.Command {
+func newSilenceExpireCmd(c *proc, admin func() (adminclient.Client, error)) *cobra.Command {
 	return &cobra.Command{
 		Use:     "expire ID",
 		Short:   "End a silence now",
 		Example: "  hook silence expire 3k7x2m9qab4c",
-		Args:    exactlyOne("give one silence ID (see hook silence list)"),
+		Args:    cli.ExactlyOne("give one silence ID (see hook silence list)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			api, err := admin()
 			if err != nil {
 				return err
 			}
-			if err := api.do(cmd.Context(), http.MethodDelete, "/api/v1/silences/"+url.PathEscape(args[0]), nil, nil); err != nil {
-				return exitError{code: 1, msg: "hook silence expire: " + err.Error()}
+			if err := api.Do(cmd.Context(), http.MethodDelete, "/api/v1/silences/"+url.PathEscape(args[0]), nil, nil); err != nil {
+				return cli.Exit{Code: 1, Msg: "hook silence expire: " + err.Error()}
 			}
 			fmt.Fprintf(c.stdout, "silence %s expired\n", args[0])
 			return nil
 		},
 	}
-}
-
-func formatMatchers(m map[string]string) string {
-	parts := make([]string, 0, len(m))
-	for _, k := range alert.SilenceLabels() {
-		if v, ok := m[k]; ok {
-			parts = append(parts, k+"="+v)
-		}
-	}
-	return strings.Join(parts, ",")
 }
 
 // loginName names who runs the command when $USER is unset (containers,

@@ -15,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/silence"
@@ -66,12 +67,12 @@ func TestSilenceCLI(t *testing.T) {
 		t.Errorf("expired silence still listed: %q", out)
 	}
 	_, err = hook("expire", "--url", srv.URL, id[1])
-	var exit exitError
-	if !errors.As(err, &exit) || exit.code != 1 || !strings.Contains(exit.msg, "404") {
+	var exit cli.Exit
+	if !errors.As(err, &exit) || exit.Code != 1 || !strings.Contains(exit.Msg, "404") {
 		t.Errorf("expiring twice: %v, want exit 1 with 404", err)
 	}
 	_, err = hook("add", "--url", srv.URL, "room")
-	if !errors.As(err, &exit) || exit.code != 2 {
+	if !errors.As(err, &exit) || exit.Code != 2 {
 		t.Errorf("bad matcher: %v, want exit 2", err)
 	}
 }

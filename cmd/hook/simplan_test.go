@@ -15,6 +15,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rehearsal"
+	"github.com/hookdev/hook/internal/simulate"
 )
 
 // simStart is when rehearsed and written timelines begin: 2026-03-01 12:00 UTC,
@@ -32,13 +33,13 @@ func fixedIDs() func() (int, string) {
 }
 
 // simPlan is `hook simulate ARGS...`'s plan with fixed ids.
-func simPlan(t *testing.T, args ...string) []simCall {
+func simPlan(t *testing.T, args ...string) []simulate.Call {
 	t.Helper()
 	c, err := parseSimulate(append([]string{"--key", "k"}, args...), func(string) string { return "" }, &strings.Builder{})
 	if err != nil {
 		t.Fatalf("parse %v: %v", args, err)
 	}
-	return c.plan(fixedIDs())
+	return c.Plan(fixedIDs())
 }
 
 // roomRE and taskRE find the plans' room numbers and task ids (fixedIDs)
@@ -50,21 +51,21 @@ var (
 
 // simEvents is what hook receives from a plan played at speed 1: each body
 // stamped at its planned time from start.
-func simEvents(t *testing.T, calls []simCall, start time.Time, noWait bool) []callback.Event {
+func simEvents(t *testing.T, calls []simulate.Call, start time.Time, noWait bool) []callback.Event {
 	t.Helper()
 	events := make([]callback.Event, 0, len(calls))
 	for i, c := range calls {
-		at := start.Add(c.at)
+		at := start.Add(c.At)
 		if noWait {
 			at = start.Add(time.Duration(i) * time.Millisecond) // --no-wait: one after the other, at once
 		}
-		body, err := simBody(c.step, at)
+		body, err := simulate.Body(c.Step, at)
 		if err != nil {
 			t.Fatal(err)
 		}
-		ev, err := callback.Decode(c.app, body)
+		ev, err := callback.Decode(c.App, body)
 		if err != nil {
-			t.Fatalf("%s: %v", c.step.what, err)
+			t.Fatalf("%s: %v", c.Step.What, err)
 		}
 		events = append(events, ev)
 	}
@@ -93,7 +94,7 @@ func clock(d time.Duration) string {
 // rehearseSimulate plays `hook simulate ARGS...` (at speed 1, or at once
 // with --no-wait) through the embedded example rules on a simulated clock:
 // every page it causes and when.
-func rehearseSimulate(t *testing.T, args ...string) ([]simCall, []simPage) {
+func rehearseSimulate(t *testing.T, args ...string) ([]simulate.Call, []simPage) {
 	t.Helper()
 	calls := simPlan(t, args...)
 	noWait := slices.Contains(args, "--no-wait")

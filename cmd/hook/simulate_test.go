@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookdev/hook/internal/simulate"
 )
 
 // TestSimulateAgainstServer plays every scenario of "all" at once against a
@@ -82,11 +84,11 @@ func TestSimulatePromise(t *testing.T) {
 	wants := []string{
 		fmt.Sprintf("gives %d pages, at these times", len(pages)),
 		"```text\n" + block.String() + "```\n",
-		fmt.Sprintf("simulate --key KEY            # room, recording and relay: %d callbacks over %s", len(calls), clock(calls[len(calls)-1].at)),
+		fmt.Sprintf("simulate --key KEY            # room, recording and relay: %d callbacks over %s", len(calls), clock(calls[len(calls)-1].At)),
 	}
 	for _, name := range []string{"live", "call"} {
 		calls, pages := rehearseSimulate(t, name)
-		wants = append(wants, fmt.Sprintf("%d callbacks over %s", len(calls), clock(calls[len(calls)-1].at)))
+		wants = append(wants, fmt.Sprintf("%d callbacks over %s", len(calls), clock(calls[len(calls)-1].At)))
 		var at []string
 		for _, p := range pages {
 			at = append(at, clock(p.at)+" "+p.rule)
@@ -156,8 +158,8 @@ func TestSimulateStorm(t *testing.T) {
 	if err != nil {
 		t.Fatalf("simulate storm: %v\n%s", err, errOut.String())
 	}
-	if n := strings.Count(out.String(), "-> 200 "); n != stormUsers+stormUsers/2 {
-		t.Errorf("%d callbacks accepted, want %d", n, stormUsers+stormUsers/2)
+	if n := strings.Count(out.String(), "-> 200 "); n != simulate.StormUsers+simulate.StormUsers/2 {
+		t.Errorf("%d callbacks accepted, want %d", n, simulate.StormUsers+simulate.StormUsers/2)
 	}
 	waitFor(t, 30*time.Second, "the room page", func() bool {
 		return strings.Contains(s.stdout.String(), "Users dropping out of room")
@@ -187,7 +189,7 @@ func TestSimulateApps(t *testing.T) {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			got := map[string]bool{}
 			for _, c := range simPlan(t, tc.args...) {
-				got[c.app] = true
+				got[c.App] = true
 			}
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Errorf("sends as %v, want %v", got, tc.want)

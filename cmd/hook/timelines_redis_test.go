@@ -19,11 +19,13 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
+	"github.com/hookdev/hook/internal/simulate"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -74,13 +76,13 @@ func TestTimelinesSignedAgainstRedis(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, tl := range timelines {
-		t.Run(tl.file, func(t *testing.T) {
+	for i, tl := range simulate.Timelines() {
+		t.Run(tl.File, func(t *testing.T) {
 			t.Parallel()
-			bodies := timelineBodies(t, filepath.Join("testdata", "timelines", tl.file))
+			bodies := timelineBodies(t, filepath.Join("testdata", "timelines", tl.File))
 			var events []callback.Event
 			for _, b := range bodies {
-				ev, err := callback.Decode(tl.app, b)
+				ev, err := callback.Decode(tl.App, b)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -96,12 +98,12 @@ func TestTimelinesSignedAgainstRedis(t *testing.T) {
 					want = append(want, n.Rule+": ["+strings.ToUpper(string(n.Severity))+"] "+notify.Title(n))
 				}
 			}
-			if total := len(want); total != sum(tl.pages) {
-				t.Fatalf("the rehearsal pages %d times, the timeline expects %v", total, tl.pages)
+			if total := len(want); total != sum(timelinePages[tl.File]) {
+				t.Fatalf("the rehearsal pages %d times, the timeline expects %v", total, timelinePages[tl.File])
 			}
 			db := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr, DB: i + 1})
 			defer db.Close()
-			got := playSigned(t, db, tl.app, bodies)
+			got := playSigned(t, db, tl.App, bodies)
 			t.Logf("paged: %q", got)
 			slices.Sort(got)
 			slices.Sort(want)
@@ -193,7 +195,7 @@ func playSigned(t *testing.T, db *redis.Client, app string, bodies [][]byte) []s
 		"TRTC_CALLBACK_KEY": key, // the example's apps have no keys of their own
 		"HOOK_REDIS_URL":    fmt.Sprintf("redis://%s/%d", db.Options().Addr, db.Options().DB),
 	}, &serveHooks{now: clock.Now})
-	st, err := state.NewPartitioned(db, keyPrefix, state.Options{Partitions: defaultPartitions})
+	st, err := state.NewPartitioned(db, keyPrefix, state.Options{Partitions: config.DefaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,13 +3,15 @@ package main
 import (
 	"bytes"
 	"errors"
-	"io"
 	"log/slog"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/cli"
+	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 )
 
@@ -28,15 +30,15 @@ func TestTRTCConsoleSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := parseServe(nil, func(k string) string {
+			cfg, err := config.ParseServe(nil, func(k string) string {
 				if k == "HOOK_TRTC_CONSOLE_URL" {
 					return tt.value
 				}
 				return ""
-			}, io.Discard)
+			}, handler.DefaultReplayWindow)
 			if tt.want == "" {
-				var exit exitError
-				if !errors.As(err, &exit) || exit.code != 2 || !strings.Contains(exit.msg, "HOOK_TRTC_CONSOLE_URL") {
+				var exit cli.Exit
+				if !errors.As(err, &exit) || exit.Code != 2 || !strings.Contains(exit.Msg, "HOOK_TRTC_CONSOLE_URL") {
 					t.Fatalf("got %v, want exit 2 naming HOOK_TRTC_CONSOLE_URL", err)
 				}
 				return

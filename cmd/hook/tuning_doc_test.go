@@ -20,6 +20,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/outbox"
@@ -81,7 +82,7 @@ func recordNight(t *testing.T, rulesFile string) string {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { rdb.Close() })
-	st, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: defaultPartitions})
+	st, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: config.DefaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func recordNight(t *testing.T, rulesFile string) string {
 	pop.Start()
 	defer pop.Close()
 	router := engine.New(cat, rs, st, clock.Now, nil).WithPopulation(pop).WithAppPopulation(pop)
-	w := record.NewWriter(rdb, st.Layout(), record.Options{Now: clock.Now, MaxLen: inProcessRecordMax})
+	w := record.NewWriter(rdb, st.Layout(), record.Options{Now: clock.Now, MaxLen: config.InProcessRecordMax})
 	h := handler.New(handler.Config{AdminToken: "doc-admin-token"}, handler.Deps{Router: router, Catalog: cat, Store: st,
 		Log: slog.New(slog.DiscardHandler), Now: clock.Now, Outbox: outbox.New(rdb, st.Layout(), outbox.Options{}), Silences: silence.New(rdb, st.Layout()), Rules: router,
 		Record: w, RecordReader: record.NewReader(rdb, st.Layout(), 0)})

@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/hookdev/hook/internal/cli"
 )
 
 // linkedRevision is the VCS revision for builds without the repository at hand
@@ -57,11 +59,11 @@ func formatVersion(bi *debug.BuildInfo, ok bool) string {
 }
 
 // newVersionCmd is `hook version` (also `hook --version`).
-func newVersionCmd(c *cli) *cobra.Command {
+func newVersionCmd(c *proc) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",
 		Short: "Print the version: module, VCS revision and Go version of the build",
-		Args:  noArgs(""),
+		Args:  cli.NoArgs(""),
 		RunE: func(*cobra.Command, []string) error {
 			_, err := fmt.Fprintln(c.stdout, version())
 			return err

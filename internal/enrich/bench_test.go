@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 // BenchmarkDecodeUserEvents decodes a busy user's answer (200 events from two
@@ -14,11 +16,11 @@ func BenchmarkDecodeUserEvents(b *testing.B) {
 		id     int
 		p1, p2 int64
 	}{{5005, -1, -1}, {4007, 1280, 720}, {32769, -1, -1}, {2001, 1, -1}, {4013, 3, 1}, {6001, 101, 0}, {9999, -1, -1}, {1003, 1, -1}}
-	peers := []PeerEvents{{PeerID: "alice"}, {PeerID: "bob"}}
+	peers := []trtcapi.PeerEvents{{PeerID: "alice"}, {PeerID: "bob"}}
 	for i := range 200 {
 		x := ids[i%len(ids)]
 		p := &peers[i%2]
-		p.Events = append(p.Events, UserEvent{Time: eventAt.Add(time.Duration(i) * time.Second), EventID: x.id, ParamOne: x.p1, ParamTwo: x.p2})
+		p.Events = append(p.Events, trtcapi.UserEvent{Time: eventAt.Add(time.Duration(i) * time.Second), EventID: x.id, ParamOne: x.p1, ParamTwo: x.p2})
 	}
 	b.ReportAllocs()
 	for b.Loop() {
@@ -46,19 +48,19 @@ func BenchmarkEnrichCached(b *testing.B) {
 // cachedAPI answers the documented DescribeUnusualEvent example without a network.
 type cachedAPI struct{}
 
-func (cachedAPI) DescribeUserEvent(context.Context, UserEventQuery) ([]PeerEvents, error) {
+func (cachedAPI) DescribeUserEvent(context.Context, trtcapi.UserEventQuery) ([]trtcapi.PeerEvents, error) {
 	return nil, nil
 }
 
-func (cachedAPI) DescribeUnusualEvent(context.Context, UnusualEventQuery) ([]AbnormalExperience, error) {
-	return []AbnormalExperience{{UserID: "itachi3", RoomID: "461", ExperienceID: 4, EventTime: eventAt,
-		Events: []AbnormalEvent{{EventID: 2011}, {EventID: 2012, PeerID: "itachili1"}}}}, nil
+func (cachedAPI) DescribeUnusualEvent(context.Context, trtcapi.UnusualEventQuery) ([]trtcapi.AbnormalExperience, error) {
+	return []trtcapi.AbnormalExperience{{UserID: "itachi3", RoomID: "461", ExperienceID: 4, EventTime: eventAt,
+		Events: []trtcapi.AbnormalEvent{{EventID: 2011}, {EventID: 2012, PeerID: "itachili1"}}}}, nil
 }
 
-func (cachedAPI) DescribeRoomInfo(context.Context, RoomInfoQuery) ([]RoomState, int, error) {
+func (cachedAPI) DescribeRoomInfo(context.Context, trtcapi.RoomInfoQuery) ([]trtcapi.RoomState, int, error) {
 	return nil, 0, nil
 }
 
-func (cachedAPI) DescribeCallDetailInfo(context.Context, CallDetailQuery) (CallDetail, error) {
-	return CallDetail{}, nil
+func (cachedAPI) DescribeCallDetailInfo(context.Context, trtcapi.CallDetailQuery) (trtcapi.CallDetail, error) {
+	return trtcapi.CallDetail{}, nil
 }

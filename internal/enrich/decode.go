@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 // severityKey names an SDK or WebRTC event for the severity table: an id, and the
@@ -73,36 +74,34 @@ type decoder struct {
 // eventTable picks the table of a DescribeUserEvent id: SDK ids have four digits,
 // WebRTC ids five. A documented id decides by itself.
 func (d decoder) eventTable(id int) catalog.Table {
-	switch {
-	case d.cat.Known(catalog.SDK, id):
-		return catalog.SDK
-	case d.cat.Known(catalog.WebRTC, id):
-		return catalog.WebRTC
-	case id >= 10000:
-		return catalog.WebRTC
-	}
-	return catalog.SDK
+	return d.tableOf(id, catalog.SDK, catalog.WebRTC, 10000)
 }
 
 // causeTable picks the table of an abnormal event id: 1001-1032 room dismissal,
 // 2001-2026 real time.
 func (d decoder) causeTable(id int) catalog.Table {
-	switch {
-	case d.cat.Known(catalog.Dismissal, id):
-		return catalog.Dismissal
-	case d.cat.Known(catalog.Realtime, id):
-		return catalog.Realtime
-	case id >= 2000:
-		return catalog.Realtime
-	}
-	return catalog.Dismissal
+	return d.tableOf(id, catalog.Dismissal, catalog.Realtime, 2000)
 }
 
-func (d decoder) event(peer string, ev UserEvent) ClientEvent {
+// tableOf is the table of id of the two that share its numbers: the one that
+// documents it, else low below from and high from there on.
+func (d decoder) tableOf(id int, low, high catalog.Table, from int) catalog.Table {
+	switch {
+	case d.cat.Known(low, id):
+		return low
+	case d.cat.Known(high, id):
+		return high
+	case id >= from:
+		return high
+	}
+	return low
+}
+
+func (d decoder) event(peer string, ev trtcapi.UserEvent) ClientEvent {
 	t := d.eventTable(ev.EventID)
 	m := d.cat.Decode(t, ev.EventID, ev.ParamOne, ev.ParamTwo)
 	ce := ClientEvent{
-		Time: ev.Time, PeerID: bound(peer, maxClientChars), StreamType: ev.Type,
+		Time: ev.Time, PeerID: trtcapi.Bound(peer, maxClientChars), StreamType: ev.Type,
 		Table: string(t), ID: ev.EventID, Param1: ev.ParamOne, Param2: ev.ParamTwo,
 		Known: m.Known, Fallback: m.Fallback,
 		Severity: severityOf(t, ev.EventID, ev.ParamOne, m.Known),
@@ -132,7 +131,7 @@ func (d decoder) event(peer string, ev UserEvent) ClientEvent {
 	if m.Fallback || (!m.Known && (ev.ParamOne != -1 || ev.ParamTwo != -1)) {
 		b.WriteString(" [parameters " + strconv.FormatInt(ev.ParamOne, 10) + ", " + strconv.FormatInt(ev.ParamTwo, 10) + " not documented]")
 	}
-	ce.Text = bound(b.String(), maxTextChars)
+	ce.Text = trtcapi.Bound(b.String(), maxTextChars)
 	return ce
 }
 
@@ -140,13 +139,13 @@ func (d decoder) event(peer string, ev UserEvent) ClientEvent {
 // warnings, then the rest; nearest first within each), decodes them, and reports
 // how many were left out. Exact repeats count once. Only kept events are decoded
 // into text: a busy user reports hundreds.
-func (d decoder) events(peers []PeerEvents, at time.Time) ([]ClientEvent, int) {
+func (d decoder) events(peers []trtcapi.PeerEvents, at time.Time) ([]ClientEvent, int) {
 	type candidate struct {
 		severity Severity
 		distance time.Duration
 		order    int // arrival, the last tie-break: the sort is deterministic
 		peer     string
-		ev       UserEvent
+		ev       trtcapi.UserEvent
 	}
 	type seenKey struct {
 		peer       string
@@ -204,23 +203,23 @@ func distance(t, at time.Time) time.Duration {
 	return at.Sub(t)
 }
 
-func (d decoder) cause(ev AbnormalEvent) Cause {
+func (d decoder) cause(ev trtcapi.AbnormalEvent) Cause {
 	t := d.causeTable(ev.EventID)
 	m := d.cat.Decode(t, ev.EventID, -1, -1)
-	c := Cause{Table: string(t), ID: ev.EventID, PeerID: bound(ev.PeerID, maxClientChars), Known: m.Known}
+	c := Cause{Table: string(t), ID: ev.EventID, PeerID: trtcapi.Bound(ev.PeerID, maxClientChars), Known: m.Known}
 	if m.Known {
 		c.Name = m.Text
 	} else {
 		c.Name = "unknown " + string(t) + " event"
 	}
-	c.Text = bound(strconv.Itoa(ev.EventID)+" "+c.Name, maxTextChars)
+	c.Text = trtcapi.Bound(strconv.Itoa(ev.EventID)+" "+c.Name, maxTextChars)
 	return c
 }
 
-func (d decoder) experience(x AbnormalExperience) Experience {
+func (d decoder) experience(x trtcapi.AbnormalExperience) Experience {
 	m := d.cat.Decode(catalog.Experience, x.ExperienceID, -1, -1)
 	e := Experience{
-		Time: x.EventTime, UserID: bound(x.UserID, maxClientChars), RoomID: bound(x.RoomID, maxClientChars),
+		Time: x.EventTime, UserID: trtcapi.Bound(x.UserID, maxClientChars), RoomID: trtcapi.Bound(x.RoomID, maxClientChars),
 		ID: x.ExperienceID, Known: m.Known, Count: 1,
 	}
 	if m.Known {
@@ -255,14 +254,14 @@ func (d decoder) experience(x AbnormalExperience) Experience {
 	if e.CausesOmitted > 0 {
 		b.WriteString("; " + strconv.Itoa(e.CausesOmitted) + " more")
 	}
-	e.Text = bound(b.String(), maxTextChars)
+	e.Text = trtcapi.Bound(b.String(), maxTextChars)
 	return e
 }
 
 // experiences decodes, merges identical reports (TRTC repeats an experience minute
 // by minute), and keeps the d.maxItems most relevant: the subject's user first, then
 // those with room-dismissal causes, then the most causes, then the latest.
-func (d decoder) experiences(xs []AbnormalExperience, user string) ([]Experience, int) {
+func (d decoder) experiences(xs []trtcapi.AbnormalExperience, user string) ([]Experience, int) {
 	index := map[string]int{}
 	var all []Experience
 	for _, x := range xs {
@@ -299,7 +298,7 @@ func (d decoder) experiences(xs []AbnormalExperience, user string) ([]Experience
 	return all, 0
 }
 
-func experienceKey(x AbnormalExperience) string {
+func experienceKey(x trtcapi.AbnormalExperience) string {
 	causes := make([]string, 0, len(x.Events))
 	for _, ev := range x.Events {
 		causes = append(causes, strconv.Itoa(ev.EventID)+"/"+ev.PeerID)

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 func testCatalog(tb testing.TB) *catalog.Catalog {
@@ -57,7 +58,7 @@ func TestDecodeEventThroughTheCatalogue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			at := time.Unix(1700000000, 0)
-			got := d.event("alice", UserEvent{Type: 2, Time: at, EventID: tt.id, ParamOne: tt.p1, ParamTwo: tt.p2})
+			got := d.event("alice", trtcapi.UserEvent{Type: 2, Time: at, EventID: tt.id, ParamOne: tt.p1, ParamTwo: tt.p2})
 			want := ClientEvent{Time: at, PeerID: "alice", StreamType: 2, Table: tt.table, ID: tt.id, Param1: tt.p1, Param2: tt.p2,
 				Params: tt.params, Known: tt.known, Fallback: tt.fallback, Severity: tt.severity, Text: tt.text}
 			want.Name = got.Name // checked through Text
@@ -75,20 +76,20 @@ func TestDecodeExperienceThroughTheCatalogue(t *testing.T) {
 	d := decoder{cat: testCatalog(t), maxItems: 10, maxCauses: 2}
 	tests := []struct {
 		name string
-		x    AbnormalExperience
+		x    trtcapi.AbnormalExperience
 		want string
 	}{
-		{"dismissal cause", AbnormalExperience{ExperienceID: 1, Events: []AbnormalEvent{{EventID: 1013}}},
+		{"dismissal cause", trtcapi.AbnormalExperience{ExperienceID: 1, Events: []trtcapi.AbnormalEvent{{EventID: 1013}}},
 			"experience 1 Room entry was slow: 1013 The room entry request timed out. Please check the network"},
-		{"dismissal causes come first", AbnormalExperience{ExperienceID: 3, Events: []AbnormalEvent{{EventID: 2006}, {EventID: 1020}}},
+		{"dismissal causes come first", trtcapi.AbnormalExperience{ExperienceID: 3, Events: []trtcapi.AbnormalEvent{{EventID: 2006}, {EventID: 1020}}},
 			"experience 3 Unable to enable audio: 1020 The mic permission is not granted. This error usually occurs on mobile devices and may be caused by permission denial by user; 2006 The volume level of audio capturing was 0"},
-		{"remote peer", AbnormalExperience{ExperienceID: 4, Events: []AbnormalEvent{{EventID: 2024, PeerID: "bob"}}},
+		{"remote peer", trtcapi.AbnormalExperience{ExperienceID: 4, Events: []trtcapi.AbnormalEvent{{EventID: 2024, PeerID: "bob"}}},
 			"experience 4 Video lagged: 2024 The downstream big image lagged (from bob)"},
-		{"causes capped", AbnormalExperience{ExperienceID: 5, Events: []AbnormalEvent{{EventID: 2014}, {EventID: 2015}, {EventID: 2023}}},
+		{"causes capped", trtcapi.AbnormalExperience{ExperienceID: 5, Events: []trtcapi.AbnormalEvent{{EventID: 2014}, {EventID: 2015}, {EventID: 2023}}},
 			"experience 5 Audio lagged: 2014 The downstream network jitter was too high; 2015 The packet loss rate of downstream audio was too high; 1 more"},
-		{"unknown ids", AbnormalExperience{ExperienceID: 9, Events: []AbnormalEvent{{EventID: 1099}, {EventID: 2099}}},
+		{"unknown ids", trtcapi.AbnormalExperience{ExperienceID: 9, Events: []trtcapi.AbnormalEvent{{EventID: 1099}, {EventID: 2099}}},
 			"experience 9 unknown experience: 1099 unknown dismissal event; 2099 unknown realtime event"},
-		{"no causes", AbnormalExperience{ExperienceID: 2}, "experience 2 Unable to enable video"},
+		{"no causes", trtcapi.AbnormalExperience{ExperienceID: 2}, "experience 2 Unable to enable video"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -115,9 +116,9 @@ func TestBound(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := bound(tt.in, tt.max)
+			got := trtcapi.Bound(tt.in, tt.max)
 			if got != tt.want {
-				t.Errorf("bound(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
+				t.Errorf("trtcapi.Bound(%q, %d) = %q, want %q", tt.in, tt.max, got, tt.want)
 			}
 			if n := utf8.RuneCountInString(got); n > tt.max {
 				t.Errorf("%d runes, over %d", n, tt.max)
@@ -131,9 +132,9 @@ func TestBound(t *testing.T) {
 func TestClientStringsAreBounded(t *testing.T) {
 	d := decoder{cat: testCatalog(t), maxItems: 10, maxCauses: 5}
 	huge := strings.Repeat("<!here>\n", 100)
-	events, _ := d.events([]PeerEvents{{PeerID: huge, Events: []UserEvent{{EventID: 5005, ParamOne: -1, ParamTwo: -1}}}}, time.Now())
-	xs, _ := d.experiences([]AbnormalExperience{{UserID: huge, RoomID: huge, ExperienceID: 1,
-		Events: []AbnormalEvent{{EventID: 1015, PeerID: huge}, {EventID: 1019, PeerID: huge}, {EventID: 1023, PeerID: huge}}}}, "")
+	events, _ := d.events([]trtcapi.PeerEvents{{PeerID: huge, Events: []trtcapi.UserEvent{{EventID: 5005, ParamOne: -1, ParamTwo: -1}}}}, time.Now())
+	xs, _ := d.experiences([]trtcapi.AbnormalExperience{{UserID: huge, RoomID: huge, ExperienceID: 1,
+		Events: []trtcapi.AbnormalEvent{{EventID: 1015, PeerID: huge}, {EventID: 1019, PeerID: huge}, {EventID: 1023, PeerID: huge}}}}, "")
 	check := func(field, s string, max int) {
 		if n := utf8.RuneCountInString(s); n > max || strings.ContainsAny(s, "\n\r\x00") {
 			t.Errorf("%s: %d runes (max %d) or control characters: %q", field, n, max, s)
@@ -155,12 +156,12 @@ func TestClientStringsAreBounded(t *testing.T) {
 func TestEnrichmentSurvivesJSON(t *testing.T) {
 	d := decoder{cat: testCatalog(t), maxItems: 10, maxCauses: 5}
 	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
-	events, omitted := d.events([]PeerEvents{{PeerID: "alice", Events: []UserEvent{
+	events, omitted := d.events([]trtcapi.PeerEvents{{PeerID: "alice", Events: []trtcapi.UserEvent{
 		{EventID: 5005, Time: at, ParamOne: -1, ParamTwo: -1},
 		{EventID: 4007, Time: at, ParamOne: 640, ParamTwo: 360},
 	}}}, at)
-	xs, _ := d.experiences([]AbnormalExperience{{UserID: "alice", ExperienceID: 1, EventTime: at,
-		Events: []AbnormalEvent{{EventID: 1013}}}}, "alice")
+	xs, _ := d.experiences([]trtcapi.AbnormalExperience{{UserID: "alice", ExperienceID: 1, EventTime: at,
+		Events: []trtcapi.AbnormalEvent{{EventID: 1013}}}}, "alice")
 	in := Enrichment{Kind: KindUser, CommID: "1_2_3", Start: at.Add(-time.Minute), End: at, Events: events,
 		EventsOmitted: omitted, Experiences: xs, DismissalPending: true}
 	b, err := json.Marshal(in)

@@ -16,6 +16,10 @@
 // Enrichment.Missing (what, and why: TRTC's error code, "timeout",
 // "unreachable", "no data"), logged at warn (a few lines a minute per kind at
 // most) and counted; the page goes out with what there is.
+//
+// The API is trtcapi's; enrich declares what it asks of it (API). Pages is
+// what the dispatcher holds: it picks what a page is about and turns the
+// answer into the page's fields.
 package enrich
 
 import (
@@ -33,14 +37,15 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 // API is the part of TRTC's API the Enricher uses; *Client implements it.
 type API interface {
-	DescribeUserEvent(ctx context.Context, q UserEventQuery) ([]PeerEvents, error)
-	DescribeUnusualEvent(ctx context.Context, q UnusualEventQuery) ([]AbnormalExperience, error)
-	DescribeRoomInfo(ctx context.Context, q RoomInfoQuery) ([]RoomState, int, error)
-	DescribeCallDetailInfo(ctx context.Context, q CallDetailQuery) (CallDetail, error)
+	DescribeUserEvent(ctx context.Context, q trtcapi.UserEventQuery) ([]trtcapi.PeerEvents, error)
+	DescribeUnusualEvent(ctx context.Context, q trtcapi.UnusualEventQuery) ([]trtcapi.AbnormalExperience, error)
+	DescribeRoomInfo(ctx context.Context, q trtcapi.RoomInfoQuery) ([]trtcapi.RoomState, int, error)
+	DescribeCallDetailInfo(ctx context.Context, q trtcapi.CallDetailQuery) (trtcapi.CallDetail, error)
 }
 
 // RoomCreations answers when a room was created, from the callbacks 101 hook kept
@@ -130,7 +135,7 @@ func (o Options) withDefaults() Options {
 	def(&o.FollowUpDelay, 5*time.Minute)
 	def(&o.FollowUpWait, 30*time.Minute)
 	if o.Rate == 0 {
-		o.Rate = DocumentedRate
+		o.Rate = trtcapi.DocumentedRate
 	}
 	if o.Burst <= 0 {
 		o.Burst = 5
@@ -160,7 +165,7 @@ type Enricher struct {
 	now      func() time.Time
 	limiters map[string]*rate.Limiter
 	answers  *ttlCache[Enrichment]
-	created  *ttlCache[RoomState]
+	created  *ttlCache[trtcapi.RoomState]
 	gaps     *gapLog
 
 	mu           sync.Mutex
@@ -168,24 +173,21 @@ type Enricher struct {
 }
 
 // New builds an Enricher. rooms may be nil (every room's creation is then looked
-// up with DescribeRoomInfo); log nil discards; now nil is time.Now.
+// up with DescribeRoomInfo); log nil discards; now is the clock.
 func New(api API, cat *catalog.Catalog, rooms RoomCreations, opts Options, log *slog.Logger, now func() time.Time) *Enricher {
 	opts = opts.withDefaults()
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	if now == nil {
-		now = time.Now
-	}
 	limiters := map[string]*rate.Limiter{}
-	for _, a := range actions {
+	for _, a := range trtcapi.Actions() {
 		limiters[a] = rate.NewLimiter(opts.Rate, opts.Burst)
 	}
 	return &Enricher{
 		api: api, rooms: rooms, opts: opts, log: log, now: now, limiters: limiters,
 		decode:  decoder{cat: cat, maxItems: opts.MaxItems, maxCauses: opts.MaxCauses},
 		answers: newTTLCache[Enrichment](opts.CacheEntries, opts.CacheTTL, now),
-		created: newTTLCache[RoomState](opts.CacheEntries, opts.CacheTTL, now),
+		created: newTTLCache[trtcapi.RoomState](opts.CacheEntries, opts.CacheTTL, now),
 		gaps:    newGapLog(log, opts.Metrics, now),
 	}
 }
@@ -203,9 +205,9 @@ const maxSubjectChars = 256
 // Either way the Enrichment holds what could be had (the CommId, the client) and
 // lists in Missing what could not, each already logged and counted.
 func (e *Enricher) Enrich(ctx context.Context, s Subject) (Enrichment, error) {
-	start := time.Now()
+	start := e.now()
 	res, gaps, err := e.enrich(ctx, s)
-	e.opts.Metrics.enrichment(outcomeOf(res, err), time.Since(start).Seconds())
+	e.opts.Metrics.enrichment(outcomeOf(res, err), e.now().Sub(start).Seconds())
 	for _, g := range gaps {
 		e.gaps.note(ctx, s, g)
 	}
@@ -219,16 +221,16 @@ func outcomeOf(res Enrichment, err error) string {
 		}
 		return OutcomeOK
 	}
-	ee, ok := asError(err)
+	ee, ok := trtcapi.AsError(err)
 	if !ok {
 		return OutcomeError
 	}
 	switch ee.Class {
-	case ClassTimeout:
+	case trtcapi.ClassTimeout:
 		return OutcomeTimeout
-	case ClassRateLimited:
+	case trtcapi.ClassRateLimited:
 		return OutcomeRateLimited
-	case ClassSkipped:
+	case trtcapi.ClassSkipped:
 		return OutcomeSkipped
 	}
 	return OutcomeError
@@ -242,8 +244,8 @@ func (e *Enricher) enrich(ctx context.Context, s Subject) (Enrichment, gapList, 
 		return Enrichment{Missing: gaps.missing()}, gaps, err
 	}
 	now := e.now()
-	if now.Sub(s.EventTime) > Retention {
-		err := &Error{Class: ClassSkipped, Err: fmt.Errorf("event at %s is older than TRTC keeps data (%s)", s.EventTime.UTC(), Retention)}
+	if now.Sub(s.EventTime) > trtcapi.Retention {
+		err := &trtcapi.Error{Class: trtcapi.ClassSkipped, Err: fmt.Errorf("event at %s is older than TRTC keeps data (%s)", s.EventTime.UTC(), trtcapi.Retention)}
 		gaps.add(DataCallQuality, err)
 		return Enrichment{Missing: gaps.missing()}, gaps, err
 	}
@@ -282,7 +284,7 @@ func (e *Enricher) callQuality(ctx context.Context, app uint64, s Subject, now t
 	default:
 		res, err = e.enrichRoom(ctx, app, s, now, gaps)
 	}
-	if ee, ok := asError(err); ok && ee.Class == ClassNotFound {
+	if ee, ok := trtcapi.AsError(err); ok && ee.Class == trtcapi.ClassNotFound {
 		res.Events, res.Experiences, err = nil, nil, nil
 	}
 	if err != nil {
@@ -302,14 +304,14 @@ func (e *Enricher) callQuality(ctx context.Context, app uint64, s Subject, now t
 
 func checkSubject(s Subject) (uint64, error) {
 	bad := func(format string, args ...any) (uint64, error) {
-		return 0, &Error{Class: ClassInvalid, Err: fmt.Errorf("subject: "+format, args...)}
+		return 0, &trtcapi.Error{Class: trtcapi.ClassInvalid, Err: fmt.Errorf("subject: "+format, args...)}
 	}
 	app, err := strconv.ParseUint(s.App, 10, 64)
 	switch {
 	case s.Kind != KindUser && s.Kind != KindRoom:
 		return bad("kind %q is neither %q nor %q", s.Kind, KindUser, KindRoom)
 	case err != nil || app == 0:
-		return bad("app %q is not a decimal SdkAppId", bound(s.App, 32))
+		return bad("app %q is not a decimal SdkAppId", trtcapi.Bound(s.App, 32))
 	case s.Room == "":
 		return bad("no room")
 	case s.Kind == KindUser && s.User == "":
@@ -335,17 +337,17 @@ func answerKey(s Subject) string {
 func (e *Enricher) enrichUser(ctx context.Context, app uint64, s Subject, now time.Time) (Enrichment, error) {
 	room, err := e.roomState(ctx, app, s, now)
 	if err != nil {
-		return Enrichment{Kind: KindUser, User: bound(s.User, maxClientChars)}, err
+		return Enrichment{Kind: KindUser, User: trtcapi.Bound(s.User, maxClientChars)}, err
 	}
 	start := s.EventTime.Add(-e.opts.Before)
 	if room.CreateTime.After(start) {
 		start = room.CreateTime
 	}
 	end := clampEnd(s.EventTime.Add(e.opts.After), start, now)
-	res := Enrichment{Kind: KindUser, User: bound(s.User, maxClientChars), CommID: bound(room.CommID, maxClientChars), Start: start, End: end}
-	q := UserEventQuery{CommID: room.CommID, SdkAppID: app, RoomID: s.Room, UserID: s.User, Start: start, End: end}
-	var peers []PeerEvents
-	err = e.request(ctx, ActionDescribeUserEvent, func(ctx context.Context) (err error) {
+	res := Enrichment{Kind: KindUser, User: trtcapi.Bound(s.User, maxClientChars), CommID: trtcapi.Bound(room.CommID, maxClientChars), Start: start, End: end}
+	q := trtcapi.UserEventQuery{CommID: room.CommID, SdkAppID: app, RoomID: s.Room, UserID: s.User, Start: start, End: end}
+	var peers []trtcapi.PeerEvents
+	err = e.request(ctx, trtcapi.ActionDescribeUserEvent, func(ctx context.Context) (err error) {
 		peers, err = e.api.DescribeUserEvent(ctx, q)
 		return err
 	})
@@ -358,22 +360,22 @@ func (e *Enricher) enrichUser(ctx context.Context, app uint64, s Subject, now ti
 
 func (e *Enricher) enrichRoom(ctx context.Context, app uint64, s Subject, now time.Time, gaps *gapList) (Enrichment, error) {
 	created := e.creation(ctx, s)
-	end := clampEnd(s.EventTime.Add(e.opts.After), s.EventTime.Add(-MaxUnusualWindow), now)
-	start := end.Add(-MaxUnusualWindow)
+	end := clampEnd(s.EventTime.Add(e.opts.After), s.EventTime.Add(-trtcapi.MaxUnusualWindow), now)
+	start := end.Add(-trtcapi.MaxUnusualWindow)
 	if created.After(start) && created.Before(end) {
 		start = created
 	}
-	res := Enrichment{Kind: KindRoom, User: bound(s.User, maxClientChars), Start: start, End: end, DismissalPending: !s.RoomDismissed}
+	res := Enrichment{Kind: KindRoom, User: trtcapi.Bound(s.User, maxClientChars), Start: start, End: end, DismissalPending: !s.RoomDismissed}
 	// The CommId names the call on the page (and in TRTC's console); the
 	// experiences do not need it, so a failure here only goes missing.
 	if room, err := e.roomState(ctx, app, s, now); err != nil {
 		gaps.add(DataRoom, err)
 	} else {
-		res.CommID = bound(room.CommID, maxClientChars)
+		res.CommID = trtcapi.Bound(room.CommID, maxClientChars)
 	}
-	q := UnusualEventQuery{SdkAppID: app, RoomID: s.Room, Start: start, End: end}
-	var xs []AbnormalExperience
-	err := e.request(ctx, ActionDescribeUnusualEvent, func(ctx context.Context) (err error) {
+	q := trtcapi.UnusualEventQuery{SdkAppID: app, RoomID: s.Room, Start: start, End: end}
+	var xs []trtcapi.AbnormalExperience
+	err := e.request(ctx, trtcapi.ActionDescribeUnusualEvent, func(ctx context.Context) (err error) {
 		xs, err = e.api.DescribeUnusualEvent(ctx, q)
 		return err
 	})
@@ -406,7 +408,7 @@ func (e *Enricher) creation(ctx context.Context, s Subject) time.Time {
 		var err error
 		t, ok, err = e.rooms.RoomCreated(ctx, s.App, s.roomKey())
 		if err != nil {
-			e.log.Debug("room creation lookup failed", "app", s.App, "room", bound(s.Room, 64), "err", err)
+			e.log.Debug("room creation lookup failed", "app", s.App, "room", trtcapi.Bound(s.Room, 64), "err", err)
 		}
 		if err != nil || !ok {
 			t = time.Time{}
@@ -426,7 +428,7 @@ func (e *Enricher) creation(ctx context.Context, s Subject) time.Time {
 // apart here by their CommId (see pickRoom). A creation time hook saw (callback
 // 101) picks the call exactly; without one, the latest call created before the
 // event is taken.
-func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now time.Time) (RoomState, error) {
+func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now time.Time) (trtcapi.RoomState, error) {
 	created := e.creation(ctx, s)
 	key := s.App + "\x00" + s.roomKey()
 	if rs, ok := e.created.get(key); ok && covers(rs, s.EventTime, created) {
@@ -438,18 +440,18 @@ func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now tim
 	if !created.IsZero() {
 		end = created.Add(time.Minute)
 	}
-	end = clampEnd(end, end.Add(-MaxRoomInfoWindow), now)
-	q := RoomInfoQuery{SdkAppID: app, RoomID: s.Room, Start: end.Add(-MaxRoomInfoWindow), End: end, PageSize: MaxRoomInfoPage}
-	var rooms []RoomState
-	err := e.request(ctx, ActionDescribeRoomInfo, func(ctx context.Context) (err error) {
+	end = clampEnd(end, end.Add(-trtcapi.MaxRoomInfoWindow), now)
+	q := trtcapi.RoomInfoQuery{SdkAppID: app, RoomID: s.Room, Start: end.Add(-trtcapi.MaxRoomInfoWindow), End: end, PageSize: trtcapi.MaxRoomInfoPage}
+	var rooms []trtcapi.RoomState
+	err := e.request(ctx, trtcapi.ActionDescribeRoomInfo, func(ctx context.Context) (err error) {
 		rooms, _, err = e.api.DescribeRoomInfo(ctx, q)
 		return err
 	})
-	if ee, ok := asError(err); ok && ee.Class == ClassNotFound {
+	if ee, ok := trtcapi.AsError(err); ok && ee.Class == trtcapi.ClassNotFound {
 		err = nil
 	}
 	if err != nil {
-		return RoomState{}, err
+		return trtcapi.RoomState{}, err
 	}
 	best, ok := pickRoom(rooms, s.Room, s.stringRoom(), s.EventTime, created)
 	if !ok {
@@ -457,8 +459,8 @@ func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now tim
 		if s.stringRoom() {
 			kind = "string"
 		}
-		return RoomState{}, &Error{Class: ClassSkipped, Action: ActionDescribeRoomInfo,
-			Err: fmt.Errorf("no call of %s room %q created in the 24 hours before %s", kind, bound(s.Room, 64), s.EventTime.UTC())}
+		return trtcapi.RoomState{}, &trtcapi.Error{Class: trtcapi.ClassSkipped, Action: trtcapi.ActionDescribeRoomInfo,
+			Err: fmt.Errorf("no call of %s room %q created in the 24 hours before %s", kind, trtcapi.Bound(s.Room, 64), s.EventTime.UTC())}
 	}
 	e.created.put(key, best)
 	return best, nil
@@ -469,7 +471,7 @@ func (e *Enricher) roomState(ctx context.Context, app uint64, s Subject, now tim
 const creationSlack = 5 * time.Second
 
 // covers reports whether call rs can be the one an event at t belongs to.
-func covers(rs RoomState, t, created time.Time) bool {
+func covers(rs trtcapi.RoomState, t, created time.Time) bool {
 	if !created.IsZero() {
 		d := rs.CreateTime.Sub(created)
 		return d <= creationSlack && d >= -creationSlack
@@ -485,8 +487,8 @@ func covers(rs RoomState, t, created time.Time) bool {
 // is SdkAppId_RoomId_CreateTs, its own id in the middle; a string room's has
 // TRTC's internal number there instead. DescribeRoomInfo names both kinds by
 // their text (RoomString), so "12345" may answer for either.
-func pickRoom(rooms []RoomState, room string, stringRoom bool, t, created time.Time) (RoomState, bool) {
-	var best RoomState
+func pickRoom(rooms []trtcapi.RoomState, room string, stringRoom bool, t, created time.Time) (trtcapi.RoomState, bool) {
+	var best trtcapi.RoomState
 	found := false
 	for _, rs := range rooms {
 		if rs.RoomString != room || rs.CommID == "" || !covers(rs, t, created) {
@@ -520,14 +522,14 @@ func (e *Enricher) request(ctx context.Context, action string, call func(context
 	until := e.limitedUntil
 	e.mu.Unlock()
 	if e.now().Before(until) {
-		return &Error{Class: ClassRateLimited, Action: action,
+		return &trtcapi.Error{Class: trtcapi.ClassRateLimited, Action: action,
 			Err: fmt.Errorf("holding back after RequestLimitExceeded until %s", until.UTC().Format(time.RFC3339Nano))}
 	}
 	if err := e.limiters[action].Wait(ctx); err != nil {
 		if ctx.Err() != nil {
-			return &Error{Class: ClassTimeout, Action: action, Err: fmt.Errorf("waiting for the rate limiter: %w", ctx.Err())}
+			return &trtcapi.Error{Class: trtcapi.ClassTimeout, Action: action, Err: fmt.Errorf("waiting for the rate limiter: %w", ctx.Err())}
 		}
-		return &Error{Class: ClassRateLimited, Action: action, Err: fmt.Errorf("hook's limit of %v requests per second: %w", e.opts.Rate, err)}
+		return &trtcapi.Error{Class: trtcapi.ClassRateLimited, Action: action, Err: fmt.Errorf("hook's limit of %v requests per second: %w", e.opts.Rate, err)}
 	}
 	err := call(ctx)
 	if err == nil {
@@ -535,12 +537,12 @@ func (e *Enricher) request(ctx context.Context, action string, call func(context
 		return nil
 	}
 	// *Client's errors are classified already; another API implementation's are not.
-	ee, ok := asError(err)
+	ee, ok := trtcapi.AsError(err)
 	if !ok {
-		ee = classify(ctx, action, err)
+		ee = trtcapi.Classify(ctx, action, err)
 	}
 	e.opts.Metrics.request(action, ee)
-	if ee.Class == ClassRateLimited && ee.Code != "" {
+	if ee.Class == trtcapi.ClassRateLimited && ee.Code != "" {
 		// TRTC itself said no: hold every request back for a moment.
 		e.mu.Lock()
 		if u := e.now().Add(e.opts.Cooldown); u.After(e.limitedUntil) {

@@ -15,6 +15,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/hookdev/hook/internal/trtcapi"
+	"github.com/hookdev/hook/internal/trtcapi/trtcapitest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -57,7 +60,7 @@ func (r roomsSeen) RoomCreated(_ context.Context, app, room string) (time.Time, 
 }
 
 type harness struct {
-	f       *fakeTRTC
+	f       *trtcapitest.Fake
 	e       *Enricher
 	m       *Metrics
 	clock   *testClock
@@ -66,11 +69,11 @@ type harness struct {
 
 func newHarness(t *testing.T, rooms RoomCreations, opts Options) *harness {
 	t.Helper()
-	h := &harness{f: newFakeTRTC(t), clock: &testClock{t: eventAt.Add(2 * time.Minute)}, created: eventAt.Add(-20 * time.Minute)}
+	h := &harness{f: trtcapitest.New(t), clock: &testClock{t: eventAt.Add(2 * time.Minute)}, created: eventAt.Add(-20 * time.Minute)}
 	h.m = NewMetrics(prometheus.NewRegistry())
 	opts.Metrics = h.m
-	h.e = New(h.f.client(t), testCatalog(t), rooms, opts, nil, h.clock.now)
-	h.f.handle(ActionDescribeRoomInfo, roomInfoFor(h.created))
+	h.e = New(fakeClient(t, h.f), testCatalog(t), rooms, opts, nil, h.clock.now)
+	h.f.Handle(trtcapi.ActionDescribeRoomInfo, roomInfoFor(h.created))
 	return h
 }
 
@@ -81,8 +84,8 @@ const internalRoom = "880001"
 // created at created: as TRTC does, a numeric room's CommId holds its id, a
 // string room's an internal number. The request does not say which kind of
 // room it means, so an id that can be either gets both.
-func roomInfoFor(created time.Time) actionHandler {
-	return func(params map[string]any) (map[string]any, *apiError) {
+func roomInfoFor(created time.Time) trtcapitest.Handler {
+	return func(params map[string]any) (map[string]any, *trtcapitest.APIError) {
 		room, _ := params["RoomId"].(string)
 		call := func(comm string) any {
 			return map[string]any{"CommId": comm, "RoomString": room, "CreateTime": created.Unix(), "DestroyTime": 0,
@@ -97,7 +100,7 @@ func roomInfoFor(created time.Time) actionHandler {
 }
 
 // requests counts the requests of action that reached the fake.
-func (h *harness) requests(action string) int { return len(h.f.calls(action)) }
+func (h *harness) requests(action string) int { return len(h.f.Calls(action)) }
 
 func (h *harness) outcome(name string) float64 {
 	return testutil.ToFloat64(h.m.enrichments.WithLabelValues(name))
@@ -105,7 +108,7 @@ func (h *harness) outcome(name string) float64 {
 
 func sec(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
-func param(r recorded, name string) string {
+func param(r trtcapitest.Request, name string) string {
 	b, _ := json.Marshal(r.Params[name])
 	return strings.Trim(string(b), `"`)
 }
@@ -158,15 +161,15 @@ func checkGolden(t *testing.T, name string, lines []string) {
 func TestEnrichUserWithKnownCreation(t *testing.T) {
 	created := eventAt.Add(-3 * time.Minute)
 	h := newHarness(t, roomsSeen{created: map[string]time.Time{testApp + "/4321": created}}, Options{MaxItems: 6})
-	h.f.handle(ActionDescribeRoomInfo, roomInfoFor(created))
-	h.f.reply(ActionDescribeUserEvent, aliceEvents())
+	h.f.Handle(trtcapi.ActionDescribeRoomInfo, roomInfoFor(created))
+	h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
 
 	res, err := h.e.Enrich(context.Background(), Subject{Kind: KindUser, App: testApp, Room: "4321", User: "alice", EventTime: eventAt})
 	if err != nil {
 		t.Fatal(err)
 	}
-	calls := h.f.calls("")
-	if len(calls) != 2 || calls[0].Action != ActionDescribeRoomInfo || calls[1].Action != ActionDescribeUserEvent {
+	calls := h.f.Calls("")
+	if len(calls) != 2 || calls[0].Action != trtcapi.ActionDescribeRoomInfo || calls[1].Action != trtcapi.ActionDescribeUserEvent {
 		t.Fatalf("requests %+v, want DescribeRoomInfo (never a CommId built by hand) then DescribeUserEvent", calls)
 	}
 	// The creation from callback 101 frames the room lookup: the day before it.
@@ -216,7 +219,7 @@ func TestEnrichUserWithKnownCreation(t *testing.T) {
 	if h.outcome(OutcomeOK) != 1 {
 		t.Errorf("hook_enrichment_total{outcome=ok} = %v, want 1", h.outcome(OutcomeOK))
 	}
-	if n := testutil.ToFloat64(h.m.requests.WithLabelValues(ActionDescribeUserEvent, "ok")); n != 1 {
+	if n := testutil.ToFloat64(h.m.requests.WithLabelValues(trtcapi.ActionDescribeUserEvent, "ok")); n != 1 {
 		t.Errorf("api requests ok = %v, want 1", n)
 	}
 }
@@ -275,12 +278,12 @@ func TestEnrichUserFindsTheCallWithDescribeRoomInfo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, tt.rooms, Options{})
-			h.f.reply(ActionDescribeRoomInfo, tt.answer)
-			h.f.reply(ActionDescribeUserEvent, aliceEvents())
+			h.f.Reply(trtcapi.ActionDescribeRoomInfo, tt.answer)
+			h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
 			s := Subject{Kind: KindUser, App: testApp, Room: tt.room, User: "alice", EventTime: eventAt}
 			res, err := h.e.Enrich(context.Background(), s)
 
-			info := h.f.calls(ActionDescribeRoomInfo)
+			info := h.f.Calls(trtcapi.ActionDescribeRoomInfo)
 			if len(info) != 1 {
 				t.Fatalf("%d DescribeRoomInfo requests, want 1", len(info))
 			}
@@ -293,9 +296,9 @@ func TestEnrichUserFindsTheCallWithDescribeRoomInfo(t *testing.T) {
 			if param(info[0], "RoomId") != tt.room {
 				t.Errorf("DescribeRoomInfo RoomId %s, want %s", param(info[0], "RoomId"), tt.room)
 			}
-			user := h.f.calls(ActionDescribeUserEvent)
+			user := h.f.Calls(trtcapi.ActionDescribeUserEvent)
 			if tt.wantCommID == "" {
-				if !errors.Is(err, ErrSkipped) || len(user) != 0 || h.outcome(OutcomeSkipped) != 1 {
+				if !errors.Is(err, trtcapi.ErrSkipped) || len(user) != 0 || h.outcome(OutcomeSkipped) != 1 {
 					t.Errorf("err = %v, %d user event requests, skipped = %v: want skipped without asking for events",
 						err, len(user), h.outcome(OutcomeSkipped))
 				}
@@ -313,7 +316,7 @@ func TestEnrichUserFindsTheCallWithDescribeRoomInfo(t *testing.T) {
 			if _, err := h.e.Enrich(context.Background(), later); err != nil {
 				t.Fatal(err)
 			}
-			if n := len(h.f.calls(ActionDescribeRoomInfo)); n != 1 {
+			if n := len(h.f.Calls(trtcapi.ActionDescribeRoomInfo)); n != 1 {
 				t.Errorf("%d DescribeRoomInfo requests after a second page, want the call cached", n)
 			}
 		})
@@ -351,14 +354,14 @@ func TestEnrichRoomDecodesExperiences(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, nil, Options{MaxItems: 4})
-			h.f.reply(ActionDescribeUnusualEvent, answer)
+			h.f.Reply(trtcapi.ActionDescribeUnusualEvent, answer)
 			res, err := h.e.Enrich(context.Background(), tt.subject)
 			if err != nil {
 				t.Fatal(err)
 			}
-			q := h.f.calls(ActionDescribeUnusualEvent)
-			if len(q) != 1 || h.requests(ActionDescribeRoomInfo) != 1 || len(h.f.calls("")) != 2 {
-				t.Fatalf("requests %+v, want one DescribeRoomInfo (for the CommId) and one DescribeUnusualEvent", h.f.calls(""))
+			q := h.f.Calls(trtcapi.ActionDescribeUnusualEvent)
+			if len(q) != 1 || h.requests(trtcapi.ActionDescribeRoomInfo) != 1 || len(h.f.Calls("")) != 2 {
+				t.Fatalf("requests %+v, want one DescribeRoomInfo (for the CommId) and one DescribeUnusualEvent", h.f.Calls(""))
 			}
 			if want := testApp + "_4321_" + sec(h.created); res.CommID != want {
 				t.Errorf("CommID %q, want %q", res.CommID, want)
@@ -380,7 +383,7 @@ func TestEnrichRoomDecodesExperiences(t *testing.T) {
 
 func TestEnrichCachesAnswers(t *testing.T) {
 	h := newHarness(t, nil, Options{CacheTTL: time.Minute})
-	h.f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+	h.f.Reply(trtcapi.ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 	base := Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}
 	steps := []struct {
 		name     string
@@ -403,7 +406,7 @@ func TestEnrichCachesAnswers(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", st.name, err)
 		}
-		if n := len(h.f.calls(ActionDescribeUnusualEvent)); n != st.requests || res.Cached != st.cached {
+		if n := len(h.f.Calls(trtcapi.ActionDescribeUnusualEvent)); n != st.requests || res.Cached != st.cached {
 			t.Errorf("%s: %d requests, cached %v; want %d, %v", st.name, n, res.Cached, st.requests, st.cached)
 		}
 		// Changing what Enrich returned must not change what the cache holds.
@@ -453,10 +456,10 @@ func TestTTLCacheIsBounded(t *testing.T) {
 
 func TestEnrichStaysWithinTheBudget(t *testing.T) {
 	h := newHarness(t, nil, Options{Budget: 50 * time.Millisecond})
-	h.f.hangAll()
+	h.f.HangAll()
 	res, err := h.e.Enrich(context.Background(), Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt})
-	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrTimeout) {
-		t.Errorf("err = %v, want ErrTimeout wrapping context.DeadlineExceeded", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, trtcapi.ErrTimeout) {
+		t.Errorf("err = %v, want trtcapi.ErrTimeout wrapping context.DeadlineExceeded", err)
 	}
 	if !res.Empty() || h.outcome(OutcomeTimeout) != 1 {
 		t.Errorf("res %+v, timeouts %v: want nothing, counted", res, h.outcome(OutcomeTimeout))
@@ -468,10 +471,10 @@ func TestEnrichStaysWithinTheBudget(t *testing.T) {
 	// A caller's context that is already over stops Enrich before any request.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	h.f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+	h.f.Reply(trtcapi.ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 	_, err = h.e.Enrich(ctx, Subject{Kind: KindRoom, App: testApp, Room: "462", EventTime: eventAt})
-	if !errors.Is(err, context.Canceled) || !errors.Is(err, ErrTimeout) {
-		t.Errorf("cancelled caller: err = %v, want ErrTimeout wrapping context.Canceled", err)
+	if !errors.Is(err, context.Canceled) || !errors.Is(err, trtcapi.ErrTimeout) {
+		t.Errorf("cancelled caller: err = %v, want trtcapi.ErrTimeout wrapping context.Canceled", err)
 	}
 }
 
@@ -483,15 +486,15 @@ func TestEnrichRateLimits(t *testing.T) {
 		// One token and practically no refill: the second request cannot happen
 		// within any budget, so Enrich says so at once instead of waiting.
 		h := newHarness(t, nil, Options{Rate: 1e-9, Burst: 1})
-		h.f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+		h.f.Reply(trtcapi.ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 		if _, err := h.e.Enrich(context.Background(), room(1)); err != nil {
 			t.Fatal(err)
 		}
 		_, err := h.e.Enrich(context.Background(), room(2))
-		if !errors.Is(err, ErrRateLimited) {
-			t.Errorf("err = %v, want ErrRateLimited", err)
+		if !errors.Is(err, trtcapi.ErrRateLimited) {
+			t.Errorf("err = %v, want trtcapi.ErrRateLimited", err)
 		}
-		if n := h.requests(ActionDescribeUnusualEvent); n != 1 || h.outcome(OutcomeRateLimited) != 1 {
+		if n := h.requests(trtcapi.ActionDescribeUnusualEvent); n != 1 || h.outcome(OutcomeRateLimited) != 1 {
 			t.Errorf("%d requests sent, rate_limited = %v; want 1 and 1", n, h.outcome(OutcomeRateLimited))
 		}
 		// Cached answers need no token.
@@ -501,19 +504,19 @@ func TestEnrichRateLimits(t *testing.T) {
 	})
 	t.Run("TRTC's RequestLimitExceeded", func(t *testing.T) {
 		h := newHarness(t, nil, Options{Cooldown: 2 * time.Second})
-		h.f.fail(ActionDescribeUnusualEvent, "RequestLimitExceeded", "Your current request times equals to `21` in a second, which exceeds the frequency limit `20` for a second.")
+		h.f.Fail(trtcapi.ActionDescribeUnusualEvent, "RequestLimitExceeded", "Your current request times equals to `21` in a second, which exceeds the frequency limit `20` for a second.")
 		_, err := h.e.Enrich(context.Background(), room(1))
-		var e *Error
-		if !errors.Is(err, ErrRateLimited) || !errors.As(err, &e) || e.Code != "RequestLimitExceeded" {
-			t.Fatalf("err = %v, want RequestLimitExceeded as ErrRateLimited", err)
+		var e *trtcapi.Error
+		if !errors.Is(err, trtcapi.ErrRateLimited) || !errors.As(err, &e) || e.Code != "RequestLimitExceeded" {
+			t.Fatalf("err = %v, want RequestLimitExceeded as trtcapi.ErrRateLimited", err)
 		}
-		h.f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+		h.f.Reply(trtcapi.ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 		// During the cool-down nothing is sent.
-		if _, err := h.e.Enrich(context.Background(), room(2)); !errors.Is(err, ErrRateLimited) {
-			t.Errorf("during the cool-down: err = %v, want ErrRateLimited", err)
+		if _, err := h.e.Enrich(context.Background(), room(2)); !errors.Is(err, trtcapi.ErrRateLimited) {
+			t.Errorf("during the cool-down: err = %v, want trtcapi.ErrRateLimited", err)
 		}
-		if n := h.requests(ActionDescribeUnusualEvent); n != 1 || h.requests(ActionDescribeRoomInfo) != 1 {
-			t.Errorf("%d requests sent during the cool-down, want only the first page's", len(h.f.calls("")))
+		if n := h.requests(trtcapi.ActionDescribeUnusualEvent); n != 1 || h.requests(trtcapi.ActionDescribeRoomInfo) != 1 {
+			t.Errorf("%d requests sent during the cool-down, want only the first page's", len(h.f.Calls("")))
 		}
 		h.clock.advance(2 * time.Second)
 		if _, err := h.e.Enrich(context.Background(), room(2)); err != nil {
@@ -522,7 +525,7 @@ func TestEnrichRateLimits(t *testing.T) {
 		if h.outcome(OutcomeRateLimited) != 2 || h.outcome(OutcomeOK) != 1 {
 			t.Errorf("rate_limited %v, ok %v; want 2, 1", h.outcome(OutcomeRateLimited), h.outcome(OutcomeOK))
 		}
-		if n := testutil.ToFloat64(h.m.requests.WithLabelValues(ActionDescribeUnusualEvent, "rate_limited")); n != 1 {
+		if n := testutil.ToFloat64(h.m.requests.WithLabelValues(trtcapi.ActionDescribeUnusualEvent, "rate_limited")); n != 1 {
 			t.Errorf("api requests rate_limited = %v, want 1", n)
 		}
 	})
@@ -538,32 +541,32 @@ func TestEnrichOutcomes(t *testing.T) {
 		outcome  string
 		requests int
 	}{
-		{"data", "", unusualEventExample(), Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}, nil, OutcomeOK, 1},
+		{"data", "", trtcapitest.UnusualEventExample(), Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}, nil, OutcomeOK, 1},
 		{"nothing reported", "", map[string]any{"Total": 0, "AbnormalExperienceList": []any{}},
 			Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}, nil, OutcomeEmpty, 1},
 		{"ResourceNotFound is no data", "ResourceNotFound", nil,
 			Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}, nil, OutcomeEmpty, 1},
 		{"auth failure", "AuthFailure.UnauthorizedOperation", nil,
-			Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}, ErrAuth, OutcomeError, 1},
+			Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}, trtcapi.ErrAuth, OutcomeError, 1},
 		{"other API error", "InternalError", nil,
 			Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}, nil, OutcomeError, 1},
-		{"older than TRTC keeps", "", unusualEventExample(),
-			Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt.Add(-15 * 24 * time.Hour)}, ErrSkipped, OutcomeSkipped, 0},
-		{"no kind", "", nil, Subject{App: testApp, Room: "461", EventTime: eventAt}, ErrInvalid, OutcomeError, 0},
-		{"app not a number", "", nil, Subject{Kind: KindRoom, App: "app", Room: "461", EventTime: eventAt}, ErrInvalid, OutcomeError, 0},
-		{"no room", "", nil, Subject{Kind: KindRoom, App: testApp, EventTime: eventAt}, ErrInvalid, OutcomeError, 0},
-		{"user page without user", "", nil, Subject{Kind: KindUser, App: testApp, Room: "461", EventTime: eventAt}, ErrInvalid, OutcomeError, 0},
-		{"no event time", "", nil, Subject{Kind: KindRoom, App: testApp, Room: "461"}, ErrInvalid, OutcomeError, 0},
+		{"older than TRTC keeps", "", trtcapitest.UnusualEventExample(),
+			Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt.Add(-15 * 24 * time.Hour)}, trtcapi.ErrSkipped, OutcomeSkipped, 0},
+		{"no kind", "", nil, Subject{App: testApp, Room: "461", EventTime: eventAt}, trtcapi.ErrInvalid, OutcomeError, 0},
+		{"app not a number", "", nil, Subject{Kind: KindRoom, App: "app", Room: "461", EventTime: eventAt}, trtcapi.ErrInvalid, OutcomeError, 0},
+		{"no room", "", nil, Subject{Kind: KindRoom, App: testApp, EventTime: eventAt}, trtcapi.ErrInvalid, OutcomeError, 0},
+		{"user page without user", "", nil, Subject{Kind: KindUser, App: testApp, Room: "461", EventTime: eventAt}, trtcapi.ErrInvalid, OutcomeError, 0},
+		{"no event time", "", nil, Subject{Kind: KindRoom, App: testApp, Room: "461"}, trtcapi.ErrInvalid, OutcomeError, 0},
 		{"oversized user", "", nil, Subject{Kind: KindUser, App: testApp, Room: "461", User: strings.Repeat("u", 300), EventTime: eventAt},
-			ErrInvalid, OutcomeError, 0},
+			trtcapi.ErrInvalid, OutcomeError, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, nil, Options{})
 			if tt.code != "" {
-				h.f.fail(ActionDescribeUnusualEvent, tt.code, "no")
+				h.f.Fail(trtcapi.ActionDescribeUnusualEvent, tt.code, "no")
 			} else if tt.answer != nil {
-				h.f.reply(ActionDescribeUnusualEvent, tt.answer)
+				h.f.Reply(trtcapi.ActionDescribeUnusualEvent, tt.answer)
 			}
 			res, err := h.e.Enrich(context.Background(), tt.subject)
 			switch {
@@ -580,7 +583,7 @@ func TestEnrichOutcomes(t *testing.T) {
 			if h.outcome(tt.outcome) != 1 {
 				t.Errorf("hook_enrichment_total{outcome=%s} = %v, want 1", tt.outcome, h.outcome(tt.outcome))
 			}
-			if n := h.requests(ActionDescribeUnusualEvent); n != tt.requests {
+			if n := h.requests(trtcapi.ActionDescribeUnusualEvent); n != tt.requests {
 				t.Errorf("%d requests, want %d", n, tt.requests)
 			}
 		})
@@ -589,7 +592,7 @@ func TestEnrichOutcomes(t *testing.T) {
 
 func TestEnrichDoesNotKeepEmptyAnswers(t *testing.T) {
 	h := newHarness(t, nil, Options{})
-	h.f.reply(ActionDescribeUnusualEvent, map[string]any{"Total": 0, "AbnormalExperienceList": []any{}})
+	h.f.Reply(trtcapi.ActionDescribeUnusualEvent, map[string]any{"Total": 0, "AbnormalExperienceList": []any{}})
 	s := Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}
 	for i := range 2 {
 		res, err := h.e.Enrich(context.Background(), s)
@@ -598,15 +601,25 @@ func TestEnrichDoesNotKeepEmptyAnswers(t *testing.T) {
 		}
 	}
 	// TRTC's data arrives late: the follow-up asks again, and finds it.
-	h.f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+	h.f.Reply(trtcapi.ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 	res, err := h.e.Enrich(context.Background(), s)
 	if err != nil || res.Empty() {
 		t.Fatalf("follow-up: %+v, %v", res, err)
 	}
-	if n := h.requests(ActionDescribeUnusualEvent); n != 3 {
+	if n := h.requests(trtcapi.ActionDescribeUnusualEvent); n != 3 {
 		t.Errorf("%d requests, want 3 (empty answers are not cached)", n)
 	}
 	if h.outcome(OutcomeEmpty) != 2 || h.outcome(OutcomeOK) != 1 {
 		t.Errorf("empty %v, ok %v; want 2, 1", h.outcome(OutcomeEmpty), h.outcome(OutcomeOK))
 	}
+}
+
+// fakeClient is a TRTC API client of the fake f.
+func fakeClient(t *testing.T, f *trtcapitest.Fake) *trtcapi.Client {
+	t.Helper()
+	c, err := trtcapi.NewClient(trtcapi.Config{SecretID: trtcapitest.SecretID, SecretKey: trtcapitest.SecretKey, Region: "ap-singapore", Endpoint: f.URL()})
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c
 }

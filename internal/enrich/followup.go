@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 // FollowUpAt is when the follow-up of a page about kind is due, judged at now.
@@ -87,17 +88,17 @@ var qualityTypes = []string{"rtt", "aLoss", "bigvLoss"}
 // the network's peaks.
 func (e *Enricher) callDetail(ctx context.Context, app uint64, s Subject, res Enrichment, client *ClientInfo, gaps *gapList) {
 	start, end := res.Start, res.End
-	if end.Sub(start) > MaxCallDetailWindow {
-		start = end.Add(-MaxCallDetailWindow)
+	if end.Sub(start) > trtcapi.MaxCallDetailWindow {
+		start = end.Add(-trtcapi.MaxCallDetailWindow)
 	}
-	q := CallDetailQuery{CommID: res.CommID, SdkAppID: app, UserIDs: []string{s.User}, DataTypes: qualityTypes, Start: start, End: end}
-	var d CallDetail
-	err := e.request(ctx, ActionDescribeCallDetailInfo, func(ctx context.Context) (err error) {
+	q := trtcapi.CallDetailQuery{CommID: res.CommID, SdkAppID: app, UserIDs: []string{s.User}, DataTypes: qualityTypes, Start: start, End: end}
+	var d trtcapi.CallDetail
+	err := e.request(ctx, trtcapi.ActionDescribeCallDetailInfo, func(ctx context.Context) (err error) {
 		d, err = e.api.DescribeCallDetailInfo(ctx, q)
 		return err
 	})
-	if ee, ok := asError(err); ok && ee.Class == ClassNotFound {
-		err, d = nil, CallDetail{}
+	if ee, ok := trtcapi.AsError(err); ok && ee.Class == trtcapi.ClassNotFound {
+		err, d = nil, trtcapi.CallDetail{}
 	}
 	if err != nil {
 		gaps.add(DataCallDetail, err)
@@ -105,8 +106,8 @@ func (e *Enricher) callDetail(ctx context.Context, app uint64, s Subject, res En
 	}
 	found := false
 	if u, ok := pickUser(d.Users, s.User, s.EventTime); ok {
-		client.SDKVersion = bound(u.SDKVersion, maxVersionChars)
-		client.Device = bound(u.DeviceType, maxVersionChars)
+		client.SDKVersion = trtcapi.Bound(u.SDKVersion, maxVersionChars)
+		client.Device = trtcapi.Bound(u.DeviceType, maxVersionChars)
 		found = client.SDKVersion != "" || client.Device != ""
 	}
 	if n := network(d.Quality, s.User); n != "" {
@@ -124,8 +125,8 @@ const maxVersionChars = 64
 
 // pickUser is user's stay in the call at t: one spanning t (left at most a
 // minute before it), else the latest that began before it, else any.
-func pickUser(users []CallUser, user string, t time.Time) (CallUser, bool) {
-	rank := func(u CallUser) int {
+func pickUser(users []trtcapi.CallUser, user string, t time.Time) (trtcapi.CallUser, bool) {
+	rank := func(u trtcapi.CallUser) int {
 		switch {
 		case u.Joined.After(t):
 			return 0
@@ -134,7 +135,7 @@ func pickUser(users []CallUser, user string, t time.Time) (CallUser, bool) {
 		}
 		return 1
 	}
-	var best CallUser
+	var best trtcapi.CallUser
 	bestRank := -1
 	for _, u := range users {
 		if u.UserID != user {
@@ -150,7 +151,7 @@ func pickUser(users []CallUser, user string, t time.Time) (CallUser, bool) {
 // network sums up user's quality data as its peaks, both directions together:
 // "rtt max 850 ms, audio loss max 35%, video loss max 12%". "" when TRTC
 // reported none.
-func network(series []QualitySeries, user string) string {
+func network(series []trtcapi.QualitySeries, user string) string {
 	peaks := map[string]float64{}
 	for _, q := range series {
 		if q.UserID != "" && q.UserID != user {

@@ -13,10 +13,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/hookdev/hook/internal/trtcapi"
+	"github.com/hookdev/hook/internal/trtcapi/trtcapitest"
 )
 
 // members is Members backed by a map of "app/roomKey/user"; every lookup is
-// recorded.
+// trtcapitest.Request.
 type members struct {
 	mu    sync.Mutex
 	known map[string]Member
@@ -73,19 +76,19 @@ func TestEnrichFindsTheCallOfTheRightKind(t *testing.T) {
 		for _, tt := range tests {
 			t.Run(string(kind)+"/"+tt.name, func(t *testing.T) {
 				h := newHarness(t, tt.rooms, Options{})
-				h.f.reply(ActionDescribeRoomInfo, tt.answer)
-				h.f.reply(ActionDescribeUserEvent, aliceEvents())
-				h.f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+				h.f.Reply(trtcapi.ActionDescribeRoomInfo, tt.answer)
+				h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
+				h.f.Reply(trtcapi.ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 				s := Subject{Kind: kind, App: testApp, Room: "12345", RoomKey: tt.roomKey, User: "alice", EventTime: eventAt}
 				res, _ := h.e.Enrich(context.Background(), s)
 				if res.CommID != tt.want {
 					t.Errorf("CommID %q, want %q", res.CommID, tt.want)
 				}
-				info := h.f.calls(ActionDescribeRoomInfo)
+				info := h.f.Calls(trtcapi.ActionDescribeRoomInfo)
 				if len(info) != 1 || param(info[0], "RoomId") != "12345" {
 					t.Fatalf("DescribeRoomInfo requests %+v, want one for RoomId 12345", info)
 				}
-				user := h.f.calls(ActionDescribeUserEvent)
+				user := h.f.Calls(trtcapi.ActionDescribeUserEvent)
 				switch {
 				case kind == KindRoom && tt.want == "":
 					if !reflect.DeepEqual(res.Missing, []Missing{{DataRoom, ReasonNoData}}) {
@@ -109,7 +112,7 @@ func TestEnrichFindsTheCallOfTheRightKind(t *testing.T) {
 func TestEnrichIsNeverSilent(t *testing.T) {
 	type setup func(h *harness, action string)
 	fail := func(code string) setup {
-		return func(h *harness, action string) { h.f.fail(action, code, "no") }
+		return func(h *harness, action string) { h.f.Fail(action, code, "no") }
 	}
 	tests := []struct {
 		name   string
@@ -124,19 +127,19 @@ func TestEnrichIsNeverSilent(t *testing.T) {
 		{"internal error", fail("InternalError"), Options{}, "InternalError"},
 		{"not found", fail("ResourceNotFound"), Options{}, ReasonNoData},
 		{"no data", func(h *harness, action string) {
-			h.f.reply(action, map[string]any{"Data": []any{}, "Total": 0, "AbnormalExperienceList": []any{}})
+			h.f.Reply(action, map[string]any{"Data": []any{}, "Total": 0, "AbnormalExperienceList": []any{}})
 		}, Options{}, ReasonNoData},
 		{"timeout", func(h *harness, action string) {
-			h.f.handle(action, func(map[string]any) (map[string]any, *apiError) {
+			h.f.Handle(action, func(map[string]any) (map[string]any, *trtcapitest.APIError) {
 				time.Sleep(200 * time.Millisecond)
 				return nil, nil
 			})
 		}, Options{Budget: 50 * time.Millisecond}, ReasonTimeout},
 	}
 	for _, kind := range []Kind{KindUser, KindRoom} {
-		action := ActionDescribeUserEvent
+		action := trtcapi.ActionDescribeUserEvent
 		if kind == KindRoom {
-			action = ActionDescribeUnusualEvent
+			action = trtcapi.ActionDescribeUnusualEvent
 		}
 		for _, tt := range tests {
 			t.Run(string(kind)+"/"+tt.name, func(t *testing.T) {
@@ -159,7 +162,7 @@ func TestEnrichIsNeverSilent(t *testing.T) {
 
 	t.Run("network down", func(t *testing.T) {
 		h := newHarness(t, nil, Options{})
-		h.f.srv.Close() // nothing listens any more: connection refused
+		h.f.Close() // nothing listens any more: connection refused
 		for _, kind := range []Kind{KindUser, KindRoom} {
 			res, err := h.e.Enrich(context.Background(), Subject{Kind: kind, App: testApp, Room: "4321", User: "alice", EventTime: eventAt})
 			want := []Missing{{DataCallQuality, ReasonUnreachable}}
@@ -174,7 +177,7 @@ func TestEnrichIsNeverSilent(t *testing.T) {
 
 	t.Run("hook's own limit", func(t *testing.T) {
 		h := newHarness(t, nil, Options{Rate: 1e-9, Burst: 1})
-		h.f.reply(ActionDescribeUserEvent, aliceEvents())
+		h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
 		s := Subject{Kind: KindUser, App: testApp, Room: "4321", User: "alice", EventTime: eventAt}
 		if res, err := h.e.Enrich(context.Background(), s); err != nil || len(res.Missing) != 0 {
 			t.Fatalf("first page: %v, Missing %v", err, res.Missing)
@@ -190,12 +193,12 @@ func TestEnrichIsNeverSilent(t *testing.T) {
 func TestMissingIsLoggedAtWarnRateLimited(t *testing.T) {
 	var buf bytes.Buffer
 	log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	f := newFakeTRTC(t)
-	f.handle(ActionDescribeRoomInfo, roomInfoFor(eventAt.Add(-time.Hour)))
-	f.fail(ActionDescribeUnusualEvent, "AuthFailure.SecretIdNotFound", "no such key")
+	f := trtcapitest.New(t)
+	f.Handle(trtcapi.ActionDescribeRoomInfo, roomInfoFor(eventAt.Add(-time.Hour)))
+	f.Fail(trtcapi.ActionDescribeUnusualEvent, "AuthFailure.SecretIdNotFound", "no such key")
 	clock := &testClock{t: eventAt.Add(time.Minute)}
 	m := NewMetrics(prometheus.NewRegistry())
-	e := New(f.client(t), testCatalog(t), nil, Options{Metrics: m}, log, clock.now)
+	e := New(fakeClient(t, f), testCatalog(t), nil, Options{Metrics: m}, log, clock.now)
 	page := func(n int) {
 		for range n {
 			_, _ = e.Enrich(context.Background(), Subject{Kind: KindRoom, App: testApp, Room: "4321", EventTime: eventAt})
@@ -255,7 +258,7 @@ func TestEnrichTellsTheClientFromTheRoomEntry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, nil, Options{Members: tt.members})
-			h.f.reply(ActionDescribeUserEvent, aliceEvents())
+			h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
 			res, err := h.e.Enrich(context.Background(), Subject{Kind: KindUser, App: testApp, Room: "12345", RoomKey: "s:12345", User: tt.user, EventTime: eventAt})
 			if err != nil {
 				t.Fatal(err)
@@ -271,13 +274,13 @@ func TestEnrichTellsTheClientFromTheRoomEntry(t *testing.T) {
 	t.Run("room pages and no Members", func(t *testing.T) {
 		m := &members{known: known}
 		h := newHarness(t, nil, Options{Members: m})
-		h.f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+		h.f.Reply(trtcapi.ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 		res, _ := h.e.Enrich(context.Background(), Subject{Kind: KindRoom, App: testApp, Room: "12345", RoomKey: "s:12345", User: "alice", EventTime: eventAt})
 		if res.Client != nil || len(m.asked) != 0 {
 			t.Errorf("a room page asked for a user's entry: %+v, %v", res.Client, m.asked)
 		}
 		h = newHarness(t, nil, Options{})
-		h.f.reply(ActionDescribeUserEvent, aliceEvents())
+		h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
 		res, _ = h.e.Enrich(context.Background(), Subject{Kind: KindUser, App: testApp, Room: "4321", User: "alice", EventTime: eventAt})
 		if res.Client != nil || len(res.Missing) != 0 {
 			t.Errorf("without Members: Client %+v, Missing %v; want neither", res.Client, res.Missing)
@@ -305,8 +308,8 @@ func TestFollowUpAsksForTheCallDetails(t *testing.T) {
 	t.Run("details", func(t *testing.T) {
 		h := newHarness(t, nil, Options{Members: &members{known: map[string]Member{testApp + "/4321/alice": {Terminal: 2, UserType: 3}}}})
 		h.clock.advance(5 * time.Minute)
-		h.f.reply(ActionDescribeUserEvent, aliceEvents())
-		h.f.reply(ActionDescribeCallDetailInfo, detail)
+		h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
+		h.f.Reply(trtcapi.ActionDescribeCallDetailInfo, detail)
 		res, err := h.e.Enrich(context.Background(), s)
 		if err != nil {
 			t.Fatal(err)
@@ -316,7 +319,7 @@ func TestFollowUpAsksForTheCallDetails(t *testing.T) {
 		if !reflect.DeepEqual(res.Client, want) || len(res.Missing) != 0 {
 			t.Errorf("Client %+v, Missing %v; want %+v", res.Client, res.Missing, want)
 		}
-		q := h.f.calls(ActionDescribeCallDetailInfo)
+		q := h.f.Calls(trtcapi.ActionDescribeCallDetailInfo)
 		if len(q) != 1 {
 			t.Fatalf("%d DescribeCallDetailInfo requests, want 1", len(q))
 		}
@@ -335,20 +338,20 @@ func TestFollowUpAsksForTheCallDetails(t *testing.T) {
 	})
 	t.Run("a page does not ask", func(t *testing.T) {
 		h := newHarness(t, nil, Options{})
-		h.f.reply(ActionDescribeUserEvent, aliceEvents())
+		h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
 		page := s
 		page.FollowUp = false
 		if _, err := h.e.Enrich(context.Background(), page); err != nil {
 			t.Fatal(err)
 		}
-		if n := h.requests(ActionDescribeCallDetailInfo); n != 0 {
+		if n := h.requests(trtcapi.ActionDescribeCallDetailInfo); n != 0 {
 			t.Errorf("%d DescribeCallDetailInfo requests for a page, want none (its data has not landed)", n)
 		}
 		// The follow-up asks again rather than reuse the page's answer.
 		if _, err := h.e.Enrich(context.Background(), s); err != nil {
 			t.Fatal(err)
 		}
-		if n := h.requests(ActionDescribeUserEvent); n != 2 {
+		if n := h.requests(trtcapi.ActionDescribeUserEvent); n != 2 {
 			t.Errorf("%d DescribeUserEvent requests, want 2 (the follow-up is not served the page's answer)", n)
 		}
 	})
@@ -358,14 +361,14 @@ func TestFollowUpAsksForTheCallDetails(t *testing.T) {
 		reason string
 	}{
 		{"refused", func(h *harness) {
-			h.f.fail(ActionDescribeCallDetailInfo, "UnauthorizedOperation", "not in your edition")
+			h.f.Fail(trtcapi.ActionDescribeCallDetailInfo, "UnauthorizedOperation", "not in your edition")
 		}, "UnauthorizedOperation"},
-		{"throttled", func(h *harness) { h.f.fail(ActionDescribeCallDetailInfo, "RequestLimitExceeded", "slow down") }, "RequestLimitExceeded"},
-		{"nothing reported", func(h *harness) { h.f.reply(ActionDescribeCallDetailInfo, map[string]any{"Total": 0}) }, ReasonNoData},
+		{"throttled", func(h *harness) { h.f.Fail(trtcapi.ActionDescribeCallDetailInfo, "RequestLimitExceeded", "slow down") }, "RequestLimitExceeded"},
+		{"nothing reported", func(h *harness) { h.f.Reply(trtcapi.ActionDescribeCallDetailInfo, map[string]any{"Total": 0}) }, ReasonNoData},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := newHarness(t, nil, Options{})
-			h.f.reply(ActionDescribeUserEvent, aliceEvents())
+			h.f.Reply(trtcapi.ActionDescribeUserEvent, aliceEvents())
 			tt.setup(h)
 			res, err := h.e.Enrich(context.Background(), s)
 			if err != nil || len(res.Events) == 0 {
@@ -411,16 +414,16 @@ func TestReasonOf(t *testing.T) {
 		err  error
 		want string
 	}{
-		{&Error{Class: ClassAuth, Code: "AuthFailure.SignatureExpire"}, "AuthFailure"},
-		{&Error{Class: ClassRateLimited, Code: "RequestLimitExceeded.UinLimitExceeded"}, "RequestLimitExceeded"},
-		{&Error{Class: ClassRateLimited, Code: "FailedOperation.RestrictedFrequency"}, "FailedOperation"},
-		{&Error{Class: ClassRateLimited}, ReasonThrottled},
-		{&Error{Class: ClassAPI, Code: "ClientError.NetworkError"}, ReasonUnreachable},
-		{&Error{Class: ClassAPI, Code: "ClientError.ParseJsonError"}, ReasonError},
-		{&Error{Class: ClassAPI, Code: "Made.Up"}, ReasonError},
-		{&Error{Class: ClassTimeout}, ReasonTimeout},
-		{&Error{Class: ClassSkipped}, ReasonNoData},
-		{&Error{Class: ClassInvalid}, ReasonInvalid},
+		{&trtcapi.Error{Class: trtcapi.ClassAuth, Code: "AuthFailure.SignatureExpire"}, "AuthFailure"},
+		{&trtcapi.Error{Class: trtcapi.ClassRateLimited, Code: "RequestLimitExceeded.UinLimitExceeded"}, "RequestLimitExceeded"},
+		{&trtcapi.Error{Class: trtcapi.ClassRateLimited, Code: "FailedOperation.RestrictedFrequency"}, "FailedOperation"},
+		{&trtcapi.Error{Class: trtcapi.ClassRateLimited}, ReasonThrottled},
+		{&trtcapi.Error{Class: trtcapi.ClassAPI, Code: "ClientError.NetworkError"}, ReasonUnreachable},
+		{&trtcapi.Error{Class: trtcapi.ClassAPI, Code: "ClientError.ParseJsonError"}, ReasonError},
+		{&trtcapi.Error{Class: trtcapi.ClassAPI, Code: "Made.Up"}, ReasonError},
+		{&trtcapi.Error{Class: trtcapi.ClassTimeout}, ReasonTimeout},
+		{&trtcapi.Error{Class: trtcapi.ClassSkipped}, ReasonNoData},
+		{&trtcapi.Error{Class: trtcapi.ClassInvalid}, ReasonInvalid},
 		{context.DeadlineExceeded, ReasonTimeout},
 		{errors.New("what"), ReasonError},
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 // gap is one piece of enrichment that could not be had, with the error behind
@@ -67,7 +69,7 @@ var knownCodes = map[string]bool{
 // "unreachable" (the network), "throttled" (hook's own limit), "no data",
 // "invalid", "error".
 func reasonOf(err error) string {
-	ee, ok := asError(err)
+	ee, ok := trtcapi.AsError(err)
 	if !ok {
 		if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 			return ReasonTimeout
@@ -76,18 +78,18 @@ func reasonOf(err error) string {
 	}
 	top, _, _ := strings.Cut(ee.Code, ".")
 	switch ee.Class {
-	case ClassTimeout:
+	case trtcapi.ClassTimeout:
 		return ReasonTimeout
-	case ClassNotFound, ClassSkipped:
+	case trtcapi.ClassNotFound, trtcapi.ClassSkipped:
 		return ReasonNoData
-	case ClassInvalid:
+	case trtcapi.ClassInvalid:
 		return ReasonInvalid
-	case ClassAuth:
+	case trtcapi.ClassAuth:
 		if knownCodes[top] {
 			return top
 		}
 		return "AuthFailure"
-	case ClassRateLimited:
+	case trtcapi.ClassRateLimited:
 		if ee.Code == "" {
 			return ReasonThrottled
 		}
@@ -151,8 +153,8 @@ func (l *gapLog) note(ctx context.Context, s Subject, g gap) {
 	suppressed := k.suppressed
 	k.suppressed = 0
 	l.mu.Unlock()
-	attrs := []any{"data", g.Data, "reason", g.Reason, "kind", s.Kind, "app", bound(s.App, 32),
-		"room", bound(s.roomKey(), 64), "user", bound(s.User, 64), "follow_up", s.FollowUp}
+	attrs := []any{"data", g.Data, "reason", g.Reason, "kind", s.Kind, "app", trtcapi.Bound(s.App, 32),
+		"room", trtcapi.Bound(s.roomKey(), 64), "user", trtcapi.Bound(s.User, 64), "follow_up", s.FollowUp}
 	if g.err != nil {
 		attrs = append(attrs, "err", g.err)
 	}

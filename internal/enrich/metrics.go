@@ -1,6 +1,10 @@
 package enrich
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookdev/hook/internal/trtcapi"
+)
 
 // Outcomes of one Enrich call, the outcome label of hook_enrichment_total.
 const (
@@ -46,7 +50,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, o := range []string{OutcomeOK, OutcomeEmpty, OutcomeError, OutcomeRateLimited, OutcomeTimeout, OutcomeSkipped} {
 		m.enrichments.WithLabelValues(o)
 	}
-	for _, a := range actions {
+	for _, a := range trtcapi.Actions() {
 		m.requests.WithLabelValues(a, "ok")
 	}
 	for _, d := range []string{DataCallQuality, DataCallDetail, DataRoom, DataClient} {
@@ -66,10 +70,10 @@ func (m *Metrics) enrichment(outcome string, seconds float64) {
 
 func (m *Metrics) request(action string, err error) {
 	result := "ok"
-	if e, ok := asError(err); ok {
+	if e, ok := trtcapi.AsError(err); ok {
 		result = string(e.Class)
 	} else if err != nil {
-		result = string(ClassAPI)
+		result = string(trtcapi.ClassAPI)
 	}
 	m.requests.WithLabelValues(action, result).Inc()
 }

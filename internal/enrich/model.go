@@ -4,8 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Kind says what a page is about, and so which action enriches it.
@@ -294,34 +292,3 @@ const (
 	maxClientChars = 200
 	maxTextChars   = 400
 )
-
-// bound keeps s to max runes, replacing control characters (newlines included)
-// with spaces and marking a cut with "…". Invalid UTF-8 becomes U+FFFD.
-func bound(s string, max int) string {
-	clean := true
-	n := 0
-	for _, r := range s {
-		n++
-		if r == utf8.RuneError || unicode.IsControl(r) {
-			clean = false
-		}
-	}
-	if clean && n <= max {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(min(len(s), max*utf8.UTFMax))
-	i := 0
-	for _, r := range s {
-		if i == max-1 && n > max {
-			b.WriteRune('…')
-			break
-		}
-		if unicode.IsControl(r) {
-			r = ' '
-		}
-		b.WriteRune(r)
-		i++
-	}
-	return b.String()
-}

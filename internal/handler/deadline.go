@@ -8,10 +8,10 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// DefaultRequestTimeout bounds what any request may wait for (Redis, for
+// RequestTimeout bounds what any request may wait for (Redis, for
 // the admin API and the Slack buttons): a client of hook waits no longer
 // than TRTC does for a callback.
-const DefaultRequestTimeout = 5 * time.Second
+const RequestTimeout = 5 * time.Second
 
 // withDeadline gives every request's context a deadline of d, so a hung
 // Redis answers the admin API and the Slack buttons with 503 in time instead

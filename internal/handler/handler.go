@@ -36,8 +36,6 @@ type Pinger interface {
 
 // Config holds the callback contract's limits.
 type Config struct {
-	// MaxBody caps a callback body; larger bodies get 413.
-	MaxBody int64
 	// ReplayWindow is how old a callback's CallbackTs may be (or how far in the
 	// future) before it is refused as a replay.
 	ReplayWindow time.Duration
@@ -45,15 +43,14 @@ type Config struct {
 	AdminToken string
 	// SlackSigningSecret verifies /slack/interactions; empty: no such route.
 	SlackSigningSecret string
-	// RequestTimeout bounds every request (see withDeadline).
-	RequestTimeout time.Duration
 }
 
-// Defaults for Config.
-const (
-	DefaultMaxBody      = 1 << 20
-	DefaultReplayWindow = 10 * time.Minute
-)
+// MaxBody caps a callback body; larger bodies get 413. TRTC's are a few
+// KB: the cap only stops a client that is not TRTC from holding memory.
+const MaxBody = 1 << 20
+
+// DefaultReplayWindow is Config.ReplayWindow's default.
+const DefaultReplayWindow = 10 * time.Minute
 
 // Deps are what the handler needs from the rest of hook.
 type Deps struct {
@@ -87,14 +84,8 @@ type RulesSource interface {
 
 // New returns the HTTP handler with every route registered.
 func New(cfg Config, d Deps) http.Handler {
-	if cfg.MaxBody == 0 {
-		cfg.MaxBody = DefaultMaxBody
-	}
 	if cfg.ReplayWindow == 0 {
 		cfg.ReplayWindow = DefaultReplayWindow
-	}
-	if cfg.RequestTimeout == 0 {
-		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	if d.Metrics == nil {
 		d.Metrics = NewMetrics(prometheus.NewRegistry())
@@ -104,7 +95,7 @@ func New(cfg Config, d Deps) http.Handler {
 	e.HTTPErrorHandler = errorHandler(d.Log)
 	// Callbacks have a shorter deadline of their own, set by the router
 	// around its store's work (engine.WithCommitTimeout).
-	e.Use(withDeadline(cfg.RequestTimeout, callbackPath, recordPath))
+	e.Use(withDeadline(RequestTimeout, callbackPath, recordPath))
 	routes(e, cfg, d)
 	return e
 }
@@ -121,11 +112,11 @@ type callbacks struct {
 }
 
 func (h *callbacks) handle(c echo.Context) error {
-	start := time.Now()
+	start := h.now()
 	req := c.Request()
 	app := req.Header.Get("SdkAppId")
 	ev, res, err := h.process(req, app)
-	took := time.Since(start)
+	took := h.now().Sub(start)
 	h.logOutcome(app, ev, res, err, took) // bounded and escaped there: no signature vouches for it yet
 	h.metrics.observe(h.cat, ev, res, err, took.Seconds())
 	if err != nil {
@@ -136,11 +127,11 @@ func (h *callbacks) handle(c echo.Context) error {
 
 // process runs the callback contract: cap, verify, decode, replay check, route.
 func (h *callbacks) process(req *http.Request, app string) (callback.Event, engine.Result, error) {
-	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, h.cfg.MaxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(nil, req.Body, MaxBody))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return callback.Event{}, engine.Result{}, fmt.Errorf("%w: the limit is %d bytes", errTooLarge, h.cfg.MaxBody)
+			return callback.Event{}, engine.Result{}, fmt.Errorf("%w: the limit is %d bytes", errTooLarge, MaxBody)
 		}
 		return callback.Event{}, engine.Result{}, fmt.Errorf("read body: %w", err)
 	}
@@ -210,7 +201,7 @@ func (h *callbacks) logOutcome(app string, ev callback.Event, res engine.Result,
 	}
 	// Straight to the handler: Logger.LogAttrs would walk the stack for a
 	// source position no handler of hook's prints.
-	r := slog.NewRecord(time.Now(), level, "callback", 0)
+	r := slog.NewRecord(h.now(), level, "callback", 0)
 	r.AddAttrs(attrs...)
 	_ = h.log.Handler().Handle(context.Background(), r)
 }
@@ -224,7 +215,7 @@ func (h *callbacks) logOpened(app string, ev callback.Event, res engine.Result) 
 		if !o.Opened || !h.log.Enabled(context.Background(), slog.LevelInfo) {
 			continue
 		}
-		r := slog.NewRecord(time.Now(), slog.LevelInfo, "pending alert opened: it pages unless cleared first", 0)
+		r := slog.NewRecord(h.now(), slog.LevelInfo, "pending alert opened: it pages unless cleared first", 0)
 		r.AddAttrs(slog.String("rule", o.Rule), slog.String("app", clip(app, maxLoggedHeader)),
 			slog.String("room", clip(ev.RoomID, maxLoggedValue)), slog.String("user", clip(ev.UserID, maxLoggedValue)),
 			slog.Time("pages_at", o.PagesAt.UTC()), slog.Duration("in", o.PagesAt.Sub(h.now()).Round(time.Second)),

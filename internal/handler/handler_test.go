@@ -93,7 +93,7 @@ func TestCallbackStatus(t *testing.T) {
 		{"missing EventType", nil, `{"EventGroupId":1,"CallbackTs":1664209748188}`, nil, 400, "missing EventType"},
 		{"missing CallbackTs", nil, `{"EventGroupId":1,"EventType":104}`, nil, 400, "missing CallbackTs"},
 		{"unknown group is accepted", nil, `{"EventGroupId":42,"EventType":4242,"CallbackMsTs":1664209748188}`, nil, 200, ""},
-		{"too large", nil, `{"EventGroupId":1,"EventType":104,"CallbackTs":1664209748188,"Pad":"` + strings.Repeat("x", DefaultMaxBody) + `"}`, nil, 413, "too large"},
+		{"too large", nil, `{"EventGroupId":1,"EventType":104,"CallbackTs":1664209748188,"Pad":"` + strings.Repeat("x", MaxBody) + `"}`, nil, 413, "too large"},
 		{"state store down", nil, valid, fmt.Errorf("fire: %w", errors.New("dial tcp: connection refused")), 503, "retry later"},
 	}
 	for _, tt := range tests {

@@ -118,7 +118,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
 	defer rdb.Close()
 	l, _ := keyspace.NewLayout("hook", 16)
-	w := record.NewWriter(rdb, l, record.Options{}) // not started: the queue holds them
+	w := record.NewWriter(rdb, l, record.Options{Now: time.Now}) // not started: the queue holds them
 	defer w.Close()
 	with := allocs(w)
 	if with > without {
@@ -148,7 +148,7 @@ func TestHungRedisDelaysNoAnswer(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := record.NewMetrics(reg)
 	l, _ := keyspace.NewLayout("hook", 16)
-	w := record.NewWriter(hung, l, record.Options{Queue: 8, Batch: 4, FlushEvery: time.Millisecond, Timeout: 3 * time.Second, Metrics: m})
+	w := record.NewWriter(hung, l, record.Options{Now: time.Now, Queue: 8, Batch: 4, FlushEvery: time.Millisecond, Timeout: 3 * time.Second, Metrics: m})
 	w.Start()
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})

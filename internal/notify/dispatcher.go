@@ -1,3 +1,11 @@
+// Package notify delivers pages and owns their words. The Dispatcher reads
+// the outbox (which the store implements, as notify declares it), sends each
+// page to its receiver's Sender with retries, rate limits and a fallback,
+// acknowledges it or dead-letters it, hands over the pages of a stopped
+// replica, turns a flood of pages into one digest, and sends a page's
+// follow-up once enrichment's data has landed. The words are what every
+// receiver says of a page, a digest or a follow-up (Title, Fields, Saw...);
+// the console receiver is here, Slack's in notify/slack.
 package notify
 
 import (

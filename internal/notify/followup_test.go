@@ -22,8 +22,8 @@ func (c *fakeClock) advance(d time.Duration) {
 	c.now = c.now.Add(d)
 }
 
-// followUps is notify.FollowUps and notify.Enricher as cmd/hook's adapter of
-// internal/enrich behaves: a firing page's follow-up is due delay after its
+// followUps is notify.FollowUps and notify.Enricher as enrich.Pages
+// behaves: a firing page's follow-up is due delay after its
 // event; a follow-up is due once the clock reaches ready (a room's dismissal).
 type followUps struct {
 	delay time.Duration

@@ -77,17 +77,13 @@ func (d *Dispatcher) claim(ctx context.Context, id string, log *slog.Logger) boo
 	return false
 }
 
-// ack records a delivered page, retrying while Redis fails: until it is
+// settle records a delivered page, retrying while Redis fails: until it is
 // recorded, another replica could take the page over and send it again.
-// runCtx, not the page's context: even a page lost meanwhile is acked, which
-// stops the replica that took it over from sending it (its claim fails).
-func (d *Dispatcher) ack(runCtx context.Context, id string, log *slog.Logger) {
-	d.settle(runCtx, id, nil, log)
-}
-
-// settle is ack, scheduling next (a follow-up) with it when set: the
-// outbox's AckDefer does both in one step, so the follow-up exists exactly
-// when the page is acknowledged.
+// runCtx, not the page's context: even a page lost meanwhile is settled,
+// which stops the replica that took it over from sending it (its claim
+// fails). With next (a follow-up) it schedules it too: the outbox's
+// AckDefer does both in one step, so the follow-up exists exactly when the
+// page is acknowledged.
 func (d *Dispatcher) settle(runCtx context.Context, id string, next *alert.Notification, log *slog.Logger) {
 	dd, deferring := d.outbox.(Deferrer)
 	for attempt := 1; ; attempt++ {

@@ -103,9 +103,10 @@ type Options struct {
 	Timeout      time.Duration // bounds every round trip to Redis
 	Idle         time.Duration // IdleRoom unless set (tests)
 	MaxDeparted  int           // MaxDeparted unless set
-	Now          func() time.Time
-	Metrics      *Metrics // nil: nothing counted
-	Log          *slog.Logger
+	// Now is the clock: required (the server's, or a test's).
+	Now     func() time.Time
+	Metrics *Metrics // nil: nothing counted
+	Log     *slog.Logger
 }
 
 // Tracker keeps the population of every room in Redis: see the package
@@ -145,9 +146,6 @@ func New(rdb redis.UniversalClient, layout keyspace.Layout, opts Options) *Track
 	}
 	if opts.MaxDeparted <= 0 {
 		opts.MaxDeparted = MaxDeparted
-	}
-	if opts.Now == nil {
-		opts.Now = time.Now
 	}
 	log := opts.Log
 	if log == nil {

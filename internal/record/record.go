@@ -81,9 +81,10 @@ type Options struct {
 	Batch      int           // callbacks one flush sends, at most
 	FlushEvery time.Duration // how long a callback waits for company, at most
 	Timeout    time.Duration // bounds every round trip to Redis
-	Now        func() time.Time
-	Metrics    *Metrics // nil: nothing counted
-	Log        *slog.Logger
+	// Now is the clock: required (the server's, or a test's).
+	Now     func() time.Time
+	Metrics *Metrics // nil: nothing counted
+	Log     *slog.Logger
 }
 
 func (o Options) withDefaults() Options {
@@ -104,9 +105,6 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Timeout <= 0 {
 		o.Timeout = DefaultTimeout
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

@@ -288,7 +288,7 @@ func TestDropsAreCountedNeverWaited(t *testing.T) {
 	mr := miniredis.RunT(t)
 	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	defer rdb.Close()
-	w := NewWriter(rdb, layout(t, 2), Options{Queue: 3, Metrics: m, Timeout: 200 * time.Millisecond})
+	w := NewWriter(rdb, layout(t, 2), Options{Now: time.Now, Queue: 3, Metrics: m, Timeout: 200 * time.Millisecond})
 	start := time.Now()
 	for i := range 10 {
 		w.Record(app, roomBody(103, 1, fmt.Sprint("u", i), 0), t0)
@@ -328,7 +328,7 @@ func TestWriterFlushesByItself(t *testing.T) {
 	m := NewMetrics(reg)
 	rdb, _ := miniClient(t)
 	l := layout(t, 4)
-	w := NewWriter(rdb, l, Options{Batch: 16, FlushEvery: 5 * time.Millisecond, Metrics: m})
+	w := NewWriter(rdb, l, Options{Now: time.Now, Batch: 16, FlushEvery: 5 * time.Millisecond, Metrics: m})
 	w.Start()
 	var wg sync.WaitGroup
 	for g := range 4 {

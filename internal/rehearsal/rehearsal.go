@@ -1,8 +1,10 @@
 // Package rehearsal runs a sequence of callbacks, with their timestamps,
 // through the real rules engine and the real Redis scripts, on a clock that
 // jumps from event to event and from timer to timer: what would be paged,
-// when, without waiting and without sending anything. `hook rehearse` (to be
-// folded into `hook test`) prints it; the scenario tests assert on it.
+// when, without waiting and without sending anything. `hook test --sequence`
+// reads the timeline (ReadEvents) and prints it (Print); the scenario tests
+// assert on it. `hook test` on single bodies is DryRun: every rule's verdict
+// and the page, on no state at all.
 package rehearsal
 
 import (

@@ -1,4 +1,10 @@
-package enrich
+// Package trtcapi is Tencent Cloud's TRTC call-quality API, as hook speaks it:
+// the four actions enrich asks (DescribeUserEvent, DescribeUnusualEvent,
+// DescribeRoomInfo, DescribeCallDetailInfo), signed TC3-HMAC-SHA256 by the
+// SDK's common client, their answers bounded and decoded, and every failure
+// an *Error of a Class (auth, rate limited, not found, timeout...). It owns
+// the client's configuration (Config, ConfigFromEnv) and nothing of pages.
+package trtcapi
 
 import (
 	"context"
@@ -26,8 +32,10 @@ const (
 	ActionDescribeCallDetailInfo = "DescribeCallDetailInfo"
 )
 
-// actions lists every action this package sends, for limiters and metrics.
-var actions = []string{ActionDescribeUserEvent, ActionDescribeUnusualEvent, ActionDescribeRoomInfo, ActionDescribeCallDetailInfo}
+// Actions lists every action this package sends, for limiters and metrics.
+func Actions() []string {
+	return []string{ActionDescribeUserEvent, ActionDescribeUnusualEvent, ActionDescribeRoomInfo, ActionDescribeCallDetailInfo}
+}
 
 // Limits TRTC documents for the call-quality actions.
 const (
@@ -137,7 +145,7 @@ func (c *Client) call(ctx context.Context, action string, params map[string]any,
 	// The SDK binds the HTTP request to this context, so a deadline cancels the
 	// dial, the wait for headers and the body read alike.
 	req.SetContext(ctx)
-	if e := classify(ctx, action, c.sdk.Send(req, out)); e != nil {
+	if e := Classify(ctx, action, c.sdk.Send(req, out)); e != nil {
 		return e
 	}
 	return nil

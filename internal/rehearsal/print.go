@@ -1,45 +1,19 @@
-package main
+package rehearsal
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rehearsal"
-	"github.com/hookdev/hook/internal/rules"
 )
 
-// runSequence is `hook test --sequence`: it runs callbacks through the rules
-// on in-memory state (an in-process Redis and a simulated clock), in EventMsTs
-// order, firing due timers between them, and prints what would be paged
-// when: storms, drops and returns, rehearsed without a server.
-func runSequence(ctx context.Context, rs *rules.Ruleset, cat *catalog.Catalog, appID string, settle time.Duration, files []string, stdout io.Writer) error {
-	var events []callback.Event
-	for _, path := range files {
-		evs, err := readEvents(path, appID)
-		if err != nil {
-			return exitError{code: 1, msg: "hook test: " + err.Error()}
-		}
-		events = append(events, evs...)
-	}
-	steps, err := rehearsal.Run(ctx, cat, rs, events, settle)
-	if err != nil {
-		return err
-	}
-	printSteps(stdout, steps)
-	return nil
-}
-
-// readEvents decodes a file holding one callback body or an array of them.
-func readEvents(path, appID string) ([]callback.Event, error) {
+// ReadEvents decodes a file holding one callback body or an array of them.
+func ReadEvents(path, appID string) ([]callback.Event, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -64,7 +38,10 @@ func readEvents(path, appID string) ([]callback.Event, error) {
 	return out, nil
 }
 
-func printSteps(w io.Writer, steps []rehearsal.Step) {
+// Print writes steps as hook test --sequence shows them: each event with its
+// rules' verdicts, each timer that did something, each page in full, and the
+// count of pages.
+func Print(w io.Writer, steps []Step) {
 	pages := 0
 	for _, st := range steps {
 		at := st.At.UTC().Format("15:04:05.000")

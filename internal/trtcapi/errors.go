@@ -1,4 +1,4 @@
-package enrich
+package trtcapi
 
 import (
 	"context"
@@ -33,7 +33,7 @@ const (
 	ClassAPI Class = "api"
 )
 
-// Sentinels for errors.Is: errors.Is(err, enrich.ErrRateLimited) holds for every
+// Sentinels for errors.Is: errors.Is(err, trtcapi.ErrRateLimited) holds for every
 // *Error of that class.
 var (
 	ErrAuth        = &Error{Class: ClassAuth}
@@ -70,10 +70,10 @@ func (e *Error) Error() string {
 		fmt.Fprintf(&b, ": %s", e.Code)
 	}
 	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", bound(e.Message, maxClientChars))
+		fmt.Fprintf(&b, ": %s", Bound(e.Message, maxMessageChars))
 	}
 	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request %s)", bound(e.RequestID, 64))
+		fmt.Fprintf(&b, " (request %s)", Bound(e.RequestID, 64))
 	}
 	if e.Err != nil && e.Code == "" {
 		fmt.Fprintf(&b, ": %v", e.Err)
@@ -90,9 +90,9 @@ func (e *Error) Is(target error) bool {
 	return ok && t.Err == nil && t.Code == "" && t.Action == "" && t.Class == e.Class
 }
 
-// classify turns what the SDK returned into an *Error. ctx decides whether a
+// Classify turns what the SDK returned into an *Error. ctx decides whether a
 // network failure was really the deadline.
-func classify(ctx context.Context, action string, err error) *Error {
+func Classify(ctx context.Context, action string, err error) *Error {
 	if err == nil {
 		return nil
 	}
@@ -134,8 +134,12 @@ func classOfCode(code string) Class {
 	return ClassAPI
 }
 
-// asError finds this package's *Error in err's chain.
-func asError(err error) (*Error, bool) {
+// maxMessageChars bounds TRTC's message in an error, as enrich bounds what
+// clients sent.
+const maxMessageChars = 200
+
+// AsError finds this package's *Error in err's chain.
+func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok

@@ -1,10 +1,9 @@
-package main
+package config
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/state"
 )
 
@@ -14,7 +13,7 @@ func TestStoreOptions(t *testing.T) {
 		want state.Options
 		err  string
 	}{
-		{nil, state.Options{Partitions: defaultPartitions}, ""},
+		{nil, state.Options{Partitions: DefaultPartitions}, ""},
 		{map[string]string{"HOOK_PARTITIONS": "1"}, state.Options{Partitions: 1}, ""},
 		{map[string]string{"HOOK_PARTITIONS": "64", "HOOK_REDIS_WAIT_REPLICAS": "1"}, state.Options{Partitions: 64, WaitReplicas: 1}, ""},
 		{map[string]string{"HOOK_PARTITIONS": "0"}, state.Options{}, "HOOK_PARTITIONS"},
@@ -23,7 +22,7 @@ func TestStoreOptions(t *testing.T) {
 		{map[string]string{"HOOK_REDIS_WAIT_REPLICAS": "-1"}, state.Options{}, "HOOK_REDIS_WAIT_REPLICAS"},
 	}
 	for _, tt := range tests {
-		got, err := storeOptions(func(k string) string { return tt.env[k] })
+		got, err := StoreOptions(func(k string) string { return tt.env[k] })
 		if tt.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.err) {
 				t.Errorf("%v: error %v, want one naming %s", tt.env, err, tt.err)
@@ -34,10 +33,4 @@ func TestStoreOptions(t *testing.T) {
 			t.Errorf("%v: %+v, %v; want %+v", tt.env, got, err, tt.want)
 		}
 	}
-}
-
-// singleSlot is the layout of one partition under "hook", the tests' layout.
-func singleSlot() keyspace.Layout {
-	l, _ := keyspace.NewLayout("hook", 1) // one partition is always valid
-	return l
 }

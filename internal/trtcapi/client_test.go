@@ -1,4 +1,4 @@
-package enrich
+package trtcapi
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/trtcapi/trtcapitest"
 	tcerr "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
 )
 
@@ -24,18 +25,6 @@ func userEventExample() map[string]any {
 			// A parameter TRTC left out reads as unused.
 			map[string]any{"Type": 0, "Time": 1589975202790, "EventId": 5005},
 		}},
-	}}
-}
-
-func unusualEventExample() map[string]any {
-	return map[string]any{"Total": 2, "AbnormalExperienceList": []any{
-		map[string]any{"UserId": "itachi3", "RoomId": "461", "EventTime": 1592448600, "ExperienceId": 4,
-			"AbnormalEventList": []any{
-				map[string]any{"AbnormalEventId": 2011, "PeerId": ""},
-				map[string]any{"AbnormalEventId": 2012, "PeerId": "itachili1"},
-			}},
-		map[string]any{"UserId": "itachi3", "RoomId": "461", "EventTime": 1592448600, "ExperienceId": 5,
-			"AbnormalEventList": []any{map[string]any{"AbnormalEventId": 2014, "PeerId": ""}}},
 	}}
 }
 
@@ -63,12 +52,12 @@ func callDetailExample() map[string]any {
 }
 
 func TestClientSignsAndDecodesEachAction(t *testing.T) {
-	f := newFakeTRTC(t)
-	f.reply(ActionDescribeUserEvent, userEventExample())
-	f.reply(ActionDescribeUnusualEvent, unusualEventExample())
-	f.reply(ActionDescribeRoomInfo, roomInfoExample())
-	f.reply(ActionDescribeCallDetailInfo, callDetailExample())
-	c := f.client(t)
+	f := trtcapitest.New(t)
+	f.Reply(ActionDescribeUserEvent, userEventExample())
+	f.Reply(ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
+	f.Reply(ActionDescribeRoomInfo, roomInfoExample())
+	f.Reply(ActionDescribeCallDetailInfo, callDetailExample())
+	c := fakeClient(t, f)
 	ctx := context.Background()
 	start, end := time.Unix(1590065777, 0), time.Unix(1590065877, 0)
 
@@ -152,7 +141,7 @@ func TestClientSignsAndDecodesEachAction(t *testing.T) {
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("%s decoded\n got %+v\nwant %+v", tt.action, got, tt.want)
 			}
-			calls := f.calls(tt.action)
+			calls := f.Calls(tt.action)
 			if len(calls) != 1 {
 				t.Fatalf("%d %s requests reached the fake, want 1", len(calls), tt.action)
 			}
@@ -187,12 +176,12 @@ func TestClientErrorsAreClassified(t *testing.T) {
 		{"InternalError", ClassAPI, nil},
 		{"InvalidParameter.OutOfRange", ClassAPI, nil},
 	}
-	f := newFakeTRTC(t)
-	c := f.client(t)
+	f := trtcapitest.New(t)
+	c := fakeClient(t, f)
 	q := UnusualEventQuery{SdkAppID: 1400000001, RoomID: "1", Start: time.Unix(1590065777, 0), End: time.Unix(1590065877, 0)}
 	for _, tt := range tests {
 		t.Run(tt.code, func(t *testing.T) {
-			f.fail(ActionDescribeUnusualEvent, tt.code, "message for "+tt.code)
+			f.Fail(ActionDescribeUnusualEvent, tt.code, "message for "+tt.code)
 			_, err := c.DescribeUnusualEvent(context.Background(), q)
 			var e *Error
 			if !errors.As(err, &e) {
@@ -219,19 +208,19 @@ func TestClientErrorsAreClassified(t *testing.T) {
 }
 
 func TestClientWrongCredentialsAreAuthFailures(t *testing.T) {
-	f := newFakeTRTC(t)
-	f.reply(ActionDescribeUnusualEvent, unusualEventExample())
+	f := trtcapitest.New(t)
+	f.Reply(ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
 	tests := []struct {
 		name     string
 		id, key  string
 		wantCode string
 	}{
-		{"wrong secret key", testSecretID, "not-the-secret", "AuthFailure.SignatureFailure"},
-		{"unknown secret id", "AKIDunknown", testSecretKey, "AuthFailure.SecretIdNotFound"},
+		{"wrong secret key", trtcapitest.SecretID, "not-the-secret", "AuthFailure.SignatureFailure"},
+		{"unknown secret id", "AKIDunknown", trtcapitest.SecretKey, "AuthFailure.SecretIdNotFound"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg := f.config()
+			cfg := fakeConfig(f)
 			cfg.SecretID, cfg.SecretKey = tt.id, tt.key
 			c, err := NewClient(cfg)
 			if err != nil {
@@ -245,7 +234,7 @@ func TestClientWrongCredentialsAreAuthFailures(t *testing.T) {
 			}
 		})
 	}
-	if n := len(f.calls("")); n != 0 {
+	if n := len(f.Calls("")); n != 0 {
 		t.Errorf("%d requests with wrong credentials reached an action", n)
 	}
 }
@@ -254,18 +243,16 @@ func TestClientWrongCredentialsAreAuthFailures(t *testing.T) {
 // stamp: a request the SDK signed passes; the same request with its body, action
 // header or host changed does not.
 func TestFakeVerifiesSignatures(t *testing.T) {
-	f := newFakeTRTC(t)
-	f.reply(ActionDescribeUnusualEvent, unusualEventExample())
-	c := f.client(t)
+	f := trtcapitest.New(t)
+	f.Reply(ActionDescribeUnusualEvent, trtcapitest.UnusualEventExample())
+	c := fakeClient(t, f)
 	if _, err := c.DescribeUnusualEvent(context.Background(), UnusualEventQuery{SdkAppID: 1400000001,
 		Start: time.Unix(1590065777, 0), End: time.Unix(1590065877, 0)}); err != nil {
 		t.Fatal(err)
 	}
-	f.mu.Lock()
-	r, body := f.lastRaw, f.lastBody
-	f.mu.Unlock()
-	secrets := map[string]string{testSecretID: testSecretKey}
-	if code, msg := checkRequest(r, body, secrets, time.Now()); code != "" {
+	r, body := f.Last()
+	secrets := map[string]string{trtcapitest.SecretID: trtcapitest.SecretKey}
+	if code, msg := trtcapitest.CheckRequest(r, body, secrets, time.Now()); code != "" {
 		t.Fatalf("the SDK's own request fails verification: %s %s", code, msg)
 	}
 	tests := []struct {
@@ -290,9 +277,10 @@ func TestFakeVerifiesSignatures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r = f.lastRaw.Clone(context.Background())
+			last, _ := f.Last()
+			r = last.Clone(context.Background())
 			b, now := tt.mutate(t)
-			if code, _ := checkRequest(r, b, secrets, now); code != tt.want {
+			if code, _ := trtcapitest.CheckRequest(r, b, secrets, now); code != tt.want {
 				t.Errorf("code %q, want %q", code, tt.want)
 			}
 		})
@@ -300,9 +288,9 @@ func TestFakeVerifiesSignatures(t *testing.T) {
 }
 
 func TestClientHonoursTheContextDeadline(t *testing.T) {
-	f := newFakeTRTC(t)
-	f.hangAll()
-	c := f.client(t)
+	f := trtcapitest.New(t)
+	f.HangAll()
+	c := fakeClient(t, f)
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
 	_, err := c.DescribeUnusualEvent(ctx, UnusualEventQuery{SdkAppID: 1400000001,
@@ -313,8 +301,8 @@ func TestClientHonoursTheContextDeadline(t *testing.T) {
 }
 
 func TestClientRejectsBadQueries(t *testing.T) {
-	f := newFakeTRTC(t)
-	c := f.client(t)
+	f := trtcapitest.New(t)
+	c := fakeClient(t, f)
 	ctx := context.Background()
 	t0 := time.Unix(1590065777, 0)
 	tests := []struct {
@@ -363,15 +351,15 @@ func TestClientRejectsBadQueries(t *testing.T) {
 			}
 		})
 	}
-	if n := len(f.calls("")); n != 0 {
+	if n := len(f.Calls("")); n != 0 {
 		t.Errorf("%d bad queries were sent", n)
 	}
 }
 
 func TestClientUnknownActionAndOversizedAnswers(t *testing.T) {
-	f := newFakeTRTC(t)
-	f.reply(ActionDescribeUnusualEvent, map[string]any{"Total": 0, "Padding": strings.Repeat("x", maxResponseBytes)})
-	c := f.client(t)
+	f := trtcapitest.New(t)
+	f.Reply(ActionDescribeUnusualEvent, map[string]any{"Total": 0, "Padding": strings.Repeat("x", maxResponseBytes)})
+	c := fakeClient(t, f)
 	_, err := c.DescribeUnusualEvent(context.Background(), UnusualEventQuery{SdkAppID: 1400000001,
 		Start: time.Unix(1590065777, 0), End: time.Unix(1590065877, 0)})
 	var e *Error
@@ -383,4 +371,19 @@ func TestClientUnknownActionAndOversizedAnswers(t *testing.T) {
 	if !errors.As(err, &e) || e.Code != "InvalidAction" {
 		t.Errorf("unanswered action: err = %v, want InvalidAction", err)
 	}
+}
+
+// fakeConfig is a client configuration for the fake f.
+func fakeConfig(f *trtcapitest.Fake) Config {
+	return Config{SecretID: trtcapitest.SecretID, SecretKey: trtcapitest.SecretKey, Region: "ap-singapore", Endpoint: f.URL()}
+}
+
+// fakeClient is a client of the fake f.
+func fakeClient(t *testing.T, f *trtcapitest.Fake) *Client {
+	t.Helper()
+	c, err := NewClient(fakeConfig(f))
+	if err != nil {
+		t.Fatalf("NewClient: %v", err)
+	}
+	return c
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -10,56 +10,56 @@ import (
 )
 
 // envAnnotation marks a flag whose value, when the flag is not given, comes
-// from an environment variable (fromEnv).
+// from an environment variable (FromEnv).
 const envAnnotation = "hook_env"
 
-// describedAnnotation marks a flag whose help describeFlags has completed.
+// describedAnnotation marks a flag whose help DescribeFlags has completed.
 const describedAnnotation = "hook_described"
 
-// fromEnv says that flag name of fs takes its value from the environment
-// variable envName when it is not on the command line. describeFlags writes
-// it into the flag's help, "(env HOOK_LISTEN)", and applyEnv reads it: the
+// FromEnv says that flag name of fs takes its value from the environment
+// variable envName when it is not on the command line. DescribeFlags writes
+// it into the flag's help, "(env HOOK_LISTEN)", and ApplyEnv reads it: the
 // flag's default stays the built-in one, so help never shows the value of a
 // variable (a key, a token) as a default.
-func fromEnv(fs *pflag.FlagSet, name, envName string) {
+func FromEnv(fs *pflag.FlagSet, name, envName string) {
 	if err := fs.SetAnnotation(name, envAnnotation, []string{envName}); err != nil {
 		panic(err) // a flag of hook's own that does not exist: a programming error
 	}
 }
 
-// required marks flag name of cmd required: cobra refuses the command
+// Required marks flag name of cmd required: cobra refuses the command
 // without it (a value from its environment variable counts), and the help
 // says "(required)".
-func required(cmd *cobra.Command, name string) {
+func Required(cmd *cobra.Command, name string) {
 	if err := cmd.MarkFlagRequired(name); err != nil {
 		panic(err)
 	}
 }
 
-// envOf is the environment variable flag f falls back on, or "".
-func envOf(f *pflag.Flag) string {
+// EnvOf is the environment variable flag f falls back on, or "".
+func EnvOf(f *pflag.Flag) string {
 	if v := f.Annotations[envAnnotation]; len(v) > 0 {
 		return v[0]
 	}
 	return ""
 }
 
-func isRequired(f *pflag.Flag) bool {
+func IsRequired(f *pflag.Flag) bool {
 	v := f.Annotations[cobra.BashCompOneRequiredFlag]
 	return len(v) > 0 && v[0] == "true"
 }
 
-// describeFlags ends the help of every flag in cmd's tree the same way:
+// DescribeFlags ends the help of every flag in cmd's tree the same way:
 // "(required; env TRTC_CALLBACK_KEY)", "(env HOOK_LISTEN)", "(required)".
 // Run once, on the finished tree.
-func describeFlags(cmd *cobra.Command) {
+func DescribeFlags(cmd *cobra.Command) {
 	for _, fs := range []*pflag.FlagSet{cmd.LocalNonPersistentFlags(), cmd.PersistentFlags()} {
 		fs.VisitAll(func(f *pflag.Flag) {
 			var notes []string
-			if isRequired(f) {
+			if IsRequired(f) {
 				notes = append(notes, "required")
 			}
-			if e := envOf(f); e != "" {
+			if e := EnvOf(f); e != "" {
 				notes = append(notes, "env "+e)
 			}
 			if _, done := f.Annotations[describedAnnotation]; len(notes) > 0 && !done {
@@ -69,17 +69,17 @@ func describeFlags(cmd *cobra.Command) {
 		})
 	}
 	for _, sub := range cmd.Commands() {
-		describeFlags(sub)
+		DescribeFlags(sub)
 	}
 }
 
-// applyEnv sets every flag of fs not given on the command line from its
+// ApplyEnv sets every flag of fs not given on the command line from its
 // environment variable, when that is set. Setting marks the flag changed, so
 // a required flag given by its variable is given.
-func applyEnv(fs *pflag.FlagSet, getenv env) error {
+func ApplyEnv(fs *pflag.FlagSet, getenv func(string) string) error {
 	var err error
 	fs.VisitAll(func(f *pflag.Flag) {
-		name := envOf(f)
+		name := EnvOf(f)
 		if err != nil || f.Changed || name == "" {
 			return
 		}
@@ -88,31 +88,31 @@ func applyEnv(fs *pflag.FlagSet, getenv env) error {
 			return
 		}
 		if e := fs.Set(f.Name, v); e != nil {
-			err = exitError{code: 2, msg: fmt.Sprintf("%s: %v", name, e)}
+			err = Exit{Code: 2, Msg: fmt.Sprintf("%s: %v", name, e)}
 		}
 	})
 	return err
 }
 
-// parseFlags parses args on fs and applies the environment: the flag
+// ParseFlags parses args on fs and applies the environment: the flag
 // handling of a cobra command, for the parse* functions tests call.
-func parseFlags(fs *pflag.FlagSet, args []string, getenv env) error {
+func ParseFlags(fs *pflag.FlagSet, args []string, getenv func(string) string) error {
 	if err := fs.Parse(args); err != nil {
-		return exitError{code: 2, msg: fs.Name() + ": " + err.Error()}
+		return Exit{Code: 2, Msg: fs.Name() + ": " + err.Error()}
 	}
-	return applyEnv(fs, getenv)
+	return ApplyEnv(fs, getenv)
 }
 
-// missingRequired names the required flags of cmd that were not given, for
+// MissingRequired names the required flags of cmd that were not given, for
 // the message that replaces cobra's `required flag(s) "key" not set`.
-func missingRequired(cmd *cobra.Command) string {
+func MissingRequired(cmd *cobra.Command) string {
 	var missing []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
-		if !isRequired(f) || f.Changed {
+		if !IsRequired(f) || f.Changed {
 			return
 		}
 		s := "--" + f.Name + " is required"
-		if e := envOf(f); e != "" {
+		if e := EnvOf(f); e != "" {
 			s += " (or set " + e + ")"
 		}
 		missing = append(missing, s)
@@ -124,10 +124,10 @@ func missingRequired(cmd *cobra.Command) string {
 // accepts: "-rules", "-redis-timeout=1s".
 var goStyleFlag = regexp.MustCompile(`^-([a-z][a-z-]+)(=.*)?$`)
 
-// doubleDash rewrites Go-style single-dash long flags that name a flag of
+// DoubleDash rewrites Go-style single-dash long flags that name a flag of
 // hook's ("-rules x") as "--rules x": hook took them before it moved to
 // cobra, and scripts written then keep working. Nothing after "--" changes.
-func doubleDash(root *cobra.Command, args []string) []string {
+func DoubleDash(root *cobra.Command, args []string) []string {
 	names := map[string]bool{}
 	var collect func(*cobra.Command)
 	collect = func(c *cobra.Command) {

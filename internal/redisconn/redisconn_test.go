@@ -1,7 +1,10 @@
-package main
+package redisconn
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -24,10 +27,10 @@ func TestRedisClient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.url, func(t *testing.T) {
-			rdb, topology, err := redisClient(tt.url, 1500*time.Millisecond)
+			rdb, topology, err := New(tt.url, 1500*time.Millisecond)
 			if tt.want == "" {
 				if err == nil {
-					t.Fatalf("redisClient accepted %q", tt.url)
+					t.Fatalf("New accepted %q", tt.url)
 				}
 				if strings.Contains(err.Error(), "s3cret") {
 					t.Fatalf("error reveals the password: %v", err)
@@ -75,4 +78,29 @@ func typeName(c redis.UniversalClient) string {
 		return "*redis.Client"
 	}
 	return "other"
+}
+
+type flakyPinger struct{ failures int }
+
+func (p *flakyPinger) Ping(context.Context) error {
+	if p.failures > 0 {
+		p.failures--
+		return errors.New("dial tcp: connection refused")
+	}
+	return nil
+}
+
+// TestWaitForRedis: the wait returns once Redis answers, and gives up
+// (false) when hook is stopped first.
+func TestWaitForRedis(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	p := &flakyPinger{failures: 2}
+	if !Wait(context.Background(), p, time.Second, log) {
+		t.Error("Wait gave up on a Redis that came back")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if Wait(ctx, &flakyPinger{failures: 1}, time.Second, log) {
+		t.Error("Wait reported Redis up after being stopped")
+	}
 }

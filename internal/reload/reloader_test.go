@@ -1,4 +1,4 @@
-package main
+package reload
 
 import (
 	"context"
@@ -95,7 +95,7 @@ func noEnv(string) string { return "" }
 
 type reloadFixture struct {
 	router   *engine.Engine
-	metrics  *ReloadMetrics
+	metrics  *Metrics
 	reloader *Reloader
 }
 
@@ -107,9 +107,9 @@ func startReloader(t *testing.T, path string) reloadFixture {
 		t.Fatal(err)
 	}
 	router := engine.New(cat, rs, fakeStore{}, time.Now, nil)
-	metrics := NewReloadMetrics(prometheus.NewRegistry())
+	metrics := NewMetrics(prometheus.NewRegistry())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rl := NewReloader(ReloaderConfig{Path: path, Catalog: cat, Getenv: noEnv, Debounce: 20 * time.Millisecond}, router, metrics, log)
+	rl := New(Config{Path: path, Catalog: cat, Getenv: noEnv, Debounce: 20 * time.Millisecond, Now: time.Now}, router, metrics, log)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- rl.Run(ctx) }()
@@ -240,8 +240,8 @@ func TestReloadRecoversWhenTheSameFileReturns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	metrics := NewReloadMetrics(prometheus.NewRegistry())
-	rl := NewReloader(ReloaderConfig{Path: path, Catalog: cat, Getenv: noEnv},
+	metrics := NewMetrics(prometheus.NewRegistry())
+	rl := New(Config{Path: path, Catalog: cat, Getenv: noEnv, Now: time.Now},
 		engine.New(cat, rs, fakeStore{}, time.Now, nil), metrics, slog.New(slog.DiscardHandler))
 	if err := rl.reload(false); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,7 @@
-package enrich
+// Package trtcapitest is a fake Tencent Cloud TRTC API for tests: it checks
+// every request as the real API documents it (the TC3-HMAC-SHA256 signature,
+// the X-TC-* headers) and answers in its shapes.
+package trtcapitest
 
 import (
 	"bytes"
@@ -20,33 +23,39 @@ import (
 
 // The credentials the fake Tencent Cloud API knows.
 const (
-	testSecretID  = "AKIDtesttesttesttesttesttesttest1234"
-	testSecretKey = "test-secret-key-0123456789abcdef"
+	SecretID  = "AKIDtesttesttesttesttesttesttest1234"
+	SecretKey = "test-secret-key-0123456789abcdef"
 )
 
-// apiError is an error answer in Tencent Cloud API 3.0's shape.
-type apiError struct{ Code, Message string }
+// The API the fake speaks: Tencent Cloud API 3.0, service trtc, version 2019-07-22.
+const (
+	service = "trtc"
+	version = "2019-07-22"
+)
 
-// actionHandler answers one action: a payload merged into "Response", or an error.
-type actionHandler func(params map[string]any) (map[string]any, *apiError)
+// APIError is an error answer in Tencent Cloud API 3.0's shape.
+type APIError struct{ Code, Message string }
 
-// recorded is one request the fake accepted (signature verified).
-type recorded struct {
+// Handler answers one action: a payload merged into "Response", or an error.
+type Handler func(params map[string]any) (map[string]any, *APIError)
+
+// Request is one request the fake accepted (signature verified).
+type Request struct {
 	Action string
 	Region string
 	Params map[string]any
 }
 
-// fakeTRTC stands in for trtc.tencentcloudapi.com. It checks every request the way
+// Fake stands in for trtc.tencentcloudapi.com. It checks every request the way
 // the real API documents it (TC3-HMAC-SHA256 signature recomputed from the request
 // with the known secret key, X-TC-* headers) and answers in the documented shapes.
-type fakeTRTC struct {
+type Fake struct {
 	t   *testing.T
 	srv *httptest.Server
 
 	mu       sync.Mutex
-	handlers map[string]actionHandler
-	requests []recorded
+	handlers map[string]Handler
+	requests []Request
 	lastRaw  *http.Request // the last request that reached the checks, body in lastBody
 	lastBody []byte
 	rejected []string // error codes of requests refused before an action ran
@@ -54,9 +63,10 @@ type fakeTRTC struct {
 	hang chan struct{}
 }
 
-func newFakeTRTC(t *testing.T) *fakeTRTC {
+// New starts a fake, closed when the test ends.
+func New(t *testing.T) *Fake {
 	t.Helper()
-	f := &fakeTRTC{t: t, handlers: map[string]actionHandler{}}
+	f := &Fake{t: t, handlers: map[string]Handler{}}
 	f.srv = httptest.NewServer(f)
 	t.Cleanup(func() {
 		f.mu.Lock()
@@ -70,32 +80,35 @@ func newFakeTRTC(t *testing.T) *fakeTRTC {
 	return f
 }
 
-func (f *fakeTRTC) handle(action string, h actionHandler) {
+// Handle answers action with h.
+func (f *Fake) Handle(action string, h Handler) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.handlers[action] = h
 }
 
-// reply answers action with payload every time.
-func (f *fakeTRTC) reply(action string, payload map[string]any) {
-	f.handle(action, func(map[string]any) (map[string]any, *apiError) { return payload, nil })
+// Reply answers action with payload every time.
+func (f *Fake) Reply(action string, payload map[string]any) {
+	f.Handle(action, func(map[string]any) (map[string]any, *APIError) { return payload, nil })
 }
 
-// fail answers action with an error every time.
-func (f *fakeTRTC) fail(action, code, message string) {
-	f.handle(action, func(map[string]any) (map[string]any, *apiError) { return nil, &apiError{code, message} })
+// Fail answers action with an error every time.
+func (f *Fake) Fail(action, code, message string) {
+	f.Handle(action, func(map[string]any) (map[string]any, *APIError) { return nil, &APIError{code, message} })
 }
 
-func (f *fakeTRTC) hangAll() {
+// HangAll holds every request until the client gives up or the test ends.
+func (f *Fake) HangAll() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.hang = make(chan struct{})
 }
 
-func (f *fakeTRTC) calls(action string) []recorded {
+// Calls are the accepted requests of action, all of them for "".
+func (f *Fake) Calls(action string) []Request {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var out []recorded
+	var out []Request
 	for _, r := range f.requests {
 		if action == "" || r.Action == action {
 			out = append(out, r)
@@ -104,20 +117,27 @@ func (f *fakeTRTC) calls(action string) []recorded {
 	return out
 }
 
-func (f *fakeTRTC) config() Config {
-	return Config{SecretID: testSecretID, SecretKey: testSecretKey, Region: "ap-singapore", Endpoint: f.srv.URL}
+// Close stops the fake: nothing listens any more, requests are refused.
+func (f *Fake) Close() { f.srv.Close() }
+
+// URL is where the fake listens: the client's endpoint.
+func (f *Fake) URL() string { return f.srv.URL }
+
+// Rejected are the error codes of the requests refused before an action ran.
+func (f *Fake) Rejected() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.rejected)
 }
 
-func (f *fakeTRTC) client(t *testing.T) *Client {
-	t.Helper()
-	c, err := NewClient(f.config())
-	if err != nil {
-		t.Fatalf("NewClient: %v", err)
-	}
-	return c
+// Last is the last request that reached the checks, and its body.
+func (f *Fake) Last() (*http.Request, []byte) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastRaw, f.lastBody
 }
 
-func (f *fakeTRTC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		f.t.Errorf("fake: reading body: %v", err)
@@ -136,27 +156,27 @@ func (f *fakeTRTC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.lastRaw, f.lastBody = r.Clone(r.Context()), body
 	f.mu.Unlock()
-	if code, msg := checkRequest(r, body, map[string]string{testSecretID: testSecretKey}, time.Now()); code != "" {
+	if code, msg := CheckRequest(r, body, map[string]string{SecretID: SecretKey}, time.Now()); code != "" {
 		f.mu.Lock()
 		f.rejected = append(f.rejected, code)
 		f.mu.Unlock()
-		writeAPI(w, nil, &apiError{code, msg})
+		writeAPI(w, nil, &APIError{code, msg})
 		return
 	}
 	var params map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	if err := dec.Decode(&params); err != nil {
-		writeAPI(w, nil, &apiError{"InvalidParameter", "body is not a JSON object: " + err.Error()})
+		writeAPI(w, nil, &APIError{"InvalidParameter", "body is not a JSON object: " + err.Error()})
 		return
 	}
 	action := r.Header.Get("X-TC-Action")
 	f.mu.Lock()
-	f.requests = append(f.requests, recorded{Action: action, Region: r.Header.Get("X-TC-Region"), Params: params})
+	f.requests = append(f.requests, Request{Action: action, Region: r.Header.Get("X-TC-Region"), Params: params})
 	h := f.handlers[action]
 	f.mu.Unlock()
 	if h == nil {
-		writeAPI(w, nil, &apiError{"InvalidAction", "no such action " + action})
+		writeAPI(w, nil, &APIError{"InvalidAction", "no such action " + action})
 		return
 	}
 	payload, apiErr := h(params)
@@ -165,7 +185,7 @@ func (f *fakeTRTC) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // writeAPI answers as Tencent Cloud API 3.0 does: HTTP 200 either way, the result or
 // the error inside "Response", always with a RequestId.
-func writeAPI(w http.ResponseWriter, payload map[string]any, apiErr *apiError) {
+func writeAPI(w http.ResponseWriter, payload map[string]any, apiErr *APIError) {
 	resp := map[string]any{}
 	for k, v := range payload {
 		resp[k] = v
@@ -178,9 +198,9 @@ func writeAPI(w http.ResponseWriter, payload map[string]any, apiErr *apiError) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"Response": resp})
 }
 
-// checkRequest validates the common parameters and the TC3-HMAC-SHA256 signature the
+// CheckRequest validates the common parameters and the TC3-HMAC-SHA256 signature the
 // way the API does, returning the documented error code on failure ("" when fine).
-func checkRequest(r *http.Request, body []byte, secrets map[string]string, now time.Time) (code, msg string) {
+func CheckRequest(r *http.Request, body []byte, secrets map[string]string, now time.Time) (code, msg string) {
 	switch {
 	case r.Method != http.MethodPost:
 		return "UnsupportedProtocol", "method " + r.Method
@@ -188,7 +208,7 @@ func checkRequest(r *http.Request, body []byte, secrets map[string]string, now t
 		return "InvalidParameter", "path " + r.URL.Path
 	case !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json"):
 		return "InvalidParameter", "content type " + r.Header.Get("Content-Type")
-	case r.Header.Get("X-TC-Version") != Version:
+	case r.Header.Get("X-TC-Version") != version:
 		return "InvalidParameter", "version " + r.Header.Get("X-TC-Version")
 	case r.Header.Get("X-TC-Action") == "":
 		return "MissingParameter", "no X-TC-Action"
@@ -217,13 +237,13 @@ func checkRequest(r *http.Request, body []byte, secrets map[string]string, now t
 	if len(scope) != 4 || scope[3] != "tc3_request" || fields["SignedHeaders"] == "" || fields["Signature"] == "" {
 		return "AuthFailure.InvalidAuthorization", "malformed Authorization " + auth
 	}
-	secretID, date, service := scope[0], scope[1], scope[2]
+	secretID, date, scoped := scope[0], scope[1], scope[2]
 	key, known := secrets[secretID]
 	switch {
 	case !known:
 		return "AuthFailure.SecretIdNotFound", "unknown SecretId"
-	case service != Service:
-		return "AuthFailure.InvalidAuthorization", "credential scope names service " + service
+	case scoped != service:
+		return "AuthFailure.InvalidAuthorization", "credential scope names service " + scoped
 	case date != time.Unix(ts, 0).UTC().Format("2006-01-02"):
 		return "AuthFailure.InvalidAuthorization", "credential date does not match the timestamp"
 	}
@@ -245,17 +265,30 @@ func checkRequest(r *http.Request, body []byte, secrets map[string]string, now t
 		r.Method, r.URL.Path, r.URL.RawQuery, canonHeaders.String(), fields["SignedHeaders"], hex.EncodeToString(hashedBody[:]),
 	}, "\n")
 	hashedCanonical := sha256.Sum256([]byte(canonical))
-	stringToSign := fmt.Sprintf("TC3-HMAC-SHA256\n%d\n%s/%s/tc3_request\n%s", ts, date, service, hex.EncodeToString(hashedCanonical[:]))
+	stringToSign := fmt.Sprintf("TC3-HMAC-SHA256\n%d\n%s/%s/tc3_request\n%s", ts, date, scoped, hex.EncodeToString(hashedCanonical[:]))
 
 	mac := func(key []byte, msg string) []byte {
 		h := hmac.New(sha256.New, key)
 		h.Write([]byte(msg))
 		return h.Sum(nil)
 	}
-	signingKey := mac(mac(mac([]byte("TC3"+key), date), service), "tc3_request")
+	signingKey := mac(mac(mac([]byte("TC3"+key), date), scoped), "tc3_request")
 	want := hex.EncodeToString(mac(signingKey, stringToSign))
 	if !hmac.Equal([]byte(want), []byte(fields["Signature"])) {
 		return "AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct."
 	}
 	return "", ""
+}
+
+// UnusualEventExample is DescribeUnusualEvent's documented example answer.
+func UnusualEventExample() map[string]any {
+	return map[string]any{"Total": 2, "AbnormalExperienceList": []any{
+		map[string]any{"UserId": "itachi3", "RoomId": "461", "EventTime": 1592448600, "ExperienceId": 4,
+			"AbnormalEventList": []any{
+				map[string]any{"AbnormalEventId": 2011, "PeerId": ""},
+				map[string]any{"AbnormalEventId": 2012, "PeerId": "itachili1"},
+			}},
+		map[string]any{"UserId": "itachi3", "RoomId": "461", "EventTime": 1592448600, "ExperienceId": 5,
+			"AbnormalEventList": []any{map[string]any{"AbnormalEventId": 2014, "PeerId": ""}}},
+	}}
 }

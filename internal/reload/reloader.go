@@ -1,4 +1,8 @@
-package main
+// Package reload keeps a server's rules in step with its rules file: it
+// watches the file's directory (editors' renames, Kubernetes ConfigMap swaps),
+// compiles each new version whole and swaps it in, or logs every error and
+// keeps the rules already serving. It owns the reload metrics.
+package reload
 
 import (
 	"bytes"
@@ -18,17 +22,17 @@ import (
 	"github.com/hookdev/hook/internal/rules"
 )
 
-// ReloadMetrics report how rules reloads went.
-type ReloadMetrics struct {
+// Metrics report how rules reloads went.
+type Metrics struct {
 	success     prometheus.Gauge
 	lastSuccess prometheus.Gauge
 	reloads     *prometheus.CounterVec
 }
 
-// NewReloadMetrics creates the reload metrics and registers them with reg
+// NewMetrics creates the reload metrics and registers them with reg
 // (nil: not registered, for tests).
-func NewReloadMetrics(reg prometheus.Registerer) *ReloadMetrics {
-	m := &ReloadMetrics{
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
 		success: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "hook_rules_reload_success",
 			Help: "1 if the last rules reload succeeded (or none was tried), 0 if the file was invalid and the previous rules still serve.",
@@ -51,19 +55,19 @@ func NewReloadMetrics(reg prometheus.Registerer) *ReloadMetrics {
 	return m
 }
 
-// ReloaderConfig says what to reload and how to compile it.
-type ReloaderConfig struct {
+// Config says what to reload and how to compile it.
+type Config struct {
 	Path    string
 	Catalog *catalog.Catalog
 	Getenv  func(string) string
 	// Debounce waits for a burst of file events (an editor's write, rename,
 	// chmod) to settle before reloading once. Default 250ms.
 	Debounce time.Duration
-	Now      func() time.Time
+	Now      func() time.Time // the clock (required)
 }
 
-// swapper serves a ruleset and takes a new one (engine.Engine).
-type swapper interface {
+// Swapper serves a ruleset and takes a new one (engine.Engine).
+type Swapper interface {
 	Ruleset() *rules.Ruleset
 	Swap(*rules.Ruleset)
 }
@@ -72,23 +76,20 @@ type swapper interface {
 // is swapped in whole; an invalid one is logged with every error and the
 // rules already serving keep serving.
 type Reloader struct {
-	cfg     ReloaderConfig
-	router  swapper
-	metrics *ReloadMetrics
+	cfg     Config
+	router  Swapper
+	metrics *Metrics
 	log     *slog.Logger
 
 	mu   sync.Mutex // one reload at a time
 	last []byte     // the content last compiled, to skip events that changed nothing
 }
 
-// NewReloader returns a reloader for a router whose current rules were just
+// New returns a reloader for a router whose current rules were just
 // loaded from cfg.Path.
-func NewReloader(cfg ReloaderConfig, router swapper, metrics *ReloadMetrics, log *slog.Logger) *Reloader {
+func New(cfg Config, router Swapper, metrics *Metrics, log *slog.Logger) *Reloader {
 	if cfg.Debounce <= 0 {
 		cfg.Debounce = 250 * time.Millisecond
-	}
-	if cfg.Now == nil {
-		cfg.Now = time.Now
 	}
 	r := &Reloader{cfg: cfg, router: router, metrics: metrics, log: log}
 	r.last, _ = os.ReadFile(cfg.Path)
