@@ -15,8 +15,10 @@ import (
 // domain every stage shares and sits below them all; catalog, verify and
 // callback import nothing of hook's. A callback flows handler -> verify,
 // callback, engine -> rules (evaluate: pure) -> store (one atomic script);
-// notify reads the outbox and renders. rules never imports notify, store
-// never imports rules, notify never imports store: store and notify implement
+// notify reads the outbox and renders. rules imports notify only for the
+// delivery settings its delivery: section resolves into (notify owns their
+// defaults and bounds, declared once); store never imports rules, notify
+// never imports store: store and notify implement
 // what alert and their consumers declare. A package may import only what its
 // row names (tests excepted), so a change that bends the flow fails here,
 // not in review.
@@ -28,7 +30,7 @@ var allowedImports = map[string][]string{
 	"internal/redistest":    {},
 	"internal/enrich":       {"internal/catalog"},
 	"internal/faulttest":    {}, // the fault suite: tests only (build tag fault)
-	"internal/rules":        {"internal/alert", "internal/callback", "internal/catalog"},
+	"internal/rules":        {"internal/alert", "internal/callback", "internal/catalog", "internal/notify"},
 	"internal/engine":       {"internal/alert", "internal/callback", "internal/catalog", "internal/rules"},
 	"internal/notify":       {"internal/alert"},
 	"internal/notify/slack": {"internal/alert", "internal/notify"},

@@ -240,7 +240,7 @@ func serve(ctx context.Context, cfg serveConfig, getenv env, stdout, stderr io.W
 	delivery := rs.Delivery()
 	notifyMetrics := notify.NewMetrics(reg)
 	notifyMetrics.Receivers(rs.ReceiverNames()...)
-	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics,
+	dcfg := notify.DispatcherConfig{Consumer: cfg.consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: delivery.Flood, Metrics: notifyMetrics,
 		BackoffMax: rel.retryMax, ReclaimIdle: rel.reclaimIdle, StoreTimeout: rel.redisTimeout}
 	// Who is in each room tells a user's page what their room entry (103)
 	// said of their client.
