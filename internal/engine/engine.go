@@ -142,7 +142,6 @@ type Outcome struct {
 	Fired   bool // enqueued, or joined a group that will page
 	Verdict alert.Verdict
 	Pages   int // notifications it would enqueue: one per receiver
-	DedupID string
 	// Clear is set when the event did not match the rule but cleared (or
 	// resolved) one of its pending alerts, took a member off its threshold,
 	// or rearmed it.
@@ -203,7 +202,7 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		v := verdicts[i]
 		e.metrics.observe(v)
 		res.Outcomes[i] = Outcome{Rule: a.Rule, Verdict: v, Fired: v.Fired(),
-			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover || a.Op == alert.OpRearm}
+			Pages: len(a.Receivers), Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover || a.Op == alert.OpRearm}
 		if a.Op == alert.OpPending && v == alert.VerdictPending {
 			// The store's timer: the event's time plus for, or now if that passed.
 			o := &res.Outcomes[i]
