@@ -58,6 +58,13 @@ var codeFields = [...]codeField{
 	}, func(e *Facts) *catalog.Code { return &e.RelayStatus }},
 }
 
+// CodeField is the catalogue field a match key names ("leave_code"); ok is
+// false for a key that names none.
+func CodeField(key string) (catalog.Field, bool) {
+	cf, ok := codeFieldByKey(key)
+	return cf.field, ok
+}
+
 // codeFieldByKey finds a code field by its match key ("leave_code").
 func codeFieldByKey(key string) (codeField, bool) {
 	for _, cf := range codeFields {

@@ -6,12 +6,12 @@ import (
 	tparse "text/template/parse"
 )
 
-// templateMayReadPayload reports whether t may read the callback's Payload:
+// TemplateMayReadPayload reports whether t may read the callback's Payload:
 // it names it (.Payload, .Raw.Payload, $.Payload), or it hands the whole
 // data (. or $) to something that could look inside, such as
 // {{printf "%v" .}} or {{range .}}. describe, given the whole data, does
 // not read the payload. Erring towards yes only costs decoding it.
-func templateMayReadPayload(t *template.Template) bool {
+func TemplateMayReadPayload(t *template.Template) bool {
 	for _, tt := range t.Templates() {
 		if tt.Tree != nil && nodeMayReadPayload(tt.Tree.Root) {
 			return true

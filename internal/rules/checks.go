@@ -15,20 +15,22 @@ import (
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/rules/yamlpos"
 )
 
 // template parses src and executes it once against an empty event, so that a
 // misspelt field ({{.Usr}}) is a load error rather than a failure at 3 a.m.
 func (c *compiler) template(path, where, what, src string) *template.Template {
-	t, err := template.New(what).Funcs(templateFuncs).Parse(src)
+	t, err := template.New(what).Funcs(match.TemplateFuncs()).Parse(src)
 	if err == nil {
-		err = t.Execute(io.Discard, TemplateData{Facts: &Facts{Payload: map[string]any{}}})
+		err = t.Execute(io.Discard, match.TemplateData{Facts: &match.Facts{Payload: map[string]any{}}})
 	}
 	if err != nil {
 		c.errorf(path, "%s: %s: %s", where, what, templateMessage(err))
 		return nil
 	}
-	if templateMayReadPayload(t) {
+	if match.TemplateMayReadPayload(t) {
 		c.payload = true
 	}
 	return t
@@ -59,7 +61,7 @@ func templateMessage(err error) string {
 // templateFields are the names a template may use after the dot.
 func templateFields() []string {
 	var names []string
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[TemplateData]()) {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[match.TemplateData]()) {
 		if f.IsExported() && !f.Anonymous {
 			names = append(names, f.Name)
 		}
@@ -70,7 +72,7 @@ func templateFields() []string {
 // factFields are the names a `when:` expression may use.
 func factFields() []string {
 	var names []string
-	for _, f := range reflect.VisibleFields(reflect.TypeFor[Facts]()) {
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[match.Facts]()) {
 		if f.IsExported() {
 			names = append(names, f.Name)
 		}
@@ -80,10 +82,10 @@ func factFields() []string {
 
 var unknownNameRE = regexp.MustCompile(`^unknown name (\w+)`)
 
-// when compiles a `when:` expression against Facts, so that a typo or a type
+// when compiles a `when:` expression against match.Facts, so that a typo or a type
 // mismatch is a load error. Errors point into the expression where they can.
 func (c *compiler) when(path, where, src string) *vm.Program {
-	prog, err := expr.Compile(src, expr.Env(Facts{}), expr.AsBool())
+	prog, err := expr.Compile(src, expr.Env(match.Facts{}), expr.AsBool())
 	if err == nil {
 		// An expression reaches the payload only by naming it (Payload,
 		// Raw.Payload) or through the whole environment ($env).
@@ -92,10 +94,10 @@ func (c *compiler) when(path, where, src string) *vm.Program {
 		}
 		return prog
 	}
-	if c.d.failedUnder(path) {
+	if c.d.FailedUnder(path) {
 		return nil
 	}
-	p := c.d.pos(path)
+	p := c.d.Pos(path)
 	msg := err.Error()
 	var fe *file.Error
 	if errors.As(err, &fe) {
@@ -190,7 +192,7 @@ func exprOwner(src string, fe *file.Error) string {
 	return string(line[start:end])
 }
 
-// factTypes maps the Go type names reachable from Facts to their types.
+// factTypes maps the Go type names reachable from match.Facts to their types.
 func factTypes() map[string]reflect.Type {
 	types := map[string]reflect.Type{}
 	var walk func(t reflect.Type)
@@ -205,7 +207,7 @@ func factTypes() map[string]reflect.Type {
 			}
 		}
 	}
-	walk(reflect.TypeFor[Facts]())
+	walk(reflect.TypeFor[match.Facts]())
 	return types
 }
 
@@ -221,7 +223,7 @@ func exportedFields(t reflect.Type) []string {
 
 // exprPos moves p, the start of the `when:` value, to the column the
 // expression's error names, when the value sits on one line as written.
-func (c *compiler) exprPos(p Pos, fe *file.Error) Pos {
+func (c *compiler) exprPos(p yamlpos.Pos, fe *file.Error) yamlpos.Pos {
 	if fe.Line != 1 || p.Line < 1 {
 		return p
 	}

@@ -7,6 +7,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/rules/yamlpos"
 )
 
 // place is one kind of mapping in a rules file and the keys it takes, so
@@ -36,16 +39,16 @@ var places = sync.OnceValue(func() []place {
 			if t == reflect.TypeFor[MatchValue]() {
 				return
 			}
-			fs := structFields(t)
-			if len(fs.names) == 0 {
+			fs := yamlpos.StructFields(t)
+			if len(fs.Names) == 0 {
 				return // a type with its own YAML form (Duration, Share)
 			}
-			out = append(out, place{pattern, fs.names})
+			out = append(out, place{pattern, fs.Names})
 			// In the order the fields are declared, so that of two places a
 			// key fits, the first is the one meant (match before clear).
 			for _, f := range reflect.VisibleFields(t) {
 				if name, ok := fieldKey(fs, f); ok {
-					walk(join(pattern, name), f.Type)
+					walk(yamlpos.Join(pattern, name), f.Type)
 				}
 			}
 		}
@@ -60,11 +63,11 @@ var places = sync.OnceValue(func() []place {
 func matchPlaceKeys(pattern string) []string {
 	switch {
 	case strings.HasPrefix(pattern, "inhibit[]."):
-		return append(MatchKeys(), "rule", "severity")
+		return append(match.MatchKeys(), "rule", "severity")
 	case strings.HasPrefix(pattern, "routes[]."):
 		return slices.Clone(routeLabels)
 	}
-	return MatchKeys()
+	return match.MatchKeys()
 }
 
 // placeIndexRE finds list indexes in a path.
@@ -158,7 +161,7 @@ func misplaced(key, path string) string {
 		switch {
 		case parent == "" && p.pattern == parentPattern(here) && !strings.HasSuffix(here, "[]"):
 			parent = p.pattern
-		case child == "" && strings.HasPrefix(p.pattern, join(here, "")) && p.pattern != here && !strings.Contains(strings.TrimPrefix(p.pattern, join(here, "")), "."):
+		case child == "" && strings.HasPrefix(p.pattern, yamlpos.Join(here, "")) && p.pattern != here && !strings.Contains(strings.TrimPrefix(p.pattern, yamlpos.Join(here, "")), "."):
 			child = p.pattern
 		default:
 			if l := placeLabel(p.pattern); !slices.Contains(others, l) {
@@ -207,11 +210,19 @@ func parentPattern(pattern string) string {
 func lastKey(pattern string) string { return pattern[strings.LastIndexByte(pattern, '.')+1:] }
 
 // fieldKey is the yaml key of struct field f, if the decoder reads it.
-func fieldKey(fs *fieldSet, f reflect.StructField) (string, bool) {
-	for name, idx := range fs.index {
+func fieldKey(fs *yamlpos.FieldSet, f reflect.StructField) (string, bool) {
+	for name, idx := range fs.Index {
 		if slices.Equal(idx, f.Index) {
 			return name, true
 		}
 	}
 	return "", false
 }
+
+// fileLayout is the rules file's layout, for the decoder's and the syntax
+// errors' hints.
+type fileLayout struct{}
+
+func (fileLayout) Misplaced(key, path string) string { return misplaced(key, path) }
+func (fileLayout) Takes(pattern, key string) bool    { return takesKey(pattern, key) }
+func (fileLayout) Label(pattern string) string       { return placeLabel(pattern) }
