@@ -6,7 +6,7 @@ import (
 
 	"github.com/expr-lang/expr/vm"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/rules/yamlpos"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // template compiles a template at path (see match.CompileTemplate), and

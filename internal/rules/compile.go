@@ -15,7 +15,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/rules/yamlpos"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // Defaults used when the rules file says nothing.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookdev/hook/internal/rules/yamlpos"
+	"github.com/hookdev/hook/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
 

@@ -9,7 +9,7 @@ import (
 	"sync"
 
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/rules/yamlpos"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // place is one kind of mapping in a rules file and the keys it takes, so

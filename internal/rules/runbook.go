@@ -11,7 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/rules/yamlpos"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // Runbook limits. A runbook is a pointer, not the procedure: a text longer

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/rules/yamlpos"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // Limits on stateful durations: timers live in Redis with TTLs derived from

@@ -14,7 +14,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/rules/yamlpos"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // Threshold pages when Count matching events occur within a sliding window,
