@@ -251,7 +251,7 @@ func (c *compiler) matchers(path, where string, ms map[string]MatchValue) []*mat
 			c.errorAt(c.d.KeyPos(mpath), "%s: %s", where, hint)
 			continue
 		}
-		m, errs := compileMatcher(c.cat, k, ms[k])
+		m, errs := match.Compile(c.cat, k, ms[k])
 		for _, e := range errs {
 			p := e.Pos
 			if p == (yamlpos.Pos{}) {

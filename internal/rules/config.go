@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/yamlpos"
 	"go.yaml.in/yaml/v3"
 )
@@ -145,59 +146,9 @@ func spelledDuration(s string) (string, bool) {
 }
 
 // MatchValue is what a match field accepts: a scalar, a list of scalars (any
-// of them), {regex: "..."}, or {not: <any of those>}.
-type MatchValue struct {
-	Values []string // scalars as written
-	Regex  string
-	Not    *MatchValue
-
-	pos      yamlpos.Pos   // where the value starts
-	valuePos []yamlpos.Pos // where each of Values was written
-}
-
-// matchOperators are the keys of a match object.
-var matchOperators = []string{"not", "regex"}
-
-func (m *MatchValue) DecodeNode(n *yaml.Node) error {
-	m.pos = yamlpos.PosOf(n)
-	switch n.Kind {
-	case yaml.AliasNode:
-		return m.DecodeNode(n.Alias)
-	case yaml.ScalarNode:
-		m.Values, m.valuePos = []string{n.Value}, []yamlpos.Pos{yamlpos.PosOf(n)}
-		return nil
-	case yaml.SequenceNode:
-		if len(n.Content) == 0 {
-			return fmt.Errorf("an empty list matches nothing; remove the field or give values")
-		}
-		for _, item := range n.Content {
-			if item.Kind != yaml.ScalarNode {
-				return &yamlpos.Error{Pos: yamlpos.PosOf(item), Msg: fmt.Sprintf("list items of a match must be plain values, got %s", yamlpos.DescribeNode(item))}
-			}
-			m.Values = append(m.Values, item.Value)
-			m.valuePos = append(m.valuePos, yamlpos.PosOf(item))
-		}
-		return nil
-	case yaml.MappingNode:
-		if len(n.Content) != 2 {
-			return fmt.Errorf("a match object takes exactly one of regex or not")
-		}
-		key, val := n.Content[0], n.Content[1]
-		switch key.Value {
-		case "regex":
-			if val.Kind != yaml.ScalarNode || val.Value == "" {
-				return &yamlpos.Error{Pos: yamlpos.PosOf(val), Msg: fmt.Sprintf("regex: expected a non-empty string, got %s", yamlpos.DescribeNode(val))}
-			}
-			m.Regex, m.valuePos = val.Value, []yamlpos.Pos{yamlpos.PosOf(val)}
-			return nil
-		case "not":
-			m.Not = &MatchValue{}
-			return m.Not.DecodeNode(val)
-		}
-		return &yamlpos.Error{Pos: yamlpos.PosOf(key), Msg: fmt.Sprintf("unknown match operator `%s`%s", key.Value, yamlpos.SuggestField(key.Value, matchOperators, ""))}
-	}
-	return fmt.Errorf("a match value must be a value, a list, {regex: ...} or {not: ...}")
-}
+// of them), {regex: "..."}, or {not: <any of those>}. Package match decodes
+// and compiles it.
+type MatchValue = match.MatchValue
 
 // parse decodes a rules file strictly: an unknown key is an error, not
 // ignored, because a misspelt key silently changes who gets paged. It collects
