@@ -102,3 +102,72 @@ func argMayReadPayload(n tparse.Node) bool {
 	}
 	return true
 }
+
+// NamesRoom reports whether a key template names the room anywhere
+// ({{.Room}}, {{.RoomKey}}, or a path through them): then the key is
+// about one room. Any other key may gather events of every room of an app.
+func NamesRoom(t *template.Template) bool {
+	found := false
+	var walk func(n tparse.Node)
+	idents := func(ids []string) {
+		for _, id := range ids {
+			if id == "Room" || id == "RoomKey" || id == "RoomID" {
+				found = true
+			}
+		}
+	}
+	walk = func(n tparse.Node) {
+		if n == nil || found {
+			return
+		}
+		switch n := n.(type) {
+		case *tparse.ListNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		case *tparse.ActionNode:
+			walk(n.Pipe)
+		case *tparse.PipeNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Cmds {
+				walk(c)
+			}
+		case *tparse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *tparse.FieldNode:
+			idents(n.Ident)
+		case *tparse.VariableNode:
+			idents(n.Ident)
+		case *tparse.ChainNode:
+			idents(n.Field)
+			walk(n.Node)
+		case *tparse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *tparse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *tparse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *tparse.TemplateNode:
+			walk(n.Pipe)
+		}
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil {
+			walk(tt.Tree.Root)
+		}
+	}
+	return found
+}

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
@@ -142,16 +141,16 @@ func (c *compiler) linkRoutes(f *File, rs *Ruleset) {
 		if !cr.Routed {
 			continue
 		}
-		possible := cr.possibleEvents(events)
+		possible := match.Possible(cr.Matchers, events)
 		covered := false
 		for _, r := range rs.routes {
-			take := routeTakes(r, cr, possible)
-			if take == takesNone {
+			take := match.Takes(r.Match, cr.Name, cr.Severity, possible)
+			if take == match.TakesNone {
 				continue
 			}
 			used[r.Index] = true
-			cr.Routes = append(cr.Routes, RouteChoice{Route: r, Always: take == takesAll})
-			if take == takesAll {
+			cr.Routes = append(cr.Routes, RouteChoice{Route: r, Always: take == match.TakesAll})
+			if take == match.TakesAll {
 				covered = true
 				break
 			}
@@ -191,121 +190,21 @@ func describeChoices(rc []RouteChoice) string {
 	return strings.Join(parts, "; ")
 }
 
-// routeTake is whether a route takes a rule's pages: none of them, some
-// (its match depends on the event: app, scene, or an event or group the
-// rule matches only some of), or all.
-type routeTake uint8
-
-const (
-	takesNone routeTake = iota
-	takesSome
-	takesAll
-)
-
-// routeTakes judges route r for rule cr, whose pages are about possible.
-func routeTakes(r *CompiledRoute, cr *CompiledRule, possible []*match.Facts) routeTake {
-	take := takesAll
-	for _, m := range r.Match {
-		switch {
-		case m.Field == nil: // rule or severity: known now
-			if !m.Match(cr.Name, cr.Severity, nil) {
-				return takesNone
-			}
-		case m.Field.Field == catalog.FieldEvent || m.Field.Field == catalog.FieldGroup:
-			n := 0
-			for _, e := range possible {
-				if m.Field.Match(e) {
-					n++
-				}
-			}
-			switch n {
-			case 0:
-				return takesNone
-			case len(possible):
-			default:
-				take = takesSome
-			}
-		default: // app, scene: known per event
-			take = takesSome
-		}
-	}
-	return take
-}
-
-// candidateEvents stand for every event a rule could match, as far as its
-// event and group matchers tell: each event type the catalogue knows, one
-// it does not know in each of its groups, one in no group it knows, and
-// every event and group number the rules and routes write.
+// candidateEvents are match.Candidates for the event and group numbers the
+// rules and routes write.
 func candidateEvents(cat *catalog.Catalog, rs *Ruleset) []*match.Facts {
-	types := map[int]bool{99*100 + 99: true}
-	for _, name := range cat.Names(catalog.FieldEvent) {
-		vals, _ := cat.Values(catalog.FieldEvent, name)
-		for _, v := range vals {
-			types[v.Value] = true
-		}
-	}
-	groups := map[int]bool{}
-	for _, name := range cat.Names(catalog.FieldGroup) {
-		vals, _ := cat.Values(catalog.FieldGroup, name)
-		for _, v := range vals {
-			groups[v.Value] = true
-		}
-	}
-	written := func(m *match.Matcher) {
-		switch m.Field {
-		case catalog.FieldEvent:
-			for _, n := range m.Nums {
-				types[n] = true
-			}
-		case catalog.FieldGroup:
-			for _, n := range m.Nums {
-				groups[n] = true
-			}
-		}
-	}
+	var written []*match.Matcher
 	for _, cr := range rs.rules {
-		for _, m := range cr.Matchers {
-			written(m)
-		}
+		written = append(written, cr.Matchers...)
 	}
 	for _, r := range rs.routes {
 		for _, m := range r.Match {
 			if m.Field != nil {
-				written(m.Field)
+				written = append(written, m.Field)
 			}
 		}
 	}
-	for g := range groups {
-		for n := g*100 + 99; n > g*100; n-- {
-			if !cat.Code(catalog.FieldEvent, 0, n).Known {
-				types[n] = true
-				break
-			}
-		}
-	}
-	out := make([]*match.Facts, 0, len(types))
-	for _, t := range slices.Sorted(maps.Keys(types)) {
-		out = append(out, &match.Facts{Event: cat.Code(catalog.FieldEvent, 0, t), Group: cat.GroupOf(t)})
-	}
-	return out
-}
-
-// possibleEvents are the candidates cr's event and group matchers take.
-func (cr *CompiledRule) possibleEvents(candidates []*match.Facts) []*match.Facts {
-	var out []*match.Facts
-	for _, e := range candidates {
-		ok := true
-		for _, m := range cr.Matchers {
-			if (m.Field == catalog.FieldEvent || m.Field == catalog.FieldGroup) && !m.Match(e) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, e)
-		}
-	}
-	return out
+	return match.Candidates(cat, written)
 }
 
 // RouteTable describes the routes for `hook check`: each route, what it

@@ -6,8 +6,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"text/template"
-	tparse "text/template/parse"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -123,7 +121,7 @@ func (c *compiler) threshold(path string, r *Rule, where string) *ThresholdSpec 
 	}
 	per := c.template(tpath+".per", where, "threshold.per", cmp.Or(t.Per, DefaultThresholdPer))
 	s.Per = match.NewKeyTemplate(per)
-	s.AppWide = per != nil && !namesRoom(per)
+	s.AppWide = per != nil && !match.NamesRoom(per)
 	switch {
 	case t.Of != "" && t.Share == 0 && !c.d.FailedUnder(tpath+".share"):
 		c.errorf(tpath+".of", "%s: threshold.of needs threshold.share: of says whose users the share is of", where)
@@ -145,75 +143,6 @@ func (c *compiler) threshold(path string, r *Rule, where string) *ThresholdSpec 
 		s.Rearm = c.matchers(tpath+".rearm", where+": threshold.rearm", t.Rearm)
 	}
 	return s
-}
-
-// namesRoom reports whether a key template names the room anywhere
-// ({{.Room}}, {{.RoomKey}}, or a path through them): then the key is
-// about one room. Any other key may gather events of every room of an app.
-func namesRoom(t *template.Template) bool {
-	found := false
-	var walk func(n tparse.Node)
-	idents := func(ids []string) {
-		for _, id := range ids {
-			if id == "Room" || id == "RoomKey" || id == "RoomID" {
-				found = true
-			}
-		}
-	}
-	walk = func(n tparse.Node) {
-		if n == nil || found {
-			return
-		}
-		switch n := n.(type) {
-		case *tparse.ListNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Nodes {
-				walk(c)
-			}
-		case *tparse.ActionNode:
-			walk(n.Pipe)
-		case *tparse.PipeNode:
-			if n == nil {
-				return
-			}
-			for _, c := range n.Cmds {
-				walk(c)
-			}
-		case *tparse.CommandNode:
-			for _, a := range n.Args {
-				walk(a)
-			}
-		case *tparse.FieldNode:
-			idents(n.Ident)
-		case *tparse.VariableNode:
-			idents(n.Ident)
-		case *tparse.ChainNode:
-			idents(n.Field)
-			walk(n.Node)
-		case *tparse.IfNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *tparse.RangeNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *tparse.WithNode:
-			walk(n.Pipe)
-			walk(n.List)
-			walk(n.ElseList)
-		case *tparse.TemplateNode:
-			walk(n.Pipe)
-		}
-	}
-	for _, tt := range t.Templates() {
-		if tt.Tree != nil {
-			walk(tt.Tree.Root)
-		}
-	}
-	return found
 }
 
 // why is the condition a threshold pages on, in numbers, for the page's
