@@ -114,7 +114,7 @@ func parse(data []byte) (*File, *yamlpos.Decoder) {
 	f := &File{}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		d.Errs = append(d.Errs, yamlpos.SyntaxErrors(data, err, fileLayout{})...)
+		d.Errs = append(d.Errs, yamlpos.SyntaxErrors(data, err, layout())...)
 		return f, d
 	}
 	if root.Kind == 0 || (root.Kind == yaml.DocumentNode && (len(root.Content) == 0 || yamlpos.IsNull(root.Content[0]))) {
@@ -153,6 +153,6 @@ type LoadError = yamlpos.LoadError
 // its hints about keys at the wrong level (places.go).
 func newDecoder() *yamlpos.Decoder {
 	d := yamlpos.NewDecoder()
-	d.Layout = fileLayout{}
+	d.Layout = layout()
 	return d
 }
