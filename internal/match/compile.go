@@ -32,19 +32,19 @@ func Compile(cat *catalog.Catalog, key string, v MatchValue) (*Matcher, []yamlpo
 	if v.Regex != "" {
 		re, err := regexp.Compile(v.Regex)
 		if err != nil {
-			return nil, []yamlpos.Error{{Pos: firstPos(v.valuePos), Msg: fmt.Sprintf("%s: bad regex: %s", key, strings.TrimPrefix(err.Error(), "error parsing regexp: "))}}
+			return nil, []yamlpos.Error{{Pos: firstPos(v.valuePos), Msg: fmt.Sprintf("match.%s: bad regex: %s", key, strings.TrimPrefix(err.Error(), "error parsing regexp: "))}}
 		}
 		m.Re = re
 		return m, nil
 	}
 	if len(v.Values) == 0 {
-		return nil, []yamlpos.Error{{Pos: v.pos, Msg: fmt.Sprintf("%s: needs a value, a list, {regex: ...} or {not: ...}", key)}}
+		return nil, []yamlpos.Error{{Pos: v.pos, Msg: fmt.Sprintf("match.%s: needs a value, a list, {regex: ...} or {not: ...}", key)}}
 	}
 	var errs []yamlpos.Error
 	for i, s := range v.Values {
 		if m.Field == "" {
 			if m.Str == FieldScene && !ValidScene(s) {
-				errs = append(errs, yamlpos.Error{Pos: valuePos(v, i), Msg: fmt.Sprintf("scene: %q is neither live nor call%s", s, SceneHint(s))})
+				errs = append(errs, yamlpos.Error{Pos: valuePos(v, i), Msg: fmt.Sprintf("match.scene: %q is neither live nor call%s", s, SceneHint(s))})
 			}
 			m.Strs = append(m.Strs, s)
 			continue
@@ -59,7 +59,7 @@ func Compile(cat *catalog.Catalog, key string, v MatchValue) (*Matcher, []yamlpo
 		}
 		vals, ok := cat.Values(m.Field, s)
 		if !ok {
-			errs = append(errs, yamlpos.Error{Pos: valuePos(v, i), Msg: fmt.Sprintf("%s: unknown %s %q%s", key, key, s, suggestName(s, cat, m.Field))})
+			errs = append(errs, yamlpos.Error{Pos: valuePos(v, i), Msg: fmt.Sprintf("match.%s: unknown %s %q%s", key, key, s, suggestName(s, cat, m.Field))})
 			continue
 		}
 		m.Codes = append(m.Codes, vals...)

@@ -1,12 +1,8 @@
 package match
 
 import (
-	"fmt"
 	"testing"
 	"text/template"
-	"time"
-
-	"github.com/hookdev/hook/internal/callback"
 )
 
 func TestTemplateMayReadPayload(t *testing.T) {
@@ -32,50 +28,31 @@ func TestTemplateMayReadPayload(t *testing.T) {
 		{`{{define "sub"}}{{.Payload.A}}{{end}}{{template "sub" .}}`, true},
 		{"{{(.Payload).Code}}", true},
 	} {
-		tpl := template.Must(template.New("t").Funcs(templateFuncs).Parse(tc.src))
-		if got := templateMayReadPayload(tpl); got != tc.want {
+		tpl := template.Must(template.New("t").Funcs(TemplateFuncs()).Parse(tc.src))
+		if got := TemplateMayReadPayload(tpl); got != tc.want {
 			t.Errorf("%s: may read the payload %v, want %v", tc.src, got, tc.want)
 		}
 	}
 }
 
-// The payload is decoded for the rules only when one of them reads it, and
-// then a rule reading it sees it just as when it was always decoded.
-func TestPayloadDecodedOnlyWhenRead(t *testing.T) {
-	now := time.Now()
-	body := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t1","Payload":{"Code":"E","Message":"m","Retries":3}}}`, now.UnixMilli())
-	ev, err := callback.Decode("1400000001", []byte(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ev.Payload != nil || len(ev.RawPayload) == 0 {
-		t.Fatalf("Decode: Payload %v, RawPayload %q; want it kept raw", ev.Payload, ev.RawPayload)
-	}
-	for _, tc := range []struct {
-		name, rule string
-		decoded    bool
-		matches    int
-	}{
-		{"no rule reads it", "  - name: r\n    match: {event: 308}\n", false, 1},
-		{"a when reads it", "  - name: r\n    match: {event: 308}\n    when: Payload.Retries > 2\n", true, 1},
-		{"a when reads it and says no", "  - name: r\n    match: {event: 308}\n    when: Payload.Retries > 5\n", true, 0},
-		{"the whole environment", "  - name: r\n    match: {event: 308}\n    when: $env != nil\n", true, 1},
-		{"a title reads it", "  - name: r\n    match: {event: 308}\n    title: \"{{.Payload.Message}}\"\n", true, 1},
-		{"a dedup key reads it", "  - name: r\n    match: {event: 308}\n    dedup: {key: \"{{.Raw.Payload.Code}}\"}\n", true, 1},
+// A key names the room when any part of it reads the room: only then is
+// it counted in the room's partition.
+func TestNamesRoom(t *testing.T) {
+	for src, want := range map[string]bool{
+		`{{.App}}/{{.RoomKey}}`:                 true,
+		`{{.App}}/{{.Room}}/{{.Task}}`:          true,
+		`{{.App}}-{{.Raw.RoomID}}`:              true,
+		`{{printf "%s/%s" .App .Room}}`:         true,
+		`{{with .Facts}}{{.Room}}{{end}}`:       true,
+		`{{if .User}}{{$.RoomKey}}{{end}}`:      true,
+		`{{.App}}`:                              false,
+		`{{.App}}/{{.Task}}`:                    false,
+		`{{.App}}/{{.Event.Value}}/{{.Reason}}`: false,
+		`everything`:                            false,
 	} {
-		t.Run(tc.name, func(t *testing.T) {
-			rs := mustCompile(t, "rules:\n"+tc.rule)
-			var f Facts
-			rs.Facts(&f, testCatalog(t), ev)
-			if got := f.Payload != nil; got != tc.decoded {
-				t.Fatalf("payload decoded %v, want %v", got, tc.decoded)
-			}
-			if tc.decoded && f.Payload["Retries"] != 3.0 {
-				t.Fatalf("payload %v", f.Payload)
-			}
-			if got := len(rs.Alerts(&f, now)); got != tc.matches {
-				t.Fatalf("%d alerts, want %d", got, tc.matches)
-			}
-		})
+		tpl := template.Must(template.New("per").Funcs(TemplateFuncs()).Parse(src))
+		if got := NamesRoom(tpl); got != want {
+			t.Errorf("NamesRoom(%s) = %v, want %v", src, got, want)
+		}
 	}
 }

@@ -268,7 +268,7 @@ func openLevels(st map[int]yamlLine, num int) []level {
 func indentHint(lines []string, num int, layout Layout) string {
 	st := structureLines(lines)
 	bad, ok := st[num]
-	if !ok || layout == nil {
+	if !ok {
 		return ""
 	}
 	levels := openLevels(st, num)
@@ -289,9 +289,9 @@ func indentHint(lines []string, num int, layout Layout) string {
 		case bad.dash >= 0 && l.key == "":
 			belongs = fmt.Sprintf("; the list's items start %s in, like line %d", spaces(l.indent), l.line)
 		case bad.dash >= 0 || bad.key == "":
-		case l.key == "" && st[l.line].key != "" && layout.Takes(l.pattern, bad.key):
+		case layout != nil && l.key == "" && st[l.line].key != "" && layout.Takes(l.pattern, bad.key):
 			belongs = fmt.Sprintf("; as %s it goes %s in, like the keys of the list item on line %d", layout.Label(l.pattern), spaces(l.keys), l.line)
-		case l.key != "" && layout.Takes(l.pattern, bad.key):
+		case layout != nil && l.key != "" && layout.Takes(l.pattern, bad.key):
 			belongs = fmt.Sprintf("; as %s it goes %s in, like `%s` on line %d", layout.Label(l.pattern), spaces(l.indent), l.key, l.line)
 		}
 		if belongs != "" {
