@@ -14,11 +14,13 @@ import (
 // allowedImports is the pipeline's direction, written down. alert is the
 // domain every stage shares and sits below them all; catalog, verify and
 // callback import nothing of hook's. A callback flows handler -> verify,
-// callback, engine -> rules (evaluate: pure) -> store (one atomic script);
-// notify reads the outbox and renders. rules imports notify only for the
-// delivery settings its delivery: section resolves into (notify owns their
-// defaults and bounds, declared once); store never imports rules, notify
-// never imports store: store and notify implement
+// callback, engine (evaluate: pure) -> store (one atomic script); notify
+// reads the outbox and renders. The engine judges events by the rules file
+// as rules compiled it, with match (facts, matchers, templates) under both:
+// rules never imports the engine, match neither. rules imports notify only
+// for the delivery settings its delivery: section resolves into (notify
+// owns their defaults and bounds, declared once); store never imports
+// rules, notify never imports store: store and notify implement
 // what alert and their consumers declare. A package may import only what its
 // row names (tests excepted), so a change that bends the flow fails here,
 // not in review.
@@ -30,11 +32,17 @@ var allowedImports = map[string][]string{
 	"internal/redistest":    {},
 	"internal/enrich":       {"internal/catalog"},
 	"internal/faulttest":    {}, // the fault suite: tests only (build tag fault)
-	"internal/rules":        {"internal/alert", "internal/callback", "internal/catalog", "internal/notify"},
-	"internal/engine":       {"internal/alert", "internal/callback", "internal/catalog", "internal/rules"},
+	"internal/rules":        {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/notify", "internal/yamlpos"},
+	"internal/engine":       {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/rules"},
 	"internal/notify":       {"internal/alert"},
 	"internal/notify/slack": {"internal/alert", "internal/notify"},
 	"internal/store":        {"internal/alert", "internal/notify", "internal/notify/slack"},
+	// match is what rules are evaluated on and with: rules compiles into
+	// it, the engine runs it. It decodes match values with yamlpos.
+	"internal/match": {"internal/alert", "internal/callback", "internal/catalog", "internal/yamlpos"},
+	// yamlpos decodes YAML strictly, saying where; it knows no document
+	// (alert only for its suggestions' spelling distance).
+	"internal/yamlpos": {"internal/alert"},
 	// population keeps its own keys in the store's partitions (store.Layout)
 	// and reads room events; the engine feeds it through an interface of its own.
 	"internal/population": {"internal/callback", "internal/store", "internal/writebehind"},
