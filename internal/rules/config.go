@@ -1,3 +1,6 @@
+// Package rules is the rules file: its types, defaults, strict decoding
+// and every check, each problem reported at its place in the file, and the
+// Ruleset it compiles into. Judging events by a ruleset is the engine's.
 package rules
 
 import (
@@ -150,7 +153,7 @@ func nameRuleErrors(d *yamlpos.Decoder, rules []Rule) {
 type LoadError = yamlpos.LoadError
 
 // newDecoder is a strict decoder that knows the rules file's layout, for
-// its hints about keys at the wrong level (places.go).
+// its hints about keys at the wrong level (layout.go).
 func newDecoder() *yamlpos.Decoder {
 	d := yamlpos.NewDecoder()
 	d.Layout = layout()
