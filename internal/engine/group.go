@@ -9,6 +9,9 @@ import (
 	"github.com/hookdev/hook/internal/rules"
 )
 
+// groupRef is the group of rule's alert for e: the values of its group_by
+// labels; the group is held for the longer of the rule's dedup window and
+// two intervals.
 func groupRef(s *rules.GroupSpec, rule string, e *match.Facts, window time.Duration) *alert.Group {
 	var b strings.Builder
 	b.WriteString(rule)

@@ -57,6 +57,8 @@ func clearAlert(rs *rules.Ruleset, cr *rules.CompiledRule, e *match.Facts) alert
 	}
 }
 
+// pendingAlert fills a for a rule with for/clear: the pending alert its
+// clearing event cancels, keyed as the clearing event renders it.
 func pendingAlert(rs *rules.Ruleset, cr *rules.CompiledRule, a *alert.Alert, data *match.TemplateData) {
 	a.Op = alert.OpPending
 	a.StateKey = match.RenderOr(cr.DedupKey, rs.DefaultKey(), data)
@@ -64,6 +66,8 @@ func pendingAlert(rs *rules.Ruleset, cr *rules.CompiledRule, a *alert.Alert, dat
 	a.ClearedBy = cr.State.Pending.ClearedBy
 }
 
+// eventMs is when e happened, in Unix milliseconds: as TRTC says, else as
+// its facts were timed.
 func eventMs(e *match.Facts) int64 {
 	if e.Raw.EventMs > 0 {
 		return e.Raw.EventMs

@@ -117,6 +117,7 @@ type MatchValue struct {
 // matchOperators are the keys of a match object.
 var matchOperators = []string{"not", "regex"}
 
+// DecodeNode reads a match value in any of its forms.
 func (m *MatchValue) DecodeNode(n *yaml.Node) error {
 	m.pos = yamlpos.PosOf(n)
 	switch n.Kind {

@@ -30,6 +30,8 @@ type keyPart struct {
 	count  bool // {{.Count}}: shown as alert.CountMark when d.countMark
 }
 
+// NewKeyTemplate compiles t into a key template; nil for nil (a template
+// that did not compile).
 func NewKeyTemplate(t *template.Template) *KeyTemplate {
 	if t == nil {
 		return nil

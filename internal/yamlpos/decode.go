@@ -76,6 +76,7 @@ type Layout interface {
 	Label(pattern string) string
 }
 
+// NewDecoder is a decoder with nothing decoded yet.
 func NewDecoder() *Decoder {
 	return &Decoder{At: map[string]Pos{}, KeyAt: map[string]Pos{}, Failed: map[string]bool{},
 		fields: map[reflect.Type]*FieldSet{}, ErrPath: map[int]string{}, Misspelt: map[string]*yaml.Node{}}
@@ -91,6 +92,7 @@ func (d *Decoder) structFields(t reflect.Type) *FieldSet {
 	return fs
 }
 
+// PosOf is where n was written.
 func PosOf(n *yaml.Node) Pos { return Pos{n.Line, n.Column} }
 
 // misplaced is d.Layout's answer, "" without one.
@@ -109,7 +111,7 @@ func (d *Decoder) errorf(n *yaml.Node, path string, format string, args ...any) 
 	}
 }
 
-// decodeDocument decodes the file's root node into v (a pointer).
+// DecodeDocument decodes the file's root node into v (a pointer).
 func (d *Decoder) DecodeDocument(root *yaml.Node, v any) {
 	n := root
 	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
@@ -123,6 +125,8 @@ var (
 	yamlUnmarshalType = reflect.TypeFor[yaml.Unmarshaler]()
 )
 
+// Decode decodes n into v, whose path in the document is path, collecting
+// every problem in d.Errs.
 func (d *Decoder) Decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode && n.Alias != nil {
 		n = n.Alias
@@ -179,6 +183,7 @@ func (d *Decoder) custom(n *yaml.Node, path string, err error) {
 	d.errorf(n, path, "%s: %s", FieldName(path), strings.TrimPrefix(err.Error(), "yaml: "))
 }
 
+// IsNull reports whether n is null (written as null, ~ or nothing).
 func IsNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
 }
@@ -402,6 +407,8 @@ func StructFields(t reflect.Type) *FieldSet {
 // Schema in step with the Go types.
 func YAMLKeys(t reflect.Type) []string { return slices.Clone(StructFields(t).Names) }
 
+// Join is the path of key under path: "rules[2]" and "dedup" give
+// "rules[2].dedup".
 func Join(path, key string) string {
 	if path == "" {
 		return key
@@ -464,6 +471,7 @@ func (d *Decoder) FailedUnder(path string) bool {
 	return false
 }
 
+// SortErrors puts errs in file order.
 func SortErrors(errs []Error) {
 	slices.SortStableFunc(errs, func(a, b Error) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))

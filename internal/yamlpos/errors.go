@@ -31,7 +31,8 @@ const maxSyntaxErrors = 10
 // reported at its own line and column; its line is then blanked, keeping the
 // numbering, and the file parsed again, until it parses, another kind of
 // error is found (reported at its real place, see syntaxAt, then no
-// further), or maxSyntaxErrors.
+// further), or maxSyntaxErrors. layout (nil for none) places the keys an
+// indentation hint names.
 func SyntaxErrors(data []byte, err error, layout Layout) []Error {
 	var errs []Error
 	lines := strings.Split(string(data), "\n")
@@ -65,7 +66,7 @@ func tabIndent(lines []string, from int) (line, col int) {
 	return 0, 0
 }
 
-// LoadError lists every problem found in a rules file, one
+// LoadError lists every problem found in a document, one
 // "file:line:col: what is wrong" each, in file order.
 type LoadError struct {
 	Errs []string
@@ -77,6 +78,8 @@ type LoadError struct {
 
 func (e *LoadError) Error() string { return strings.Join(e.Errs, "\n") }
 
+// NewLoadError words errs, about the document src named name, in file
+// order, each with its line quoted.
 func NewLoadError(name string, src []byte, errs []Error) *LoadError {
 	SortErrors(errs)
 	le := &LoadError{Errs: make([]string, 0, len(errs)), Quotes: make([]string, 0, len(errs))}
