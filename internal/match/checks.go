@@ -86,8 +86,6 @@ type WhenError struct {
 	Line, Column int
 }
 
-func (e *WhenError) Error() string { return e.Msg }
-
 // CompileWhen compiles a `when:` expression against Facts, so that a typo
 // or a type mismatch is a load error.
 func CompileWhen(src string) (*vm.Program, *WhenError) {

@@ -26,8 +26,8 @@ func (c *compiler) template(path, where, what, src string) *template.Template {
 // when compiles a `when:` expression at path (see match.CompileWhen).
 // Errors point into the expression where they can.
 func (c *compiler) when(path, where, src string) *vm.Program {
-	prog, err := match.CompileWhen(src)
-	if err == nil {
+	prog, bad := match.CompileWhen(src)
+	if bad == nil {
 		if match.WhenMayReadPayload(src) {
 			c.payload = true
 		}
@@ -37,10 +37,10 @@ func (c *compiler) when(path, where, src string) *vm.Program {
 		return nil
 	}
 	p := c.d.Pos(path)
-	if err.Line > 0 {
-		p = c.exprPos(p, err)
+	if bad.Line > 0 {
+		p = c.exprPos(p, bad)
 	}
-	c.errorAt(p, "%s: when: %s", where, err.Msg)
+	c.errorAt(p, "%s: when: %s", where, bad.Msg)
 	return nil
 }
 
