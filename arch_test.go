@@ -14,9 +14,13 @@ import (
 // allowedImports is the pipeline's direction, written down. alert is the
 // domain every stage shares and sits below them all; catalog, verify and
 // callback import nothing of hook's. A callback flows handler -> verify,
-// callback, engine -> rules (evaluate: pure) -> store (one atomic script);
-// notify reads the outbox and renders. rules never imports notify, store
-// never imports rules, notify never imports store: store and notify implement
+// callback, engine (evaluate: pure) -> store (one atomic script); notify
+// reads the outbox and renders. The engine judges events by the rules file
+// as rules compiled it, with match (facts, matchers, templates) under both:
+// rules never imports the engine, match neither. rules imports notify only
+// for the delivery settings its delivery: section resolves into (notify
+// owns their defaults and bounds, declared once); store never imports
+// rules, notify never imports store: store and notify implement
 // what alert and their consumers declare. A package may import only what its
 // row names (tests excepted), so a change that bends the flow fails here,
 // not in review.
@@ -32,11 +36,17 @@ var allowedImports = map[string][]string{
 	"internal/trtcapi":             {},
 	"internal/trtcapi/trtcapitest": {},
 	"internal/faulttest":           {}, // the fault suite: tests only (build tag fault)
-	"internal/rules":               {"internal/alert", "internal/callback", "internal/catalog"},
-	"internal/engine":              {"internal/alert", "internal/callback", "internal/catalog", "internal/rules"},
+	"internal/rules":               {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/notify", "internal/yamlpos"},
+	"internal/engine":              {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/rules"},
 	"internal/notify":              {"internal/alert"},
 	"internal/notify/slack":        {"internal/alert", "internal/notify"},
 	"internal/store":               {"internal/alert", "internal/notify", "internal/notify/slack"},
+	// match is what rules are evaluated on and with: rules compiles into
+	// it, the engine runs it. It decodes match values with yamlpos.
+	"internal/match": {"internal/alert", "internal/callback", "internal/catalog", "internal/yamlpos"},
+	// yamlpos decodes YAML strictly, saying where; it knows no document
+	// (alert only for its suggestions' spelling distance).
+	"internal/yamlpos": {"internal/alert"},
 	// population keeps its own keys in the store's partitions (store.Layout)
 	// and reads room events; the engine feeds it through an interface of its own.
 	"internal/population": {"internal/callback", "internal/store", "internal/writebehind"},
@@ -55,7 +65,7 @@ var allowedImports = map[string][]string{
 		"internal/population", "internal/record", "internal/rules", "internal/store"},
 	// rehearsal feeds the rooms' population as a server does, written at once.
 	// It prints what it rehearsed as the console would page it.
-	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify",
+	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/match", "internal/notify",
 		"internal/population", "internal/rules", "internal/store"},
 	// simulate is the scenarios hook simulate sends, signed as TRTC signs.
 	"internal/simulate": {"internal/cli", "internal/verify"},
