@@ -14,11 +14,15 @@ import (
 // allowedImports is the pipeline's direction, written down. alert is the
 // domain every stage shares and sits below them all; catalog, verify and
 // callback import nothing of hook's. A callback flows handler -> verify,
-// callback, engine -> rules (evaluate: pure) -> state (one atomic script,
-// which enqueues into the outbox); notify reads the outbox and renders.
-// rules never imports notify, storage (state, outbox, silence, threads,
-// rooms) never imports rules nor a notifier, notify never imports storage:
-// storage and notify implement what alert and their consumers declare. A package may import only what its
+// callback, engine (evaluate: pure) -> state (one atomic script, which
+// enqueues into the outbox); notify reads the outbox and renders. The
+// engine judges events by the rules file as rules compiled it, with match
+// (facts, matchers, templates) under both: rules never imports the engine,
+// match neither. rules imports notify only for the delivery settings its
+// delivery: section resolves into (notify owns their defaults and bounds,
+// declared once); storage (state, outbox, silence, threads, rooms) never
+// imports rules nor a notifier, notify never imports storage: storage and
+// notify implement what alert and their consumers declare. A package may import only what its
 // row names (tests excepted), so a change that bends the flow fails here,
 // not in review.
 var allowedImports = map[string][]string{
@@ -33,10 +37,16 @@ var allowedImports = map[string][]string{
 	"internal/trtcapi":             {},
 	"internal/trtcapi/trtcapitest": {},
 	"internal/faulttest":           {}, // the fault suite: tests only (build tag fault)
-	"internal/rules":               {"internal/alert", "internal/callback", "internal/catalog"},
-	"internal/engine":              {"internal/alert", "internal/callback", "internal/catalog", "internal/rules"},
+	"internal/rules":               {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/notify", "internal/yamlpos"},
+	"internal/engine":              {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/rules"},
 	"internal/notify":              {"internal/alert"},
 	"internal/notify/slack":        {"internal/alert", "internal/notify"},
+	// match is what rules are evaluated on and with: rules compiles into
+	// it, the engine runs it. It decodes match values with yamlpos.
+	"internal/match": {"internal/alert", "internal/callback", "internal/catalog", "internal/yamlpos"},
+	// yamlpos decodes YAML strictly, saying where; it knows no document
+	// (alert only for its suggestions' spelling distance).
+	"internal/yamlpos": {"internal/alert"},
 	// keyspace says where keys live (hash tags, partitions) and names none:
 	// each package below builds its own keys from it.
 	"internal/keyspace": {},
@@ -68,7 +78,7 @@ var allowedImports = map[string][]string{
 		"internal/outbox", "internal/population", "internal/record", "internal/rules", "internal/state"},
 	// rehearsal feeds the rooms' population as a server does, written at once.
 	// It prints what it rehearsed as the console would page it.
-	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify",
+	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/match", "internal/notify",
 		"internal/outbox", "internal/population", "internal/rules", "internal/silence", "internal/state"},
 	// simulate is the scenarios hook simulate sends, signed as TRTC signs.
 	"internal/simulate": {"internal/cli", "internal/verify"},

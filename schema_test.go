@@ -13,7 +13,9 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 func loadSchema(t *testing.T) (map[string]any, *jsonschema.Schema) {
@@ -164,7 +166,7 @@ func TestSchemaInStepWithGoTypes(t *testing.T) {
 				return
 			}
 			props, _ := s["properties"].(map[string]any)
-			goKeys := rules.YAMLKeys(typ)
+			goKeys := yamlpos.YAMLKeys(typ)
 			var schemaKeys []string
 			for k := range props {
 				schemaKeys = append(schemaKeys, k)
@@ -193,13 +195,13 @@ func TestSchemaInStepWithGoTypes(t *testing.T) {
 	walk("", reflect.TypeFor[rules.File](), root)
 
 	// Match keys are a map in Go; the schema lists them.
-	match := resolve(root, root["$defs"].(map[string]any)["match"].(map[string]any))
+	matchDef := resolve(root, root["$defs"].(map[string]any)["match"].(map[string]any))
 	var keys []string
-	for k := range match["properties"].(map[string]any) {
+	for k := range matchDef["properties"].(map[string]any) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	if want := rules.MatchKeys(); !slices.Equal(keys, want) {
+	if want := match.MatchKeys(); !slices.Equal(keys, want) {
 		t.Errorf("schema match keys %v, Go match keys %v", keys, want)
 	}
 

@@ -7,9 +7,7 @@ import (
 
 	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
-	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/threads"
 )
 
@@ -33,13 +31,4 @@ func buttonSecret(cfg config.Serve, log *slog.Logger) string {
 func slackActions(th *threads.Store) handler.SlackActions {
 	return handler.SlackActions{Seen: th, Acks: th,
 		Responder: slacknotify.NewResponder(&http.Client{Timeout: 5 * time.Second})}
-}
-
-// floodConfig hands the rules file's delivery.flood to the dispatcher.
-func floodConfig(f rules.FloodSettings) notify.FloodConfig {
-	examples := f.Examples
-	if examples == 0 {
-		examples = -1 // the dispatcher reads 0 as its default
-	}
-	return notify.FloodConfig{Off: !f.Enabled, Threshold: f.Threshold, Interval: f.Interval, Examples: examples}
 }

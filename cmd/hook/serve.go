@@ -139,7 +139,7 @@ func serve(ctx context.Context, cfg config.Serve, getenv env, stdout, stderr io.
 	delivery := rs.Delivery()
 	notifyMetrics := notify.NewMetrics(reg)
 	notifyMetrics.Receivers(rs.ReceiverNames()...)
-	dcfg := notify.DispatcherConfig{Consumer: cfg.Consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: floodConfig(delivery.Flood), Metrics: notifyMetrics,
+	dcfg := notify.DispatcherConfig{Consumer: cfg.Consumer, MaxAge: delivery.MaxAge, Fallback: delivery.Fallback, Flood: delivery.Flood, Metrics: notifyMetrics,
 		BackoffMax: rel.RetryMax, ReclaimIdle: rel.ReclaimIdle, StoreTimeout: rel.RedisTimeout}
 	// Who is in each room tells a user's page what their room entry (103)
 	// said of their client.

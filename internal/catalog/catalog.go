@@ -79,6 +79,7 @@ type Catalog struct {
 	tables [5]idTable
 
 	fields    map[Field]fieldInfo
+	order     []Field // the fields in data/fields.tsv's order (Fields)
 	codes     map[codeKey]Code
 	docs      map[codeKey]string // the TRTC document each code comes from
 	callback  []ScopedCode       // every code, in data-file order, for listings

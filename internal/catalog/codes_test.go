@@ -203,7 +203,7 @@ func TestValues(t *testing.T) {
 
 func TestNames(t *testing.T) {
 	c := mustNew(t)
-	for _, f := range Fields() {
+	for _, f := range c.Fields() {
 		names := c.Names(f)
 		if len(names) == 0 {
 			t.Errorf("Names(%s) is empty", f)

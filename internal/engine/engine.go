@@ -14,6 +14,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -121,7 +122,7 @@ func (e *Engine) WithPopulation(pop Population) *Engine {
 // New returns an engine serving rs. metrics may be nil (nothing counted).
 func New(cat *catalog.Catalog, rs *rules.Ruleset, store Store, now func() time.Time, metrics *Metrics) *Engine {
 	e := &Engine{cat: cat, store: store, now: now, metrics: metrics, commit: DefaultCommitTimeout}
-	e.facts.New = func() any { return new(rules.Facts) }
+	e.facts.New = func() any { return new(match.Facts) }
 	e.current.Store(rs)
 	return e
 }
@@ -142,7 +143,6 @@ type Outcome struct {
 	Fired   bool // enqueued, or joined a group that will page
 	Verdict alert.Verdict
 	Pages   int // notifications it would enqueue: one per receiver
-	DedupID string
 	// Clear is set when the event did not match the rule but cleared (or
 	// resolved) one of its pending alerts, took a member off its threshold,
 	// or rearmed it.
@@ -173,15 +173,15 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		cancel()
 	}
 	rs := e.current.Load()
-	facts := e.facts.Get().(*rules.Facts)
+	facts := e.facts.Get().(*match.Facts)
 	defer func() {
-		*facts = rules.Facts{} // nothing of this callback kept alive
+		*facts = match.Facts{} // nothing of this callback kept alive
 		e.facts.Put(facts)
 	}()
 	rs.Facts(facts, e.cat, ev)
 	var res Result
 	now := e.now()
-	alerts := rs.Alerts(facts, now)
+	alerts := Alerts(rs, facts, now)
 	if len(alerts) == 0 {
 		return res, nil
 	}
@@ -203,7 +203,7 @@ func (e *Engine) Handle(ctx context.Context, ev callback.Event) (Result, error) 
 		v := verdicts[i]
 		e.metrics.observe(v)
 		res.Outcomes[i] = Outcome{Rule: a.Rule, Verdict: v, Fired: v.Fired(),
-			Pages: len(a.Receivers), DedupID: a.DedupKey, Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover || a.Op == alert.OpRearm}
+			Pages: len(a.Receivers), Clear: a.Op == alert.OpClear || a.Op == alert.OpRecover || a.Op == alert.OpRearm}
 		if a.Op == alert.OpPending && v == alert.VerdictPending {
 			// The store's timer: the event's time plus for, or now if that passed.
 			o := &res.Outcomes[i]

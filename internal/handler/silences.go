@@ -12,6 +12,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
 )
 
 // AdminTokenEnv names the environment variable holding the admin API's bearer
@@ -56,7 +57,7 @@ func (s *silencer) add(ctx context.Context, req alert.SilenceRequest) (alert.Sil
 	rs := s.rules.Ruleset()
 	// A rule renamed by a reload since a page went out must not leave a
 	// silence muting nothing.
-	if sil, err = rs.NormalizeSilence(s.cat, sil); err != nil {
+	if sil, err = engine.NormalizeSilence(rs, s.cat, sil); err != nil {
 		return alert.Silence{}, err
 	}
 	return s.store.AddSilence(ctx, sil, now)

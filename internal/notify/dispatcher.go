@@ -93,6 +93,11 @@ type DispatcherConfig struct {
 	Sleep func(ctx context.Context, d time.Duration) bool
 }
 
+// DefaultMaxAge is how old a page may get, undelivered, before it goes to
+// the dead letters (and the fallback receiver): the rules file's
+// delivery.max_age when it says none.
+const DefaultMaxAge = time.Hour
+
 func (c *DispatcherConfig) setDefaults() {
 	if c.Consumer == "" {
 		c.Consumer = "hook"
@@ -104,7 +109,7 @@ func (c *DispatcherConfig) setDefaults() {
 		c.ReclaimIdle = time.Minute
 	}
 	if c.MaxAge == 0 {
-		c.MaxAge = time.Hour
+		c.MaxAge = DefaultMaxAge
 	}
 	if c.PerChannel == 0 {
 		c.PerChannel = 1

@@ -32,12 +32,29 @@ type FloodConfig struct {
 	Examples int
 }
 
-// Flood control defaults.
+// Flood control defaults and bounds: the only ones. The rules file's
+// delivery.flood section decodes into a FloodConfig (package rules checks it
+// against these bounds, where it can say at which line), so a default is
+// declared once, here, with the flood control it tunes.
 const (
 	DefaultFloodThreshold = 20
 	DefaultFloodInterval  = 10 * time.Second
 	DefaultFloodExamples  = 5
+	// MaxFloodThreshold stays below the MaxInFlight pages a replica holds
+	// in memory: more can never be seen waiting at once.
+	MaxFloodThreshold = 200
+	// MinFloodInterval: Slack takes about one message a second per channel,
+	// and the digest shares it with pages.
+	MinFloodInterval = 2 * time.Second
+	MaxFloodInterval = 5 * time.Minute
+	MaxFloodExamples = 20
 )
+
+// DefaultFloodConfig is flood control as a rules file without a flood:
+// section has it, defaults written out.
+func DefaultFloodConfig() FloodConfig {
+	return FloodConfig{Threshold: DefaultFloodThreshold, Interval: DefaultFloodInterval, Examples: DefaultFloodExamples}
+}
 
 func (c *FloodConfig) setDefaults() {
 	if c.Threshold == 0 {

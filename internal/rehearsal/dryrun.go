@@ -10,6 +10,8 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -27,7 +29,7 @@ func DryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 	if err != nil {
 		return fmt.Errorf("400 Bad Request: %w", err)
 	}
-	facts := rules.NewFacts(cat, ev)
+	facts := match.NewFacts(cat, ev)
 	facts.Scene = rs.Scene(ev.AppID)
 	fmt.Fprintf(w, "%s: app %s, room %q, user %q, at %s\n", file, ev.AppID, ev.RoomID, ev.UserID, facts.Time.Format(time.RFC3339))
 	for _, c := range facts.Codes() {
@@ -38,7 +40,7 @@ func DryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 			fmt.Fprintf(w, "  %-12s %s\n", kv[0], kv[1])
 		}
 	}
-	verdicts, err := rs.Explain(&facts, now)
+	verdicts, err := engine.Explain(rs, &facts, now)
 	if err != nil {
 		return err
 	}

@@ -7,12 +7,15 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"text/template"
 	"time"
 
 	"github.com/expr-lang/expr/vm"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // Defaults used when the rules file says nothing.
@@ -28,7 +31,7 @@ const (
 // Ruleset is a compiled, validated rules file. It is immutable: a reload builds
 // a new one and swaps it in whole.
 type Ruleset struct {
-	rules     []*compiledRule
+	rules     []*CompiledRule
 	receivers map[string]Receiver
 	keys      map[string][]byte // SdkAppId -> callback key
 	keyless   []string          // apps listed without a callback_key: they take allApps
@@ -39,14 +42,14 @@ type Ruleset struct {
 	defaults  defaultTemplates
 	delivery  DeliverySettings
 	// stateful parts (inhibit.go, pending.go)
-	inhibits     []*inhibitRule
-	pendingRules []*compiledRule
-	rearmRules   []*compiledRule // thresholds with rearm (threshold.go)
+	inhibits     []*InhibitSpec
+	pendingRules []*CompiledRule
+	rearmRules   []*CompiledRule // thresholds with rearm (threshold.go)
 	// payload: some rule or template reads the callback's Payload, so it
 	// is decoded for every callback (see Facts).
 	payload bool
 	// routes pick the receivers of rules without their own (routes.go).
-	routes          []*compiledRoute
+	routes          []*CompiledRoute
 	defaultReceiver string
 }
 
@@ -69,28 +72,31 @@ func (rs *Ruleset) Key(sdkAppID string) ([]byte, bool) {
 // HasKeys reports whether any callback key is configured at all.
 func (rs *Ruleset) HasKeys() bool { return len(rs.keys) > 0 || rs.allApps != nil }
 
-type compiledRule struct {
-	name      string
-	matchers  []*matcher
-	when      *vm.Program
-	whenSrc   string
-	severity  alert.Severity
-	receivers []string
-	// targets are receivers resolved for the rule's severity, built once
+// CompiledRule is a rule validated and resolved for evaluation (package
+// engine): read only once its ruleset is built.
+type CompiledRule struct {
+	Name     string
+	Matchers []*match.Matcher
+	When     *vm.Program // nil: no `when:`
+	WhenSrc  string
+	Severity alert.Severity
+	// Receivers are the names the rule gives, else default_receiver.
+	Receivers []string
+	// Targets are receivers resolved for the rule's severity, built once
 	// when the ruleset is: every alert of the rule shares them (read only).
-	targets  []alert.Receiver
-	title    *keyTemplate
-	text     *keyTemplate
-	dedupKey *keyTemplate
-	window   time.Duration
-	cont     bool
-	state    stateful // threshold, for/clear, group_by (stateful.go)
-	// runbook is shared, read only, by every notification of the rule.
-	runbook *alert.Runbook
-	// routed: the rule names no receivers, so its pages take the first of
-	// routes that matches them, else go to receivers (default_receiver).
-	routed bool
-	routes []routeChoice
+	Targets  []alert.Receiver
+	Title    *match.KeyTemplate
+	Text     *match.KeyTemplate
+	DedupKey *match.KeyTemplate
+	Window   time.Duration
+	Continue bool
+	State    Stateful // threshold, for/clear, group_by (stateful.go)
+	// Runbook is shared, read only, by every notification of the rule.
+	Runbook *alert.Runbook
+	// Routed: the rule names no receivers, so its pages take the first of
+	// Routes that matches them, else go to Receivers (default_receiver).
+	Routed bool
+	Routes []RouteChoice
 }
 
 // Source names the file the ruleset was loaded from.
@@ -125,17 +131,17 @@ func Load(path string, cat *catalog.Catalog, getenv func(string) string) (*Rules
 // read "name:line:col: what is wrong", in file order.
 func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string) string) (*Ruleset, error) {
 	f, d := parse(data)
-	d.nameRuleErrors(f.Rules)
+	nameRuleErrors(d, f.Rules)
 	c := compiler{cat: cat, getenv: getenv, d: d, src: data}
 	var rs *Ruleset
-	if len(d.at) > 0 { // the document was decoded, at least in part
+	if len(d.At) > 0 { // the document was decoded, at least in part
 		rs = c.compile(f)
 	}
-	if errs := append(d.errs, c.errs...); len(errs) > 0 {
-		return nil, newLoadError(name, data, errs)
+	if errs := append(d.Errs, c.errs...); len(errs) > 0 {
+		return nil, yamlpos.NewLoadError(name, data, errs)
 	}
 	rs.source = name
-	sortErrors(c.warns)
+	yamlpos.SortErrors(c.warns)
 	for _, w := range c.warns {
 		rs.warnings = append(rs.warnings, fmt.Sprintf("%s:%d:%d: warning: %s", name, w.Line, w.Col, w.Msg))
 	}
@@ -151,29 +157,29 @@ func Compile(name string, data []byte, cat *catalog.Catalog, getenv func(string)
 type compiler struct {
 	cat    *catalog.Catalog
 	getenv func(string) string
-	d      *decoder
+	d      *yamlpos.Decoder
 	src    []byte
-	errs   []posError
-	warns  []posError // see Ruleset.Warnings
+	errs   []yamlpos.Error
+	warns  []yamlpos.Error // see Ruleset.Warnings
 	// payload is set when an expression or template may read Payload.
 	payload bool
 }
 
 func (c *compiler) errorf(path string, format string, args ...any) {
-	if !c.d.failedUnder(path) {
-		c.errorAt(c.d.pos(path), format, args...)
+	if !c.d.FailedUnder(path) {
+		c.errorAt(c.d.Pos(path), format, args...)
 	}
 }
 
 // errorKey reports at the key of path rather than its value.
 func (c *compiler) errorKey(path string, format string, args ...any) {
-	if !c.d.failedUnder(path) {
-		c.errorAt(c.d.keyPos(path), format, args...)
+	if !c.d.FailedUnder(path) {
+		c.errorAt(c.d.KeyPos(path), format, args...)
 	}
 }
 
-func (c *compiler) errorAt(p Pos, format string, args ...any) {
-	c.errs = append(c.errs, posError{p, fmt.Sprintf(format, args...)})
+func (c *compiler) errorAt(p yamlpos.Pos, format string, args ...any) {
+	c.errs = append(c.errs, yamlpos.Error{Pos: p, Msg: fmt.Sprintf(format, args...)})
 }
 
 func (c *compiler) compile(f *File) *Ruleset {
@@ -185,11 +191,11 @@ func (c *compiler) compile(f *File) *Ruleset {
 	if severity == "" {
 		severity = DefaultSeverity
 	} else if !severity.Valid() {
-		c.errorf("defaults.severity", "unknown severity %q%s", severity, severityHint(string(severity)))
+		c.errorf("defaults.severity", "unknown severity %q%s", severity, SeverityHint(string(severity)))
 	}
 	defaultKey := rs.defaults.dedupKey
 	if f.Defaults.Dedup.Key != "" {
-		defaultKey = newKeyTemplate(c.template("defaults.dedup.key", "defaults", "dedup.key", f.Defaults.Dedup.Key))
+		defaultKey = match.NewKeyTemplate(c.template("defaults.dedup.key", "defaults", "dedup.key", f.Defaults.Dedup.Key))
 	}
 	defaultWindow := time.Duration(f.Defaults.Dedup.Window)
 	if defaultWindow != 0 && defaultWindow < MinDedupWindow {
@@ -208,7 +214,7 @@ func (c *compiler) compile(f *File) *Ruleset {
 		if r.Name == "" {
 			c.errorf(path, "rules[%d]: every rule needs a name", i)
 		} else if first, dup := names[r.Name]; dup {
-			p := c.d.pos(first + ".name")
+			p := c.d.Pos(first + ".name")
 			c.errorf(path+".name", "rule %q: name already used at line %d; names identify rules in pages and dedup keys", r.Name, p.Line)
 		} else {
 			names[r.Name] = path
@@ -224,9 +230,9 @@ func (c *compiler) compile(f *File) *Ruleset {
 	rs.payload = c.payload
 	rs.defaultReceiver = f.DefaultReceiver
 	for _, cr := range rs.rules {
-		cr.targets = rs.targets(cr.receivers, cr.severity)
-		for i := range cr.routes {
-			cr.routes[i].targets = rs.targets(cr.routes[i].route.receivers, cr.severity)
+		cr.Targets = rs.targets(cr.Receivers, cr.Severity)
+		for i := range cr.Routes {
+			cr.Routes[i].Targets = rs.targets(cr.Routes[i].Route.Receivers, cr.Severity)
 		}
 	}
 	return rs
@@ -234,22 +240,22 @@ func (c *compiler) compile(f *File) *Ruleset {
 
 // matchers compiles a match (or clear) map at path, in key order so that
 // evaluation and error order are deterministic.
-func (c *compiler) matchers(path, where string, ms map[string]MatchValue) []*matcher {
-	var out []*matcher
+func (c *compiler) matchers(path, where string, ms map[string]MatchValue) []*match.Matcher {
+	var out []*match.Matcher
 	for _, k := range sortedKeys(ms) {
 		mpath := path + "." + k
-		if c.d.failedUnder(mpath) {
+		if c.d.FailedUnder(mpath) {
 			continue
 		}
-		if hint := misplaced(k, path); hint != "" && !slices.Contains(MatchKeys(), k) {
-			c.errorAt(c.d.keyPos(mpath), "%s: %s", where, hint)
+		if hint := misplaced(k, path); hint != "" && !slices.Contains(match.MatchKeys(), k) {
+			c.errorAt(c.d.KeyPos(mpath), "%s: %s", where, hint)
 			continue
 		}
-		m, errs := compileMatcher(c.cat, k, ms[k])
+		m, errs := match.Compile(c.cat, k, ms[k])
 		for _, e := range errs {
 			p := e.Pos
-			if p == (Pos{}) {
-				p = c.d.keyPos(mpath)
+			if p == (yamlpos.Pos{}) {
+				p = c.d.KeyPos(mpath)
 			}
 			c.errorAt(p, "%s: %s", where, e.Msg)
 		}
@@ -276,17 +282,17 @@ func (c *compiler) apps(apps []App, rs *Ruleset) {
 			c.errorf(path+".sdk_app_id", "app %s is listed twice", a.SdkAppID)
 			continue
 		}
-		_, written := c.d.at[path+".scene"]
+		_, written := c.d.At[path+".scene"]
 		switch {
-		case c.d.failedUnder(path + ".scene"): // reported by the decoder
+		case c.d.FailedUnder(path + ".scene"): // reported by the decoder
 		case a.Scene == "" && !written:
-			c.warns = append(c.warns, posError{c.d.pos(path), sceneWarning(a.SdkAppID)})
-		case validScene(a.Scene):
+			c.warns = append(c.warns, yamlpos.Error{Pos: c.d.Pos(path), Msg: sceneWarning(a.SdkAppID)})
+		case match.ValidScene(a.Scene):
 			rs.scenes[a.SdkAppID] = a.Scene
 		default:
-			c.errorf(path+".scene", "app %s: scene %q is neither live nor call%s", a.SdkAppID, a.Scene, sceneHint(a.Scene))
+			c.errorf(path+".scene", "app %s: scene %q is neither live nor call%s", a.SdkAppID, a.Scene, match.SceneHint(a.Scene))
 		}
-		if _, written := c.d.at[path+".callback_key"]; !written {
+		if _, written := c.d.At[path+".callback_key"]; !written {
 			// No key of its own: the key for every app signs it, so a file
 			// can declare scenes without a key per app.
 			rs.keyless = append(rs.keyless, a.SdkAppID)
@@ -348,7 +354,7 @@ func (c *compiler) receivers(f *File, rs *Ruleset) {
 			for _, sev := range sortedKeys(r.Slack.Mentions) {
 				mpath := path + ".slack.mentions." + sev
 				if !alert.Severity(sev).Valid() {
-					c.errorKey(mpath, "receiver %q: mentions for unknown severity %q%s", r.Name, sev, severityHint(sev))
+					c.errorKey(mpath, "receiver %q: mentions for unknown severity %q%s", r.Name, sev, SeverityHint(sev))
 				}
 				for j, m := range r.Slack.Mentions[sev] {
 					if !mentionRE.MatchString(m) {
@@ -375,24 +381,24 @@ func (c *compiler) receivers(f *File, rs *Ruleset) {
 // wrong either way.
 func (c *compiler) receiverNames(rs *Ruleset) (names []string, ok bool) {
 	d := c.d
-	if d.failed["receivers"] {
-		n := d.misspelt["receivers"]
+	if d.Failed["receivers"] {
+		n := d.Misspelt["receivers"]
 		if n == nil {
 			return nil, false
 		}
 		var written []Receiver
 		d = newDecoder()
-		d.decode(n, reflect.ValueOf(&written).Elem(), "receivers")
+		d.Decode(n, reflect.ValueOf(&written).Elem(), "receivers")
 		rs = &Ruleset{receivers: map[string]Receiver{}}
 		for _, r := range written {
 			rs.receivers[r.Name] = r
 		}
 		delete(rs.receivers, "")
-		if d.failed["receivers"] {
+		if d.Failed["receivers"] {
 			return nil, false
 		}
 	}
-	for p := range d.failed {
+	for p := range d.Failed {
 		if receiverItemRE.MatchString(p) {
 			return nil, false // a receiver whose name could not be read
 		}
@@ -420,7 +426,8 @@ func sortedKeys[V any](m map[string]V) []string {
 	return keys
 }
 
-func severityHint(s string) string {
+// SeverityHint says what an unknown severity s should have been.
+func SeverityHint(s string) string {
 	var severities []string
 	for _, sev := range alert.Severities() {
 		severities = append(severities, string(sev))
@@ -435,27 +442,27 @@ func shortWindow(d time.Duration) string {
 	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", shortDuration(d), shortDuration(MinDedupWindow))
 }
 
-func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *keyTemplate, defaultWindow time.Duration, rs *Ruleset) *compiledRule {
-	cr := &compiledRule{name: r.Name, severity: alert.Severity(r.Severity), cont: r.Continue, runbook: r.Runbook.notification()}
+func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *match.KeyTemplate, defaultWindow time.Duration, rs *Ruleset) *CompiledRule {
+	cr := &CompiledRule{Name: r.Name, Severity: alert.Severity(r.Severity), Continue: r.Continue, Runbook: r.Runbook.notification()}
 	where := fmt.Sprintf("rule %q", r.Name)
 	if r.Name == "" {
 		where = path
 	}
-	if cr.severity == "" {
-		cr.severity = severity
-	} else if !cr.severity.Valid() {
-		c.errorf(path+".severity", "%s: unknown severity %q%s", where, r.Severity, severityHint(r.Severity))
+	if cr.Severity == "" {
+		cr.Severity = severity
+	} else if !cr.Severity.Valid() {
+		c.errorf(path+".severity", "%s: unknown severity %q%s", where, r.Severity, SeverityHint(r.Severity))
 	}
-	cr.matchers = c.matchers(path+".match", where, r.Match)
+	cr.Matchers = c.matchers(path+".match", where, r.Match)
 	if r.When != "" {
-		cr.when, cr.whenSrc = c.when(path+".when", where, r.When), r.When
+		cr.When, cr.WhenSrc = c.when(path+".when", where, r.When), r.When
 	}
-	cr.receivers, cr.routed = r.Receivers, len(r.Receivers) == 0
-	if len(cr.receivers) == 0 && f.DefaultReceiver != "" {
-		cr.receivers = []string{f.DefaultReceiver}
+	cr.Receivers, cr.Routed = r.Receivers, len(r.Receivers) == 0
+	if len(cr.Receivers) == 0 && f.DefaultReceiver != "" {
+		cr.Receivers = []string{f.DefaultReceiver}
 	}
 	// With routes, linkRoutes says whether every page has somewhere to go.
-	if len(cr.receivers) == 0 && len(f.Routes) == 0 && !c.d.failedUnder("routes") && !c.d.failedUnder("default_receiver") && !c.d.failedUnder(path+".receivers") {
+	if len(cr.Receivers) == 0 && len(f.Routes) == 0 && !c.d.FailedUnder("routes") && !c.d.FailedUnder("default_receiver") && !c.d.FailedUnder(path+".receivers") {
 		c.errorf(path, "%s: no receivers and no default_receiver", where)
 	}
 	if names, ok := c.receiverNames(rs); ok {
@@ -468,21 +475,21 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, 
 	// A rule without templates leaves the words to notify, which renders
 	// them from the notification's facts.
 	if r.Title != "" {
-		cr.title = newKeyTemplate(c.template(path+".title", where, "title", r.Title))
+		cr.Title = match.NewKeyTemplate(c.template(path+".title", where, "title", r.Title))
 	}
 	if r.Text != "" {
-		cr.text = newKeyTemplate(c.template(path+".text", where, "text", r.Text))
+		cr.Text = match.NewKeyTemplate(c.template(path+".text", where, "text", r.Text))
 	}
-	cr.dedupKey = defaultKey
+	cr.DedupKey = defaultKey
 	if r.Dedup.Key != "" {
-		cr.dedupKey = newKeyTemplate(c.template(path+".dedup.key", where, "dedup.key", r.Dedup.Key))
+		cr.DedupKey = match.NewKeyTemplate(c.template(path+".dedup.key", where, "dedup.key", r.Dedup.Key))
 	}
-	cr.window = time.Duration(r.Dedup.Window)
-	if cr.window != 0 && cr.window < MinDedupWindow {
-		c.errorf(path+".dedup.window", "%s: %s", where, shortWindow(cr.window))
+	cr.Window = time.Duration(r.Dedup.Window)
+	if cr.Window != 0 && cr.Window < MinDedupWindow {
+		c.errorf(path+".dedup.window", "%s: %s", where, shortWindow(cr.Window))
 	}
-	if cr.window == 0 {
-		cr.window = defaultWindow
+	if cr.Window == 0 {
+		cr.Window = defaultWindow
 	}
 	if r.Name == "" {
 		return nil
@@ -506,7 +513,7 @@ func shortDuration(d time.Duration) string {
 func (rs *Ruleset) RuleNames() []string {
 	names := make([]string, len(rs.rules))
 	for i, cr := range rs.rules {
-		names[i] = cr.name
+		names[i] = cr.Name
 	}
 	return names
 }
@@ -536,4 +543,24 @@ func (rs *Ruleset) targets(names []string, sev alert.Severity) []alert.Receiver 
 		out = append(out, rs.receiver(name, sev))
 	}
 	return out
+}
+
+// defaultTemplates are the built-in keys, parsed once per ruleset.
+type defaultTemplates struct {
+	dedupKey *match.KeyTemplate
+}
+
+func parseDefaults() defaultTemplates {
+	return defaultTemplates{
+		dedupKey: match.NewKeyTemplate(template.Must(template.New("default dedup key").Funcs(match.TemplateFuncs()).Parse(DefaultDedupKey))),
+	}
+}
+
+// receiver resolves a receiver name into what a notification carries to notify.
+func (rs *Ruleset) receiver(name string, sev alert.Severity) alert.Receiver {
+	r := rs.receivers[name]
+	if r.Slack != nil {
+		return alert.Receiver{Name: name, Kind: alert.ReceiverSlack, Channel: r.Slack.Channel, Mentions: r.Slack.Mentions[string(sev)]}
+	}
+	return alert.Receiver{Name: name, Kind: alert.ReceiverConsole}
 }

@@ -5,11 +5,8 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/notify"
 )
-
-// DefaultMaxAge is how old a page may get, undelivered, before it goes to
-// the dead letters (and the fallback receiver).
-const DefaultMaxAge = time.Hour
 
 // Delivery is the rules file's delivery: section.
 //
@@ -23,12 +20,13 @@ type Delivery struct {
 	Flood            Flood    `yaml:"flood"`
 }
 
-// DeliverySettings is the delivery: section resolved and defaulted.
+// DeliverySettings is the delivery: section resolved and defaulted; the
+// defaults and the settings' types are delivery's (package notify).
 type DeliverySettings struct {
 	MaxAge time.Duration
 	// Fallback is nil when no fallback receiver is configured.
 	Fallback *alert.Receiver
-	Flood    FloodSettings
+	Flood    notify.FloodConfig
 }
 
 // Delivery returns the ruleset's delivery settings.
@@ -40,7 +38,7 @@ func (c *compiler) delivery(d Delivery, rs *Ruleset) {
 	rs.delivery = DeliverySettings{MaxAge: time.Duration(d.MaxAge), Flood: c.flood(d.Flood)}
 	switch {
 	case d.MaxAge == 0:
-		rs.delivery.MaxAge = DefaultMaxAge
+		rs.delivery.MaxAge = notify.DefaultMaxAge
 	case d.MaxAge < Duration(time.Minute):
 		c.errorf("delivery.max_age", "delivery.max_age %s is too short: a Slack outage of a minute would dead-letter pages (use at least 1m)", time.Duration(d.MaxAge))
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/notify"
 )
 
 func TestDeliveryFor(t *testing.T) {
@@ -86,17 +87,17 @@ rules:
     match: {event: room.exit}
 delivery:
 `
-	on := FloodSettings{Enabled: true, Threshold: 20, Interval: 10 * time.Second, Examples: 5}
+	on := notify.FloodConfig{Threshold: 20, Interval: 10 * time.Second, Examples: 5}
 	tests := []struct {
 		name    string
 		section string
-		want    FloodSettings
+		want    notify.FloodConfig
 		err     string
 	}{
 		{"on by default", "", on, ""},
 		{"set", "  flood: {threshold: 50, interval: 30s, examples: 0}\n",
-			FloodSettings{Enabled: true, Threshold: 50, Interval: 30 * time.Second}, ""},
-		{"off", "  flood: {enabled: false}\n", FloodSettings{Threshold: 20, Interval: 10 * time.Second, Examples: 5}, ""},
+			notify.FloodConfig{Threshold: 50, Interval: 30 * time.Second, Examples: -1}, ""},
+		{"off", "  flood: {enabled: false}\n", notify.FloodConfig{Off: true, Threshold: 20, Interval: 10 * time.Second, Examples: 5}, ""},
 		{"threshold too high", "  flood: {threshold: 300}\n", on,
 			"rules.yaml:9:22: delivery.flood.threshold 300 is too high: a replica holds at most 256 pages in memory, so a flood would go unnoticed (use at most 200)"},
 		{"negative threshold", "  flood: {threshold: -1}\n", on, "rules.yaml:9:22: delivery.flood.threshold -1: must be at least 1"},

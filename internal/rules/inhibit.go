@@ -5,9 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/match"
 )
 
 // InhibitRule mutes target alerts while a source alert fires, when both agree
@@ -19,29 +19,11 @@ type InhibitRule struct {
 	Equal  []string              `yaml:"equal"`
 }
 
-type inhibitRule struct {
-	id             string // stable across reloads that reorder the list
-	source, target []alertMatcher
-	equal          []string
-}
-
-// alertMatcher matches an alert: its event's fields, its rule or its severity.
-type alertMatcher struct {
-	field  *matcher // event fields
-	label  string   // "rule" or "severity"
-	values []string
-	negate bool
-}
-
-func (m alertMatcher) match(cr *compiledRule, e *Facts) bool {
-	if m.field != nil {
-		return m.field.match(e)
-	}
-	v := cr.name
-	if m.label == "severity" {
-		v = string(cr.severity)
-	}
-	return slices.Contains(m.values, v) != m.negate
+// InhibitSpec is an inhibit rule, validated.
+type InhibitSpec struct {
+	ID             string // stable across reloads that reorder the list
+	Source, Target []match.AlertMatcher
+	Equal          []string
 }
 
 func (c *compiler) inhibits(f *File, rs *Ruleset) {
@@ -58,11 +40,11 @@ func (c *compiler) inhibits(f *File, rs *Ruleset) {
 			c.errorf(where, "%s: needs equal labels (e.g. [app, room]); without them one alert would mute every other", where)
 		}
 		c.validLabels(where+".equal", where+": equal", ir.Equal)
-		in := &inhibitRule{
-			id:     inhibitID(ir),
-			source: c.alertMatchers(where+".source", where+": source", ir.Source, names),
-			target: c.alertMatchers(where+".target", where+": target", ir.Target, names),
-			equal:  ir.Equal,
+		in := &InhibitSpec{
+			ID:     inhibitID(ir),
+			Source: c.alertMatchers(where+".source", where+": source", ir.Source, names),
+			Target: c.alertMatchers(where+".target", where+": target", ir.Target, names),
+			Equal:  ir.Equal,
 		}
 		c.samePartition(where, in, rs)
 		rs.inhibits = append(rs.inhibits, in)
@@ -72,22 +54,22 @@ func (c *compiler) inhibits(f *File, rs *Ruleset) {
 // samePartition refuses an inhibit rule between an app-wide threshold and a
 // rule counted per room: the marker one sets lives in the app's partition,
 // the other reads its room's, and on Redis Cluster no script sees both.
-func (c *compiler) samePartition(where string, in *inhibitRule, rs *Ruleset) {
+func (c *compiler) samePartition(where string, in *InhibitSpec, rs *Ruleset) {
 	appWide := map[string]bool{}
 	for _, cr := range rs.rules {
-		appWide[cr.name] = cr.state.threshold != nil && cr.state.threshold.appWide
+		appWide[cr.Name] = cr.State.Threshold != nil && cr.State.Threshold.AppWide
 	}
-	named := func(ms []alertMatcher) []string {
+	named := func(ms []match.AlertMatcher) []string {
 		var out []string
 		for _, m := range ms {
-			if m.label == "rule" && !m.negate {
-				out = append(out, m.values...)
+			if m.Label == "rule" && !m.Negate {
+				out = append(out, m.Values...)
 			}
 		}
 		return out
 	}
-	for _, s := range named(in.source) {
-		for _, t := range named(in.target) {
+	for _, s := range named(in.Source) {
+		for _, t := range named(in.Target) {
 			if appWide[s] != appWide[t] {
 				wide, room := s, t
 				if appWide[t] {
@@ -100,8 +82,8 @@ func (c *compiler) samePartition(where string, in *inhibitRule, rs *Ruleset) {
 	}
 }
 
-func (c *compiler) alertMatchers(path, where string, ms map[string]MatchValue, rules []string) []alertMatcher {
-	var out []alertMatcher
+func (c *compiler) alertMatchers(path, where string, ms map[string]MatchValue, rules []string) []match.AlertMatcher {
+	var out []match.AlertMatcher
 	fields := map[string]MatchValue{}
 	for _, k := range sortedKeys(ms) {
 		v := ms[k]
@@ -110,14 +92,14 @@ func (c *compiler) alertMatchers(path, where string, ms map[string]MatchValue, r
 			continue
 		}
 		vpath := path + "." + k
-		am := alertMatcher{label: k}
+		am := match.AlertMatcher{Label: k}
 		for v.Not != nil {
-			am.negate, v = !am.negate, *v.Not
+			am.Negate, v = !am.Negate, *v.Not
 		}
 		if v.Regex != "" || len(v.Values) == 0 {
 			c.errorf(vpath, "%s: %s takes a value or a list", where, k)
 		}
-		am.values = v.Values
+		am.Values = v.Values
 		for _, val := range v.Values {
 			if k == "rule" && !slices.Contains(rules, val) {
 				c.errorf(vpath, "%s: unknown rule %q%s", where, val, alert.Suggest(val, rules))
@@ -129,30 +111,9 @@ func (c *compiler) alertMatchers(path, where string, ms map[string]MatchValue, r
 		out = append(out, am)
 	}
 	for _, m := range c.matchers(path, where, fields) {
-		out = append(out, alertMatcher{field: m})
+		out = append(out, match.AlertMatcher{Field: m})
 	}
 	return out
-}
-
-func matchAll(ms []alertMatcher, cr *compiledRule, e *Facts) bool {
-	for _, m := range ms {
-		if !m.match(cr, e) {
-			return false
-		}
-	}
-	return true
-}
-
-// markerKey names the marker shared by a source and its targets: the inhibit
-// rule and the values of its equal labels.
-func (ir *inhibitRule) markerKey(e *Facts) string {
-	var b strings.Builder
-	b.WriteString(ir.id)
-	for _, l := range ir.equal {
-		b.WriteByte('/')
-		b.WriteString(labelOf(e, l))
-	}
-	return b.String()
 }
 
 // inhibitID names an inhibit rule by what it says, not where it stands, so
@@ -168,22 +129,4 @@ func inhibitID(ir InhibitRule) string {
 	}
 	fmt.Fprint(h, ir.Equal)
 	return hex.EncodeToString(h.Sum(nil))[:12]
-}
-
-// inhibitions fills f's source markers and target checks for cr's alert on e.
-// A source "fires" for the rule's threshold window (so a storm inhibits while
-// it lasts), otherwise for its dedup window.
-func (rs *Ruleset) inhibitions(cr *compiledRule, e *Facts, f *alert.Alert) {
-	for _, ir := range rs.inhibits {
-		if matchAll(ir.source, cr, e) {
-			hold := cr.window
-			if cr.state.threshold != nil {
-				hold = cr.state.threshold.within
-			}
-			f.InhibitSources = append(f.InhibitSources, alert.InhibitMark{Key: ir.markerKey(e), Hold: hold})
-		}
-		if matchAll(ir.target, cr, e) {
-			f.InhibitTargets = append(f.InhibitTargets, ir.markerKey(e))
-		}
-	}
 }

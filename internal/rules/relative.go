@@ -6,7 +6,7 @@ package rules
 // without one.
 func (rs *Ruleset) Relative() bool {
 	for _, cr := range rs.rules {
-		if t := cr.state.threshold; t != nil && t.share > 0 {
+		if t := cr.State.Threshold; t != nil && t.Share > 0 {
 			return true
 		}
 	}

@@ -2,12 +2,13 @@ package rules
 
 import (
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // Route sends pages to receivers by what they are about, like an
@@ -35,26 +36,26 @@ var routeLabels = []string{"app", "event", "group", "rule", "scene", "severity"}
 // keep the JSON Schema in step.
 func RouteLabels() []string { return slices.Clone(routeLabels) }
 
-// compiledRoute is a validated route.
-type compiledRoute struct {
-	index     int
-	line      int
-	match     []alertMatcher
-	desc      string // the match as written, "group: recording", for check and test
-	receivers []string
+// CompiledRoute is a validated route.
+type CompiledRoute struct {
+	Index     int
+	Line      int
+	Match     []match.AlertMatcher
+	Desc      string // the match as written, "group: recording", for check and test
+	Receivers []string
 }
 
-func (r *compiledRoute) String() string { return fmt.Sprintf("routes[%d] (line %d)", r.index, r.line) }
+func (r *CompiledRoute) String() string { return fmt.Sprintf("routes[%d] (line %d)", r.Index, r.Line) }
 
-// routeChoice is a route a rule's pages may take, with its receivers
+// RouteChoice is a route a rule's pages may take, with its receivers
 // resolved for the rule's severity (read only, shared by every alert).
-type routeChoice struct {
-	route   *compiledRoute
-	targets []alert.Receiver
-	// always is set when the route takes every page of the rule (as far as
+type RouteChoice struct {
+	Route   *CompiledRoute
+	Targets []alert.Receiver
+	// Always is set when the route takes every page of the rule (as far as
 	// its matchers on rule, severity, event and group tell): no later route
 	// is tried, nor default_receiver.
-	always bool
+	Always bool
 }
 
 // routes validates the routes: section. Rules must be compiled already,
@@ -65,10 +66,10 @@ func (c *compiler) routes(f *File, rs *Ruleset) {
 		names = append(names, r.Name)
 	}
 	receivers, known := c.receiverNames(rs)
-	var catchAll *compiledRoute
+	var catchAll *CompiledRoute
 	for i, r := range f.Routes {
 		path := fmt.Sprintf("routes[%d]", i)
-		cr := &compiledRoute{index: i, line: c.d.pos(path).Line, receivers: r.Receivers}
+		cr := &CompiledRoute{Index: i, Line: c.d.Pos(path).Line, Receivers: r.Receivers}
 		if catchAll != nil {
 			c.errorf(path, "%s is never reached: %s has no match and takes every page before it", path, catchAll)
 		}
@@ -80,9 +81,9 @@ func (c *compiler) routes(f *File, rs *Ruleset) {
 			}
 			c.errorKey(path+".match."+k, "%s: %s", path, notRouteLabel(k, path+".match"))
 		}
-		cr.match = c.alertMatchers(path+".match", path, fields, names)
-		cr.desc = describeMatch(fields)
-		if len(r.Match) == 0 && !c.d.failedUnder(path+".match") {
+		cr.Match = c.alertMatchers(path+".match", path, fields, names)
+		cr.Desc = describeMatch(fields)
+		if len(r.Match) == 0 && !c.d.FailedUnder(path+".match") {
 			catchAll = cr
 		}
 		if _, underMatch := r.Match["receivers"]; len(r.Receivers) == 0 && !underMatch { // (that one is said)
@@ -102,14 +103,14 @@ func (c *compiler) routes(f *File, rs *Ruleset) {
 // notRouteLabel explains a key of the route match at path that is not a
 // route label.
 func notRouteLabel(k, path string) string {
-	if slices.Contains(MatchKeys(), k) {
+	if slices.Contains(match.MatchKeys(), k) {
 		return fmt.Sprintf("a route matches pages by %s; `%s` is matched by rules (to page someone else for it, give the rule that matches it receivers of its own)",
 			strings.Join(routeLabels, ", "), k)
 	}
 	if hint := misplaced(k, path); hint != "" {
 		return hint
 	}
-	return fmt.Sprintf("unknown route label `%s`%s", k, suggestField(k, routeLabels, path))
+	return fmt.Sprintf("unknown route label `%s`%s", k, yamlpos.SuggestField(k, routeLabels, path))
 }
 
 // describeMatch writes a match back as the file has it, keys sorted:
@@ -137,37 +138,36 @@ func (c *compiler) linkRoutes(f *File, rs *Ruleset) {
 	used := make([]bool, len(rs.routes))
 	events := candidateEvents(c.cat, rs)
 	for i, cr := range rs.rules {
-		if !cr.routed {
+		if !cr.Routed {
 			continue
 		}
-		possible := cr.possibleEvents(events)
+		possible := match.Possible(cr.Matchers, events)
 		covered := false
 		for _, r := range rs.routes {
-			take := routeTakes(r, cr, possible)
-			if take == takesNone {
+			take := match.Takes(r.Match, cr.Name, cr.Severity, possible)
+			if take == match.TakesNone {
 				continue
 			}
-			used[r.index] = true
-			cr.routes = append(cr.routes, routeChoice{route: r, always: take == takesAll})
-			if take == takesAll {
+			used[r.Index] = true
+			cr.Routes = append(cr.Routes, RouteChoice{Route: r, Always: take == match.TakesAll})
+			if take == match.TakesAll {
 				covered = true
 				break
 			}
 		}
-		if !covered && f.DefaultReceiver == "" && !c.d.failedUnder("default_receiver") && !c.d.failedUnder("routes") {
-			path := c.rulePath(f, cr.name, i)
-			if len(cr.routes) == 0 {
-				c.errorf(path, "rule %q: no receivers, no default_receiver, and no route matches its pages: give it receivers or add a route for it", cr.name)
+		if !covered && f.DefaultReceiver == "" && !c.d.FailedUnder("default_receiver") && !c.d.FailedUnder("routes") {
+			path := c.rulePath(f, cr.Name, i)
+			if len(cr.Routes) == 0 {
+				c.errorf(path, "rule %q: no receivers, no default_receiver, and no route matches its pages: give it receivers or add a route for it", cr.Name)
 			} else {
 				c.errorf(path, "rule %q: no receivers and no default_receiver, and the routes may not take all of its pages (%s): give it receivers, add default_receiver, or end routes with one without match",
-					cr.name, describeChoices(cr.routes))
+					cr.Name, describeChoices(cr.Routes))
 			}
 		}
 	}
 	for _, r := range rs.routes {
-		if !used[r.index] && !c.d.failedUnder(fmt.Sprintf("routes[%d]", r.index)) {
-			c.warns = append(c.warns, posError{c.d.pos(fmt.Sprintf("routes[%d]", r.index)),
-				fmt.Sprintf("routes[%d]: no rule's pages take this route (every rule it could match names its own receivers, or an earlier route takes its pages)", r.index)})
+		if !used[r.Index] && !c.d.FailedUnder(fmt.Sprintf("routes[%d]", r.Index)) {
+			c.warns = append(c.warns, yamlpos.Error{Pos: c.d.Pos(fmt.Sprintf("routes[%d]", r.Index)), Msg: fmt.Sprintf("routes[%d]: no rule's pages take this route (every rule it could match names its own receivers, or an earlier route takes its pages)", r.Index)})
 		}
 	}
 }
@@ -182,167 +182,29 @@ func (c *compiler) rulePath(f *File, name string, i int) string {
 	return fmt.Sprintf("rules[%d]", i)
 }
 
-func describeChoices(rc []routeChoice) string {
+func describeChoices(rc []RouteChoice) string {
 	parts := make([]string, len(rc))
 	for i, c := range rc {
-		parts[i] = fmt.Sprintf("routes[%d] takes %s", c.route.index, c.route.desc)
+		parts[i] = fmt.Sprintf("routes[%d] takes %s", c.Route.Index, c.Route.Desc)
 	}
 	return strings.Join(parts, "; ")
 }
 
-// routeTake is whether a route takes a rule's pages: none of them, some
-// (its match depends on the event: app, scene, or an event or group the
-// rule matches only some of), or all.
-type routeTake uint8
-
-const (
-	takesNone routeTake = iota
-	takesSome
-	takesAll
-)
-
-// routeTakes judges route r for rule cr, whose pages are about possible.
-func routeTakes(r *compiledRoute, cr *compiledRule, possible []*Facts) routeTake {
-	take := takesAll
-	for _, m := range r.match {
-		switch {
-		case m.field == nil: // rule or severity: known now
-			if !m.match(cr, nil) {
-				return takesNone
-			}
-		case m.field.field == catalog.FieldEvent || m.field.field == catalog.FieldGroup:
-			n := 0
-			for _, e := range possible {
-				if m.field.match(e) {
-					n++
-				}
-			}
-			switch n {
-			case 0:
-				return takesNone
-			case len(possible):
-			default:
-				take = takesSome
-			}
-		default: // app, scene: known per event
-			take = takesSome
-		}
-	}
-	return take
-}
-
-// candidateEvents stand for every event a rule could match, as far as its
-// event and group matchers tell: each event type the catalogue knows, one
-// it does not know in each of its groups, one in no group it knows, and
-// every event and group number the rules and routes write.
-func candidateEvents(cat *catalog.Catalog, rs *Ruleset) []*Facts {
-	types := map[int]bool{99*100 + 99: true}
-	for _, name := range cat.Names(catalog.FieldEvent) {
-		vals, _ := cat.Values(catalog.FieldEvent, name)
-		for _, v := range vals {
-			types[v.Value] = true
-		}
-	}
-	groups := map[int]bool{}
-	for _, name := range cat.Names(catalog.FieldGroup) {
-		vals, _ := cat.Values(catalog.FieldGroup, name)
-		for _, v := range vals {
-			groups[v.Value] = true
-		}
-	}
-	written := func(m *matcher) {
-		switch m.field {
-		case catalog.FieldEvent:
-			for _, n := range m.nums {
-				types[n] = true
-			}
-		case catalog.FieldGroup:
-			for _, n := range m.nums {
-				groups[n] = true
-			}
-		}
-	}
+// candidateEvents are match.Candidates for the event and group numbers the
+// rules and routes write.
+func candidateEvents(cat *catalog.Catalog, rs *Ruleset) []*match.Facts {
+	var written []*match.Matcher
 	for _, cr := range rs.rules {
-		for _, m := range cr.matchers {
-			written(m)
-		}
+		written = append(written, cr.Matchers...)
 	}
 	for _, r := range rs.routes {
-		for _, m := range r.match {
-			if m.field != nil {
-				written(m.field)
+		for _, m := range r.Match {
+			if m.Field != nil {
+				written = append(written, m.Field)
 			}
 		}
 	}
-	for g := range groups {
-		for n := g*100 + 99; n > g*100; n-- {
-			if !cat.Code(catalog.FieldEvent, 0, n).Known {
-				types[n] = true
-				break
-			}
-		}
-	}
-	out := make([]*Facts, 0, len(types))
-	for _, t := range slices.Sorted(maps.Keys(types)) {
-		out = append(out, &Facts{Event: cat.Code(catalog.FieldEvent, 0, t), Group: cat.GroupOf(t)})
-	}
-	return out
-}
-
-// possibleEvents are the candidates cr's event and group matchers take.
-func (cr *compiledRule) possibleEvents(candidates []*Facts) []*Facts {
-	var out []*Facts
-	for _, e := range candidates {
-		ok := true
-		for _, m := range cr.matchers {
-			if (m.field == catalog.FieldEvent || m.field == catalog.FieldGroup) && !m.match(e) {
-				ok = false
-				break
-			}
-		}
-		if ok {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// route is the route cr's alert for e takes; nil for a rule with receivers
-// of its own, or when no route matches (its receivers are then
-// default_receiver's).
-func (cr *compiledRule) route(e *Facts) *routeChoice {
-	for i := range cr.routes {
-		rc := &cr.routes[i]
-		if rc.always || matchAll(rc.route.match, cr, e) {
-			return rc
-		}
-	}
-	return nil
-}
-
-// receiversFor are the receivers of cr's alert for e: the rule's own, or
-// those of the route its pages take, or default_receiver's.
-func (cr *compiledRule) receiversFor(e *Facts) []alert.Receiver {
-	if rc := cr.route(e); rc != nil {
-		return rc.targets
-	}
-	return cr.targets
-}
-
-// routedBy says, for `hook test`, how a routed rule's receivers were
-// picked; "" for a rule with receivers of its own, or when there are no
-// routes.
-func (rs *Ruleset) routedBy(cr *compiledRule, e *Facts) string {
-	if !cr.routed || len(rs.routes) == 0 {
-		return ""
-	}
-	if rc := cr.route(e); rc != nil {
-		return fmt.Sprintf("routed by %s, %s, to %s", rc.route, rc.route.desc, strings.Join(rc.route.receivers, ", "))
-	}
-	if len(cr.receivers) == 0 {
-		return "no route matched"
-	}
-	return fmt.Sprintf("no route matched: default_receiver %s", cr.receivers[0])
+	return match.Candidates(cat, written)
 }
 
 // RouteTable describes the routes for `hook check`: each route, what it
@@ -353,14 +215,14 @@ func (rs *Ruleset) RouteTable() []string {
 		return nil
 	}
 	out := []string{"routes (for rules without receivers of their own; the first that matches a page takes it):"}
-	takers := func(pick func(cr *compiledRule) (bool, bool)) string {
+	takers := func(pick func(cr *CompiledRule) (bool, bool)) string {
 		var names []string
 		for _, cr := range rs.rules {
 			if ok, all := pick(cr); ok {
 				if !all {
-					names = append(names, cr.name+" (some pages)")
+					names = append(names, cr.Name+" (some pages)")
 				} else {
-					names = append(names, cr.name)
+					names = append(names, cr.Name)
 				}
 			}
 		}
@@ -370,13 +232,13 @@ func (rs *Ruleset) RouteTable() []string {
 		return "      " + strings.Join(names, ", ")
 	}
 	for _, r := range rs.routes {
-		out = append(out, fmt.Sprintf("  %s %s -> %s", r, r.desc, strings.Join(r.receivers, ", ")))
-		out = append(out, takers(func(cr *compiledRule) (bool, bool) {
-			for i, rc := range cr.routes {
-				if rc.route == r {
+		out = append(out, fmt.Sprintf("  %s %s -> %s", r, r.Desc, strings.Join(r.Receivers, ", ")))
+		out = append(out, takers(func(cr *CompiledRule) (bool, bool) {
+			for i, rc := range cr.Routes {
+				if rc.Route == r {
 					// Every page of the rule takes it only if it takes all
 					// and no earlier route takes any.
-					return true, rc.always && i == 0
+					return true, rc.Always && i == 0
 				}
 			}
 			return false, false
@@ -384,17 +246,17 @@ func (rs *Ruleset) RouteTable() []string {
 	}
 	if def := rs.defaultReceiver; def != "" {
 		out = append(out, "  default_receiver -> "+def)
-		out = append(out, takers(func(cr *compiledRule) (bool, bool) {
-			if !cr.routed || (len(cr.routes) > 0 && cr.routes[len(cr.routes)-1].always) {
+		out = append(out, takers(func(cr *CompiledRule) (bool, bool) {
+			if !cr.Routed || (len(cr.Routes) > 0 && cr.Routes[len(cr.Routes)-1].Always) {
 				return false, false
 			}
-			return true, len(cr.routes) == 0
+			return true, len(cr.Routes) == 0
 		}))
 	}
 	var own []string
 	for _, cr := range rs.rules {
-		if !cr.routed {
-			own = append(own, cr.name)
+		if !cr.Routed {
+			own = append(own, cr.Name)
 		}
 	}
 	if len(own) > 0 {

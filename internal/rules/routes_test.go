@@ -6,10 +6,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/match"
 )
 
 const routesYAML = `
@@ -45,96 +43,6 @@ rules:
     match: {event: room.enter}
     receivers: [oncall]
 `
-
-// event is a callback of the given type for app.
-func event(app string, typ, reason int) callback.Event {
-	ev := exitEvent(reason)
-	ev.AppID, ev.Type, ev.Group = app, typ, typ/100
-	if typ/100 == 3 {
-		ev.Reason, ev.Role, ev.Status = callback.Absent, callback.Absent, 1
-	}
-	return ev
-}
-
-// pagedTo lists, for each alert of ev, its rule and the receivers it pages
-// with their mentions: "exit-critical: oncall <!here>, team".
-func pagedTo(rs *Ruleset, ev callback.Event) []string {
-	f := NewFacts(testCatalog(nil), ev)
-	f.Scene = rs.Scene(ev.AppID)
-	var out []string
-	for _, a := range rs.Alerts(&f, time.Unix(1700000000, 0)) {
-		var rcv []string
-		for _, r := range a.Receivers {
-			rcv = append(rcv, strings.TrimSpace(r.Name+" "+strings.Join(r.Mentions, " ")))
-		}
-		out = append(out, a.Rule+": "+strings.Join(rcv, ", "))
-	}
-	return out
-}
-
-// TestRoutes: a rule without receivers pages the receivers of the first
-// route that matches its page (by app, group, severity, rule), else
-// default_receiver; a rule with receivers keeps them; mentions follow the
-// rule's severity.
-func TestRoutes(t *testing.T) {
-	rs, err := Compile("routes.yaml", []byte(routesYAML), testCatalog(t), envMap(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		name string
-		ev   callback.Event
-		want []string
-	}{
-		{"recording: group route, warning mentions", event("1400000001", 301, 0), []string{"recording-failed: media"}},
-		{"staging first: first match wins", event("1400000002", 301, 0), []string{"recording-failed: staging"}},
-		{"critical: severity route, critical mentions", event("1400000001", 104, 2),
-			[]string{"exit-critical: oncall <!here>, team", "exit-info: team"}},
-		{"own receivers, whatever the routes", event("1400000002", 103, 1), []string{"own: oncall <!subteam^S0RTC>"}},
-	}
-	for _, tt := range tests {
-		if got := pagedTo(rs, tt.ev); !slices.Equal(got, tt.want) {
-			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
-		}
-	}
-}
-
-// TestRoutesExplain: hook test says which route picked a page's
-// receivers, or that none did.
-func TestRoutesExplain(t *testing.T) {
-	rs, err := Compile("routes.yaml", []byte(routesYAML), testCatalog(t), envMap(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := NewFacts(testCatalog(t), event("1400000001", 104, 2))
-	vs, err := rs.Explain(&f, time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, v := range vs {
-		if v.Matched {
-			got = append(got, v.Rule+": "+v.Route)
-		}
-	}
-	want := []string{
-		"exit-critical: routed by routes[2] (line 17), rule: {not: exit-info}, severity: critical, to oncall, team",
-		"exit-info: no route matched: default_receiver team",
-	}
-	if !slices.Equal(got, want) {
-		t.Errorf("routes:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
-	if !strings.HasSuffix(vs[1].Why, "; "+want[0][len("exit-critical: "):]) {
-		t.Errorf("why %q does not end with the route", vs[1].Why)
-	}
-	f = NewFacts(testCatalog(t), event("1400000001", 103, 1))
-	vs, _ = rs.Explain(&f, time.Now())
-	for _, v := range vs {
-		if v.Matched && (v.Route != "" || strings.Contains(v.Why, "route")) {
-			t.Errorf("%s names its receivers, yet: %q", v.Rule, v.Why)
-		}
-	}
-}
 
 // TestRouteTable: hook check lists each route with the rules whose pages
 // may take it, as far as their matches and severities tell.
@@ -176,32 +84,32 @@ func TestRouteTable(t *testing.T) {
 func TestRouteTakes(t *testing.T) {
 	tests := []struct {
 		rule, route string
-		want        routeTake
+		want        match.Take
 	}{
-		{"{event: recording.start}", "{group: recording}", takesAll},
-		{"{event: recording.start}", "{group: room}", takesNone},
-		{"{event: recording.start}", "{group: {not: room}}", takesAll},
-		{"{event: [recording.start, room.exit]}", "{group: recording}", takesSome},
-		{"{group: room}", "{event: room.exit}", takesSome},
-		{"{group: room}", "{group: [room, media]}", takesAll},
-		{"{}", "{group: recording}", takesSome},
-		{"{event: unknown}", "{group: recording}", takesSome},
-		{"{event: 399}", "{group: recording}", takesAll},
-		{"{event: 399}", "{event: recording.start}", takesNone},
-		{"{group: 5}", "{group: relay}", takesNone},
-		{"{event: room.exit}", "{app: \"1400000001\"}", takesSome},
-		{"{event: room.exit}", "{scene: call, event: room.exit}", takesSome},
-		{"{event: room.exit}", "{severity: critical}", takesAll},
-		{"{event: room.exit}", "{severity: warning}", takesNone},
-		{"{event: room.exit}", "{rule: a}", takesAll},
-		{"{event: room.exit}", "{rule: {not: a}}", takesNone},
-		{"{event: room.exit}", "{}", takesAll},
+		{"{event: recording.start}", "{group: recording}", match.TakesAll},
+		{"{event: recording.start}", "{group: room}", match.TakesNone},
+		{"{event: recording.start}", "{group: {not: room}}", match.TakesAll},
+		{"{event: [recording.start, room.exit]}", "{group: recording}", match.TakesSome},
+		{"{group: room}", "{event: room.exit}", match.TakesSome},
+		{"{group: room}", "{group: [room, media]}", match.TakesAll},
+		{"{}", "{group: recording}", match.TakesSome},
+		{"{event: unknown}", "{group: recording}", match.TakesSome},
+		{"{event: 399}", "{group: recording}", match.TakesAll},
+		{"{event: 399}", "{event: recording.start}", match.TakesNone},
+		{"{group: 5}", "{group: relay}", match.TakesNone},
+		{"{event: room.exit}", "{app: \"1400000001\"}", match.TakesSome},
+		{"{event: room.exit}", "{scene: call, event: room.exit}", match.TakesSome},
+		{"{event: room.exit}", "{severity: critical}", match.TakesAll},
+		{"{event: room.exit}", "{severity: warning}", match.TakesNone},
+		{"{event: room.exit}", "{rule: a}", match.TakesAll},
+		{"{event: room.exit}", "{rule: {not: a}}", match.TakesNone},
+		{"{event: room.exit}", "{}", match.TakesAll},
 	}
 	for _, tt := range tests {
 		src := fmt.Sprintf("routes: [{match: %s, receivers: [console]}]\nrules: [{name: a, severity: critical, match: %s}]\n", tt.route, tt.rule)
 		rs := mustCompile(t, src)
 		cr := rs.rules[0]
-		got := routeTakes(rs.routes[0], cr, cr.possibleEvents(candidateEvents(testCatalog(t), rs)))
+		got := match.Takes(rs.routes[0].Match, cr.Name, cr.Severity, match.Possible(cr.Matchers, candidateEvents(testCatalog(t), rs)))
 		if got != tt.want {
 			t.Errorf("rule %s, route %s: %d, want %d", tt.rule, tt.route, got, tt.want)
 		}
@@ -245,23 +153,4 @@ rules:
 	if got := rs.Warnings(); !slices.Equal(got, want) {
 		t.Errorf("warnings %q, want %q", got, want)
 	}
-}
-
-// TestRouteAllocs: picking a page's route allocates nothing; a busy server
-// does it for every alert.
-func TestRouteAllocs(t *testing.T) {
-	rs, err := Compile("routes.yaml", []byte(routesYAML), testCatalog(t), envMap(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := NewFacts(testCatalog(t), event("1400000002", 104, 2))
-	var sink []alert.Receiver
-	if n := testing.AllocsPerRun(100, func() {
-		for _, cr := range rs.rules {
-			sink = cr.receiversFor(&f)
-		}
-	}); n != 0 {
-		t.Errorf("%v allocations per event", n)
-	}
-	_ = sink
 }

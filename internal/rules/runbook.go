@@ -11,6 +11,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // Runbook limits. A runbook is a pointer, not the procedure: a text longer
@@ -36,13 +37,13 @@ var runbookKeys = []string{"text", "url"}
 // link, and must be one a page can open.
 var schemeRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9+.-]*://`)
 
-func (r *Runbook) decodeNode(n *yaml.Node) error {
+func (r *Runbook) DecodeNode(n *yaml.Node) error {
 	switch n.Kind {
 	case yaml.AliasNode:
-		return r.decodeNode(n.Alias)
+		return r.DecodeNode(n.Alias)
 	case yaml.ScalarNode:
 		if n.Tag != "!!str" {
-			return fmt.Errorf("expected a URL or a short text, got %s (quote it if you mean the text)", describeNode(n))
+			return fmt.Errorf("expected a URL or a short text, got %s (quote it if you mean the text)", yamlpos.DescribeNode(n))
 		}
 		if schemeRE.MatchString(strings.TrimSpace(n.Value)) {
 			r.URL = strings.TrimSpace(n.Value)
@@ -55,19 +56,19 @@ func (r *Runbook) decodeNode(n *yaml.Node) error {
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			if first, dup := seen[k.Value]; dup {
-				return &posError{posOf(k), fmt.Sprintf("runbook.%s: key given twice (first at line %d)", k.Value, first.Line)}
+				return &yamlpos.Error{Pos: yamlpos.PosOf(k), Msg: fmt.Sprintf("runbook.%s: key given twice (first at line %d)", k.Value, first.Line)}
 			}
 			seen[k.Value] = k
 			if k.Value != "url" && k.Value != "text" {
-				return &posError{posOf(k), fmt.Sprintf("unknown field `%s` in runbook%s", k.Value, suggestField(k.Value, runbookKeys, "runbook"))}
+				return &yamlpos.Error{Pos: yamlpos.PosOf(k), Msg: fmt.Sprintf("unknown field `%s` in runbook%s", k.Value, yamlpos.SuggestField(k.Value, runbookKeys, "runbook"))}
 			}
 			if v.Kind != yaml.ScalarNode || v.Tag != "!!str" {
-				return &posError{posOf(v), fmt.Sprintf("runbook.%s: expected a string, got %s", k.Value, describeNode(v))}
+				return &yamlpos.Error{Pos: yamlpos.PosOf(v), Msg: fmt.Sprintf("runbook.%s: expected a string, got %s", k.Value, yamlpos.DescribeNode(v))}
 			}
 			if k.Value == "url" {
 				r.URL = strings.TrimSpace(v.Value)
 				if !schemeRE.MatchString(r.URL) {
-					return &posError{posOf(v), fmt.Sprintf("runbook.url: %q is not a link: write it whole, e.g. https://wiki.example.com/runbooks/room-outage", r.URL)}
+					return &yamlpos.Error{Pos: yamlpos.PosOf(v), Msg: fmt.Sprintf("runbook.url: %q is not a link: write it whole, e.g. https://wiki.example.com/runbooks/room-outage", r.URL)}
 				}
 				if err := runbookURLError(v, r.URL); err != nil {
 					return err
@@ -84,14 +85,14 @@ func (r *Runbook) decodeNode(n *yaml.Node) error {
 		}
 		return nil
 	}
-	return fmt.Errorf("expected a URL, a short text or {url: ..., text: ...}, got %s", describeNode(n))
+	return fmt.Errorf("expected a URL, a short text or {url: ..., text: ...}, got %s", yamlpos.DescribeNode(n))
 }
 
 // runbookURLError checks a runbook link: http or https, with a host, and
 // nothing a page could not carry as a link.
 func runbookURLError(n *yaml.Node, s string) error {
 	fail := func(format string, args ...any) error {
-		return &posError{posOf(n), "runbook: " + fmt.Sprintf(format, args...)}
+		return &yamlpos.Error{Pos: yamlpos.PosOf(n), Msg: "runbook: " + fmt.Sprintf(format, args...)}
 	}
 	u, err := url.Parse(s)
 	switch {
@@ -117,10 +118,10 @@ func runbookURLError(n *yaml.Node, s string) error {
 // empty, and short.
 func runbookTextError(n *yaml.Node, s, what string) error {
 	if strings.TrimSpace(s) == "" {
-		return &posError{posOf(n), what + " is empty: give a URL or a short text, or leave runbook out"}
+		return &yamlpos.Error{Pos: yamlpos.PosOf(n), Msg: what + " is empty: give a URL or a short text, or leave runbook out"}
 	}
 	if c := utf8.RuneCountInString(s); c > MaxRunbookText {
-		return &posError{posOf(n), fmt.Sprintf("%s is %d characters long, more than %d: put the procedure behind a link ({url: ..., text: ...})", what, c, MaxRunbookText)}
+		return &yamlpos.Error{Pos: yamlpos.PosOf(n), Msg: fmt.Sprintf("%s is %d characters long, more than %d: put the procedure behind a link ({url: ..., text: ...})", what, c, MaxRunbookText)}
 	}
 	return nil
 }

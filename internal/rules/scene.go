@@ -2,53 +2,17 @@ package rules
 
 import (
 	"fmt"
-	"strings"
+
+	"github.com/hookdev/hook/internal/match"
 )
-
-// An app's scene: what TRTC's roles mean in its rooms. TRTC's app scenes
-// (the appScene of enterRoom) come in two kinds that page differently:
-//   - live: LIVE and VoiceChatRoom. Users enter as anchors (role 20) or
-//     audience (role 21): an anchor gone is an incident, audience churn is not.
-//   - call: VideoCall and AudioCall. Everyone enters as role 20, so "an
-//     anchor dropped" is every participant whose network blinked.
-const (
-	SceneLive = "live"
-	SceneCall = "call"
-)
-
-// Scenes lists the scenes a rules file may declare.
-func Scenes() []string { return []string{SceneLive, SceneCall} }
-
-// DefaultScene is the scene of an app the rules file lists without one, and
-// of every app it does not list: rules written before scenes existed read
-// roles as in a live room, and keep doing so. `hook check` warns about each
-// listed app without one.
-const DefaultScene = SceneLive
-
-// validScene reports whether s is a scene, written exactly so.
-func validScene(s string) bool { return s == SceneLive || s == SceneCall }
-
-// sceneHint says what an invalid scene should have been.
-func sceneHint(s string) string {
-	if l := strings.ToLower(strings.TrimSpace(s)); validScene(l) && l != s {
-		return fmt.Sprintf(" (write %s, in lower case)", l)
-	}
-	switch strings.ToLower(s) {
-	case "voicechatroom", "voice_chat_room", "voicechat", "liveroom", "live_room", "broadcast":
-		return " (TRTC's LIVE and VoiceChatRoom scenes are live)"
-	case "videocall", "audiocall", "video_call", "audio_call", "video", "audio", "meeting", "rtc":
-		return " (TRTC's VideoCall and AudioCall scenes are call)"
-	}
-	return " (live: LIVE and VoiceChatRoom, anchors and audience; call: VideoCall and AudioCall, everyone role 20)"
-}
 
 // Scene is the scene of app: as its entry in the rules file declares it,
-// else DefaultScene.
+// else match.DefaultScene.
 func (rs *Ruleset) Scene(app string) string {
 	if s, ok := rs.scenes[app]; ok {
 		return s
 	}
-	return DefaultScene
+	return match.DefaultScene
 }
 
 // Warnings lists what a rules file says that works but is probably not
@@ -61,5 +25,5 @@ func sceneWarning(app string) string {
 	return fmt.Sprintf("app %s declares no scene, so it is treated as %s (anchors and audience); "+
 		"if it is a call app (TRTC's VideoCall or AudioCall), everyone in it enters as an anchor (role 20), "+
 		"and rules about anchors would page for every participant who drops: add scene: call, or scene: live to keep this",
-		app, DefaultScene)
+		app, match.DefaultScene)
 }

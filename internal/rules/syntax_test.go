@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/hookdev/hook/internal/yamlpos"
 )
 
 // wellFormed is a rules file every line of which is indented the usual way,
@@ -63,10 +65,10 @@ func TestSyntaxErrorAtTheLineAtFault(t *testing.T) {
 	lines := strings.Split(wellFormed, "\n")
 	tried := 0
 	for i := 1; i < len(lines); i++ {
-		cur, ok1 := readYAMLLine(i+1, lines[i])
-		prev, ok2 := readYAMLLine(i, lines[i-1])
+		cur, ok1 := keyLine(lines[i])
+		prev, ok2 := keyLine(lines[i-1])
 		// Only a key whose line before is a sibling with a value of its own.
-		if !ok1 || !ok2 || cur.dash >= 0 || prev.dash >= 0 || cur.indent != prev.indent || prev.open || cur.key == "" {
+		if !ok1 || !ok2 || cur.indent != prev.indent || prev.open {
 			continue
 		}
 		for _, shift := range []int{-1, +1} {
@@ -77,12 +79,12 @@ func TestSyntaxErrorAtTheLineAtFault(t *testing.T) {
 			broken[i] = strings.Repeat(" ", cur.indent+shift) + strings.TrimLeft(lines[i], " ")
 			data := []byte(strings.Join(broken, "\n"))
 			_, d := parse(data)
-			if len(d.errs) != 1 {
-				t.Errorf("line %d shifted %+d: %d errors %v, want 1", i+1, shift, len(d.errs), d.errs)
+			if len(d.Errs) != 1 {
+				t.Errorf("line %d shifted %+d: %d errors %v, want 1", i+1, shift, len(d.Errs), d.Errs)
 				continue
 			}
-			want := Pos{i + 1, cur.indent + shift + 1}
-			if got := d.errs[0]; got.Pos != want || !strings.Contains(got.Msg, "`"+cur.key+"` is indented") {
+			want := yamlpos.Pos{Line: i + 1, Col: cur.indent + shift + 1}
+			if got := d.Errs[0]; got.Pos != want || !strings.Contains(got.Msg, "`"+cur.key+"` is indented") {
 				t.Errorf("line %d shifted %+d: %v, want at %v about `%s`", i+1, shift, got, want, cur.key)
 			}
 			tried++
@@ -91,6 +93,23 @@ func TestSyntaxErrorAtTheLineAtFault(t *testing.T) {
 	if tried < 20 {
 		t.Errorf("only %d cases tried", tried)
 	}
+}
+
+// yamlKeyLine is a "key: value" line of wellFormed: not a list item.
+type yamlKeyLine struct {
+	indent int
+	key    string
+	open   bool // the value is a block on the lines below
+}
+
+// keyLine reads a "key: value" line; ok is false for any other.
+func keyLine(s string) (l yamlKeyLine, ok bool) {
+	text := strings.TrimLeft(s, " ")
+	key, value, found := strings.Cut(text, ":")
+	if !found || key == "" || strings.HasPrefix(text, "-") || strings.HasPrefix(text, "#") {
+		return l, false
+	}
+	return yamlKeyLine{indent: len(s) - len(text), key: key, open: strings.TrimSpace(value) == ""}, true
 }
 
 // TestAnnotated: hook check quotes each error's line under it, with a caret
@@ -131,31 +150,6 @@ func TestAnnotated(t *testing.T) {
 	}
 }
 
-func TestQuote(t *testing.T) {
-	long := "    title: \"" + strings.Repeat("x", 150) + "{{.Usr}}" + strings.Repeat("y", 50) + "\""
-	tests := []struct {
-		name  string
-		lines []string
-		pos   Pos
-		want  string
-	}{
-		{"first column", []string{"rules: x"}, Pos{1, 1}, "  1 | rules: x\n    | ^"},
-		// A tab before the column stays a tab under it, so the caret lines up.
-		{"tab", []string{"\tconsole: {}"}, Pos{1, 2}, "  1 | \tconsole: {}\n    | \t^"},
-		// Chinese characters are two columns wide on a terminal.
-		{"wide", []string{`    title: "房间 {{.Usr}}"`}, Pos{1, 18}, "  1 |     title: \"房间 {{.Usr}}\"\n    |                    ^"},
-		{"past the end", []string{"key:"}, Pos{1, 9}, "  1 | key:\n    |     ^"},
-		{"no such line", []string{"a"}, Pos{3, 1}, ""},
-		{"long line", []string{long}, Pos{1, 163},
-			"  1 | …" + long[112:212] + "…\n    |  " + strings.Repeat(" ", 50) + "^"},
-	}
-	for _, tt := range tests {
-		if got := quote(tt.lines, tt.pos); got != tt.want {
-			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, got, tt.want)
-		}
-	}
-}
-
 // TestSyntaxLocated: yaml.v3's line for each problem, and where hook
 // reports it.
 func TestSyntaxLocated(t *testing.T) {
@@ -175,8 +169,8 @@ func TestSyntaxLocated(t *testing.T) {
 	}
 	for _, tt := range tests {
 		_, d := parse([]byte(tt.src))
-		if len(d.errs) != 1 || d.errs[0].Error() != tt.want {
-			t.Errorf("%q:\n got %v\nwant %s", tt.src, d.errs, tt.want)
+		if len(d.Errs) != 1 || d.Errs[0].Error() != tt.want {
+			t.Errorf("%q:\n got %v\nwant %s", tt.src, d.Errs, tt.want)
 		}
 	}
 }
@@ -197,12 +191,12 @@ func FuzzParse(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		_, d := parse(data)
 		lines := strings.Count(string(data), "\n") + 1
-		for _, e := range d.errs {
+		for _, e := range d.Errs {
 			if e.Line < 0 || e.Line > lines || e.Col < 0 {
 				t.Errorf("%v is outside the file (%d lines)", e, lines)
 			}
 		}
-		le := newLoadError("f.yaml", data, d.errs)
+		le := yamlpos.NewLoadError("f.yaml", data, d.Errs)
 		_ = le.Annotated()
 	})
 }

@@ -1,13 +1,16 @@
-package rules
+package engine
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/rules"
 )
 
 // NormalizeSilence checks a silence's values against what alerts can carry
@@ -15,11 +18,11 @@ import (
 // event 308 or recording.upload_error becomes recording.upload_error, reason
 // reason.timeout becomes timeout, and rule names must be rules of rs. The
 // silence's shape is alert.Silence.Validate's to check.
-func (rs *Ruleset) NormalizeSilence(cat *catalog.Catalog, s alert.Silence) (alert.Silence, error) {
+func NormalizeSilence(rs *rules.Ruleset, cat *catalog.Catalog, s alert.Silence) (alert.Silence, error) {
 	out := s
 	out.Matchers = make(map[string]string, len(s.Matchers))
 	var errs []string
-	for _, k := range sortedKeys(s.Matchers) {
+	for _, k := range slices.Sorted(maps.Keys(s.Matchers)) {
 		v := strings.TrimSpace(s.Matchers[k])
 		switch k {
 		case "event":
@@ -41,17 +44,17 @@ func (rs *Ruleset) NormalizeSilence(cat *catalog.Catalog, s alert.Silence) (aler
 				errs = append(errs, fmt.Sprintf("unknown reason %q%s", v, alert.Suggest(v, cat.Names(catalog.FieldReason))))
 			}
 		case "scene":
-			if !validScene(v) {
-				errs = append(errs, fmt.Sprintf("scene %q is neither live nor call%s", v, sceneHint(v)))
+			if !match.ValidScene(v) {
+				errs = append(errs, fmt.Sprintf("scene %q is neither live nor call%s", v, match.SceneHint(v)))
 			}
 		case "severity":
 			if !alert.Severity(v).Valid() {
-				errs = append(errs, fmt.Sprintf("unknown severity %q%s", v, severityHint(v)))
+				errs = append(errs, fmt.Sprintf("unknown severity %q%s", v, rules.SeverityHint(v)))
 			}
 		case "rule":
-			names := make([]string, len(rs.rules))
-			for i, cr := range rs.rules {
-				names[i] = cr.name
+			names := make([]string, len(rs.Rules()))
+			for i, cr := range rs.Rules() {
+				names[i] = cr.Name
 			}
 			if !slices.Contains(names, v) {
 				errs = append(errs, fmt.Sprintf("no rule named %q%s", v, alert.Suggest(v, names)))
@@ -66,10 +69,10 @@ func (rs *Ruleset) NormalizeSilence(cat *catalog.Catalog, s alert.Silence) (aler
 }
 
 // alertLabels are what silences match for cr's alert on e.
-func alertLabels(cr *compiledRule, e *Facts) map[string]string {
-	l := map[string]string{"rule": cr.name, "severity": string(cr.severity)}
-	for _, k := range groupFields {
-		if v := labelOf(e, k); v != "" {
+func alertLabels(cr *rules.CompiledRule, e *match.Facts) map[string]string {
+	l := map[string]string{"rule": cr.Name, "severity": string(cr.Severity)}
+	for _, k := range match.Labels() {
+		if v := match.Label(e, k); v != "" {
 			l[k] = v
 		}
 	}

@@ -1,4 +1,4 @@
-package rules
+package match
 
 import (
 	"strings"
@@ -20,9 +20,9 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 		src   string
 		plain bool
 	}{
-		{DefaultDedupKey, true},
-		{DefaultPendingKey, true},
-		{DefaultThresholdPer, true},
+		{defaultDedupKey, true},
+		{`{{.App}}/{{.RoomKey}}/{{.User}}`, true},
+		{`{{.App}}/{{.RoomKey}}`, true},
 		{"{{.Task}}", true},
 		{"{{.Rule}}:{{.Count}}:{{.ErrorCode}}", true},
 		{"{{.Reason.Name}}/{{.Role.Title}}/{{.LeaveCode.Value}}/{{.RelayStatus.Value}}", true},
@@ -32,24 +32,24 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 		{"{{.Payload.Stats}}", false},
 		{"{{.Severity}}", false},
 	} {
-		tmpl := template.Must(template.New("k").Funcs(templateFuncs).Parse(tc.src))
+		tmpl := template.Must(template.New("k").Funcs(TemplateFuncs()).Parse(tc.src))
 		var want strings.Builder
 		if err := tmpl.Execute(&want, d); err != nil {
 			t.Fatal(err)
 		}
-		k := newKeyTemplate(tmpl)
+		k := NewKeyTemplate(tmpl)
 		if (k.parts != nil) != tc.plain {
 			t.Errorf("%s: plain = %v, want %v", tc.src, k.parts != nil, tc.plain)
 		}
-		got, ok := k.render(&d)
+		got, ok := k.Render(&d)
 		if !ok || got != want.String() {
 			t.Errorf("%s: rendered %q, %v; text/template says %q", tc.src, got, ok, want.String())
 		}
 	}
 	none := NewFacts(testCatalog(t), callback.Event{Reason: callback.Absent, Role: callback.Absent})
 	absent := TemplateData{Facts: &none}
-	k := newKeyTemplate(template.Must(template.New("k").Parse("{{.Reason.Value}}")))
-	if got, _ := k.render(&absent); got != "-1" {
+	k := NewKeyTemplate(template.Must(template.New("k").Parse("{{.Reason.Value}}")))
+	if got, _ := k.Render(&absent); got != "-1" {
 		t.Errorf("an absent code renders %q, want -1 as text/template does", got)
 	}
 }
@@ -57,10 +57,10 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 func BenchmarkDefaultDedupKey(b *testing.B) {
 	f := NewFacts(testCatalog(b), exitEvent(2))
 	d := TemplateData{Facts: &f, Rule: "r"}
-	k := parseDefaults().dedupKey
+	k := NewKeyTemplate(template.Must(template.New("default dedup key").Funcs(TemplateFuncs()).Parse(defaultDedupKey)))
 	b.ReportAllocs()
 	for b.Loop() {
-		k.render(&d)
+		k.Render(&d)
 	}
 }
 
@@ -75,7 +75,7 @@ func TestPlainDisplayMatchesTheTemplate(t *testing.T) {
 		"{{.App}}/{{.RoomKey}}/{{.Task}} {{.ErrorCode}} rule {{.Rule}} x{{.Count}} {{.Event.Name}} {{.Reason.Value}}",
 		"{{.User}}",
 	} {
-		k := newKeyTemplate(template.Must(template.New("title").Funcs(templateFuncs).Parse(src)))
+		k := NewKeyTemplate(template.Must(template.New("title").Funcs(TemplateFuncs()).Parse(src)))
 		if k.parts == nil {
 			t.Fatalf("%s: not plain", src)
 		}
@@ -95,3 +95,6 @@ func TestPlainDisplayMatchesTheTemplate(t *testing.T) {
 		}
 	}
 }
+
+// defaultDedupKey is rules.DefaultDedupKey, the key nearly every alert renders.
+const defaultDedupKey = `{{.App}}/{{.RoomKey}}/{{.User}}/{{.Event.Value}}`

@@ -1,43 +1,13 @@
-package rules
+package engine
 
 import (
 	"fmt"
 	"testing"
-	"text/template"
 	"time"
 
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/match"
 )
-
-func TestTemplateMayReadPayload(t *testing.T) {
-	for _, tc := range []struct {
-		src  string
-		want bool
-	}{
-		{"{{.App}}/{{.Room}}/{{.User}}", false},
-		{"{{describe .}}", false},
-		{"{{upper .Reason.Meaning}} in {{.Room}}", false},
-		{"{{if .User}}{{.User}}{{else}}room {{.Room}}{{end}}", false},
-		{"{{.Payload.Stats}}", true},
-		{"{{with .Payload}}{{.Loss}}{{end}}", true},
-		{"{{.Raw.Payload.Code}}", true},
-		{"{{$.Payload.Code}}", true},
-		{"{{if .User}}x{{else}}{{.Payload.Code}}{{end}}", true},
-		{"{{range $k, $v := .Payload}}{{$k}}{{end}}", true},
-		{`{{printf "%v" .}}`, true},
-		{"{{.}}", true},
-		{"{{$}}", true},
-		{"{{range .Raw}}{{end}}", false},
-		{"{{with $x := .}}{{$x.Room}}{{end}}", true},
-		{`{{define "sub"}}{{.Payload.A}}{{end}}{{template "sub" .}}`, true},
-		{"{{(.Payload).Code}}", true},
-	} {
-		tpl := template.Must(template.New("t").Funcs(templateFuncs).Parse(tc.src))
-		if got := templateMayReadPayload(tpl); got != tc.want {
-			t.Errorf("%s: may read the payload %v, want %v", tc.src, got, tc.want)
-		}
-	}
-}
 
 // The payload is decoded for the rules only when one of them reads it, and
 // then a rule reading it sees it just as when it was always decoded.
@@ -65,7 +35,7 @@ func TestPayloadDecodedOnlyWhenRead(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := mustCompile(t, "rules:\n"+tc.rule)
-			var f Facts
+			var f match.Facts
 			rs.Facts(&f, testCatalog(t), ev)
 			if got := f.Payload != nil; got != tc.decoded {
 				t.Fatalf("payload decoded %v, want %v", got, tc.decoded)
@@ -73,7 +43,7 @@ func TestPayloadDecodedOnlyWhenRead(t *testing.T) {
 			if tc.decoded && f.Payload["Retries"] != 3.0 {
 				t.Fatalf("payload %v", f.Payload)
 			}
-			if got := len(rs.Alerts(&f, now)); got != tc.matches {
+			if got := len(Alerts(rs, &f, now)); got != tc.matches {
 				t.Fatalf("%d alerts, want %d", got, tc.matches)
 			}
 		})

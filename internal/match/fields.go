@@ -1,4 +1,4 @@
-package rules
+package match
 
 import (
 	"github.com/hookdev/hook/internal/alert"
@@ -7,9 +7,19 @@ import (
 )
 
 // codeField is one callback field whose number the catalogue names. The
-// table below is the only list of them: facts, matching, `when:` names,
-// suggestions, the codes a notification carries, and the JSON schema's match
-// keys are all read from it.
+// table below is the only list of them: facts, matching, `when:` and
+// template names, suggestions, the codes a notification carries (with the
+// row's label: every page shows a code as a "label: meaning" line unless
+// notify's codeShown says why not), and the JSON schema's match keys are all
+// read from it.
+//
+// A new code field is its row here, with what no table can give it: the
+// Facts slot the row points at (`when:` and templates read fields by name),
+// the field's rows in the catalogue's data (catalog/data/fields.tsv and
+// callbacks.tsv), and its match key in rules.schema.json. TestCodeFieldRows
+// proves each row decoded, matched, named, labelled and shown on the page;
+// TestCodeFieldTableIsComplete and the schema test fail, naming it, when one
+// of the others is missing.
 type codeField struct {
 	field catalog.Field
 	// label names the field to people ("Leave code"); notifications carry it.
@@ -46,6 +56,13 @@ var codeFields = [...]codeField{
 		}
 		return ev.Status
 	}, func(e *Facts) *catalog.Code { return &e.RelayStatus }},
+}
+
+// CodeField is the catalogue field a match key names ("leave_code"); ok is
+// false for a key that names none.
+func CodeField(key string) (catalog.Field, bool) {
+	cf, ok := codeFieldByKey(key)
+	return cf.field, ok
 }
 
 // codeFieldByKey finds a code field by its match key ("leave_code").

@@ -1,4 +1,4 @@
-package rules
+package match
 
 import (
 	"time"
@@ -52,23 +52,15 @@ type Facts struct {
 func NewFacts(cat *catalog.Catalog, ev callback.Event) Facts {
 	ev.DecodePayload()
 	var e Facts
-	fill(&e, cat, ev)
+	Fill(&e, cat, ev)
 	e.Scene = DefaultScene
 	return e
 }
 
-// Facts fills e as NewFacts would for this ruleset, except that the payload
-// is decoded only when one of its rules or templates reads it (see
-// compiler.payload). Filling a caller's Facts lets a busy server reuse them.
-func (rs *Ruleset) Facts(e *Facts, cat *catalog.Catalog, ev callback.Event) {
-	if rs.payload {
-		ev.DecodePayload()
-	}
-	fill(e, cat, ev)
-	e.Scene = rs.Scene(ev.AppID)
-}
-
-func fill(e *Facts, cat *catalog.Catalog, ev callback.Event) {
+// Fill fills e from a decoded callback, its codes named by cat: NewFacts
+// without decoding the payload, which the caller decodes (or not) first,
+// and with no scene. Filling a caller's Facts lets a busy server reuse them.
+func Fill(e *Facts, cat *catalog.Catalog, ev callback.Event) {
 	*e = Facts{
 		App:          ev.AppID,
 		Room:         ev.RoomID,
@@ -118,19 +110,19 @@ func (e *Facts) codeField(f catalog.Field) catalog.Code {
 }
 
 // stringField returns the event's value for a string-valued match field.
-func (e *Facts) stringField(f stringField) string {
+func (e *Facts) stringField(f StringField) string {
 	switch f {
-	case fieldApp:
+	case FieldApp:
 		return e.App
-	case fieldRoom:
+	case FieldRoom:
 		return e.Room
-	case fieldUser:
+	case FieldUser:
 		return e.User
-	case fieldTask:
+	case FieldTask:
 		return e.Task
-	case fieldErrorCode:
+	case FieldErrorCode:
 		return e.ErrorCode
-	case fieldScene:
+	case FieldScene:
 		return e.Scene
 	}
 	return ""

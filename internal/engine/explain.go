@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"fmt"
@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/rules"
 )
 
 // Explanation is one rule's judgement of one event, in words, for `hook test`.
@@ -38,49 +40,49 @@ type Explanation struct {
 // Explain judges e against every rule, in order, exactly as Evaluate does (it
 // shares the matching code), and says why each rule matched or not. It renders
 // the pages of matched rules as of now; it touches no store.
-func (rs *Ruleset) Explain(e *Facts, now time.Time) ([]Explanation, error) {
-	out := make([]Explanation, 0, len(rs.rules))
+func Explain(rs *rules.Ruleset, e *match.Facts, now time.Time) ([]Explanation, error) {
+	out := make([]Explanation, 0, len(rs.Rules()))
 	stopped := false
-	for _, cr := range rs.rules {
-		v := Explanation{Rule: cr.name, Considered: !stopped}
+	for _, cr := range rs.Rules() {
+		v := Explanation{Rule: cr.Name, Considered: !stopped}
 		if stopped {
 			v.Why = "not considered: an earlier rule matched without continue: true"
 			out = append(out, v)
 			continue
 		}
-		state, failed, err := cr.check(e)
+		state, failed, err := check(cr, e)
 		switch state {
 		case verdictNoMatch:
-			v.Why = fmt.Sprintf("match.%s: wants %s, event has %s", failed.key, failed.want, failed.got(e))
+			v.Why = fmt.Sprintf("match.%s: wants %s, event has %s", failed.Key, failed.Want, failed.Got(e))
 		case verdictWhenFalse:
-			v.Why = fmt.Sprintf("every match passed, but when: is false (%s)", cr.whenSrc)
+			v.Why = fmt.Sprintf("every match passed, but when: is false (%s)", cr.WhenSrc)
 		case verdictWhenFailed:
 			v.Why = fmt.Sprintf("every match passed, but when: failed (%v), which counts as no match", firstLine(err.Error()))
 		case verdictMatched:
 			v.Matched = true
-			v.Why = cr.matchedBecause(e)
-			if v.Route = rs.routedBy(cr, e); v.Route != "" {
+			v.Why = matchedBecause(cr, e)
+			if v.Route = routedBy(rs, cr, e); v.Route != "" {
 				v.Why += "; " + v.Route
 			}
-			a := rs.alert(cr, e, now)
+			a := firing(rs, cr, e, now)
 			v.Alert = &a
 			v.State = describeState(a)
-			stopped = !cr.cont
+			stopped = !cr.Continue
 		}
 		out = append(out, v)
 	}
-	for _, cr := range rs.clearing(e, nil) {
-		f := rs.clearAlert(cr, e)
+	for _, cr := range clearing(rs, e, nil) {
+		f := clearAlert(rs, cr, e)
 		why := fmt.Sprintf("clear: this event clears the pending alert %s (or resolves its page, if it already went out)", f.StateKey)
 		if f.Op == alert.OpRecover {
 			why = fmt.Sprintf("clear: %s is back, so no longer counts towards the threshold for %s", f.Member, f.StateKey)
 		}
-		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true, Why: why})
+		out = append(out, Explanation{Rule: cr.Name, Considered: true, Clears: true, Why: why})
 	}
-	for _, cr := range rs.rearming(e, nil) {
-		f := rs.rearmAlert(cr, e)
+	for _, cr := range rearming(rs, e, nil) {
+		f := rearmAlert(rs, cr, e)
 		why := fmt.Sprintf("rearm: this event ends the episode counted for %s: its next matching event counts again", f.StateKey)
-		out = append(out, Explanation{Rule: cr.name, Considered: true, Clears: true, Why: why})
+		out = append(out, Explanation{Rule: cr.Name, Considered: true, Clears: true, Why: why})
 	}
 	return out, nil
 }
@@ -92,7 +94,7 @@ func describeState(f alert.Alert) string {
 	case alert.OpThreshold:
 		need := strconv.Itoa(f.Count)
 		if f.Share > 0 {
-			need = fmt.Sprintf("%d and %s of the %s's users (present, plus those counted away)", f.Count, Share(f.Share), f.Of)
+			need = fmt.Sprintf("%d and %s of the %s's users (present, plus those counted away)", f.Count, rules.Share(f.Share), f.Of)
 		}
 		switch {
 		case f.For > 0:
@@ -120,19 +122,19 @@ func describeState(f alert.Alert) string {
 	return strings.Join(parts, "; ")
 }
 
-func (cr *compiledRule) matchedBecause(e *Facts) string {
+func matchedBecause(cr *rules.CompiledRule, e *match.Facts) string {
 	var parts []string
-	for _, m := range cr.matchers {
-		parts = append(parts, fmt.Sprintf("%s %s matches %s", m.key, m.got(e), m.want))
+	for _, m := range cr.Matchers {
+		parts = append(parts, fmt.Sprintf("%s %s matches %s", m.Key, m.Got(e), m.Want))
 	}
-	if cr.when != nil {
+	if cr.When != nil {
 		parts = append(parts, "when: true")
 	}
 	if len(parts) == 0 {
 		return "matched: the rule matches every event"
 	}
 	s := "matched: " + strings.Join(parts, "; ")
-	if cr.cont {
+	if cr.Continue {
 		s += " (continue: true, so later rules are considered too)"
 	}
 	return s

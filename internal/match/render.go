@@ -1,4 +1,4 @@
-package rules
+package match
 
 import (
 	"fmt"
@@ -27,6 +27,25 @@ type TemplateData struct {
 	countMark bool
 }
 
+// Data is the template data of rule's alert for e. aggregated says the
+// rule's page stands for many events (threshold, group_by): its title and
+// text then show .Count as alert.CountMark.
+func Data(e *Facts, rule string, sev alert.Severity, count int, aggregated bool) TemplateData {
+	return TemplateData{Facts: e, Rule: rule, Severity: sev, Count: count, countMark: aggregated}
+}
+
+// Page renders a page's title and text templates for d, as each template
+// would on d.forDisplay(): plain templates join d's values made inert
+// themselves, so d is copied for display only when one of them executes.
+// Nil, or a template failing on this event, gives "".
+func Page(title, text *KeyTemplate, d *TemplateData) (titleText, textText string) {
+	var shown TemplateData
+	if title.executes() || text.executes() {
+		shown = d.forDisplay()
+	}
+	return title.display(d, &shown), text.display(d, &shown)
+}
+
 // shownCount is .Count in the title or text of an aggregated rule: it
 // compares as the threshold's count, and prints as alert.CountMark.
 type shownCount int
@@ -48,10 +67,13 @@ func (d TemplateData) shownData() any {
 	return d
 }
 
-var templateFuncs = template.FuncMap{
-	"describe": describe,
-	"upper":    strings.ToUpper,
-	"lower":    strings.ToLower,
+// TemplateFuncs are the functions title, text and key templates may call.
+func TemplateFuncs() template.FuncMap {
+	return template.FuncMap{
+		"describe": describe,
+		"upper":    strings.ToUpper,
+		"lower":    strings.ToLower,
+	}
 }
 
 // describe is the default text of a page as a template function, e.g.
@@ -118,24 +140,13 @@ func render(t *template.Template, d any) string {
 	return b.String()
 }
 
-// renderOr renders key t, or fallback if t fails on this event.
-func renderOr(t, fallback *keyTemplate, d *TemplateData) string {
-	if s, ok := t.render(d); ok {
+// RenderOr renders key t, or fallback if t fails on this event.
+func RenderOr(t, fallback *KeyTemplate, d *TemplateData) string {
+	if s, ok := t.Render(d); ok {
 		return s
 	}
-	if s, ok := fallback.render(d); ok {
+	if s, ok := fallback.Render(d); ok {
 		return s
 	}
 	return fmt.Sprintf("(template %s failed)", t.Name())
-}
-
-// defaultTemplates are the built-in keys, parsed once per ruleset.
-type defaultTemplates struct {
-	dedupKey *keyTemplate
-}
-
-func parseDefaults() defaultTemplates {
-	return defaultTemplates{
-		dedupKey: newKeyTemplate(template.Must(template.New("default dedup key").Funcs(templateFuncs).Parse(DefaultDedupKey))),
-	}
 }

@@ -1,4 +1,4 @@
-package rules_test
+package engine_test
 
 import (
 	"encoding/json"
@@ -8,6 +8,8 @@ import (
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -57,8 +59,8 @@ func TestExampleRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			f := rules.NewFacts(cat, ev)
-			matched := rs.Evaluate(&f)
+			f := match.NewFacts(cat, ev)
+			matched := engine.Evaluate(rs, &f)
 			if got := len(matched) > 0; got != tt.pages {
 				t.Fatalf("pages = %v, want %v (matched %s)", got, tt.pages, fmt.Sprint(matched))
 			}

@@ -1,4 +1,4 @@
-package rules
+package yamlpos
 
 import (
 	"slices"
@@ -24,10 +24,10 @@ func TestDecoderNewFieldsNeedOnlyATag(t *testing.T) {
 	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
 		t.Fatal(err)
 	}
-	d := newDecoder()
+	d := NewDecoder()
 	var r futureRule
-	d.decodeDocument(&root, &r)
-	le := newLoadError("f.yaml", []byte(src), d.errs)
+	d.DecodeDocument(&root, &r)
+	le := NewLoadError("f.yaml", []byte(src), d.Errs)
 	want := []string{
 		`f.yaml:3:10: count: expected a whole number, got "many"`,
 		"f.yaml:4:3: unknown field `withn`, did you mean `within`?",
@@ -40,10 +40,10 @@ func TestDecoderNewFieldsNeedOnlyATag(t *testing.T) {
 		t.Errorf("name %q", r.Name)
 	}
 	// Positions are known by path, and a missing field resolves to its parent.
-	if p := d.pos("threshold.within"); p != (Pos{3, 3}) {
+	if p := d.Pos("threshold.within"); p != (Pos{3, 3}) {
 		t.Errorf("pos(threshold.within) = %v, want the threshold mapping", p)
 	}
-	if p := d.pos("threshold.count"); p != (Pos{3, 10}) {
+	if p := d.Pos("threshold.count"); p != (Pos{3, 10}) {
 		t.Errorf("pos(threshold.count) = %v", p)
 	}
 }

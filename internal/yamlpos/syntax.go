@@ -1,4 +1,4 @@
-package rules
+package yamlpos
 
 import (
 	"fmt"
@@ -105,25 +105,25 @@ var indentProblems = map[string]bool{
 
 // syntaxAt is a syntax error at its real place, in the operator's words where
 // yaml.v3's are cryptic (its own follow, for searching).
-func syntaxAt(lines []string, err error) posError {
+func syntaxAt(lines []string, err error, layout Layout) Error {
 	line, problem := yamlProblem(err)
 	p, ok := locateSyntax(lines, line, problem)
 	if !ok {
-		return posError{Pos{max(line, 1), 1}, "syntax error: " + problem}
+		return Error{Pos{max(line, 1), 1}, "syntax error: " + problem}
 	}
 	text := lines[p.Line-1]
 	at := func(col int) rune { // the character at a column (RuneError past the end)
 		r, _ := utf8.DecodeRuneInString(text[byteOffset(text, col):])
 		return r
 	}
-	explain := func(hint string) posError {
-		return posError{p, "syntax error: " + hint + " (yaml: " + problem + ")"}
+	explain := func(hint string) Error {
+		return Error{p, "syntax error: " + hint + " (yaml: " + problem + ")"}
 	}
 	if indentProblems[problem] {
 		if problem != "mapping values are not allowed in this context" {
 			p.Col = firstColumn(text)
 		}
-		if hint := indentHint(lines, p.Line); hint != "" {
+		if hint := indentHint(lines, p.Line, layout); hint != "" {
 			p.Col = firstColumn(text)
 			return explain(hint)
 		}
@@ -147,7 +147,7 @@ func syntaxAt(lines []string, err error) posError {
 			return explain(fmt.Sprintf("a value cannot start with %c: quote it", r))
 		}
 	}
-	return posError{p, "syntax error: " + problem}
+	return Error{p, "syntax error: " + problem}
 }
 
 // yamlLine is one line that holds a key or a list item.
@@ -256,7 +256,7 @@ func openLevels(st map[int]yamlLine, num int) []level {
 			continue
 		}
 		out[i].pattern = pattern
-		pattern = join(pattern, out[i].key)
+		pattern = Join(pattern, out[i].key)
 	}
 	return out
 }
@@ -265,7 +265,7 @@ func openLevels(st map[int]yamlLine, num int) []level {
 // indented, how far the keys above it are, and, when its key belongs to one
 // of their levels, how far it should be. It says nothing ("") when the
 // line's indentation is not a problem it can see.
-func indentHint(lines []string, num int) string {
+func indentHint(lines []string, num int, layout Layout) string {
 	st := structureLines(lines)
 	bad, ok := st[num]
 	if !ok {
@@ -289,10 +289,10 @@ func indentHint(lines []string, num int) string {
 		case bad.dash >= 0 && l.key == "":
 			belongs = fmt.Sprintf("; the list's items start %s in, like line %d", spaces(l.indent), l.line)
 		case bad.dash >= 0 || bad.key == "":
-		case l.key == "" && st[l.line].key != "" && takesKey(l.pattern, bad.key):
-			belongs = fmt.Sprintf("; as %s it goes %s in, like the keys of the list item on line %d", placeLabel(l.pattern), spaces(l.keys), l.line)
-		case l.key != "" && takesKey(l.pattern, bad.key):
-			belongs = fmt.Sprintf("; as %s it goes %s in, like `%s` on line %d", placeLabel(l.pattern), spaces(l.indent), l.key, l.line)
+		case layout != nil && l.key == "" && st[l.line].key != "" && layout.Takes(l.pattern, bad.key):
+			belongs = fmt.Sprintf("; as %s it goes %s in, like the keys of the list item on line %d", layout.Label(l.pattern), spaces(l.keys), l.line)
+		case layout != nil && l.key != "" && layout.Takes(l.pattern, bad.key):
+			belongs = fmt.Sprintf("; as %s it goes %s in, like `%s` on line %d", layout.Label(l.pattern), spaces(l.indent), l.key, l.line)
 		}
 		if belongs != "" {
 			break

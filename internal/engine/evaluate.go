@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"crypto/rand"
@@ -8,20 +8,22 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/rules"
 )
 
 // Alerts judges e against the rules and says what the store must do about
 // it: first the clears of pending alerts that e recovers, then one Alert per
 // matched rule. Nil means a routine event: nothing to store, nobody to page.
 // It does no I/O.
-func (rs *Ruleset) Alerts(e *Facts, now time.Time) []alert.Alert {
+func Alerts(rs *rules.Ruleset, e *match.Facts, now time.Time) []alert.Alert {
 	// Room on the stack for the usual one or two rules.
-	var matchedBuf, clearsBuf [4]*compiledRule
-	matched := rs.evaluate(e, matchedBuf[:0])
-	clears := rs.clearing(e, clearsBuf[:0])
-	var rearms []*compiledRule
-	if len(rs.rearmRules) > 0 {
-		rearms = rs.rearming(e, nil)
+	var matchedBuf, clearsBuf [4]*rules.CompiledRule
+	matched := evaluate(rs, e, matchedBuf[:0])
+	clears := clearing(rs, e, clearsBuf[:0])
+	var rearms []*rules.CompiledRule
+	if len(rs.RearmRules()) > 0 {
+		rearms = rearming(rs, e, nil)
 	}
 	if len(matched) == 0 && len(clears) == 0 && len(rearms) == 0 {
 		return nil
@@ -30,37 +32,37 @@ func (rs *Ruleset) Alerts(e *Facts, now time.Time) []alert.Alert {
 	// Clears and rearms go first: an event that both recovers one alert and
 	// opens another must not see its own alert cleared.
 	for _, cr := range clears {
-		out = append(out, rs.clearAlert(cr, e))
+		out = append(out, clearAlert(rs, cr, e))
 	}
 	for _, cr := range rearms {
-		out = append(out, rs.rearmAlert(cr, e))
+		out = append(out, rearmAlert(rs, cr, e))
 	}
 	for _, cr := range matched {
-		out = append(out, rs.alert(cr, e, now))
+		out = append(out, firing(rs, cr, e, now))
 	}
 	return out
 }
 
 // Evaluate returns the rules e matches, in file order: the first match, and
 // every further one while matched rules say continue.
-func (rs *Ruleset) Evaluate(e *Facts) []*compiledRule { return rs.evaluate(e, nil) }
+func Evaluate(rs *rules.Ruleset, e *match.Facts) []*rules.CompiledRule { return evaluate(rs, e, nil) }
 
 // evaluate is Evaluate, appending to matched.
-func (rs *Ruleset) evaluate(e *Facts, matched []*compiledRule) []*compiledRule {
-	for _, cr := range rs.rules {
-		if !cr.matches(e) {
+func evaluate(rs *rules.Ruleset, e *match.Facts, matched []*rules.CompiledRule) []*rules.CompiledRule {
+	for _, cr := range rs.Rules() {
+		if !matches(cr, e) {
 			continue
 		}
 		matched = append(matched, cr)
-		if !cr.cont {
+		if !cr.Continue {
 			break
 		}
 	}
 	return matched
 }
 
-func (cr *compiledRule) matches(e *Facts) bool {
-	v, _, _ := cr.check(e)
+func matches(cr *rules.CompiledRule, e *match.Facts) bool {
+	v, _, _ := check(cr, e)
 	return v == verdictMatched
 }
 
@@ -77,16 +79,16 @@ const (
 // check is the one place a rule is tested against an event; Evaluate and
 // Explain both use it. It returns the matcher that failed, or the error of a
 // `when:` expression that could not run.
-func (cr *compiledRule) check(e *Facts) (verdict, *matcher, error) {
-	for _, m := range cr.matchers {
-		if !m.match(e) {
+func check(cr *rules.CompiledRule, e *match.Facts) (verdict, *match.Matcher, error) {
+	for _, m := range cr.Matchers {
+		if !m.Match(e) {
 			return verdictNoMatch, m, nil
 		}
 	}
-	if cr.when == nil {
+	if cr.When == nil {
 		return verdictMatched, nil, nil
 	}
-	out, err := expr.Run(cr.when, *e)
+	out, err := expr.Run(cr.When, *e)
 	if err != nil {
 		// A runtime error (e.g. a missing payload key) means "does not match":
 		// one odd callback must not stop the rules after it.
@@ -100,40 +102,37 @@ func (cr *compiledRule) check(e *Facts) (verdict, *matcher, error) {
 
 // alert is cr's Alert for e: the op and state the store needs, and the
 // notification each receiver gets if it pages.
-func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert {
-	data := TemplateData{Facts: e, Rule: cr.name, Severity: cr.severity, Count: 1, countMark: cr.state.aggregated()}
-	if cr.state.threshold != nil {
-		data.Count = cr.state.threshold.count
+func firing(rs *rules.Ruleset, cr *rules.CompiledRule, e *match.Facts, now time.Time) alert.Alert {
+	data := match.Data(e, cr.Name, cr.Severity, 1, cr.State.Aggregated())
+	if cr.State.Threshold != nil {
+		data.Count = cr.State.Threshold.Count
 	}
-	dedup := cr.name + ":" + renderOr(cr.dedupKey, rs.defaults.dedupKey, &data)
-	var shown TemplateData // only templates that are not plain need it
-	if cr.title.executes() || cr.text.executes() {
-		shown = data.forDisplay()
-	}
+	dedup := cr.Name + ":" + match.RenderOr(cr.DedupKey, rs.DefaultKey(), &data)
+	title, text := match.Page(cr.Title, cr.Text, &data)
 	n := alert.Notification{
 		ID:        rand.Text(),
 		Kind:      alert.KindFiring,
-		Rule:      cr.name,
-		Severity:  cr.severity,
+		Rule:      cr.Name,
+		Severity:  cr.Severity,
 		Event:     e.AlertEvent(),
-		Title:     cr.title.display(&data, &shown),
-		Text:      cr.text.display(&data, &shown),
+		Title:     title,
+		Text:      text,
 		Count:     1,
 		DedupKey:  dedup,
 		Incident:  e.App + "/" + e.RoomKey,
 		CreatedAt: now.UTC(),
 		// Every page of the rule carries its runbook: the firing page, the
 		// group's updates and the resolved page all start from this one.
-		Runbook: cr.runbook,
-		Why:     cr.state.why(),
+		Runbook: cr.Runbook,
+		Why:     cr.State.Why(),
 	}
-	if t := cr.state.threshold; t != nil && t.appWide {
+	if t := cr.State.Threshold; t != nil && t.AppWide {
 		// One incident for the app, whichever room's event crossed it.
 		n.Incident = e.App
 	}
 	member, kind := memberOf(e)
 	var role, reason string
-	if cr.state.aggregated() {
+	if cr.State.Aggregated() {
 		// The notification stands for many events: the store counts them and
 		// lists who, each with their own role and reason.
 		n.Aggregate, n.MemberKind = true, kind
@@ -143,19 +142,19 @@ func (rs *Ruleset) alert(cr *compiledRule, e *Facts, now time.Time) alert.Alert 
 	}
 	a := alert.Alert{
 		Op:       alert.OpPage,
-		Rule:     cr.name,
+		Rule:     cr.Name,
 		EventMs:  eventMs(e),
 		Labels:   alertLabels(cr, e),
 		DedupKey: dedup,
-		Window:   cr.window,
+		Window:   cr.Window,
 		Member:   member,
 
 		MemberRole:   role,
 		MemberReason: reason,
 	}
-	rs.statefulAlert(cr, e, &a, &data)
+	statefulAlert(rs, cr, e, &a, &data)
 	a.Notification = n
-	a.Receivers = cr.receiversFor(e)
+	a.Receivers = receiversFor(cr, e)
 	return a
 }
 
@@ -166,13 +165,4 @@ func codeWords(c catalog.Code) string {
 		return ""
 	}
 	return c.Title
-}
-
-// receiver resolves a receiver name into what a notification carries to notify.
-func (rs *Ruleset) receiver(name string, sev alert.Severity) alert.Receiver {
-	r := rs.receivers[name]
-	if r.Slack != nil {
-		return alert.Receiver{Name: name, Kind: alert.ReceiverSlack, Channel: r.Slack.Channel, Mentions: r.Slack.Mentions[string(sev)]}
-	}
-	return alert.Receiver{Name: name, Kind: alert.ReceiverConsole}
 }

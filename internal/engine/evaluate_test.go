@@ -1,4 +1,4 @@
-package rules
+package engine
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/rules"
 )
 
 const receiversYAML = `
@@ -19,27 +21,20 @@ receivers:
 default_receiver: oncall
 `
 
-func mustCompile(tb testing.TB, rulesYAML string) *Ruleset {
+func mustCompile(tb testing.TB, rulesYAML string) *rules.Ruleset {
 	tb.Helper()
-	rs, err := Compile("test.yaml", []byte(receiversYAML+rulesYAML), testCatalog(tb), envMap(nil))
+	rs, err := rules.Compile("test.yaml", []byte(receiversYAML+rulesYAML), testCatalog(tb), envMap(nil))
 	if err != nil {
 		tb.Fatalf("compile:\n%v", err)
 	}
 	return rs
 }
 
-// exitEvent is a user leaving room 8489 (event 104) with the given reason.
-func exitEvent(reason int) callback.Event {
-	return callback.Event{AppID: "1400000001", Group: 1, Type: 104, CallbackMs: 1700000000000, EventMs: 1700000000000,
-		RoomID: "8489", UserID: "u42", Role: 20, TerminalType: callback.Absent, UserType: callback.Absent,
-		Reason: reason, Status: callback.Absent, LeaveCode: callback.Absent, RoomType: callback.Absent}
-}
-
-func names(rs *Ruleset, ev callback.Event) []string {
-	f := NewFacts(testCatalog(nil), ev) // the catalogue is loaded once per test binary
+func names(rs *rules.Ruleset, ev callback.Event) []string {
+	f := match.NewFacts(testCatalog(nil), ev) // the catalogue is loaded once per test binary
 	var out []string
-	for _, cr := range rs.Evaluate(&f) {
-		out = append(out, cr.name)
+	for _, cr := range Evaluate(rs, &f) {
+		out = append(out, cr.Name)
 	}
 	return out
 }
@@ -141,10 +136,10 @@ func TestWhen(t *testing.T) {
 
 // pagesOf is every notification the rules would enqueue for ev, one per
 // receiver, as the store copies them.
-func pagesOf(t *testing.T, rs *Ruleset, ev callback.Event) []alert.Notification {
+func pagesOf(t *testing.T, rs *rules.Ruleset, ev callback.Event) []alert.Notification {
 	t.Helper()
-	f := NewFacts(testCatalog(t), ev)
-	vs, err := rs.Explain(&f, time.Unix(1700000000, 0))
+	f := match.NewFacts(testCatalog(t), ev)
+	vs, err := Explain(rs, &f, time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,8 +201,8 @@ rules:
   - name: never
     match: {event: room.exit}
 `)
-	f := NewFacts(testCatalog(t), exitEvent(2))
-	vs, err := rs.Explain(&f, time.Now())
+	f := match.NewFacts(testCatalog(t), exitEvent(2))
+	vs, err := Explain(rs, &f, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,7 +223,7 @@ rules:
 }
 
 // hundredRules matches room.exit events by room, so only room-99 matches the 100th.
-func hundredRules(tb testing.TB) *Ruleset {
+func hundredRules(tb testing.TB) *rules.Ruleset {
 	var b strings.Builder
 	b.WriteString("rules:\n")
 	for i := range 100 {
@@ -241,8 +236,8 @@ func TestEvaluateNoMatchAllocatesNothing(t *testing.T) {
 	rs := hundredRules(t)
 	ev := exitEvent(2)
 	ev.RoomID = "room-x"
-	f := NewFacts(testCatalog(t), ev)
-	if n := testing.AllocsPerRun(100, func() { rs.Evaluate(&f) }); n != 0 {
+	f := match.NewFacts(testCatalog(t), ev)
+	if n := testing.AllocsPerRun(100, func() { Evaluate(rs, &f) }); n != 0 {
 		t.Errorf("Evaluate allocates %v times per event on the no-match path, want 0", n)
 	}
 }
@@ -253,11 +248,11 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 	for _, bc := range []struct{ name, room string }{{"no-match", "room-x"}, {"match-100th", "room-99"}} {
 		ev := exitEvent(2)
 		ev.RoomID = bc.room
-		f := NewFacts(cat, ev)
+		f := match.NewFacts(cat, ev)
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				rs.Evaluate(&f)
+				Evaluate(rs, &f)
 			}
 		})
 	}

@@ -1,4 +1,4 @@
-package rules
+package match
 
 import (
 	"slices"
@@ -6,12 +6,12 @@ import (
 	tparse "text/template/parse"
 )
 
-// templateMayReadPayload reports whether t may read the callback's Payload:
+// TemplateMayReadPayload reports whether t may read the callback's Payload:
 // it names it (.Payload, .Raw.Payload, $.Payload), or it hands the whole
 // data (. or $) to something that could look inside, such as
 // {{printf "%v" .}} or {{range .}}. describe, given the whole data, does
 // not read the payload. Erring towards yes only costs decoding it.
-func templateMayReadPayload(t *template.Template) bool {
+func TemplateMayReadPayload(t *template.Template) bool {
 	for _, tt := range t.Templates() {
 		if tt.Tree != nil && nodeMayReadPayload(tt.Tree.Root) {
 			return true
@@ -101,4 +101,73 @@ func argMayReadPayload(n tparse.Node) bool {
 		return false
 	}
 	return true
+}
+
+// NamesRoom reports whether a key template names the room anywhere
+// ({{.Room}}, {{.RoomKey}}, or a path through them): then the key is
+// about one room. Any other key may gather events of every room of an app.
+func NamesRoom(t *template.Template) bool {
+	found := false
+	var walk func(n tparse.Node)
+	idents := func(ids []string) {
+		for _, id := range ids {
+			if id == "Room" || id == "RoomKey" || id == "RoomID" {
+				found = true
+			}
+		}
+	}
+	walk = func(n tparse.Node) {
+		if n == nil || found {
+			return
+		}
+		switch n := n.(type) {
+		case *tparse.ListNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Nodes {
+				walk(c)
+			}
+		case *tparse.ActionNode:
+			walk(n.Pipe)
+		case *tparse.PipeNode:
+			if n == nil {
+				return
+			}
+			for _, c := range n.Cmds {
+				walk(c)
+			}
+		case *tparse.CommandNode:
+			for _, a := range n.Args {
+				walk(a)
+			}
+		case *tparse.FieldNode:
+			idents(n.Ident)
+		case *tparse.VariableNode:
+			idents(n.Ident)
+		case *tparse.ChainNode:
+			idents(n.Field)
+			walk(n.Node)
+		case *tparse.IfNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *tparse.RangeNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *tparse.WithNode:
+			walk(n.Pipe)
+			walk(n.List)
+			walk(n.ElseList)
+		case *tparse.TemplateNode:
+			walk(n.Pipe)
+		}
+	}
+	for _, tt := range t.Templates() {
+		if tt.Tree != nil {
+			walk(tt.Tree.Root)
+		}
+	}
+	return found
 }

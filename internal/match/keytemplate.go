@@ -1,4 +1,4 @@
-package rules
+package match
 
 import (
 	"strconv"
@@ -10,13 +10,13 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 )
 
-// keyTemplate is a compiled key template (dedup.key, threshold.per). Keys are
+// KeyTemplate is a compiled key template (dedup.key, threshold.per). Keys are
 // rendered for every alerting callback, and nearly all of them are field
 // paths joined by text ("{{.App}}/{{.Room}}/{{.User}}/{{.Event.Value}}"):
 // those are rendered by concatenation, with the same result as the
 // template, without text/template's reflection on the hot path. Anything
 // else (functions, pipelines, conditionals) runs the template.
-type keyTemplate struct {
+type KeyTemplate struct {
 	t     *template.Template
 	parts []keyPart // nil: not a plain key; execute t
 }
@@ -30,15 +30,17 @@ type keyPart struct {
 	count  bool // {{.Count}}: shown as alert.CountMark when d.countMark
 }
 
-func newKeyTemplate(t *template.Template) *keyTemplate {
+// NewKeyTemplate compiles t into a key template; nil for nil (a template
+// that did not compile).
+func NewKeyTemplate(t *template.Template) *KeyTemplate {
 	if t == nil {
 		return nil
 	}
-	return &keyTemplate{t: t, parts: plainParts(t)}
+	return &KeyTemplate{t: t, parts: plainParts(t)}
 }
 
 // Name is the template's name, for messages.
-func (k *keyTemplate) Name() string { return k.t.Name() }
+func (k *KeyTemplate) Name() string { return k.t.Name() }
 
 // plainParts returns the parts of a template made only of text and field
 // paths, or nil.
@@ -141,8 +143,8 @@ func codeFieldName(f catalog.Field) string {
 	return b.String()
 }
 
-// render writes the key for d; ok is false when the template fails on d.
-func (k *keyTemplate) render(d *TemplateData) (string, bool) {
+// Render writes the key for d; ok is false when the template fails on d.
+func (k *KeyTemplate) Render(d *TemplateData) (string, bool) {
 	if k.parts == nil {
 		var b strings.Builder
 		if err := k.t.Execute(&b, *d); err != nil {
@@ -158,7 +160,7 @@ func (k *keyTemplate) render(d *TemplateData) (string, bool) {
 
 // join concatenates the parts of a plain template for d, with the values a
 // client chose made inert when shown.
-func (k *keyTemplate) join(d *TemplateData, shown bool) string {
+func (k *KeyTemplate) join(d *TemplateData, shown bool) string {
 	var b strings.Builder
 	for _, p := range k.parts {
 		switch {
@@ -176,12 +178,12 @@ func (k *keyTemplate) join(d *TemplateData, shown bool) string {
 }
 
 // executes reports whether k runs text/template (it is not plain).
-func (k *keyTemplate) executes() bool { return k != nil && k.parts == nil }
+func (k *KeyTemplate) executes() bool { return k != nil && k.parts == nil }
 
 // display renders a title or text template for a page, as the template
 // would on shown, d.forDisplay() (which plain templates do not need). Nil,
 // or a template failing on this event, gives "" (see render in render.go).
-func (k *keyTemplate) display(d, shown *TemplateData) string {
+func (k *KeyTemplate) display(d, shown *TemplateData) string {
 	switch {
 	case k == nil:
 		return ""
