@@ -171,7 +171,7 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 		o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
 		o.Within = millis(a.Within)
 	case alert.OpRecover:
-		o.K.Win = ks.Window(a.Rule, a.StateKey)
+		o.K.Win, o.K.Drop = ks.Window(a.Rule, a.StateKey), ks.Dropped(a.Rule, a.StateKey)
 		o.Within, o.Wait = millis(a.Within), millis(a.For)
 	case alert.OpPending:
 		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)
