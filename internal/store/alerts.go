@@ -87,7 +87,11 @@ type opKeys struct {
 	Src    []markOp `json:"src,omitempty"`
 	Tgt    []string `json:"tgt,omitempty"`
 	Mem    string   `json:"mem,omitempty"`
-	Drop   string   `json:"drop,omitempty"`
+	// Drop is Keyspace.Dropped, a hash. Its JSON name is not "drop", the
+	// sorted set an older hook kept there: that hook's tick, reading a wait
+	// this one opened, finds no such key and pages without the details,
+	// instead of failing on the hash (its script would lose the timer).
+	Drop   string   `json:"drops,omitempty"`
 	Arm    string   `json:"arm,omitempty"`
 	Pop    string   `json:"pop,omitempty"`
 }

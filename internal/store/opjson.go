@@ -94,7 +94,7 @@ func (k *opKeys) appendJSON(b []byte) []byte {
 		b = append(b, ']')
 	}
 	b = appendOptField(b, `,"mem":`, k.Mem)
-	b = appendOptField(b, `,"drop":`, k.Drop)
+	b = appendOptField(b, `,"drops":`, k.Drop)
 	b = appendOptField(b, `,"arm":`, k.Arm)
 	b = appendOptField(b, `,"pop":`, k.Pop)
 	if len(b) == start {

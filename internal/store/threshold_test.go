@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -603,8 +604,16 @@ func TestThresholdWaitReadsDroppedOfBefore(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		key := s.parts[s.layout.PartitionOf(testApp, "8489")].keys.Dropped("outage", testApp+"/8489")
-		rdb.Del(ctx, key)
+		// The wait as that hook kept it: its op names k.drop, a sorted set.
+		ks := s.parts[s.layout.PartitionOf(testApp, "8489")].keys
+		pend := ks.Pending("outage", testApp+"/8489")
+		raw := rdb.HGet(ctx, pend, "op").Val()
+		key := ks.key("drop", "outage", testApp+"/8489")
+		if old := strings.Replace(raw, `"drops":"`+ks.Dropped("outage", testApp+"/8489")+`"`, `"drop":"`+key+`"`, 1); old == raw {
+			t.Fatalf("op %s names no drops key", raw)
+		} else {
+			rdb.HSet(ctx, pend, "op", old)
+		}
 		ms := float64(t0.UnixMilli())
 		rdb.ZAdd(ctx, key, redis.Z{Score: ms, Member: "Anchor\x1fTimeout\nu1"}, redis.Z{Score: ms + 1000, Member: "u2"},
 			redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu3"}, redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu4"})

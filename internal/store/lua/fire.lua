@@ -99,12 +99,12 @@ local function threshold(op)
 end
 
 -- note_detail keeps what Go said of a member counted away (op.detail) in
--- op.k.drop, a hash: the usual detail once (field u: in a storm nearly
+-- op.k.drops, a hash: the usual detail once (field u: in a storm nearly
 -- every member's is the same, "Audience, Timeout"), and a member's own
 -- (d|<member>) only where it differs. So the storm's hot path only reads
 -- it. The same hash counts who came back (r|<member>, see recover).
 local function note_detail(op, ttl)
-  local dk = op.k.drop
+  local dk = op.k.drops
   if not dk then return end
   local d, f = op.detail or '', 'd|' .. op.member
   local h = redis.call('HMGET', dk, 'u', f)
@@ -127,7 +127,7 @@ end
 -- off), and then pages if enough are still away (tick.lua). A share of the
 -- app is judged only then: the app's numbers come from a cache that may be
 -- a moment behind the drops. Members' details, and who came back, are in
--- op.k.drop (note_detail, recover): the page says how many dropped as well
+-- op.k.drops (note_detail, recover): the page says how many dropped as well
 -- as how many are still away.
 local function threshold_wait(op, raw)
   local k = op.k.win
@@ -139,14 +139,18 @@ local function threshold_wait(op, raw)
     -- crossing. A storm's hot path: one ZADD (GT: a redelivery, or an
     -- event older than what is known, changes nothing), a read of the
     -- details and the window's TTL (one every member left was deleted,
-    -- and this ZADD made a new one), no trim. An event older than the
-    -- window at the crossing is too late (field floor; a wait opened by
-    -- an older hook has none).
+    -- and this ZADD made a new one), no trim while it waits. An event
+    -- older than the window at the crossing is too late (field floor; a
+    -- wait opened by an older hook has none).
     if h[3] and op.ev < tonumber(h[3]) then return 'ignored' end
     if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate' end
     redis.call('PEXPIRE', k, ttl)
     note_detail(op, ttl)
     if h[1] == 'pending' then return 'pending' end
+    -- The page holds (for its dedup window, minutes): the window is
+    -- trimmed as it goes, so that it holds a window's drops, not all of
+    -- them since the page (a trim that finds nothing costs little).
+    redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(op.ev - op.within))
     if op.group then return deliver(op, nil, 1, false) end
     mark(op.k.src)
     return 'duplicate'
@@ -212,16 +216,16 @@ local function rearm(op)
 end
 
 -- recover takes a member that came back off a waiting threshold, unless it
--- left again after this return. Who came back is counted in op.k.drop
+-- left again after this return. Who came back is counted in op.k.drops
 -- (r|<member>: when they had left), for the page's number of dropped (a
 -- recovery op from an older hook names no such key).
 local function recover(op)
   local s = redis.call('ZSCORE', op.k.win, op.member)
   if not s or tonumber(s) > op.ev then return 'ignored' end
   redis.call('ZREM', op.k.win, op.member)
-  if op.k.drop then
-    redis.call('HSET', op.k.drop, 'r|' .. op.member, s)
-    redis.call('PEXPIRE', op.k.drop, ms(op.within + op.wait + 60000))
+  if op.k.drops then
+    redis.call('HSET', op.k.drops, 'r|' .. op.member, s)
+    redis.call('PEXPIRE', op.k.drops, ms(op.within + op.wait + 60000))
   end
   return 'cleared'
 end

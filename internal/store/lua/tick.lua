@@ -39,7 +39,7 @@ end
 -- timer (ARGV[7]): an app-relative threshold judges its share with it.
 local PRESENT = tonumber(ARGV[7])
 
--- dropped_details reads a threshold's op.k.drop (see fire.lua's
+-- dropped_details reads a threshold's op.k.drops (see fire.lua's
 -- note_detail and recover) for the members still away: each one's detail
 -- (false: none), and how many came back since floor. Entries of those who
 -- came back before floor are forgotten.
@@ -73,8 +73,9 @@ local function dropped_details(drop, away, floor)
   return details, back
 end
 
--- dropped_zset is dropped_details for op.k.drop as a hook from before kept
--- it: a sorted set of every member counted, with its detail, by when.
+-- dropped_zset is dropped_details for the op of a wait an older hook opened:
+-- its op.k.drop, a sorted set of every member counted, with its detail, by
+-- when.
 local function dropped_zset(drop, away, floor)
   redis.call('ZREMRANGEBYSCORE', drop, '-inf', '(' .. ms(floor))
   local details, seen = {}, 0
@@ -89,7 +90,7 @@ end
 -- fire_threshold ends a threshold's wait for recovery: it pages if enough
 -- members are still away (op.count, and op.share of the population now),
 -- listing them, else forgets the wait. The page says how many dropped in
--- the window (those away and those who came back, op.k.drop), how many are
+-- the window (those away and those who came back, op.k.drops), how many are
 -- still away, and the population the share was of.
 local function fire_threshold(k)
   local h = redis.call('HMGET', k, 'state', 'op', 'n')
@@ -105,20 +106,17 @@ local function fire_threshold(k)
     n = population(op, op.k.win, #away)
     need = math.max(need, share_of(op.share, n))
   end
-  local drop = op.k.drop
   if #away < need then
     redis.call('DEL', k)
     return {op.rule, 'threshold', 'cleared'}
   end
   local details, back = {}, 0
-  if drop then
-    local t = redis.call('TYPE', drop)
-    if (t.ok or t) == 'zset' then
-      details, back = dropped_zset(drop, away, floor)
-    else
-      details, back = dropped_details(drop, away, floor)
-    end
-    redis.call('PEXPIRE', drop, ttl)
+  if op.k.drops then
+    details, back = dropped_details(op.k.drops, away, floor)
+    redis.call('PEXPIRE', op.k.drops, ttl)
+  elseif op.k.drop then
+    details, back = dropped_zset(op.k.drop, away, floor)
+    redis.call('PEXPIRE', op.k.drop, ttl)
   end
   local members = {}
   for i, m in ipairs(away) do members[i] = {m, 1, details[m] or nil} end
