@@ -91,7 +91,11 @@ type opKeys struct {
 	Src    []markOp `json:"src,omitempty"`
 	Tgt    []string `json:"tgt,omitempty"`
 	Mem    string   `json:"mem,omitempty"`
-	Drop   string   `json:"drop,omitempty"`
+	// Drop is Keyspace.Dropped, a hash. Its JSON name is not "drop", the
+	// sorted set an older hook kept there: that hook's tick, reading a wait
+	// this one opened, finds no such key and pages without the details,
+	// instead of failing on the hash (its script would lose the timer).
+	Drop   string   `json:"drops,omitempty"`
 	Arm    string   `json:"arm,omitempty"`
 	Pop    string   `json:"pop,omitempty"`
 }
@@ -191,7 +195,7 @@ func encode(ks Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, 
 		o.K.Arm = ks.Rearm(a.Rule, a.StateKey)
 		o.Within = millis(a.Within)
 	case alert.OpRecover:
-		o.K.Win = ks.Window(a.Rule, a.StateKey)
+		o.K.Win, o.K.Drop = ks.Window(a.Rule, a.StateKey), ks.Dropped(a.Rule, a.StateKey)
 		o.Within, o.Wait = millis(a.Within), millis(a.For)
 	case alert.OpPending:
 		o.K.Pend, o.K.Clr = ks.Pending(a.Rule, a.StateKey), ks.Cleared(a.Rule, a.StateKey)

@@ -87,10 +87,13 @@ func (k Keyspace) Window(rule, stateKey string) string { return k.key("win", rul
 // at its latest event: its share counts people, not events.
 func (k Keyspace) Distinct(rule, stateKey string) string { return k.key("winm", rule, stateKey) }
 
-// Dropped is every member a threshold that waits for recovery counted in
-// its window, with what Go said of each; members coming back stay in it,
-// so a page can say how many dropped as well as how many are still away.
-func (k Keyspace) Dropped(rule, stateKey string) string { return k.key("drop", rule, stateKey) }
+// Dropped is a hash beside the window of a threshold that waits for
+// recovery: what Go said of the members counted (the usual detail once, a
+// member's own only where it differs) and who came back, so a page can say
+// how many dropped as well as how many are still away. (A hook from before
+// kept a sorted set of every member under "drop"; the new name keeps the
+// two apart while both run.)
+func (k Keyspace) Dropped(rule, stateKey string) string { return k.key("drops", rule, stateKey) }
 
 // Rearm is a threshold with rearm's episode state for one key: when it
 // last counted, and when a rearm event came after.
