@@ -95,7 +95,11 @@ type opKeys struct {
 	Src    []markOp `json:"src,omitempty"`
 	Tgt    []string `json:"tgt,omitempty"`
 	Mem    string   `json:"mem,omitempty"`
-	Drop   string   `json:"drop,omitempty"`
+	// Drop is Keyspace.Dropped, a hash. Its JSON name is not "drop", the
+	// sorted set an older hook kept there: that hook's tick, reading a wait
+	// this one opened, finds no such key and pages without the details,
+	// instead of failing on the hash (its script would lose the timer).
+	Drop   string   `json:"drops,omitempty"`
 	Arm    string   `json:"arm,omitempty"`
 	Pop    string   `json:"pop,omitempty"`
 }
@@ -195,7 +199,7 @@ func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _
 		o.K.Arm = rearmKey(ks, a.Rule, a.StateKey)
 		o.Within = millis(a.Within)
 	case alert.OpRecover:
-		o.K.Win = windowKey(ks, a.Rule, a.StateKey)
+		o.K.Win, o.K.Drop = windowKey(ks, a.Rule, a.StateKey), droppedKey(ks, a.Rule, a.StateKey)
 		o.Within, o.Wait = millis(a.Within), millis(a.For)
 	case alert.OpPending:
 		o.K.Pend, o.K.Clr = pendingKey(ks, a.Rule, a.StateKey), clearedKey(ks, a.Rule, a.StateKey)

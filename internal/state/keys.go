@@ -28,11 +28,14 @@ func distinctKey(ks keyspace.Keyspace, rule, stateKey string) string {
 	return ks.Key("winm", rule, stateKey)
 }
 
-// droppedKey is every member a threshold that waits for recovery counted
-// in its window, with what Go said of each; members coming back stay in
-// it, so a page can say how many dropped as well as how many are still away.
+// droppedKey is a hash beside the window of a threshold that waits for
+// recovery: what Go said of the members counted (the usual detail once, a
+// member's own only where it differs) and who came back, so a page can say
+// how many dropped as well as how many are still away. (A hook from before
+// kept a sorted set of every member under "drop"; the new name keeps the
+// two apart while both run.)
 func droppedKey(ks keyspace.Keyspace, rule, stateKey string) string {
-	return ks.Key("drop", rule, stateKey)
+	return ks.Key("drops", rule, stateKey)
 }
 
 // rearmKey is a threshold with rearm's episode state for one key: when it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -520,6 +521,102 @@ func TestAppWideWithWait(t *testing.T) {
 		alerts := callback(s)
 		if _, err := s.Fire(context.Background(), time.Now(), alerts); !isUnavailable(err) {
 			t.Fatalf("Fire: %v, want unavailable", err)
+		}
+	})
+}
+
+// A threshold that waits for recovery keeps each member's detail at its
+// latest counted event, the usual one once and a member's own only where it
+// differs, and counts among the dropped those who came back.
+func TestThresholdWaitMemberDetails(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := wire(New(rdb, "hook"))
+		t0 := time.Now()
+		at := func(user string, sec int, role, reason string) alert.Alert {
+			a := drop(user, t0.Add(time.Duration(sec)*time.Second), 3, 0)
+			a.For, a.MemberRole, a.MemberReason = 20*time.Second, role, reason
+			return a
+		}
+		back := at("viewer1", 6, "", "")
+		back.Op = alert.OpRecover
+		for i, st := range []struct {
+			a    alert.Alert
+			want alert.Verdict
+		}{
+			{at("anchor", 0, "Anchor", "Timeout"), alert.VerdictCounted}, // the usual detail: the first
+			{at("viewer1", 1, "Audience", "Timeout"), alert.VerdictCounted},
+			{at("viewer2", 2, "Audience", "Timeout"), alert.VerdictPending},
+			{at("viewer3", 3, "Audience", "Force-closed"), alert.VerdictPending},
+			{at("viewer3", 4, "Anchor", "Timeout"), alert.VerdictPending}, // back to the usual one
+			{at("viewer2", 4, "Anchor", "Timeout"), alert.VerdictPending}, // the usual one now
+			{at("nameless", 5, "", ""), alert.VerdictPending},
+			{at("viewer2", 3, "Audience", "Timeout"), alert.VerdictDuplicate}, // older than what is known
+			{back, alert.VerdictCleared},
+		} {
+			if v, err := s.Fire(ctx, t0.Add(time.Duration(i)*time.Second), []alert.Alert{st.a}); err != nil || v[0] != st.want {
+				t.Fatalf("step %d (%s): %v, %v; want %s", i, st.a.Member, v, err, st.want)
+			}
+		}
+		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
+			t.Fatal(err)
+		}
+		pages, err := s.Drain(ctx)
+		if err != nil || len(pages) != 1 {
+			t.Fatalf("%d pages, %v", len(pages), err)
+		}
+		want := []alert.Member{{Name: "anchor", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "nameless", Events: 1},
+			{Name: "viewer2", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "viewer3", Events: 1, Role: "Anchor", Reason: "Timeout"}}
+		if !slices.Equal(pages[0].Members, want) {
+			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		}
+		if w := pages[0].Why; w == nil || w.Dropped != 5 || w.Away != 4 {
+			t.Errorf("why %+v: want 5 dropped, 4 away", w)
+		}
+	})
+}
+
+// A wait opened by a hook from before, which kept every member counted in
+// a sorted set with its detail, pages with those details and numbers.
+func TestThresholdWaitReadsDroppedOfBefore(t *testing.T) {
+	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := wire(New(rdb, "hook"))
+		t0 := time.Now()
+		for i, u := range users(3) {
+			a := drop(u, t0.Add(time.Duration(i)*time.Second), 3, 0)
+			a.For = 20 * time.Second
+			if _, err := s.Fire(ctx, t0, []alert.Alert{a}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// The wait as that hook kept it: its op names k.drop, a sorted set.
+		ks := s.parts[s.layout.PartitionOf(testApp, "8489")].keys
+		pend := pendingKey(ks, "outage", testApp+"/8489")
+		raw := rdb.HGet(ctx, pend, "op").Val()
+		key := ks.Key("drop", "outage", testApp+"/8489")
+		if old := strings.Replace(raw, `"drops":"`+droppedKey(ks, "outage", testApp+"/8489")+`"`, `"drop":"`+key+`"`, 1); old == raw {
+			t.Fatalf("op %s names no drops key", raw)
+		} else {
+			rdb.HSet(ctx, pend, "op", old)
+		}
+		ms := float64(t0.UnixMilli())
+		rdb.ZAdd(ctx, key, redis.Z{Score: ms, Member: "Anchor\x1fTimeout\nu1"}, redis.Z{Score: ms + 1000, Member: "u2"},
+			redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu3"}, redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu4"})
+		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
+			t.Fatal(err)
+		}
+		pages, err := s.Drain(ctx)
+		if err != nil || len(pages) != 1 {
+			t.Fatalf("%d pages, %v", len(pages), err)
+		}
+		want := []alert.Member{{Name: "u1", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "u2", Events: 1},
+			{Name: "u3", Events: 1, Role: "Audience", Reason: "Timeout"}}
+		if !slices.Equal(pages[0].Members, want) {
+			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		}
+		if w := pages[0].Why; w == nil || w.Dropped != 4 || w.Away != 3 {
+			t.Errorf("why %+v: want 4 dropped, 3 away", w)
 		}
 	})
 }

@@ -135,7 +135,22 @@ func (s *Redis) timerKeys(ctx context.Context, p *part, member string) ([]string
 	if o.Share > 0 && o.K.Pop == "" {
 		app = o.App
 	}
-	return o.K.appendTo(keys), app, nil
+	return append(o.K.appendTo(keys), olderDropped(raw)...), app, nil
+}
+
+// olderDropped is the key a wait opened by an older hook kept every member
+// counted in (its op's k.drop, a sorted set; this hook's is k.drops, a
+// hash), which the tick script reads as that hook did.
+func olderDropped(raw string) []string {
+	var o struct {
+		K struct {
+			Drop string `json:"drop"`
+		} `json:"k"`
+	}
+	if !strings.Contains(raw, `"drop":`) || json.Unmarshal([]byte(raw), &o) != nil || o.K.Drop == "" {
+		return nil
+	}
+	return []string{o.K.Drop}
 }
 
 // NextDue returns when the earliest timer of any part is due, for rehearsals

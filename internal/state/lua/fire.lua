@@ -98,55 +98,78 @@ local function threshold(op)
   return 'duplicate'
 end
 
+-- note_detail keeps what Go said of a member counted away (op.detail) in
+-- op.k.drops, a hash: the usual detail once (field u: in a storm nearly
+-- every member's is the same, "Audience, Timeout"), and a member's own
+-- (d|<member>) only where it differs. So the storm's hot path only reads
+-- it. The same hash counts who came back (r|<member>, see recover).
+local function note_detail(op, ttl)
+  local dk = op.k.drops
+  if not dk then return end
+  local d, f = op.detail or '', 'd|' .. op.member
+  local h = redis.call('HMGET', dk, 'u', f)
+  if not h[1] then
+    redis.call('HSET', dk, 'u', d)
+  elseif h[1] == d then
+    if h[2] then redis.call('HDEL', dk, f) end
+    return
+  elseif h[2] == d then
+    return
+  else
+    redis.call('HSET', dk, f, d)
+  end
+  redis.call('PEXPIRE', dk, ttl)
+end
+
 -- threshold_wait counts who is away, each member once at its latest event.
 -- When op.count are away (and, for a share of the room, that share of its
 -- users) it waits op.wait for them to come back (recover takes a member
 -- off), and then pages if enough are still away (tick.lua). A share of the
 -- app is judged only then: the app's numbers come from a cache that may be
--- a moment behind the drops. Every member counted is also kept in op.k.drop
--- (with its detail), which recover leaves alone: the page says how many
--- dropped as well as how many are still away.
+-- a moment behind the drops. Members' details, and who came back, are in
+-- op.k.drops (note_detail, recover): the page says how many dropped as well
+-- as how many are still away.
 local function threshold_wait(op, raw)
   local k = op.k.win
+  local ttl = ms(op.within + op.wait + 60000)
+  local h = redis.call('HMGET', op.k.pend, 'state', 'until', 'floor')
+  if h[1] and tonumber(h[2]) > NOW then
+    -- The wait runs (or its page went out and holds): this member counts
+    -- when it ends, when tick trims and reads the window, or at the next
+    -- crossing. A storm's hot path: one ZADD (GT: a redelivery, or an
+    -- event older than what is known, changes nothing), a read of the
+    -- details and the window's TTL (one every member left was deleted,
+    -- and this ZADD made a new one), no trim while it waits. An event
+    -- older than the window at the crossing is too late (field floor; a
+    -- wait opened by an older hook has none).
+    if h[3] and op.ev < tonumber(h[3]) then return 'ignored' end
+    if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate' end
+    redis.call('PEXPIRE', k, ttl)
+    note_detail(op, ttl)
+    if h[1] == 'pending' then return 'pending' end
+    -- The page holds (for its dedup window, minutes): the window is
+    -- trimmed as it goes, so that it holds a window's drops, not all of
+    -- them since the page (a trim that finds nothing costs little).
+    redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(op.ev - op.within))
+    if op.group then return deliver(op, nil, 1, false) end
+    mark(op.k.src)
+    return 'duplicate'
+  end
   local newest = op.ev
   local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
   if top[2] and tonumber(top[2]) > newest then newest = tonumber(top[2]) end
   local floor = newest - op.within
   if op.ev < floor then return 'ignored' end
-  local prev = redis.call('ZSCORE', k, op.member)
-  if prev and tonumber(prev) >= op.ev then return 'duplicate' end -- a redelivery, or older than what is known
-  local h = redis.call('HMGET', op.k.pend, 'state', 'until')
-  local held = h[1] and tonumber(h[2]) > NOW
-  local ttl = ms(op.within + op.wait + 60000)
-  redis.call('ZADD', k, ms(op.ev), op.member)
-  local drop = op.k.drop
-  if drop then redis.call('ZADD', drop, 'GT', ms(op.ev), with_detail(op, op.member)) end
-  if held and h[1] == 'pending' then
-    -- The wait runs; this member counts at its end, when tick trims and
-    -- reads the window (a storm's hot path: nothing more to do). A window
-    -- that exists has a TTL; one this ZADD created gets its own.
-    if not top[1] then
-      redis.call('PEXPIRE', k, ttl)
-      if drop then redis.call('PEXPIRE', drop, ttl) end
-    end
-    return 'pending'
-  end
+  if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate' end
+  note_detail(op, ttl)
   redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
   redis.call('PEXPIRE', k, ttl)
-  if drop then
-    redis.call('ZREMRANGEBYSCORE', drop, '-inf', '(' .. ms(floor))
-    redis.call('PEXPIRE', drop, ttl)
-  end
-  if held then
-    if op.group then return deliver(op, nil, 1, false) end
-    mark(op.k.src)
-    return 'duplicate'
-  end
   local away = redis.call('ZCARD', k)
   if away < op.count then return 'counted' end
   if op.share and op.k.pop and away < share_of(op.share, population(op, k, away)) then return 'counted' end
   redis.call('DEL', op.k.pend)
-  redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window))
+  redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window),
+    'floor', ms(floor))
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
   schedule(TIMER_WAIT .. op.k.pend, NOW + op.wait)
   return 'pending'
@@ -193,11 +216,17 @@ local function rearm(op)
 end
 
 -- recover takes a member that came back off a waiting threshold, unless it
--- left again after this return.
+-- left again after this return. Who came back is counted in op.k.drops
+-- (r|<member>: when they had left), for the page's number of dropped (a
+-- recovery op from an older hook names no such key).
 local function recover(op)
   local s = redis.call('ZSCORE', op.k.win, op.member)
   if not s or tonumber(s) > op.ev then return 'ignored' end
   redis.call('ZREM', op.k.win, op.member)
+  if op.k.drops then
+    redis.call('HSET', op.k.drops, 'r|' .. op.member, s)
+    redis.call('PEXPIRE', op.k.drops, ms(op.within + op.wait + 60000))
+  end
   return 'cleared'
 end
 

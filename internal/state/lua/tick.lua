@@ -42,16 +42,65 @@ end
 -- timer: an app-relative threshold judges its share with it.
 local PRESENT = tonumber(ARGV[CONST_ARGS + 4])
 
+-- dropped_details reads a threshold's op.k.drops (see fire.lua's
+-- note_detail and recover) for the members still away: each one's detail
+-- (false: none), and how many came back since floor. Entries of those who
+-- came back before floor are forgotten.
+local function dropped_details(drop, away, floor)
+  local details, here, usual, back, stale = {}, {}, nil, 0, {}
+  for _, m in ipairs(away) do here[m] = true end
+  local own = {}
+  local flat = redis.call('HGETALL', drop)
+  for i = 1, #flat, 2 do
+    local f, v = flat[i], flat[i + 1]
+    local kind, who = string.sub(f, 1, 2), string.sub(f, 3)
+    if f == 'u' then
+      usual = v
+    elseif kind == 'd|' then
+      own[who] = v
+    elseif kind == 'r|' then
+      if tonumber(v) < floor then
+        stale[#stale + 1] = f
+      elseif not here[who] then
+        back = back + 1
+      end
+    end
+  end
+  for i = 1, #stale, 1000 do
+    redis.call('HDEL', drop, unpack(stale, i, math.min(i + 999, #stale)))
+  end
+  for _, m in ipairs(away) do
+    local d = own[m] or usual
+    details[m] = d ~= nil and d ~= '' and d
+  end
+  return details, back
+end
+
+-- dropped_zset is dropped_details for the op of a wait an older hook opened:
+-- its op.k.drop, a sorted set of every member counted, with its detail, by
+-- when.
+local function dropped_zset(drop, away, floor)
+  redis.call('ZREMRANGEBYSCORE', drop, '-inf', '(' .. ms(floor))
+  local details, seen = {}, 0
+  for _, m in ipairs(redis.call('ZRANGE', drop, 0, -1)) do
+    local who, detail = split_detail(m)
+    if details[who] == nil then seen = seen + 1 end
+    details[who] = detail or false
+  end
+  return details, math.max(seen, #away) - #away
+end
+
 -- fire_threshold ends a threshold's wait for recovery: it pages if enough
 -- members are still away (op.count, and op.share of the population now),
 -- listing them, else forgets the wait. The page says how many dropped in
--- the window (op.k.drop, which returns do not empty), how many are still
--- away, and the population the share was of.
+-- the window (those away and those who came back, op.k.drops), how many are
+-- still away, and the population the share was of.
 local function fire_threshold(k)
   local h = redis.call('HMGET', k, 'state', 'op', 'n')
   if h[1] ~= 'pending' then return nil end
   local op = pending_op(h)
   local floor = NOW - op.within - op.wait
+  local ttl = ms(op.within + op.wait + 60000)
   redis.call('ZREMRANGEBYSCORE', op.k.win, '-inf', '(' .. ms(floor))
   local away = redis.call('ZRANGE', op.k.win, 0, -1)
   local need, n = op.count, nil
@@ -60,26 +109,21 @@ local function fire_threshold(k)
     n = population(op, op.k.win, #away)
     need = math.max(need, share_of(op.share, n))
   end
-  local drop = op.k.drop
   if #away < need then
     redis.call('DEL', k)
     return {op.rule, 'threshold', 'cleared'}
   end
-  local details, dropped = {}, #away
-  if drop then
-    redis.call('ZREMRANGEBYSCORE', drop, '-inf', '(' .. ms(floor))
-    local seen = 0
-    for _, m in ipairs(redis.call('ZRANGE', drop, 0, -1)) do
-      local who, detail = split_detail(m)
-      if details[who] == nil then seen = seen + 1 end
-      details[who] = detail or false
-    end
-    redis.call('PEXPIRE', drop, ms(op.within + op.wait + 60000))
-    dropped = math.max(seen, #away)
+  local details, back = {}, 0
+  if op.k.drops then
+    details, back = dropped_details(op.k.drops, away, floor)
+    redis.call('PEXPIRE', op.k.drops, ttl)
+  elseif op.k.drop then
+    details, back = dropped_zset(op.k.drop, away, floor)
+    redis.call('PEXPIRE', op.k.drop, ttl)
   end
   local members = {}
   for i, m in ipairs(away) do members[i] = {m, 1, details[m] or nil} end
-  local why = {'dropped', ms(dropped), 'away', ms(#away)}
+  local why = {'dropped', ms(#away + back), 'away', ms(#away)}
   if n then
     why[#why + 1] = 'population'
     why[#why + 1] = ms(n)
