@@ -5,6 +5,7 @@ import (
 	"go/token"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -157,5 +158,25 @@ func TestImportsFlowOneWay(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestArchitectureMapsEveryPackage keeps ARCHITECTURE.md's code map true:
+// every package arch_test knows is in it, and it names no package that is
+// gone.
+func TestArchitectureMapsEveryPackage(t *testing.T) {
+	doc, err := os.ReadFile("ARCHITECTURE.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for dir := range allowedImports {
+		if !strings.Contains(string(doc), "`"+dir+"`") {
+			t.Errorf("ARCHITECTURE.md: the code map does not name `%s`", dir)
+		}
+	}
+	for _, m := range regexp.MustCompile("`(internal/[a-z/]+)`").FindAllStringSubmatch(string(doc), -1) {
+		if _, ok := allowedImports[m[1]]; !ok {
+			t.Errorf("ARCHITECTURE.md names `%s`, which is not a package", m[1])
+		}
 	}
 }
