@@ -71,12 +71,6 @@ const (
 	VerdictIdle      Verdict = "idle"      // a group flush found nothing new
 )
 
-// Verdicts lists every verdict, for metrics that must show zeros.
-func Verdicts() []Verdict {
-	return []Verdict{VerdictPaged, VerdictGrouped, VerdictDuplicate, VerdictSilenced, VerdictInhibited,
-		VerdictCounted, VerdictPending, VerdictCleared, VerdictResolved, VerdictIgnored, VerdictUpdated, VerdictIdle}
-}
-
 // Sent reports whether the verdict put a notification in the outbox.
 func (v Verdict) Sent() bool {
 	return v == VerdictPaged || v == VerdictResolved || v == VerdictUpdated

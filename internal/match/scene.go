@@ -16,9 +16,6 @@ const (
 	SceneCall = "call"
 )
 
-// Scenes lists the scenes a rules file may declare.
-func Scenes() []string { return []string{SceneLive, SceneCall} }
-
 // DefaultScene is the scene of an app the rules file lists without one, and
 // of every app it does not list: rules written before scenes existed read
 // roles as in a live room, and keep doing so. `hook check` warns about each
