@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/store"
 )
 
@@ -25,9 +25,7 @@ const adminToken = "s3cret-admin"
 // returns its id.
 func newOutboxServer(t *testing.T, token string) (*echo.Echo, *store.Redis, string) {
 	t.Helper()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(t)
 	st := store.New(rdb, "hook")
 	ctx := context.Background()
 	n := alert.Notification{ID: "p-1", Rule: "user-dropped", Title: "User left", CreatedAt: time.Now().Add(-2 * time.Hour),

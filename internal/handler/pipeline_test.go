@@ -63,9 +63,7 @@ func exampleRules(tb testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 // store on miniredis: everything but the network.
 func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
 	tb.Helper()
-	mr := miniredis.RunT(tb)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	tb.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(tb)
 	return pipelineOn(tb, rdb)
 }
 

@@ -13,13 +13,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/record"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/store"
 	"github.com/hookdev/hook/internal/verify"
 )
@@ -93,9 +93,7 @@ func TestOnlyAcceptedCallbacksAreRecorded(t *testing.T) {
 // request's own buffer, handed over through a channel.
 func TestRecordingAllocatesNothing(t *testing.T) {
 	allocs := func(rec Recorder) float64 {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		defer rdb.Close()
+		rdb, _ := redistest.Mini(t)
 		cat, rs := exampleRules(t)
 		st := store.New(rdb, "hook")
 		h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
@@ -113,9 +111,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 		})
 	}
 	without := allocs(nil)
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
+	rdb, _ := redistest.Mini(t)
 	l, _ := store.NewLayout("hook", 16)
 	w := record.NewWriter(rdb, l, record.Options{Now: time.Now}) // not started: the queue holds them
 	defer w.Close()
@@ -149,9 +145,7 @@ func TestHungRedisDelaysNoAnswer(t *testing.T) {
 	l, _ := store.NewLayout("hook", 16)
 	w := record.NewWriter(hung, l, record.Options{Now: time.Now, Queue: 8, Batch: 4, FlushEvery: time.Millisecond, Timeout: 3 * time.Second, Metrics: m})
 	w.Start()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
+	rdb, _ := redistest.Mini(t)
 	cat, rs := exampleRules(t)
 	st := store.New(rdb, "hook")
 	h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
