@@ -23,7 +23,6 @@ import (
 	"unicode"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rehearsal"
 )
@@ -435,14 +434,7 @@ func checkExcerpt(t *testing.T, where, dir string, lines []string) {
 // page id, random for every page, is fixed.
 func firstPage(t *testing.T) string {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "unused" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, rs := exampleRules(t)
 	ms := simStart.UnixMilli()
 	body := fmt.Appendf(nil, `{"EventGroupId":1,"EventType":104,"CallbackTs":%d,"EventInfo":{"RoomId":8489,"EventTs":%d,"EventMsTs":%d,"UserId":"u42","Role":20,"Reason":2}}`, ms, ms/1000, ms)
 	ev, err := callback.Decode("1400000001", body)

@@ -9,19 +9,17 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/store"
 )
 
 func TestCmdOutbox(t *testing.T) {
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(t)
 	st := store.New(rdb, "hook")
 	ctx := context.Background()
 	for _, id := range []string{"p-1", "p-2"} {

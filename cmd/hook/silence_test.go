@@ -11,28 +11,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
-
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/store"
 )
 
 func TestSilenceCLI(t *testing.T) {
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "k" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	rdb, _ := redistest.Mini(t)
+	cat, rs := exampleRules(t)
 	st := store.New(rdb, "hook")
 	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
 		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: st, Catalog: cat,
