@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -80,11 +79,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 			if err != nil {
 				text += err.Error()
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("output lacks %q:\n%s", w, text)
-				}
-			}
+			outputHas(t, text, tt.want)
 		})
 	}
 }
