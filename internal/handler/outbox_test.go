@@ -54,9 +54,7 @@ func call(e *echo.Echo, method, target, token string) *httptest.ResponseRecorder
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	return rec
+	return serve(e, req)
 }
 
 func TestOutboxAdminAuth(t *testing.T) {

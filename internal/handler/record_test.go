@@ -53,10 +53,7 @@ func TestOnlyAcceptedCallbacksAreRecorded(t *testing.T) {
 		{"not committed", valid, "", errors.New("redis: connection refused"), 503, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := testCatalog(t)
 			rec := &fakeRecorder{}
 			h := New(Config{}, Deps{Router: &fakeRouter{err: tc.routerErr}, Catalog: cat, Store: fakePinger{},
 				Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return vectorTime }, Record: rec})
@@ -64,11 +61,7 @@ func TestOnlyAcceptedCallbacksAreRecorded(t *testing.T) {
 			if sign == "" {
 				sign = verify.Sign([]byte(vectorKey), []byte(tc.body))
 			}
-			req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(tc.body))
-			req.Header.Set("SdkAppId", vectorApp)
-			req.Header.Set("Sign", sign)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
+			w := serve(h, callbackRequest(vectorApp, sign, tc.body))
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
 			}
@@ -152,8 +145,7 @@ func TestHungRedisDelaysNoAnswer(t *testing.T) {
 		Log: slog.New(slog.DiscardHandler), Now: time.Now, Record: w})
 	start := time.Now()
 	for range 100 {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, signedRequest(routineBody()))
+		rec := serve(h, signedRequest(routineBody()))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("status %d", rec.Code)
 		}
@@ -252,8 +244,7 @@ func TestRecordEndpoint(t *testing.T) {
 			if tc.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tc.token)
 			}
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
+			w := serve(h, req)
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
 			}
@@ -284,8 +275,7 @@ func TestRecordEndpoint(t *testing.T) {
 	t.Run("off without a token", func(t *testing.T) {
 		cat, _ := catalog.New()
 		h := New(Config{}, Deps{Catalog: cat, Log: slog.New(slog.DiscardHandler), Now: time.Now, RecordReader: &fakeSource{}})
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/record", nil))
+		w := serve(h, httptest.NewRequest(http.MethodGet, "/api/v1/record", nil))
 		if w.Code != http.StatusNotFound {
 			t.Errorf("status %d, want 404", w.Code)
 		}
