@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
@@ -26,8 +22,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 		n := alert.Notification{ID: fmt.Sprintf("p-%d", i), Kind: alert.KindFiring, Rule: "recording-start-failed",
 			Severity: alert.SeverityCritical, CreatedAt: time.Now(), Receiver: r,
 			Event: alert.Event{App: "1400000001", Room: fmt.Sprintf("room-%d", i), Task: "t\x1b[31m"}}
-		b, _ := n.Marshal()
-		rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}})
+		enqueue(t, rdb, st, n)
 	}
 	dels, err := st.Read(ctx, "a", 10, time.Millisecond)
 	if err != nil || len(dels) != 3 {
@@ -41,9 +36,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 	if err := st.SaveDigest(ctx, digest, "C1/1.2"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Store: st, Outbox: st, Digests: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
-	t.Cleanup(srv.Close)
+	srv := adminServer(t, handler.Deps{Store: st, Outbox: st, Digests: st})
 	getenv := func(k string) string {
 		if k == "HOOK_ADMIN_TOKEN" {
 			return "tok"

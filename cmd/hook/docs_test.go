@@ -7,7 +7,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -24,7 +23,6 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rehearsal"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the generated blocks of README.md and docs/*.md")
@@ -434,17 +432,13 @@ func checkExcerpt(t *testing.T, where, dir string, lines []string) {
 // page id, random for every page, is fixed.
 func firstPage(t *testing.T) string {
 	t.Helper()
-	cat, rs := exampleRules(t)
 	ms := simStart.UnixMilli()
 	body := fmt.Appendf(nil, `{"EventGroupId":1,"EventType":104,"CallbackTs":%d,"EventInfo":{"RoomId":8489,"EventTs":%d,"EventMsTs":%d,"UserId":"u42","Role":20,"Reason":2}}`, ms, ms/1000, ms)
 	ev, err := callback.Decode("1400000001", body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps, err := rehearsal.Run(context.Background(), cat, rs, []callback.Event{ev}, rehearsal.Settle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := rehearseExample(t, []callback.Event{ev})
 	var pages []string
 	for _, st := range steps {
 		for _, n := range st.Pages {

@@ -13,7 +13,6 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -143,11 +142,7 @@ func TestWelcomeCallbackPagesAsTheREADMESays(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v: %s", err, body)
 	}
-	cat, rs := exampleRules(t)
-	steps, err := rehearsal.Run(context.Background(), cat, rs, []callback.Event{ev}, rehearsal.Settle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := rehearseExample(t, []callback.Event{ev})
 	var pages []string
 	for _, st := range steps {
 		for _, n := range st.Pages {

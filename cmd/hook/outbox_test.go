@@ -24,16 +24,13 @@ func TestCmdOutbox(t *testing.T) {
 	ctx := context.Background()
 	for _, id := range []string{"p-1", "p-2"} {
 		n := alert.Notification{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: alert.Receiver{Name: "oncall"}}
-		b, _ := n.Marshal()
-		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}}).Val()
+		oid := enqueue(t, rdb, st, n)
 		if err := st.DeadLetter(ctx, notify.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	dls, _ := st.DeadLetters(ctx, 10)
-	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Store: st, Outbox: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
-	t.Cleanup(srv.Close)
+	srv := adminServer(t, handler.Deps{Store: st, Outbox: st})
 
 	outbox := func(token string, args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
@@ -84,4 +81,25 @@ func TestCmdOutbox(t *testing.T) {
 			}
 		})
 	}
+}
+
+// enqueue puts n on st's outbox, as the engine does when it pages, and
+// returns its stream id.
+func enqueue(t *testing.T, rdb *redis.Client, st *store.Redis, n alert.Notification) string {
+	t.Helper()
+	b, err := n.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: st.OutboxKey(), Values: []any{"n", b}}).Val()
+}
+
+// adminServer serves the admin API over deps, with admin token "tok", on
+// the wall clock, logging nowhere.
+func adminServer(t *testing.T, deps handler.Deps) *httptest.Server {
+	t.Helper()
+	deps.Log, deps.Now = slog.New(slog.DiscardHandler), time.Now
+	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"}, deps))
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"testing"
 
+	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -21,4 +24,16 @@ func exampleRules(t testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 		t.Fatal(err)
 	}
 	return cat, rs
+}
+
+// rehearseExample runs events through the example rules on a simulated
+// clock (hook test --sequence's rehearsal), settling after the last.
+func rehearseExample(t *testing.T, events []callback.Event) []rehearsal.Step {
+	t.Helper()
+	cat, rs := exampleRules(t)
+	steps, err := rehearsal.Run(context.Background(), cat, rs, events, rehearsal.Settle)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return steps
 }

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -22,10 +20,7 @@ func TestSilenceCLI(t *testing.T) {
 	rdb, _ := redistest.Mini(t)
 	cat, rs := exampleRules(t)
 	st := store.New(rdb, "hook")
-	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: st, Catalog: cat,
-			Rules: engine.New(cat, rs, st, time.Now, nil)}))
-	defer srv.Close()
+	srv := adminServer(t, handler.Deps{Silences: st, Catalog: cat, Rules: engine.New(cat, rs, st, time.Now, nil)})
 	getenv := func(k string) string {
 		return map[string]string{"HOOK_ADMIN_TOKEN": "tok", "USER": "alice"}[k]
 	}
