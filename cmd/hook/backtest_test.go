@@ -90,10 +90,9 @@ func play(t *testing.T, url string, steps []nightStep) int {
 // holds it, nor any Sign made with it.
 const e2eKey = "e2e-secret-callback-key"
 
-// The rules of the end-to-end runs: the example's room outage, as a team
-// might have it, and tuned to the room's size.
-const (
-	e2eRules = `receivers: [{name: oncall, console: {}}]
+// e2eRules are the rules of the end-to-end runs: the example's room outage,
+// as a team might have it.
+const e2eRules = `receivers: [{name: oncall, console: {}}]
 default_receiver: oncall
 rules:
   - name: room-outage
@@ -112,34 +111,10 @@ inhibit:
     target: {rule: anchor-dropped}
     equal: [app, room]
 `
-	e2eTuned = `receivers: [{name: oncall, console: {}}]
-default_receiver: oncall
-rules:
-  - name: room-outage
-    match: {event: room.exit, reason: [timeout, force_closed]}
-    threshold: {count: 5, share: 50%, within: 10s, per: "{{.App}}/{{.RoomKey}}"}
-    for: 2s
-    clear: {event: room.enter}
-    title: "Users dropping out of room {{.Room}}"
-    continue: true
-  - name: anchor-dropped
-    match: {event: room.exit, reason: [timeout, force_closed], role: anchor}
-    for: 3s
-    clear: {event: room.enter}
-inhibit:
-  - source: {rule: room-outage}
-    target: {rule: anchor-dropped}
-    equal: [app, room]
-`
-)
 
-// hookCmd runs a hook command in-process and returns its stdout, stderr
-// and error.
-func hookCmd(env map[string]string, args ...string) (string, string, error) {
-	var out, errOut bytes.Buffer
-	err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &out, &errOut)
-	return out.String(), errOut.String(), err
-}
+// e2eTuned is e2eRules with the room outage tuned to the room's size: a
+// share of the room as well as a count.
+var e2eTuned = strings.Replace(e2eRules, "threshold: {count: 5, within:", "threshold: {count: 5, share: 50%, within:", 1)
 
 // TestBacktestEndToEnd records a short night on a running server (churn in
 // one room, an outage in another), then asks hook backtest what the tuned
@@ -194,7 +169,7 @@ func TestBacktestEndToEnd(t *testing.T) {
 			} else {
 				cli["HOOK_REDIS_URL"] = env["HOOK_REDIS_URL"]
 			}
-			out, errOut, err := hookCmd(cli, "backtest", "--rules", tunedFile, "--since", "1h")
+			out, errOut, err := hookRun(t, cli, "backtest", "--rules", tunedFile, "--since", "1h")
 			if err != nil {
 				t.Fatalf("%v\n%s%s", err, out, errOut)
 			}
@@ -213,7 +188,7 @@ func TestBacktestEndToEnd(t *testing.T) {
 				t.Errorf("replayed %v, posted %d", n, posted)
 			}
 
-			js, _, err := hookCmd(cli, "backtest", "--rules", tunedFile, "--since", "1h", "--json")
+			js, _, err := hookRun(t, cli, "backtest", "--rules", tunedFile, "--since", "1h", "--json")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -234,14 +209,14 @@ func TestBacktestEndToEnd(t *testing.T) {
 			// The outage kept as a timeline: hook test --sequence reads it,
 			// and hook backtest --input replays it as the record.
 			kept := filepath.Join(t.TempDir(), "outage.json")
-			if _, errOut, err := hookCmd(cli, "backtest", "--export", kept, "--since", "1h", "--room", "9130"); err != nil {
+			if _, errOut, err := hookRun(t, cli, "backtest", "--export", kept, "--since", "1h", "--room", "9130"); err != nil {
 				t.Fatalf("export: %v %s", err, errOut)
 			}
-			seq, _, err := hookCmd(map[string]string{}, "test", "--sequence", "--rules", tunedFile, kept)
+			seq, _, err := hookRun(t, map[string]string{}, "test", "--sequence", "--rules", tunedFile, kept)
 			if err != nil || !strings.Contains(seq, "1 page(s) in all") || !strings.Contains(seq, "room-outage") {
 				t.Errorf("hook test --sequence on the export: %v\n%s", err, seq)
 			}
-			fromFile, _, err := hookCmd(cli, "backtest", "--rules", tunedFile, "--input", kept)
+			fromFile, _, err := hookRun(t, cli, "backtest", "--rules", tunedFile, "--input", kept)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -264,7 +239,7 @@ func TestBacktestRefusesRulesThatDoNotCheck(t *testing.T) {
 	asked := false
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { asked = true }))
 	defer srv.Close()
-	out, errOut, err := hookCmd(map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}, "backtest", "--rules", bad)
+	out, errOut, err := hookRun(t, map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}, "backtest", "--rules", bad)
 	var got cli.Exit
 	if !errors.As(err, &got) || got.Code != 1 || got.Msg != want.Msg {
 		t.Errorf("hook backtest: %v (%q %q), want exit 1 with hook check's errors:\n%s", err, out, errOut, want.Msg)
@@ -330,7 +305,7 @@ func TestBacktestFlags(t *testing.T) {
 // Without HOOK_REDIS_URL or HOOK_ADMIN_TOKEN there is no record to read,
 // and the command says where to find one.
 func TestBacktestNeedsARecord(t *testing.T) {
-	_, _, err := hookCmd(map[string]string{}, "backtest", "--rules", "../../rules.example.yaml")
+	_, _, err := hookRun(t, map[string]string{}, "backtest", "--rules", "../../rules.example.yaml")
 	var e cli.Exit
 	if !errors.As(err, &e) || e.Code != 2 || !strings.Contains(e.Msg, "HOOK_REDIS_URL") || !strings.Contains(e.Msg, "HOOK_ADMIN_TOKEN") {
 		t.Errorf("%v", err)
@@ -370,7 +345,7 @@ func TestBacktestExportOneApp(t *testing.T) {
 	defer srv.Close()
 	env := map[string]string{"HOOK_URL": srv.URL, "HOOK_ADMIN_TOKEN": "t"}
 	file := filepath.Join(t.TempDir(), "night.json")
-	_, _, err := hookCmd(env, "backtest", "--export", file)
+	_, _, err := hookRun(t, env, "backtest", "--export", file)
 	var e cli.Exit
 	if !errors.As(err, &e) || e.Code != 1 || !strings.Contains(e.Msg, "more than one app") || !strings.Contains(e.Msg, "--app") {
 		t.Errorf("%v", err)
@@ -378,7 +353,7 @@ func TestBacktestExportOneApp(t *testing.T) {
 	if _, err := os.Stat(file); !os.IsNotExist(err) {
 		t.Errorf("a partial export was left behind: %v", err)
 	}
-	_, errOut, err := hookCmd(env, "backtest", "--export", file, "--app", "1400000001")
+	_, errOut, err := hookRun(t, env, "backtest", "--export", file, "--app", "1400000001")
 	if err != nil || !strings.Contains(errOut, "wrote 2 callbacks of app 1400000001") {
 		t.Fatalf("%v %s", err, errOut)
 	}

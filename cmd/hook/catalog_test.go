@@ -77,11 +77,7 @@ func TestCmdCatalog(t *testing.T) {
 			if err != nil {
 				text = err.Error()
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("output lacks %q:\n%s", w, text)
-				}
-			}
+			outputHas(t, text, tt.want)
 		})
 	}
 }

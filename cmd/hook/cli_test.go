@@ -236,21 +236,8 @@ func TestEnvInHelp(t *testing.T) {
 		}
 	}
 	read := map[string]bool{"TRTC_CALLBACK_KEY": true, "TENCENTCLOUD_SECRET_ID": true}
-	re := regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([A-Z_]+)"\)`)
-	files, _ := filepath.Glob("*.go")
-	for _, pkg := range []string{"config", "adminclient"} { // the settings, and the CLI's admin token
-		more, _ := filepath.Glob("../../internal/" + pkg + "/*.go")
-		files = append(files, more...)
-	}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range re.FindAllStringSubmatch(string(src), -1) {
+	for _, f := range settingsSources(t) {
+		for _, m := range envRE.FindAllStringSubmatch(f.src, -1) {
 			read[m[1]] = true
 		}
 	}

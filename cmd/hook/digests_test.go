@@ -4,25 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log/slog"
-	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/outbox"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/state"
 )
 
 func TestCmdOutboxDigests(t *testing.T) {
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(t)
 	st := outbox.New(rdb, singleSlot(), outbox.Options{})
 	ctx := context.Background()
 	r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}
@@ -30,8 +23,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 		n := alert.Notification{ID: fmt.Sprintf("p-%d", i), Kind: alert.KindFiring, Rule: "recording-start-failed",
 			Severity: alert.SeverityCritical, CreatedAt: time.Now(), Receiver: r,
 			Event: alert.Event{App: "1400000001", Room: fmt.Sprintf("room-%d", i), Task: "t\x1b[31m"}}
-		b, _ := n.Marshal()
-		rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.Key(), Values: []any{"n", b}})
+		enqueue(t, rdb, st, n)
 	}
 	dels, err := st.Read(ctx, "a", 10, time.Millisecond)
 	if err != nil || len(dels) != 3 {
@@ -45,9 +37,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 	if err := st.SaveDigest(ctx, digest, "C1/1.2"); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Store: state.New(rdb, "hook"), Outbox: st, Digests: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
-	t.Cleanup(srv.Close)
+	srv := adminServer(t, handler.Deps{Store: state.New(rdb, "hook"), Outbox: st, Digests: st})
 	getenv := func(k string) string {
 		if k == "HOOK_ADMIN_TOKEN" {
 			return "tok"
@@ -83,11 +73,7 @@ func TestCmdOutboxDigests(t *testing.T) {
 			if err != nil {
 				text += err.Error()
 			}
-			for _, w := range tt.want {
-				if !strings.Contains(text, w) {
-					t.Errorf("output lacks %q:\n%s", w, text)
-				}
-			}
+			outputHas(t, text, tt.want)
 		})
 	}
 }

@@ -7,7 +7,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -23,9 +22,7 @@ import (
 	"unicode"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rehearsal"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the generated blocks of README.md and docs/*.md")
@@ -435,24 +432,13 @@ func checkExcerpt(t *testing.T, where, dir string, lines []string) {
 // page id, random for every page, is fixed.
 func firstPage(t *testing.T) string {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "unused" })
-	if err != nil {
-		t.Fatal(err)
-	}
 	ms := simStart.UnixMilli()
 	body := fmt.Appendf(nil, `{"EventGroupId":1,"EventType":104,"CallbackTs":%d,"EventInfo":{"RoomId":8489,"EventTs":%d,"EventMsTs":%d,"UserId":"u42","Role":20,"Reason":2}}`, ms, ms/1000, ms)
 	ev, err := callback.Decode("1400000001", body)
 	if err != nil {
 		t.Fatal(err)
 	}
-	steps, err := rehearsal.Run(context.Background(), cat, rs, []callback.Event{ev}, rehearsal.Settle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := rehearseExample(t, []callback.Event{ev})
 	var pages []string
 	for _, st := range steps {
 		for _, n := range st.Pages {

@@ -7,8 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -112,10 +110,7 @@ rules:
 `
 
 func TestEndToEndEveryGroupPagesSlack(t *testing.T) {
-	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(rulesFile, []byte(rulesForAllGroups), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rulesFile := writeFile(t, "rules.yaml", rulesForAllGroups)
 	modes := []struct {
 		name string
 		env  func(slackURL string) map[string]string

@@ -6,8 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -54,6 +52,16 @@ func (f *fakeTencentCloud) Actions() []string {
 	return append([]string(nil), f.actions...)
 }
 
+// userDroppedRules pages the console when a user drops (a timeout exit),
+// the page the enrichment tests look at.
+const userDroppedRules = `
+receivers: [{name: oncall, console: {}}]
+default_receiver: oncall
+rules:
+  - name: user-dropped
+    match: {event: room.exit, reason: timeout}
+`
+
 // A user who drops out is paged with what their client reported around the
 // drop, each id decoded through the catalogue, and what their room entry
 // (103) said of their client, from the room population serve keeps; the
@@ -70,16 +78,7 @@ func TestEndToEndEnrichedPage(t *testing.T) {
 	}}
 	fake := httptest.NewServer(api)
 	defer fake.Close()
-	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(rulesFile, []byte(`
-receivers: [{name: oncall, console: {}}]
-default_receiver: oncall
-rules:
-  - name: user-dropped
-    match: {event: room.exit, reason: timeout}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rulesFile := writeFile(t, "rules.yaml", userDroppedRules)
 	var pop *population.Tracker
 	srv := startServeWith(t, map[string]string{
 		"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
@@ -129,18 +128,9 @@ func TestEndToEndEnrichmentFailureStillPages(t *testing.T) {
 	api := &fakeTencentCloud{answer: map[string]any{}} // every action: ResourceNotFound
 	fake := httptest.NewServer(api)
 	defer fake.Close()
-	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(rulesFile, []byte(`
-receivers: [{name: oncall, console: {}}]
-default_receiver: oncall
-rules:
-  - name: user-dropped
-    match: {event: room.exit, reason: timeout}
-  - name: upload
+	rulesFile := writeFile(t, "rules.yaml", userDroppedRules+`  - name: upload
     match: {event: recording.upload_error}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+`)
 	srv := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
 		"TENCENTCLOUD_SECRET_ID": "AKIDe2e", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL})
 	exit := callbackBody(1, 104, map[string]any{"RoomId": 8489, "UserId": "u-alone", "Role": 20, "Reason": 2})
@@ -175,16 +165,7 @@ func TestEndToEndEnrichmentRefusedIsOnThePage(t *testing.T) {
 	api := &fakeTencentCloud{answer: map[string]any{}}
 	fake := httptest.NewServer(api)
 	defer fake.Close()
-	rulesFile := filepath.Join(t.TempDir(), "rules.yaml")
-	if err := os.WriteFile(rulesFile, []byte(`
-receivers: [{name: oncall, console: {}}]
-default_receiver: oncall
-rules:
-  - name: user-dropped
-    match: {event: room.exit, reason: timeout}
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	rulesFile := writeFile(t, "rules.yaml", userDroppedRules)
 	srv := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": "k", "HOOK_RULES": rulesFile,
 		"TENCENTCLOUD_SECRET_ID": "AKIDrevoked", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL})
 	exit := callbackBody(1, 104, map[string]any{"RoomId": "12345", "UserId": "u-refused", "Role": 20, "Reason": 2})

@@ -12,10 +12,10 @@ import (
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 )
@@ -94,9 +94,7 @@ func TestNoMigrationOnAFreshInstall(t *testing.T) {
 	}
 
 	// A hook from before partitioning left a silence in its single slot.
-	mr2 := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr2.Addr()})
-	defer rdb.Close()
+	rdb, mr2 := redistest.Mini(t)
 	old := silence.New(rdb, state.New(rdb, keyPrefix).Layout())
 	if _, err := old.AddSilence(context.Background(), alert.Silence{Matchers: map[string]string{"room": "1"}, EndsAt: time.Now().Add(time.Hour)}, time.Now()); err != nil {
 		t.Fatal(err)

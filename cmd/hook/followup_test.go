@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -19,6 +18,7 @@ import (
 	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/outbox"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rooms"
 )
 
@@ -41,24 +41,6 @@ func (p *printed) all() []string {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return append([]string(nil), p.pages...)
-}
-
-// dispatchClock is the dispatcher's time, moved on by the test.
-type dispatchClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *dispatchClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *dispatchClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // TestFollowUpEndToEnd wires what serve wires: a string room whose id is all
@@ -86,9 +68,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	fake := httptest.NewServer(api)
 	defer fake.Close()
 	env := map[string]string{"TENCENTCLOUD_SECRET_ID": "AKIDe2e", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL}
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
+	rdb, _ := redistest.Mini(t)
 	st := outbox.New(rdb, singleSlot(), outbox.Options{})
 	cat, err := catalog.New()
 	if err != nil {
@@ -114,7 +94,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := &printed{}
-	clock := &dispatchClock{now: drop.Add(2 * time.Second)}
+	clock := &testClock{now: drop.Add(2 * time.Second)}
 	dispatch := func(consumer string) (stop func()) {
 		cfg := notify.DispatcherConfig{Consumer: consumer, Block: 5 * time.Millisecond, Enricher: pe, FollowUps: pe, FollowUpPoll: 5 * time.Millisecond}
 		d := notify.NewDispatcher(st, map[alert.ReceiverKind]notify.Sender{alert.ReceiverConsole: out}, cfg, slog.New(slog.DiscardHandler), clock.Now)

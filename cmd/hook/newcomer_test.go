@@ -12,9 +12,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -144,18 +142,7 @@ func TestWelcomeCallbackPagesAsTheREADMESays(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v: %s", err, body)
 	}
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps, err := rehearsal.Run(context.Background(), cat, rs, []callback.Event{ev}, rehearsal.Settle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := rehearseExample(t, []callback.Event{ev})
 	var pages []string
 	for _, st := range steps {
 		for _, n := range st.Pages {

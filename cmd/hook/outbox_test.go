@@ -10,33 +10,27 @@ import (
 	"time"
 
 	outboxpkg "github.com/hookdev/hook/internal/outbox"
-
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/state"
 )
 
 func TestCmdOutbox(t *testing.T) {
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(t)
 	st := outboxpkg.New(rdb, singleSlot(), outboxpkg.Options{})
 	ctx := context.Background()
 	for _, id := range []string{"p-1", "p-2"} {
 		n := alert.Notification{ID: id, Rule: "user-dropped", CreatedAt: time.Now(), Receiver: alert.Receiver{Name: "oncall"}}
-		b, _ := n.Marshal()
-		oid := rdb.XAdd(ctx, &redis.XAddArgs{Stream: st.Key(), Values: []any{"n", b}}).Val()
+		oid := enqueue(t, rdb, st, n)
 		if err := st.DeadLetter(ctx, alert.Delivery{ID: oid, Notification: n}, "slack chat.postMessage: channel_not_found"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	dls, _ := st.DeadLetters(ctx, 10)
-	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Store: state.New(rdb, "hook"), Outbox: st, Log: slog.New(slog.DiscardHandler), Now: time.Now}))
-	t.Cleanup(srv.Close)
+	srv := adminServer(t, handler.Deps{Store: state.New(rdb, "hook"), Outbox: st})
 
 	outbox := func(token string, args ...string) (string, string, error) {
 		var out, errOut bytes.Buffer
@@ -87,4 +81,25 @@ func TestCmdOutbox(t *testing.T) {
 			}
 		})
 	}
+}
+
+// enqueue puts n on st's outbox, as the engine does when it pages, and
+// returns its stream id.
+func enqueue(t *testing.T, rdb *redis.Client, st *outboxpkg.Outbox, n alert.Notification) string {
+	t.Helper()
+	b, err := n.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rdb.XAdd(context.Background(), &redis.XAddArgs{Stream: st.Key(), Values: []any{"n", b}}).Val()
+}
+
+// adminServer serves the admin API over deps, with admin token "tok", on
+// the wall clock, logging nowhere.
+func adminServer(t *testing.T, deps handler.Deps) *httptest.Server {
+	t.Helper()
+	deps.Log, deps.Now = slog.New(slog.DiscardHandler), time.Now
+	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"}, deps))
+	t.Cleanup(srv.Close)
+	return srv
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,22 +19,14 @@ func TestRehearseDropAndReturn(t *testing.T) {
 	if err := os.WriteFile(path, []byte(events), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"test", "--rules", scenarioRules, "--sequence", path}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
-		t.Fatalf("%v: %s", err, errOut.String())
-	}
-	for _, want := range []string{
+	outputHas(t, rehearse(t, "--rules", scenarioRules, "--sequence", path), []string{
 		`12:00:00.000  event 104 user "u1" room "8489" -> room-timeout-storm: counted, user-dropped: pending`,
 		"12:00:30.000  timer pending user-dropped -> paged",
 		"-> user-dropped: resolved",
 		"[RESOLVED]",
 		"-> user-dropped: cleared",
 		"2 page(s) in all",
-	} {
-		if !strings.Contains(out.String(), want) {
-			t.Errorf("output lacks %q:\n%s", want, out.String())
-		}
-	}
+	})
 }
 
 // The shipped timelines rehearse as the README and the example's comments
@@ -80,15 +70,7 @@ func TestRehearseShippedTimelines(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			if err := run(context.Background(), []string{"test", "--sequence", "../../examples/" + tc.file}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
-				t.Fatalf("%v: %s", err, errOut.String())
-			}
-			for _, want := range tc.want {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("output lacks %q:\n%s", want, out.String())
-				}
-			}
+			outputHas(t, rehearse(t, "--sequence", "../../examples/"+tc.file), tc.want)
 		})
 	}
 }
@@ -106,10 +88,7 @@ func TestREADMERehearsalIsTrue(t *testing.T) {
 	}
 	_, block, _ = strings.Cut(block, "\n") // past the command line
 	block, _, _ = strings.Cut(block, "```")
-	var out, errOut bytes.Buffer
-	if err := run(context.Background(), []string{"test", "--sequence", "../../examples/outage.json"}, func(string) string { return "" }, nil, &out, &errOut); err != nil {
-		t.Fatalf("%v: %s", err, errOut.String())
-	}
+	out := rehearse(t, "--sequence", "../../examples/outage.json")
 	quoted := 0
 	for _, line := range strings.Split(block, "\n") {
 		line = strings.TrimSpace(line)
@@ -120,11 +99,32 @@ func TestREADMERehearsalIsTrue(t *testing.T) {
 			line = strings.TrimSpace(line[:i]) // the doc's comment on the line
 		}
 		quoted++
-		if !strings.Contains(out.String(), line+"\n") {
+		if !strings.Contains(out, line+"\n") {
 			t.Errorf("docs/rules.md quotes a line the rehearsal does not print: %s", line)
 		}
 	}
 	if quoted < 5 {
 		t.Errorf("only %d lines quoted: the block was not found", quoted)
+	}
+}
+
+// rehearse runs `hook test` with args and no environment, and returns what
+// it prints; it fails the test if the rehearsal fails.
+func rehearse(t *testing.T, args ...string) string {
+	t.Helper()
+	out, errOut, err := hookRun(t, nil, append([]string{"test"}, args...)...)
+	if err != nil {
+		t.Fatalf("%v: %s", err, errOut)
+	}
+	return out
+}
+
+// outputHas checks that out holds every one of want.
+func outputHas(t *testing.T, out string, want []string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(out, w) {
+			t.Errorf("output lacks %q:\n%s", w, out)
+		}
 	}
 }

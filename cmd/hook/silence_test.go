@@ -4,42 +4,24 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"log/slog"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
-
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 )
 
 func TestSilenceCLI(t *testing.T) {
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "k" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	rdb, _ := redistest.Mini(t)
+	cat, rs := exampleRules(t)
 	st := state.New(rdb, "hook")
-	silences := silence.New(rdb, st.Layout())
-	srv := httptest.NewServer(handler.New(handler.Config{AdminToken: "tok"},
-		handler.Deps{Log: slog.New(slog.DiscardHandler), Now: time.Now, Silences: silences, Catalog: cat,
-			Rules: engine.New(cat, rs, st, time.Now, nil)}))
-	defer srv.Close()
+	srv := adminServer(t, handler.Deps{Silences: silence.New(rdb, st.Layout()), Catalog: cat, Rules: engine.New(cat, rs, st, time.Now, nil)})
 	getenv := func(k string) string {
 		return map[string]string{"HOOK_ADMIN_TOKEN": "tok", "USER": "alice"}[k]
 	}

@@ -16,13 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
-
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/threads"
@@ -33,17 +30,8 @@ import (
 // accept and refuse exactly the same ones: there is one validation.
 func TestSilencePathsAgree(t *testing.T) {
 	const secret = "slack-signing-secret"
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "k" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	rdb, _ := redistest.Mini(t)
+	cat, rs := exampleRules(t)
 	st := state.New(rdb, "hook")
 	silences := silence.New(rdb, st.Layout())
 	th := threads.New(rdb, "hook", slacknotify.DefaultThreadTTL)

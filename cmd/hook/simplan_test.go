@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"regexp"
 	"slices"
@@ -12,9 +11,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/notify"
-	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/simulate"
 )
 
@@ -98,18 +95,7 @@ func rehearseSimulate(t *testing.T, args ...string) ([]simulate.Call, []simPage)
 	t.Helper()
 	calls := simPlan(t, args...)
 	noWait := slices.Contains(args, "--no-wait")
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "unused" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	steps, err := rehearsal.Run(context.Background(), cat, rs, simEvents(t, calls, simStart, noWait), rehearsal.Settle)
-	if err != nil {
-		t.Fatal(err)
-	}
+	steps := rehearseExample(t, simEvents(t, calls, simStart, noWait))
 	var pages []simPage
 	for _, st := range steps {
 		for _, n := range st.Pages {

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"strings"
 	"testing"
 )
 
@@ -34,16 +31,8 @@ func TestRehearseThresholdTimelines(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			args := []string{"test", "--rules", "testdata/thresholds/rules.yaml", "--sequence", "testdata/thresholds/" + tc.file}
-			if err := run(context.Background(), args, func(string) string { return "" }, nil, &out, &errOut); err != nil {
-				t.Fatalf("%v: %s", err, errOut.String())
-			}
-			for _, want := range tc.want {
-				if !strings.Contains(out.String(), want) {
-					t.Errorf("output lacks %q:\n%s", want, out.String())
-				}
-			}
+			out := rehearse(t, "--rules", "testdata/thresholds/rules.yaml", "--sequence", "testdata/thresholds/"+tc.file)
+			outputHas(t, out, tc.want)
 		})
 	}
 }

@@ -11,14 +11,12 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/config"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/outbox"
@@ -28,26 +26,6 @@ import (
 	"github.com/hookdev/hook/internal/simulate"
 	"github.com/hookdev/hook/internal/state"
 )
-
-// testClock is a server's time, set by the test (serveHooks.now).
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-}
 
 // TestTimelinesSignedAgainstRedis: every testdata timeline, sent to a real
 // server (the embedded example rules, a real redis-server, the default 16
@@ -68,14 +46,7 @@ func (c *testClock) set(t time.Time) {
 func TestTimelinesSignedAgainstRedis(t *testing.T) {
 	t.Parallel()
 	rdb := redistest.Start(t) // one redis-server; a database per timeline
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := compileRules("", cat, func(string) string { return "k" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat, rs := exampleRules(t)
 	for i, tl := range simulate.Timelines() {
 		t.Run(tl.File, func(t *testing.T) {
 			t.Parallel()

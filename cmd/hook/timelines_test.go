@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -77,14 +76,10 @@ func TestTimelineFilesAreTheScenarios(t *testing.T) {
 func TestTimelinesUnderSceneRules(t *testing.T) {
 	for _, tl := range simulate.Timelines() {
 		t.Run(tl.File, func(t *testing.T) {
-			var out, errOut bytes.Buffer
-			args := []string{"test", "--app", tl.App, "--sequence", filepath.Join("testdata", "timelines", tl.File)}
-			if err := run(context.Background(), args, func(string) string { return "" }, nil, &out, &errOut); err != nil {
-				t.Fatalf("%v: %s", err, errOut.String())
-			}
+			out := rehearse(t, "--app", tl.App, "--sequence", filepath.Join("testdata", "timelines", tl.File))
 			got := map[string]int{}
 			total := 0
-			for _, line := range strings.Split(out.String(), "\n") {
+			for _, line := range strings.Split(out, "\n") {
 				// A page's rule line, indented under its PAGE line.
 				if f := strings.Fields(line); len(f) > 2 && f[0] == "rule" && f[2] == "·" {
 					got[f[1]]++
@@ -96,10 +91,10 @@ func TestTimelinesUnderSceneRules(t *testing.T) {
 				want = map[string]int{}
 			}
 			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("pages by rule %v, want %v:\n%s", got, want, out.String())
+				t.Errorf("pages by rule %v, want %v:\n%s", got, want, out)
 			}
-			if !strings.Contains(out.String(), fmt.Sprintf("%d page(s) in all", total)) {
-				t.Errorf("the page count disagrees with the pages listed:\n%s", out.String())
+			if !strings.Contains(out, fmt.Sprintf("%d page(s) in all", total)) {
+				t.Errorf("the page count disagrees with the pages listed:\n%s", out)
 			}
 		})
 	}

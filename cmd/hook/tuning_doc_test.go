@@ -12,12 +12,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/config"
@@ -26,6 +22,7 @@ import (
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/record"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
@@ -35,24 +32,6 @@ import (
 var updateDoc = flag.Bool("update-doc", false, "rewrite the shown output of docs/tuning-rules.md from what the commands print")
 
 const tuningDoc = "../../docs/tuning-rules.md"
-
-// docClock is the recorded night's clock: it is where the test says.
-type docClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *docClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *docClock) set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
-	c.mu.Unlock()
-}
 
 // night is the walk-through's night: when each of its timelines began.
 var night = []struct {
@@ -79,14 +58,12 @@ func recordNight(t *testing.T, rulesFile string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(t)
 	st, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: config.DefaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}
-	clock := &docClock{}
+	clock := &testClock{} // the recorded night's clock: where the test says
 	pop := population.New(rdb, st.Layout(), population.Options{Now: clock.Now})
 	pop.Start()
 	defer pop.Close()

@@ -8,11 +8,7 @@ import (
 )
 
 func TestDecodeLenient(t *testing.T) {
-	tests := []struct {
-		name  string
-		body  string
-		check func(t *testing.T, ev Event)
-	}{
+	tests := []decodeCase{
 		{
 			name: "numeric room id",
 			body: `{"EventGroupId":1,"EventType":101,"CallbackTs":1700000000000,"EventInfo":{"RoomId":12345,"EventTs":1700000000,"UserId":"u1"}}`,
@@ -141,21 +137,11 @@ func TestDecodeLenient(t *testing.T) {
 			check: func(t *testing.T, ev Event) { want(t, "EventTime", ev.EventTime().UnixMilli(), int64(1700000000000)) },
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ev, err := Decode("1400000001", []byte(tt.body))
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			ev.DecodePayload() // as the rules do when they read it
-			want(t, "AppID", ev.AppID, "1400000001")
-			tt.check(t, ev)
-		})
-	}
+	runDecodeCases(t, tests)
 }
 
 func TestDecodeInvalid(t *testing.T) {
-	tests := []struct{ name, body, msg string }{
+	tests := []invalidCase{
 		{"not json", `{"EventGroupId":`, "not a valid JSON object"},
 		{"empty", ``, "not a valid JSON object"},
 		{"array", `[1,2]`, "not a valid JSON object"},
@@ -167,6 +153,38 @@ func TestDecodeInvalid(t *testing.T) {
 		{"type is an object", `{"EventGroupId":1,"EventType":{"a":1}}`, "EventGroupId and EventType must be integers"},
 		{"group is text", `{"EventGroupId":"room","EventType":101}`, "EventGroupId and EventType must be integers"},
 	}
+	runInvalidCases(t, tests)
+}
+
+// decodeCase is a body TRTC may send and what its decoded event must hold.
+type decodeCase struct {
+	name  string
+	body  string
+	check func(t *testing.T, ev Event)
+}
+
+// runDecodeCases decodes each body (and its payload, as the rules do when
+// they read it) and checks the event.
+func runDecodeCases(t *testing.T, tests []decodeCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ev, err := Decode("1400000001", []byte(tt.body))
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			ev.DecodePayload()
+			want(t, "AppID", ev.AppID, "1400000001")
+			tt.check(t, ev)
+		})
+	}
+}
+
+// invalidCase is a body Decode must refuse, and what its error must say.
+type invalidCase struct{ name, body, msg string }
+
+func runInvalidCases(t *testing.T, tests []invalidCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Decode("1", []byte(tt.body))

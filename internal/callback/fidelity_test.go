@@ -74,11 +74,7 @@ func TestDecodeRooms(t *testing.T) {
 // TestDecodeGroups decodes the payloads of each documented group as TRTC's
 // documents show them.
 func TestDecodeGroups(t *testing.T) {
-	tests := []struct {
-		name  string
-		body  string
-		check func(t *testing.T, ev Event)
-	}{
+	tests := []decodeCase{
 		{
 			name: "202 carries Reason 0",
 			body: body(2, 202, `{"RoomId":12345,"EventTs":1700000000,"EventMsTs":1700000000447,"UserId":"test","Reason":0}`),
@@ -191,27 +187,14 @@ func TestDecodeGroups(t *testing.T) {
 			},
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ev, err := Decode("1400000001", []byte(tt.body))
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			ev.DecodePayload() // as the rules do when they read it
-			tt.check(t, ev)
-		})
-	}
+	runDecodeCases(t, tests)
 }
 
 // TestDecodeKeys: a key is a field only when it equals the field's name ignoring
 // ASCII case; lookalikes through Unicode case folding are other keys, and the
 // typed fields and Payload agree on every key.
 func TestDecodeKeys(t *testing.T) {
-	tests := []struct {
-		name  string
-		body  string
-		check func(t *testing.T, ev Event)
-	}{
+	tests := []decodeCase{
 		{
 			name: "long s is not Status: typed and Payload agree",
 			body: body(3, 301, `{"RoomId":"r","Payload":{"Status":0,"Statu\u017f":1}}`),
@@ -259,16 +242,7 @@ func TestDecodeKeys(t *testing.T) {
 			check: func(t *testing.T, ev Event) { want(t, "Status", ev.Status, 1); want(t, "keys", len(ev.Payload), 41) },
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			ev, err := Decode("1400000001", []byte(tt.body))
-			if err != nil {
-				t.Fatalf("Decode: %v", err)
-			}
-			ev.DecodePayload() // as the rules do when they read it
-			tt.check(t, ev)
-		})
-	}
+	runDecodeCases(t, tests)
 }
 
 // manyKeys is n distinct members "k0":0,... followed by extra.
@@ -282,7 +256,7 @@ func manyKeys(n int, extra string) string {
 
 // TestDecodeRefuses pins the bodies Decode refuses and what it says.
 func TestDecodeRefuses(t *testing.T) {
-	tests := []struct{ name, body, msg string }{
+	tests := []invalidCase{
 		{"empty group", `{"EventGroupId":"","EventType":104,"CallbackTs":1}`, `EventGroupId is ""`},
 		{"empty type", `{"EventGroupId":1,"EventType":"","CallbackTs":1}`, `EventType is ""`},
 		{"null group", `{"EventGroupId":null,"EventType":104,"CallbackTs":1}`, "missing EventGroupId"},
@@ -303,17 +277,7 @@ func TestDecodeRefuses(t *testing.T) {
 		{"a long duplicate key is cut in the message", body(3, 301, `{"Payload":{"`+strings.Repeat("x", 100)+`":1,"`+strings.Repeat("X", 100)+`":2}}`), `duplicate key "XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX"...`},
 		{"Kelvin sign does not stand in for CallbackTs", `{"EventGroupId":1,"EventType":104,"Callbac\u212aTs":1700000000000}`, "missing CallbackTs"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			_, err := Decode("1", []byte(tt.body))
-			if !errors.Is(err, ErrInvalid) {
-				t.Fatalf("Decode = %v, want ErrInvalid", err)
-			}
-			if !strings.Contains(err.Error(), tt.msg) {
-				t.Fatalf("error %q does not say %q", err, tt.msg)
-			}
-		})
-	}
+	runInvalidCases(t, tests)
 }
 
 // TestDecodeDeepBody: nesting is bounded (as encoding/json bounds it) before the scanner runs.

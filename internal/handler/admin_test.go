@@ -8,15 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
-	"github.com/redis/go-redis/v9"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 func newAdminServer(t *testing.T, token string) http.Handler {
 	t.Helper()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(t)
 	now := func() time.Time { return time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC) }
 	cat, rs := exampleRules(t)
 	return New(Config{AdminToken: token}, Deps{Log: slog.New(slog.DiscardHandler), Now: now, Silences: newSilences(rdb),

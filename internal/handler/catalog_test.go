@@ -14,19 +14,14 @@ import (
 
 func newCatalogServer(t *testing.T) *echo.Echo {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t)
 	e := echo.New()
 	catalogRoutes(e, cat)
 	return e
 }
 
 func get(e *echo.Echo, target string) *httptest.ResponseRecorder {
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
-	return rec
+	return call(e, http.MethodGet, target, "")
 }
 
 func TestCatalogDecodeRoute(t *testing.T) {

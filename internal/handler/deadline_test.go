@@ -7,15 +7,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/rules"
-	"github.com/hookdev/hook/internal/verify"
 )
 
 // hungStore stands in for a Redis that accepted the connection and never
@@ -51,10 +48,7 @@ func (h *hungStore) Ping(ctx context.Context) error { return h.wait(ctx) }
 // gets 503 (TRTC retries) once its commit deadline passes, and /readyz 503
 // once its ping deadline passes; neither waits for the store's own timeouts.
 func TestHungStoreAnswers503WithinDeadlines(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t)
 	rs, err := rules.Compile("test", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: r, match: {event: room.exit}}]\n"), cat, func(string) string { return vectorKey })
 	if err != nil {
 		t.Fatal(err)
@@ -66,18 +60,8 @@ func TestHungStoreAnswers503WithinDeadlines(t *testing.T) {
 		commit time.Duration // engine.WithCommitTimeout; 0: the default
 		within time.Duration // the deadline the store must have been given
 	}{
-		{"callback", func() *http.Request {
-			r := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
-			r.Header.Set("SdkAppId", vectorApp)
-			r.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(body)))
-			return r
-		}, 30 * time.Millisecond, 30 * time.Millisecond},
-		{"callback, default", func() *http.Request {
-			r := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
-			r.Header.Set("SdkAppId", vectorApp)
-			r.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(body)))
-			return r
-		}, 0, engine.DefaultCommitTimeout},
+		{"callback", func() *http.Request { return vectorSigned(body) }, 30 * time.Millisecond, 30 * time.Millisecond},
+		{"callback, default", func() *http.Request { return vectorSigned(body) }, 0, engine.DefaultCommitTimeout},
 		{"readyz", func() *http.Request { return httptest.NewRequest(http.MethodGet, "/readyz", nil) }, 0, readyTimeout},
 	}
 	for _, tt := range tests {
@@ -86,8 +70,7 @@ func TestHungStoreAnswers503WithinDeadlines(t *testing.T) {
 			router := engine.New(cat, rs, hung, func() time.Time { return vectorTime }, nil).WithCommitTimeout(tt.commit)
 			h := New(Config{}, Deps{Router: router, Catalog: cat, Store: hung, Rules: fakeRules{rs},
 				Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return vectorTime }})
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, tt.req())
+			rec := serve(h, tt.req())
 			if rec.Code != http.StatusServiceUnavailable {
 				t.Errorf("status %d %s, want 503", rec.Code, rec.Body)
 			}

@@ -48,15 +48,42 @@ func (f *fakeRouter) Handle(_ context.Context, ev callback.Event) (engine.Result
 	return engine.Result{}, f.err
 }
 
-func newTestHandler(t *testing.T, r *fakeRouter, now time.Time) http.Handler {
-	t.Helper()
+// testCatalog is the embedded event catalogue.
+func testCatalog(tb testing.TB) *catalog.Catalog {
+	tb.Helper()
 	cat, err := catalog.New()
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
+	return cat
+}
+
+// callbackRequest is a POST /callback of body from app with signature sign,
+// as TRTC sends one.
+func callbackRequest(app, sign, body string) *http.Request {
+	req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
+	req.Header.Set("SdkAppId", app)
+	req.Header.Set("Sign", sign)
+	return req
+}
+
+// vectorSigned is body sent by vectorApp, signed with its key.
+func vectorSigned(body string) *http.Request {
+	return callbackRequest(vectorApp, verify.Sign([]byte(vectorKey), []byte(body)), body)
+}
+
+// serve runs req through h and returns the response.
+func serve(h http.Handler, req *http.Request) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+func newTestHandler(t *testing.T, r *fakeRouter, now time.Time) http.Handler {
+	t.Helper()
 	return New(Config{}, Deps{
 		Router:  r,
-		Catalog: cat,
+		Catalog: testCatalog(t),
 		Store:   fakePinger{},
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:     func() time.Time { return now },
@@ -108,8 +135,7 @@ func TestCallbackStatus(t *testing.T) {
 			for k, v := range headers {
 				req.Header.Set(k, v)
 			}
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := serve(h, req)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d; body %s", rec.Code, tt.status, rec.Body)
 			}

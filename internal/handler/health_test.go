@@ -14,7 +14,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -27,10 +26,7 @@ type fakeRules struct{ rs *rules.Ruleset }
 func (f fakeRules) Ruleset() *rules.Ruleset { return f.rs }
 
 func TestReadyz(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t)
 	rs, err := rules.Compile("test", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: r, match: {event: room.exit}}]\n"), cat, func(string) string { return "k" })
 	if err != nil {
 		t.Fatal(err)
@@ -55,8 +51,7 @@ func TestReadyz(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := New(Config{}, Deps{Catalog: cat, Store: fakePinger{tc.ping}, Rules: tc.rules,
 				Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: time.Now})
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+			rec := serve(h, httptest.NewRequest(http.MethodGet, "/readyz", nil))
 			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.body) {
 				t.Errorf("got %d %s, want %d with %s", rec.Code, rec.Body, tc.status, tc.body)
 			}
@@ -68,15 +63,11 @@ func TestReadyz(t *testing.T) {
 }
 
 func TestMetricsRoute(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t)
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	withGatherer := New(Config{}, Deps{Catalog: cat, Store: fakePinger{}, Log: log, Now: time.Now, Metrics: NewMetrics(reg), Gatherer: reg})
-	rec := httptest.NewRecorder()
-	withGatherer.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	rec := serve(withGatherer, httptest.NewRequest(http.MethodGet, "/metrics", nil))
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "hook_callback_duration_seconds") {
 		t.Errorf("/metrics: %d\n%s", rec.Code, rec.Body)
 	}

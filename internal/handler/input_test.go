@@ -8,19 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/verify"
 )
 
 // TestCallbackAppID: only the canonical spelling of an SdkAppId is accepted, so a
 // captured body cannot page again under 01400000001 or +1400000001; and whatever
 // the header holds, the log gets a bounded, escaped copy of it.
 func TestCallbackAppID(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t)
 	for _, tt := range []struct {
 		name, app string
 		status    int
@@ -42,8 +36,7 @@ func TestCallbackAppID(t *testing.T) {
 			req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(vectorBody))
 			req.Header["Sdkappid"] = []string{tt.app} // as sent, unvalidated by net/http
 			req.Header.Set("Sign", vectorSign)
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := serve(h, req)
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body)
 			}
@@ -73,11 +66,7 @@ func TestCallbackRefusesMalformed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			r := &fakeRouter{}
 			h := newTestHandler(t, r, vectorTime)
-			req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(tt.body))
-			req.Header.Set("SdkAppId", vectorApp)
-			req.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(tt.body)))
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := serve(h, vectorSigned(tt.body))
 			if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), tt.message) {
 				t.Fatalf("%d %s, want 400 saying %s", rec.Code, rec.Body, tt.message)
 			}

@@ -5,15 +5,12 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
-	"github.com/hookdev/hook/internal/verify"
 )
 
 func TestClip(t *testing.T) {
@@ -48,18 +45,11 @@ func TestHugeHeaderLogsABoundedLine(t *testing.T) {
 			if format == "json" {
 				log = slog.New(slog.NewJSONHandler(&logs, nil))
 			}
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := testCatalog(t)
 			h := New(Config{}, Deps{Router: &fakeRouter{}, Catalog: cat, Store: fakePinger{}, Log: log,
 				Now: func() time.Time { return vectorTime }})
 			app := strings.Repeat("1400000001\n[ERROR] forged ", 1<<20/25)
-			req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(vectorBody))
-			req.Header.Set("SdkAppId", app)
-			req.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(vectorBody)))
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, req)
+			rec := serve(h, callbackRequest(app, vectorSign, vectorBody))
 			if rec.Code != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401", rec.Code)
 			}
@@ -85,20 +75,13 @@ func TestHugeHeaderLogsABoundedLine(t *testing.T) {
 // user are client text; the log line bounds them too.
 func TestClientTextInTheCallbackLineIsBounded(t *testing.T) {
 	var logs bytes.Buffer
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t)
 	h := New(Config{}, Deps{Router: &fakeRouter{}, Catalog: cat, Store: fakePinger{},
 		Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return vectorTime }})
 	room := strings.Repeat("r\n", 50000)
 	body := `{"EventGroupId":1,"EventType":104,"CallbackTs":1664209748188,"EventInfo":{"RoomId":"` +
 		strings.ReplaceAll(room, "\n", `\n`) + `","UserId":"` + strings.Repeat("u", 50000) + `"}}`
-	req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
-	req.Header.Set("SdkAppId", vectorApp)
-	req.Header.Set("Sign", verify.Sign([]byte(vectorKey), []byte(body)))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
+	rec := serve(h, vectorSigned(body))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}

@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/labstack/echo/v4"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/outbox"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 const adminToken = "s3cret-admin"
@@ -24,9 +24,7 @@ const adminToken = "s3cret-admin"
 // returns its id.
 func newOutboxServer(t *testing.T, token string) (*echo.Echo, *outbox.Outbox, string) {
 	t.Helper()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(t)
 	st := newOutbox(rdb)
 	ctx := context.Background()
 	n := alert.Notification{ID: "p-1", Rule: "user-dropped", Title: "User left", CreatedAt: time.Now().Add(-2 * time.Hour),
@@ -55,9 +53,7 @@ func call(e *echo.Echo, method, target, token string) *httptest.ResponseRecorder
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	return rec
+	return serve(e, req)
 }
 
 func TestOutboxAdminAuth(t *testing.T) {

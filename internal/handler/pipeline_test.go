@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -42,10 +41,7 @@ func (c *countingStore) Tick(ctx context.Context, now time.Time, limit int) ([]a
 // exampleRules compiles the shipped example with "bench-key" for every app.
 func exampleRules(tb testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 	tb.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cat := testCatalog(tb)
 	env := func(k string) string {
 		if k == rules.AllAppsKeyEnv {
 			return "bench-key"
@@ -63,9 +59,7 @@ func exampleRules(tb testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 // store on miniredis: everything but the network.
 func realPipeline(tb testing.TB) (http.Handler, *countingStore) {
 	tb.Helper()
-	mr := miniredis.RunT(tb)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	tb.Cleanup(func() { rdb.Close() })
+	rdb, _ := redistest.Mini(tb)
 	return pipelineOn(tb, rdb)
 }
 
@@ -81,10 +75,7 @@ func pipelineOn(tb testing.TB, rdb redis.UniversalClient) (http.Handler, *counti
 }
 
 func signedRequest(body string) *http.Request {
-	req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(body))
-	req.Header.Set("SdkAppId", "1400000001")
-	req.Header.Set("Sign", verify.Sign([]byte("bench-key"), []byte(body)))
-	return req
+	return callbackRequest("1400000001", verify.Sign([]byte("bench-key"), []byte(body)), body)
 }
 
 // routineBody is a callback no example rule cares about: a user's video started.
@@ -99,8 +90,7 @@ func TestRoutineCallbackTouchesNoRedis(t *testing.T) {
 		fmt.Sprintf(`{"EventGroupId":1,"EventType":101,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","UserId":"u42"}}`, time.Now().UnixMilli()),
 		fmt.Sprintf(`{"EventGroupId":2,"EventType":203,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","UserId":"u42"}}`, time.Now().UnixMilli()),
 	} {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, signedRequest(body))
+		rec := serve(h, signedRequest(body))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
@@ -109,8 +99,7 @@ func TestRoutineCallbackTouchesNoRedis(t *testing.T) {
 		t.Fatalf("routine callbacks made %d store round trips, want 0", n)
 	}
 	alerting := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t","Payload":{"Code":"E","Message":"m"}}}`, time.Now().UnixMilli())
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, signedRequest(alerting))
+	rec := serve(h, signedRequest(alerting))
 	if rec.Code != http.StatusOK {
 		t.Fatalf("status %d: %s", rec.Code, rec.Body)
 	}
@@ -194,8 +183,7 @@ func TestStoreDownAnswers503(t *testing.T) {
 	mr.Close() // Redis goes away
 
 	alerting := fmt.Sprintf(`{"EventGroupId":3,"EventType":308,"CallbackTs":%d,"EventInfo":{"RoomId":"8489","TaskId":"t"}}`, time.Now().UnixMilli())
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, signedRequest(alerting))
+	rec := serve(h, signedRequest(alerting))
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("alerting callback with Redis down: %d %s, want 503 so TRTC retries", rec.Code, rec.Body)
 	}

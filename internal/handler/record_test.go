@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
@@ -21,6 +20,7 @@ import (
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
 )
@@ -54,10 +54,7 @@ func TestOnlyAcceptedCallbacksAreRecorded(t *testing.T) {
 		{"not committed", valid, "", errors.New("redis: connection refused"), 503, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := testCatalog(t)
 			rec := &fakeRecorder{}
 			h := New(Config{}, Deps{Router: &fakeRouter{err: tc.routerErr}, Catalog: cat, Store: fakePinger{},
 				Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return vectorTime }, Record: rec})
@@ -65,11 +62,7 @@ func TestOnlyAcceptedCallbacksAreRecorded(t *testing.T) {
 			if sign == "" {
 				sign = verify.Sign([]byte(vectorKey), []byte(tc.body))
 			}
-			req := httptest.NewRequest(http.MethodPost, "/callback", strings.NewReader(tc.body))
-			req.Header.Set("SdkAppId", vectorApp)
-			req.Header.Set("Sign", sign)
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
+			w := serve(h, callbackRequest(vectorApp, sign, tc.body))
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
 			}
@@ -94,9 +87,7 @@ func TestOnlyAcceptedCallbacksAreRecorded(t *testing.T) {
 // request's own buffer, handed over through a channel.
 func TestRecordingAllocatesNothing(t *testing.T) {
 	allocs := func(rec Recorder) float64 {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		defer rdb.Close()
+		rdb, _ := redistest.Mini(t)
 		cat, rs := exampleRules(t)
 		st := state.New(rdb, "hook")
 		h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
@@ -114,9 +105,7 @@ func TestRecordingAllocatesNothing(t *testing.T) {
 		})
 	}
 	without := allocs(nil)
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
+	rdb, _ := redistest.Mini(t)
 	l, _ := keyspace.NewLayout("hook", 16)
 	w := record.NewWriter(rdb, l, record.Options{Now: time.Now}) // not started: the queue holds them
 	defer w.Close()
@@ -150,17 +139,14 @@ func TestHungRedisDelaysNoAnswer(t *testing.T) {
 	l, _ := keyspace.NewLayout("hook", 16)
 	w := record.NewWriter(hung, l, record.Options{Now: time.Now, Queue: 8, Batch: 4, FlushEvery: time.Millisecond, Timeout: 3 * time.Second, Metrics: m})
 	w.Start()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	defer rdb.Close()
+	rdb, _ := redistest.Mini(t)
 	cat, rs := exampleRules(t)
 	st := state.New(rdb, "hook")
 	h := New(Config{}, Deps{Router: engine.New(cat, rs, st, time.Now, nil), Catalog: cat, Store: st,
 		Log: slog.New(slog.DiscardHandler), Now: time.Now, Record: w})
 	start := time.Now()
 	for range 100 {
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, signedRequest(routineBody()))
+		rec := serve(h, signedRequest(routineBody()))
 		if rec.Code != http.StatusOK {
 			t.Fatalf("status %d", rec.Code)
 		}
@@ -259,8 +245,7 @@ func TestRecordEndpoint(t *testing.T) {
 			if tc.token != "" {
 				req.Header.Set("Authorization", "Bearer "+tc.token)
 			}
-			w := httptest.NewRecorder()
-			h.ServeHTTP(w, req)
+			w := serve(h, req)
 			if w.Code != tc.status {
 				t.Fatalf("status %d, want %d: %s", w.Code, tc.status, w.Body)
 			}
@@ -291,8 +276,7 @@ func TestRecordEndpoint(t *testing.T) {
 	t.Run("off without a token", func(t *testing.T) {
 		cat, _ := catalog.New()
 		h := New(Config{}, Deps{Catalog: cat, Log: slog.New(slog.DiscardHandler), Now: time.Now, RecordReader: &fakeSource{}})
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/api/v1/record", nil))
+		w := serve(h, httptest.NewRequest(http.MethodGet, "/api/v1/record", nil))
 		if w.Code != http.StatusNotFound {
 			t.Errorf("status %d, want 404", w.Code)
 		}

@@ -18,14 +18,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/labstack/echo/v4"
-	"github.com/redis/go-redis/v9"
 	"github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/catalog"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
 	"github.com/hookdev/hook/internal/threads"
 )
@@ -169,13 +167,8 @@ func newSlackRig(t *testing.T, silencer SilenceStore) *slackRig {
 // newSlackRigServing is newSlackRig with the server serving rs.
 func newSlackRigServing(t *testing.T, silencer SilenceStore, rs *rules.Ruleset) *slackRig {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	cat := testCatalog(t)
+	rdb, _ := redistest.Mini(t)
 	st := threads.New(rdb, "hook", time.Hour)
 	fr := &fakeResponseURL{}
 	srv := httptest.NewServer(fr)
@@ -337,8 +330,7 @@ func TestSlackInteractionSilence(t *testing.T) {
 func TestSlackRoutesNeedSecret(t *testing.T) {
 	e := echo.New()
 	slackRoutes(e, Config{}, Deps{Slack: SlackActions{Seen: nil}})
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/slack/interactions", nil))
+	rec := serve(e, httptest.NewRequest(http.MethodPost, "/slack/interactions", nil))
 	if rec.Code != http.StatusNotFound {
 		t.Errorf("status %d without a signing secret, want 404", rec.Code)
 	}
@@ -347,10 +339,7 @@ func TestSlackRoutesNeedSecret(t *testing.T) {
 // A Silence-rule click for a rule the server no longer has (renamed by a
 // reload since the page went out) is refused, not stored to mute nothing.
 func TestSlackSilenceOfAGoneRuleIsRefused(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := testCatalog(t)
 	rs, err := rules.Compile("renamed.yaml", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: renamed, match: {event: room.exit}}]\n"),
 		cat, func(string) string { return "k" })
 	if err != nil {

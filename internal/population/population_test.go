@@ -15,6 +15,7 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 const app = "1400000001"
@@ -33,9 +34,7 @@ type fixture struct {
 
 func newFixture(t *testing.T, partitions int, opts Options) *fixture {
 	t.Helper()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, mr := redistest.Mini(t)
 	layout, err := keyspace.NewLayout("hook", partitions)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 const app = "1400000001"
@@ -39,14 +40,6 @@ func layout(t testing.TB, n int) keyspace.Layout {
 		t.Fatal(err)
 	}
 	return l
-}
-
-func miniClient(t testing.TB) (*redis.Client, *miniredis.Miniredis) {
-	t.Helper()
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
-	return rdb, mr
 }
 
 // held is how many callbacks partition p's record says it holds.
@@ -80,7 +73,7 @@ func readAll(t testing.TB, rdb redis.UniversalClient, l keyspace.Layout, q Query
 func TestRecordReadsBackInArrivalOrder(t *testing.T) {
 	for _, parts := range []int{1, 3, 16} {
 		t.Run(fmt.Sprintf("%d partitions", parts), func(t *testing.T) {
-			rdb, _ := miniClient(t)
+			rdb, _ := redistest.Mini(t)
 			l := layout(t, parts)
 			now := t0
 			w := NewWriter(rdb, l, Options{Batch: 7, Now: func() time.Time { return now }})
@@ -128,7 +121,7 @@ func TestRecordReadsBackInArrivalOrder(t *testing.T) {
 
 // A query picks a period (both ends included), an app, a room.
 func TestQueryPicks(t *testing.T) {
-	rdb, _ := miniClient(t)
+	rdb, _ := redistest.Mini(t)
 	l := layout(t, 4)
 	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
 	for i := range 60 { // one a second for a minute, rooms 9000..9002, two apps
@@ -176,7 +169,7 @@ func TestQueryPicks(t *testing.T) {
 // clocks, batches interleaving) takes the stream's newest time: ids only
 // grow, and nothing is refused.
 func TestIDsOnlyGrow(t *testing.T) {
-	rdb, _ := miniClient(t)
+	rdb, _ := redistest.Mini(t)
 	l := layout(t, 1)
 	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0 }})
 	for i, ms := range []time.Duration{5, 3, 9} {
@@ -209,7 +202,7 @@ func TestIDsOnlyGrow(t *testing.T) {
 // after MaxAge.
 func TestBounds(t *testing.T) {
 	t.Run("number", func(t *testing.T) {
-		rdb, _ := miniClient(t)
+		rdb, _ := redistest.Mini(t)
 		l := layout(t, 2)
 		w := NewWriter(rdb, l, Options{MaxLen: 400, Batch: 10, Now: func() time.Time { return t0 }})
 		for i := range 3000 {
@@ -227,7 +220,7 @@ func TestBounds(t *testing.T) {
 		}
 	})
 	t.Run("a batch larger than the bound stays", func(t *testing.T) {
-		rdb, _ := miniClient(t)
+		rdb, _ := redistest.Mini(t)
 		l := layout(t, 1)
 		w := NewWriter(rdb, l, Options{MaxLen: 5, Now: func() time.Time { return t0 }})
 		for i := range 8 {
@@ -239,7 +232,7 @@ func TestBounds(t *testing.T) {
 		}
 	})
 	t.Run("age", func(t *testing.T) {
-		rdb, mr := miniClient(t)
+		rdb, mr := redistest.Mini(t)
 		l := layout(t, 2)
 		now := t0
 		w := NewWriter(rdb, l, Options{MaxAge: time.Hour, Now: func() time.Time { return now }})
@@ -326,7 +319,7 @@ func TestDropsAreCountedNeverWaited(t *testing.T) {
 func TestWriterFlushesByItself(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	m := NewMetrics(reg)
-	rdb, _ := miniClient(t)
+	rdb, _ := redistest.Mini(t)
 	l := layout(t, 4)
 	w := NewWriter(rdb, l, Options{Now: time.Now, Batch: 16, FlushEvery: 5 * time.Millisecond, Metrics: m})
 	w.Start()
@@ -351,7 +344,7 @@ func TestWriterFlushesByItself(t *testing.T) {
 // A script Redis forgot (a restart, a failover) is loaded again and the
 // batch written.
 func TestScriptReloaded(t *testing.T) {
-	rdb, _ := miniClient(t)
+	rdb, _ := redistest.Mini(t)
 	l := layout(t, 2)
 	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0 }})
 	w.Record(app, roomBody(103, 1, "a", 0), t0)
@@ -373,7 +366,7 @@ func TestScriptReloaded(t *testing.T) {
 
 // Read stops at its callback's error and returns it.
 func TestReadStopsOnError(t *testing.T) {
-	rdb, _ := miniClient(t)
+	rdb, _ := redistest.Mini(t)
 	l := layout(t, 2)
 	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0 }})
 	for i := range 5 {
@@ -397,7 +390,7 @@ func TestReadStopsOnError(t *testing.T) {
 // Reading chunk by chunk reads every callback once, however the chunks
 // fall between the partitions.
 func TestReadInChunks(t *testing.T) {
-	rdb, _ := miniClient(t)
+	rdb, _ := redistest.Mini(t)
 	l := layout(t, 3)
 	w := NewWriter(rdb, l, Options{Batch: 9, Now: func() time.Time { return t0 }})
 	for i := range 1000 {
@@ -433,7 +426,7 @@ func (quiet) Printf(context.Context, string, ...any) {}
 // flush) is written as entries of at most maxSpan each, so a reader asking
 // for a period finds all of it.
 func TestLongQueueIsCutByTime(t *testing.T) {
-	rdb, _ := miniClient(t)
+	rdb, _ := redistest.Mini(t)
 	l := layout(t, 4)
 	w := NewWriter(rdb, l, Options{Now: func() time.Time { return t0.Add(time.Hour) }})
 	for i := range 600 { // one a second for ten minutes, in one flush

@@ -1,6 +1,7 @@
 // Package redistest starts real Redis servers for integration tests: one
 // server (Start), a three-master Redis Cluster (StartCluster), or a master,
-// a replica and a sentinel watching them (StartSentinel).
+// a replica and a sentinel watching them (StartSentinel). Mini gives unit
+// tests a miniredis and a client for it.
 //
 // Unit tests use miniredis; these tests prove the Lua scripts and stream
 // commands behave the same on the real thing. Each call starts private

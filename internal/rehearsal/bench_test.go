@@ -23,8 +23,7 @@ func BenchmarkStormEvent(b *testing.B) {
 		open func(b *testing.B) (redis.UniversalClient, *miniredis.Miniredis)
 	}{
 		{"miniredis", func(b *testing.B) (redis.UniversalClient, *miniredis.Miniredis) {
-			mr := miniredis.RunT(b)
-			return redis.NewClient(&redis.Options{Addr: mr.Addr()}), mr
+			return redistest.Mini(b)
 		}},
 		{"redis", func(b *testing.B) (redis.UniversalClient, *miniredis.Miniredis) { return redistest.Start(b), nil }},
 	} {

@@ -17,19 +17,6 @@ import (
 	"github.com/hookdev/hook/internal/rules"
 )
 
-// exitIn and enterIn are exit and enter in room r.
-func exitIn(r, user string, at time.Time) callback.Event {
-	ev := exit(user, at)
-	ev.RoomID = r
-	return ev
-}
-
-func enterIn(r, user string, at time.Time) callback.Event {
-	ev := enter(user, at)
-	ev.RoomID = r
-	return ev
-}
-
 // manyRooms is a storm in each of rooms rooms at once: users users of every
 // room time out within a few seconds, the rooms a little apart.
 func manyRooms(rooms, users int) []callback.Event {

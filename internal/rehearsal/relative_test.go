@@ -50,20 +50,6 @@ default_receiver: oncall
 rules:
 `
 
-// exitFrom is a user's timeout exit from a room of its own.
-func exitFrom(room, user string, at time.Time) callback.Event {
-	ev := exit(user, at)
-	ev.RoomID = room
-	return ev
-}
-
-// enterTo is a user's entry into a room of its own.
-func enterTo(room, user string, at time.Time) callback.Event {
-	ev := enter(user, at)
-	ev.RoomID = room
-	return ev
-}
-
 // apps is an engine.AppPopulation with a fixed count per app.
 type apps map[string]int
 
@@ -103,10 +89,10 @@ func TestAppWideOutagePagesOnce(t *testing.T) {
 				s.rig.Router.WithAppPopulation(apps{app: tc.present})
 				for i := range 20 {
 					at := t0.Add(time.Duration(i) * 500 * time.Millisecond)
-					s.at(at, exitFrom(fmt.Sprint("room-", i), fmt.Sprint("u", i), at))
+					s.at(at, exitIn(fmt.Sprint("room-", i), fmt.Sprint("u", i), at))
 				}
 				back := t0.Add(15 * time.Second) // two come back
-				s.at(back, enterTo("room-3", "u3", back), enterTo("room-7", "u7", back))
+				s.at(back, enterIn("room-3", "u3", back), enterIn("room-7", "u7", back))
 				s.advance(t0.Add(5 * time.Minute))
 				pages := s.byRule("app-outage")
 				if len(pages) != tc.pages {

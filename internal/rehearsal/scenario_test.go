@@ -43,9 +43,7 @@ type backend struct {
 }
 
 func openMiniredis(t *testing.T) (redis.UniversalClient, *miniredis.Miniredis) {
-	mr := miniredis.RunT(t)
-	rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-	t.Cleanup(func() { rdb.Close() })
+	rdb, mr := redistest.Mini(t)
 	return rdb, mr
 }
 
@@ -107,6 +105,19 @@ func roomEvent(typ, reason int, user string, at time.Time) callback.Event {
 
 func exit(user string, at time.Time) callback.Event  { return roomEvent(104, 2, user, at) }
 func enter(user string, at time.Time) callback.Event { return roomEvent(103, 1, user, at) }
+
+// exitIn and enterIn are exit and enter in room r.
+func exitIn(r, user string, at time.Time) callback.Event {
+	ev := exit(user, at)
+	ev.RoomID = r
+	return ev
+}
+
+func enterIn(r, user string, at time.Time) callback.Event {
+	ev := enter(user, at)
+	ev.RoomID = r
+	return ev
+}
 
 // scenario drives one rig through timed events and collects every page.
 type scenario struct {
