@@ -90,7 +90,7 @@ var allowedImports = map[string][]string{
 	"internal/redisconn": {},
 	// config is the settings of hook serve and hook backtest, with the
 	// defaults of the packages they tune.
-	"internal/config": {"internal/backtest", "internal/cli", "internal/keyspace", "internal/notify", "internal/record", "internal/state"},
+	"internal/settings": {"internal/backtest", "internal/cli", "internal/keyspace", "internal/notify", "internal/record", "internal/state"},
 	// cli is the command line's conventions; the commands are cmd/hook's.
 	"internal/cli": {},
 	// reload swaps a recompiled rules file into what serves (the engine,

@@ -16,7 +16,7 @@ import (
 	"github.com/hookdev/hook/internal/backtest"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redisconn"
@@ -26,7 +26,7 @@ import (
 // newBacktestCmd is `hook backtest`: what the recorded callbacks (or a file)
 // would have paged under an edited rules file (internal/backtest).
 func newBacktestCmd(c *proc) *cobra.Command {
-	var read func(args []string, getenv func(string) string, now time.Time) (config.Backtest, error)
+	var read func(args []string, getenv func(string) string, now time.Time) (settings.Backtest, error)
 	cmd := &cobra.Command{
 		Use:   "backtest --rules NEW.yaml [--since 24h | --from TIME [--to TIME]]",
 		Short: "What the recorded callbacks would have paged under an edited rules file",
@@ -49,12 +49,12 @@ when the server keeps its state in-process.`,
 			return runBacktest(cmd.Context(), cfg, c.getenv, c.stdout, c.stderr)
 		},
 	}
-	read = config.BacktestFlags(cmd.Flags())
+	read = settings.BacktestFlags(cmd.Flags())
 	return cmd
 }
 
 // runBacktest runs `hook backtest` as c asks.
-func runBacktest(ctx context.Context, c config.Backtest, getenv env, stdout, stderr io.Writer) error {
+func runBacktest(ctx context.Context, c settings.Backtest, getenv env, stdout, stderr io.Writer) error {
 	cat, err := catalog.New()
 	if err != nil {
 		return fmt.Errorf("load catalogue: %w", err)
@@ -125,7 +125,7 @@ func rulesName(path string, serving bool) string {
 
 // backtestSource is where the callbacks come from: a file, the record in
 // Redis, or the record through a server's admin API.
-func backtestSource(c config.Backtest, getenv env) (backtest.Source, func(), error) {
+func backtestSource(c settings.Backtest, getenv env) (backtest.Source, func(), error) {
 	q := record.Query{From: c.From, To: c.To, App: c.App, Room: c.Room}
 	switch {
 	case c.Input != "":
@@ -140,7 +140,7 @@ func backtestSource(c config.Backtest, getenv env) (backtest.Source, func(), err
 		if err != nil {
 			return nil, nil, redisURLExit(err)
 		}
-		opts, err := config.StoreOptions(getenv)
+		opts, err := settings.StoreOptions(getenv)
 		if err != nil {
 			rdb.Close()
 			return nil, nil, err
@@ -164,7 +164,7 @@ func backtestSource(c config.Backtest, getenv env) (backtest.Source, func(), err
 }
 
 // exportTimeline writes the period as a timeline file (backtest.Export).
-func exportTimeline(ctx context.Context, c config.Backtest, src backtest.Source, stdout, stderr io.Writer) error {
+func exportTimeline(ctx context.Context, c settings.Backtest, src backtest.Source, stdout, stderr io.Writer) error {
 	n, app, err := backtest.Export(ctx, src, c.Export, stdout)
 	switch {
 	case errors.Is(err, backtest.ErrSeveralApps):

@@ -18,7 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redistest"
 )
@@ -257,27 +257,27 @@ func TestBacktestFlags(t *testing.T) {
 		args []string
 		env  map[string]string
 		err  string
-		want func(c config.Backtest) bool
+		want func(c settings.Backtest) bool
 	}{
 		{"default: the record's day", []string{"--rules", "n.yaml"}, nil, "",
-			func(c config.Backtest) bool {
+			func(c settings.Backtest) bool {
 				return c.From.Equal(now.Add(-24*time.Hour)) && c.To.IsZero() && c.Current == ""
 			}},
-		{"since", []string{"--rules", "n.yaml", "--since", "2h"}, nil, "", func(c config.Backtest) bool { return c.From.Equal(now.Add(-2 * time.Hour)) }},
+		{"since", []string{"--rules", "n.yaml", "--since", "2h"}, nil, "", func(c settings.Backtest) bool { return c.From.Equal(now.Add(-2 * time.Hour)) }},
 		{"a window", []string{"--rules", "n.yaml", "--from", "2026-03-01T20:00:00Z", "--to", "2026-03-01 22:00"}, nil, "",
-			func(c config.Backtest) bool {
+			func(c settings.Backtest) bool {
 				return c.From.Equal(now.Add(-12*time.Hour)) && c.To.Equal(now.Add(-10*time.Hour))
 			}},
 		{"narrowed", []string{"--rules", "n.yaml", "--app", "1400000002", "--room", "9130", "--json"}, nil, "",
-			func(c config.Backtest) bool {
+			func(c settings.Backtest) bool {
 				return c.App == "1400000002" && c.Room == "9130" && c.JSON && c.DefaultApp == "1400000002"
 			}},
 		{"current from HOOK_RULES", []string{"--rules", "n.yaml"}, map[string]string{"HOOK_RULES": "cur.yaml"}, "",
-			func(c config.Backtest) bool { return c.Current == "cur.yaml" }},
+			func(c settings.Backtest) bool { return c.Current == "cur.yaml" }},
 		{"a file has no default window", []string{"--rules", "n.yaml", "--input", "f.json"}, nil, "",
-			func(c config.Backtest) bool { return c.From.IsZero() && c.DefaultApp == "1400000001" }},
+			func(c settings.Backtest) bool { return c.From.IsZero() && c.DefaultApp == "1400000001" }},
 		{"--url wins over HOOK_REDIS_URL", []string{"--rules", "n.yaml", "--url", "http://h:1"}, map[string]string{"HOOK_REDIS_URL": "redis://r"}, "",
-			func(c config.Backtest) bool { return c.URLGiven && c.URL == "http://h:1" }},
+			func(c settings.Backtest) bool { return c.URLGiven && c.URL == "http://h:1" }},
 		{"no rules", []string{"--since", "1h"}, nil, "say which rules to compare", nil},
 		{"since and from", []string{"--rules", "n.yaml", "--since", "1h", "--from", "2026-03-01T00:00:00Z"}, nil, "not both", nil},
 		{"bad time", []string{"--rules", "n.yaml", "--from", "yesterday"}, nil, `--from "yesterday" is not a time`, nil},
@@ -287,7 +287,7 @@ func TestBacktestFlags(t *testing.T) {
 		{"stray argument", []string{"--rules", "n.yaml", "x.yaml"}, nil, `unexpected argument "x.yaml"`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := config.ParseBacktest(tc.args, func(k string) string { return tc.env[k] }, now)
+			c, err := settings.ParseBacktest(tc.args, func(k string) string { return tc.env[k] }, now)
 			if tc.err != "" {
 				var e cli.Exit
 				if !errors.As(err, &e) || e.Code != 2 || !strings.Contains(e.Msg, tc.err) {

@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/threads"
@@ -14,7 +14,7 @@ import (
 // buttonSecret is the signing secret for /slack/interactions, or "" when
 // buttons are off: they need the Web API (a webhook message cannot be
 // updated) as well as the secret.
-func buttonSecret(cfg config.Serve, log *slog.Logger) string {
+func buttonSecret(cfg settings.Serve, log *slog.Logger) string {
 	switch {
 	case cfg.SlackSecret == "":
 		return ""

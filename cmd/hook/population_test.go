@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
@@ -39,7 +39,7 @@ func TestServeKeepsRoomPopulation(t *testing.T) {
 	t.Run("redis-server", func(t *testing.T) {
 		rdb := redistest.Start(t)
 		s := startServe(t, map[string]string{"TRTC_CALLBACK_KEY": key, "HOOK_REDIS_URL": "redis://" + rdb.Options().Addr})
-		layout, err := keyspace.NewLayout(keyPrefix, config.DefaultPartitions)
+		layout, err := keyspace.NewLayout(keyPrefix, settings.DefaultPartitions)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -25,7 +25,7 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 				t.Errorf("%s reads $%s, which docs/operations.md does not document", f.name, m[1])
 			}
 		}
-		if f.name != "../../internal/config/serve.go" {
+		if f.name != "../../internal/settings/serve.go" {
 			continue
 		}
 		for _, m := range flagRE.FindAllStringSubmatch(f.src, -1) {
@@ -48,12 +48,12 @@ var envRE = regexp.MustCompile(`(?:getenv\(|cli\.FromEnv\([^,]+, "[a-z-]+", )"([
 type sourceFile struct{ name, src string }
 
 // settingsSources is every non-test file that reads a setting: cmd/hook's,
-// internal/config's (the settings) and internal/adminclient's (the CLI's
+// internal/settings's (the settings) and internal/adminclient's (the CLI's
 // admin token).
 func settingsSources(t *testing.T) []sourceFile {
 	t.Helper()
 	files, _ := filepath.Glob("*.go")
-	for _, pkg := range []string{"config", "adminclient"} {
+	for _, pkg := range []string{"settings", "adminclient"} {
 		more, _ := filepath.Glob("../../internal/" + pkg + "/*.go")
 		files = append(files, more...)
 	}

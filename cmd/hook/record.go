@@ -8,7 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
@@ -18,7 +18,7 @@ import (
 // every accepted callback (nil when the record is off), its reader for the
 // admin API (served even when off: what was kept before is still there),
 // and stop, which writes what is queued once the server has stopped.
-func newRecord(c config.Record, inProcess bool, rdb redis.UniversalClient, layout keyspace.Layout, timeout time.Duration, now func() time.Time,
+func newRecord(c settings.Record, inProcess bool, rdb redis.UniversalClient, layout keyspace.Layout, timeout time.Duration, now func() time.Time,
 	reg prometheus.Registerer, log *slog.Logger) (handler.Recorder, handler.RecordSource, func()) {
 	src := record.NewReader(rdb, layout, timeout)
 	if !c.On {
@@ -27,7 +27,7 @@ func newRecord(c config.Record, inProcess bool, rdb redis.UniversalClient, layou
 	}
 	maxLen := c.MaxLen
 	if maxLen == 0 && inProcess {
-		maxLen = config.InProcessRecordMax
+		maxLen = settings.InProcessRecordMax
 	}
 	w := record.NewWriter(rdb, layout, record.Options{MaxAge: c.MaxAge, MaxLen: maxLen, Timeout: timeout, Now: now,
 		Metrics: record.NewMetrics(reg), Log: log})

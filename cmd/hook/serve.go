@@ -18,7 +18,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
@@ -38,7 +38,7 @@ import (
 const keyPrefix = "hook"
 
 // cmdServe runs the callback server and the page dispatcher until ctx ends.
-func cmdServe(ctx context.Context, cfg config.Serve, getenv env, stdout, stderr io.Writer) error {
+func cmdServe(ctx context.Context, cfg settings.Serve, getenv env, stdout, stderr io.Writer) error {
 	return serve(ctx, cfg, getenv, stdout, stderr, serveHooks{})
 }
 
@@ -55,7 +55,7 @@ type serveHooks struct {
 }
 
 // serve is cmdServe with hooks.
-func serve(ctx context.Context, cfg config.Serve, getenv env, stdout, stderr io.Writer, hooks serveHooks) error {
+func serve(ctx context.Context, cfg settings.Serve, getenv env, stdout, stderr io.Writer, hooks serveHooks) error {
 	now := hooks.now
 	if now == nil {
 		now = time.Now
@@ -86,7 +86,7 @@ func serve(ctx context.Context, cfg config.Serve, getenv env, stdout, stderr io.
 	}
 
 	rel := cfg.Reliability
-	storeOpts, err := config.StoreOptions(getenv)
+	storeOpts, err := settings.StoreOptions(getenv)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func serve(ctx context.Context, cfg config.Serve, getenv env, stdout, stderr io.
 	if err != nil {
 		return err
 	}
-	batch, err := config.RedisBatch(getenv)
+	batch, err := settings.RedisBatch(getenv)
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func redisURLExit(err error) error {
 
 // newSenders picks how each receiver kind is delivered. Without Slack
 // credentials, Slack pages print to the console instead of vanishing.
-func newSenders(cfg config.Serve, threadStore *threads.Store, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
+func newSenders(cfg settings.Serve, threadStore *threads.Store, stdout io.Writer, log *slog.Logger) (map[alert.ReceiverKind]notify.Sender, error) {
 	console := notify.NewConsole(stdout)
 	console.TRTCConsole = cfg.TRTCConsole
 	senders := map[alert.ReceiverKind]notify.Sender{alert.ReceiverConsole: console}

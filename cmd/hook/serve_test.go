@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/verify"
 )
@@ -69,7 +69,7 @@ func startServeWith(t *testing.T, env map[string]string, hooks *serveHooks) *ser
 	getenv := func(k string) string { return env[k] }
 	go func() {
 		if hooks != nil {
-			cfg, err := config.ParseServe(nil, getenv, handler.DefaultReplayWindow)
+			cfg, err := settings.ParseServe(nil, getenv, handler.DefaultReplayWindow)
 			if err != nil {
 				done <- err
 				return

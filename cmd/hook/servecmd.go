@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
 )
 
@@ -40,7 +40,7 @@ const serveEnvironment = `Environment (settings without a flag):
 // newServeCmd is `hook serve`, under the name use: "serve", or "hook" for
 // the root command, which serves when no command is given.
 func newServeCmd(c *proc, use string) *cobra.Command {
-	var read func([]string, func(string) string) (config.Serve, error)
+	var read func([]string, func(string) string) (settings.Serve, error)
 	cmd := &cobra.Command{
 		Use:   use,
 		Short: "Run the callback server (the default command)",
@@ -61,6 +61,6 @@ stdout, and makes up a callback key for the run, which it prints.`,
 			return cmdServe(cmd.Context(), cfg, c.getenv, c.stdout, c.stderr)
 		},
 	}
-	read = config.ServeFlags(cmd.Flags(), handler.DefaultReplayWindow)
+	read = settings.ServeFlags(cmd.Flags(), handler.DefaultReplayWindow)
 	return cmd
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/hookdev/hook/internal/keyspace"
 	outboxpkg "github.com/hookdev/hook/internal/outbox"
 
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/verify"
 )
@@ -182,7 +182,7 @@ func TestSIGTERMKeepsUndeliveredPages(t *testing.T) {
 	}
 
 	ctx := context.Background()
-	layout, err := keyspace.NewLayout(keyPrefix, config.DefaultPartitions)
+	layout, err := keyspace.NewLayout(keyPrefix, settings.DefaultPartitions)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,7 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
@@ -166,7 +166,7 @@ func playSigned(t *testing.T, db *redis.Client, app string, bodies [][]byte) []s
 		"TRTC_CALLBACK_KEY": key, // the example's apps have no keys of their own
 		"HOOK_REDIS_URL":    fmt.Sprintf("redis://%s/%d", db.Options().Addr, db.Options().DB),
 	}, &serveHooks{now: clock.Now})
-	st, err := state.NewPartitioned(db, keyPrefix, state.Options{Partitions: config.DefaultPartitions})
+	st, err := state.NewPartitioned(db, keyPrefix, state.Options{Partitions: settings.DefaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}

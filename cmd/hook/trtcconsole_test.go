@@ -10,7 +10,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/notify"
 )
@@ -30,7 +30,7 @@ func TestTRTCConsoleSetting(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			cfg, err := config.ParseServe(nil, func(k string) string {
+			cfg, err := settings.ParseServe(nil, func(k string) string {
 				if k == "HOOK_TRTC_CONSOLE_URL" {
 					return tt.value
 				}

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/config"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/outbox"
@@ -59,7 +59,7 @@ func recordNight(t *testing.T, rulesFile string) string {
 		t.Fatal(err)
 	}
 	rdb, _ := redistest.Mini(t)
-	st, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: config.DefaultPartitions})
+	st, err := state.NewPartitioned(rdb, keyPrefix, state.Options{Partitions: settings.DefaultPartitions})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func recordNight(t *testing.T, rulesFile string) string {
 	pop.Start()
 	defer pop.Close()
 	router := engine.New(cat, rs, st, clock.Now, nil).WithPopulation(pop).WithAppPopulation(pop)
-	w := record.NewWriter(rdb, st.Layout(), record.Options{Now: clock.Now, MaxLen: config.InProcessRecordMax})
+	w := record.NewWriter(rdb, st.Layout(), record.Options{Now: clock.Now, MaxLen: settings.InProcessRecordMax})
 	h := handler.New(handler.Config{AdminToken: "doc-admin-token"}, handler.Deps{Router: router, Catalog: cat, Store: st,
 		Log: slog.New(slog.DiscardHandler), Now: clock.Now, Outbox: outbox.New(rdb, st.Layout(), outbox.Options{}), Silences: silence.New(rdb, st.Layout()), Rules: router,
 		Record: w, RecordReader: record.NewReader(rdb, st.Layout(), 0)})

@@ -1,9 +1,9 @@
-// Package config is the settings of hook serve and hook backtest: their
+// Package settings is the settings of hook serve and hook backtest: their
 // flags, each falling back on an environment variable, the settings only
 // the environment gives, and their checks, which refuse what cannot be
 // meant with exit status 2 and a message that says what to give. It reads;
 // cmd/hook wires what it read.
-package config
+package settings
 
 import (
 	"cmp"
