@@ -1,11 +1,12 @@
 // Package alert is hook's domain: the vocabulary every stage of the pipeline
-// shares. rules turns a callback into Alerts; the store acts on them
-// atomically and records what happened as Notifications in the outbox; notify
-// renders each Notification for its receiver. Silences, their one validation,
-// and hook's error codes live here too.
+// shares. The engine turns a callback into Alerts; state acts on them
+// atomically and records what happened as Notifications in the outbox;
+// notify takes each one from the outbox as a Delivery and renders it for its
+// receiver. Silences, their one validation, the dead letters and digests as
+// operators see them, and hook's error codes live here too.
 //
 // The package holds types and the rules about them, no I/O, and imports
-// nothing of hook's but the catalogue.
+// nothing of hook's.
 package alert
 
 import (
