@@ -5,11 +5,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
 func TestOutboxLifecycle(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
 		for _, id := range []string{"a", "b", "c"} {
@@ -63,7 +64,7 @@ func TestOutboxLifecycle(t *testing.T) {
 }
 
 func TestOutboxCreatedByAReadHasATTL(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
 		if got, err := s.Read(ctx, "w", 10, 10*time.Millisecond); err != nil || len(got) != 0 {

@@ -48,7 +48,7 @@ func partitioned(t *testing.T, rdb redis.UniversalClient, n int) *wired {
 }
 
 func TestPartitionedOutbox(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := partitioned(t, rdb, 4)
 		rooms := roomsInPartitions(s)
@@ -134,7 +134,7 @@ func TestPartitionedOutbox(t *testing.T) {
 }
 
 func TestFireNeedsOneRoom(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		s := partitioned(t, rdb, 4)
 		rooms := roomsInPartitions(s)
 		_, err := s.Fire(context.Background(), time.Now(), []alert.Alert{about(rooms[0], "a"), about(rooms[1], "b")})
@@ -145,7 +145,7 @@ func TestFireNeedsOneRoom(t *testing.T) {
 }
 
 func TestSilenceInEveryPartition(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := partitioned(t, rdb, 4)
 		now := time.Now()

@@ -116,7 +116,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 			alert.Why{Dropped: 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
 				s := wire(New(rdb, "hook"))
 				r := roomOf(t, rdb, s)
@@ -155,7 +155,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 // there; when the share is no longer reached (here: the room fills up
 // again) it may cross again, and a crossing after its dedup window pages.
 func TestRelativeThresholdCrossesAgain(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		r := roomOf(t, rdb, s)
@@ -187,7 +187,7 @@ func TestRelativeThresholdCrossesAgain(t *testing.T) {
 // An app-relative threshold's population is the app's present users, as
 // the engine passed them, plus the members it counted away.
 func TestRelativeThresholdOfTheApp(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -235,7 +235,7 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 		{"most of the app", alert.OfApp, 5000 + 1, 0, alert.Why{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
 				s := wire(New(rdb, "hook"))
 				r := roomOf(t, rdb, s)
@@ -300,7 +300,7 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 // event for a key, later events for it count only once a rearm event
 // newer than the counted one came, and only if they are not older than it.
 func TestThresholdRearm(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -355,7 +355,7 @@ func TestThresholdRearm(t *testing.T) {
 // latest counted event: a threshold's crossing, and a group's flushes (the
 // first of which carries the threshold's numbers).
 func TestMemberDetailsInAggregates(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -473,7 +473,7 @@ func TestAppWideThresholdAcrossPartitions(t *testing.T) {
 			t.Errorf("the app's window in its partition holds %d, want 20", n)
 		}
 	}
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		t.Run("direct", func(t *testing.T) { run(t, rdb, false, 1) })
 		rdb.FlushAll(context.Background())
 		t.Run("batched", func(t *testing.T) { run(t, rdb, true, 1) })
@@ -529,7 +529,7 @@ func TestAppWideWithWait(t *testing.T) {
 // latest counted event, the usual one once and a member's own only where it
 // differs, and counts among the dropped those who came back.
 func TestThresholdWaitMemberDetails(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -579,7 +579,7 @@ func TestThresholdWaitMemberDetails(t *testing.T) {
 // A wait opened by a hook from before, which kept every member counted in
 // a sorted set with its detail, pages with those details and numbers.
 func TestThresholdWaitReadsDroppedOfBefore(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
