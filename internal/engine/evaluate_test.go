@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -23,7 +24,7 @@ default_receiver: oncall
 
 func mustCompile(tb testing.TB, rulesYAML string) *rules.Ruleset {
 	tb.Helper()
-	rs, err := rules.Compile("test.yaml", []byte(receiversYAML+rulesYAML), testCatalog(tb), envMap(nil))
+	rs, err := rules.Compile("test.yaml", []byte(receiversYAML+rulesYAML), catalogtest.New(tb), envMap(nil))
 	if err != nil {
 		tb.Fatalf("compile:\n%v", err)
 	}
@@ -31,7 +32,7 @@ func mustCompile(tb testing.TB, rulesYAML string) *rules.Ruleset {
 }
 
 func names(rs *rules.Ruleset, ev callback.Event) []string {
-	f := match.NewFacts(testCatalog(nil), ev) // the catalogue is loaded once per test binary
+	f := match.NewFacts(catalogtest.New(nil), ev) // the catalogue is loaded once per test binary
 	var out []string
 	for _, cr := range Evaluate(rs, &f) {
 		out = append(out, cr.Name)
@@ -138,7 +139,7 @@ func TestWhen(t *testing.T) {
 // receiver, as the store copies them.
 func pagesOf(t *testing.T, rs *rules.Ruleset, ev callback.Event) []alert.Notification {
 	t.Helper()
-	f := match.NewFacts(testCatalog(t), ev)
+	f := match.NewFacts(catalogtest.New(t), ev)
 	vs, err := Explain(rs, &f, time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -201,7 +202,7 @@ rules:
   - name: never
     match: {event: room.exit}
 `)
-	f := match.NewFacts(testCatalog(t), exitEvent(2))
+	f := match.NewFacts(catalogtest.New(t), exitEvent(2))
 	vs, err := Explain(rs, &f, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -236,7 +237,7 @@ func TestEvaluateNoMatchAllocatesNothing(t *testing.T) {
 	rs := hundredRules(t)
 	ev := exitEvent(2)
 	ev.RoomID = "room-x"
-	f := match.NewFacts(testCatalog(t), ev)
+	f := match.NewFacts(catalogtest.New(t), ev)
 	if n := testing.AllocsPerRun(100, func() { Evaluate(rs, &f) }); n != 0 {
 		t.Errorf("Evaluate allocates %v times per event on the no-match path, want 0", n)
 	}
@@ -244,7 +245,7 @@ func TestEvaluateNoMatchAllocatesNothing(t *testing.T) {
 
 func BenchmarkEvaluate100Rules(b *testing.B) {
 	rs := hundredRules(b)
-	cat := testCatalog(b)
+	cat := catalogtest.New(b)
 	for _, bc := range []struct{ name, room string }{{"no-match", "room-x"}, {"match-100th", "room-99"}} {
 		ev := exitEvent(2)
 		ev.RoomID = bc.room

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
 
@@ -30,7 +31,7 @@ func TestSceneMatch(t *testing.T) {
 				ev := exitEvent(2)
 				ev.AppID = app
 				var f match.Facts
-				rs.Facts(&f, testCatalog(t), ev)
+				rs.Facts(&f, catalogtest.New(t), ev)
 				if len(Evaluate(rs, &f)) > 0 {
 					got = append(got, app)
 				}
@@ -61,7 +62,7 @@ inhibit:
 	ev := exitEvent(2)
 	ev.AppID = "1400000002"
 	var f match.Facts
-	rs.Facts(&f, testCatalog(t), ev)
+	rs.Facts(&f, catalogtest.New(t), ev)
 	alerts := Alerts(rs, &f, time.Unix(1700000000, 0))
 	if len(alerts) == 0 {
 		t.Fatal("no alert")
@@ -73,7 +74,7 @@ inhibit:
 		scene string
 		ok    bool
 	}{{"call", true}, {"live", true}, {"Call", false}, {"video", false}} {
-		_, err := NormalizeSilence(rs, testCatalog(t), alert.Silence{Matchers: map[string]string{"scene": tc.scene}})
+		_, err := NormalizeSilence(rs, catalogtest.New(t), alert.Silence{Matchers: map[string]string{"scene": tc.scene}})
 		if (err == nil) != tc.ok {
 			t.Errorf("silence scene=%s: %v, want ok %v", tc.scene, err, tc.ok)
 		}
@@ -112,7 +113,7 @@ func TestSceneOfApp(t *testing.T) {
 			ev := exitEvent(2)
 			ev.AppID = tt.app
 			var f match.Facts
-			rs.Facts(&f, testCatalog(t), ev)
+			rs.Facts(&f, catalogtest.New(t), ev)
 			if f.Scene != tt.want {
 				t.Errorf("match.Facts.Scene = %q, want %q", f.Scene, tt.want)
 			}
@@ -132,7 +133,7 @@ func TestSceneOfApp(t *testing.T) {
 		})
 	}
 	// match.Facts made without a ruleset (hook test's first look) are live.
-	if f := match.NewFacts(testCatalog(t), exitEvent(2)); f.Scene != match.SceneLive {
+	if f := match.NewFacts(catalogtest.New(t), exitEvent(2)); f.Scene != match.SceneLive {
 		t.Errorf("NewFacts Scene = %q, want %q", f.Scene, match.SceneLive)
 	}
 }

@@ -1,22 +1,8 @@
 package match
 
 import (
-	"sync"
-	"testing"
-
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 )
-
-var sharedCatalog = sync.OnceValues(catalog.New)
-
-func testCatalog(tb testing.TB) *catalog.Catalog {
-	cat, err := sharedCatalog()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return cat
-}
 
 // exitEvent is a user leaving room 8489 (event 104) with the given reason.
 func exitEvent(reason int) callback.Event {
