@@ -134,14 +134,11 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 						r.leave(st.user)
 					}
 				}
-				pages, err := s.Drain(ctx)
-				if err != nil || len(pages) != 1 {
-					t.Fatalf("%d pages, %v; want 1", len(pages), err)
-				}
-				if got := pages[0].Why; got == nil || *got != tc.why {
+				page := onePage(t, s)
+				if got := page.Why; got == nil || *got != tc.why {
 					t.Errorf("why %+v, want %+v", got, tc.why)
 				}
-				for _, m := range pages[0].Members {
+				for _, m := range page.Members {
 					if m.Role != "Audience" || m.Reason != "Timeout" {
 						t.Errorf("member %+v: want role Audience, reason Timeout", m)
 					}
@@ -205,12 +202,9 @@ func TestRelativeThresholdOfTheApp(t *testing.T) {
 				t.Fatalf("%s: %v, %v; want %s", u, v, err, want)
 			}
 		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
-		if want := (alert.Why{Dropped: 3, Population: 10}); pages[0].Why == nil || *pages[0].Why != want {
-			t.Errorf("why %+v, want %+v", pages[0].Why, want)
+		page := onePage(t, s)
+		if want := (alert.Why{Dropped: 3, Population: 10}); page.Why == nil || *page.Why != want {
+			t.Errorf("why %+v, want %+v", page.Why, want)
 		}
 	})
 }
@@ -374,16 +368,13 @@ func TestMemberDetailsInAggregates(t *testing.T) {
 		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
 			t.Fatal(err)
 		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
+		page := onePage(t, s)
 		want := []alert.Member{{Name: "anchor", Events: 1, Role: "Anchor", Reason: "Timeout"},
 			{Name: "nameless\nuser", Events: 1}, {Name: "viewer", Events: 1, Role: "Audience", Reason: "Force-closed"}}
-		if !slices.Equal(pages[0].Members, want) {
-			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		if !slices.Equal(page.Members, want) {
+			t.Errorf("members %+v\nwant %+v", page.Members, want)
 		}
-		if w := pages[0].Why; w == nil || w.Dropped != 2 {
+		if w := page.Why; w == nil || w.Dropped != 2 {
 			t.Errorf("why %+v: want the 2 dropped at the crossing", w)
 		}
 	})
@@ -561,16 +552,13 @@ func TestThresholdWaitMemberDetails(t *testing.T) {
 		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
 			t.Fatal(err)
 		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
+		page := onePage(t, s)
 		want := []alert.Member{{Name: "anchor", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "nameless", Events: 1},
 			{Name: "viewer2", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "viewer3", Events: 1, Role: "Anchor", Reason: "Timeout"}}
-		if !slices.Equal(pages[0].Members, want) {
-			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		if !slices.Equal(page.Members, want) {
+			t.Errorf("members %+v\nwant %+v", page.Members, want)
 		}
-		if w := pages[0].Why; w == nil || w.Dropped != 5 || w.Away != 4 {
+		if w := page.Why; w == nil || w.Dropped != 5 || w.Away != 4 {
 			t.Errorf("why %+v: want 5 dropped, 4 away", w)
 		}
 	})
@@ -606,16 +594,13 @@ func TestThresholdWaitReadsDroppedOfBefore(t *testing.T) {
 		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
 			t.Fatal(err)
 		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
+		page := onePage(t, s)
 		want := []alert.Member{{Name: "u1", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "u2", Events: 1},
 			{Name: "u3", Events: 1, Role: "Audience", Reason: "Timeout"}}
-		if !slices.Equal(pages[0].Members, want) {
-			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		if !slices.Equal(page.Members, want) {
+			t.Errorf("members %+v\nwant %+v", page.Members, want)
 		}
-		if w := pages[0].Why; w == nil || w.Dropped != 4 || w.Away != 3 {
+		if w := page.Why; w == nil || w.Dropped != 4 || w.Away != 3 {
 			t.Errorf("why %+v: want 4 dropped, 3 away", w)
 		}
 	})
