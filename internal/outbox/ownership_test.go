@@ -18,10 +18,8 @@ func TestTouchKeepsOnlyWhatTheConsumerOwns(t *testing.T) {
 	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
-		for _, id := range []string{"a", "b", "c"} {
-			if err := enqueue(ctx, s, id); err != nil {
-				t.Fatal(err)
-			}
+		if err := enqueue(ctx, s, "a", "b", "c"); err != nil {
+			t.Fatal(err)
 		}
 		held, err := s.Read(ctx, "A", 10, 10*time.Millisecond)
 		if err != nil || len(held) != 3 {
