@@ -9,7 +9,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -36,10 +36,7 @@ func (s *fakeStore) Tick(context.Context, time.Time, int) ([]alert.TickOutcome, 
 
 func testEngine(t *testing.T, rulesYAML string, st Store) *Engine {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	src := "receivers:\n  - name: oncall\n    console: {}\ndefault_receiver: oncall\n" + rulesYAML
 	rs, err := rules.Compile("test.yaml", []byte(src), cat, func(string) string { return "" })
 	if err != nil {

@@ -144,10 +144,7 @@ func absentEvent(typ int) callback.Event {
 // compile compiles rules with a receiver for them.
 func compile(t *testing.T, rulesYAML string) *rules.Ruleset {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile("test.yaml", []byte("receivers: [{name: oncall, console: {}}]\ndefault_receiver: oncall\n"+rulesYAML), cat, func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("compile:\n%v", err)

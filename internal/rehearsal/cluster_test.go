@@ -12,7 +12,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -116,10 +116,7 @@ rules:
     group_wait: 10s
     group_interval: 1m
 `
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile("app.yaml", []byte(src), cat, func(string) string { return "k" })
 	if err != nil {
 		t.Fatal(err)

@@ -9,7 +9,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -20,10 +20,7 @@ func eachBackend(t *testing.T, src string, f func(t *testing.T, s *scenario)) {
 	var want []string
 	for i, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := catalogtest.New(t)
 			rs, err := rules.Compile("relative.yaml", []byte(src), cat, func(string) string { return "k" })
 			if err != nil {
 				t.Fatal(err)

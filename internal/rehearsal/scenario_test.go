@@ -17,6 +17,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
@@ -131,10 +132,7 @@ type scenario struct {
 }
 
 func newScenario(t *testing.T, b backend) *scenario {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rdb, mr := b.open(t)
 	return &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr,
 		rig: b.rig(t, rdb, mr, cat, exampleRules(t, cat))}
@@ -400,10 +398,7 @@ func TestSilenceMutesAndExpires(t *testing.T) {
 func TestTwoReplicasShareOneStorm(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := catalogtest.New(t)
 			rdb, mr := b.open(t)
 			rs := exampleRules(t, cat)
 			rigA := b.rig(t, rdb, mr, cat, rs)

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
@@ -25,10 +25,7 @@ rules:
 `
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := catalogtest.New(t)
 			rs, err := rules.Compile("flap.yaml", []byte(src), cat, func(string) string { return "k" })
 			if err != nil {
 				t.Fatal(err)
@@ -89,10 +86,7 @@ rules:
 	} {
 		for _, b := range backends {
 			t.Run(tc.name+"/"+b.name, func(t *testing.T) {
-				cat, err := catalog.New()
-				if err != nil {
-					t.Fatal(err)
-				}
+				cat := catalogtest.New(t)
 				rs, err := rules.Compile("wait.yaml", []byte(src), cat, func(string) string { return "k" })
 				if err != nil {
 					t.Fatal(err)
