@@ -132,10 +132,23 @@ type scenario struct {
 }
 
 func newScenario(t *testing.T, b backend) *scenario {
-	cat := catalogtest.New(t)
+	return newScenarioOf(t, b, exampleRules(t, catalogtest.New(t)))
+}
+
+// newScenarioOf is a scenario on backend b running the rules rs.
+func newScenarioOf(t *testing.T, b backend, rs *rules.Ruleset) *scenario {
 	rdb, mr := b.open(t)
-	return &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr,
-		rig: b.rig(t, rdb, mr, cat, exampleRules(t, cat))}
+	return &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: b.rig(t, rdb, mr, catalogtest.New(t), rs)}
+}
+
+// compileRules compiles src as the rules file name, every callback key "k".
+func compileRules(t testing.TB, name, src string) *rules.Ruleset {
+	t.Helper()
+	rs, err := rules.Compile(name, []byte(src), catalogtest.New(t), func(string) string { return "k" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }
 
 func (s *scenario) at(at time.Time, ev ...callback.Event) {
