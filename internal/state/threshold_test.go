@@ -365,10 +365,7 @@ func TestMemberDetailsInAggregates(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
-			t.Fatal(err)
-		}
-		page := onePage(t, s)
+		page := tickedPage(t, s, t0.Add(time.Minute))
 		want := []alert.Member{{Name: "anchor", Events: 1, Role: "Anchor", Reason: "Timeout"},
 			{Name: "nameless\nuser", Events: 1}, {Name: "viewer", Events: 1, Role: "Audience", Reason: "Force-closed"}}
 		if !slices.Equal(page.Members, want) {
@@ -549,10 +546,7 @@ func TestThresholdWaitMemberDetails(t *testing.T) {
 				t.Fatalf("step %d (%s): %v, %v; want %s", i, st.a.Member, v, err, st.want)
 			}
 		}
-		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
-			t.Fatal(err)
-		}
-		page := onePage(t, s)
+		page := tickedPage(t, s, t0.Add(time.Minute))
 		want := []alert.Member{{Name: "anchor", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "nameless", Events: 1},
 			{Name: "viewer2", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "viewer3", Events: 1, Role: "Anchor", Reason: "Timeout"}}
 		if !slices.Equal(page.Members, want) {
@@ -591,10 +585,7 @@ func TestThresholdWaitReadsDroppedOfBefore(t *testing.T) {
 		ms := float64(t0.UnixMilli())
 		rdb.ZAdd(ctx, key, redis.Z{Score: ms, Member: "Anchor\x1fTimeout\nu1"}, redis.Z{Score: ms + 1000, Member: "u2"},
 			redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu3"}, redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu4"})
-		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
-			t.Fatal(err)
-		}
-		page := onePage(t, s)
+		page := tickedPage(t, s, t0.Add(time.Minute))
 		want := []alert.Member{{Name: "u1", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "u2", Events: 1},
 			{Name: "u3", Events: 1, Role: "Audience", Reason: "Timeout"}}
 		if !slices.Equal(page.Members, want) {

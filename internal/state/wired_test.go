@@ -53,3 +53,13 @@ func onePage(t *testing.T, s *wired) alert.Notification {
 	}
 	return pages[0]
 }
+
+// tickedPage ticks s at now and returns the one page that sent (a group's
+// flush, a threshold's wait ending).
+func tickedPage(t *testing.T, s *wired, now time.Time) alert.Notification {
+	t.Helper()
+	if _, err := s.Tick(context.Background(), now, 100); err != nil {
+		t.Fatal(err)
+	}
+	return onePage(t, s)
+}
