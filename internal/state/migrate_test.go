@@ -22,8 +22,7 @@ func TestUpgradeFromTheSingleSlotLayout(t *testing.T) {
 		ctx := context.Background()
 		now := time.Now()
 		old := wire(New(rdb, "hook"))
-		pend := about("room-2", "pending")
-		pend.Op, pend.StateKey, pend.For, pend.EventMs = alert.OpPending, "app/room-2/u1", 30*time.Second, now.UnixMilli()
+		pend := pendingAbout("room-2", "pending", now)
 		if v, err := old.Fire(ctx, now, []alert.Alert{pend}); err != nil || v[0] != alert.VerdictPending {
 			t.Fatalf("old layout pending: %v, %v", v, err)
 		}

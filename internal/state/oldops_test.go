@@ -46,8 +46,7 @@ func TestPendingAlertsOfAnOlderHook(t *testing.T) {
 		ctx := context.Background()
 		now := time.Now()
 		s := wire(New(rdb, "hook"))
-		pend := about("room-1", "old-pending")
-		pend.Op, pend.StateKey, pend.For, pend.EventMs = alert.OpPending, "app/room-1/u1", 30*time.Second, now.UnixMilli()
+		pend := pendingAbout("room-1", "old-pending", now)
 		pend.Notification.Title = "anchor dropped"
 		if v, err := s.Fire(ctx, now, []alert.Alert{pend}); err != nil || v[0] != alert.VerdictPending {
 			t.Fatalf("pending: %v, %v", v, err)

@@ -38,6 +38,14 @@ func about(room, id string) alert.Alert {
 	return a
 }
 
+// pendingAbout is about made a for: 30s alert on user u1 of room, from an
+// event at now.
+func pendingAbout(room, id string, now time.Time) alert.Alert {
+	a := about(room, id)
+	a.Op, a.StateKey, a.For, a.EventMs = alert.OpPending, "app/"+room+"/u1", 30*time.Second, now.UnixMilli()
+	return a
+}
+
 func partitioned(t *testing.T, rdb redis.UniversalClient, n int) *wired {
 	t.Helper()
 	s, err := wireNew(rdb, "hook", Options{Partitions: n})
