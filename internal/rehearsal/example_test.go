@@ -26,12 +26,7 @@ var otherApps = map[string]string{"call participant times out": callApp, "unlist
 // shippedRules are rules.example.yaml as the binary embeds it.
 func shippedRules(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
 	t.Helper()
-	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, func(k string) string {
-		if k == rules.AllAppsKeyEnv {
-			return "k"
-		}
-		return ""
-	})
+	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, allAppsKey)
 	if err != nil {
 		t.Fatalf("example rules: %v", err)
 	}

@@ -75,6 +75,15 @@ func (b backend) rig(t testing.TB, rdb redis.UniversalClient, mr *miniredis.Mini
 	return rehearsal.NewRigOn(b.store(t, rdb), mr, cat, rs, t0)
 }
 
+// allAppsKey is the environment of the example and scenario rules: one
+// callback key, "k", for every app.
+func allAppsKey(name string) string {
+	if name == rules.AllAppsKeyEnv {
+		return "k"
+	}
+	return ""
+}
+
 // exampleRules are the scenario rules: a room storm with group updates
 // that inhibits per-user drops (the example file up to issue 15, kept here
 // because these scenarios pin the stateful machinery, not day-one advice).
@@ -84,12 +93,7 @@ func exampleRules(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rules.Compile("testdata/scenario-rules.yaml", src, cat, func(k string) string {
-		if k == rules.AllAppsKeyEnv {
-			return "k"
-		}
-		return ""
-	})
+	rs, err := rules.Compile("testdata/scenario-rules.yaml", src, cat, allAppsKey)
 	if err != nil {
 		t.Fatalf("example rules: %v", err)
 	}
