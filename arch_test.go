@@ -98,6 +98,8 @@ var allowedImports = map[string][]string{
 	// reload swaps a recompiled rules file into what serves (the engine,
 	// through an interface of reload's own).
 	"internal/reload": {"internal/catalog", "internal/rules"},
+	// callbacktest builds the callbacks tests send.
+	"internal/callback/callbacktest": {"internal/callback"},
 }
 
 func TestImportsFlowOneWay(t *testing.T) {

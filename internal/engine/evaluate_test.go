@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
@@ -60,7 +61,7 @@ rules:
 		{1, "audit,any-exit"}, // timeout does not match; the third does
 	}
 	for _, tc := range cases {
-		if got := strings.Join(names(rs, exitEvent(tc.reason)), ","); got != tc.want {
+		if got := strings.Join(names(rs, callbacktest.Exit(tc.reason)), ","); got != tc.want {
 			t.Errorf("reason %d: matched %q, want %q", tc.reason, got, tc.want)
 		}
 	}
@@ -75,29 +76,29 @@ func TestMatchers(t *testing.T) {
 		ev    callback.Event
 		want  bool
 	}{
-		{"name", `event: room.exit`, exitEvent(2), true},
-		{"name, other event", `event: room.enter`, exitEvent(2), false},
-		{"number", `event: 104`, exitEvent(2), true},
-		{"name without prefix", `reason: timeout`, exitEvent(2), true},
-		{"name with prefix", `reason: reason.timeout`, exitEvent(2), true},
-		{"name scoped to another event type", `reason: timeout`, func() callback.Event { e := exitEvent(2); e.Type = 103; return e }(), false},
-		{"list hit", `reason: [normal, timeout]`, exitEvent(2), true},
-		{"list miss", `reason: [normal, force_closed]`, exitEvent(2), false},
-		{"list mixing names and numbers", `reason: [normal, 2]`, exitEvent(2), true},
-		{"string field", `room: "8489"`, exitEvent(2), true},
-		{"string field written as a number", `room: 8489`, exitEvent(2), true},
-		{"string field miss", `user: u43`, exitEvent(2), false},
+		{"name", `event: room.exit`, callbacktest.Exit(2), true},
+		{"name, other event", `event: room.enter`, callbacktest.Exit(2), false},
+		{"number", `event: 104`, callbacktest.Exit(2), true},
+		{"name without prefix", `reason: timeout`, callbacktest.Exit(2), true},
+		{"name with prefix", `reason: reason.timeout`, callbacktest.Exit(2), true},
+		{"name scoped to another event type", `reason: timeout`, func() callback.Event { e := callbacktest.Exit(2); e.Type = 103; return e }(), false},
+		{"list hit", `reason: [normal, timeout]`, callbacktest.Exit(2), true},
+		{"list miss", `reason: [normal, force_closed]`, callbacktest.Exit(2), false},
+		{"list mixing names and numbers", `reason: [normal, 2]`, callbacktest.Exit(2), true},
+		{"string field", `room: "8489"`, callbacktest.Exit(2), true},
+		{"string field written as a number", `room: 8489`, callbacktest.Exit(2), true},
+		{"string field miss", `user: u43`, callbacktest.Exit(2), false},
 		{"regex on a string field", `room: {regex: "^live-"}`, recording, true},
-		{"regex on a string field, miss", `room: {regex: "^live-"}`, exitEvent(2), false},
+		{"regex on a string field, miss", `room: {regex: "^live-"}`, callbacktest.Exit(2), false},
 		{"regex on a code field (its name)", `event: {regex: "^recording\\."}`, recording, true},
-		{"regex on a code field, miss", `event: {regex: "^recording\\."}`, exitEvent(2), false},
-		{"not", `reason: {not: normal}`, exitEvent(2), true},
-		{"not, miss", `reason: {not: timeout}`, exitEvent(2), false},
-		{"not a list", `reason: {not: [normal, timeout]}`, exitEvent(2), false},
-		{"not a regex", `room: {not: {regex: "^live-"}}`, exitEvent(2), true},
-		{"nested not", `reason: {not: {not: timeout}}`, exitEvent(2), true},
-		{"absent field matches no value", `status: failed`, exitEvent(2), false},
-		{"absent field matches not", `status: {not: failed}`, exitEvent(2), true},
+		{"regex on a code field, miss", `event: {regex: "^recording\\."}`, callbacktest.Exit(2), false},
+		{"not", `reason: {not: normal}`, callbacktest.Exit(2), true},
+		{"not, miss", `reason: {not: timeout}`, callbacktest.Exit(2), false},
+		{"not a list", `reason: {not: [normal, timeout]}`, callbacktest.Exit(2), false},
+		{"not a regex", `room: {not: {regex: "^live-"}}`, callbacktest.Exit(2), true},
+		{"nested not", `reason: {not: {not: timeout}}`, callbacktest.Exit(2), true},
+		{"absent field matches no value", `status: failed`, callbacktest.Exit(2), false},
+		{"absent field matches not", `status: {not: failed}`, callbacktest.Exit(2), true},
 		{"scoped status", `status: failed`, func() callback.Event { e := recording; e.Status = 1; return e }(), true},
 	}
 	for _, tc := range cases {
@@ -111,7 +112,7 @@ func TestMatchers(t *testing.T) {
 }
 
 func TestWhen(t *testing.T) {
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.Payload = map[string]any{"Count": 3.0, "Stats": "text"}
 	cases := []struct {
 		when string
@@ -168,7 +169,7 @@ rules:
     text: "{{with .Payload.Stats}}loss {{.Loss}}{{else}}no stats{{end}}"
     dedup: {key: "{{.Room}}", window: 5m}
 `)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	p := pagesOf(t, rs, ev)
 	if len(p) != 1 {
 		t.Fatalf("%d pages, want 1", len(p))
@@ -202,7 +203,7 @@ rules:
   - name: never
     match: {event: room.exit}
 `)
-	f := match.NewFacts(catalogtest.New(t), exitEvent(2))
+	f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2))
 	vs, err := Explain(rs, &f, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -235,7 +236,7 @@ func hundredRules(tb testing.TB) *rules.Ruleset {
 
 func TestEvaluateNoMatchAllocatesNothing(t *testing.T) {
 	rs := hundredRules(t)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.RoomID = "room-x"
 	f := match.NewFacts(catalogtest.New(t), ev)
 	if n := testing.AllocsPerRun(100, func() { Evaluate(rs, &f) }); n != 0 {
@@ -247,7 +248,7 @@ func BenchmarkEvaluate100Rules(b *testing.B) {
 	rs := hundredRules(b)
 	cat := catalogtest.New(b)
 	for _, bc := range []struct{ name, room string }{{"no-match", "room-x"}, {"match-100th", "room-99"}} {
-		ev := exitEvent(2)
+		ev := callbacktest.Exit(2)
 		ev.RoomID = bc.room
 		f := match.NewFacts(cat, ev)
 		b.Run(bc.name, func(b *testing.B) {
@@ -271,7 +272,7 @@ rules:
     text: "User `+"`{{.User}}`"+` left\nroom {{.Room}} {{.Payload.note}} {{describe .}}"
     dedup: {key: "{{.User}}", window: 5m}
 `)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.UserID = "x`\n*Status*\nRESOLVED"
 	ev.Payload = map[string]any{"note": "> *quoted*\r\nline"}
 	p := pagesOf(t, rs, ev)

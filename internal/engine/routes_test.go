@@ -8,6 +8,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
@@ -15,7 +16,7 @@ import (
 
 // event is a callback of the given type for app.
 func event(app string, typ, reason int) callback.Event {
-	ev := exitEvent(reason)
+	ev := callbacktest.Exit(reason)
 	ev.AppID, ev.Type, ev.Group = app, typ, typ/100
 	if typ/100 == 3 {
 		ev.Reason, ev.Role, ev.Status = callback.Absent, callback.Absent, 1

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
@@ -28,7 +29,7 @@ func TestSceneMatch(t *testing.T) {
 			rs := mustCompile(t, scenesYAML+"rules: [{name: r, match: "+tt.match+"}]")
 			var got []string
 			for _, app := range []string{"1400000001", "1400000002", "1400000003", "1400000009"} {
-				ev := exitEvent(2)
+				ev := callbacktest.Exit(2)
 				ev.AppID = app
 				var f match.Facts
 				rs.Facts(&f, catalogtest.New(t), ev)
@@ -59,7 +60,7 @@ inhibit:
     target: {rule: dropped}
     equal: [app, scene]
 `)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.AppID = "1400000002"
 	var f match.Facts
 	rs.Facts(&f, catalogtest.New(t), ev)
@@ -110,7 +111,7 @@ func TestSceneOfApp(t *testing.T) {
 			if got := rs.Scene(tt.app); got != tt.want {
 				t.Errorf("Scene = %q, want %q", got, tt.want)
 			}
-			ev := exitEvent(2)
+			ev := callbacktest.Exit(2)
 			ev.AppID = tt.app
 			var f match.Facts
 			rs.Facts(&f, catalogtest.New(t), ev)
@@ -133,7 +134,7 @@ func TestSceneOfApp(t *testing.T) {
 		})
 	}
 	// match.Facts made without a ruleset (hook test's first look) are live.
-	if f := match.NewFacts(catalogtest.New(t), exitEvent(2)); f.Scene != match.SceneLive {
+	if f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2)); f.Scene != match.SceneLive {
 		t.Errorf("NewFacts Scene = %q, want %q", f.Scene, match.SceneLive)
 	}
 }

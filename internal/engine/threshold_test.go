@@ -7,6 +7,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
@@ -40,7 +41,7 @@ rules:
     match: {event: relay.cdn_status, relay_status: recovering}
     threshold: {count: 3, within: 10m, per: "{{.App}}/{{.Task}}", rearm: {relay_status: running}}
 `)
-	f := match.NewFacts(catalogtest.New(t), exitEvent(2))
+	f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2))
 	now := time.Unix(1700000000, 0)
 	got := map[string]alert.Alert{}
 	for _, a := range Alerts(rs, &f, now) {
@@ -88,7 +89,7 @@ rules:
 
 	// Back in the room: a recovery for the room's threshold (in the room's
 	// partition) and a clear for the per-user alert.
-	enter := exitEvent(1)
+	enter := callbacktest.Exit(1)
 	enter.Type = 103
 	f = match.NewFacts(catalogtest.New(t), enter)
 	var ops []string
@@ -132,7 +133,7 @@ rules:
     for: 20s
     clear: {event: room.enter}
 `)
-	enter := exitEvent(1)
+	enter := callbacktest.Exit(1)
 	enter.Type = 103
 	f := match.NewFacts(catalogtest.New(t), enter)
 	as := Alerts(rs, &f, time.Now())
@@ -158,7 +159,7 @@ rules:
     match: {event: relay.cdn_status, relay_status: recovering}
     threshold: {count: 3, within: 10m, per: "{{.App}}/{{.Task}}", rearm: {relay_status: running}}
 `)
-	f := match.NewFacts(catalogtest.New(t), exitEvent(2))
+	f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2))
 	ex, err := Explain(rs, &f, time.Now())
 	if err != nil {
 		t.Fatal(err)

@@ -6,13 +6,14 @@ import (
 	"text/template"
 
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 // The fast path renders exactly what text/template renders, for every kind
 // of key it takes, and leaves the rest to the template.
 func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.TaskID = "t-1"
 	ev.ErrorCode = "E1"
 	f := NewFacts(catalogtest.New(t), ev)
@@ -56,7 +57,7 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 }
 
 func BenchmarkDefaultDedupKey(b *testing.B) {
-	f := NewFacts(catalogtest.New(b), exitEvent(2))
+	f := NewFacts(catalogtest.New(b), callbacktest.Exit(2))
 	d := TemplateData{Facts: &f, Rule: "r"}
 	k := NewKeyTemplate(template.Must(template.New("default dedup key").Funcs(TemplateFuncs()).Parse(defaultDedupKey)))
 	b.ReportAllocs()
@@ -81,7 +82,7 @@ func TestPlainDisplayMatchesTheTemplate(t *testing.T) {
 			t.Fatalf("%s: not plain", src)
 		}
 		for _, h := range hostile {
-			ev := exitEvent(2)
+			ev := callbacktest.Exit(2)
 			ev.UserID, ev.RoomID, ev.TaskID, ev.ErrorCode = h, h, h, h
 			f := NewFacts(catalogtest.New(t), ev)
 			data := TemplateData{Facts: &f, Rule: "r*`", Severity: "critical", Count: 3}
