@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/cli"
 )
 
@@ -85,10 +86,7 @@ func TestCmdCatalog(t *testing.T) {
 // TestCmdCatalogEveryRow decodes every documented row through the command line and
 // checks the row's own text comes back: the data file, the decoder and the CLI agree.
 func TestCmdCatalogEveryRow(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rows := 0
 	for _, table := range catalog.IDTables() {
 		for _, row := range cat.Rows(table) {
@@ -117,10 +115,7 @@ func TestCmdCatalogEveryRow(t *testing.T) {
 
 // TestCmdCatalogEveryEvent names every documented event type through the command line.
 func TestCmdCatalogEveryEvent(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	listing, _ := cat.Entries(catalog.Callback)
 	events := 0
 	for _, sc := range listing.Callback {

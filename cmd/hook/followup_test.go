@@ -14,7 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/outbox"
@@ -70,10 +70,7 @@ func TestFollowUpEndToEnd(t *testing.T) {
 	env := map[string]string{"TENCENTCLOUD_SECRET_ID": "AKIDe2e", "TENCENTCLOUD_SECRET_KEY": "secret", "HOOK_TRTC_API_URL": fake.URL}
 	rdb, _ := redistest.Mini(t)
 	st := outbox.New(rdb, singleSlot(), outbox.Options{})
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	var asked []string
 	members := enrich.MembersFunc(func(_ context.Context, app, roomKey, user string) (enrich.Member, bool, error) {
 		asked = append(asked, app+"/"+roomKey+"/"+user)

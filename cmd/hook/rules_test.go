@@ -6,6 +6,7 @@ import (
 
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -15,10 +16,7 @@ import (
 // the tests that rehearse or serve the README's rules run.
 func exampleRules(t testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs, err := compileRules("", cat, func(string) string { return "k" })
 	if err != nil {
 		t.Fatal(err)

@@ -15,8 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookdev/hook/internal/catalog"
-	"github.com/hookdev/hook/internal/settings"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/outbox"
@@ -24,6 +23,7 @@ import (
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/verify"
@@ -50,10 +50,7 @@ var night = []struct {
 // returns the server's URL, its admin API on.
 func recordNight(t *testing.T, rulesFile string) string {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs, err := rules.Load(rulesFile, cat, func(k string) string { return map[string]string{"TRTC_CALLBACK_KEY": "night-key"}[k] })
 	if err != nil {
 		t.Fatal(err)

@@ -16,21 +16,13 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
 
 const liveApp = "1400000001"
-
-func newCatalog(t testing.TB) *catalog.Catalog {
-	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
-}
 
 func compile(t testing.TB, cat *catalog.Catalog, name, src string) *rules.Ruleset {
 	t.Helper()
@@ -72,7 +64,7 @@ func pageID(n alert.Notification, at time.Time) string {
 // second, although it runs callbacks' alerts together in one script and
 // lets TTLs lag.
 func TestReplayAgreesWithRehearsal(t *testing.T) {
-	cat := newCatalog(t)
+	cat := catalogtest.New(t)
 	rs := exampleRuleset(t, cat)
 	for _, path := range timelines(t) {
 		for _, every := range []int{compactEvery, 7} {
@@ -139,7 +131,7 @@ func agreesWithRehearsal(t *testing.T, cat *catalog.Catalog, rs *rules.Ruleset, 
 
 // The same rules on both sides change nothing: every page is kept.
 func TestSameRulesChangeNothing(t *testing.T) {
-	cat := newCatalog(t)
+	cat := catalogtest.New(t)
 	rs := exampleRuleset(t, cat)
 	app := busyApp{seed: 3, n: 4000, start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), rate: 116, rooms: 50}
 	rep, err := Run(context.Background(), Options{Catalog: cat, Current: rs, New: rs, CurrentName: "a", NewName: "b"}, app.source())
@@ -189,7 +181,7 @@ func churnRules(t testing.TB, cat *catalog.Catalog) (absolute, relative *rules.R
 // drop, 6 still away after 20 s) pages under the absolute rule and not under the
 // relative one; an outage (34 of 42) pages under both.
 func TestRelativeThresholdSeesTheRoom(t *testing.T) {
-	cat := newCatalog(t)
+	cat := catalogtest.New(t)
 	absolute, relative := churnRules(t, cat)
 	for _, tc := range []struct {
 		file       string
@@ -222,7 +214,7 @@ func TestRelativeThresholdSeesTheRoom(t *testing.T) {
 // A replay that fails (here: a source whose callback fails) returns the
 // error and no report; one with nothing to replay says so.
 func TestRunErrors(t *testing.T) {
-	cat := newCatalog(t)
+	cat := catalogtest.New(t)
 	rs := exampleRuleset(t, cat)
 	opts := Options{Catalog: cat, Current: rs, New: rs}
 	boom := fmt.Errorf("redis: i/o timeout")
@@ -250,7 +242,7 @@ type recordEntry = record.Entry
 // A timer the very last callbacks open still fires in the settle: the
 // alerts waiting for their script run first, then the timers they made.
 func TestLastCallbacksOpenATimer(t *testing.T) {
-	cat := newCatalog(t)
+	cat := catalogtest.New(t)
 	absolute, _ := churnRules(t, cat)
 	var b strings.Builder
 	b.WriteString("[\n")
@@ -302,7 +294,7 @@ func TestCopyKeys(t *testing.T) {
 // A source that fails part way fails the backtest with its own error: no
 // report of part of the period.
 func TestRunStopsWhenTheRecordFails(t *testing.T) {
-	cat := newCatalog(t)
+	cat := catalogtest.New(t)
 	rs := exampleRuleset(t, cat)
 	cut := fmt.Errorf("the record stream ended early")
 	app := busyApp{seed: 5, n: 3000, start: t0, rate: 116, rooms: 20}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -30,10 +31,7 @@ func exampleRuleset(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
 // reports the throughput and the peak heap; with -busy 1000000 it is the
 // figure the README gives.
 func TestBusyAppThroughput(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	cur := exampleRuleset(t, cat)
 	app := busyApp{seed: 1, n: *busyN, start: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), rate: 116, rooms: 2000}
 	defer TuneGC()() // as hook backtest runs it

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/notify"
 )
@@ -38,7 +40,7 @@ func TestCountIsThePagesCount(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rs := mustCompile(t, "rules:\n  - name: r\n    match: {event: room.exit}"+tt.rule+"\n")
-			f := match.NewFacts(testCatalog(t), exitEvent(3))
+			f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(3))
 			as := Alerts(rs, &f, time.Unix(1700000000, 0))
 			if len(as) != 1 {
 				t.Fatalf("%d alerts", len(as))
@@ -66,9 +68,9 @@ func TestCountIsThePagesCount(t *testing.T) {
 	}
 	// A client cannot forge the mark: its control characters are made inert.
 	rs := mustCompile(t, "rules:\n  - name: r\n    match: {event: room.exit}\n    threshold: {count: 3, within: 1m}\n    title: \"{{.User}} and {{.Count}} more\"\n")
-	ev := exitEvent(3)
+	ev := callbacktest.Exit(3)
 	ev.UserID = alert.CountMark
-	f := match.NewFacts(testCatalog(t), ev)
+	f := match.NewFacts(catalogtest.New(t), ev)
 	n := Alerts(rs, &f, time.Unix(1700000000, 0))[0].Notification
 	if got := strings.Count(n.Title, alert.CountMark); got != 1 {
 		t.Errorf("title %q holds the mark %d times, want 1", n.Title, got)

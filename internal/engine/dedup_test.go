@@ -9,7 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	outboxpkg "github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
@@ -30,10 +30,7 @@ rules:
 
 func dedupRouter(t *testing.T, rdb redis.UniversalClient) (*engine.Engine, *state.Redis) {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile("dedup.yaml", []byte(dedupRules), cat, func(string) string { return "" })
 	if err != nil {
 		t.Fatal(err)

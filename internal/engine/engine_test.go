@@ -9,7 +9,8 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -36,10 +37,7 @@ func (s *fakeStore) Tick(context.Context, time.Time, int) ([]alert.TickOutcome, 
 
 func testEngine(t *testing.T, rulesYAML string, st Store) *Engine {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	src := "receivers:\n  - name: oncall\n    console: {}\ndefault_receiver: oncall\n" + rulesYAML
 	rs, err := rules.Compile("test.yaml", []byte(src), cat, func(string) string { return "" })
 	if err != nil {
@@ -48,16 +46,10 @@ func testEngine(t *testing.T, rulesYAML string, st Store) *Engine {
 	return New(cat, rs, st, time.Now, nil)
 }
 
-func exitEvent(reason int) callback.Event {
-	return callback.Event{AppID: "1400000001", Group: 1, Type: 104, CallbackMs: 1700000000000, EventMs: 1700000000000,
-		RoomID: "8489", UserID: "u42", Role: 20, TerminalType: callback.Absent, UserType: callback.Absent,
-		Reason: reason, Status: callback.Absent, LeaveCode: callback.Absent, RoomType: callback.Absent}
-}
-
 func TestHandleNoMatchSkipsStore(t *testing.T) {
 	st := &fakeStore{}
 	e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.enter}\n", st)
-	res, err := e.Handle(context.Background(), exitEvent(2))
+	res, err := e.Handle(context.Background(), callbacktest.Exit(2))
 	if err != nil || len(res.Outcomes) != 0 || st.calls != 0 {
 		t.Errorf("res %+v err %v calls %d", res, err, st.calls)
 	}
@@ -66,7 +58,7 @@ func TestHandleNoMatchSkipsStore(t *testing.T) {
 func TestHandleMatchFiresOnce(t *testing.T) {
 	st := &fakeStore{}
 	e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.exit}\n", st)
-	res, err := e.Handle(context.Background(), exitEvent(2))
+	res, err := e.Handle(context.Background(), callbacktest.Exit(2))
 	if err != nil || len(res.Outcomes) != 1 || !res.Outcomes[0].Fired || res.Outcomes[0].Pages != 1 || st.calls != 1 {
 		t.Errorf("res %+v err %v calls %d", res, err, st.calls)
 	}
@@ -86,7 +78,7 @@ func TestRoomLogKeysRoomsByKind(t *testing.T) {
 	rooms := &roomLog{}
 	e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.exit}\n", &fakeStore{}).WithRoomLog(rooms)
 	ev := func(typ, roomType int) callback.Event {
-		x := exitEvent(0)
+		x := callbacktest.Exit(0)
 		x.Type, x.RoomID, x.RoomType, x.UserID = typ, "12345", roomType, ""
 		return x
 	}
@@ -133,7 +125,7 @@ func TestHandleFeedsPopulation(t *testing.T) {
 		st := &fakeStore{}
 		pop := &fakePopulation{st: st}
 		e := testEngine(t, "rules:\n  - name: r\n    match: {event: room.exit}\n", st).WithPopulation(pop)
-		ev := exitEvent(2)
+		ev := callbacktest.Exit(2)
 		ev.Group, ev.Type = tt.group, tt.typ
 		if _, err := e.Handle(context.Background(), ev); err != nil {
 			t.Fatal(err)

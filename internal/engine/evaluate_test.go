@@ -8,6 +8,8 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -23,7 +25,7 @@ default_receiver: oncall
 
 func mustCompile(tb testing.TB, rulesYAML string) *rules.Ruleset {
 	tb.Helper()
-	rs, err := rules.Compile("test.yaml", []byte(receiversYAML+rulesYAML), testCatalog(tb), envMap(nil))
+	rs, err := rules.Compile("test.yaml", []byte(receiversYAML+rulesYAML), catalogtest.New(tb), envMap(nil))
 	if err != nil {
 		tb.Fatalf("compile:\n%v", err)
 	}
@@ -31,7 +33,7 @@ func mustCompile(tb testing.TB, rulesYAML string) *rules.Ruleset {
 }
 
 func names(rs *rules.Ruleset, ev callback.Event) []string {
-	f := match.NewFacts(testCatalog(nil), ev) // the catalogue is loaded once per test binary
+	f := match.NewFacts(catalogtest.New(nil), ev) // the catalogue is loaded once per test binary
 	var out []string
 	for _, cr := range Evaluate(rs, &f) {
 		out = append(out, cr.Name)
@@ -59,7 +61,7 @@ rules:
 		{1, "audit,any-exit"}, // timeout does not match; the third does
 	}
 	for _, tc := range cases {
-		if got := strings.Join(names(rs, exitEvent(tc.reason)), ","); got != tc.want {
+		if got := strings.Join(names(rs, callbacktest.Exit(tc.reason)), ","); got != tc.want {
 			t.Errorf("reason %d: matched %q, want %q", tc.reason, got, tc.want)
 		}
 	}
@@ -74,29 +76,29 @@ func TestMatchers(t *testing.T) {
 		ev    callback.Event
 		want  bool
 	}{
-		{"name", `event: room.exit`, exitEvent(2), true},
-		{"name, other event", `event: room.enter`, exitEvent(2), false},
-		{"number", `event: 104`, exitEvent(2), true},
-		{"name without prefix", `reason: timeout`, exitEvent(2), true},
-		{"name with prefix", `reason: reason.timeout`, exitEvent(2), true},
-		{"name scoped to another event type", `reason: timeout`, func() callback.Event { e := exitEvent(2); e.Type = 103; return e }(), false},
-		{"list hit", `reason: [normal, timeout]`, exitEvent(2), true},
-		{"list miss", `reason: [normal, force_closed]`, exitEvent(2), false},
-		{"list mixing names and numbers", `reason: [normal, 2]`, exitEvent(2), true},
-		{"string field", `room: "8489"`, exitEvent(2), true},
-		{"string field written as a number", `room: 8489`, exitEvent(2), true},
-		{"string field miss", `user: u43`, exitEvent(2), false},
+		{"name", `event: room.exit`, callbacktest.Exit(2), true},
+		{"name, other event", `event: room.enter`, callbacktest.Exit(2), false},
+		{"number", `event: 104`, callbacktest.Exit(2), true},
+		{"name without prefix", `reason: timeout`, callbacktest.Exit(2), true},
+		{"name with prefix", `reason: reason.timeout`, callbacktest.Exit(2), true},
+		{"name scoped to another event type", `reason: timeout`, func() callback.Event { e := callbacktest.Exit(2); e.Type = 103; return e }(), false},
+		{"list hit", `reason: [normal, timeout]`, callbacktest.Exit(2), true},
+		{"list miss", `reason: [normal, force_closed]`, callbacktest.Exit(2), false},
+		{"list mixing names and numbers", `reason: [normal, 2]`, callbacktest.Exit(2), true},
+		{"string field", `room: "8489"`, callbacktest.Exit(2), true},
+		{"string field written as a number", `room: 8489`, callbacktest.Exit(2), true},
+		{"string field miss", `user: u43`, callbacktest.Exit(2), false},
 		{"regex on a string field", `room: {regex: "^live-"}`, recording, true},
-		{"regex on a string field, miss", `room: {regex: "^live-"}`, exitEvent(2), false},
+		{"regex on a string field, miss", `room: {regex: "^live-"}`, callbacktest.Exit(2), false},
 		{"regex on a code field (its name)", `event: {regex: "^recording\\."}`, recording, true},
-		{"regex on a code field, miss", `event: {regex: "^recording\\."}`, exitEvent(2), false},
-		{"not", `reason: {not: normal}`, exitEvent(2), true},
-		{"not, miss", `reason: {not: timeout}`, exitEvent(2), false},
-		{"not a list", `reason: {not: [normal, timeout]}`, exitEvent(2), false},
-		{"not a regex", `room: {not: {regex: "^live-"}}`, exitEvent(2), true},
-		{"nested not", `reason: {not: {not: timeout}}`, exitEvent(2), true},
-		{"absent field matches no value", `status: failed`, exitEvent(2), false},
-		{"absent field matches not", `status: {not: failed}`, exitEvent(2), true},
+		{"regex on a code field, miss", `event: {regex: "^recording\\."}`, callbacktest.Exit(2), false},
+		{"not", `reason: {not: normal}`, callbacktest.Exit(2), true},
+		{"not, miss", `reason: {not: timeout}`, callbacktest.Exit(2), false},
+		{"not a list", `reason: {not: [normal, timeout]}`, callbacktest.Exit(2), false},
+		{"not a regex", `room: {not: {regex: "^live-"}}`, callbacktest.Exit(2), true},
+		{"nested not", `reason: {not: {not: timeout}}`, callbacktest.Exit(2), true},
+		{"absent field matches no value", `status: failed`, callbacktest.Exit(2), false},
+		{"absent field matches not", `status: {not: failed}`, callbacktest.Exit(2), true},
 		{"scoped status", `status: failed`, func() callback.Event { e := recording; e.Status = 1; return e }(), true},
 	}
 	for _, tc := range cases {
@@ -110,7 +112,7 @@ func TestMatchers(t *testing.T) {
 }
 
 func TestWhen(t *testing.T) {
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.Payload = map[string]any{"Count": 3.0, "Stats": "text"}
 	cases := []struct {
 		when string
@@ -138,7 +140,7 @@ func TestWhen(t *testing.T) {
 // receiver, as the store copies them.
 func pagesOf(t *testing.T, rs *rules.Ruleset, ev callback.Event) []alert.Notification {
 	t.Helper()
-	f := match.NewFacts(testCatalog(t), ev)
+	f := match.NewFacts(catalogtest.New(t), ev)
 	vs, err := Explain(rs, &f, time.Unix(1700000000, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +169,7 @@ rules:
     text: "{{with .Payload.Stats}}loss {{.Loss}}{{else}}no stats{{end}}"
     dedup: {key: "{{.Room}}", window: 5m}
 `)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	p := pagesOf(t, rs, ev)
 	if len(p) != 1 {
 		t.Fatalf("%d pages, want 1", len(p))
@@ -201,7 +203,7 @@ rules:
   - name: never
     match: {event: room.exit}
 `)
-	f := match.NewFacts(testCatalog(t), exitEvent(2))
+	f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2))
 	vs, err := Explain(rs, &f, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -234,9 +236,9 @@ func hundredRules(tb testing.TB) *rules.Ruleset {
 
 func TestEvaluateNoMatchAllocatesNothing(t *testing.T) {
 	rs := hundredRules(t)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.RoomID = "room-x"
-	f := match.NewFacts(testCatalog(t), ev)
+	f := match.NewFacts(catalogtest.New(t), ev)
 	if n := testing.AllocsPerRun(100, func() { Evaluate(rs, &f) }); n != 0 {
 		t.Errorf("Evaluate allocates %v times per event on the no-match path, want 0", n)
 	}
@@ -244,9 +246,9 @@ func TestEvaluateNoMatchAllocatesNothing(t *testing.T) {
 
 func BenchmarkEvaluate100Rules(b *testing.B) {
 	rs := hundredRules(b)
-	cat := testCatalog(b)
+	cat := catalogtest.New(b)
 	for _, bc := range []struct{ name, room string }{{"no-match", "room-x"}, {"match-100th", "room-99"}} {
-		ev := exitEvent(2)
+		ev := callbacktest.Exit(2)
 		ev.RoomID = bc.room
 		f := match.NewFacts(cat, ev)
 		b.Run(bc.name, func(b *testing.B) {
@@ -270,7 +272,7 @@ rules:
     text: "User `+"`{{.User}}`"+` left\nroom {{.Room}} {{.Payload.note}} {{describe .}}"
     dedup: {key: "{{.User}}", window: 5m}
 `)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.UserID = "x`\n*Status*\nRESOLVED"
 	ev.Payload = map[string]any{"note": "> *quoted*\r\nline"}
 	p := pagesOf(t, rs, ev)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
@@ -18,10 +18,7 @@ func noEnv(string) string { return "" }
 // TestExampleRules pins what the shipped example promises a new user: real
 // failures page, routine traffic does not.
 func TestExampleRules(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, noEnv)
 	if err != nil {
 		t.Fatalf("the example does not compile:\n%v", err)

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
 
@@ -36,7 +37,7 @@ func TestPayloadDecodedOnlyWhenRead(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			rs := mustCompile(t, "rules:\n"+tc.rule)
 			var f match.Facts
-			rs.Facts(&f, testCatalog(t), ev)
+			rs.Facts(&f, catalogtest.New(t), ev)
 			if got := f.Payload != nil; got != tc.decoded {
 				t.Fatalf("payload decoded %v, want %v", got, tc.decoded)
 			}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
 )
 
 // fakeApps is an AppPopulation with fixed counts; it counts lookups.
@@ -74,7 +75,7 @@ func TestAppPopulation(t *testing.T) {
 			if tc.apps != nil {
 				e.WithAppPopulation(tc.apps)
 			}
-			if _, err := e.Handle(context.Background(), exitEvent(2)); err != nil {
+			if _, err := e.Handle(context.Background(), callbacktest.Exit(2)); err != nil {
 				t.Fatal(err)
 			}
 			if len(st.alerts) != 2 || st.alerts[0].Present != tc.present || st.alerts[1].Present != 0 {

@@ -8,13 +8,15 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/rules"
 )
 
 // event is a callback of the given type for app.
 func event(app string, typ, reason int) callback.Event {
-	ev := exitEvent(reason)
+	ev := callbacktest.Exit(reason)
 	ev.AppID, ev.Type, ev.Group = app, typ, typ/100
 	if typ/100 == 3 {
 		ev.Reason, ev.Role, ev.Status = callback.Absent, callback.Absent, 1
@@ -25,7 +27,7 @@ func event(app string, typ, reason int) callback.Event {
 // pagedTo lists, for each alert of ev, its rule and the receivers it pages
 // with their mentions: "exit-critical: oncall <!here>, team".
 func pagedTo(rs *rules.Ruleset, ev callback.Event) []string {
-	f := match.NewFacts(testCatalog(nil), ev)
+	f := match.NewFacts(catalogtest.New(nil), ev)
 	f.Scene = rs.Scene(ev.AppID)
 	var out []string
 	for _, a := range Alerts(rs, &f, time.Unix(1700000000, 0)) {
@@ -43,10 +45,7 @@ func pagedTo(rs *rules.Ruleset, ev callback.Event) []string {
 // default_receiver; a rule with receivers keeps them; mentions follow the
 // rule's severity.
 func TestRoutes(t *testing.T) {
-	rs, err := rules.Compile("routes.yaml", []byte(routesYAML), testCatalog(t), envMap(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := routesRuleset(t)
 	tests := []struct {
 		name string
 		ev   callback.Event
@@ -68,11 +67,8 @@ func TestRoutes(t *testing.T) {
 // TestRoutesExplain: hook test says which route picked a page's
 // receivers, or that none did.
 func TestRoutesExplain(t *testing.T) {
-	rs, err := rules.Compile("routes.yaml", []byte(routesYAML), testCatalog(t), envMap(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := match.NewFacts(testCatalog(t), event("1400000001", 104, 2))
+	rs := routesRuleset(t)
+	f := match.NewFacts(catalogtest.New(t), event("1400000001", 104, 2))
 	vs, err := Explain(rs, &f, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +89,7 @@ func TestRoutesExplain(t *testing.T) {
 	if !strings.HasSuffix(vs[1].Why, "; "+want[0][len("exit-critical: "):]) {
 		t.Errorf("why %q does not end with the route", vs[1].Why)
 	}
-	f = match.NewFacts(testCatalog(t), event("1400000001", 103, 1))
+	f = match.NewFacts(catalogtest.New(t), event("1400000001", 103, 1))
 	vs, _ = Explain(rs, &f, time.Now())
 	for _, v := range vs {
 		if v.Matched && (v.Route != "" || strings.Contains(v.Why, "route")) {
@@ -105,11 +101,8 @@ func TestRoutesExplain(t *testing.T) {
 // TestRouteAllocs: picking a page's route allocates nothing; a busy server
 // does it for every alert.
 func TestRouteAllocs(t *testing.T) {
-	rs, err := rules.Compile("routes.yaml", []byte(routesYAML), testCatalog(t), envMap(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := match.NewFacts(testCatalog(t), event("1400000002", 104, 2))
+	rs := routesRuleset(t)
+	f := match.NewFacts(catalogtest.New(t), event("1400000002", 104, 2))
 	var sink []alert.Receiver
 	if n := testing.AllocsPerRun(100, func() {
 		for _, cr := range rs.Rules() {
@@ -119,6 +112,16 @@ func TestRouteAllocs(t *testing.T) {
 		t.Errorf("%v allocations per event", n)
 	}
 	_ = sink
+}
+
+// routesRuleset is routesYAML compiled.
+func routesRuleset(t *testing.T) *rules.Ruleset {
+	t.Helper()
+	rs, err := rules.Compile("routes.yaml", []byte(routesYAML), catalogtest.New(t), envMap(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }
 
 const routesYAML = `

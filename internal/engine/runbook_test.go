@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
 
@@ -35,7 +37,7 @@ rules:
     group_by: [room]
     runbook: https://wiki.example.com/grouped
 `)
-	f := match.NewFacts(testCatalog(t), exitEvent(3))
+	f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(3))
 	want := map[string]alert.Runbook{
 		"plain":     {URL: "https://wiki.example.com/plain"},
 		"threshold": {URL: "https://wiki.example.com/threshold", Text: "Check the region."},

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
 
@@ -27,10 +29,10 @@ func TestSceneMatch(t *testing.T) {
 			rs := mustCompile(t, scenesYAML+"rules: [{name: r, match: "+tt.match+"}]")
 			var got []string
 			for _, app := range []string{"1400000001", "1400000002", "1400000003", "1400000009"} {
-				ev := exitEvent(2)
+				ev := callbacktest.Exit(2)
 				ev.AppID = app
 				var f match.Facts
-				rs.Facts(&f, testCatalog(t), ev)
+				rs.Facts(&f, catalogtest.New(t), ev)
 				if len(Evaluate(rs, &f)) > 0 {
 					got = append(got, app)
 				}
@@ -58,10 +60,10 @@ inhibit:
     target: {rule: dropped}
     equal: [app, scene]
 `)
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.AppID = "1400000002"
 	var f match.Facts
-	rs.Facts(&f, testCatalog(t), ev)
+	rs.Facts(&f, catalogtest.New(t), ev)
 	alerts := Alerts(rs, &f, time.Unix(1700000000, 0))
 	if len(alerts) == 0 {
 		t.Fatal("no alert")
@@ -73,7 +75,7 @@ inhibit:
 		scene string
 		ok    bool
 	}{{"call", true}, {"live", true}, {"Call", false}, {"video", false}} {
-		_, err := NormalizeSilence(rs, testCatalog(t), alert.Silence{Matchers: map[string]string{"scene": tc.scene}})
+		_, err := NormalizeSilence(rs, catalogtest.New(t), alert.Silence{Matchers: map[string]string{"scene": tc.scene}})
 		if (err == nil) != tc.ok {
 			t.Errorf("silence scene=%s: %v, want ok %v", tc.scene, err, tc.ok)
 		}
@@ -109,10 +111,10 @@ func TestSceneOfApp(t *testing.T) {
 			if got := rs.Scene(tt.app); got != tt.want {
 				t.Errorf("Scene = %q, want %q", got, tt.want)
 			}
-			ev := exitEvent(2)
+			ev := callbacktest.Exit(2)
 			ev.AppID = tt.app
 			var f match.Facts
-			rs.Facts(&f, testCatalog(t), ev)
+			rs.Facts(&f, catalogtest.New(t), ev)
 			if f.Scene != tt.want {
 				t.Errorf("match.Facts.Scene = %q, want %q", f.Scene, tt.want)
 			}
@@ -132,7 +134,7 @@ func TestSceneOfApp(t *testing.T) {
 		})
 	}
 	// match.Facts made without a ruleset (hook test's first look) are live.
-	if f := match.NewFacts(testCatalog(t), exitEvent(2)); f.Scene != match.SceneLive {
+	if f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2)); f.Scene != match.SceneLive {
 		t.Errorf("NewFacts Scene = %q, want %q", f.Scene, match.SceneLive)
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
 
@@ -39,7 +41,7 @@ rules:
     match: {event: relay.cdn_status, relay_status: recovering}
     threshold: {count: 3, within: 10m, per: "{{.App}}/{{.Task}}", rearm: {relay_status: running}}
 `)
-	f := match.NewFacts(testCatalog(t), exitEvent(2))
+	f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2))
 	now := time.Unix(1700000000, 0)
 	got := map[string]alert.Alert{}
 	for _, a := range Alerts(rs, &f, now) {
@@ -87,9 +89,9 @@ rules:
 
 	// Back in the room: a recovery for the room's threshold (in the room's
 	// partition) and a clear for the per-user alert.
-	enter := exitEvent(1)
+	enter := callbacktest.Exit(1)
 	enter.Type = 103
-	f = match.NewFacts(testCatalog(t), enter)
+	f = match.NewFacts(catalogtest.New(t), enter)
 	var ops []string
 	for _, a := range Alerts(rs, &f, now) {
 		ops = append(ops, a.Rule+":"+string(a.Op))
@@ -106,14 +108,14 @@ rules:
 		return callback.Event{AppID: "1400000001", Group: 4, Type: 401, EventMs: 1700000000000, RoomID: "8489", TaskID: "t1",
 			Role: -1, TerminalType: -1, UserType: -1, Reason: -1, Status: status, LeaveCode: -1, RoomType: -1}
 	}
-	f = match.NewFacts(testCatalog(t), relay(3))
+	f = match.NewFacts(catalogtest.New(t), relay(3))
 	as := Alerts(rs, &f, now)
 	// Its key names the task, not the room: it is counted in the app's
 	// partition, which is as right (a task lives in one room) if less spread.
 	if len(as) != 1 || as[0].Op != alert.OpThreshold || !as[0].Rearm || as[0].MemberRole != "" || !as[0].AppWide {
 		t.Errorf("recovering: %+v, want one app-wide threshold alert that rearms, about a task", as)
 	}
-	f = match.NewFacts(testCatalog(t), relay(2))
+	f = match.NewFacts(catalogtest.New(t), relay(2))
 	as = Alerts(rs, &f, now)
 	if len(as) != 1 || as[0].Op != alert.OpRearm || as[0].StateKey != "1400000001/t1" || as[0].Within != 10*time.Minute || !as[0].AppWide {
 		t.Errorf("running: %+v, want one rearm of 1400000001/t1", as)
@@ -131,9 +133,9 @@ rules:
     for: 20s
     clear: {event: room.enter}
 `)
-	enter := exitEvent(1)
+	enter := callbacktest.Exit(1)
 	enter.Type = 103
-	f := match.NewFacts(testCatalog(t), enter)
+	f := match.NewFacts(catalogtest.New(t), enter)
 	as := Alerts(rs, &f, time.Now())
 	if len(as) != 1 || as[0].Op != alert.OpRecover || !as[0].AppWide || as[0].StateKey != "1400000001" {
 		t.Errorf("%+v, want an app-wide recovery of 1400000001", as)
@@ -157,7 +159,7 @@ rules:
     match: {event: relay.cdn_status, relay_status: recovering}
     threshold: {count: 3, within: 10m, per: "{{.App}}/{{.Task}}", rearm: {relay_status: running}}
 `)
-	f := match.NewFacts(testCatalog(t), exitEvent(2))
+	f := match.NewFacts(catalogtest.New(t), callbacktest.Exit(2))
 	ex, err := Explain(rs, &f, time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -178,7 +180,7 @@ rules:
 	}
 	relay := callback.Event{AppID: "1400000001", Group: 4, Type: 401, EventMs: 1700000000000, RoomID: "8489", TaskID: "t1",
 		Role: -1, TerminalType: -1, UserType: -1, Reason: -1, Status: 2, LeaveCode: -1, RoomType: -1}
-	f = match.NewFacts(testCatalog(t), relay)
+	f = match.NewFacts(catalogtest.New(t), relay)
 	ex, _ = Explain(rs, &f, time.Now())
 	found := false
 	for _, e := range ex {

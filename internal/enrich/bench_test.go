@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/trtcapi"
 )
 
 // BenchmarkDecodeUserEvents decodes a busy user's answer (200 events from two
 // peers) and keeps the 10 most relevant.
 func BenchmarkDecodeUserEvents(b *testing.B) {
-	d := decoder{cat: testCatalog(b), maxItems: 10, maxCauses: 5}
+	d := decoder{cat: catalogtest.New(b), maxItems: 10, maxCauses: 5}
 	ids := []struct {
 		id     int
 		p1, p2 int64
@@ -32,7 +33,7 @@ func BenchmarkDecodeUserEvents(b *testing.B) {
 
 // BenchmarkEnrichCached is the cost of a page whose answer is cached.
 func BenchmarkEnrichCached(b *testing.B) {
-	e := New(cachedAPI{}, testCatalog(b), nil, Options{}, nil, func() time.Time { return eventAt.Add(time.Minute) })
+	e := New(cachedAPI{}, catalogtest.New(b), nil, Options{}, nil, func() time.Time { return eventAt.Add(time.Minute) })
 	s := Subject{Kind: KindRoom, App: testApp, Room: "461", EventTime: eventAt}
 	if _, err := e.Enrich(context.Background(), s); err != nil {
 		b.Fatal(err)

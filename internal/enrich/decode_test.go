@@ -8,21 +8,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/trtcapi"
 )
 
-func testCatalog(tb testing.TB) *catalog.Catalog {
-	tb.Helper()
-	c, err := catalog.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return c
-}
-
 func TestDecodeEventThroughTheCatalogue(t *testing.T) {
-	d := decoder{cat: testCatalog(t), maxItems: 10, maxCauses: 5}
+	d := decoder{cat: catalogtest.New(t), maxItems: 10, maxCauses: 5}
 	tests := []struct {
 		name     string
 		id       int
@@ -73,7 +64,7 @@ func TestDecodeEventThroughTheCatalogue(t *testing.T) {
 }
 
 func TestDecodeExperienceThroughTheCatalogue(t *testing.T) {
-	d := decoder{cat: testCatalog(t), maxItems: 10, maxCauses: 2}
+	d := decoder{cat: catalogtest.New(t), maxItems: 10, maxCauses: 2}
 	tests := []struct {
 		name string
 		x    trtcapi.AbnormalExperience
@@ -130,7 +121,7 @@ func TestBound(t *testing.T) {
 // TestClientStringsAreBounded feeds oversized and hostile ids through a whole
 // decode: every string that reaches a page stays within its bound.
 func TestClientStringsAreBounded(t *testing.T) {
-	d := decoder{cat: testCatalog(t), maxItems: 10, maxCauses: 5}
+	d := decoder{cat: catalogtest.New(t), maxItems: 10, maxCauses: 5}
 	huge := strings.Repeat("<!here>\n", 100)
 	events, _ := d.events([]trtcapi.PeerEvents{{PeerID: huge, Events: []trtcapi.UserEvent{{EventID: 5005, ParamOne: -1, ParamTwo: -1}}}}, time.Now())
 	xs, _ := d.experiences([]trtcapi.AbnormalExperience{{UserID: huge, RoomID: huge, ExperienceID: 1,
@@ -154,7 +145,7 @@ func TestClientStringsAreBounded(t *testing.T) {
 }
 
 func TestEnrichmentSurvivesJSON(t *testing.T) {
-	d := decoder{cat: testCatalog(t), maxItems: 10, maxCauses: 5}
+	d := decoder{cat: catalogtest.New(t), maxItems: 10, maxCauses: 5}
 	at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 	events, omitted := d.events([]trtcapi.PeerEvents{{PeerID: "alice", Events: []trtcapi.UserEvent{
 		{EventID: 5005, Time: at, ParamOne: -1, ParamTwo: -1},

@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/trtcapi"
 	"github.com/hookdev/hook/internal/trtcapi/trtcapitest"
 )
@@ -72,7 +73,7 @@ func newHarness(t *testing.T, rooms RoomCreations, opts Options) *harness {
 	h := &harness{f: trtcapitest.New(t), clock: &testClock{t: eventAt.Add(2 * time.Minute)}, created: eventAt.Add(-20 * time.Minute)}
 	h.m = NewMetrics(prometheus.NewRegistry())
 	opts.Metrics = h.m
-	h.e = New(fakeClient(t, h.f), testCatalog(t), rooms, opts, nil, h.clock.now)
+	h.e = New(fakeClient(t, h.f), catalogtest.New(t), rooms, opts, nil, h.clock.now)
 	h.f.Handle(trtcapi.ActionDescribeRoomInfo, roomInfoFor(h.created))
 	return h
 }

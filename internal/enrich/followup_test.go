@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/trtcapi"
 	"github.com/hookdev/hook/internal/trtcapi/trtcapitest"
 )
@@ -198,7 +199,7 @@ func TestMissingIsLoggedAtWarnRateLimited(t *testing.T) {
 	f.Fail(trtcapi.ActionDescribeUnusualEvent, "AuthFailure.SecretIdNotFound", "no such key")
 	clock := &testClock{t: eventAt.Add(time.Minute)}
 	m := NewMetrics(prometheus.NewRegistry())
-	e := New(fakeClient(t, f), testCatalog(t), nil, Options{Metrics: m}, log, clock.now)
+	e := New(fakeClient(t, f), catalogtest.New(t), nil, Options{Metrics: m}, log, clock.now)
 	page := func(n int) {
 		for range n {
 			_, _ = e.Enrich(context.Background(), Subject{Kind: KindRoom, App: testApp, Room: "4321", EventTime: eventAt})
@@ -382,7 +383,7 @@ func TestFollowUpAsksForTheCallDetails(t *testing.T) {
 }
 
 func TestFollowUpAt(t *testing.T) {
-	e := New(cachedAPI{}, testCatalog(t), nil, Options{FollowUpDelay: 5 * time.Minute, FollowUpWait: 30 * time.Minute}, nil, nil)
+	e := New(cachedAPI{}, catalogtest.New(t), nil, Options{FollowUpDelay: 5 * time.Minute, FollowUpWait: 30 * time.Minute}, nil, nil)
 	at := func(d time.Duration) time.Time { return eventAt.Add(d) }
 	tests := []struct {
 		name      string

@@ -10,11 +10,12 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 func newCatalogServer(t *testing.T) *echo.Echo {
 	t.Helper()
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	e := echo.New()
 	catalogRoutes(e, cat)
 	return e

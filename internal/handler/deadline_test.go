@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -48,7 +49,7 @@ func (h *hungStore) Ping(ctx context.Context) error { return h.wait(ctx) }
 // gets 503 (TRTC retries) once its commit deadline passes, and /readyz 503
 // once its ping deadline passes; neither waits for the store's own timeouts.
 func TestHungStoreAnswers503WithinDeadlines(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile("test", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: r, match: {event: room.exit}}]\n"), cat, func(string) string { return vectorKey })
 	if err != nil {
 		t.Fatal(err)

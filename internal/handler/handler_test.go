@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/verify"
 )
@@ -48,16 +48,6 @@ func (f *fakeRouter) Handle(_ context.Context, ev callback.Event) (engine.Result
 	return engine.Result{}, f.err
 }
 
-// testCatalog is the embedded event catalogue.
-func testCatalog(tb testing.TB) *catalog.Catalog {
-	tb.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return cat
-}
-
 // callbackRequest is a POST /callback of body from app with signature sign,
 // as TRTC sends one.
 func callbackRequest(app, sign, body string) *http.Request {
@@ -83,7 +73,7 @@ func newTestHandler(t *testing.T, r *fakeRouter, now time.Time) http.Handler {
 	t.Helper()
 	return New(Config{}, Deps{
 		Router:  r,
-		Catalog: testCatalog(t),
+		Catalog: catalogtest.New(t),
 		Store:   fakePinger{},
 		Log:     slog.New(slog.NewTextHandler(io.Discard, nil)),
 		Now:     func() time.Time { return now },

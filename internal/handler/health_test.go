@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -26,7 +27,7 @@ type fakeRules struct{ rs *rules.Ruleset }
 func (f fakeRules) Ruleset() *rules.Ruleset { return f.rs }
 
 func TestReadyz(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile("test", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: r, match: {event: room.exit}}]\n"), cat, func(string) string { return "k" })
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +64,7 @@ func TestReadyz(t *testing.T) {
 }
 
 func TestMetricsRoute(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	reg := prometheus.NewRegistry()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	withGatherer := New(Config{}, Deps{Catalog: cat, Store: fakePinger{}, Log: log, Now: time.Now, Metrics: NewMetrics(reg), Gatherer: reg})

@@ -8,13 +8,15 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 // TestCallbackAppID: only the canonical spelling of an SdkAppId is accepted, so a
 // captured body cannot page again under 01400000001 or +1400000001; and whatever
 // the header holds, the log gets a bounded, escaped copy of it.
 func TestCallbackAppID(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	for _, tt := range []struct {
 		name, app string
 		status    int

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 )
 
@@ -45,7 +46,7 @@ func TestHugeHeaderLogsABoundedLine(t *testing.T) {
 			if format == "json" {
 				log = slog.New(slog.NewJSONHandler(&logs, nil))
 			}
-			cat := testCatalog(t)
+			cat := catalogtest.New(t)
 			h := New(Config{}, Deps{Router: &fakeRouter{}, Catalog: cat, Store: fakePinger{}, Log: log,
 				Now: func() time.Time { return vectorTime }})
 			app := strings.Repeat("1400000001\n[ERROR] forged ", 1<<20/25)
@@ -75,7 +76,7 @@ func TestHugeHeaderLogsABoundedLine(t *testing.T) {
 // user are client text; the log line bounds them too.
 func TestClientTextInTheCallbackLineIsBounded(t *testing.T) {
 	var logs bytes.Buffer
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	h := New(Config{}, Deps{Router: &fakeRouter{}, Catalog: cat, Store: fakePinger{},
 		Log: slog.New(slog.NewTextHandler(&logs, nil)), Now: func() time.Time { return vectorTime }})
 	room := strings.Repeat("r\n", 50000)

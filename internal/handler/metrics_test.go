@@ -8,12 +8,13 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 )
 
 // Only a real duplicate is a dedup hit, and a clearing event is no match.
 func TestMetricsCountDuplicatesAndMatchesOnly(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	m := NewMetrics(prometheus.NewRegistry())
 	res := engine.Result{Outcomes: []engine.Outcome{
 		{Rule: "user-dropped", Verdict: alert.VerdictPending},

@@ -16,6 +16,7 @@ import (
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
@@ -41,7 +42,7 @@ func (c *countingStore) Tick(ctx context.Context, now time.Time, limit int) ([]a
 // exampleRules compiles the shipped example with "bench-key" for every app.
 func exampleRules(tb testing.TB) (*catalog.Catalog, *rules.Ruleset) {
 	tb.Helper()
-	cat := testCatalog(tb)
+	cat := catalogtest.New(tb)
 	env := func(k string) string {
 		if k == rules.AllAppsKeyEnv {
 			return "bench-key"

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
@@ -54,7 +55,7 @@ func TestOnlyAcceptedCallbacksAreRecorded(t *testing.T) {
 		{"not committed", valid, "", errors.New("redis: connection refused"), 503, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cat := testCatalog(t)
+			cat := catalogtest.New(t)
 			rec := &fakeRecorder{}
 			h := New(Config{}, Deps{Router: &fakeRouter{err: tc.routerErr}, Catalog: cat, Store: fakePinger{},
 				Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return vectorTime }, Record: rec})

@@ -22,6 +22,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rules"
@@ -167,7 +168,7 @@ func newSlackRig(t *testing.T, silencer SilenceStore) *slackRig {
 // newSlackRigServing is newSlackRig with the server serving rs.
 func newSlackRigServing(t *testing.T, silencer SilenceStore, rs *rules.Ruleset) *slackRig {
 	t.Helper()
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	rdb, _ := redistest.Mini(t)
 	st := threads.New(rdb, "hook", time.Hour)
 	fr := &fakeResponseURL{}
@@ -339,7 +340,7 @@ func TestSlackRoutesNeedSecret(t *testing.T) {
 // A Silence-rule click for a rule the server no longer has (renamed by a
 // reload since the page went out) is refused, not stored to mute nothing.
 func TestSlackSilenceOfAGoneRuleIsRefused(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile("renamed.yaml", []byte("receivers: [{name: c, console: {}}]\ndefault_receiver: c\nrules: [{name: renamed, match: {event: room.exit}}]\n"),
 		cat, func(string) string { return "k" })
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/notify"
@@ -36,7 +37,7 @@ func hiddenOnPage(c catalog.Code) string {
 // carries it under the row's label, and the page shows it. A new row is
 // covered as it is added: nothing here names the rows.
 func TestCodeFieldRows(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	for _, cf := range match.CodeFieldRows() {
 		t.Run(string(cf.Field), func(t *testing.T) {
@@ -143,21 +144,10 @@ func absentEvent(typ int) callback.Event {
 // compile compiles rules with a receiver for them.
 func compile(t *testing.T, rulesYAML string) *rules.Ruleset {
 	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs, err := rules.Compile("test.yaml", []byte("receivers: [{name: oncall, console: {}}]\ndefault_receiver: oncall\n"+rulesYAML), cat, func(string) string { return "" })
 	if err != nil {
 		t.Fatalf("compile:\n%v", err)
 	}
 	return rs
-}
-
-func testCatalog(tb testing.TB) *catalog.Catalog {
-	cat, err := catalog.New()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return cat
 }

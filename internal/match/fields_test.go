@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 // TestCodeFieldTableIsComplete: the table, the catalogue's fields and the
@@ -20,7 +21,7 @@ func TestCodeFieldTableIsComplete(t *testing.T) {
 		rows = append(rows, cf.field)
 		slots[reflect.ValueOf(cf.of(&facts)).Pointer()-base] = cf.field
 	}
-	fields := testCatalog(t).Fields()
+	fields := catalogtest.New(t).Fields()
 	for _, f := range fields {
 		if !slices.Contains(rows, f) {
 			t.Errorf("catalogue field %s has no row in codeFields: callbacks would never be decoded for it", f)

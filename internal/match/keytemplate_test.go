@@ -6,15 +6,17 @@ import (
 	"text/template"
 
 	"github.com/hookdev/hook/internal/callback"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 // The fast path renders exactly what text/template renders, for every kind
 // of key it takes, and leaves the rest to the template.
 func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
-	ev := exitEvent(2)
+	ev := callbacktest.Exit(2)
 	ev.TaskID = "t-1"
 	ev.ErrorCode = "E1"
-	f := NewFacts(testCatalog(t), ev)
+	f := NewFacts(catalogtest.New(t), ev)
 	d := TemplateData{Facts: &f, Rule: "r", Severity: "warning", Count: 3}
 	for _, tc := range []struct {
 		src   string
@@ -46,7 +48,7 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 			t.Errorf("%s: rendered %q, %v; text/template says %q", tc.src, got, ok, want.String())
 		}
 	}
-	none := NewFacts(testCatalog(t), callback.Event{Reason: callback.Absent, Role: callback.Absent})
+	none := NewFacts(catalogtest.New(t), callback.Event{Reason: callback.Absent, Role: callback.Absent})
 	absent := TemplateData{Facts: &none}
 	k := NewKeyTemplate(template.Must(template.New("k").Parse("{{.Reason.Value}}")))
 	if got, _ := k.Render(&absent); got != "-1" {
@@ -55,7 +57,7 @@ func TestKeyTemplateMatchesTextTemplate(t *testing.T) {
 }
 
 func BenchmarkDefaultDedupKey(b *testing.B) {
-	f := NewFacts(testCatalog(b), exitEvent(2))
+	f := NewFacts(catalogtest.New(b), callbacktest.Exit(2))
 	d := TemplateData{Facts: &f, Rule: "r"}
 	k := NewKeyTemplate(template.Must(template.New("default dedup key").Funcs(TemplateFuncs()).Parse(defaultDedupKey)))
 	b.ReportAllocs()
@@ -80,9 +82,9 @@ func TestPlainDisplayMatchesTheTemplate(t *testing.T) {
 			t.Fatalf("%s: not plain", src)
 		}
 		for _, h := range hostile {
-			ev := exitEvent(2)
+			ev := callbacktest.Exit(2)
 			ev.UserID, ev.RoomID, ev.TaskID, ev.ErrorCode = h, h, h, h
-			f := NewFacts(testCatalog(t), ev)
+			f := NewFacts(catalogtest.New(t), ev)
 			data := TemplateData{Facts: &f, Rule: "r*`", Severity: "critical", Count: 3}
 			shown := data.forDisplay()
 			if data.User != h || f.User != h {

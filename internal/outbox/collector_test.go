@@ -33,10 +33,7 @@ func TestOutboxCollector(t *testing.T) {
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want("0", "0")), "hook_outbox_depth", "hook_outbox_oldest_age_seconds"); err != nil {
 		t.Error(err)
 	}
-	if err := enqueue(ctx, s, "a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := enqueue(ctx, s, "b"); err != nil {
+	if err := enqueue(ctx, s, "a", "b"); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := testutil.GatherAndCount(reg, "hook_outbox_depth"); err != nil || n != 1 {
@@ -71,13 +68,7 @@ func TestOutboxCollector(t *testing.T) {
 func TestPendingReturnsOwnUnackedEntries(t *testing.T) {
 	s, _ := newRegistered(t)
 	ctx := context.Background()
-	if err := enqueue(ctx, s, "a"); err != nil {
-		t.Fatal(err)
-	}
-	if err := enqueue(ctx, s, "b"); err != nil {
-		t.Fatal(err)
-	}
-	if err := enqueue(ctx, s, "c"); err != nil {
+	if err := enqueue(ctx, s, "a", "b", "c"); err != nil {
 		t.Fatal(err)
 	}
 	got, err := s.Read(ctx, "c1", 2, 0)

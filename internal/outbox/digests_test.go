@@ -19,98 +19,88 @@ import (
 // a page leaves the outbox and joins its digest in one step, only when this
 // consumer still holds it; digests are listed, capped and dead-lettered.
 func TestDigests(t *testing.T) {
-	backends := map[string]func(t *testing.T) redis.UniversalClient{
-		"miniredis": func(t *testing.T) redis.UniversalClient {
-			rdb := redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
-			t.Cleanup(func() { rdb.Close() })
-			return rdb
-		},
-		"redis": func(t *testing.T) redis.UniversalClient { return redistest.Start(t) },
-	}
-	for name, open := range backends {
-		t.Run(name, func(t *testing.T) {
-			ctx := context.Background()
-			s := newOutbox(t, open(t), "hook", 1)
-			r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}
-			enqueue := func(ids ...string) {
-				for _, id := range ids {
-					n := alert.Notification{ID: id, Kind: alert.KindFiring, Rule: "rec", Severity: alert.SeverityCritical,
-						CreatedAt: time.UnixMilli(1_700_000_000_000), Receiver: r, Event: alert.Event{App: "1", Room: "room-" + id}}
-					b, _ := n.Marshal()
-					if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.Key(), Values: []any{"n", b}}).Err(); err != nil {
-						t.Fatal(err)
-					}
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := newOutbox(t, rdb, "hook", 1)
+		r := alert.Receiver{Name: "oncall", Kind: alert.ReceiverSlack, Channel: "#oncall"}
+		enqueue := func(ids ...string) {
+			for _, id := range ids {
+				n := alert.Notification{ID: id, Kind: alert.KindFiring, Rule: "rec", Severity: alert.SeverityCritical,
+					CreatedAt: time.UnixMilli(1_700_000_000_000), Receiver: r, Event: alert.Event{App: "1", Room: "room-" + id}}
+				b, _ := n.Marshal()
+				if err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.Key(), Values: []any{"n", b}}).Err(); err != nil {
+					t.Fatal(err)
 				}
 			}
-			enqueue("p1", "p2", "p3")
-			mine, err := s.Read(ctx, "a", 2, time.Millisecond)
-			if err != nil || len(mine) != 2 {
-				t.Fatalf("read: %d, %v", len(mine), err)
-			}
-			theirs, _ := s.Read(ctx, "b", 1, time.Millisecond)
-			digest := alert.Notification{ID: "dg-1", Kind: alert.KindDigest, Receiver: r}
+		}
+		enqueue("p1", "p2", "p3")
+		mine, err := s.Read(ctx, "a", 2, time.Millisecond)
+		if err != nil || len(mine) != 2 {
+			t.Fatalf("read: %d, %v", len(mine), err)
+		}
+		theirs, _ := s.Read(ctx, "b", 1, time.Millisecond)
+		digest := alert.Notification{ID: "dg-1", Kind: alert.KindDigest, Receiver: r}
 
-			// Consumer a absorbs its two pages and p3, which b holds: only its own go.
-			ids, err := s.Absorb(ctx, "a", digest, append(mine, theirs...))
-			if err != nil || len(ids) != 2 || ids[0] != mine[0].ID || ids[1] != mine[1].ID {
-				t.Fatalf("absorbed %v, %v; want a's two pages", ids, err)
-			}
-			if n, _ := s.Depth(ctx); n != 1 {
-				t.Errorf("outbox holds %d pages, want b's one", n)
-			}
-			if again, err := s.Absorb(ctx, "a", digest, mine); err != nil || len(again) != 0 {
-				t.Errorf("absorbing the same pages again took %v, %v", again, err)
-			}
-			if st, _ := s.OutboxStats(ctx, time.Now()); st.Pending != 1 {
-				t.Errorf("pending = %d, want b's one", st.Pending)
-			}
+		// Consumer a absorbs its two pages and p3, which b holds: only its own go.
+		ids, err := s.Absorb(ctx, "a", digest, append(mine, theirs...))
+		if err != nil || len(ids) != 2 || ids[0] != mine[0].ID || ids[1] != mine[1].ID {
+			t.Fatalf("absorbed %v, %v; want a's two pages", ids, err)
+		}
+		if n, _ := s.Depth(ctx); n != 1 {
+			t.Errorf("outbox holds %d pages, want b's one", n)
+		}
+		if again, err := s.Absorb(ctx, "a", digest, mine); err != nil || len(again) != 0 {
+			t.Errorf("absorbing the same pages again took %v, %v", again, err)
+		}
+		if st, _ := s.OutboxStats(ctx, time.Now()); st.Pending != 1 {
+			t.Errorf("pending = %d, want b's one", st.Pending)
+		}
 
-			rec, pages, err := s.Digest(ctx, "dg-1", 10)
-			if err != nil || rec.Pages != 2 || rec.Listed != 2 || rec.Receiver != "oncall" || rec.Channel != "#oncall" ||
-				rec.Since.IsZero() || rec.Until.Before(rec.Since) || rec.Shown != nil {
-				t.Fatalf("digest = %+v, %v", rec, err)
-			}
-			if len(pages) != 2 || pages[0].PageID != "p1-oncall" || pages[0].OutboxID != mine[0].ID || pages[0].Room != "room-p1" ||
-				pages[0].Severity != alert.SeverityCritical || pages[0].CreatedAt.UnixMilli() != 1_700_000_000_000 {
-				t.Errorf("pages = %+v", pages)
-			}
+		rec, pages, err := s.Digest(ctx, "dg-1", 10)
+		if err != nil || rec.Pages != 2 || rec.Listed != 2 || rec.Receiver != "oncall" || rec.Channel != "#oncall" ||
+			rec.Since.IsZero() || rec.Until.Before(rec.Since) || rec.Shown != nil {
+			t.Fatalf("digest = %+v, %v", rec, err)
+		}
+		if len(pages) != 2 || pages[0].PageID != "p1-oncall" || pages[0].OutboxID != mine[0].ID || pages[0].Room != "room-p1" ||
+			pages[0].Severity != alert.SeverityCritical || pages[0].CreatedAt.UnixMilli() != 1_700_000_000_000 {
+			t.Errorf("pages = %+v", pages)
+		}
 
-			digest.Digest = &alert.Digest{Pages: 2}
-			if err := s.SaveDigest(ctx, digest, "C1/123.456"); err != nil {
-				t.Fatal(err)
-			}
-			list, err := s.Digests(ctx, 10)
-			if err != nil || len(list) != 1 || list[0].Message != "C1/123.456" || list[0].Shown == nil || list[0].Shown.Digest.Pages != 2 {
-				t.Fatalf("digests = %+v, %v", list, err)
-			}
-			if n, err := s.DigestCount(ctx); err != nil || n != 1 {
-				t.Errorf("count = %d, %v", n, err)
-			}
+		digest.Digest = &alert.Digest{Pages: 2}
+		if err := s.SaveDigest(ctx, digest, "C1/123.456"); err != nil {
+			t.Fatal(err)
+		}
+		list, err := s.Digests(ctx, 10)
+		if err != nil || len(list) != 1 || list[0].Message != "C1/123.456" || list[0].Shown == nil || list[0].Shown.Digest.Pages != 2 {
+			t.Fatalf("digests = %+v, %v", list, err)
+		}
+		if n, err := s.DigestCount(ctx); err != nil || n != 1 {
+			t.Errorf("count = %d, %v", n, err)
+		}
 
-			if err := s.DeadLetterDigest(ctx, digest, "slack chat.postMessage: channel_not_found"); err != nil {
-				t.Fatal(err)
-			}
-			dls, _ := s.DeadLetters(ctx, 10)
-			if len(dls) != 1 || dls[0].Notification.Kind != alert.KindDigest || dls[0].Notification.Digest.Pages != 2 {
-				t.Errorf("dead letters = %+v", dls)
-			}
-			if rec, _, _ := s.Digest(ctx, "dg-1", 1); rec.DeadLettered == "" {
-				t.Error("the digest's record does not say it was dead-lettered")
-			}
+		if err := s.DeadLetterDigest(ctx, digest, "slack chat.postMessage: channel_not_found"); err != nil {
+			t.Fatal(err)
+		}
+		dls, _ := s.DeadLetters(ctx, 10)
+		if len(dls) != 1 || dls[0].Notification.Kind != alert.KindDigest || dls[0].Notification.Digest.Pages != 2 {
+			t.Errorf("dead letters = %+v", dls)
+		}
+		if rec, _, _ := s.Digest(ctx, "dg-1", 1); rec.DeadLettered == "" {
+			t.Error("the digest's record does not say it was dead-lettered")
+		}
 
-			for _, bad := range []string{"dg-2", "", "../x", "a b"} {
-				if _, _, err := s.Digest(ctx, bad, 1); !errors.Is(err, alert.ErrDigestNotFound) {
-					t.Errorf("digest %q: %v, want not found", bad, err)
-				}
+		for _, bad := range []string{"dg-2", "", "../x", "a b"} {
+			if _, _, err := s.Digest(ctx, bad, 1); !errors.Is(err, alert.ErrDigestNotFound) {
+				t.Errorf("digest %q: %v, want not found", bad, err)
 			}
-			if _, err := s.Absorb(ctx, "a", alert.Notification{ID: "x y"}, mine); err == nil {
-				t.Error("absorbed into a digest with a bad id")
-			}
-			if ttl := s.rdb.PTTL(ctx, Digests(s.layout.Global())).Val(); ttl <= 0 {
-				t.Errorf("digest index TTL = %s", ttl)
-			}
-		})
-	}
+		}
+		if _, err := s.Absorb(ctx, "a", alert.Notification{ID: "x y"}, mine); err == nil {
+			t.Error("absorbed into a digest with a bad id")
+		}
+		if ttl := s.rdb.PTTL(ctx, Digests(s.layout.Global())).Val(); ttl <= 0 {
+			t.Errorf("digest index TTL = %s", ttl)
+		}
+	})
 }
 
 // TestDigestsIndexIsCapped: the index keeps the newest MaxDigests.
@@ -136,7 +126,7 @@ func TestDigestsIndexIsCapped(t *testing.T) {
 // A flood brings hundreds of pages to absorb at once: all leave the outbox
 // and are listed, in order, however many commands that takes.
 func TestAbsorbManyPages(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
 		const n = 1234
@@ -172,7 +162,7 @@ func TestAbsorbManyPages(t *testing.T) {
 // TestDigestRecordIsTheHash: every field the scripts and SaveDigest write
 // into a digest's record is a field of record, and reads back into it.
 func TestDigestRecordIsTheHash(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
 		if err := enqueue(ctx, s, "p1", "p2"); err != nil {

@@ -6,28 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/keyspace"
-	"github.com/hookdev/hook/internal/redistest"
 )
-
-// backends runs a test against miniredis and against a real redis-server, so
-// the Lua scripts are proven on the real thing, not only on the emulator.
-func backends(t *testing.T, test func(t *testing.T, rdb redis.UniversalClient, fastForward func(time.Duration))) {
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		t.Cleanup(func() { rdb.Close() })
-		test(t, rdb, mr.FastForward)
-	})
-	t.Run("redis-server", func(t *testing.T) {
-		rdb := redistest.Start(t)
-		test(t, rdb, nil)
-	})
-}
 
 // newOutbox is the outbox of n partitions under prefix on rdb, polled often.
 func newOutbox(t testing.TB, rdb redis.UniversalClient, prefix string, n int) *Outbox {

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/keyspace"
 )
 
 // Notifications that enter the outbox at a time of their own (a page's
@@ -77,25 +78,9 @@ func (o *Outbox) ReleaseDue(ctx context.Context, now time.Time, limit int) (int,
 // Deferred counts the notifications waiting in the later sets (follow-ups not
 // due yet), for operators and tests.
 func (o *Outbox) Deferred(ctx context.Context) (int64, error) {
-	n, err := o.sumCard(ctx)
+	n, err := o.sum(ctx, func(pipe redis.Pipeliner, ks keyspace.Keyspace) *redis.IntCmd { return pipe.ZCard(ctx, Later(ks)) })
 	if err != nil {
 		return 0, fmt.Errorf("%w: deferred notifications: %w", alert.ErrStoreUnavailable, err)
-	}
-	return n, nil
-}
-
-func (o *Outbox) sumCard(ctx context.Context) (int64, error) {
-	pipe := o.rdb.Pipeline()
-	cmds := make([]*redis.IntCmd, len(o.parts))
-	for i, p := range o.parts {
-		cmds[i] = pipe.ZCard(ctx, p.later())
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
-		return 0, err
-	}
-	var n int64
-	for _, c := range cmds {
-		n += c.Val()
 	}
 	return n, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 // TestFollowUpIsScheduledOnceAndReleasedOnce: a page's follow-up is scheduled
@@ -18,7 +19,7 @@ import (
 // replicas release, on miniredis and a real redis-server, with one partition
 // and with several.
 func TestFollowUpIsScheduledOnceAndReleasedOnce(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		for _, partitions := range []int{1, 4} {
 			ctx := context.Background()
 			prefix := "hook" + string(rune('0'+partitions))

@@ -308,10 +308,15 @@ func (o *Outbox) Depth(ctx context.Context) (int64, error) {
 
 // sumLen adds up XLEN of one stream of every part, in one pipeline.
 func (o *Outbox) sumLen(ctx context.Context, stream func(keyspace.Keyspace) string) (int64, error) {
+	return o.sum(ctx, func(pipe redis.Pipeliner, ks keyspace.Keyspace) *redis.IntCmd { return pipe.XLen(ctx, stream(ks)) })
+}
+
+// sum adds up a count of every part, each queued by count on one pipeline.
+func (o *Outbox) sum(ctx context.Context, count func(redis.Pipeliner, keyspace.Keyspace) *redis.IntCmd) (int64, error) {
 	pipe := o.rdb.Pipeline()
 	cmds := make([]*redis.IntCmd, len(o.parts))
 	for i, p := range o.parts {
-		cmds[i] = pipe.XLen(ctx, stream(p.Keys))
+		cmds[i] = count(pipe, p.Keys)
 	}
 	if _, err := pipe.Exec(ctx); err != nil {
 		return 0, err

@@ -5,17 +5,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
 func TestOutboxLifecycle(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
-		for _, id := range []string{"a", "b", "c"} {
-			if err := enqueue(ctx, s, id); err != nil {
-				t.Fatal(err)
-			}
+		if err := enqueue(ctx, s, "a", "b", "c"); err != nil {
+			t.Fatal(err)
 		}
 		got, err := s.Read(ctx, "worker-1", 10, 10*time.Millisecond)
 		if err != nil || len(got) != 3 {
@@ -63,7 +62,7 @@ func TestOutboxLifecycle(t *testing.T) {
 }
 
 func TestOutboxCreatedByAReadHasATTL(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
 		if got, err := s.Read(ctx, "w", 10, 10*time.Millisecond); err != nil || len(got) != 0 {

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hookdev/hook/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -14,13 +15,11 @@ import (
 // consumer's Touch reports it lost instead of taking it back, and reports
 // acknowledged entries lost too; entries it still holds are refreshed.
 func TestTouchKeepsOnlyWhatTheConsumerOwns(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := newOutbox(t, rdb, "hook", 1)
-		for _, id := range []string{"a", "b", "c"} {
-			if err := enqueue(ctx, s, id); err != nil {
-				t.Fatal(err)
-			}
+		if err := enqueue(ctx, s, "a", "b", "c"); err != nil {
+			t.Fatal(err)
 		}
 		held, err := s.Read(ctx, "A", 10, 10*time.Millisecond)
 		if err != nil || len(held) != 3 {

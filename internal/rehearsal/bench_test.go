@@ -9,7 +9,7 @@ import (
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
 )
@@ -28,10 +28,7 @@ func BenchmarkStormEvent(b *testing.B) {
 		{"redis", func(b *testing.B) (redis.UniversalClient, *miniredis.Miniredis) { return redistest.Start(b), nil }},
 	} {
 		b.Run(bk.name, func(b *testing.B) {
-			cat, err := catalog.New()
-			if err != nil {
-				b.Fatal(err)
-			}
+			cat := catalogtest.New(b)
 			rdb, mr := bk.open(b)
 			rig := rehearsal.NewRig(rdb, mr, cat, exampleRules(b, cat), t0)
 			ctx := context.Background()

@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
@@ -93,10 +93,7 @@ func BenchmarkRedisWork(b *testing.B) {
 			return rdb, masters
 		}},
 	}
-	cat, err := catalog.New()
-	if err != nil {
-		b.Fatal(err)
-	}
+	cat := catalogtest.New(b)
 	rs := exampleRules(b, cat)
 	for _, topo := range topologies {
 		rdb, masters := topo.open(b)

@@ -12,9 +12,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/keyspace"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 // manyRooms is a storm in each of rooms rooms at once: users users of every
@@ -116,14 +114,7 @@ rules:
     group_wait: 10s
     group_interval: 1m
 `
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rs, err := rules.Compile("app.yaml", []byte(src), cat, func(string) string { return "k" })
-	if err != nil {
-		t.Fatal(err)
-	}
+	rs := compileRules(t, "app.yaml", src)
 	layout, _ := keyspace.NewLayout("hook", 16)
 	// Two rooms in one partition, two in another.
 	byPart := map[int][]string{}
@@ -136,8 +127,7 @@ rules:
 	}
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			rdb, mr := b.open(t)
-			s := &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: b.rig(t, rdb, mr, cat, rs)}
+			s := newScenarioOf(t, b, rs)
 			for i, room := range rooms {
 				at := t0.Add(time.Duration(i) * time.Second)
 				s.at(at, exitIn(room, "u"+room, at))

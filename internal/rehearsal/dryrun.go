@@ -66,7 +66,7 @@ func DryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 		}
 		paged++
 		if v.State == "" {
-			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Alert.DedupKey, shortDuration(v.Alert.Window))
+			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Alert.DedupKey, notify.Span(v.Alert.Window))
 		} else {
 			fmt.Fprintf(w, "        %s\n", v.State)
 			fmt.Fprintln(w, "        (hook test --sequence shows when it would page)")
@@ -91,16 +91,4 @@ func channelOf(r alert.Receiver) string {
 		return ""
 	}
 	return " " + r.Channel
-}
-
-// shortDuration writes 10m rather than 10m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if t, ok := strings.CutSuffix(s, "m0s"); ok {
-		s = t + "m"
-	}
-	if t, ok := strings.CutSuffix(s, "h0m"); ok {
-		s = t + "h"
-	}
-	return s
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/hookdev/hook"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -25,12 +26,7 @@ var otherApps = map[string]string{"call participant times out": callApp, "unlist
 // shippedRules are rules.example.yaml as the binary embeds it.
 func shippedRules(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
 	t.Helper()
-	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, func(k string) string {
-		if k == rules.AllAppsKeyEnv {
-			return "k"
-		}
-		return ""
-	})
+	rs, err := rules.Compile(hook.ExampleRulesName, hook.ExampleRules, cat, allAppsKey)
 	if err != nil {
 		t.Fatalf("example rules: %v", err)
 	}
@@ -41,10 +37,7 @@ func shippedRules(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
 // stays quiet for routine events, audience churn and what TRTC heals by
 // itself (a relay that recovers, a single ingest failure TRTC retries).
 func TestExamplePagesFailuresAndNotRoutine(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	rs := shippedRules(t, cat)
 	body := func(at time.Duration, group, typ int, info string) string {
 		ms := t0.Add(at).UnixMilli()

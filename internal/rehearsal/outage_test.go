@@ -17,7 +17,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/threads"
@@ -105,10 +105,7 @@ func TestOutboxUnderSlackOutage(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
 			ctx := context.Background()
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := catalogtest.New(t)
 			rdb, mr := b.open(t)
 			rig := b.rig(t, rdb, mr, cat, exampleRules(t, cat))
 			rig.KeepOutbox = true

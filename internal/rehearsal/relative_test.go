@@ -9,9 +9,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/population"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 // eachBackend runs f on every backend with the rules src, and checks that
@@ -20,16 +18,7 @@ func eachBackend(t *testing.T, src string, f func(t *testing.T, s *scenario)) {
 	var want []string
 	for i, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs, err := rules.Compile("relative.yaml", []byte(src), cat, func(string) string { return "k" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			rdb, mr := b.open(t)
-			s := &scenario{t: t, ctx: t.Context(), rdb: rdb, mr: mr, rig: b.rig(t, rdb, mr, cat, rs)}
+			s := newScenarioOf(t, b, compileRules(t, "relative.yaml", src))
 			f(t, s)
 			s.assertAllKeysExpire()
 			got := digest(s.pages)

@@ -17,6 +17,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/redistest"
@@ -74,6 +75,15 @@ func (b backend) rig(t testing.TB, rdb redis.UniversalClient, mr *miniredis.Mini
 	return rehearsal.NewRigOn(b.store(t, rdb), mr, cat, rs, t0)
 }
 
+// allAppsKey is the environment of the example and scenario rules: one
+// callback key, "k", for every app.
+func allAppsKey(name string) string {
+	if name == rules.AllAppsKeyEnv {
+		return "k"
+	}
+	return ""
+}
+
 // exampleRules are the scenario rules: a room storm with group updates
 // that inhibits per-user drops (the example file up to issue 15, kept here
 // because these scenarios pin the stateful machinery, not day-one advice).
@@ -83,12 +93,7 @@ func exampleRules(t testing.TB, cat *catalog.Catalog) *rules.Ruleset {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := rules.Compile("testdata/scenario-rules.yaml", src, cat, func(k string) string {
-		if k == rules.AllAppsKeyEnv {
-			return "k"
-		}
-		return ""
-	})
+	rs, err := rules.Compile("testdata/scenario-rules.yaml", src, cat, allAppsKey)
 	if err != nil {
 		t.Fatalf("example rules: %v", err)
 	}
@@ -131,13 +136,23 @@ type scenario struct {
 }
 
 func newScenario(t *testing.T, b backend) *scenario {
-	cat, err := catalog.New()
+	return newScenarioOf(t, b, exampleRules(t, catalogtest.New(t)))
+}
+
+// newScenarioOf is a scenario on backend b running the rules rs.
+func newScenarioOf(t *testing.T, b backend, rs *rules.Ruleset) *scenario {
+	rdb, mr := b.open(t)
+	return &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: b.rig(t, rdb, mr, catalogtest.New(t), rs)}
+}
+
+// compileRules compiles src as the rules file name, every callback key "k".
+func compileRules(t testing.TB, name, src string) *rules.Ruleset {
+	t.Helper()
+	rs, err := rules.Compile(name, []byte(src), catalogtest.New(t), func(string) string { return "k" })
 	if err != nil {
 		t.Fatal(err)
 	}
-	rdb, mr := b.open(t)
-	return &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr,
-		rig: b.rig(t, rdb, mr, cat, exampleRules(t, cat))}
+	return rs
 }
 
 func (s *scenario) at(at time.Time, ev ...callback.Event) {
@@ -400,10 +415,7 @@ func TestSilenceMutesAndExpires(t *testing.T) {
 func TestTwoReplicasShareOneStorm(t *testing.T) {
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
+			cat := catalogtest.New(t)
 			rdb, mr := b.open(t)
 			rs := exampleRules(t, cat)
 			rigA := b.rig(t, rdb, mr, cat, rs)

@@ -5,10 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/rehearsal"
-	"github.com/hookdev/hook/internal/rules"
 )
 
 // A threshold without group_by pages once when the room crosses it; the
@@ -25,16 +24,7 @@ rules:
 `
 	for _, b := range backends {
 		t.Run(b.name, func(t *testing.T) {
-			cat, err := catalog.New()
-			if err != nil {
-				t.Fatal(err)
-			}
-			rs, err := rules.Compile("flap.yaml", []byte(src), cat, func(string) string { return "k" })
-			if err != nil {
-				t.Fatal(err)
-			}
-			rdb, mr := b.open(t)
-			s := &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: b.rig(t, rdb, mr, cat, rs)}
+			s := newScenarioOf(t, b, compileRules(t, "flap.yaml", src))
 			for i, user := range []string{"a", "b", "c"} { // crosses at c
 				at := t0.Add(time.Duration(i) * time.Second)
 				s.at(at, exit(user, at))
@@ -89,16 +79,9 @@ rules:
 	} {
 		for _, b := range backends {
 			t.Run(tc.name+"/"+b.name, func(t *testing.T) {
-				cat, err := catalog.New()
-				if err != nil {
-					t.Fatal(err)
-				}
-				rs, err := rules.Compile("wait.yaml", []byte(src), cat, func(string) string { return "k" })
-				if err != nil {
-					t.Fatal(err)
-				}
+				rs := compileRules(t, "wait.yaml", src)
 				rdb, mr := b.open(t)
-				s := &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: rehearsal.NewRig(rdb, mr, cat, rs, t0)}
+				s := &scenario{t: t, ctx: context.Background(), rdb: rdb, mr: mr, rig: rehearsal.NewRig(rdb, mr, catalogtest.New(t), rs, t0)}
 				for _, st := range tc.steps {
 					at := t0.Add(st.at)
 					if st.enter {

@@ -16,8 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/callback/callbacktest"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/rules"
 )
@@ -75,22 +75,6 @@ func (fakeStore) Fire(_ context.Context, _ time.Time, as []alert.Alert) ([]alert
 
 func (fakeStore) Tick(context.Context, time.Time, int) ([]alert.TickOutcome, error) { return nil, nil }
 
-// exitEvent is a user leaving room 8489 (event 104) with the given reason.
-func exitEvent(reason int) callback.Event {
-	return callback.Event{AppID: "1400000001", Group: 1, Type: 104, CallbackMs: 1700000000000, EventMs: 1700000000000,
-		RoomID: "8489", UserID: "u42", Role: 20, TerminalType: callback.Absent, UserType: callback.Absent,
-		Reason: reason, Status: callback.Absent, LeaveCode: callback.Absent, RoomType: callback.Absent}
-}
-
-func reloadCatalog(t *testing.T) *catalog.Catalog {
-	t.Helper()
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cat
-}
-
 func noEnv(string) string { return "" }
 
 type reloadFixture struct {
@@ -101,7 +85,7 @@ type reloadFixture struct {
 
 func startReloader(t *testing.T, path string) reloadFixture {
 	t.Helper()
-	cat := reloadCatalog(t)
+	cat := catalogtest.New(t)
 	rs, err := rules.Load(path, cat, noEnv)
 	if err != nil {
 		t.Fatal(err)
@@ -137,7 +121,7 @@ func TestReloadWhileCallbacksFlow(t *testing.T) {
 	for range 4 {
 		wg.Go(func() {
 			for !stop.Load() {
-				res, err := fx.router.Handle(context.Background(), exitEvent(2))
+				res, err := fx.router.Handle(context.Background(), callbacktest.Exit(2))
 				if err != nil || len(res.Outcomes) != 1 {
 					errs <- fmt.Errorf("handle: %+v, %v", res, err)
 					return
@@ -235,7 +219,7 @@ func TestReloadRecoversWhenTheSameFileReturns(t *testing.T) {
 	if err := os.WriteFile(path, []byte(ruleFile("a")), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cat := reloadCatalog(t)
+	cat := catalogtest.New(t)
 	rs, err := rules.Load(path, cat, noEnv)
 	if err != nil {
 		t.Fatal(err)

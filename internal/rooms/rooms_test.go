@@ -5,30 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/redistest"
 )
 
-// backends runs a test against miniredis and against a real redis-server.
-func backends(t *testing.T, test func(t *testing.T, rdb redis.UniversalClient)) {
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		t.Cleanup(func() { rdb.Close() })
-		test(t, rdb)
-	})
-	t.Run("redis-server", func(t *testing.T) {
-		test(t, redistest.Start(t))
-	})
-}
-
 // TestRoomRecordsAreKeyedByRoomKey: a string room and the numeric room of the
 // same digits keep separate records; a numeric room's key is its id, as
 // before, so its older records still read.
 func TestRoomRecordsAreKeyedByRoomKey(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
 		t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)

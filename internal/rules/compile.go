@@ -15,6 +15,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/match"
+	"github.com/hookdev/hook/internal/notify"
 	"github.com/hookdev/hook/internal/yamlpos"
 )
 
@@ -439,7 +440,7 @@ func SeverityHint(s string) string {
 }
 
 func shortWindow(d time.Duration) string {
-	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", shortDuration(d), shortDuration(MinDedupWindow))
+	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", notify.Span(d), notify.Span(MinDedupWindow))
 }
 
 func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *match.KeyTemplate, defaultWindow time.Duration, rs *Ruleset) *CompiledRule {
@@ -495,18 +496,6 @@ func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, 
 		return nil
 	}
 	return cr
-}
-
-// shortDuration writes 1m rather than 1m0s.
-func shortDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = s[:len(s)-2]
-	}
-	if strings.HasSuffix(s, "h0m") {
-		s = s[:len(s)-2]
-	}
-	return s
 }
 
 // RuleNames lists the rules in file order.

@@ -6,15 +6,11 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/notify"
 )
 
 func TestDeliveryFor(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const head = `receivers:
   - name: oncall
     slack: {channel: "#oncall", mentions: {critical: ["<!here>"]}}
@@ -42,22 +38,11 @@ rules:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			data := []byte(head + tt.section)
-			getenv := func(string) string { return "k" }
-			rs, err := Compile("rules.yaml", data, cat, getenv)
-			var ds DeliverySettings
-			if err == nil {
-				ds = rs.Delivery()
-			}
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
+			rs := compileDelivery(t, head+tt.section, tt.err)
+			if rs == nil {
 				return
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
+			ds := rs.Delivery()
 			if ds.MaxAge != tt.maxAge {
 				t.Errorf("max age %s, want %s", ds.MaxAge, tt.maxAge)
 			}
@@ -74,10 +59,6 @@ rules:
 }
 
 func TestFloodSettings(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
 	const head = `receivers:
   - name: oncall
     slack: {channel: "#oncall"}
@@ -110,19 +91,31 @@ delivery:
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs, err := Compile("rules.yaml", []byte(head+tt.section), cat, func(string) string { return "k" })
-			if tt.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.err) {
-					t.Fatalf("err = %v, want %q", err, tt.err)
-				}
+			rs := compileDelivery(t, head+tt.section, tt.err)
+			if rs == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := rs.Delivery().Flood; got != tt.want {
 				t.Errorf("flood = %+v, want %+v", got, tt.want)
 			}
 		})
 	}
+}
+
+// compileDelivery compiles src as rules.yaml. With wantErr set, it fails the
+// test unless compiling fails with an error containing wantErr, and returns
+// nil; without, it fails the test on any error.
+func compileDelivery(t *testing.T, src, wantErr string) *Ruleset {
+	t.Helper()
+	rs, err := Compile("rules.yaml", []byte(src), catalogtest.New(t), func(string) string { return "k" })
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs
 }

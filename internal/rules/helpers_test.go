@@ -1,21 +1,10 @@
 package rules
 
 import (
-	"sync"
 	"testing"
 
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
-
-var sharedCatalog = sync.OnceValues(catalog.New)
-
-func testCatalog(tb testing.TB) *catalog.Catalog {
-	cat, err := sharedCatalog()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return cat
-}
 
 // envMap is a getenv over a fixed map.
 func envMap(m map[string]string) func(string) string {
@@ -33,7 +22,7 @@ default_receiver: oncall
 
 func mustCompile(tb testing.TB, rulesYAML string) *Ruleset {
 	tb.Helper()
-	rs, err := Compile("test.yaml", []byte(receiversYAML+rulesYAML), testCatalog(tb), envMap(nil))
+	rs, err := Compile("test.yaml", []byte(receiversYAML+rulesYAML), catalogtest.New(tb), envMap(nil))
 	if err != nil {
 		tb.Fatalf("compile:\n%v", err)
 	}

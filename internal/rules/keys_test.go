@@ -2,6 +2,8 @@ package rules
 
 import (
 	"testing"
+
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 // Ruleset.Key: an app's own key wins; TRTC_CALLBACK_KEY covers every other
@@ -23,11 +25,11 @@ rules: [{name: r, match: {event: room.exit}}]
 			return map[string]string{"OWN_KEY": "own", AllAppsKeyEnv: all}[k]
 		}
 	}
-	withAll, err := Compile("keys.yaml", []byte(src), testCatalog(t), env("shared"))
+	withAll, err := Compile("keys.yaml", []byte(src), catalogtest.New(t), env("shared"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ownOnly, err := Compile("keys.yaml", []byte(src), testCatalog(t), env(""))
+	ownOnly, err := Compile("keys.yaml", []byte(src), catalogtest.New(t), env(""))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +67,7 @@ apps: [{sdk_app_id: "3", scene: call}]
 receivers: [{name: c, console: {}}]
 default_receiver: c
 rules: [{name: r, match: {event: room.exit}}]
-`), testCatalog(t), env(""))
+`), catalogtest.New(t), env(""))
 	if err != nil {
 		t.Fatal(err)
 	}

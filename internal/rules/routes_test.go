@@ -7,42 +7,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
 )
-
-const routesYAML = `
-receivers:
-  - name: oncall
-    slack: {channel: "#oncall", mentions: {critical: ["<!here>"], warning: ["<!subteam^S0RTC>"]}}
-  - name: media
-    slack: {channel: "#media", mentions: {critical: ["<!subteam^S0MEDIA>"]}}
-  - name: team
-    console: {}
-  - name: staging
-    console: {}
-default_receiver: team
-routes:
-  - match: {app: "1400000002"}
-    receivers: [staging]
-  - match: {group: recording}
-    receivers: [media]
-  - match: {severity: critical, rule: {not: exit-info}}
-    receivers: [oncall, team]
-rules:
-  - name: recording-failed
-    match: {event: recording.start}
-    severity: warning
-  - name: exit-critical
-    match: {event: room.exit, reason: timeout}
-    severity: critical
-    continue: true
-  - name: exit-info
-    match: {event: room.exit}
-    severity: critical
-  - name: own
-    match: {event: room.enter}
-    receivers: [oncall]
-`
 
 // TestRouteTable: hook check lists each route with the rules whose pages
 // may take it, as far as their matches and severities tell.
@@ -51,7 +18,7 @@ func TestRouteTable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs, err := Compile("routes.yaml", data, testCatalog(t), envMap(nil))
+	rs, err := Compile("routes.yaml", data, catalogtest.New(t), envMap(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +76,7 @@ func TestRouteTakes(t *testing.T) {
 		src := fmt.Sprintf("routes: [{match: %s, receivers: [console]}]\nrules: [{name: a, severity: critical, match: %s}]\n", tt.route, tt.rule)
 		rs := mustCompile(t, src)
 		cr := rs.rules[0]
-		got := match.Takes(rs.routes[0].Match, cr.Name, cr.Severity, match.Possible(cr.Matchers, candidateEvents(testCatalog(t), rs)))
+		got := match.Takes(rs.routes[0].Match, cr.Name, cr.Severity, match.Possible(cr.Matchers, candidateEvents(catalogtest.New(t), rs)))
 		if got != tt.want {
 			t.Errorf("rule %s, route %s: %d, want %d", tt.rule, tt.route, got, tt.want)
 		}
@@ -121,11 +88,11 @@ func TestRouteTakes(t *testing.T) {
 func TestRoutesReachEveryPage(t *testing.T) {
 	const head = "receivers: [{name: media, console: {}}, {name: oncall, console: {}}]\n"
 	ok := head + "routes:\n  - match: {group: recording}\n    receivers: [media]\n  - receivers: [oncall]\nrules:\n  - name: a\n    match: {event: room.exit}\n"
-	if _, err := Compile("r.yaml", []byte(ok), testCatalog(t), envMap(nil)); err != nil {
+	if _, err := Compile("r.yaml", []byte(ok), catalogtest.New(t), envMap(nil)); err != nil {
 		t.Errorf("a catch-all route: %v", err)
 	}
 	bad := head + "routes:\n  - match: {group: recording}\n    receivers: [media]\n  - match: {app: \"1400000001\"}\n    receivers: [oncall]\nrules:\n  - name: a\n    match: {event: room.exit}\n  - name: b\n    match: {event: recording.start}\n  - name: c\n    match: {event: room.enter}\n    receivers: [oncall]\n"
-	_, err := Compile("r.yaml", []byte(bad), testCatalog(t), envMap(nil))
+	_, err := Compile("r.yaml", []byte(bad), catalogtest.New(t), envMap(nil))
 	want := `r.yaml:8:5: rule "a": no receivers and no default_receiver, and the routes may not take all of its pages (routes[1] takes app: 1400000001): give it receivers, add default_receiver, or end routes with one without match`
 	if err == nil || err.Error() != want {
 		t.Errorf("error:\n%v\nwant:\n%s", err, want)

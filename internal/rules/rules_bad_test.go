@@ -7,12 +7,14 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 // TestBadFiles holds one file per class of mistake, each with the exact
 // messages and positions an operator sees.
 func TestBadFiles(t *testing.T) {
-	cat := testCatalog(t)
+	cat := catalogtest.New(t)
 	covered := map[string]bool{}
 	for _, tc := range badFiles {
 		covered[tc.file] = true

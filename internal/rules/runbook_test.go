@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 // TestRunbookForms reads each form `runbook:` takes into what pages carry.
@@ -49,7 +50,7 @@ func TestRunbookTooLong(t *testing.T) {
 		{"runbook: {url: https://x.example/a, url: https://x.example/b}",
 			`test.yaml:11:41: rule "r": runbook.url: key given twice (first at line 11)`},
 	} {
-		_, err := Compile("test.yaml", []byte(receiversYAML+"rules:\n  - name: r\n    match: {event: room.exit}\n    "+tt.yaml+"\n"), testCatalog(t), envMap(nil))
+		_, err := Compile("test.yaml", []byte(receiversYAML+"rules:\n  - name: r\n    match: {event: room.exit}\n    "+tt.yaml+"\n"), catalogtest.New(t), envMap(nil))
 		if err == nil || err.Error() != tt.want {
 			t.Errorf("Compile error:\n%v\nwant\n%s", err, tt.want)
 		}

@@ -4,14 +4,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hookdev/hook/internal/catalog"
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 )
 
 func TestStatefulConfigErrors(t *testing.T) {
-	cat, err := catalog.New()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cat := catalogtest.New(t)
 	head := "receivers: [{name: c, console: {}}]\ndefault_receiver: c\n"
 	for _, tc := range []struct {
 		name, yaml, want string

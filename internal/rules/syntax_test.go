@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/yamlpos"
 )
 
@@ -119,7 +120,7 @@ func TestAnnotated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Compile("rules.yaml", data, testCatalog(t), envMap(nil))
+	_, err = Compile("rules.yaml", data, catalogtest.New(t), envMap(nil))
 	var le *LoadError
 	if !errors.As(err, &le) {
 		t.Fatalf("Compile = %v", err)
@@ -135,7 +136,7 @@ func TestAnnotated(t *testing.T) {
 	}
 
 	// Semantic errors are quoted too, each under its own line.
-	_, err = Compile("r.yaml", []byte("receivers: [{name: oncall, console: {}}]\ndefault_receiver: oncal\nrules:\n  - name: a\n    severity: critcal\n"), testCatalog(t), envMap(nil))
+	_, err = Compile("r.yaml", []byte("receivers: [{name: oncall, console: {}}]\ndefault_receiver: oncal\nrules:\n  - name: a\n    severity: critcal\n"), catalogtest.New(t), envMap(nil))
 	if !errors.As(err, &le) {
 		t.Fatalf("Compile = %v", err)
 	}

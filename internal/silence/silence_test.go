@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
@@ -14,25 +13,12 @@ import (
 	"github.com/hookdev/hook/internal/redistest"
 )
 
-// backends runs a test against miniredis and against a real redis-server.
-func backends(t *testing.T, test func(t *testing.T, rdb redis.UniversalClient)) {
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		t.Cleanup(func() { rdb.Close() })
-		test(t, rdb)
-	})
-	t.Run("redis-server", func(t *testing.T) {
-		test(t, redistest.Start(t))
-	})
-}
-
 // Every partition, and the single-slot layout beside them, holds a copy of
 // every silence; the list shows each once, with the mutes of every copy
 // added up; expiring ends every copy.
 func TestSilenceCopies(t *testing.T) {
 	for _, n := range []int{1, 4} {
-		backends(t, func(t *testing.T, rdb redis.UniversalClient) {
+		redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 			ctx := context.Background()
 			l, err := keyspace.NewLayout("hook", n)
 			if err != nil {

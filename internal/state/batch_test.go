@@ -24,7 +24,7 @@ import (
 // is loaded again. On Redis Cluster the callbacks spread over 16 partitions
 // on three masters.
 func TestBatcherConcurrentFires(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		testConcurrentFires(t, rdb, wire(New(rdb, "hook")))
 	})
 	t.Run("cluster", func(t *testing.T) {
@@ -81,7 +81,7 @@ func testConcurrentFires(t *testing.T, rdb redis.UniversalClient, s *wired) {
 }
 
 func TestBatcherClosed(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		b := NewBatcher(rdb, 0, 0)
 		b.Close()
 		s := wire(New(rdb, "hook").WithBatcher(b))
@@ -260,7 +260,7 @@ func inRoom(room, key string) alert.Alert {
 // On Redis Cluster a script holds only keys of one slot: the callbacks of
 // each partition share one, and the scripts go in one pipeline.
 func TestBatcherSharedScript(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		testSharedScript(t, rdb, 1)
 	})
 	t.Run("cluster", func(t *testing.T) {
@@ -332,7 +332,7 @@ func testSharedScript(t *testing.T, rdb redis.UniversalClient, scripts int64) {
 // A call whose alerts break the script it shares fails alone: the calls
 // beside it, before and after, get their verdicts, and page once each.
 func TestBatcherIsolatesAFailingCall(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		b := NewBatcher(rdb, 0, 0)

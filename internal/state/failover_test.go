@@ -128,24 +128,13 @@ func failover(t *testing.T, replicas int, opts Options, promote func(*redistest.
 // refused (TRTC retries at once, then every 10 s for a minute). Without WAIT
 // the loss is measured, not asserted.
 func TestFailoverForced(t *testing.T) {
-	promote := (*redistest.Sentinel).Failover
-	t.Run("wait-1", func(t *testing.T) {
-		accepted, refused, lost := failover(t, 1, Options{WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, promote)
-		t.Logf("forced failover, 1 replica, WAIT 1: %d accepted, %d refused, %d lost", accepted, refused, lost)
-		if lost > 0 {
-			t.Errorf("%d of %d accepted callbacks lost", lost, accepted)
-		}
-	})
-	t.Run("no-wait", func(t *testing.T) {
-		accepted, refused, lost := failover(t, 1, Options{}, promote)
-		t.Logf("forced failover, 1 replica, no WAIT: %d accepted, %d refused, %d lost", accepted, refused, lost)
-	})
-	// With a second replica still following the old master, WAIT 1 is
-	// satisfied by it until the sentinel moves it: WAIT must count every
-	// replica to cover a forced failover. Measured, not asserted.
-	t.Run("2-replicas-wait-1", func(t *testing.T) {
-		accepted, refused, lost := failover(t, 2, Options{WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, promote)
-		t.Logf("forced failover, 2 replicas, WAIT 1: %d accepted, %d refused, %d lost", accepted, refused, lost)
+	runFailovers(t, "forced failover", (*redistest.Sentinel).Failover, []failoverCase{
+		{"wait-1", 1, Options{WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, true},
+		{"no-wait", 1, Options{}, false},
+		// With a second replica still following the old master, WAIT 1 is
+		// satisfied by it until the sentinel moves it: WAIT must count every
+		// replica to cover a forced failover. Measured, not asserted.
+		{"2-replicas-wait-1", 2, Options{WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, false},
 	})
 }
 
@@ -155,16 +144,35 @@ func TestFailoverForced(t *testing.T) {
 // replica follows the new master at once, so callbacks flow again as soon as
 // the promotion is done.
 func TestFailoverCrash(t *testing.T) {
-	promote := (*redistest.Sentinel).Crash
-	t.Run("wait-1", func(t *testing.T) {
-		accepted, refused, lost := failover(t, 2, Options{WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, promote)
-		t.Logf("master crash, 2 replicas, WAIT 1: %d accepted, %d refused, %d lost", accepted, refused, lost)
-		if lost > 0 {
-			t.Errorf("%d of %d accepted callbacks lost", lost, accepted)
-		}
+	runFailovers(t, "master crash", (*redistest.Sentinel).Crash, []failoverCase{
+		{"wait-1", 2, Options{WaitReplicas: 1, WaitTimeout: 200 * time.Millisecond}, true},
+		{"no-wait", 2, Options{}, false},
 	})
-	t.Run("no-wait", func(t *testing.T) {
-		accepted, refused, lost := failover(t, 2, Options{}, promote)
-		t.Logf("master crash, 2 replicas, no WAIT: %d accepted, %d refused, %d lost", accepted, refused, lost)
-	})
+}
+
+// failoverCase is one failover subtest: the replicas behind the master, the
+// store's options, and whether it asserts that no accepted callback is lost
+// (else the loss is only measured and logged).
+type failoverCase struct {
+	name     string
+	replicas int
+	opts     Options
+	noLoss   bool
+}
+
+// runFailovers runs each case as a subtest, promoting a replica with promote.
+func runFailovers(t *testing.T, what string, promote func(*redistest.Sentinel, testing.TB), cases []failoverCase) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			accepted, refused, lost := failover(t, c.replicas, c.opts, promote)
+			wait := "no WAIT"
+			if c.opts.WaitReplicas > 0 {
+				wait = fmt.Sprintf("WAIT %d", c.opts.WaitReplicas)
+			}
+			t.Logf("%s, replicas: %d, %s: %d accepted, %d refused, %d lost", what, c.replicas, wait, accepted, refused, lost)
+			if c.noLoss && lost > 0 {
+				t.Errorf("%d of %d accepted callbacks lost", lost, accepted)
+			}
+		})
+	}
 }

@@ -9,13 +9,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 // TestScriptsTouchOnlyDeclaredKeys runs the fire script with an op that
 // names a key it was not given in KEYS: it must refuse before writing
 // anything, as Redis Cluster requires of scripts.
 func TestScriptsTouchOnlyDeclaredKeys(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		b, n, k, err := encode(s.layout.Global(), plain("r", "r:x", "n1"))

@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 // An upgrade from the single-slot layout: a hook of the old layout queued a
@@ -17,12 +18,11 @@ import (
 // timer, lists and retries the dead letter, and keeps the silence. An old
 // replica still running meanwhile (a rolling upgrade) is drained too.
 func TestUpgradeFromTheSingleSlotLayout(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		now := time.Now()
 		old := wire(New(rdb, "hook"))
-		pend := about("room-2", "pending")
-		pend.Op, pend.StateKey, pend.For, pend.EventMs = alert.OpPending, "app/room-2/u1", 30*time.Second, now.UnixMilli()
+		pend := pendingAbout("room-2", "pending", now)
 		if v, err := old.Fire(ctx, now, []alert.Alert{pend}); err != nil || v[0] != alert.VerdictPending {
 			t.Fatalf("old layout pending: %v, %v", v, err)
 		}

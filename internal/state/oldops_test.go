@@ -9,6 +9,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 // oldFormat rewrites the pending alert at key as a hook from before
@@ -41,12 +42,11 @@ func oldFormat(t *testing.T, rdb redis.UniversalClient, key string) {
 // Pending alerts an older hook stored, with the notification inside the op,
 // still page when their timer fires, and still resolve when cleared after.
 func TestPendingAlertsOfAnOlderHook(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		now := time.Now()
 		s := wire(New(rdb, "hook"))
-		pend := about("room-1", "old-pending")
-		pend.Op, pend.StateKey, pend.For, pend.EventMs = alert.OpPending, "app/room-1/u1", 30*time.Second, now.UnixMilli()
+		pend := pendingAbout("room-1", "old-pending", now)
 		pend.Notification.Title = "anchor dropped"
 		if v, err := s.Fire(ctx, now, []alert.Alert{pend}); err != nil || v[0] != alert.VerdictPending {
 			t.Fatalf("pending: %v, %v", v, err)

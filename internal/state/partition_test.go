@@ -38,6 +38,14 @@ func about(room, id string) alert.Alert {
 	return a
 }
 
+// pendingAbout is about made a for: 30s alert on user u1 of room, from an
+// event at now.
+func pendingAbout(room, id string, now time.Time) alert.Alert {
+	a := about(room, id)
+	a.Op, a.StateKey, a.For, a.EventMs = alert.OpPending, "app/"+room+"/u1", 30*time.Second, now.UnixMilli()
+	return a
+}
+
 func partitioned(t *testing.T, rdb redis.UniversalClient, n int) *wired {
 	t.Helper()
 	s, err := wireNew(rdb, "hook", Options{Partitions: n})
@@ -48,7 +56,7 @@ func partitioned(t *testing.T, rdb redis.UniversalClient, n int) *wired {
 }
 
 func TestPartitionedOutbox(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := partitioned(t, rdb, 4)
 		rooms := roomsInPartitions(s)
@@ -134,7 +142,7 @@ func TestPartitionedOutbox(t *testing.T) {
 }
 
 func TestFireNeedsOneRoom(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		s := partitioned(t, rdb, 4)
 		rooms := roomsInPartitions(s)
 		_, err := s.Fire(context.Background(), time.Now(), []alert.Alert{about(rooms[0], "a"), about(rooms[1], "b")})
@@ -145,7 +153,7 @@ func TestFireNeedsOneRoom(t *testing.T) {
 }
 
 func TestSilenceInEveryPartition(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := partitioned(t, rdb, 4)
 		now := time.Now()

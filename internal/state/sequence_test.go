@@ -8,13 +8,14 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 // FireSequence decides each callback's alerts at its own time and after
 // the ones before it, as Fire one after the other does: a page, its
 // duplicate within the window, and a page again once the window passed.
 func TestFireSequenceIsFireInOrder(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()

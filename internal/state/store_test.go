@@ -6,27 +6,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/redistest"
 )
-
-// backends runs a test against miniredis and against a real redis-server, so
-// the Lua scripts are proven on the real thing, not only on the emulator.
-func backends(t *testing.T, test func(t *testing.T, rdb redis.UniversalClient, fastForward func(time.Duration))) {
-	t.Run("miniredis", func(t *testing.T) {
-		mr := miniredis.RunT(t)
-		rdb := redis.NewClient(&redis.Options{Addr: mr.Addr()})
-		t.Cleanup(func() { rdb.Close() })
-		test(t, rdb, mr.FastForward)
-	})
-	t.Run("redis-server", func(t *testing.T) {
-		rdb := redistest.Start(t)
-		test(t, rdb, nil)
-	})
-}
 
 // plain is a page alert for rule with dedup key key, whose notification has
 // id id and goes to one receiver per name (default "oncall").
@@ -43,7 +27,7 @@ func plain(rule, key, id string, receivers ...string) alert.Alert {
 }
 
 func TestFireClaimsOnceAndEnqueues(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		f := plain("r", "r:app/room/user/104", "p", "oncall", "console")
@@ -92,7 +76,7 @@ func isUnavailable(err error) bool { return errors.Is(err, alert.ErrStoreUnavail
 // as little as it can (no trim, no TTL refresh), but a window it creates
 // then, after the old one expired, still gets a TTL.
 func TestThresholdWaitWindowKeepsTTL(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		now := time.Now()

@@ -116,7 +116,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 			alert.Why{Dropped: 2}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
 				s := wire(New(rdb, "hook"))
 				r := roomOf(t, rdb, s)
@@ -134,14 +134,11 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 						r.leave(st.user)
 					}
 				}
-				pages, err := s.Drain(ctx)
-				if err != nil || len(pages) != 1 {
-					t.Fatalf("%d pages, %v; want 1", len(pages), err)
-				}
-				if got := pages[0].Why; got == nil || *got != tc.why {
+				page := onePage(t, s)
+				if got := page.Why; got == nil || *got != tc.why {
 					t.Errorf("why %+v, want %+v", got, tc.why)
 				}
-				for _, m := range pages[0].Members {
+				for _, m := range page.Members {
 					if m.Role != "Audience" || m.Reason != "Timeout" {
 						t.Errorf("member %+v: want role Audience, reason Timeout", m)
 					}
@@ -155,7 +152,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 // there; when the share is no longer reached (here: the room fills up
 // again) it may cross again, and a crossing after its dedup window pages.
 func TestRelativeThresholdCrossesAgain(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		r := roomOf(t, rdb, s)
@@ -187,7 +184,7 @@ func TestRelativeThresholdCrossesAgain(t *testing.T) {
 // An app-relative threshold's population is the app's present users, as
 // the engine passed them, plus the members it counted away.
 func TestRelativeThresholdOfTheApp(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -205,12 +202,9 @@ func TestRelativeThresholdOfTheApp(t *testing.T) {
 				t.Fatalf("%s: %v, %v; want %s", u, v, err, want)
 			}
 		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
-		if want := (alert.Why{Dropped: 3, Population: 10}); pages[0].Why == nil || *pages[0].Why != want {
-			t.Errorf("why %+v, want %+v", pages[0].Why, want)
+		page := onePage(t, s)
+		if want := (alert.Why{Dropped: 3, Population: 10}); page.Why == nil || *page.Why != want {
+			t.Errorf("why %+v, want %+v", page.Why, want)
 		}
 	})
 }
@@ -235,7 +229,7 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 		{"most of the app", alert.OfApp, 5000 + 1, 0, alert.Why{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
 				s := wire(New(rdb, "hook"))
 				r := roomOf(t, rdb, s)
@@ -300,7 +294,7 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 // event for a key, later events for it count only once a rearm event
 // newer than the counted one came, and only if they are not older than it.
 func TestThresholdRearm(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -355,7 +349,7 @@ func TestThresholdRearm(t *testing.T) {
 // latest counted event: a threshold's crossing, and a group's flushes (the
 // first of which carries the threshold's numbers).
 func TestMemberDetailsInAggregates(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -371,19 +365,13 @@ func TestMemberDetailsInAggregates(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
-			t.Fatal(err)
-		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
+		page := tickedPage(t, s, t0.Add(time.Minute))
 		want := []alert.Member{{Name: "anchor", Events: 1, Role: "Anchor", Reason: "Timeout"},
 			{Name: "nameless\nuser", Events: 1}, {Name: "viewer", Events: 1, Role: "Audience", Reason: "Force-closed"}}
-		if !slices.Equal(pages[0].Members, want) {
-			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		if !slices.Equal(page.Members, want) {
+			t.Errorf("members %+v\nwant %+v", page.Members, want)
 		}
-		if w := pages[0].Why; w == nil || w.Dropped != 2 {
+		if w := page.Why; w == nil || w.Dropped != 2 {
 			t.Errorf("why %+v: want the 2 dropped at the crossing", w)
 		}
 	})
@@ -473,7 +461,7 @@ func TestAppWideThresholdAcrossPartitions(t *testing.T) {
 			t.Errorf("the app's window in its partition holds %d, want 20", n)
 		}
 	}
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		t.Run("direct", func(t *testing.T) { run(t, rdb, false, 1) })
 		rdb.FlushAll(context.Background())
 		t.Run("batched", func(t *testing.T) { run(t, rdb, true, 1) })
@@ -529,7 +517,7 @@ func TestAppWideWithWait(t *testing.T) {
 // latest counted event, the usual one once and a member's own only where it
 // differs, and counts among the dropped those who came back.
 func TestThresholdWaitMemberDetails(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -558,19 +546,13 @@ func TestThresholdWaitMemberDetails(t *testing.T) {
 				t.Fatalf("step %d (%s): %v, %v; want %s", i, st.a.Member, v, err, st.want)
 			}
 		}
-		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
-			t.Fatal(err)
-		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
+		page := tickedPage(t, s, t0.Add(time.Minute))
 		want := []alert.Member{{Name: "anchor", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "nameless", Events: 1},
 			{Name: "viewer2", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "viewer3", Events: 1, Role: "Anchor", Reason: "Timeout"}}
-		if !slices.Equal(pages[0].Members, want) {
-			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		if !slices.Equal(page.Members, want) {
+			t.Errorf("members %+v\nwant %+v", page.Members, want)
 		}
-		if w := pages[0].Why; w == nil || w.Dropped != 5 || w.Away != 4 {
+		if w := page.Why; w == nil || w.Dropped != 5 || w.Away != 4 {
 			t.Errorf("why %+v: want 5 dropped, 4 away", w)
 		}
 	})
@@ -579,7 +561,7 @@ func TestThresholdWaitMemberDetails(t *testing.T) {
 // A wait opened by a hook from before, which kept every member counted in
 // a sorted set with its detail, pages with those details and numbers.
 func TestThresholdWaitReadsDroppedOfBefore(t *testing.T) {
-	backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := wire(New(rdb, "hook"))
 		t0 := time.Now()
@@ -603,19 +585,13 @@ func TestThresholdWaitReadsDroppedOfBefore(t *testing.T) {
 		ms := float64(t0.UnixMilli())
 		rdb.ZAdd(ctx, key, redis.Z{Score: ms, Member: "Anchor\x1fTimeout\nu1"}, redis.Z{Score: ms + 1000, Member: "u2"},
 			redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu3"}, redis.Z{Score: ms + 2000, Member: "Audience\x1fTimeout\nu4"})
-		if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
-			t.Fatal(err)
-		}
-		pages, err := s.Drain(ctx)
-		if err != nil || len(pages) != 1 {
-			t.Fatalf("%d pages, %v", len(pages), err)
-		}
+		page := tickedPage(t, s, t0.Add(time.Minute))
 		want := []alert.Member{{Name: "u1", Events: 1, Role: "Anchor", Reason: "Timeout"}, {Name: "u2", Events: 1},
 			{Name: "u3", Events: 1, Role: "Audience", Reason: "Timeout"}}
-		if !slices.Equal(pages[0].Members, want) {
-			t.Errorf("members %+v\nwant %+v", pages[0].Members, want)
+		if !slices.Equal(page.Members, want) {
+			t.Errorf("members %+v\nwant %+v", page.Members, want)
 		}
-		if w := pages[0].Why; w == nil || w.Dropped != 4 || w.Away != 3 {
+		if w := page.Why; w == nil || w.Dropped != 4 || w.Away != 3 {
 			t.Errorf("why %+v: want 4 dropped, 3 away", w)
 		}
 	})

@@ -42,3 +42,24 @@ func fire(t *testing.T, s *wired, key string) {
 		t.Fatal(err)
 	}
 }
+
+// onePage drains s's outbox, failing the test unless it held exactly one
+// page: the one a threshold or group sent.
+func onePage(t *testing.T, s *wired) alert.Notification {
+	t.Helper()
+	pages, err := s.Drain(context.Background())
+	if err != nil || len(pages) != 1 {
+		t.Fatalf("%d pages, %v; want 1", len(pages), err)
+	}
+	return pages[0]
+}
+
+// tickedPage ticks s at now and returns the one page that sent (a group's
+// flush, a threshold's wait ending).
+func tickedPage(t *testing.T, s *wired, now time.Time) alert.Notification {
+	t.Helper()
+	if _, err := s.Tick(context.Background(), now, 100); err != nil {
+		t.Fatal(err)
+	}
+	return onePage(t, s)
+}
