@@ -20,7 +20,7 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/config"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
@@ -95,7 +95,7 @@ func TestTimelinesSignedAgainstRedis(t *testing.T) {
 			var want []string
 			for _, st := range steps {
 				for _, n := range st.Pages {
-					want = append(want, n.Rule+": ["+strings.ToUpper(string(n.Severity))+"] "+notify.Title(n))
+					want = append(want, n.Rule+": ["+strings.ToUpper(string(n.Severity))+"] "+words.Title(n))
 				}
 			}
 			if total := len(want); total != sum(timelinePages[tl.File]) {

@@ -92,7 +92,7 @@ type Notification struct {
 // CountMark stands where a rule's title or text template wrote {{.Count}}
 // for a rule whose page stands for many events (a threshold, a group): the
 // count is only known when the store pages, so notify writes the page's
-// count in its place (notify.PageCount), and the title agrees with the
+// count in its place (words.PageCount), and the title agrees with the
 // members the page lists. Client text cannot forge it: Inline and Inert
 // turn its control characters into U+FFFD.
 const CountMark = "\x1fcount\x1f"

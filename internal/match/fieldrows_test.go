@@ -12,12 +12,12 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/rules"
 )
 
 // hiddenOnPage says why a page leaves a code out of its lines ("" when it
-// shows it), as notify.Fields and notify.CodeLines decide: every other code
+// shows it), as words.Fields and words.CodeLines decide: every other code
 // shows as a line labelled with its row's label.
 func hiddenOnPage(c catalog.Code) string {
 	switch {
@@ -76,10 +76,10 @@ rules:
 			if !ok || c.Label != cf.Label || c.Value != code.Value || c.Name != code.Name || c.Meaning != code.Title {
 				t.Errorf("notification code %+v (carried %v), want label %q, %d %s %q", c, ok, cf.Label, code.Value, code.Name, code.Title)
 			}
-			shown := slices.Contains(notify.Fields(n), notify.Field{Name: cf.Label, Value: code.Title}) ||
-				slices.ContainsFunc(notify.CodeLines(n), func(l alert.Code) bool { return l.Field == string(cf.Field) })
+			shown := slices.Contains(words.Fields(n), words.Field{Name: cf.Label, Value: code.Title}) ||
+				slices.ContainsFunc(words.CodeLines(n), func(l alert.Code) bool { return l.Field == string(cf.Field) })
 			if why := hiddenOnPage(code); shown == (why != "") {
-				t.Errorf("page shows %s: %v, want %v (%s); lines %v", cf.Label, shown, why == "", why, notify.Fields(n))
+				t.Errorf("page shows %s: %v, want %v (%s); lines %v", cf.Label, shown, why == "", why, words.Fields(n))
 			}
 		})
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -75,7 +75,7 @@ func DryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 			p := v.Alert.Notification
 			p.Receiver = r
 			fmt.Fprintf(w, "        page to %s (%s%s):\n", p.Receiver.Name, p.Receiver.Kind, channelOf(p.Receiver))
-			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
+			for _, line := range strings.Split(strings.TrimRight(words.RenderText(p), "\n"), "\n") {
 				fmt.Fprintf(w, "          %s\n", line)
 			}
 		}
