@@ -77,7 +77,7 @@ var allowedImports = map[string][]string{
 		"internal/notify", "internal/notify/words", "internal/notify/slack", "internal/record", "internal/rules", "internal/verify"},
 	// backtest replays the record through two rulesets, each on the
 	// server's engine, store and population over an in-memory Redis.
-	"internal/backtest": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify", "internal/notify/words",
+	"internal/backtest": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/match", "internal/notify", "internal/notify/words",
 		"internal/outbox", "internal/population", "internal/record", "internal/rules", "internal/state"},
 	// rehearsal feeds the rooms' population as a server does, written at once.
 	// It prints what it rehearsed as the console would page it.

@@ -68,7 +68,10 @@ rules:
 			if !slices.Equal(rules, []string{"by-key", "by-when"}) {
 				t.Fatalf("rules matched %v, want [by-key by-when]", rules)
 			}
+			// The page as the outbox's reader has it: its codes' facts
+			// given the catalogue's words.
 			n := alerts[0].Notification
+			match.NewCodeWords(cat).Fill(&n)
 			if n.Title != code.Name {
 				t.Errorf("template {{.%s.Name}} = %q, want %q", name, n.Title, code.Name)
 			}

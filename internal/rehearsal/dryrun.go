@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,8 +72,13 @@ func DryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 			fmt.Fprintf(w, "        %s\n", v.State)
 			fmt.Fprintln(w, "        (hook test --sequence shows when it would page)")
 		}
+		// The engine's page carries its codes' facts; the outbox's reader
+		// gives them their words, and so does the page shown here.
+		shown := v.Alert.Notification
+		shown.Event.Codes = slices.Clone(shown.Event.Codes)
+		match.NewCodeWords(cat).Fill(&shown)
 		for _, r := range v.Alert.Receivers {
-			p := v.Alert.Notification
+			p := shown
 			p.Receiver = r
 			fmt.Fprintf(w, "        page to %s (%s%s):\n", p.Receiver.Name, p.Receiver.Kind, channelOf(p.Receiver))
 			for _, line := range strings.Split(strings.TrimRight(words.RenderText(p), "\n"), "\n") {
