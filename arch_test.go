@@ -40,10 +40,13 @@ var allowedImports = map[string][]string{
 	// catalogtest hands tests the embedded catalogue, parsed once.
 	"internal/catalog/catalogtest": {"internal/catalog"},
 	"internal/faulttest":           {}, // the fault suite: tests only (build tag fault)
-	"internal/rules":               {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/notify", "internal/yamlpos"},
+	"internal/rules":               {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/notify", "internal/notify/words", "internal/yamlpos"},
 	"internal/engine":              {"internal/alert", "internal/callback", "internal/catalog", "internal/match", "internal/rules"},
-	"internal/notify":              {"internal/alert"},
-	"internal/notify/slack":        {"internal/alert", "internal/notify"},
+	"internal/notify":              {"internal/alert", "internal/notify/words"},
+	"internal/notify/slack":        {"internal/alert", "internal/notify", "internal/notify/words"},
+	// words is every word a human reads of a page, and the page as plain
+	// text: both receivers (console, Slack) and every listing draw on it.
+	"internal/notify/words": {"internal/alert"},
 	// match is what rules are evaluated on and with: rules compiles into
 	// it, the engine runs it. It decodes match values with yamlpos.
 	"internal/match": {"internal/alert", "internal/callback", "internal/catalog", "internal/yamlpos"},
@@ -74,25 +77,25 @@ var allowedImports = map[string][]string{
 	// nothing of what it writes.
 	"internal/writebehind": {},
 	"internal/handler": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine",
-		"internal/notify", "internal/notify/slack", "internal/record", "internal/rules", "internal/verify"},
+		"internal/notify", "internal/notify/words", "internal/notify/slack", "internal/record", "internal/rules", "internal/verify"},
 	// backtest replays the record through two rulesets, each on the
 	// server's engine, store and population over an in-memory Redis.
-	"internal/backtest": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/notify",
+	"internal/backtest": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/match", "internal/notify", "internal/notify/words",
 		"internal/outbox", "internal/population", "internal/record", "internal/rules", "internal/state"},
 	// rehearsal feeds the rooms' population as a server does, written at once.
 	// It prints what it rehearsed as the console would page it.
-	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/match", "internal/notify",
+	"internal/rehearsal": {"internal/alert", "internal/callback", "internal/catalog", "internal/engine", "internal/match", "internal/notify", "internal/notify/words",
 		"internal/outbox", "internal/population", "internal/rules", "internal/silence", "internal/state"},
 	// simulate is the scenarios hook simulate sends, signed as TRTC signs.
 	"internal/simulate": {"internal/cli", "internal/verify"},
 	// adminclient is the CLI's side of the admin API; the record it streams
 	// is record's.
-	"internal/adminclient": {"internal/alert", "internal/notify", "internal/record"},
+	"internal/adminclient": {"internal/alert", "internal/notify", "internal/notify/words", "internal/record"},
 	// redisconn opens the Redis every stateful package is handed.
 	"internal/redisconn": {},
 	// config is the settings of hook serve and hook backtest, with the
 	// defaults of the packages they tune.
-	"internal/settings": {"internal/backtest", "internal/cli", "internal/keyspace", "internal/notify", "internal/record", "internal/state"},
+	"internal/settings": {"internal/backtest", "internal/cli", "internal/keyspace", "internal/notify", "internal/notify/words", "internal/record", "internal/state"},
 	// cli is the command line's conventions; the commands are cmd/hook's.
 	"internal/cli": {},
 	// reload swaps a recompiled rules file into what serves (the engine,

@@ -16,11 +16,11 @@ import (
 	"github.com/hookdev/hook/internal/backtest"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redisconn"
 	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/settings"
 )
 
 // newBacktestCmd is `hook backtest`: what the recorded callbacks (or a file)

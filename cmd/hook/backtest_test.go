@@ -18,9 +18,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/record"
 	"github.com/hookdev/hook/internal/redistest"
+	"github.com/hookdev/hook/internal/settings"
 )
 
 // nightStep is one callback of a short night, at an offset from its start.

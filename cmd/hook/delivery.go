@@ -5,9 +5,9 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/threads"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/hookdev/hook/internal/adminclient"
 	"github.com/hookdev/hook/internal/cli"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // outboxDigests lists the flood digests, or with an id the pages absorbed
@@ -49,7 +49,7 @@ func outboxDigests(ctx context.Context, api adminclient.Client, id string, limit
 	fmt.Fprintln(tw, "ID\tRECEIVER\tCHANNEL\tPAGES\tFIRST\tLATEST\tSTATE\tHEADLINE")
 	for _, d := range list.Digests {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", adminclient.Cell(d.ID, 64), adminclient.Cell(d.Receiver, 40), adminclient.Cell(d.Channel, 40),
-			notify.Thousands(int(d.Pages)), adminclient.Stamp(d.Since), adminclient.Stamp(d.Until), digestState(d), adminclient.Cell(d.Title, 100))
+			words.Thousands(int(d.Pages)), adminclient.Stamp(d.Since), adminclient.Stamp(d.Until), digestState(d), adminclient.Cell(d.Title, 100))
 	}
 	return tw.Flush()
 }
@@ -57,10 +57,10 @@ func outboxDigests(ctx context.Context, api adminclient.Client, id string, limit
 func printDigestPages(w io.Writer, one handler.DigestPagesJSON) error {
 	d := one.Digest
 	fmt.Fprintf(w, "digest %s: %s pages for %s (%s), %s to %s, %s; %s listed one by one, %d shown\n",
-		adminclient.Cell(d.ID, 64), notify.Thousands(int(d.Pages)), adminclient.Cell(d.Receiver, 40), adminclient.Cell(d.Channel, 40),
-		adminclient.Stamp(d.Since), adminclient.Stamp(d.Until), digestState(d), notify.Thousands(int(d.Listed)), len(one.Pages))
+		adminclient.Cell(d.ID, 64), words.Thousands(int(d.Pages)), adminclient.Cell(d.Receiver, 40), adminclient.Cell(d.Channel, 40),
+		adminclient.Stamp(d.Since), adminclient.Stamp(d.Until), digestState(d), words.Thousands(int(d.Listed)), len(one.Pages))
 	if d.Listed < d.Pages {
-		fmt.Fprintf(w, "(only the first %s pages of a digest are listed; the rest are counted)\n", notify.Thousands(int(d.Listed)))
+		fmt.Fprintf(w, "(only the first %s pages of a digest are listed; the rest are counted)\n", words.Thousands(int(d.Listed)))
 	}
 	if len(one.Pages) == 0 {
 		return nil

@@ -22,7 +22,7 @@ import (
 	"unicode"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the generated blocks of README.md and docs/*.md")
@@ -443,7 +443,7 @@ func firstPage(t *testing.T) string {
 	for _, st := range steps {
 		for _, n := range st.Pages {
 			n.ID = "HX4ZQ7D2KM3PW6TB5RN8VJ9CYE" // page ids are random: this one stays put
-			pages = append(pages, notify.RenderText(n))
+			pages = append(pages, words.RenderText(n))
 		}
 	}
 	if len(pages) != 1 {

@@ -17,6 +17,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/enrich"
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rooms"
@@ -32,7 +33,7 @@ type printed struct {
 func (p *printed) Send(_ context.Context, n alert.Notification) (bool, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.pages = append(p.pages, notify.RenderText(n))
+	p.pages = append(p.pages, words.RenderText(n))
 	p.sent = append(p.sent, n)
 	return false, nil
 }

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/verify"
 )
 
@@ -149,7 +149,7 @@ func TestWelcomeCallbackPagesAsTheREADMESays(t *testing.T) {
 			if st.At.Sub(now) != 30*time.Second || n.Rule != "live-anchor-gone" || n.Runbook == nil {
 				t.Errorf("page of %s at +%s (runbook %v)", n.Rule, st.At.Sub(now), n.Runbook)
 			}
-			pages = append(pages, notify.RenderText(n))
+			pages = append(pages, words.RenderText(n))
 		}
 	}
 	if len(pages) != 1 {

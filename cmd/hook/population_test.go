@@ -10,10 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
+	"github.com/hookdev/hook/internal/settings"
 )
 
 // serve feeds the room population from the room callbacks, and writes what

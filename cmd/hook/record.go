@@ -8,10 +8,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
 	"github.com/hookdev/hook/internal/keyspace"
 	"github.com/hookdev/hook/internal/record"
+	"github.com/hookdev/hook/internal/settings"
 )
 
 // newRecord builds the record serve keeps: the writer the handler hands

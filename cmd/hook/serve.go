@@ -18,9 +18,9 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/notify"
 	slacknotify "github.com/hookdev/hook/internal/notify/slack"
 	"github.com/hookdev/hook/internal/outbox"
@@ -28,6 +28,7 @@ import (
 	"github.com/hookdev/hook/internal/redisconn"
 	"github.com/hookdev/hook/internal/rooms"
 	"github.com/hookdev/hook/internal/rules"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/silence"
 	"github.com/hookdev/hook/internal/state"
 	"github.com/hookdev/hook/internal/threads"
@@ -113,7 +114,7 @@ func serve(ctx context.Context, cfg settings.Serve, getenv env, stdout, stderr i
 	// What shares the store's Redis and layout, each its own idea: the outbox
 	// the fire script enqueues into, the silences it checks, Slack's threads
 	// and acknowledgements, and the rooms' records for enrichment.
-	ob := outbox.New(rdb, st.Layout(), outbox.Options{Now: now})
+	ob := outbox.New(rdb, st.Layout(), outbox.Options{Now: now, Words: match.NewCodeWords(cat)})
 	silences := silence.New(rdb, st.Layout())
 	threadStore := threads.New(rdb, keyPrefix, slacknotify.DefaultThreadTTL)
 	roomLog := rooms.New(rdb, keyPrefix)

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/verify"
 )
 

@@ -4,8 +4,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
+	"github.com/hookdev/hook/internal/settings"
 )
 
 // environmentAnnotation holds, on a command, the environment variables it

@@ -19,8 +19,8 @@ import (
 	"github.com/hookdev/hook/internal/keyspace"
 	outboxpkg "github.com/hookdev/hook/internal/outbox"
 
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/redistest"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/verify"
 )
 

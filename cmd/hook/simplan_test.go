@@ -11,7 +11,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/simulate"
 )
 
@@ -99,7 +99,7 @@ func rehearseSimulate(t *testing.T, args ...string) ([]simulate.Call, []simPage)
 	var pages []simPage
 	for _, st := range steps {
 		for _, n := range st.Pages {
-			title := taskRE.ReplaceAllString(roomRE.ReplaceAllString(notify.Title(n), "<room>"), "<task>")
+			title := taskRE.ReplaceAllString(roomRE.ReplaceAllString(words.Title(n), "<room>"), "<task>")
 			if n.Kind != alert.KindFiring {
 				title = string(n.Kind) + ": " + title
 			}

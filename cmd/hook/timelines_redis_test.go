@@ -17,12 +17,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/settings"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
+	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/simulate"
 	"github.com/hookdev/hook/internal/state"
 )
@@ -66,7 +66,7 @@ func TestTimelinesSignedAgainstRedis(t *testing.T) {
 			var want []string
 			for _, st := range steps {
 				for _, n := range st.Pages {
-					want = append(want, n.Rule+": ["+strings.ToUpper(string(n.Severity))+"] "+notify.Title(n))
+					want = append(want, n.Rule+": ["+strings.ToUpper(string(n.Severity))+"] "+words.Title(n))
 				}
 			}
 			if total := len(want); total != sum(timelinePages[tl.File]) {

@@ -10,9 +10,9 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/settings"
 	"github.com/hookdev/hook/internal/handler"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
+	"github.com/hookdev/hook/internal/settings"
 )
 
 // TestTRTCConsoleSetting: HOOK_TRTC_CONSOLE_URL points the pages' call-quality
@@ -23,7 +23,7 @@ func TestTRTCConsoleSetting(t *testing.T) {
 		name, value string
 		want        string // the link's start; "" when refused
 	}{
-		{"default", "", notify.DefaultTRTCConsole + "?"},
+		{"default", "", words.DefaultTRTCConsole + "?"},
 		{"international", "https://console.trtc.io/monitor", "https://console.trtc.io/monitor?"},
 		{"not a link", "console.trtc.io/monitor", ""},
 		{"another scheme", "ftp://console.trtc.io/monitor", ""},

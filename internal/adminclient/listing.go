@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // OutboxList writes the outbox's state and its dead letters (at most limit)
@@ -77,7 +77,7 @@ func OneLine(s string, n int) string {
 // Cell is a table cell from data that may come from TRTC clients: one line,
 // no control characters, bounded.
 func Cell(s string, n int) string {
-	s = notify.Clean(OneLine(s, n))
+	s = words.Clean(OneLine(s, n))
 	if s == "" {
 		return "-"
 	}

@@ -92,7 +92,7 @@ type Notification struct {
 // CountMark stands where a rule's title or text template wrote {{.Count}}
 // for a rule whose page stands for many events (a threshold, a group): the
 // count is only known when the store pages, so notify writes the page's
-// count in its place (notify.PageCount), and the title agrees with the
+// count in its place (words.PageCount), and the title agrees with the
 // members the page lists. Client text cannot forge it: Inline and Inert
 // turn its control characters into U+FFFD.
 const CountMark = "\x1fcount\x1f"
@@ -139,8 +139,12 @@ type Event struct {
 	// (LIVE, VoiceChatRoom: anchors and audience) or "call" (VideoCall,
 	// AudioCall: everyone is role 20).
 	Scene string `json:"scene,omitempty"`
-	// Codes are the callback's numeric codes with the catalogue's words, in
-	// the order of the code-field table (rules declares it).
+	// Codes are the callback's numeric codes, in the order of the code-field
+	// table (match declares it). A page is made, and kept in the outbox,
+	// with each code's facts only (Field, Value); the outbox's readers give
+	// them the catalogue's words (Label, Name, Meaning) before anything
+	// renders them (match.CodeWords). A page queued by an earlier hook
+	// carries its words and keeps them.
 	Codes        []Code    `json:"codes,omitempty"`
 	ErrorCode    string    `json:"error_code,omitempty"`
 	ErrorMessage string    `json:"error_message,omitempty"`

@@ -5,7 +5,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // The two sides of a comparison.
@@ -200,7 +200,7 @@ type Example struct {
 func exampleOf(p page) Example {
 	n := p.n
 	e := Example{At: p.at.UTC(), Kind: string(n.Kind), App: n.Event.App, Room: n.Event.Room, Task: n.Event.Task,
-		Title: notify.Title(n), Why: notify.WhyNow(n), Receiver: n.Receiver.Name}
+		Title: words.Title(n), Why: words.WhyNow(n), Receiver: n.Receiver.Name}
 	if n.Aggregate {
 		e.Members, e.MemberKind = max(n.MemberCount, len(n.Members)), string(n.MemberKind)
 		if e.MemberKind == "" {

@@ -12,6 +12,7 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
@@ -100,7 +101,7 @@ func (r *replayer) use(mr *miniredis.Miniredis) {
 	r.mr = mr
 	r.rdb = redis.NewClient(&redis.Options{Addr: mr.Addr(), MaxRetries: -1})
 	r.st = state.New(r.rdb, "hook")
-	r.outbox = outbox.New(r.rdb, r.st.Layout(), outbox.Options{Now: r.clock})
+	r.outbox = outbox.New(r.rdb, r.st.Layout(), outbox.Options{Now: r.clock, Words: match.NewCodeWords(r.cat)})
 	r.engine = engine.New(r.cat, r.rs, lazyStore{r.st, r}, r.clock, nil)
 	if r.rs.Relative() {
 		r.pop = population.New(r.rdb, r.st.Layout(), population.Options{Queue: populationBatch + 1, Batch: populationBatch, Now: r.clock})

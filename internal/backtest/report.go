@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // Report is what a backtest found: per rule, the pages each ruleset would
@@ -85,10 +85,10 @@ func (rep *Report) WriteJSON(w io.Writer) error {
 // for each rule that changed, a few of the pages gone and added.
 func (rep *Report) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "Replayed %s callbacks from %s to %s (%s).\n", notify.Thousands(rep.Callbacks),
-		stamp(rep.From), stamp(rep.To), notify.Span(rep.To.Sub(rep.From).Round(time.Second)))
+	fmt.Fprintf(&b, "Replayed %s callbacks from %s to %s (%s).\n", words.Thousands(rep.Callbacks),
+		stamp(rep.From), stamp(rep.To), words.Span(rep.To.Sub(rep.From).Round(time.Second)))
 	if rep.Skipped > 0 {
-		fmt.Fprintf(&b, "%s bodies did not decode and were skipped.\n", notify.Thousands(rep.Skipped))
+		fmt.Fprintf(&b, "%s bodies did not decode and were skipped.\n", words.Thousands(rep.Skipped))
 	}
 	fmt.Fprintf(&b, "current: %s\nnew:     %s\n\n", rep.CurrentRules, rep.NewRules)
 	width := len("in all")
@@ -106,7 +106,7 @@ func (rep *Report) WriteText(w io.Writer) error {
 	for _, r := range rep.Rules {
 		anyChanged = anyChanged || r.Changed()
 	}
-	row("in all", notify.Thousands(rep.CurrentPages), notify.Thousands(rep.NewPages), delta(rep.NewPages-rep.CurrentPages, anyChanged))
+	row("in all", words.Thousands(rep.CurrentPages), words.Thousands(rep.NewPages), delta(rep.NewPages-rep.CurrentPages, anyChanged))
 	changed := 0
 	for _, r := range rep.Rules {
 		if !r.Changed() {
@@ -118,19 +118,19 @@ func (rep *Report) WriteText(w io.Writer) error {
 			b.WriteString("  - " + exampleLine(e) + "\n")
 		}
 		if more := r.Gone - len(r.GoneExamples); more > 0 && len(r.GoneExamples) > 0 {
-			fmt.Fprintf(&b, "  - ... and %s more no longer sent\n", notify.Thousands(more))
+			fmt.Fprintf(&b, "  - ... and %s more no longer sent\n", words.Thousands(more))
 		}
 		for _, e := range r.AddedExamples {
 			b.WriteString("  + " + exampleLine(e) + "\n")
 		}
 		if more := r.Added - len(r.AddedExamples); more > 0 && len(r.AddedExamples) > 0 {
-			fmt.Fprintf(&b, "  + ... and %s more\n", notify.Thousands(more))
+			fmt.Fprintf(&b, "  + ... and %s more\n", words.Thousands(more))
 		}
 		for _, e := range r.KeptExamples {
 			b.WriteString("  = " + exampleLine(e) + "\n")
 		}
 		if more := r.Kept - len(r.KeptExamples); more > 0 && len(r.KeptExamples) > 0 {
-			fmt.Fprintf(&b, "  = ... and %s more kept\n", notify.Thousands(more))
+			fmt.Fprintf(&b, "  = ... and %s more kept\n", words.Thousands(more))
 		}
 	}
 	if changed == 0 {
@@ -157,7 +157,7 @@ func count(n int, has bool) string {
 	if !has && n == 0 {
 		return "-"
 	}
-	return notify.Thousands(n)
+	return words.Thousands(n)
 }
 
 // delta is the new count less the current one; "=" when the same pages
@@ -165,9 +165,9 @@ func count(n int, has bool) string {
 func delta(d int, changed bool) string {
 	switch {
 	case d > 0:
-		return "+" + notify.Thousands(d)
+		return "+" + words.Thousands(d)
 	case d < 0:
-		return "-" + notify.Thousands(-d)
+		return "-" + words.Thousands(-d)
 	case changed:
 		return "0"
 	}
@@ -184,7 +184,7 @@ func summary(r *RuleReport) string {
 		parts = append(parts, plural(r.Added, "new page"))
 	}
 	if r.Kept > 0 {
-		parts = append(parts, notify.Thousands(r.Kept)+" kept")
+		parts = append(parts, words.Thousands(r.Kept)+" kept")
 	}
 	return strings.Join(parts, ", ")
 }
@@ -193,7 +193,7 @@ func plural(n int, what string) string {
 	if n == 1 {
 		return "1 " + what
 	}
-	return notify.Thousands(n) + " " + what + "s"
+	return words.Thousands(n) + " " + what + "s"
 }
 
 // exampleLine is one page on one line: when, where, who, its title and
@@ -206,22 +206,22 @@ func exampleLine(e Example) string {
 	}
 	// Ids are client text: no control character reaches the terminal.
 	if e.Room != "" {
-		b.WriteString("  room " + notify.Clean(e.Room))
+		b.WriteString("  room " + words.Clean(e.Room))
 	} else if e.App != "" {
-		b.WriteString("  app " + notify.Clean(e.App))
+		b.WriteString("  app " + words.Clean(e.App))
 	}
 	switch {
 	case e.Members > 0:
-		b.WriteString("  " + notify.Thousands(e.Members) + " " + strings.TrimSuffix(e.MemberKind, "s"))
+		b.WriteString("  " + words.Thousands(e.Members) + " " + strings.TrimSuffix(e.MemberKind, "s"))
 		if e.Members != 1 {
 			b.WriteString("s")
 		}
 	case e.User != "":
-		b.WriteString("  user " + notify.Clean(e.User))
+		b.WriteString("  user " + words.Clean(e.User))
 	case e.Task != "":
-		b.WriteString("  task " + notify.Clean(e.Task))
+		b.WriteString("  task " + words.Clean(e.Task))
 	}
-	b.WriteString(": " + notify.Clean(e.Title))
+	b.WriteString(": " + words.Clean(e.Title))
 	if e.Why != "" {
 		b.WriteString(" (" + e.Why + ")")
 	}

@@ -9,7 +9,7 @@ import (
 	"github.com/hookdev/hook/internal/callback/callbacktest"
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // TestCountIsThePagesCount: {{.Count}} in the title or text of a threshold
@@ -53,11 +53,11 @@ func TestCountIsThePagesCount(t *testing.T) {
 				}
 				n.MemberCount, n.MembersMore = 5, 2
 			}
-			if got := notify.Title(n); got != tt.wantTitle {
+			if got := words.Title(n); got != tt.wantTitle {
 				t.Errorf("title %q, want %q", got, tt.wantTitle)
 			}
 			if tt.wantText != "" {
-				if got := notify.Text(n); got != tt.wantText {
+				if got := words.Text(n); got != tt.wantText {
 					t.Errorf("text %q, want %q", got, tt.wantText)
 				}
 			}

@@ -114,7 +114,7 @@ func firing(rs *rules.Ruleset, cr *rules.CompiledRule, e *match.Facts, now time.
 		Kind:      alert.KindFiring,
 		Rule:      cr.Name,
 		Severity:  cr.Severity,
-		Event:     e.AlertEvent(),
+		Event:     e.PageEvent(),
 		Title:     title,
 		Text:      text,
 		Count:     1,

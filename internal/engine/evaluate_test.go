@@ -185,6 +185,7 @@ rules:
 	// notify's now: the notification leaves Text empty and carries the event.
 	ev.Payload = map[string]any{"Stats": "oops"}
 	p = pagesOf(t, rs, ev)
+	match.NewCodeWords(catalogtest.New(t)).Fill(&p[0]) // as the outbox's reader has it
 	if want := "User `u42` left room `8489`: Timeout"; p[0].Text != "" || p[0].Event.Describe() != want {
 		t.Errorf("fallback text %q (event says %q), want empty and %q", p[0].Text, p[0].Event.Describe(), want)
 	}

@@ -44,7 +44,7 @@ func clearAlert(rs *rules.Ruleset, cr *rules.CompiledRule, e *match.Facts) alert
 			For:      cr.State.Pending.Wait,
 			AppWide:  t.AppWide,
 			// The event names the room, and so where the rule's state lives.
-			Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.Name, Event: e.AlertEvent()},
+			Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.Name, Event: e.PageEvent()},
 		}
 	}
 	return alert.Alert{
@@ -53,7 +53,7 @@ func clearAlert(rs *rules.Ruleset, cr *rules.CompiledRule, e *match.Facts) alert
 		StateKey:     match.RenderOr(cr.DedupKey, rs.DefaultKey(), &data),
 		EventMs:      eventMs(e),
 		Window:       max(rules.ClearMemory, cr.State.Pending.Wait),
-		Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.Name, Event: e.AlertEvent()},
+		Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.Name, Event: e.PageEvent()},
 	}
 }
 

@@ -54,6 +54,6 @@ func rearmAlert(rs *rules.Ruleset, cr *rules.CompiledRule, e *match.Facts) alert
 		EventMs:      eventMs(e),
 		Within:       t.Within,
 		AppWide:      t.AppWide,
-		Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.Name, Event: e.AlertEvent()},
+		Notification: alert.Notification{Kind: alert.KindResolved, Rule: cr.Name, Event: e.PageEvent()},
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // DigestAdmin is what the admin API needs to list flood digests: the pages
@@ -126,7 +126,7 @@ func digestJSON(r alert.DigestRecord) DigestJSON {
 	j := DigestJSON{ID: r.ID, Receiver: r.Receiver, Channel: r.Channel, Pages: r.Pages, Listed: r.Listed,
 		Since: r.Since, Until: r.Until, Message: r.Message, DeadLettered: r.DeadLettered}
 	if r.Shown != nil {
-		j.Title = notify.Title(*r.Shown)
+		j.Title = words.Title(*r.Shown)
 		if d := r.Shown.Digest; d != nil {
 			j.ByRule, j.Final = d.ByRule, d.Final
 		}

@@ -9,7 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // OutboxAdmin is what the admin API needs from the outbox and its dead letters.
@@ -119,7 +119,7 @@ func (h *outboxAdmin) list(c echo.Context) error {
 			j.Page.Error = "undecodable entry: " + string(dl.Raw)
 		} else {
 			p := dl.Notification
-			j.Page = PageSummaryJSON{ID: p.PageID(), Rule: p.Rule, Severity: string(p.Severity), Title: notify.Title(p),
+			j.Page = PageSummaryJSON{ID: p.PageID(), Rule: p.Rule, Severity: string(p.Severity), Title: words.Title(p),
 				Receiver: p.Receiver.Name, Incident: p.Incident, CreatedAt: p.CreatedAt}
 		}
 		out.DeadLetters = append(out.DeadLetters, j)

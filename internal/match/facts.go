@@ -89,11 +89,23 @@ func code(cat *catalog.Catalog, cf codeField, ev callback.Event) catalog.Code {
 	return cat.Code(cf.field, ev.Type, v)
 }
 
-// AlertEvent is the callback's facts as a notification carries them.
+// AlertEvent is the callback's facts with the catalogue's words for its
+// codes: what describe and `hook test` read.
 func (e *Facts) AlertEvent() alert.Event {
+	ev := e.PageEvent()
+	ev.Codes = e.Codes()
+	return ev
+}
+
+// PageEvent is the callback's facts as a notification carries them: its
+// codes' fields and values, not the catalogue's words for them, which
+// whoever reads the page from the outbox fills back in (CodeWords). The
+// words are derived text; leaving them out makes the page the fire script
+// is handed (and the outbox keeps) smaller.
+func (e *Facts) PageEvent() alert.Event {
 	return alert.Event{
 		App: e.App, Room: e.Room, RoomKey: e.RoomKey, User: e.User, Task: e.Task, Scene: e.Scene,
-		Codes:     e.Codes(),
+		Codes:     e.codeFacts(),
 		ErrorCode: e.ErrorCode, ErrorMessage: e.ErrorMessage, URL: e.URL,
 		Time: e.Time,
 	}

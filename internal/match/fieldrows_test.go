@@ -13,12 +13,12 @@ import (
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/rules"
 )
 
 // hiddenOnPage says why a page leaves a code out of its lines ("" when it
-// shows it), as notify.Fields and notify.CodeLines decide: every other code
+// shows it), as words.Fields and words.CodeLines decide: every other code
 // shows as a line labelled with its row's label.
 func hiddenOnPage(c catalog.Code) string {
 	switch {
@@ -69,7 +69,10 @@ rules:
 			if !slices.Equal(rules, []string{"by-key", "by-when"}) {
 				t.Fatalf("rules matched %v, want [by-key by-when]", rules)
 			}
+			// The page as the outbox's reader has it: its codes' facts
+			// given the catalogue's words.
 			n := alerts[0].Notification
+			match.NewCodeWords(cat).Fill(&n)
 			if n.Title != code.Name {
 				t.Errorf("template {{.%s.Name}} = %q, want %q", name, n.Title, code.Name)
 			}
@@ -77,10 +80,10 @@ rules:
 			if !ok || c.Label != cf.Label || c.Value != code.Value || c.Name != code.Name || c.Meaning != code.Title {
 				t.Errorf("notification code %+v (carried %v), want label %q, %d %s %q", c, ok, cf.Label, code.Value, code.Name, code.Title)
 			}
-			shown := slices.Contains(notify.Fields(n), notify.Field{Name: cf.Label, Value: code.Title}) ||
-				slices.ContainsFunc(notify.CodeLines(n), func(l alert.Code) bool { return l.Field == string(cf.Field) })
+			shown := slices.Contains(words.Fields(n), words.Field{Name: cf.Label, Value: code.Title}) ||
+				slices.ContainsFunc(words.CodeLines(n), func(l alert.Code) bool { return l.Field == string(cf.Field) })
 			if why := hiddenOnPage(code); shown == (why != "") {
-				t.Errorf("page shows %s: %v, want %v (%s); lines %v", cf.Label, shown, why == "", why, notify.Fields(n))
+				t.Errorf("page shows %s: %v, want %v (%s); lines %v", cf.Label, shown, why == "", why, words.Fields(n))
 			}
 		})
 	}

@@ -8,10 +8,10 @@ import (
 
 // codeField is one callback field whose number the catalogue names. The
 // table below is the only list of them: facts, matching, `when:` and
-// template names, suggestions, the codes a notification carries (with the
-// row's label: every page shows a code as a "label: meaning" line unless
-// notify's codeShown says why not), and the JSON schema's match keys are all
-// read from it.
+// template names, suggestions, the codes a notification carries (their
+// facts; CodeWords gives them back the row's label: every page shows a code
+// as a "label: meaning" line unless words' codeShown says why not), and the
+// JSON schema's match keys are all read from it.
 //
 // A new code field is its row here, with what no table can give it: the
 // Facts slot the row points at (`when:` and templates read fields by name),
@@ -86,6 +86,18 @@ func (e *Facts) Codes() []alert.Code {
 			continue
 		}
 		cs = append(cs, alert.Code{Field: string(cf.field), Label: cf.label, Value: c.Value, Name: c.Name, Meaning: c.Title})
+	}
+	return cs
+}
+
+// codeFacts lists the event's codes as Codes does, without their words:
+// as a notification carries them (PageEvent).
+func (e *Facts) codeFacts() []alert.Code {
+	cs := make([]alert.Code, 0, len(codeFields))
+	for _, cf := range codeFields {
+		if c := cf.of(e); c.Value >= 0 {
+			cs = append(cs, alert.Code{Field: string(cf.field), Value: c.Value})
+		}
 	}
 	return cs
 }

@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
 	"sync"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // Console prints pages as plain text: for local runs, and as a receiver of
@@ -19,7 +16,7 @@ type Console struct {
 	mu sync.Mutex // one page's lines must not interleave with another's
 	w  io.Writer
 	// TRTCConsole is the base of the pages' TRTC console link (see
-	// WithTRTCConsole); "" is DefaultTRTCConsole.
+	// words.WithTRTCConsole); "" is words.DefaultTRTCConsole.
 	TRTCConsole string
 }
 
@@ -28,120 +25,15 @@ func NewConsole(w io.Writer) *Console {
 	return &Console{w: w}
 }
 
-// TextOption changes how RenderText writes a page.
-type TextOption func(*textOptions)
-
-type textOptions struct {
-	trtcConsole string // base of the TRTC console link; "": DefaultTRTCConsole
-}
-
-// WithTRTCConsole links pages to the TRTC console at base (the Monitoring
-// Dashboard's address, e.g. https://console.trtc.io/monitor for the
-// international site) instead of DefaultTRTCConsole.
-func WithTRTCConsole(base string) TextOption {
-	return func(o *textOptions) { o.trtcConsole = base }
-}
-
 // Send writes n followed by a blank line. A write error is returned with
 // retry=false: a closed or full stdout does not heal by retrying, and the
 // dispatcher should not spin on it.
 func (c *Console) Send(_ context.Context, n alert.Notification) (bool, error) {
-	text := RenderText(n, WithTRTCConsole(c.TRTCConsole)) + "\n"
+	text := words.RenderText(n, words.WithTRTCConsole(c.TRTCConsole)) + "\n"
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if _, err := io.WriteString(c.w, text); err != nil {
 		return false, fmt.Errorf("console: write page %s: %w", n.PageID(), err)
 	}
 	return false, nil
-}
-
-// RenderText is the plain-text face of a page for the console: the same facts
-// as the Slack message, one per line, with control characters neutralised so
-// a crafted user id cannot forge lines or drive the terminal.
-func RenderText(n alert.Notification, opts ...TextOption) string {
-	if n.Kind == alert.KindDigest {
-		return renderDigestText(n)
-	}
-	if n.Kind == alert.KindFollowUp {
-		return renderFollowUpText(n)
-	}
-	var o textOptions
-	for _, opt := range opts {
-		opt(&o)
-	}
-	var b strings.Builder
-	b.WriteString("[" + SeverityWord(n) + "] " + Clean(Title(n)) + "\n")
-	if text := Text(n); text != "" {
-		for _, line := range strings.Split(text, "\n") {
-			b.WriteString("  " + Clean(line) + "\n")
-		}
-	}
-	if why := WhyNow(n); why != "" {
-		b.WriteString("  why now: " + Clean(why) + "\n")
-	}
-	fields := Fields(n)
-	width := 0
-	for _, f := range fields {
-		width = max(width, utf8.RuneCountInString(Clean(f.Name)))
-	}
-	for _, f := range fields {
-		name := Clean(f.Name)
-		fmt.Fprintf(&b, "  %s:%s %s\n", name, strings.Repeat(" ", width-utf8.RuneCountInString(name)), Clean(f.Value))
-	}
-	for _, c := range CodeLines(n) {
-		b.WriteString("  code " + Clean(CodeLine(c, func(s string) string { return s })) + "\n")
-	}
-	for _, line := range Saw(n.Enrichment) {
-		b.WriteString("  saw: " + Clean(line) + "\n")
-	}
-	for _, line := range MissingLines(n.Enrichment) {
-		b.WriteString("  missing: " + Clean(line) + "\n")
-	}
-	if ShowsRunbook(n) {
-		rb := strings.TrimSpace(RunbookText(n.Runbook) + " " + RunbookURL(n.Runbook))
-		b.WriteString("  runbook: " + Clean(rb) + "\n")
-	}
-	if link := ConsoleURL(n, o.trtcConsole); link != "" {
-		line := "  trtc console: " + link
-		if id := CommID(n); id != "" {
-			line += " (CommId " + Clean(id) + ")"
-		}
-		b.WriteString(line + "\n")
-	}
-	var meta []string
-	if n.Rule != "" {
-		meta = append(meta, "rule "+Clean(n.Rule))
-	}
-	if n.Count > 1 {
-		meta = append(meta, strconv.Itoa(n.Count)+" events")
-	}
-	if t := n.Time(); !t.IsZero() {
-		meta = append(meta, "at "+Timestamp(t))
-	}
-	if n.Incident != "" {
-		meta = append(meta, "incident "+Clean(n.Incident))
-	}
-	if id := n.PageID(); id != "" {
-		meta = append(meta, "page "+Clean(id))
-	}
-	if len(meta) > 0 {
-		b.WriteString("  " + strings.Join(meta, " · ") + "\n")
-	}
-	if len(n.Receiver.Mentions) > 0 {
-		b.WriteString("  notify " + Clean(strings.Join(n.Receiver.Mentions, " ")) + "\n")
-	}
-	if n.Note != "" {
-		b.WriteString("  note: " + Clean(n.Note) + "\n")
-	}
-	return b.String()
-}
-
-// Clean replaces control characters for terminal output.
-func Clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return '\uFFFD'
-		}
-		return r
-	}, s)
 }

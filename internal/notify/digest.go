@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // maxDigestRooms bounds the rooms a digest tells apart (over all its rules):
@@ -78,7 +79,7 @@ func (b *digestBuilder) add(n alert.Notification, at time.Time) {
 	if len(b.d.Examples) < b.examples {
 		b.d.Examples = append(b.d.Examples, alert.DigestExample{PageID: n.PageID(), Kind: n.Kind, Rule: n.Rule,
 			// The title as the page had it: a {{.Count}} is the page's count.
-			Severity: n.Severity, Title: fillCount(n, n.Title), Event: n.Event})
+			Severity: n.Severity, Title: words.FillCount(n, n.Title), Event: n.Event})
 	}
 }
 

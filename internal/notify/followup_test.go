@@ -11,6 +11,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/outbox"
 )
 
@@ -157,7 +158,7 @@ func TestFollowUpText(t *testing.T) {
 		Client:  &alert.ClientInfo{Terminal: "Android", UserType: "Native SDK", SDKVersion: "11.5.0.0\n<!here>", Network: "rtt max 850 ms"},
 		Events:  []alert.ClientEvent{{Time: t0, Table: "sdk", ID: 5005, Name: "Connection to CVM timed out"}},
 		Missing: []alert.Missing{{Data: "call_detail", Reason: "AuthFailure"}}}
-	got := notify.RenderText(p)
+	got := words.RenderText(p)
 	want := `[FOLLOW-UP] User left room by timeout
   Call (CommId): 1400000001_4321_1795751000
   Client: Android · Native SDK · SDK 11.5.0.0` + "\uFFFD" + `<!here> · rtt max 850 ms
@@ -169,7 +170,7 @@ func TestFollowUpText(t *testing.T) {
 		t.Errorf("follow-up text\n--- got\n%s--- want\n%s", got, want)
 	}
 	empty := followUpPage("p2").FollowUp(t0)
-	if got := notify.RenderText(empty); !strings.Contains(got, "TRTC reported nothing more about this call.") {
+	if got := words.RenderText(empty); !strings.Contains(got, "TRTC reported nothing more about this call.") {
 		t.Errorf("a follow-up with nothing to say:\n%s", got)
 	}
 }

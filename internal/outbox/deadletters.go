@@ -34,7 +34,7 @@ func (o *Outbox) DeadLetters(ctx context.Context, limit int) ([]alert.DeadLetter
 	for i, c := range cmds {
 		for _, m := range c.Val() {
 			at, _ := streamIDMillis(m.ID)
-			all = append(all, entry{at, deadLetter(o.parts[i], m)})
+			all = append(all, entry{at, o.deadLetter(o.parts[i], m)})
 		}
 	}
 	slices.SortStableFunc(all, func(a, b entry) int { return cmp.Compare(a.at, b.at) })
@@ -46,12 +46,12 @@ func (o *Outbox) DeadLetters(ctx context.Context, limit int) ([]alert.DeadLetter
 }
 
 // deadLetter decodes dead-letter entry m of part p.
-func deadLetter(p part, m redis.XMessage) alert.DeadLetter {
+func (o *Outbox) deadLetter(p part, m redis.XMessage) alert.DeadLetter {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
 	dl := alert.DeadLetter{ID: p.id(m.ID), Reason: str("reason"), OutboxID: str("outbox_id")}
 	if raw := str("raw"); raw != "" {
 		dl.Raw = []byte(raw)
-	} else if n, err := decodeEntry(m.Values); err == nil {
+	} else if n, err := o.decode(m.Values); err == nil {
 		dl.Notification = n
 	} else {
 		dl.Raw, _ = json.Marshal(m.Values)
@@ -185,7 +185,7 @@ func (o *Outbox) Drain(ctx context.Context) ([]alert.Notification, error) {
 		ids := make([]string, 0, len(msgs))
 		for _, m := range msgs {
 			ids = append(ids, m.ID)
-			n, err := decodeEntry(m.Values)
+			n, err := o.decode(m.Values)
 			if err != nil {
 				return nil, fmt.Errorf("outbox entry %s: %w", o.parts[i].id(m.ID), err)
 			}

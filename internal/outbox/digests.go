@@ -325,7 +325,11 @@ func (o *Outbox) Digest(ctx context.Context, id string, limit int) (alert.Digest
 	if !found {
 		return alert.DigestRecord{}, nil, fmt.Errorf("%w: %s", alert.ErrDigestNotFound, id)
 	}
-	return rec.digest(id, listed), out, nil
+	d := rec.digest(id, listed)
+	if d.Shown != nil {
+		o.fill(d.Shown)
+	}
+	return d, out, nil
 }
 
 func unixMilli(ms int64) time.Time {

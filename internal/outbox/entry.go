@@ -24,6 +24,23 @@ import (
 // (the clearing event's notification). A notification moved back from the
 // dead letters is one full "n".
 
+// decode is decodeEntry with the catalogue's words given back to the codes
+// (Options.Words): an entry as a reader renders it.
+func (o *Outbox) decode(values map[string]any) (alert.Notification, error) {
+	n, err := decodeEntry(values)
+	if err == nil {
+		o.fill(&n)
+	}
+	return n, err
+}
+
+// fill gives n's codes the catalogue's words, when the outbox has them.
+func (o *Outbox) fill(n *alert.Notification) {
+	if o.words != nil {
+		o.words.Fill(n)
+	}
+}
+
 // decodeEntry reads an outbox or dead-letter entry into a notification.
 func decodeEntry(values map[string]any) (alert.Notification, error) {
 	str := func(k string) string { v, _ := values[k].(string); return v }
@@ -110,10 +127,10 @@ func decodeReceiver(b []byte, r *alert.Receiver) error {
 // not decode is still handed over, with its error, so it is dead-lettered
 // rather than stuck.
 // Their ids name part p (see part.id).
-func deliveries(p part, msgs []redis.XMessage) []alert.Delivery {
+func (o *Outbox) deliveries(p part, msgs []redis.XMessage) []alert.Delivery {
 	out := make([]alert.Delivery, 0, len(msgs))
 	for _, m := range msgs {
-		n, err := decodeEntry(m.Values)
+		n, err := o.decode(m.Values)
 		d := alert.Delivery{ID: p.id(m.ID), Notification: n, Err: err}
 		if err != nil {
 			d.Raw, _ = json.Marshal(m.Values)

@@ -37,6 +37,7 @@ type Outbox struct {
 	pollEvery time.Duration
 	now       func() time.Time
 	scripts   scripts
+	words     CodeWords     // nil: codes are handed over as the wire keeps them
 	next      atomic.Uint32 // where the next poll starts, so no partition waits behind the others
 }
 
@@ -49,6 +50,18 @@ type Options struct {
 	// Now is the clock dead letters and digests are stamped with (default
 	// time.Now).
 	Now func() time.Time
+	// Words gives the codes of every notification read back the catalogue's
+	// words, which the wire leaves out (alert.WireCodes): match.CodeWords.
+	// Without it codes are read as kept, their field and value only.
+	Words CodeWords
+}
+
+// CodeWords fills in the catalogue's words of a notification's codes. The
+// outbox is where every reader (the dispatcher, dead-letter and digest
+// listings, hook test and backtest) takes notifications from, so the words
+// are given back in one place, before anything renders them.
+type CodeWords interface {
+	Fill(n *alert.Notification)
 }
 
 // New returns the outbox of layout on rdb.
@@ -59,7 +72,7 @@ func New(rdb redis.UniversalClient, layout keyspace.Layout, opts Options) *Outbo
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	o := &Outbox{rdb: rdb, layout: layout, group: "hook", pollEvery: opts.Poll, now: opts.Now, scripts: newScripts()}
+	o := &Outbox{rdb: rdb, layout: layout, group: "hook", pollEvery: opts.Poll, now: opts.Now, scripts: newScripts(), words: opts.Words}
 	for _, p := range layout.Parts() {
 		o.parts = append(o.parts, part{p})
 	}
@@ -169,7 +182,7 @@ func (o *Outbox) readBlocking(ctx context.Context, p part, consumer string, coun
 	}
 	var out []alert.Delivery
 	for _, st := range streams {
-		out = append(out, deliveries(p, st.Messages)...)
+		out = append(out, o.deliveries(p, st.Messages)...)
 	}
 	return out, nil
 }
@@ -216,7 +229,7 @@ func (o *Outbox) poll(ctx context.Context, consumer string, count int) ([]alert.
 			}
 		}
 		for _, st := range streams {
-			out = append(out, deliveries(r.p, st.Messages)...)
+			out = append(out, o.deliveries(r.p, st.Messages)...)
 		}
 	}
 	// What the other streams returned is this consumer's now: hand it over
@@ -254,7 +267,7 @@ func (o *Outbox) Reclaim(ctx context.Context, consumer string, minIdle time.Dura
 			}
 			return nil, fmt.Errorf("%w: reclaim outbox: %w", alert.ErrStoreUnavailable, err)
 		}
-		out = append(out, deliveries(p, msgs)...)
+		out = append(out, o.deliveries(p, msgs)...)
 	}
 	return out, nil
 }

@@ -42,7 +42,7 @@ func (o *Outbox) Pending(ctx context.Context, consumer string, count int) ([]ale
 				// An entry deleted from the stream but still pending has no
 				// fields; there is nothing left to deliver.
 				if len(m.Values) > 0 {
-					out = append(out, deliveries(p, []redis.XMessage{m})...)
+					out = append(out, o.deliveries(p, []redis.XMessage{m})...)
 				}
 			}
 		}

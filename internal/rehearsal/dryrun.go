@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/rules"
 )
 
@@ -66,16 +67,21 @@ func DryRun(w io.Writer, rs *rules.Ruleset, cat *catalog.Catalog, app, file stri
 		}
 		paged++
 		if v.State == "" {
-			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Alert.DedupKey, notify.Span(v.Alert.Window))
+			fmt.Fprintf(w, "        dedup key %s (window %s)\n", v.Alert.DedupKey, words.Span(v.Alert.Window))
 		} else {
 			fmt.Fprintf(w, "        %s\n", v.State)
 			fmt.Fprintln(w, "        (hook test --sequence shows when it would page)")
 		}
+		// The engine's page carries its codes' facts; the outbox's reader
+		// gives them their words, and so does the page shown here.
+		shown := v.Alert.Notification
+		shown.Event.Codes = slices.Clone(shown.Event.Codes)
+		match.NewCodeWords(cat).Fill(&shown)
 		for _, r := range v.Alert.Receivers {
-			p := v.Alert.Notification
+			p := shown
 			p.Receiver = r
 			fmt.Fprintf(w, "        page to %s (%s%s):\n", p.Receiver.Name, p.Receiver.Kind, channelOf(p.Receiver))
-			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
+			for _, line := range strings.Split(strings.TrimRight(words.RenderText(p), "\n"), "\n") {
 				fmt.Fprintf(w, "          %s\n", line)
 			}
 		}

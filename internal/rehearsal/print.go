@@ -9,7 +9,7 @@ import (
 
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/callback"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // ReadEvents decodes a file holding one callback body or an array of them.
@@ -64,7 +64,7 @@ func Print(w io.Writer, steps []Step) {
 		for _, p := range st.Pages {
 			pages++
 			fmt.Fprintf(w, "%s  PAGE to %s:\n", at, p.Receiver.Name)
-			for _, line := range strings.Split(strings.TrimRight(notify.RenderText(p), "\n"), "\n") {
+			for _, line := range strings.Split(strings.TrimRight(words.RenderText(p), "\n"), "\n") {
 				fmt.Fprintln(w, "      "+line)
 			}
 		}

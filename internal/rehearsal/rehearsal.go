@@ -23,6 +23,7 @@ import (
 	"github.com/hookdev/hook/internal/callback"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/engine"
+	"github.com/hookdev/hook/internal/match"
 	"github.com/hookdev/hook/internal/outbox"
 	"github.com/hookdev/hook/internal/population"
 	"github.com/hookdev/hook/internal/rules"
@@ -75,7 +76,7 @@ func NewRig(rdb redis.UniversalClient, mr *miniredis.Miniredis, cat *catalog.Cat
 // NewRigOn returns a rig on st (any layout) starting at start; mr as for NewRig.
 func NewRigOn(st *state.Redis, mr *miniredis.Miniredis, cat *catalog.Catalog, rs *rules.Ruleset, start time.Time) *Rig {
 	clock := &Clock{t: start}
-	ob := outbox.New(st.Client(), st.Layout(), outbox.Options{Now: clock.Now})
+	ob := outbox.New(st.Client(), st.Layout(), outbox.Options{Now: clock.Now, Words: match.NewCodeWords(cat)})
 	return &Rig{Router: engine.New(cat, rs, st, clock.Now, nil), Store: st, Outbox: ob,
 		Silences: silence.New(st.Client(), st.Layout()), Clock: clock, mr: mr}
 }

@@ -19,7 +19,7 @@ import (
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
 	"github.com/hookdev/hook/internal/engine"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/redistest"
 	"github.com/hookdev/hook/internal/rehearsal"
 	"github.com/hookdev/hook/internal/rules"
@@ -293,7 +293,7 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 		}
 		s.advance(t0.Add(10 * time.Minute))
 		if users := s.byRule("user-dropped"); len(users) != 0 {
-			t.Errorf("%d per-user pages while the storm inhibits them, first: %s", len(users), notify.Title(users[0]))
+			t.Errorf("%d per-user pages while the storm inhibits them, first: %s", len(users), words.Title(users[0]))
 		}
 		room := s.byRule("room-timeout-storm")
 		if len(room) == 0 {
@@ -301,7 +301,7 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 		}
 		first, total := 0, 0
 		for _, p := range room {
-			if !strings.HasPrefix(notify.Title(p), "Update: ") {
+			if !strings.HasPrefix(words.Title(p), "Update: ") {
 				first++
 			}
 			total += p.Count
@@ -313,7 +313,7 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 			t.Errorf("room pages count %d events in all, want 200", total)
 		}
 		if !strings.Contains(fieldValue(room[0], "Users"), "u000") {
-			t.Errorf("first room page does not list who: %+v", notify.Fields(room[0]))
+			t.Errorf("first room page does not list who: %+v", words.Fields(room[0]))
 		}
 		if len(room) > 3 {
 			t.Errorf("%d room pages for a 20 s storm with a 1m group interval, want at most 3", len(room))
@@ -322,7 +322,7 @@ func TestStormIsOneRoomPageAndNoUserPages(t *testing.T) {
 }
 
 func fieldValue(p alert.Notification, prefix string) string {
-	for _, f := range notify.Fields(p) {
+	for _, f := range words.Fields(p) {
 		if strings.HasPrefix(f.Name, prefix) {
 			return f.Value
 		}
@@ -337,7 +337,7 @@ func TestBlipPagesNobody(t *testing.T) {
 		s.at(t0.Add(11*time.Second), exit("u1", t0)) // TRTC redelivers the exit after the return
 		s.advance(t0.Add(10 * time.Minute))
 		if len(s.pages) != 0 {
-			t.Errorf("a 10 s drop paged: %s", notify.Title(s.pages[0]))
+			t.Errorf("a 10 s drop paged: %s", words.Title(s.pages[0]))
 		}
 	})
 }
@@ -377,7 +377,7 @@ func TestExitArrivingAfterNewerEnterOpensNothing(t *testing.T) {
 		s.at(t0.Add(3*time.Second), exit("u1", t0)) // out of order: the exit happened first
 		s.advance(t0.Add(time.Minute))
 		if len(s.pages) != 0 {
-			t.Errorf("paged for a user already back: %s", notify.Title(s.pages[0]))
+			t.Errorf("paged for a user already back: %s", words.Title(s.pages[0]))
 		}
 	})
 }
@@ -394,7 +394,7 @@ func TestSilenceMutesAndExpires(t *testing.T) {
 		s.at(t0, exit("u1", t0))
 		s.advance(t0.Add(time.Minute))
 		if len(s.pages) != 0 {
-			t.Fatalf("silenced alert paged: %s", notify.Title(s.pages[0]))
+			t.Fatalf("silenced alert paged: %s", words.Title(s.pages[0]))
 		}
 		list, err := s.rig.Silences.Silences(s.ctx, t0.Add(time.Minute))
 		if err != nil || len(list) != 1 || list[0].ID != sil.ID || list[0].Muted != 1 {
@@ -476,7 +476,7 @@ func TestTwoReplicasShareOneStorm(t *testing.T) {
 				switch {
 				case p.Rule == "user-dropped":
 					users++
-				case !strings.HasPrefix(notify.Title(p), "Update: "):
+				case !strings.HasPrefix(words.Title(p), "Update: "):
 					first++
 					total += p.Count
 				default:

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/internal/catalog/catalogtest"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/rehearsal"
 )
 
@@ -95,8 +95,8 @@ rules:
 				if len(pages) != tc.pages {
 					t.Fatalf("%d pages, want %d", len(pages), tc.pages)
 				}
-				if tc.pages > 0 && notify.Members(pages[0].Members, pages[0].MembersMore) != tc.members {
-					t.Errorf("page lists %q, want %q", notify.Members(pages[0].Members, pages[0].MembersMore), tc.members)
+				if tc.pages > 0 && words.Members(pages[0].Members, pages[0].MembersMore) != tc.members {
+					t.Errorf("page lists %q, want %q", words.Members(pages[0].Members, pages[0].MembersMore), tc.members)
 				}
 				s.assertAllKeysExpire()
 			})

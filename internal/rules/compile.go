@@ -15,7 +15,7 @@ import (
 	"github.com/hookdev/hook/internal/alert"
 	"github.com/hookdev/hook/internal/catalog"
 	"github.com/hookdev/hook/internal/match"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 	"github.com/hookdev/hook/internal/yamlpos"
 )
 
@@ -440,7 +440,7 @@ func SeverityHint(s string) string {
 }
 
 func shortWindow(d time.Duration) string {
-	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", notify.Span(d), notify.Span(MinDedupWindow))
+	return fmt.Sprintf("dedup.window %s is shorter than %s, so TRTC's redeliveries would page again", words.Span(d), words.Span(MinDedupWindow))
 }
 
 func (c *compiler) rule(path string, r *Rule, f *File, severity alert.Severity, defaultKey *match.KeyTemplate, defaultWindow time.Duration, rs *Ruleset) *CompiledRule {

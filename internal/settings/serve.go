@@ -18,7 +18,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/hookdev/hook/internal/cli"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // Serve is everything hook serve reads from flags and the environment.
@@ -111,7 +111,7 @@ func (c Serve) read(args []string, getenv func(string) string, replay, shutdown 
 	c.PprofListen = getenv("HOOK_PPROF_LISTEN")
 	c.TRTCConsole = strings.TrimSpace(getenv("HOOK_TRTC_CONSOLE_URL"))
 	if u, err := url.Parse(c.TRTCConsole); c.TRTCConsole != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
-		return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: HOOK_TRTC_CONSOLE_URL %q is not an http(s) URL like %s", c.TRTCConsole, notify.DefaultTRTCConsole)}
+		return c, cli.Exit{Code: 2, Msg: fmt.Sprintf("hook serve: HOOK_TRTC_CONSOLE_URL %q is not an http(s) URL like %s", c.TRTCConsole, words.DefaultTRTCConsole)}
 	}
 	return c, nil
 }

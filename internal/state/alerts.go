@@ -99,9 +99,9 @@ type opKeys struct {
 	// sorted set an older hook kept there: that hook's tick, reading a wait
 	// this one opened, finds no such key and pages without the details,
 	// instead of failing on the hash (its script would lose the timer).
-	Drop   string   `json:"drops,omitempty"`
-	Arm    string   `json:"arm,omitempty"`
-	Pop    string   `json:"pop,omitempty"`
+	Drop string `json:"drops,omitempty"`
+	Arm  string `json:"arm,omitempty"`
+	Pop  string `json:"pop,omitempty"`
 }
 
 // appendTo appends every key in k that keys lacks, for KEYS. A callback's

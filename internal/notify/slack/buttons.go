@@ -21,7 +21,7 @@ type renderOptions struct {
 
 // WithTRTCConsole links pages to the TRTC console at base, the Monitoring
 // Dashboard's address (e.g. https://console.trtc.io/monitor for the
-// international site), instead of notify.DefaultTRTCConsole.
+// international site), instead of words.DefaultTRTCConsole.
 func WithTRTCConsole(base string) RenderOption {
 	return func(o *renderOptions) { o.trtcConsole = base }
 }

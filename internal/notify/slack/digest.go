@@ -8,7 +8,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // maxExampleChars cuts one example line of a digest: a page's whole story
@@ -26,23 +26,23 @@ const maxRuleChars = 100
 func renderDigest(n alert.Notification) Message {
 	blocks := []goslack.Block{
 		goslack.NewHeaderBlock(goslack.NewTextBlockObject(goslack.PlainTextType,
-			fitPlain(severityLabel(n)+" — "+notify.Title(n), maxHeaderChars), true, false)),
+			fitPlain(severityLabel(n)+" — "+words.Title(n), maxHeaderChars), true, false)),
 	}
 	var text strings.Builder
 	for _, m := range n.Receiver.Mentions {
 		text.WriteString(mentionToken(m) + " ")
 	}
 	// hook's own words; the one value in them (the digest id) is quoted.
-	text.WriteString(notify.DigestText(n, codeSpan))
+	text.WriteString(words.DigestText(n, codeSpan))
 	if s := strings.TrimSpace(text.String()); s != "" {
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fitMrkdwn(s, maxSectionText)), nil, nil))
 	}
-	blocks = append(blocks, fieldSections(notify.DigestFields(n))...)
+	blocks = append(blocks, fieldSections(words.DigestFields(n))...)
 	ruleName := func(r string) string { return codeSpan(fitPlain(r, maxRuleChars)) }
-	if lines := notify.DigestRuleLines(n, ruleName); len(lines) > 0 {
+	if lines := words.DigestRuleLines(n, ruleName); len(lines) > 0 {
 		blocks = append(blocks, listSection("By rule", lines))
 	}
-	if lines := notify.DigestExampleLines(n); len(lines) > 0 {
+	if lines := words.DigestExampleLines(n); len(lines) > 0 {
 		// Examples carry text from TRTC clients (rooms, users, tasks): inside
 		// a code span no markup, mention or link in it takes effect.
 		for i, l := range lines {
@@ -52,13 +52,13 @@ func renderDigest(n alert.Notification) Message {
 	}
 	ctx := []goslack.MixedElement{contextText("Digest " + codeSpan(n.ID))}
 	if d := n.Digest; d != nil && !d.Until.IsZero() {
-		ctx = append(ctx, contextText(fmt.Sprintf("Latest page <!date^%d^{date_short_pretty} {time_secs}|%s>", d.Until.Unix(), notify.Timestamp(d.Until))))
+		ctx = append(ctx, contextText(fmt.Sprintf("Latest page <!date^%d^{date_short_pretty} {time_secs}|%s>", d.Until.Unix(), words.Timestamp(d.Until))))
 	}
 	if n.Note != "" {
 		ctx = append(ctx, contextText(EscapeMrkdwn(n.Note)))
 	}
 	blocks = append(blocks, goslack.NewContextBlock("", ctx...))
-	return Message{Blocks: blocks, Text: fitMrkdwn("["+notify.SeverityWord(n)+"] "+EscapeMrkdwn(notify.Title(n)), maxFallbackChars)}
+	return Message{Blocks: blocks, Text: fitMrkdwn("["+words.SeverityWord(n)+"] "+EscapeMrkdwn(words.Title(n)), maxFallbackChars)}
 }
 
 // listSection is a bold heading and a bullet per line, cut to Slack's limit.

@@ -7,14 +7,14 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // renderFollowUp draws a follow-up (alert.KindFollowUp): a quiet reply in the
 // page's thread, with what TRTC reported once its data had landed.
 func renderFollowUp(n alert.Notification) Message {
-	title := "*" + EscapeMrkdwn(alert.SingleLine(notify.FollowUpTitle(n))) + "*"
-	lines := notify.FollowUpLines(n)
+	title := "*" + EscapeMrkdwn(alert.SingleLine(words.FollowUpTitle(n))) + "*"
+	lines := words.FollowUpLines(n)
 	body := make([]string, 0, len(lines))
 	for _, l := range lines {
 		body = append(body, "• "+EscapeMrkdwn(l))
@@ -22,10 +22,10 @@ func renderFollowUp(n alert.Notification) Message {
 	blocks := []goslack.Block{
 		goslack.NewSectionBlock(mrkdwn(fitMrkdwn(title, maxSectionText)), nil, nil),
 		goslack.NewSectionBlock(mrkdwn(fitMrkdwn(strings.Join(body, "\n"), maxSectionText)), nil, nil),
-		goslack.NewContextBlock("", contextText("Follows page "+CodeSpan(notify.FollowedPage(n)))),
+		goslack.NewContextBlock("", contextText("Follows page "+CodeSpan(words.FollowedPage(n)))),
 	}
-	text := "[FOLLOW-UP] " + EscapeMrkdwn(notify.Title(n))
-	if where := notify.Where(n); where != "" {
+	text := "[FOLLOW-UP] " + EscapeMrkdwn(words.Title(n))
+	if where := words.Where(n); where != "" {
 		text += " — " + EscapeMrkdwn(where)
 	}
 	return Message{Blocks: blocks, Text: fitMrkdwn(text, maxFallbackChars)}

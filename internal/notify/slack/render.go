@@ -12,7 +12,7 @@ import (
 	goslack "github.com/slack-go/slack"
 
 	"github.com/hookdev/hook/internal/alert"
-	"github.com/hookdev/hook/internal/notify"
+	"github.com/hookdev/hook/internal/notify/words"
 )
 
 // Message is a page's face on Slack: the Block Kit blocks and the fallback text
@@ -48,7 +48,7 @@ func Render(n alert.Notification, opts ...RenderOption) Message {
 func renderBlocks(n alert.Notification, mentions []string, note, trtcConsole string) []goslack.Block {
 	blocks := []goslack.Block{
 		goslack.NewHeaderBlock(goslack.NewTextBlockObject(goslack.PlainTextType,
-			fitPlain(severityLabel(n)+" — "+notify.Title(n), maxHeaderChars), true, false)),
+			fitPlain(severityLabel(n)+" — "+words.Title(n), maxHeaderChars), true, false)),
 	}
 
 	if text := sectionText(n, mentions); text != "" {
@@ -57,10 +57,10 @@ func renderBlocks(n alert.Notification, mentions []string, note, trtcConsole str
 	if next := nextText(n, trtcConsole); next != "" {
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(next), nil, nil))
 	}
-	blocks = append(blocks, fieldSections(notify.Fields(n))...)
+	blocks = append(blocks, fieldSections(words.Fields(n))...)
 
-	// Only the codes the fields do not already say (notify.CodeLines).
-	if codes := notify.CodeLines(n); len(codes) > 0 {
+	// Only the codes the fields do not already say (words.CodeLines).
+	if codes := words.CodeLines(n); len(codes) > 0 {
 		lines := make([]string, 0, len(codes)+1)
 		lines = append(lines, "*Codes*")
 		for _, c := range codes {
@@ -69,7 +69,7 @@ func renderBlocks(n alert.Notification, mentions []string, note, trtcConsole str
 		blocks = append(blocks, goslack.NewSectionBlock(mrkdwn(fitMrkdwn(strings.Join(lines, "\n"), maxSectionText)), nil, nil))
 	}
 
-	saw, missing := notify.Saw(n.Enrichment), notify.MissingLines(n.Enrichment)
+	saw, missing := words.Saw(n.Enrichment), words.MissingLines(n.Enrichment)
 	if len(saw)+len(missing) > 0 {
 		lines := make([]string, 0, len(saw)+len(missing)+1)
 		lines = append(lines, "*What the client saw*")
@@ -92,7 +92,7 @@ func renderBlocks(n alert.Notification, mentions []string, note, trtcConsole str
 	if t := n.Time(); !t.IsZero() {
 		// Slack renders <!date^…> in the reader's timezone and relative
 		// ("Today at …"); the part after | is what clients that cannot are shown.
-		ctx = append(ctx, contextText(fmt.Sprintf("<!date^%d^{date_short_pretty} {time_secs}|%s>", t.Unix(), notify.Timestamp(t))))
+		ctx = append(ctx, contextText(fmt.Sprintf("<!date^%d^{date_short_pretty} {time_secs}|%s>", t.Unix(), words.Timestamp(t))))
 	}
 	if n.Incident != "" {
 		// app/room: a client's room id, so as long as a client made it.
@@ -124,9 +124,9 @@ func sectionText(n alert.Notification, mentions []string) string {
 		b.WriteString(mentionToken(m))
 		b.WriteByte(' ')
 	}
-	b.WriteString(EscapeMrkdwn(notify.Text(n)))
+	b.WriteString(EscapeMrkdwn(words.Text(n)))
 	text := strings.TrimSpace(b.String())
-	why := notify.WhyNow(n)
+	why := words.WhyNow(n)
 	if why == "" {
 		return fitMrkdwn(text, maxSectionText)
 	}
@@ -142,20 +142,20 @@ func sectionText(n alert.Notification, mentions []string) string {
 // room, with the call's CommId when known. "" when there is neither.
 func nextText(n alert.Notification, trtcConsole string) string {
 	var lines []string
-	if notify.ShowsRunbook(n) {
+	if words.ShowsRunbook(n) {
 		// The operator's words, escaped: they may not mention anyone.
 		s := ":book: *Runbook:*"
-		if text := notify.RunbookText(n.Runbook); text != "" {
+		if text := words.RunbookText(n.Runbook); text != "" {
 			s += " " + EscapeMrkdwn(text)
 		}
-		if u := notify.RunbookURL(n.Runbook); u != "" {
+		if u := words.RunbookURL(n.Runbook); u != "" {
 			s += " " + link(u, linkLabel(u))
 		}
 		lines = append(lines, s)
 	}
-	if u := notify.ConsoleURL(n, trtcConsole); u != "" {
-		s := ":mag: " + link(u, notify.ConsoleLabel)
-		if id := notify.CommID(n); id != "" {
+	if u := words.ConsoleURL(n, trtcConsole); u != "" {
+		s := ":mag: " + link(u, words.ConsoleLabel)
+		if id := words.CommID(n); id != "" {
 			s += " · CommId " + CodeSpan(id)
 		}
 		lines = append(lines, s)
@@ -190,7 +190,7 @@ func mentionToken(m string) string {
 
 // fieldSections lays fields out two columns wide, at most ten to a section as
 // Slack requires, so long pages get several sections rather than a rejection.
-func fieldSections(fields []notify.Field) []goslack.Block {
+func fieldSections(fields []words.Field) []goslack.Block {
 	if len(fields) == 0 {
 		return nil
 	}
@@ -221,8 +221,8 @@ func fieldSections(fields []notify.Field) []goslack.Block {
 // It is mrkdwn, so user-controlled parts are escaped (notify's words have
 // already made them literal).
 func FallbackText(n alert.Notification) string {
-	s := "[" + notify.SeverityWord(n) + "] " + EscapeMrkdwn(notify.Title(n))
-	if where := notify.Where(n); where != "" {
+	s := "[" + words.SeverityWord(n) + "] " + EscapeMrkdwn(words.Title(n))
+	if where := words.Where(n); where != "" {
 		s += " — " + EscapeMrkdwn(where)
 	}
 	if n.Count > 1 {
@@ -234,7 +234,7 @@ func FallbackText(n alert.Notification) string {
 // codeLine is "reason 2 `reason.timeout`: Timeout", escaped for mrkdwn.
 func codeLine(c alert.Code) string {
 	c.Field, c.Meaning = EscapeMrkdwn(alert.SingleLine(c.Field)), EscapeMrkdwn(alert.SingleLine(c.Meaning))
-	return notify.CodeLine(c, func(s string) string { return "`" + escapeCode(s) + "`" })
+	return words.CodeLine(c, func(s string) string { return "`" + escapeCode(s) + "`" })
 }
 
 // severityLabel is the emoji and word at the head of a page.
@@ -250,7 +250,7 @@ func severityLabel(n alert.Notification) string {
 	case n.Severity == alert.SeverityInfo:
 		icon = ":information_source:"
 	}
-	return icon + " " + notify.SeverityWord(n)
+	return icon + " " + words.SeverityWord(n)
 }
 
 func mrkdwn(s string) *goslack.TextBlockObject {

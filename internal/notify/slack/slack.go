@@ -74,7 +74,7 @@ type API struct {
 	// when /slack/interactions can verify the clicks (SLACK_SIGNING_SECRET).
 	Buttons bool
 	// TRTCConsole is the base of the pages' TRTC console link (see
-	// WithTRTCConsole); "" is notify.DefaultTRTCConsole.
+	// WithTRTCConsole); "" is words.DefaultTRTCConsole.
 	TRTCConsole string
 }
 

@@ -29,7 +29,7 @@ type Webhook struct {
 	url    string
 	client *http.Client
 	// TRTCConsole is the base of the pages' TRTC console link (see
-	// WithTRTCConsole); "" is notify.DefaultTRTCConsole.
+	// WithTRTCConsole); "" is words.DefaultTRTCConsole.
 	TRTCConsole string
 }
 

@@ -1,4 +1,4 @@
-package notify
+package words
 
 import (
 	"strings"

@@ -1,4 +1,4 @@
-package notify
+package words
 
 import (
 	"math"
@@ -37,8 +37,8 @@ func PageCount(n alert.Notification) int {
 	return max(n.Count, 1)
 }
 
-// fillCount writes the page's count where its template wrote {{.Count}}.
-func fillCount(n alert.Notification, s string) string {
+// FillCount writes the page's count where its template wrote {{.Count}}.
+func FillCount(n alert.Notification, s string) string {
 	if !strings.Contains(s, alert.CountMark) {
 		return s
 	}

@@ -1,4 +1,4 @@
-package notify
+package words
 
 import (
 	"net/url"
@@ -112,14 +112,6 @@ func TestCountAgreesWithList(t *testing.T) {
 				}
 			}
 		})
-	}
-	// A digest's example keeps the count its page had.
-	n := samplePage()
-	n.Aggregate, n.Members, n.MemberCount, n.Title = true, members(3), 3, alert.CountMark+" users"
-	b := newDigestBuilder("d1", n.Receiver, 1)
-	b.add(n, n.CreatedAt)
-	if got := Title(b.d.Examples[0].Notification()); got != "3 users" {
-		t.Errorf("digest example title %q, want %q", got, "3 users")
 	}
 }
 

@@ -1,4 +1,4 @@
-package notify
+package words
 
 import (
 	"strconv"
@@ -32,7 +32,7 @@ func Title(n alert.Notification) string {
 	if n.Kind == alert.KindDigest {
 		return DigestTitle(n)
 	}
-	t := alert.SingleLine(fillCount(n, n.Title))
+	t := alert.SingleLine(FillCount(n, n.Title))
 	if strings.TrimSpace(t) == "" {
 		t = headline(n)
 	}
@@ -56,7 +56,7 @@ func Text(n alert.Notification) string {
 	case n.Kind == alert.KindResolved && n.ResolvedBy != nil:
 		return "Recovered: " + n.ResolvedBy.Describe()
 	case n.Text != "":
-		return fillCount(n, n.Text)
+		return FillCount(n, n.Text)
 	case n.Event.Room == "" && len(n.Event.Codes) == 0:
 		return "" // nothing known to say
 	case n.Aggregate:
