@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hookdev/hook/bench/loadgen"
+	"github.com/hookdev/hook/internal/redistest"
 )
 
 // The whole harness, tiny: builds hook and the ceilings, starts Redis and
@@ -21,7 +22,7 @@ import (
 // only that every answer was 200 and that hook paged.
 func TestHarnessTiny(t *testing.T) {
 	if _, err := exec.LookPath("redis-server"); err != nil {
-		if os.Getenv("HOOK_REQUIRE_REDIS") != "" {
+		if os.Getenv(redistest.RequireEnv) != "" {
 			t.Fatal("redis-server not found and HOOK_REQUIRE_REDIS is set")
 		}
 		t.Skip("the harness needs redis-server on PATH (apt-get install redis-server)")

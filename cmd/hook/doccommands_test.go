@@ -48,12 +48,8 @@ import (
 // values.yaml, `go test` and `go run ./bench` against the packages,
 // benchmarks and flags they name; the rest is in docNotRun, with why.
 func TestDocCommands(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
-	if _, err := exec.LookPath("curl"); err != nil {
-		t.Skip("no curl")
-	}
+	needTool(t, "bash", "the docs' commands run with bash")
+	needTool(t, "curl", "the docs' commands send callbacks with curl")
 	env := newDocEnv(t)
 	blocks := map[string][]docCommand{} // per block, in order
 	var order []string

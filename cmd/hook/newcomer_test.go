@@ -69,10 +69,7 @@ func TestWelcomeRecipeLeavesNoFile(t *testing.T) {
 		!strings.Contains(lines[2], `--data-binary "$body"`) {
 		t.Errorf("curl line does not sign and send $body: %s", lines[2])
 	}
-	sh, err := exec.LookPath("sh")
-	if err != nil {
-		t.Skip("no sh to run the recipe's shell lines")
-	}
+	sh := needTool(t, "sh", "the recipe's shell lines run with sh")
 	out, err := exec.Command(sh, "-c", lines[0]+"\n"+lines[1]+"\nprintf %s \"$body\"").Output()
 	if err != nil {
 		t.Fatalf("recipe: %v", err)

@@ -21,7 +21,7 @@ const alertingAllocs = 60
 // per receiver) fails here, not in a benchmark nobody reads.
 func TestAlertingCallbackAllocs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("starts a redis-server")
+		t.Skip("-short: this test starts a redis-server (CI runs it)")
 	}
 	h, _ := pipelineOn(t, redistest.Start(t))
 	const runs = 200

@@ -26,7 +26,7 @@ const maxBytesPerUser = 200
 // over 16 partitions, and 100,000 users in calls of two.
 func TestMemoryPerPresentUser(t *testing.T) {
 	if testing.Short() {
-		t.Skip("fills a million users")
+		t.Skip("-short: this test fills a million users into a redis-server (CI runs it)")
 	}
 	rdb := redistest.Start(t)
 	ctx := context.Background()
