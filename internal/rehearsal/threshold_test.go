@@ -2,6 +2,7 @@ package rehearsal_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -101,5 +102,39 @@ rules:
 				s.assertAllKeysExpire()
 			})
 		}
+	}
+}
+
+// A threshold crossed by more users than an outbox entry lists (a room of
+// thousands timing out) still pages once with all of them counted: the
+// script lists at most state.GroupMemberCap, the page names 20 and counts
+// the rest.
+func TestThresholdOfManyUsersCountsThemAll(t *testing.T) {
+	const src = `
+receivers: [{name: oncall, console: {}}]
+default_receiver: oncall
+rules:
+  - name: room-storm
+    match: {event: room.exit, reason: timeout}
+    threshold: {count: 600, within: 10m}
+`
+	const users = 600
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s := newScenarioOf(t, b, compileRules(t, "many.yaml", src))
+			for i := range users {
+				at := t0.Add(time.Duration(i) * 100 * time.Millisecond)
+				s.at(at, exit(fmt.Sprintf("u%03d", i), at))
+			}
+			s.advance(t0.Add(15 * time.Minute))
+			pages := s.byRule("room-storm")
+			if len(pages) != 1 {
+				t.Fatalf("%d pages, want 1", len(pages))
+			}
+			p := pages[0]
+			if p.MemberCount != users || len(p.Members) != 20 || len(p.Members)+p.MembersMore != users {
+				t.Errorf("page counts %d members, lists %d and %d more; want %d, 20 and %d", p.MemberCount, len(p.Members), p.MembersMore, users, users-20)
+			}
+		})
 	}
 }

@@ -38,7 +38,8 @@ var tickScript = redis.NewScript(luaLib + luaTick)
 const (
 	// DueTTL bounds the timers index's life without writes.
 	DueTTL = 2 * 24 * time.Hour
-	// GroupMemberCap is how many distinct members a group remembers; more
+	// GroupMemberCap is how many distinct members a group remembers, and how
+	// many an aggregate page lists in the outbox entry (lua/lib.lua); more
 	// are counted, not named.
 	GroupMemberCap = 500
 )

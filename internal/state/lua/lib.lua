@@ -80,10 +80,19 @@ end
 -- each [name, events] or [name, events, detail], where detail is what Go
 -- said of the member at its latest counted event (its role and reason),
 -- passed through untouched. A group keeps details in its meta hash gk.
--- Every member is listed, in no order: which ones a page names, and how it
--- says the rest, is Go's (outbox.decodeEntry). overflow counts members a
--- group counted without remembering them.
+-- Members are listed in no order: which ones a page names, and how it says
+-- the rest, is Go's (outbox.decodeEntry). overflow counts members a group
+-- counted without remembering them. At most MEMBER_CAP are listed, the rest
+-- counted in overflow: a bound on the outbox entry (a threshold crossed by
+-- thousands of users of one room), not a choice of whom to name.
 local function member_fields(members, overflow, gk)
+  local total = #members
+  if total > MEMBER_CAP then
+    local kept = {}
+    for i = 1, MEMBER_CAP do kept[i] = members[i] end
+    overflow = (overflow or 0) + total - MEMBER_CAP
+    members = kept
+  end
   if gk and #members > 0 then
     local names = {}
     for i, m in ipairs(members) do names[i] = 'd|' .. m[1] end
@@ -92,7 +101,7 @@ local function member_fields(members, overflow, gk)
       if details[i] then m[3] = details[i] end
     end
   end
-  local fields = {'members', cjson.encode(members), 'member_count', ms(#members)}
+  local fields = {'members', cjson.encode(members), 'member_count', ms(total)}
   if overflow and overflow > 0 then
     fields[#fields + 1] = 'more'
     fields[#fields + 1] = ms(overflow)
