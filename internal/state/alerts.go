@@ -83,6 +83,9 @@ type op struct {
 	Share   int    `json:"share,omitempty"`
 	Present int    `json:"present,omitempty"`
 	App     string `json:"app,omitempty"`
+	// Slim marks an op sent without what only opening a wait reads (see
+	// warmWaits); the script answers "retry" rather than open one with it.
+	Slim bool `json:"slim,omitempty"`
 }
 
 type opKeys struct {
@@ -162,6 +165,46 @@ func millis(d time.Duration) int64 { return max(d.Milliseconds(), 1) }
 // and the notification each receiver gets if it pages (nil for an op that
 // never pages: a recovery only takes a member off a window).
 func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
+	o, err := newOp(ks, &a)
+	if err != nil {
+		return nil, nil, opKeys{}, err
+	}
+	return marshalOp(&o, &a)
+}
+
+// marshalOp encodes o, a's op, with a's receivers and notification.
+func marshalOp(o *op, a *alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
+	n, err := notificationOf(o.Op, &a.Notification)
+	if err != nil {
+		return nil, nil, opKeys{}, err
+	}
+	o.R = make([]receiverText, len(a.Receivers))
+	for i, r := range a.Receivers {
+		o.R[i] = receiverText(r)
+	}
+	b, err := gojson.MarshalOf(*o)
+	if err != nil {
+		return nil, nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", a.Rule, err)
+	}
+	return b, n, o.K, nil
+}
+
+// marshalSlim encodes o, a threshold's op whose wait is taken to run
+// (warmWaits), slim: what the wait's hot path reads (lua/fire.lua,
+// threshold_wait), naming only the keys it touches, and no notification.
+func marshalSlim(o *op) (opJSON []byte, _ opKeys, _ error) {
+	slim := op{Op: o.Op, Rule: o.Rule, Ev: o.Ev, Member: o.Member, Within: o.Within, Wait: o.Wait,
+		Detail: o.Detail, Slim: true}
+	slim.K = opKeys{Win: o.K.Win, Pend: o.K.Pend, Drop: o.K.Drop, Src: o.K.Src, Arm: o.K.Arm}
+	b, err := gojson.MarshalOf(slim)
+	if err != nil {
+		return nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", o.Rule, err)
+	}
+	return b, slim.K, nil
+}
+
+// newOp is a's op but for its receivers, with every key it names.
+func newOp(ks keyspace.Keyspace, a *alert.Alert) (op, error) {
 	o := op{
 		Op: a.Op, Rule: a.Rule, Window: millis(a.Window), Ev: a.EventMs, Labels: a.Labels,
 		Member: a.Member, Count: a.Count, Detail: outbox.MemberDetail(a.MemberRole, a.MemberReason),
@@ -208,7 +251,7 @@ func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _
 	case alert.OpClear:
 		o.K.Pend, o.K.Clr = pendingKey(ks, a.Rule, a.StateKey), clearedKey(ks, a.Rule, a.StateKey)
 	default:
-		return nil, nil, opKeys{}, fmt.Errorf("alert of rule %s: unknown op %q", a.Rule, a.Op)
+		return op{}, fmt.Errorf("alert of rule %s: unknown op %q", a.Rule, a.Op)
 	}
 	if g := a.Group; g != nil {
 		o.Group = &groupOp{ID: g.ID, Wait: max(g.Wait.Milliseconds(), 0), Interval: millis(g.Interval), Hold: millis(g.Hold)}
@@ -220,19 +263,7 @@ func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _
 	for _, t := range a.InhibitTargets {
 		o.K.Tgt = append(o.K.Tgt, inhibitKey(ks, t))
 	}
-	n, err := notificationOf(o.Op, &a.Notification)
-	if err != nil {
-		return nil, nil, opKeys{}, err
-	}
-	o.R = make([]receiverText, len(a.Receivers))
-	for i, r := range a.Receivers {
-		o.R[i] = receiverText(r)
-	}
-	b, err := gojson.MarshalOf(o)
-	if err != nil {
-		return nil, nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", a.Rule, err)
-	}
-	return b, n, o.K, nil
+	return o, nil
 }
 
 // notificationOf is the notification an op of kind op hands the script:
@@ -278,7 +309,36 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 	if len(alerts) == 0 {
 		return nil, nil
 	}
-	calls, err := s.fireCalls(now, alerts)
+	out := make([]alert.Verdict, len(alerts))
+	retry, err := s.fire(ctx, now, alerts, out, s.warm)
+	if err != nil {
+		return nil, err
+	}
+	if len(retry) == 0 {
+		return out, nil
+	}
+	// Slim ops whose wait was not running after all (warmWaits) wrote
+	// nothing: those alerts go again, whole.
+	again := make([]alert.Alert, len(retry))
+	for i, j := range retry {
+		again[i] = alerts[j]
+	}
+	verdicts := make([]alert.Verdict, len(again))
+	if _, err := s.fire(ctx, now, again, verdicts, nil); err != nil {
+		return nil, err
+	}
+	for i, j := range retry {
+		out[j] = verdicts[i]
+	}
+	return out, nil
+}
+
+// fire runs the fire script for alerts, setting their verdicts in out,
+// slim where warm (nil: never) takes their wait to run. It returns the
+// alerts to send again whole (indexes into alerts): slim, their wait was
+// not running.
+func (s *Redis) fire(ctx context.Context, now time.Time, alerts []alert.Alert, out []alert.Verdict, warm *warmWaits) ([]int, error) {
+	calls, err := s.fireCalls(now, alerts, warm)
 	if err != nil {
 		return nil, err
 	}
@@ -286,19 +346,27 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 	if err != nil {
 		return nil, fmt.Errorf("%w: fire: %w", alert.ErrStoreUnavailable, err)
 	}
-	out := make([]alert.Verdict, len(alerts))
+	var retry []int
 	for i, c := range calls {
 		if len(res[i]) != c.alerts() {
 			return nil, fmt.Errorf("fire: script returned %d results for %d alerts", len(res[i]), c.alerts())
 		}
 		for j, r := range res[i] {
+			s.warm.learn(c.pends[j], r, c.now)
 			if c.idx != nil {
 				j = c.idx[j]
+			}
+			if r == verdictRetry {
+				if warm == nil {
+					return nil, fmt.Errorf("fire: the script asked for alert %d of rule %s whole, as it was sent", j, alerts[j].Rule)
+				}
+				retry = append(retry, j)
+				continue
 			}
 			out[j] = verdict(r)
 		}
 	}
-	return out, nil
+	return retry, nil
 }
 
 // fireCalls encodes the alerts of one callback for the fire script: one
@@ -307,7 +375,7 @@ func (s *Redis) Fire(ctx context.Context, now time.Time, alerts []alert.Alert) (
 // threshold's state is in its app's partition, so that every room of the
 // app counts together (see partitionOf). Partitions share no key, so a
 // call per partition decides each alert as one call for all would.
-func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert) ([]*fireCall, error) {
+func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert, warm *warmWaits) ([]*fireCall, error) {
 	room, err := s.partitionOf(alerts)
 	if err != nil {
 		return nil, err
@@ -325,7 +393,7 @@ func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert) ([]*fireCall, err
 	if !split { // the usual callback: one call, its verdicts in order
 		call := s.newFireCall(room, now, len(alerts))
 		for i := range alerts {
-			if err := call.add(&alerts[i]); err != nil {
+			if err := call.add(&alerts[i], warm); err != nil {
 				return nil, err
 			}
 		}
@@ -339,7 +407,7 @@ func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert) ([]*fireCall, err
 			at = len(calls)
 			calls = append(calls, s.newFireCall(p, now, 1))
 		}
-		if err := calls[at].add(&alerts[i]); err != nil {
+		if err := calls[at].add(&alerts[i], warm); err != nil {
 			return nil, err
 		}
 		calls[at].idx = append(calls[at].idx, i)
@@ -349,17 +417,32 @@ func (s *Redis) fireCalls(now time.Time, alerts []alert.Alert) ([]*fireCall, err
 
 func (s *Redis) newFireCall(p *part, now time.Time, alerts int) *fireCall {
 	return &fireCall{part: p, fixed: p.boxed, keys: make([]string, 0, 4*alerts), now: now.UnixMilli(),
-		ops: make([]any, 0, 2*alerts)}
+		ops: make([]any, 0, 2*alerts), pends: make([]string, 0, alerts)}
 }
 
-// add encodes a into c.
-func (c *fireCall) add(a *alert.Alert) error {
-	o, n, k, err := encode(c.part.keys, *a)
+// add encodes a into c: slim when warm (nil: never) takes its wait to run.
+func (c *fireCall) add(a *alert.Alert, warm *warmWaits) error {
+	o, err := newOp(c.part.keys, a)
 	if err != nil {
 		return err
 	}
-	c.ops = append(c.ops, o, n)
+	var b, n []byte
+	var k opKeys
+	pend := ""
+	if slimmable(a) {
+		pend = o.K.Pend
+	}
+	if pend != "" && warm != nil && warm.warm(pend, c.now) {
+		b, k, err = marshalSlim(&o)
+	} else {
+		b, n, k, err = marshalOp(&o, a)
+	}
+	if err != nil {
+		return err
+	}
+	c.ops = append(c.ops, b, n)
 	c.keys = k.appendTo(c.keys)
+	c.pends = append(c.pends, pend)
 	return nil
 }
 

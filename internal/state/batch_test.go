@@ -371,7 +371,7 @@ func TestBatcherIsolatesAFailingCall(t *testing.T) {
 // oneCall is the fire call of a callback whose alerts fire into one partition.
 func oneCall(t *testing.T, s *wired, at time.Time, alerts ...alert.Alert) *fireCall {
 	t.Helper()
-	calls, err := s.fireCalls(at, alerts)
+	calls, err := s.fireCalls(at, alerts, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,9 @@ type fireCall struct {
 	// idx maps the call's verdicts to the callback's alerts when they fire
 	// into several partitions (one call each); nil: all of them, in order.
 	idx []int
+	// pends holds, per alert, the pending key of a threshold that may go
+	// slim (warmWaits), else "".
+	pends []string
 }
 
 // alerts is how many verdicts the call gets back.

@@ -20,7 +20,7 @@ func (s *Redis) Prepare(now time.Time, alerts []alert.Alert) (Prepared, error) {
 	if len(alerts) == 0 {
 		return Prepared{}, nil
 	}
-	calls, err := s.fireCalls(now, alerts)
+	calls, err := s.fireCalls(now, alerts, nil) // whole: replays are not warm
 	return Prepared{calls: calls}, err
 }
 

@@ -35,6 +35,8 @@ type Redis struct {
 	cluster bool
 	// versionOK is set once every master was found recent enough (Ping).
 	versionOK atomic.Bool
+	// warm guesses which threshold waits run, to send their ops slim.
+	warm *warmWaits
 }
 
 // Options tune a partitioned store. The zero value is the single-slot layout
@@ -79,7 +81,7 @@ func NewPartitioned(rdb redis.UniversalClient, prefix string, opts Options) (*Re
 		opts.WaitTimeout = time.Second
 	}
 	_, cluster := rdb.(*redis.ClusterClient)
-	return &Redis{rdb: rdb, layout: l, parts: newParts(l), opts: opts, cluster: cluster}, nil
+	return &Redis{rdb: rdb, layout: l, parts: newParts(l), opts: opts, cluster: cluster, warm: newWarmWaits()}, nil
 }
 
 // Layout is where the store keeps each room's keys.

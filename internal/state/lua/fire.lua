@@ -98,6 +98,36 @@ local function threshold(op)
   return 'duplicate'
 end
 
+-- PEND caches, per pending key, what threshold_wait reads of it (state,
+-- until, floor), dropped wherever this script writes that key: in a storm
+-- the callbacks of one script mostly count in one app-wide wait.
+local PEND = {}
+local function pend_state(k)
+  local h = PEND[k]
+  if not h then
+    h = redis.call('HMGET', k, 'state', 'until', 'floor')
+    PEND[k] = h
+  end
+  return h
+end
+
+-- EXPIRING remembers the windows whose TTL this script has set since it
+-- last took a member off one (recover: that may have deleted it): one
+-- PEXPIRE per script for a window every callback of a storm counts in.
+local EXPIRING = {}
+local function expire_window(k, ttl)
+  if not EXPIRING[k] then
+    redis.call('PEXPIRE', k, ttl)
+    EXPIRING[k] = true
+  end
+end
+
+-- trim_window drops the members of window k older than floor; never the
+-- one just added, at floor or after, so k stays (and keeps its TTL).
+local function trim_window(k, floor)
+  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
+end
+
 -- note_detail keeps what Go said of a member counted away (op.detail) in
 -- op.k.drops, a hash: the usual detail once (field u: in a storm nearly
 -- every member's is the same, "Audience, Timeout"), and a member's own
@@ -132,29 +162,34 @@ end
 local function threshold_wait(op, raw)
   local k = op.k.win
   local ttl = ms(op.within + op.wait + 60000)
-  local h = redis.call('HMGET', op.k.pend, 'state', 'until', 'floor')
+  local h = pend_state(op.k.pend)
   if h[1] and tonumber(h[2]) > NOW then
     -- The wait runs (or its page went out and holds): this member counts
     -- when it ends, when tick trims and reads the window, or at the next
     -- crossing. A storm's hot path: one ZADD (GT: a redelivery, or an
     -- event older than what is known, changes nothing), a read of the
-    -- details and the window's TTL (one every member left was deleted,
-    -- and this ZADD made a new one), no trim while it waits. An event
+    -- details, the window's TTL once per script (every member may have
+    -- come back, deleting it, and this ZADD made a new one), no trim while
+    -- it waits; the wait's state is read once per script. An event
     -- older than the window at the crossing is too late (field floor; a
-    -- wait opened by an older hook has none).
+    -- wait opened by an older hook has none). Verdicts say ":w", the wait
+    -- runs: Go sends this key's next ops slim (state.warmWaits).
     if h[3] and op.ev < tonumber(h[3]) then return 'ignored' end
-    if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate' end
-    redis.call('PEXPIRE', k, ttl)
+    if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate:w' end
+    expire_window(k, ttl)
     note_detail(op, ttl)
-    if h[1] == 'pending' then return 'pending' end
+    if h[1] == 'pending' then return 'pending:w' end
     -- The page holds (for its dedup window, minutes): the window is
     -- trimmed as it goes, so that it holds a window's drops, not all of
     -- them since the page (a trim that finds nothing costs little).
-    redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(op.ev - op.within))
+    trim_window(k, op.ev - op.within)
     if op.group then return deliver(op, nil, 1, false) end
     mark(op.k.src)
-    return 'duplicate'
+    return 'duplicate:w'
   end
+  -- A slim op (no notification, receivers or labels: Go took the wait to
+  -- run) cannot open one: Go sends it again whole. Nothing was written.
+  if op.slim then return 'retry' end
   local newest = op.ev
   local top = redis.call('ZREVRANGE', k, 0, 0, 'WITHSCORES')
   if top[2] and tonumber(top[2]) > newest then newest = tonumber(top[2]) end
@@ -162,12 +197,13 @@ local function threshold_wait(op, raw)
   if op.ev < floor then return 'ignored' end
   if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate' end
   note_detail(op, ttl)
-  redis.call('ZREMRANGEBYSCORE', k, '-inf', '(' .. ms(floor))
-  redis.call('PEXPIRE', k, ttl)
+  trim_window(k, floor)
+  expire_window(k, ttl)
   local away = redis.call('ZCARD', k)
   if away < op.count then return 'counted' end
   if op.share and op.k.pop and away < share_of(op.share, population(op, k, away)) then return 'counted' end
   redis.call('DEL', op.k.pend)
+  PEND[op.k.pend] = nil
   redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window),
     'floor', ms(floor))
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
@@ -223,6 +259,7 @@ local function recover(op)
   local s = redis.call('ZSCORE', op.k.win, op.member)
   if not s or tonumber(s) > op.ev then return 'ignored' end
   redis.call('ZREM', op.k.win, op.member)
+  EXPIRING[op.k.win] = nil -- that may have been its last member
   if op.k.drops then
     redis.call('HSET', op.k.drops, 'r|' .. op.member, s)
     redis.call('PEXPIRE', op.k.drops, ms(op.within + op.wait + 60000))
@@ -241,6 +278,7 @@ local function pending(op, raw)
   local due = op.ev + op.wait
   if due < NOW then due = NOW end
   redis.call('DEL', k)
+  PEND[k] = nil
   redis.call('HSET', k, 'ev', ms(op.ev), 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(due + op.window))
   redis.call('PEXPIRE', k, ms(due - NOW + op.window + 60000))
   schedule(TIMER_PENDING .. k, due)
@@ -261,6 +299,7 @@ local function clear(op)
   if not h[1] or tonumber(h[4]) <= NOW then return 'ignored' end
   if tonumber(h[1]) > op.ev then return 'ignored' end
   redis.call('DEL', k)
+  PEND[k] = nil
   if h[2] == 'pending' then
     redis.call('ZREM', DUE, TIMER_PENDING .. k)
     return 'cleared'
@@ -312,7 +351,7 @@ for _, seg in ipairs(segs) do
         else
           v = threshold(op)
         end
-        if op.k.arm and v ~= 'ignored' then disarm(op) end
+        if op.k.arm and v ~= 'ignored' and v ~= 'retry' then disarm(op) end
       end
     elseif op.op == 'rearm' then
       v = rearm(op)

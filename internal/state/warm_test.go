@@ -1,0 +1,197 @@
+package state
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hookdev/hook/internal/alert"
+	"github.com/hookdev/hook/internal/keyspace"
+	"github.com/hookdev/hook/internal/redistest"
+)
+
+// waitDrop is drop with a wait for recovery (for: 20s) that marks an
+// inhibition source while it fires: what a storm's exits fire.
+func waitDrop(user string, at time.Time) alert.Alert {
+	a := drop(user, at, 3, 0)
+	a.For = 20 * time.Second
+	a.InhibitSources = []alert.InhibitMark{{Key: "outage/" + testApp + "/8489", Hold: 40 * time.Second}}
+	return a
+}
+
+// The warm path is a shortcut, never another decision: one storm (drops,
+// a recovery, a redelivery, the tick that pages, drops while the page
+// holds) gives the same verdicts, pages and inhibition whether the store
+// sends every op whole or slim where it takes the wait to run.
+func TestSlimOpsDecideAsWholeOnes(t *testing.T) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		t0 := time.Now()
+		type result struct {
+			verdicts []alert.Verdict
+			pages    []string
+			marked   bool
+		}
+		play := func(prefix string, warm bool) result {
+			s := wire(New(rdb, prefix))
+			if !warm {
+				s.warm = nil
+			}
+			r := roomOf(t, rdb, s)
+			r.enter(users(9)...)
+			var res result
+			fireAt := func(now time.Time, a alert.Alert) {
+				t.Helper()
+				v, err := s.Fire(ctx, now, []alert.Alert{a})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.verdicts = append(res.verdicts, v...)
+			}
+			for i, u := range users(6) {
+				fireAt(t0, waitDrop(u, t0.Add(time.Duration(i)*time.Second)))
+			}
+			back := waitDrop("u1", t0.Add(7*time.Second))
+			back.Op = alert.OpRecover
+			fireAt(t0.Add(7*time.Second), back)
+			late := waitDrop("u6", t0.Add(8*time.Second))
+			fireAt(t0.Add(8*time.Second), late)
+			fireAt(t0.Add(8*time.Second), late) // TRTC's redelivery
+			if _, err := s.Tick(ctx, t0.Add(30*time.Second), 100); err != nil {
+				t.Fatal(err)
+			}
+			fireAt(t0.Add(31*time.Second), waitDrop("u7", t0.Add(31*time.Second)))
+			pages, err := s.Drain(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range pages {
+				var names []string
+				for _, m := range p.Members {
+					names = append(names, m.Name)
+				}
+				res.pages = append(res.pages, fmt.Sprintf("%s %s %v %+v", p.Kind, p.Rule, names, p.Why))
+			}
+			mark := inhibitKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, "outage/"+testApp+"/8489")
+			res.marked = rdb.Exists(ctx, mark).Val() == 1
+			if warm {
+				pend := pendingKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, "outage", testApp+"/8489")
+				if !s.warm.warm(pend, t0.Add(31*time.Second).UnixMilli()) {
+					t.Error("the store does not take the wait to run: its ops never went slim")
+				}
+			}
+			return res
+		}
+		whole, slim := play("whole", false), play("slim", true)
+		if !slices.Equal(whole.verdicts, slim.verdicts) {
+			t.Errorf("verdicts slim %v, whole %v", slim.verdicts, whole.verdicts)
+		}
+		if !slices.Equal(whole.pages, slim.pages) || len(whole.pages) != 1 {
+			t.Errorf("pages slim %q, whole %q; want one, the same", slim.pages, whole.pages)
+		}
+		if !whole.marked || !slim.marked {
+			t.Errorf("inhibition marked: whole %v, slim %v; want both", whole.marked, slim.marked)
+		}
+	})
+}
+
+// A replica's guess that a wait runs can be wrong (the wait ended: its
+// members came back, or another replica's tick judged it). The slim op
+// then writes nothing, and Fire sends it again whole: it counts as it
+// would have.
+func TestSlimOpSentAgainWholeWhenTheWaitEnded(t *testing.T) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s, other := wire(New(rdb, "hook")), wire(New(rdb, "hook"))
+		t0 := time.Now()
+		for i, u := range users(4) {
+			if _, err := s.Fire(ctx, t0, []alert.Alert{waitDrop(u, t0.Add(time.Duration(i)*time.Millisecond))}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, u := range users(4) {
+			back := waitDrop(u, t0.Add(10*time.Millisecond))
+			back.Op = alert.OpRecover
+			if _, err := other.Fire(ctx, t0, []alert.Alert{back}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if outs, err := other.Tick(ctx, t0.Add(30*time.Second), 100); err != nil || len(outs) != 1 || outs[0].Verdict != alert.VerdictCleared {
+			t.Fatalf("tick: %+v, %v; want the wait cleared", outs, err)
+		}
+		pend := pendingKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, "outage", testApp+"/8489")
+		now := t0.Add(500 * time.Millisecond) // s still takes the wait to run
+		if !s.warm.warm(pend, now.UnixMilli()) {
+			t.Fatal("s does not take the wait to run")
+		}
+		for i, u := range []string{"u4", "u5", "u6"} {
+			v, err := s.Fire(ctx, now, []alert.Alert{waitDrop(u, t0.Add(time.Duration(20+i)*time.Millisecond))})
+			want := alert.VerdictCounted
+			if i == 2 {
+				want = alert.VerdictPending // three away again: a new wait
+			}
+			if err != nil || v[0] != want {
+				t.Fatalf("drop of %s: %v, %v; want %s", u, v, err, want)
+			}
+		}
+	})
+}
+
+// A slim op names only what the wait's hot path reads: no receivers, no
+// labels, no notification, and of the keys only those it touches.
+func TestSlimOpCarriesOnlyTheHotPath(t *testing.T) {
+	ks := keyspace.New("hook")
+	a := waitDrop("u0", time.Now())
+	a.Labels = map[string]string{"room": "8489"}
+	a.Group = nil
+	o, err := newOp(ks, &a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, k, err := marshalSlim(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got map[string]any
+	if err := json.Unmarshal(b, &got); err != nil {
+		t.Fatal(err)
+	}
+	for _, field := range []string{"labels", "count", "share", "n"} {
+		if _, ok := got[field]; ok {
+			t.Errorf("slim op has %q: %s", field, b)
+		}
+	}
+	if got["r"] != nil {
+		t.Errorf("slim op has receivers: %s", b)
+	}
+	if got["slim"] != true || got["member"] != "u0" {
+		t.Errorf("slim op %s", b)
+	}
+	if k.Dedup != "" || k.Win == "" || k.Pend == "" || len(k.Src) != 1 {
+		t.Errorf("slim op's keys %+v: want window, pending and source, no dedup", k)
+	}
+}
+
+// warmWaits stays bounded, and forgets a key whose op found no wait.
+func TestWarmWaitsBounded(t *testing.T) {
+	w := newWarmWaits()
+	for i := range 3 * maxWarm {
+		w.learn(fmt.Sprint("k", i), "pending:w", 1000)
+	}
+	if n := len(w.until); n > maxWarm {
+		t.Errorf("%d entries, want at most %d", n, maxWarm)
+	}
+	w.learn("k", "pending:w", 1000)
+	if !w.warm("k", 1500) || w.warm("k", 1000+warmFor.Milliseconds()) {
+		t.Error("a warm entry lasts warmFor")
+	}
+	w.learn("k", "counted", 1600)
+	if w.warm("k", 1700) {
+		t.Error("a verdict without :w leaves the key warm")
+	}
+}
