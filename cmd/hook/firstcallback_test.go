@@ -38,7 +38,7 @@ func TestFirstCallbackIsVisible(t *testing.T) {
 	if code := post(t, s.url, "1400000001", "k", anchorTimeout()); code != http.StatusOK {
 		t.Fatalf("callback: %d", code)
 	}
-	line := regexp.MustCompile(`level=INFO msg="pending alert opened: it pages unless cleared first" rule=live-anchor-gone app=1400000001 room=8489 user=u42 pages_at=(\S+) in=(\S+) cleared_by="event room.enter" key=1400000001/8489/u42`)
+	line := regexp.MustCompile(`level=INFO msg="pending alert opened: it pages unless cleared first" rule=live-anchor-gone app=1400000001 room=8489 user=u42 pages_at=(\S+) in=(\S+) cleared_by="event \[room.enter, room.change_role\], role anchor" key=1400000001/8489/u42`)
 	var m []string
 	waitFor(t, 5*time.Second, "the pending alert's log line", func() bool {
 		m = line.FindStringSubmatch(s.stderr.String())

@@ -26,6 +26,7 @@ const (
 var timelinePages = map[string]map[string]int{
 	"live-simulate.json":     {"live-anchor-gone": 1, "live-room-outage": 1},
 	"live-anchor-gone.json":  {"live-anchor-gone": 1},
+	"live-anchor-stage.json": {"live-anchor-gone": 1},
 	"live-outage.json":       {"live-room-outage": 1},
 	"call-simulate.json":     {"call-app-incident": 1},
 	"call-app-incident.json": {"call-app-incident": 1},

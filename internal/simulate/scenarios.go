@@ -94,6 +94,11 @@ func (r roomOf) exit(user string, role, reason int) map[string]any {
 	return map[string]any{"RoomId": int(r), "UserId": user, "Role": role, "Reason": reason}
 }
 
+// changeRole is a 105: user switched to role.
+func (r roomOf) changeRole(user string, role int) map[string]any {
+	return map[string]any{"RoomId": int(r), "UserId": user, "Role": role}
+}
+
 // sec is s seconds, for the timelines below.
 func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
@@ -328,6 +333,14 @@ func present(r roomOf, steps []Step) []member {
 			continue
 		}
 		user, _ := st.Info["UserId"].(string)
+		if st.Type == 105 { // a role switch: still in, in their new role
+			for i := range in {
+				if in[i].user == user {
+					in[i].role = st.Info["Role"].(int)
+				}
+			}
+			continue
+		}
 		in = slices.DeleteFunc(in, func(m member) bool { return m.user == user || st.Type == 102 })
 		if st.Type == 103 {
 			in = append(in, member{user, st.Info["Role"].(int)})

@@ -52,6 +52,11 @@ func TestScenariosAreTRTCsCallbacks(t *testing.T) {
 						t.Errorf("%s: leaves as role %v, entered as %d", st.What, info["Role"], role)
 					}
 					delete(in, key)
+				case 105:
+					if _, ok := in[key]; !ok {
+						t.Errorf("%s: %s switches role in a room they are not in", st.What, key)
+					}
+					in[key] = info["Role"].(int)
 				case 102:
 					for k := range in {
 						if strings.HasPrefix(k, fmt.Sprint(info["RoomId"], "/")) {

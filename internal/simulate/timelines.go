@@ -42,6 +42,20 @@ func Timelines() []Timeline {
 				Step{sec(60), 1, 104, r.exit("cohost", roleAnchor, exitTimeout), "cohost left: timeout (and never comes back)"})
 			return ordered(append(steps, endRoom(r, steps, sec(150))...))
 		}},
+		{"live-anchor-stage.json", LiveApp, func() []Step {
+			// Back in the room is not back on stage: the host drops and
+			// enters again as audience (the stage stays empty: one page); the
+			// co-host drops, enters as audience and switches to anchor within
+			// 30 s (back on stage: no page).
+			r := roomOf(9125)
+			steps := append(liveSetup(r),
+				Step{sec(20), 1, 104, r.exit("host", roleAnchor, exitTimeout), "host left: timeout"},
+				Step{sec(25), 1, 103, r.enter("host", roleAudience, termIOS, userNative, enterRetry), "host came back, as audience"},
+				Step{sec(60), 1, 104, r.exit("cohost", roleAnchor, exitTimeout), "cohost left: timeout"},
+				Step{sec(64), 1, 103, r.enter("cohost", roleAudience, termAndroid, userNative, enterRetry), "cohost came back, as audience"},
+				Step{sec(70), 1, 105, r.changeRole("cohost", roleAnchor), "cohost back on stage"})
+			return ordered(append(steps, endRoom(r, steps, sec(150))...))
+		}},
 		{"live-outage.json", LiveApp, func() []Step {
 			// Both anchors and 32 of 40 viewers drop within 4 s: one room page;
 			// the anchors' own pages are held back.
