@@ -195,3 +195,44 @@ func TestWarmWaitsBounded(t *testing.T) {
 		t.Error("a verdict without :w leaves the key warm")
 	}
 }
+
+// While a wait runs, a drop leaves its window's TTL alone; a window that
+// recoveries emptied (deleting it) and a later drop made again gets its TTL
+// when the wait ends, whatever the tick decides: no window outlives its
+// use.
+func TestWindowMadeAgainDuringTheWaitExpires(t *testing.T) {
+	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+		ctx := context.Background()
+		s := wire(New(rdb, "hook"))
+		t0 := time.Now()
+		fireAt := func(a alert.Alert) alert.Verdict {
+			t.Helper()
+			v, err := s.Fire(ctx, t0, []alert.Alert{a})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return v[0]
+		}
+		for i, u := range users(3) {
+			fireAt(waitDrop(u, t0.Add(time.Duration(i)*time.Millisecond)))
+		}
+		for _, u := range users(3) {
+			back := waitDrop(u, t0.Add(10*time.Millisecond))
+			back.Op = alert.OpRecover
+			fireAt(back)
+		}
+		win := windowKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, "outage", testApp+"/8489")
+		if n := rdb.Exists(ctx, win).Val(); n != 0 {
+			t.Fatalf("window exists after every member came back")
+		}
+		if v := fireAt(waitDrop("u9", t0.Add(20*time.Millisecond))); v != alert.VerdictPending {
+			t.Fatalf("drop during the wait: %s", v)
+		}
+		if outs, err := s.Tick(ctx, t0.Add(30*time.Second), 100); err != nil || len(outs) != 1 || outs[0].Verdict != alert.VerdictCleared {
+			t.Fatalf("tick: %+v, %v; want the wait cleared (1 of 3 away)", outs, err)
+		}
+		if ttl := rdb.PTTL(ctx, win).Val(); ttl <= 0 {
+			t.Errorf("window's TTL after the wait: %v, want one", ttl)
+		}
+	})
+}

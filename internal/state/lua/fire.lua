@@ -168,20 +168,23 @@ local function threshold_wait(op, raw)
     -- when it ends, when tick trims and reads the window, or at the next
     -- crossing. A storm's hot path: one ZADD (GT: a redelivery, or an
     -- event older than what is known, changes nothing), a read of the
-    -- details, the window's TTL once per script (every member may have
-    -- come back, deleting it, and this ZADD made a new one), no trim while
-    -- it waits; the wait's state is read once per script. An event
+    -- details, no trim while it waits; the wait's state is read once per
+    -- script. An event
     -- older than the window at the crossing is too late (field floor; a
     -- wait opened by an older hook has none). Verdicts say ":w", the wait
     -- runs: Go sends this key's next ops slim (state.warmWaits).
     if h[3] and op.ev < tonumber(h[3]) then return 'ignored' end
     if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate:w' end
-    expire_window(k, ttl)
     note_detail(op, ttl)
+    -- While the wait runs its window keeps the TTL it got at the crossing
+    -- (longer than the wait); one that recoveries emptied, deleted, and
+    -- this ZADD made again gets its TTL when the wait ends (tick.lua).
     if h[1] == 'pending' then return 'pending:w' end
     -- The page holds (for its dedup window, minutes): the window is
     -- trimmed as it goes, so that it holds a window's drops, not all of
-    -- them since the page (a trim that finds nothing costs little).
+    -- them since the page (a trim that finds nothing costs little), and
+    -- its TTL kept up.
+    expire_window(k, ttl)
     trim_window(k, op.ev - op.within)
     if op.group then return deliver(op, nil, 1, false) end
     mark(op.k.src)

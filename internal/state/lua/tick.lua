@@ -102,6 +102,9 @@ local function fire_threshold(k)
   local floor = NOW - op.within - op.wait
   local ttl = ms(op.within + op.wait + 60000)
   redis.call('ZREMRANGEBYSCORE', op.k.win, '-inf', '(' .. ms(floor))
+  -- The wait's hot path leaves the window's TTL alone (fire.lua): one
+  -- made again after every member came back has none until now.
+  redis.call('PEXPIRE', op.k.win, ttl)
   local away = redis.call('ZRANGE', op.k.win, 0, -1)
   local need, n = op.count, nil
   if op.share then
