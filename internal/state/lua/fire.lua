@@ -131,22 +131,35 @@ end
 -- note_detail keeps what Go said of a member counted away (op.detail) in
 -- op.k.drops, a hash: the usual detail once (field u: in a storm nearly
 -- every member's is the same, "Audience, Timeout"), and a member's own
--- (d|<member>) only where it differs. So the storm's hot path only reads
--- it. The same hash counts who came back (r|<member>, see recover).
+-- (d|<member>) only where it differs, with how many members have one
+-- (field dn). DROPS caches u and dn per hash for the script: in a storm a
+-- batch's callbacks note their members in one app-wide hash, read once,
+-- and while no member has a detail of their own nothing more is read. The
+-- same hash counts who came back (r|<member>, see recover).
+local DROPS = {}
 local function note_detail(op, ttl)
   local dk = op.k.drops
   if not dk then return end
-  local d, f = op.detail or '', 'd|' .. op.member
-  local h = redis.call('HMGET', dk, 'u', f)
-  if not h[1] then
+  local d = op.detail or ''
+  local c = DROPS[dk]
+  if not c then
+    local h = redis.call('HMGET', dk, 'u', 'dn')
+    c = {u = h[1], dn = tonumber(h[2]) or 0}
+    DROPS[dk] = c
+  end
+  if not c.u then
     redis.call('HSET', dk, 'u', d)
-  elseif h[1] == d then
-    if h[2] then redis.call('HDEL', dk, f) end
+    c.u = d
+  elseif c.u == d then
+    -- A member's own detail goes when it is the usual one again.
+    if c.dn > 0 and redis.call('HDEL', dk, 'd|' .. op.member) == 1 then
+      c.dn = c.dn - 1
+      redis.call('HINCRBY', dk, 'dn', -1)
+    end
     return
-  elseif h[2] == d then
-    return
-  else
-    redis.call('HSET', dk, f, d)
+  elseif redis.call('HSET', dk, 'd|' .. op.member, d) == 1 then
+    c.dn = c.dn + 1
+    redis.call('HINCRBY', dk, 'dn', 1)
   end
   redis.call('PEXPIRE', dk, ttl)
 end
