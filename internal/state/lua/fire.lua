@@ -111,17 +111,6 @@ local function pend_state(k)
   return h
 end
 
--- EXPIRING remembers the windows whose TTL this script has set since it
--- last took a member off one (recover: that may have deleted it): one
--- PEXPIRE per script for a window every callback of a storm counts in.
-local EXPIRING = {}
-local function expire_window(k, ttl)
-  if not EXPIRING[k] then
-    redis.call('PEXPIRE', k, ttl)
-    EXPIRING[k] = true
-  end
-end
-
 -- trim_window drops the members of window k older than floor; never the
 -- one just added, at floor or after, so k stays (and keeps its TTL).
 local function trim_window(k, floor)
@@ -197,7 +186,7 @@ local function threshold_wait(op, raw)
     -- trimmed as it goes, so that it holds a window's drops, not all of
     -- them since the page (a trim that finds nothing costs little), and
     -- its TTL kept up.
-    expire_window(k, ttl)
+    refresh(k, ttl)
     trim_window(k, op.ev - op.within)
     if op.group then return deliver(op, nil, 1, false) end
     mark(op.k.src)
@@ -214,7 +203,7 @@ local function threshold_wait(op, raw)
   if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate' end
   note_detail(op, ttl)
   trim_window(k, floor)
-  expire_window(k, ttl)
+  refresh(k, ttl)
   local away = redis.call('ZCARD', k)
   if away < op.count then return 'counted' end
   if op.share and op.k.pop and away < share_of(op.share, population(op, k, away)) then return 'counted' end
@@ -275,7 +264,7 @@ local function recover(op)
   local s = redis.call('ZSCORE', op.k.win, op.member)
   if not s or tonumber(s) > op.ev then return 'ignored' end
   redis.call('ZREM', op.k.win, op.member)
-  EXPIRING[op.k.win] = nil -- that may have been its last member
+  TOUCHED[op.k.win] = nil -- that may have been its last member, deleting it
   if op.k.drops then
     redis.call('HSET', op.k.drops, 'r|' .. op.member, s)
     redis.call('PEXPIRE', op.k.drops, ms(op.within + op.wait + 60000))

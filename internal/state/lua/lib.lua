@@ -34,8 +34,10 @@ end
 use_part(1)
 
 -- TOUCHED remembers the keys whose TTL this script has refreshed: one
--- PEXPIRE each per script is enough, however many alerts it writes there.
--- Only for keys a script never deletes (a stream outlives its last entry).
+-- PEXPIRE each per script is enough, however many alerts it writes there
+-- (a stream outlives its last entry; a threshold's window, every callback
+-- of a storm counts in, is forgotten here where a member is taken off it,
+-- which may delete it).
 local TOUCHED = {}
 local function refresh(k, ttl)
   if not TOUCHED[k] then
