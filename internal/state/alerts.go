@@ -189,18 +189,22 @@ func marshalOp(o *op, a *alert.Alert) (opJSON, notification []byte, _ opKeys, _ 
 	return b, n, o.K, nil
 }
 
-// marshalSlim encodes o, a threshold's op whose wait is taken to run
+// slimOp is the op of a, a threshold whose wait is taken to run
 // (warmWaits), slim: what the wait's hot path reads (lua/fire.lua,
-// threshold_wait), naming only the keys it touches, and no notification.
-func marshalSlim(o *op) (opJSON []byte, _ opKeys, _ error) {
-	slim := op{Op: o.Op, Rule: o.Rule, Ev: o.Ev, Member: o.Member, Within: o.Within, Wait: o.Wait,
-		Detail: o.Detail, Slim: true}
-	slim.K = opKeys{Win: o.K.Win, Pend: o.K.Pend, Drop: o.K.Drop, Src: o.K.Src, Arm: o.K.Arm}
-	b, err := gojson.MarshalOf(slim)
-	if err != nil {
-		return nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", o.Rule, err)
+// threshold_wait), naming only the keys it touches, pend among them. It
+// is built without the rest (newOp): a storm's callbacks nearly all go
+// slim.
+func slimOp(ks keyspace.Keyspace, a *alert.Alert, pend string) op {
+	o := op{Op: alert.OpThreshold, Rule: a.Rule, Ev: a.EventMs, Member: a.Member, Within: millis(a.Within),
+		Wait: millis(a.For), Detail: outbox.MemberDetail(a.MemberRole, a.MemberReason), Slim: true}
+	o.K = opKeys{Win: windowKey(ks, a.Rule, a.StateKey), Pend: pend, Drop: droppedKey(ks, a.Rule, a.StateKey)}
+	for _, m := range a.InhibitSources {
+		o.K.Src = append(o.K.Src, markOp{Key: inhibitKey(ks, m.Key), Hold: millis(m.Hold)})
 	}
-	return b, slim.K, nil
+	if a.Rearm {
+		o.K.Arm = rearmKey(ks, a.Rule, a.StateKey)
+	}
+	return o
 }
 
 // newOp is a's op but for its receivers, with every key it names.
@@ -422,28 +426,37 @@ func (s *Redis) newFireCall(p *part, now time.Time, alerts int) *fireCall {
 
 // add encodes a into c: slim when warm (nil: never) takes its wait to run.
 func (c *fireCall) add(a *alert.Alert, warm *warmWaits) error {
+	pend := ""
+	if slimmable(a) {
+		pend = pendingKey(c.part.keys, a.Rule, a.StateKey)
+		if warm.warm(pend, c.now) {
+			o := slimOp(c.part.keys, a, pend)
+			b, err := gojson.MarshalOf(o)
+			if err != nil {
+				return fmt.Errorf("encode alert of rule %s: %w", a.Rule, err)
+			}
+			c.append(b, nil, o.K, pend)
+			return nil
+		}
+	}
 	o, err := newOp(c.part.keys, a)
 	if err != nil {
 		return err
 	}
-	var b, n []byte
-	var k opKeys
-	pend := ""
-	if slimmable(a) {
-		pend = o.K.Pend
-	}
-	if pend != "" && warm != nil && warm.warm(pend, c.now) {
-		b, k, err = marshalSlim(&o)
-	} else {
-		b, n, k, err = marshalOp(&o, a)
-	}
+	b, n, k, err := marshalOp(&o, a)
 	if err != nil {
 		return err
 	}
-	c.ops = append(c.ops, b, n)
+	c.append(b, n, k, pend)
+	return nil
+}
+
+// append adds an encoded op, its notification (nil: none), its keys and
+// its pending key (see pends) to c.
+func (c *fireCall) append(o, n []byte, k opKeys, pend string) {
+	c.ops = append(c.ops, o, n)
 	c.keys = k.appendTo(c.keys)
 	c.pends = append(c.pends, pend)
-	return nil
 }
 
 // verdict drops the detail some verdicts carry ("silenced:<id>").

@@ -3,6 +3,7 @@ package state
 import (
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hookdev/hook/internal/alert"
@@ -24,8 +25,11 @@ import (
 // verdict that set them, so that a replica guesses wrong about once per
 // wait and key, at most.
 type warmWaits struct {
-	mu    sync.Mutex
-	until map[string]int64 // pending key -> Unix ms it is taken to run until
+	// until maps a pending key to the Unix ms it is taken to run until
+	// (*atomic.Int64): every callback of a storm reads it, so reads take no
+	// lock, and a verdict that only extends an entry writes no map.
+	until sync.Map
+	n     atomic.Int64 // entries in until
 }
 
 const (
@@ -40,7 +44,7 @@ const (
 	verdictWarm  = ":w"
 )
 
-func newWarmWaits() *warmWaits { return &warmWaits{until: make(map[string]int64)} }
+func newWarmWaits() *warmWaits { return &warmWaits{} }
 
 // warm reports whether the wait of pending key k is taken to run at now
 // (never, for a nil w).
@@ -48,10 +52,8 @@ func (w *warmWaits) warm(k string, now int64) bool {
 	if w == nil {
 		return false
 	}
-	w.mu.Lock()
-	u, ok := w.until[k]
-	w.mu.Unlock()
-	return ok && u > now
+	u, ok := w.until.Load(k)
+	return ok && u.(*atomic.Int64).Load() > now
 }
 
 // learn records what the fire script said of an op of pending key k.
@@ -59,23 +61,48 @@ func (w *warmWaits) learn(k, raw string, now int64) {
 	if w == nil || k == "" {
 		return
 	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	if !strings.HasSuffix(raw, verdictWarm) {
-		delete(w.until, k)
+		if _, ok := w.until.LoadAndDelete(k); ok {
+			w.n.Add(-1)
+		}
 		return
 	}
-	if len(w.until) >= maxWarm {
-		for key, u := range w.until {
-			if u <= now {
-				delete(w.until, key)
+	until := now + warmFor.Milliseconds()
+	if u, ok := w.until.Load(k); ok {
+		u.(*atomic.Int64).Store(until)
+		return
+	}
+	if w.n.Load() >= maxWarm {
+		w.evict(now)
+	}
+	v := new(atomic.Int64)
+	v.Store(until)
+	if _, loaded := w.until.LoadOrStore(k, v); !loaded {
+		w.n.Add(1)
+	}
+}
+
+// evict drops the expired entries, and all of them if none had.
+func (w *warmWaits) evict(now int64) {
+	dropped := false
+	w.until.Range(func(k, u any) bool {
+		if u.(*atomic.Int64).Load() <= now {
+			if _, ok := w.until.LoadAndDelete(k); ok {
+				w.n.Add(-1)
+				dropped = true
 			}
 		}
-		if len(w.until) >= maxWarm {
-			clear(w.until)
-		}
+		return true
+	})
+	if dropped {
+		return
 	}
-	w.until[k] = now + warmFor.Milliseconds()
+	w.until.Range(func(k, _ any) bool {
+		if _, ok := w.until.LoadAndDelete(k); ok {
+			w.n.Add(-1)
+		}
+		return true
+	})
 }
 
 // slimmable reports whether a's op may go slim: a threshold that waits for

@@ -143,37 +143,45 @@ func TestSlimOpSentAgainWholeWhenTheWaitEnded(t *testing.T) {
 }
 
 // A slim op names only what the wait's hot path reads: no receivers, no
-// labels, no notification, and of the keys only those it touches.
+// labels, no notification, and of the keys only those it touches, each as
+// the whole op names it.
 func TestSlimOpCarriesOnlyTheHotPath(t *testing.T) {
 	ks := keyspace.New("hook")
-	a := waitDrop("u0", time.Now())
-	a.Labels = map[string]string{"room": "8489"}
-	a.Group = nil
-	o, err := newOp(ks, &a)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, k, err := marshalSlim(&o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got map[string]any
-	if err := json.Unmarshal(b, &got); err != nil {
-		t.Fatal(err)
-	}
-	for _, field := range []string{"labels", "count", "share", "n"} {
-		if _, ok := got[field]; ok {
-			t.Errorf("slim op has %q: %s", field, b)
+	for _, rearm := range []bool{false, true} {
+		a := waitDrop("u0", time.Now())
+		a.Labels = map[string]string{"room": "8489"}
+		a.Rearm = rearm
+		whole, err := newOp(ks, &a)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if got["r"] != nil {
-		t.Errorf("slim op has receivers: %s", b)
-	}
-	if got["slim"] != true || got["member"] != "u0" {
-		t.Errorf("slim op %s", b)
-	}
-	if k.Dedup != "" || k.Win == "" || k.Pend == "" || len(k.Src) != 1 {
-		t.Errorf("slim op's keys %+v: want window, pending and source, no dedup", k)
+		o := slimOp(ks, &a, whole.K.Pend)
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got map[string]any
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatal(err)
+		}
+		for _, field := range []string{"labels", "count", "share", "n"} {
+			if _, ok := got[field]; ok {
+				t.Errorf("slim op has %q: %s", field, b)
+			}
+		}
+		if got["r"] != nil || got["slim"] != true {
+			t.Errorf("slim op %s", b)
+		}
+		want := op{Op: whole.Op, Rule: whole.Rule, Ev: whole.Ev, Member: whole.Member, Within: whole.Within,
+			Wait: whole.Wait, Detail: whole.Detail, Slim: true,
+			K: opKeys{Win: whole.K.Win, Pend: whole.K.Pend, Drop: whole.K.Drop, Src: whole.K.Src, Arm: whole.K.Arm}}
+		wb, _ := json.Marshal(want)
+		if string(b) != string(wb) {
+			t.Errorf("slim op (rearm %v)\n%s\nwant the whole op's hot fields\n%s", rearm, b, wb)
+		}
+		if o.K.Dedup != "" || o.K.Win == "" || o.K.Pend == "" || len(o.K.Src) != 1 || (o.K.Arm != "") != rearm {
+			t.Errorf("slim op's keys %+v: want window, pending and source, no dedup", o.K)
+		}
 	}
 }
 
@@ -183,7 +191,7 @@ func TestWarmWaitsBounded(t *testing.T) {
 	for i := range 3 * maxWarm {
 		w.learn(fmt.Sprint("k", i), "pending:w", 1000)
 	}
-	if n := len(w.until); n > maxWarm {
+	if n := w.n.Load(); n > maxWarm {
 		t.Errorf("%d entries, want at most %d", n, maxWarm)
 	}
 	w.learn("k", "pending:w", 1000)
