@@ -62,7 +62,7 @@ var allowedImports = map[string][]string{
 	"internal/outbox":  {"internal/alert", "internal/keyspace"},
 	"internal/silence": {"internal/alert", "internal/keyspace"},
 	"internal/threads": {"internal/alert", "internal/keyspace"},
-	"internal/rooms":   {"internal/alert", "internal/keyspace"},
+	"internal/rooms":   {"internal/alert", "internal/keyspace", "internal/writebehind"},
 	// state is alert state: its fire script enqueues into the outbox and
 	// checks the silences in the same step, and reads a room's population,
 	// so it names their keys (state -> outbox, never back).

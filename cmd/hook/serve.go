@@ -151,7 +151,11 @@ func serve(ctx context.Context, cfg settings.Serve, getenv env, stdout, stderr i
 	if enricher != nil {
 		dcfg.Enricher = enricher
 		dcfg.FollowUps = enricher
-		router.WithRoomLog(roomLog)
+		// Rooms created and dismissed are routine callbacks: their records
+		// are written off the hot path.
+		roomWriter := rooms.NewWriter(roomLog, rel.RedisTimeout, now, reg, log)
+		defer roomWriter.Close()
+		router.WithRoomLog(roomWriter)
 	}
 	dispatcher := notify.NewDispatcher(ob, senders, dcfg, log, now)
 

@@ -97,6 +97,8 @@ func (e *Engine) WithCommitTimeout(d time.Duration) *Engine {
 
 // WithRoomLog records room creations and dismissals in rooms, best effort:
 // enrichment falls back to TRTC's DescribeRoomInfo when one is missing.
+// rooms must not wait on Redis (rooms.Writer queues): a 101 or 102 is a
+// routine callback.
 func (e *Engine) WithRoomLog(rooms RoomLog) *Engine {
 	e.rooms = rooms
 	return e

@@ -109,10 +109,17 @@ func TestSlimOpSentAgainWholeWhenTheWaitEnded(t *testing.T) {
 		ctx := context.Background()
 		s, other := wire(New(rdb, "hook")), wire(New(rdb, "hook"))
 		t0 := time.Now()
-		for i, u := range users(4) {
+		pend := pendingKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, "outage", testApp+"/8489")
+		for i, u := range users(3) {
 			if _, err := s.Fire(ctx, t0, []alert.Alert{waitDrop(u, t0.Add(time.Duration(i)*time.Millisecond))}); err != nil {
 				t.Fatal(err)
 			}
+		}
+		if !s.warm.warm(pend, t0.UnixMilli()) {
+			t.Fatal("the crossing opened the wait, yet s does not take it to run")
+		}
+		if _, err := s.Fire(ctx, t0, []alert.Alert{waitDrop("u3", t0.Add(3*time.Millisecond))}); err != nil {
+			t.Fatal(err)
 		}
 		for _, u := range users(4) {
 			back := waitDrop(u, t0.Add(10*time.Millisecond))
@@ -124,7 +131,6 @@ func TestSlimOpSentAgainWholeWhenTheWaitEnded(t *testing.T) {
 		if outs, err := other.Tick(ctx, t0.Add(30*time.Second), 100); err != nil || len(outs) != 1 || outs[0].Verdict != alert.VerdictCleared {
 			t.Fatalf("tick: %+v, %v; want the wait cleared", outs, err)
 		}
-		pend := pendingKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, "outage", testApp+"/8489")
 		now := t0.Add(500 * time.Millisecond) // s still takes the wait to run
 		if !s.warm.warm(pend, now.UnixMilli()) {
 			t.Fatal("s does not take the wait to run")

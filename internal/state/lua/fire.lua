@@ -175,7 +175,7 @@ local function threshold_wait(op, raw)
     -- older than the window at the crossing is too late (field floor; a
     -- wait opened by an older hook has none). Verdicts say ":w", the wait
     -- runs: Go sends this key's next ops slim (state.warmWaits).
-    if h[3] and op.ev < tonumber(h[3]) then return 'ignored' end
+    if h[3] and op.ev < tonumber(h[3]) then return 'ignored:w' end
     if redis.call('ZADD', k, 'GT', 'CH', ms(op.ev), op.member) == 0 then return 'duplicate:w' end
     note_detail(op, ttl)
     -- While the wait runs its window keeps the TTL it got at the crossing
@@ -213,7 +213,7 @@ local function threshold_wait(op, raw)
     'floor', ms(floor))
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
   schedule(TIMER_WAIT .. op.k.pend, NOW + op.wait)
-  return 'pending'
+  return 'pending:w' -- the wait runs from now: the next ops may go slim
 end
 
 -- rearm_state reads a threshold's rearm key: "<counted>:<rearmed>", the
