@@ -14,16 +14,15 @@ import (
 // sends their next ops slim: only what the wait's hot path reads (keys,
 // member, times, detail), without the notification, receivers and labels
 // it reads only when it opens a wait. In a storm nearly every exit finds
-// its room's and its app's waits running; a slim op spares Go encoding a
-// page nobody sends and Redis parsing it, about half of what the storm
-// costs each.
+// its room's and its app's waits running; slim, a storm callback spares Go
+// encoding two pages nobody sends, and hands Redis 1.8 KB instead of 4.3.
 //
 // A warm entry is a guess, never trusted for what Redis decides: a slim op
-// that finds no wait running (it ended, or another replica's clear or tick
-// ended it) writes nothing and answers "retry", and Fire sends that alert
-// again whole, in a round trip of its own. Entries last warmFor after the
-// verdict that set them, so that a replica guesses wrong about once per
-// wait and key, at most.
+// that finds no wait running (its tick, on any replica, found too few
+// still away) writes nothing and answers "retry", and Fire sends that
+// alert again whole, in a round trip of its own. Entries last warmFor
+// after the verdict that set them, so that a replica guesses wrong about
+// once per wait and key, at most.
 type warmWaits struct {
 	// until maps a pending key to the Unix ms it is taken to run until
 	// (*atomic.Int64): every callback of a storm reads it, so reads take no
