@@ -118,6 +118,7 @@ func serve(ctx context.Context, cfg settings.Serve, getenv env, stdout, stderr i
 	silences := silence.New(rdb, st.Layout())
 	threadStore := threads.New(rdb, keyPrefix, slacknotify.DefaultThreadTTL)
 	roomLog := rooms.New(rdb, keyPrefix)
+	roomMetrics := rooms.NewMetrics(reg)
 	reg.MustRegister(outbox.NewCollector(ob, time.Second, now))
 
 	// Closed after the server has stopped (defers run last in, first out):
@@ -153,7 +154,7 @@ func serve(ctx context.Context, cfg settings.Serve, getenv env, stdout, stderr i
 		dcfg.FollowUps = enricher
 		// Rooms created and dismissed are routine callbacks: their records
 		// are written off the hot path.
-		roomWriter := rooms.NewWriter(roomLog, rel.RedisTimeout, now, reg, log)
+		roomWriter := rooms.NewWriter(roomLog, rel.RedisTimeout, now, roomMetrics, log)
 		defer roomWriter.Close()
 		router.WithRoomLog(roomWriter)
 	}

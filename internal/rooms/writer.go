@@ -32,10 +32,29 @@ const (
 type Writer struct {
 	s       *Store
 	q       *writebehind.Queue[roomEvent]
-	dropped *prometheus.CounterVec
+	metrics *Metrics
 	losses  writebehind.Losses
 	now     func() time.Time
 	log     *slog.Logger
+}
+
+// Metrics counts what a Writer lost. Serve registers it whether or not
+// enrichment is on, so that a dashboard shows 0, not "no data".
+type Metrics struct {
+	dropped *prometheus.CounterVec
+}
+
+// NewMetrics registers the Writer's metrics with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "hook_room_log_dropped_total",
+		Help: "Rooms created or dismissed (101, 102) not written to the room records enrichment reads, by reason: queue_full, redis.",
+	}, []string{"reason"})}
+	for _, r := range []string{"queue_full", "redis"} {
+		m.dropped.WithLabelValues(r)
+	}
+	reg.MustRegister(m.dropped)
+	return m
 }
 
 // roomEvent is one RecordRoom waiting to be written.
@@ -45,16 +64,9 @@ type roomEvent struct {
 }
 
 // NewWriter returns a started Writer of s's records, counting what it
-// loses in reg. Close flushes it.
-func NewWriter(s *Store, timeout time.Duration, now func() time.Time, reg prometheus.Registerer, log *slog.Logger) *Writer {
-	w := &Writer{s: s, now: now, log: log, dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hook_room_log_dropped_total",
-		Help: "Rooms created or dismissed (101, 102) not written to the room records enrichment reads, by reason: queue_full, redis.",
-	}, []string{"reason"})}
-	for _, r := range []string{"queue_full", "redis"} {
-		w.dropped.WithLabelValues(r)
-	}
-	reg.MustRegister(w.dropped)
+// loses in m. Close flushes it.
+func NewWriter(s *Store, timeout time.Duration, now func() time.Time, m *Metrics, log *slog.Logger) *Writer {
+	w := &Writer{s: s, now: now, log: log, metrics: m}
 	w.q = writebehind.New(writebehind.Options{Capacity: DefaultQueue, Batch: DefaultBatch, Every: DefaultFlushEvery,
 		Timeout: timeout}, w.write)
 	w.q.Start()
@@ -96,7 +108,7 @@ func (w *Writer) write(ctx context.Context, evs []roomEvent) error {
 // lost counts n records lost for reason, with a warning at most every
 // writebehind.LossLogEvery.
 func (w *Writer) lost(reason string, n int, err error) {
-	w.dropped.WithLabelValues(reason).Add(float64(n))
+	w.metrics.dropped.WithLabelValues(reason).Add(float64(n))
 	if report := w.losses.Add(n, w.now()); report > 0 {
 		w.log.Warn("room records: rooms created or dismissed not recorded; their pages go without what hook saw of them",
 			"lost", report, "err", err)

@@ -22,7 +22,7 @@ func TestWriterRecordsOffTheHotPath(t *testing.T) {
 	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 		ctx := context.Background()
 		s := New(rdb, "hook")
-		w := NewWriter(s, time.Second, time.Now, prometheus.NewRegistry(), slog.New(slog.DiscardHandler))
+		w := NewWriter(s, time.Second, time.Now, NewMetrics(prometheus.NewRegistry()), slog.New(slog.DiscardHandler))
 		t0 := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
 		for i, what := range []string{RoomCreated, RoomDismissed} {
 			if err := w.RecordRoom(ctx, "1400000001", "s:12345", what, t0.Add(time.Duration(i)*time.Hour)); err != nil {
@@ -48,7 +48,7 @@ func TestWriterCountsWhatRedisRefused(t *testing.T) {
 	defer rdb.Close()
 	reg := prometheus.NewRegistry()
 	var logs bytes.Buffer
-	w := NewWriter(New(rdb, "hook"), 200*time.Millisecond, time.Now, reg, slog.New(slog.NewTextHandler(&logs, nil)))
+	w := NewWriter(New(rdb, "hook"), 200*time.Millisecond, time.Now, NewMetrics(reg), slog.New(slog.NewTextHandler(&logs, nil)))
 	start := time.Now()
 	for range 3 {
 		if err := w.RecordRoom(context.Background(), "1400000001", "8489", RoomCreated, start); err != nil {
@@ -56,7 +56,7 @@ func TestWriterCountsWhatRedisRefused(t *testing.T) {
 		}
 	}
 	w.Close()
-	if n := testutil.ToFloat64(w.dropped.WithLabelValues("redis")); n != 3 {
+	if n := testutil.ToFloat64(w.metrics.dropped.WithLabelValues("redis")); n != 3 {
 		t.Errorf("hook_room_log_dropped_total{reason=redis} = %v, want 3", n)
 	}
 	if n := strings.Count(logs.String(), "rooms created or dismissed not recorded"); n != 1 {
