@@ -1,6 +1,10 @@
 package population
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/hookdev/hook/internal/writebehind"
+)
 
 // Why an op was not written.
 const (
@@ -18,16 +22,9 @@ type Metrics struct {
 
 // NewMetrics registers the tracker's metrics with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hook_population_dropped_total",
-		Help: "Room events (enter, exit, dismissed) not written to the room population, by reason: queue_full, redis, invalid, closed.",
-	}, []string{"reason"})}
-	// Every reason from the start: a dashboard shows 0, not "no data".
-	for _, r := range []string{reasonQueueFull, reasonRedis, reasonInvalid, reasonClosed} {
-		m.dropped.WithLabelValues(r)
-	}
-	reg.MustRegister(m.dropped)
-	return m
+	return &Metrics{dropped: writebehind.NewDroppedCounter(reg, "hook_population_dropped_total",
+		"Room events (enter, exit, dismissed) not written to the room population, by reason: queue_full, redis, invalid, closed.",
+		reasonQueueFull, reasonRedis, reasonInvalid, reasonClosed)}
 }
 
 func (m *Metrics) drop(reason string, n int) {

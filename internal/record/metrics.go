@@ -1,6 +1,9 @@
 package record
 
-import "github.com/prometheus/client_golang/prometheus"
+import (
+	"github.com/hookdev/hook/internal/writebehind"
+	"github.com/prometheus/client_golang/prometheus"
+)
 
 // Why a callback was not recorded.
 const (
@@ -26,15 +29,13 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}),
 		dropped: map[string]prometheus.Counter{},
 	}
-	dropped := prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hook_record_dropped_total",
-		Help: "Accepted callbacks not written to the record, by reason: queue_full, redis, too_large, closed.",
-	}, []string{"reason"})
-	// Every reason from the start: a dashboard shows 0, not "no data".
-	for _, r := range []string{reasonQueueFull, reasonRedis, reasonTooLarge, reasonClosed} {
+	reasons := []string{reasonQueueFull, reasonRedis, reasonTooLarge, reasonClosed}
+	dropped := writebehind.NewDroppedCounter(reg, "hook_record_dropped_total",
+		"Accepted callbacks not written to the record, by reason: queue_full, redis, too_large, closed.", reasons...)
+	for _, r := range reasons {
 		m.dropped[r] = dropped.WithLabelValues(r)
 	}
-	reg.MustRegister(m.written, dropped)
+	reg.MustRegister(m.written)
 	return m
 }
 

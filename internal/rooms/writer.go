@@ -46,15 +46,9 @@ type Metrics struct {
 
 // NewMetrics registers the Writer's metrics with reg.
 func NewMetrics(reg prometheus.Registerer) *Metrics {
-	m := &Metrics{dropped: prometheus.NewCounterVec(prometheus.CounterOpts{
-		Name: "hook_room_log_dropped_total",
-		Help: "Rooms created or dismissed (101, 102) not written to the room records enrichment reads, by reason: queue_full, redis.",
-	}, []string{"reason"})}
-	for _, r := range []string{"queue_full", "redis"} {
-		m.dropped.WithLabelValues(r)
-	}
-	reg.MustRegister(m.dropped)
-	return m
+	return &Metrics{dropped: writebehind.NewDroppedCounter(reg, "hook_room_log_dropped_total",
+		"Rooms created or dismissed (101, 102) not written to the room records enrichment reads, by reason: queue_full, redis.",
+		"queue_full", "redis")}
 }
 
 // roomEvent is one RecordRoom waiting to be written.

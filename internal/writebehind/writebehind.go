@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Offer's refusals: the item was not queued, and its owner counts why.
@@ -178,4 +180,16 @@ func (l *Losses) Add(n int, now time.Time) int64 {
 	}
 	l.lost.Add(-lost)
 	return lost
+}
+
+// NewDroppedCounter is a queue owner's count of the items it lost, by
+// reason, registered with reg. Every reason starts at 0, so that a
+// dashboard shows 0, not "no data".
+func NewDroppedCounter(reg prometheus.Registerer, name, help string, reasons ...string) *prometheus.CounterVec {
+	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, []string{"reason"})
+	for _, r := range reasons {
+		c.WithLabelValues(r)
+	}
+	reg.MustRegister(c)
+	return c
 }
