@@ -100,10 +100,18 @@ func startCluster(t testing.TB, own owner, dir string) (*redis.ClusterClient, *C
 	c := &Cluster{}
 	buses := make([]int, len(clusterRanges))
 	for i := range clusterRanges {
-		buses[i] = freePort(t)
-		addr := startServer(t, own, bin, "--cluster-enabled", "yes",
-			"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d-%d.conf", os.Getpid(), buses[i])),
-			"--cluster-port", strconv.Itoa(buses[i]), "--cluster-node-timeout", "5000", "--dir", dir)
+		// A bus port of its own on every attempt (launchWith retries a
+		// server that could not bind its ports), never the server's.
+		addr, _ := launchWith(t, own, bin, func(port int) []string {
+			buses[i] = freePort(t)
+			for buses[i] == port {
+				buses[i] = freePort(t)
+			}
+			return []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "no",
+				"--save", "", "--appendonly", "no", "--cluster-enabled", "yes",
+				"--cluster-config-file", filepath.Join(dir, fmt.Sprintf("nodes-%d-%d.conf", os.Getpid(), buses[i])),
+				"--cluster-port", strconv.Itoa(buses[i]), "--cluster-node-timeout", "5000", "--dir", dir}
+		})
 		c.Masters = append(c.Masters, addr)
 	}
 	nodes := make([]*redis.Client, len(c.Masters))

@@ -10,11 +10,14 @@
 package redistest
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -68,33 +71,73 @@ func startServer(t testing.TB, own owner, bin string, extra ...string) string {
 // a kill that stops it at once (as a crash would).
 func launch(t testing.TB, own owner, bin string, first, extra []string) (string, func()) {
 	t.Helper()
-	port := freePort(t)
-	args := append(append(first, "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--protected-mode", "no"), extra...)
-	cmd := exec.Command(bin, args...)
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start redis-server: %v", err)
-	}
-	var once sync.Once
-	kill := func() {
-		once.Do(func() {
-			_ = cmd.Process.Kill()
-			_ = cmd.Wait()
-		})
-	}
-	own.Cleanup(kill)
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	waitPing(t, addr)
-	return addr, kill
+	return launchWith(t, own, bin, func(port int) []string {
+		return append(append(slices.Clone(first), "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--protected-mode", "no"), extra...)
+	})
 }
 
-// waitPing waits until the server at addr answers.
-func waitPing(t testing.TB, addr string) {
+// launchWith runs bin with argsFor(a free port) until it answers PING. A
+// port is free when chosen, not when redis-server binds it (other tests
+// start servers too): a server that exits before it answers is started
+// again on another port, a few times.
+func launchWith(t testing.TB, own owner, bin string, argsFor func(port int) []string) (string, func()) {
 	t.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	const attempts = 5
+	for attempt := 1; ; attempt++ {
+		port := freePort(t)
+		cmd := exec.Command(bin, argsFor(port)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start redis-server: %v", err)
+		}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		var once sync.Once
+		kill := func() {
+			once.Do(func() {
+				_ = cmd.Process.Kill()
+				<-exited
+			})
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		err := waitUp(addr, exited)
+		if err == nil {
+			own.Cleanup(kill)
+			return addr, kill
+		}
+		kill()
+		if !errors.Is(err, errExited) || attempt == attempts {
+			t.Fatalf("redis-server on %s: %v; its output:\n%s", addr, err, out.String())
+		}
+	}
+}
+
+// errExited: the server stopped before it answered.
+var errExited = errors.New("exited before it answered")
+
+// waitUp waits until the server at addr answers PING, it exits, or 10 s
+// pass (a guard against a hung test, never a timing assertion).
+func waitUp(addr string, exited <-chan struct{}) error {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1})
 	defer rdb.Close()
-	eventually(t, 10*time.Second, "redis-server at "+addr+" to answer", func() error {
-		return rdb.Ping(context.Background()).Err()
-	})
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := rdb.Ping(context.Background()).Err()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-exited:
+			return errExited
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("gave up waiting for it to answer: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // eventually retries cond every 20 ms until it returns nil, failing the test
