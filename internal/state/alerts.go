@@ -169,11 +169,6 @@ func encode(ks keyspace.Keyspace, a alert.Alert) (opJSON, notification []byte, _
 	if err != nil {
 		return nil, nil, opKeys{}, err
 	}
-	return marshalOp(&o, &a)
-}
-
-// marshalOp encodes o, a's op, with a's receivers and notification.
-func marshalOp(o *op, a *alert.Alert) (opJSON, notification []byte, _ opKeys, _ error) {
 	n, err := notificationOf(o.Op, &a.Notification)
 	if err != nil {
 		return nil, nil, opKeys{}, err
@@ -182,7 +177,7 @@ func marshalOp(o *op, a *alert.Alert) (opJSON, notification []byte, _ opKeys, _ 
 	for i, r := range a.Receivers {
 		o.R[i] = receiverText(r)
 	}
-	b, err := gojson.MarshalOf(*o)
+	b, err := gojson.MarshalOf(o)
 	if err != nil {
 		return nil, nil, opKeys{}, fmt.Errorf("encode alert of rule %s: %w", a.Rule, err)
 	}
@@ -439,11 +434,7 @@ func (c *fireCall) add(a *alert.Alert, warm *warmWaits) error {
 			return nil
 		}
 	}
-	o, err := newOp(c.part.keys, a)
-	if err != nil {
-		return err
-	}
-	b, n, k, err := marshalOp(&o, a)
+	b, n, k, err := encode(c.part.keys, *a)
 	if err != nil {
 		return err
 	}
