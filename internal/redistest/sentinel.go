@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -64,14 +65,35 @@ func StartSentinel(t testing.TB, replicas int) *Sentinel {
 	s.Addr, _ = launch(t, t, bin, []string{conf}, []string{"--sentinel"})
 	sentinel := redis.NewSentinelClient(&redis.Options{Addr: s.Addr})
 	defer sentinel.Close()
-	eventually(t, 20*time.Second, "the sentinel to know every replica", func() error {
+	// Knowing a replica (from the master's INFO) is not enough: the
+	// sentinel promotes only a replica it is connected to and has had an
+	// INFO reply from, else SENTINEL FAILOVER answers NOGOODSLAVE.
+	eventually(t, 20*time.Second, "the sentinel to be able to promote every replica", func() error {
 		known, err := sentinel.Replicas(ctx, s.MasterName).Result()
-		if err == nil && len(known) < replicas {
-			err = fmt.Errorf("%d of %d replicas known", len(known), replicas)
+		if err != nil {
+			return err
 		}
-		return err
+		ready := 0
+		for _, r := range known {
+			if promotable(r) {
+				ready++
+			}
+		}
+		if ready < replicas {
+			return fmt.Errorf("%d of %d replicas promotable: %v", ready, replicas, known)
+		}
+		return nil
 	})
 	return s
+}
+
+// promotable says whether the sentinel would pick this replica (one entry of
+// SENTINEL REPLICAS) in a failover: connected, its link to the master up,
+// and an INFO reply from it recent enough (never having had one reads as
+// milliseconds since the epoch).
+func promotable(r map[string]string) bool {
+	refresh, err := strconv.ParseInt(r["info-refresh"], 10, 64)
+	return r["flags"] == "slave" && r["master-link-status"] == "ok" && err == nil && refresh < 5000
 }
 
 // Client is a FailoverClient for the sentinel's master, closed with t.
@@ -93,9 +115,15 @@ func (s *Sentinel) Failover(t testing.TB) {
 	t.Helper()
 	sentinel := redis.NewSentinelClient(&redis.Options{Addr: s.Addr})
 	defer sentinel.Close()
-	if err := sentinel.Failover(context.Background(), s.MasterName).Err(); err != nil {
-		t.Fatalf("sentinel failover: %v", err)
-	}
+	// A sentinel that lost sight of a replica for a moment (a loaded
+	// machine) refuses with NOGOODSLAVE until its next ping and INFO.
+	eventually(t, 20*time.Second, "the sentinel to start a failover", func() error {
+		err := sentinel.Failover(context.Background(), s.MasterName).Err()
+		if err != nil && !strings.HasPrefix(err.Error(), "NOGOODSLAVE") {
+			t.Fatalf("sentinel failover: %v", err)
+		}
+		return err
+	})
 	s.waitPromotion(t, sentinel)
 }
 
