@@ -31,11 +31,25 @@ type Options struct {
 }
 
 // Queue is a write-behind queue of T.
+//
+// Its items wait in a slice that grows as they come, not in a channel of
+// Capacity: a channel's buffer is allocated whole and, once the writer has
+// cycled through it, stays resident. At hook's capacities (64k items for
+// the population and the record) those buffers were most of an idle
+// replica's heap. The writer takes the waiting slice whole, in one swap
+// under the lock, so that callbacks offering items never wait for a batch
+// to be copied.
 type Queue[T any] struct {
 	opts  Options
 	write func(context.Context, []T) error
 
-	ch    chan T
+	mu     sync.Mutex
+	items  []T  // waiting to be taken
+	spare  []T  // the slice the writer last emptied, reused for items
+	held   int  // items taken but not yet written: they count to Capacity
+	closed bool // by Close: Offer refuses
+
+	full  chan struct{} // a batch is waiting (capacity 1: a kick, not a count)
 	stop  chan struct{} // closed by Close
 	done  chan struct{} // closed when the writer has flushed and returned
 	start sync.Once
@@ -43,32 +57,76 @@ type Queue[T any] struct {
 	// running is set by Start: Close then waits for the writer to flush;
 	// without it Close flushes itself.
 	running atomic.Bool
-	closed  atomic.Bool
 }
 
 // New returns a queue whose batches go to write (called from one goroutine
 // at a time; the slice is reused after it returns).
 func New[T any](opts Options, write func(context.Context, []T) error) *Queue[T] {
 	return &Queue[T]{opts: opts, write: write,
-		ch: make(chan T, opts.Capacity), stop: make(chan struct{}), done: make(chan struct{})}
+		full: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 }
 
 // Offer queues v without waiting: ErrClosed after Close, ErrFull when
 // Capacity items wait.
 func (q *Queue[T]) Offer(v T) error {
-	if q.closed.Load() {
+	q.mu.Lock()
+	if q.closed {
+		q.mu.Unlock()
 		return ErrClosed
 	}
-	select {
-	case q.ch <- v:
-		return nil
-	default:
+	if len(q.items)+q.held >= q.opts.Capacity {
+		q.mu.Unlock()
 		return ErrFull
 	}
+	q.items = append(q.items, v)
+	n := len(q.items)
+	q.mu.Unlock()
+	if n == q.opts.Batch {
+		select {
+		case q.full <- struct{}{}:
+		default: // the writer has been told already
+		}
+	}
+	return nil
 }
 
-// Len is how many items wait.
-func (q *Queue[T]) Len() int { return len(q.ch) }
+// Len is how many items wait to be written.
+func (q *Queue[T]) Len() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return len(q.items) + q.held
+}
+
+// takeAll takes every waiting item; they count as held until written.
+func (q *Queue[T]) takeAll() []T {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	taken := q.items
+	q.items, q.spare = q.spare, nil
+	q.held += len(taken)
+	return taken
+}
+
+// drain writes taken in batches of at most Batch with write, and returns
+// the slice for reuse: cleared (what the items hold is not kept alive), and
+// only if a burst did not grow it past a few batches, so that an idle queue
+// holds little.
+func (q *Queue[T]) drain(taken []T, write func([]T)) {
+	for rest := taken; len(rest) > 0; {
+		n := min(len(rest), q.opts.Batch)
+		write(rest[:n])
+		rest = rest[n:]
+		q.mu.Lock()
+		q.held -= n
+		q.mu.Unlock()
+	}
+	clear(taken)
+	q.mu.Lock()
+	if cap(taken) <= 2*q.opts.Batch && q.spare == nil {
+		q.spare = taken[:0]
+	}
+	q.mu.Unlock()
+}
 
 // Start starts the writer, until Close.
 func (q *Queue[T]) Start() {
@@ -82,7 +140,9 @@ func (q *Queue[T]) Start() {
 // bounded by Timeout); what is offered after it is refused.
 func (q *Queue[T]) Close() {
 	q.close.Do(func() {
-		q.closed.Store(true)
+		q.mu.Lock()
+		q.closed = true
+		q.mu.Unlock()
 		close(q.stop)
 		if q.running.Load() {
 			<-q.done
@@ -98,40 +158,21 @@ func (q *Queue[T]) writer() {
 	defer close(q.done)
 	tick := time.NewTicker(q.opts.Every)
 	defer tick.Stop()
-	buf := make([]T, 0, q.opts.Batch)
-	send := func() {
-		if len(buf) == 0 {
-			return
-		}
+	write := func(batch []T) {
 		ctx, cancel := context.WithTimeout(context.Background(), q.opts.Timeout)
-		_ = q.write(ctx, buf) // the owner counts what a failed write lost
+		_ = q.write(ctx, batch) // the owner counts what a failed write lost
 		cancel()
-		clear(buf) // what the items hold is not kept alive
-		buf = buf[:0]
-	}
-	add := func(v T) {
-		buf = append(buf, v)
-		if len(buf) >= q.opts.Batch {
-			send()
-		}
 	}
 	for {
 		select {
-		case v := <-q.ch:
-			add(v)
+		case <-q.full:
 		case <-tick.C:
-			send()
 		case <-q.stop:
-			for {
-				select {
-				case v := <-q.ch:
-					add(v)
-				default:
-					send()
-					return
-				}
-			}
+			// Nothing is offered after Close: what waits now is the last.
+			q.drain(q.takeAll(), write)
+			return
 		}
+		q.drain(q.takeAll(), write)
 	}
 }
 
@@ -139,24 +180,12 @@ func (q *Queue[T]) writer() {
 // The writer does this by itself; tests, and Close without Start, call it.
 func (q *Queue[T]) Flush(ctx context.Context) error {
 	var first error
-	for {
-		buf := make([]T, 0, q.opts.Batch)
-	fill:
-		for len(buf) < q.opts.Batch {
-			select {
-			case v := <-q.ch:
-				buf = append(buf, v)
-			default:
-				break fill
-			}
-		}
-		if len(buf) == 0 {
-			return first
-		}
-		if err := q.write(ctx, buf); err != nil && first == nil {
+	q.drain(q.takeAll(), func(batch []T) {
+		if err := q.write(ctx, batch); err != nil && first == nil {
 			first = err
 		}
-	}
+	})
+	return first
 }
 
 // LossLogEvery bounds the log lines lost writes cost: a Redis outage is

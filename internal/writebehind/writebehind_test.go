@@ -118,3 +118,90 @@ func TestLosses(t *testing.T) {
 		}
 	}
 }
+
+// A full batch is written as soon as it waits, without the tick; items
+// offered from many goroutines while the writer runs are each written once.
+func TestFullBatchesGoAtOnce(t *testing.T) {
+	s := &sink{}
+	const offerers, each = 8, 500
+	q := New(Options{Capacity: offerers * each, Batch: 10, Every: time.Hour, Timeout: time.Second}, s.write)
+	q.Start()
+	var wg sync.WaitGroup
+	for g := range offerers {
+		wg.Go(func() {
+			for i := range each {
+				if err := q.Offer(g*each + i); err != nil {
+					t.Errorf("offer: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Every batch but the last partial one goes without the tick (an hour).
+	for deadline := time.Now().Add(10 * time.Second); q.Len() >= 10; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d items still wait: full batches were not written", q.Len())
+		}
+	}
+	q.Close()
+	got := s.all()
+	slices.Sort(got)
+	if len(got) != offerers*each || got[0] != 0 || got[len(got)-1] != offerers*each-1 || len(slices.Compact(got)) != offerers*each {
+		t.Errorf("written %d items, want each of %d once", len(got), offerers*each)
+	}
+}
+
+// A burst grows the queue; once it is written, the queue lets go of it, so
+// that an idle queue holds no memory for its capacity.
+func TestQueueLetsGoOfABurst(t *testing.T) {
+	q := New(Options{Capacity: 100_000, Batch: 16, Every: time.Hour, Timeout: time.Second}, (&sink{}).write)
+	if cap(q.items) != 0 {
+		t.Fatalf("a new queue holds %d slots, want none", cap(q.items))
+	}
+	for i := range 100_000 {
+		if err := q.Offer(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := q.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if held := cap(q.items) + cap(q.spare); held != 0 || q.Len() != 0 {
+		t.Errorf("after the burst: %d slots held, %d waiting; want none", held, q.Len())
+	}
+}
+
+// Items the writer has taken but not yet written still count to Capacity:
+// a write that hangs (Redis slow) does not let the queue grow past it.
+func TestTakenItemsCountToCapacity(t *testing.T) {
+	started, release := make(chan struct{}), make(chan struct{})
+	q := New(Options{Capacity: 4, Batch: 2, Every: time.Hour, Timeout: time.Second}, func(context.Context, []int) error {
+		select {
+		case started <- struct{}{}:
+		default:
+		}
+		<-release
+		return nil
+	})
+	q.Start()
+	defer q.Close()
+	defer close(release)
+	for i := range 2 {
+		if err := q.Offer(i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	<-started // the writer holds items 0 and 1
+	for i := 2; i < 4; i++ {
+		if err := q.Offer(i); err != nil {
+			t.Fatalf("offer %d: %v", i, err)
+		}
+	}
+	if err := q.Offer(4); !errors.Is(err, ErrFull) {
+		t.Errorf("offer past capacity while a write hangs: %v, want ErrFull", err)
+	}
+	if q.Len() != 4 {
+		t.Errorf("Len %d, want 4 (2 being written, 2 waiting)", q.Len())
+	}
+}
