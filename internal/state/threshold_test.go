@@ -290,6 +290,67 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 	}
 }
 
+// A room's share is judged at the wait's end against the room's users when
+// the wait opened, at least: a room that ends during the wait (its users
+// leaving, then TRTC's 102 emptying its population) neither hides how many
+// it had from the page nor turns the few still away into most of it.
+func TestThresholdWaitKeepsTheRoomsPopulation(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		back  int // of the 6 who dropped, how many came back before the room ended
+		pages int
+		why   alert.Why
+	}{
+		{"nobody came back", 0, 1, alert.Why{Dropped: 6, Away: 6, Population: 10}},
+		{"most came back, then everyone went home", 3, 0, alert.Why{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
+				ctx := context.Background()
+				s := wire(New(rdb, "hook"))
+				r := roomOf(t, rdb, s)
+				r.enter(users(10)...)
+				t0 := time.Now()
+				drop := func(user string, at time.Duration) alert.Alert {
+					a := drop(user, t0.Add(at), 3, 5000) // half the room, 3 at least
+					a.For = 20 * time.Second
+					return a
+				}
+				for i, u := range users(6) {
+					r.leave(u)
+					if _, err := s.Fire(ctx, t0, []alert.Alert{drop(u, time.Duration(i)*time.Second)}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				for _, u := range users(tc.back) {
+					back := drop(u, 10*time.Second)
+					back.Op = alert.OpRecover
+					if v, err := s.Fire(ctx, t0.Add(10*time.Second), []alert.Alert{back}); err != nil || v[0] != alert.VerdictCleared {
+						t.Fatalf("recovery of %s: %v, %v", u, v, err)
+					}
+				}
+				// Everyone still in the room leaves and the room ends: its
+				// population is empty when the wait does.
+				if err := rdb.Del(ctx, r.key).Err(); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
+					t.Fatal(err)
+				}
+				pages, err := s.Drain(ctx)
+				if err != nil || len(pages) != tc.pages {
+					t.Fatalf("%d pages, %v; want %d", len(pages), err, tc.pages)
+				}
+				if tc.pages == 1 {
+					if got := pages[0].Why; got == nil || *got != tc.why {
+						t.Errorf("why %+v, want %+v", got, tc.why)
+					}
+				}
+			})
+		})
+	}
+}
+
 // A threshold with rearm counts one episode once: after it counted an
 // event for a key, later events for it count only once a rearm event
 // newer than the counted one came, and only if they are not older than it.

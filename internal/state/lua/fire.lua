@@ -206,11 +206,16 @@ local function threshold_wait(op, raw)
   refresh(k, ttl)
   local away = redis.call('ZCARD', k)
   if away < op.count then return 'counted' end
-  if op.share and op.k.pop and away < share_of(op.share, population(op, k, away)) then return 'counted' end
+  local n -- a room's population, kept with the wait (field pop, see tick.lua)
+  if op.share and op.k.pop then
+    n = population(op, k, away)
+    if away < share_of(op.share, n) then return 'counted' end
+  end
   redis.call('DEL', op.k.pend)
   PEND[op.k.pend] = nil
   redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window),
     'floor', ms(floor))
+  if n then redis.call('HSET', op.k.pend, 'pop', ms(n)) end
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
   schedule(TIMER_WAIT .. op.k.pend, NOW + op.wait)
   return 'pending:w' -- the wait runs from now: the next ops may go slim

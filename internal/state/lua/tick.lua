@@ -91,12 +91,13 @@ local function dropped_zset(drop, away, floor)
 end
 
 -- fire_threshold ends a threshold's wait for recovery: it pages if enough
--- members are still away (op.count, and op.share of the population now),
+-- members are still away (op.count, and op.share of the population now, or
+-- of the room's when the wait opened if that was larger),
 -- listing them, else forgets the wait. The page says how many dropped in
 -- the window (those away and those who came back, op.k.drops), how many are
 -- still away, and the population the share was of.
 local function fire_threshold(k)
-  local h = redis.call('HMGET', k, 'state', 'op', 'n')
+  local h = redis.call('HMGET', k, 'state', 'op', 'n', 'pop')
   if h[1] ~= 'pending' then return nil end
   local op = pending_op(h)
   local floor = NOW - op.within - op.wait
@@ -110,6 +111,12 @@ local function fire_threshold(k)
   if op.share then
     if PRESENT and not op.k.pop then op.present = PRESENT end
     n = population(op, op.k.win, #away)
+    -- A room's share is of its users when the wait opened at least (pop,
+    -- fire.lua): users leaving normally during the wait, or the room's
+    -- end (102, which empties its population; TRTC sends it once the last
+    -- user is gone), do not shrink it. Else a room where most came back and
+    -- the rest went home would page for the few still away.
+    if h[4] then n = math.max(n, tonumber(h[4])) end
     need = math.max(need, share_of(op.share, n))
   end
   if #away < need then
