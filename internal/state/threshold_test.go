@@ -239,7 +239,10 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 					a := drop(user, t0.Add(at), 3, tc.share)
 					a.Of, a.For = tc.of, 20*time.Second
 					if tc.of == alert.OfApp {
-						a.Present = 100 // what the engine knew then: the tick asks again
+						// What the engine knew then, its cache a moment
+						// behind: the tick asks again, and judges the
+						// share of the larger.
+						a.Present = 8
 					}
 					return a
 				}
@@ -290,19 +293,25 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 	}
 }
 
-// A room's share is judged at the wait's end against the room's users when
-// the wait opened, at least: a room that ends during the wait (its users
-// leaving, then TRTC's 102 emptying its population) neither hides how many
-// it had from the page nor turns the few still away into most of it.
-func TestThresholdWaitKeepsTheRoomsPopulation(t *testing.T) {
+// A share is judged at the wait's end against the users there when the
+// wait opened, at least: a room that ends during the wait (its users
+// leaving, then TRTC's 102 emptying its population), or an app whose calls
+// end, neither hides how many there were from the page nor turns the few
+// still away into most of them. A room's count then is exact; an app's is
+// what the engine's cache knew then.
+func TestThresholdWaitKeepsThePopulation(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
-		back  int // of the 6 who dropped, how many came back before the room ended
+		of    string
+		back  int // of the 6 who dropped, how many came back before the end
 		pages int
 		why   alert.Why
 	}{
-		{"nobody came back", 0, 1, alert.Why{Dropped: 6, Away: 6, Population: 10}},
-		{"most came back, then everyone went home", 3, 0, alert.Why{}},
+		{"a room, nobody came back", alert.OfRoom, 0, 1, alert.Why{Dropped: 6, Away: 6, Population: 10}},
+		{"a room, most came back, then everyone went home", alert.OfRoom, 3, 0, alert.Why{}},
+		// The engine's cache counted 9 when the third drop opened the wait.
+		{"an app, nobody came back", alert.OfApp, 0, 1, alert.Why{Dropped: 6, Away: 6, Population: 9}},
+		{"an app, most came back, then every call ended", alert.OfApp, 3, 0, alert.Why{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
@@ -311,30 +320,35 @@ func TestThresholdWaitKeepsTheRoomsPopulation(t *testing.T) {
 				r := roomOf(t, rdb, s)
 				r.enter(users(10)...)
 				t0 := time.Now()
-				drop := func(user string, at time.Duration) alert.Alert {
-					a := drop(user, t0.Add(at), 3, 5000) // half the room, 3 at least
-					a.For = 20 * time.Second
+				drop := func(user string, at time.Duration, present int) alert.Alert {
+					a := drop(user, t0.Add(at), 3, 5000) // half, 3 at least
+					a.Of, a.For = tc.of, 20*time.Second
+					if tc.of == alert.OfApp {
+						a.Present = present
+					}
 					return a
 				}
 				for i, u := range users(6) {
 					r.leave(u)
-					if _, err := s.Fire(ctx, t0, []alert.Alert{drop(u, time.Duration(i)*time.Second)}); err != nil {
+					// The cache is a drop behind: 10, 10, 9, 8...
+					if _, err := s.Fire(ctx, t0, []alert.Alert{drop(u, time.Duration(i)*time.Second, 10-max(i-1, 0))}); err != nil {
 						t.Fatal(err)
 					}
 				}
 				for _, u := range users(tc.back) {
-					back := drop(u, 10*time.Second)
+					back := drop(u, 10*time.Second, 0)
 					back.Op = alert.OpRecover
 					if v, err := s.Fire(ctx, t0.Add(10*time.Second), []alert.Alert{back}); err != nil || v[0] != alert.VerdictCleared {
 						t.Fatalf("recovery of %s: %v, %v", u, v, err)
 					}
 				}
-				// Everyone still in the room leaves and the room ends: its
-				// population is empty when the wait does.
+				// Everyone still there leaves, and the room ends: nobody is
+				// present when the wait does.
 				if err := rdb.Del(ctx, r.key).Err(); err != nil {
 					t.Fatal(err)
 				}
-				if _, err := s.Tick(ctx, t0.Add(time.Minute), 100); err != nil {
+				nobody := func(string) int { return 0 }
+				if _, err := s.TickApps(ctx, t0.Add(time.Minute), 100, nobody); err != nil {
 					t.Fatal(err)
 				}
 				pages, err := s.Drain(ctx)

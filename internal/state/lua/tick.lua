@@ -92,7 +92,7 @@ end
 
 -- fire_threshold ends a threshold's wait for recovery: it pages if enough
 -- members are still away (op.count, and op.share of the population now, or
--- of the room's when the wait opened if that was larger),
+-- when the wait opened if that was larger),
 -- listing them, else forgets the wait. The page says how many dropped in
 -- the window (those away and those who came back, op.k.drops), how many are
 -- still away, and the population the share was of.
@@ -109,14 +109,19 @@ local function fire_threshold(k)
   local away = redis.call('ZRANGE', op.k.win, 0, -1)
   local need, n = op.count, nil
   if op.share then
+    local opened = op.present -- an app's present users as Go knew them when the wait opened
     if PRESENT and not op.k.pop then op.present = PRESENT end
     n = population(op, op.k.win, #away)
-    -- A room's share is of its users when the wait opened at least (pop,
-    -- fire.lua): users leaving normally during the wait, or the room's
-    -- end (102, which empties its population; TRTC sends it once the last
-    -- user is gone), do not shrink it. Else a room where most came back and
-    -- the rest went home would page for the few still away.
+    -- The share is of the users there when the wait opened, at least:
+    -- users leaving normally during the wait, or their room's end (102,
+    -- which empties its population; TRTC sends it once the last user is
+    -- gone, and a call's partner hangs up when the other drops), do not
+    -- shrink it. Else a room where most came back and the rest went home
+    -- would page for the few still away, and a page would say "30 of 30".
+    -- A room's count then is exact (pop, fire.lua); an app's, Go's cache
+    -- then, counts its users before the drops at most.
     if h[4] then n = math.max(n, tonumber(h[4])) end
+    if not op.k.pop and opened then n = math.max(n, opened) end
     need = math.max(need, share_of(op.share, n))
   end
   if #away < need then
