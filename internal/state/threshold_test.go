@@ -44,6 +44,15 @@ func roomOf(t *testing.T, rdb redis.UniversalClient, s *wired) room {
 	return room{t, rdb, populationKey(s.parts[s.layout.PartitionOf(testApp, "8489")].keys, testApp, "8489")}
 }
 
+// storeWithRoom is a store on rdb with present users (u1, u2...) in room
+// 8489.
+func storeWithRoom(t *testing.T, rdb redis.UniversalClient, present int) (*wired, room) {
+	s := wire(New(rdb, "hook"))
+	r := roomOf(t, rdb, s)
+	r.enter(users(present)...)
+	return s, r
+}
+
 // enter and leave play the population writer: a user's 103 and 104.
 func (r room) enter(users ...string) {
 	for _, u := range users {
@@ -118,9 +127,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
-				s := wire(New(rdb, "hook"))
-				r := roomOf(t, rdb, s)
-				r.enter(users(tc.present)...)
+				s, r := storeWithRoom(t, rdb, tc.present)
 				t0 := time.Now()
 				for i, st := range tc.steps {
 					if st.applied {
@@ -154,9 +161,7 @@ func TestRelativeThresholdOfTheRoom(t *testing.T) {
 func TestRelativeThresholdCrossesAgain(t *testing.T) {
 	redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, ff func(time.Duration)) {
 		ctx := context.Background()
-		s := wire(New(rdb, "hook"))
-		r := roomOf(t, rdb, s)
-		r.enter("u1", "u2", "u3", "u4")
+		s, r := storeWithRoom(t, rdb, 4)
 		t0 := time.Now()
 		fire := func(user string, at time.Duration, want alert.Verdict) {
 			t.Helper()
@@ -231,9 +236,7 @@ func TestThresholdWaitSaysDroppedAndAway(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
-				s := wire(New(rdb, "hook"))
-				r := roomOf(t, rdb, s)
-				r.enter(users(9)...)
+				s, r := storeWithRoom(t, rdb, 9)
 				t0 := time.Now()
 				storm := func(user string, at time.Duration) alert.Alert {
 					a := drop(user, t0.Add(at), 3, tc.share)
@@ -316,9 +319,7 @@ func TestThresholdWaitKeepsThePopulation(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			redistest.Backends(t, func(t *testing.T, rdb redis.UniversalClient, _ func(time.Duration)) {
 				ctx := context.Background()
-				s := wire(New(rdb, "hook"))
-				r := roomOf(t, rdb, s)
-				r.enter(users(10)...)
+				s, r := storeWithRoom(t, rdb, 10)
 				t0 := time.Now()
 				drop := func(user string, at time.Duration, present int) alert.Alert {
 					a := drop(user, t0.Add(at), 3, 5000) // half, 3 at least
