@@ -213,9 +213,11 @@ local function threshold_wait(op, raw)
   end
   redis.call('DEL', op.k.pend)
   PEND[op.k.pend] = nil
-  redis.call('HSET', op.k.pend, 'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window),
-    'floor', ms(floor))
-  if n then redis.call('HSET', op.k.pend, 'pop', ms(n)) end
+  local fields = {'state', 'pending', 'op', raw, 'n', op.n, 'until', ms(NOW + op.wait + op.window), 'floor', ms(floor)}
+  if n then
+    fields[#fields + 1], fields[#fields + 2] = 'pop', ms(n)
+  end
+  redis.call('HSET', op.k.pend, unpack(fields))
   redis.call('PEXPIRE', op.k.pend, ms(op.wait + op.window + 60000))
   schedule(TIMER_WAIT .. op.k.pend, NOW + op.wait)
   return 'pending:w' -- the wait runs from now: the next ops may go slim
